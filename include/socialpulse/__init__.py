@@ -1,0 +1,1 @@
+"""SocialPulse library: connectors, lake, transforms and warehouse, free of Airflow."""

@@ -1,0 +1,27 @@
+"""Names users configure and the embedded defaults; light enough to import anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Airflow connection ids (see README, "Connections").
+META_MARKETING_CONN_ID = "meta_marketing"
+META_GRAPH_CONN_ID = "meta_graph"
+X_API_CONN_ID = "x_api"
+WAREHOUSE_CONN_ID = "marketing_warehouse"
+
+# Airflow variables.
+LAKE_ROOT_VARIABLE = "socialpulse_lake_root"
+
+# Embedded defaults: everything under ./data of the checkout.
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_LAKE_ROOT = DEFAULT_DATA_DIR / "lake"
+DEFAULT_WAREHOUSE_PATH = DEFAULT_DATA_DIR / "warehouse.db"
+
+META_API_VERSION = "v21.0"
+META_BASE_URL = "https://graph.facebook.com"
+
+# Meta restates insights (attribution) for up to 28 days after the day.
+DEFAULT_LOOKBACK_DAYS = 28

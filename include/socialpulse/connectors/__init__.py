@@ -1,0 +1,1 @@
+"""One package per platform; shared HTTP mechanics in `http`."""

@@ -1,0 +1,49 @@
+"""Environment for running the project's Airflow locally against the simulator.
+
+Used by `make demo` and the DAG tests. Only builds strings: Airflow reads
+connections and variables from AIRFLOW_CONN_* / AIRFLOW_VAR_* variables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from socialpulse.config import PROJECT_ROOT
+from socialpulse.simulator.meta_data import ACCOUNTS
+from socialpulse.simulator.server import DEFAULT_TOKEN
+
+
+def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, str]:
+    """Settings of a self-contained Airflow home using this checkout's dags/ and plugins/."""
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    }
+    if metadata_url:
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url
+    return env
+
+
+def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Path,
+                 token: str = DEFAULT_TOKEN) -> dict[str, str]:
+    """Connections and variables pointing the pipeline at the simulator, a warehouse and a lake.
+
+    `warehouse` is a SQLite file path or a postgresql:// URI.
+    """
+    meta = {"conn_type": "http", "host": simulator_url, "password": token,
+            "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS], "api_version": "v21.0"}}
+    text = str(warehouse)
+    if text.startswith(("postgres://", "postgresql://")):
+        warehouse_conn = text.replace("postgresql://", "postgres://", 1)
+    else:
+        warehouse_conn = json.dumps({"conn_type": "sqlite", "host": str(Path(text).resolve())})
+    return {
+        "AIRFLOW_CONN_META_MARKETING": json.dumps(meta),
+        "AIRFLOW_CONN_MARKETING_WAREHOUSE": warehouse_conn,
+        "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake_root),
+    }

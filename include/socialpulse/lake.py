@@ -1,0 +1,141 @@
+"""The lake's zones and atomic partition writes.
+
+raw/<platform>/<entity>/ds=YYYY-MM-DD/account_id=<id>/pages.jsonl.gz   exact payload pages
+clean/<entity>/ds=YYYY-MM-DD/part-0000.parquet                          typed rows
+_staging/...                                                             work in progress
+
+A partition is built under _staging and swapped in whole, so a rerun replaces
+it and a failed run leaves the previous one untouched.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from socialpulse.connectors.http import strip_secrets
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PAGES_FILE = "pages.jsonl.gz"
+MANIFEST_FILE = "_manifest.json"
+CLEAN_FILE = "part-0000.parquet"
+
+
+def lake_path(root: str | os.PathLike) -> Path:
+    """The lake root as a local path; accepts a path or a file:// URL."""
+    text = os.fspath(root)
+    split = urlsplit(text)
+    if split.scheme in ("", "file") or len(split.scheme) == 1:  # a Windows drive letter is no scheme
+        return Path(unquote(split.path) if split.scheme == "file" else text)
+    raise ValueError(f"lake root {text!r}: only local paths and file:// URLs are supported")
+
+
+def safe_key(text: str) -> str:
+    """A run id or account id made safe for one path segment."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+@dataclass(frozen=True)
+class Lake:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike) -> Lake:
+        return cls(lake_path(root))
+
+    def raw_partition(self, platform: str, entity: str, ds: str) -> Path:
+        return self.root / "raw" / platform / entity / f"ds={ds}"
+
+    def staging(self, platform: str, entity: str, ds: str, run_id: str) -> Path:
+        return self.root / "_staging" / platform / entity / f"ds={ds}" / safe_key(run_id)
+
+    def clean_partition(self, entity: str, ds: str) -> Path:
+        return self.root / "clean" / entity / f"ds={ds}"
+
+
+def sanitize_page(page: dict) -> dict:
+    """The page as received, minus the token Meta echoes into its paging links."""
+    paging = page.get("paging")
+    if not isinstance(paging, dict):
+        return page
+    clean_paging = {k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v
+                    for k, v in paging.items()}
+    return {**page, "paging": clean_paging}
+
+
+def _write_json_atomic(path: Path, payload: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def write_raw_pages(directory: Path, pages: Iterable[dict], manifest: dict) -> dict:
+    """Stream pages into directory/pages.jsonl.gz, one page per line, then write the manifest.
+
+    Returns the manifest with the page, row and byte counts added.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / PAGES_FILE
+    tmp = directory / f".{PAGES_FILE}.{uuid.uuid4().hex}.tmp"
+    page_count = row_count = 0
+    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+        for page in pages:
+            data = page.get("data")
+            row_count += len(data) if isinstance(data, list) else 0
+            page_count += 1
+            handle.write(json.dumps(sanitize_page(page), separators=(",", ":")) + "\n")
+    os.replace(tmp, target)
+    manifest = {**manifest, "pages": page_count, "rows": row_count, "bytes": target.stat().st_size}
+    _write_json_atomic(directory / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def publish_partition(staging: Path, final: Path) -> None:
+    """Swap a fully written staging folder in as the partition, replacing any previous one."""
+    if not staging.is_dir():
+        raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    previous = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
+    if final.exists():
+        os.rename(final, previous)
+    os.rename(staging, final)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def write_manifest(directory: Path, manifest: dict) -> None:
+    _write_json_atomic(directory / MANIFEST_FILE, manifest)
+
+
+def read_manifest(directory: Path) -> dict:
+    return json.loads((directory / MANIFEST_FILE).read_text())
+
+
+def read_raw_pages(partition: Path) -> Iterator[tuple[dict, dict]]:
+    """(account manifest, page) for every page of a landed raw partition."""
+    for account_dir in sorted(p for p in partition.iterdir() if p.is_dir()):
+        manifest = read_manifest(account_dir)
+        with gzip.open(account_dir / PAGES_FILE, "rt", encoding="utf-8") as handle:
+            for line_number, line in enumerate(handle, 1):
+                try:
+                    yield manifest, json.loads(line)
+                except ValueError as exc:
+                    raise ValueError(f"{account_dir / PAGES_FILE} line {line_number} is not valid JSON: {exc}") from exc
+
+
+def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
+    """Write a frame as the partition's only Parquet file, swapped in whole."""
+    staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
+    staging.mkdir(parents=True)
+    frame.to_parquet(staging / CLEAN_FILE, index=False)
+    publish_partition(staging, partition)
+    return partition / CLEAN_FILE

@@ -1,0 +1,119 @@
+"""Deterministic Meta ads data: every value depends only on (seed, account, campaign, date, as-of).
+
+Insights for a day keep changing for 28 days after it, as Meta's attribution
+restates conversions; `as_of` is the simulator's "today".
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+RESTATEMENT_DAYS = 28
+
+# Purchases reported under three overlapping action types, as Meta does.
+PURCHASE_ACTION_TYPES = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
+
+
+@dataclass(frozen=True)
+class AdAccount:
+    account_id: str
+    name: str
+    timezone_name: str
+    currency: str
+    # Spend per 1,000 impressions, in the account currency.
+    cpm: float
+
+
+ACCOUNTS: tuple[AdAccount, ...] = (
+    AdAccount("1001", "SocialPulse US", "America/Los_Angeles", "USD", 7.5),
+    AdAccount("1002", "SocialPulse DE", "Europe/Berlin", "EUR", 6.2),
+    AdAccount("1003", "SocialPulse JP", "Asia/Tokyo", "JPY", 950.0),
+)
+
+_THEMES = ("Spring Sale", "Retargeting", "Brand Awareness", "New Arrivals", "Loyalty", "Lookalike")
+
+
+def account(account_id: str) -> AdAccount | None:
+    """The simulated account with this id (with or without the act_ prefix)."""
+    wanted = account_id.removeprefix("act_")
+    return next((a for a in ACCOUNTS if a.account_id == wanted), None)
+
+
+def campaigns(seed: int, acct: AdAccount) -> list[tuple[str, str]]:
+    """(campaign_id, campaign_name) pairs of an account, stable for a seed."""
+    rng = random.Random(f"{seed}|{acct.account_id}|campaigns")
+    count = rng.randint(3, 5)
+    themes = rng.sample(_THEMES, count)
+    return [(f"{acct.account_id}{index:04d}", f"{acct.name} - {theme}") for index, theme in enumerate(themes, 1)]
+
+
+def _settled_share(age_days: int) -> float:
+    """Share of a day's conversions reported `age_days` after it."""
+    return min(1.0, 0.7 + 0.3 * age_days / RESTATEMENT_DAYS)
+
+
+def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date, as_of: date) -> dict | None:
+    """One campaign-day as Meta's insights endpoint returns it, or None before the day exists."""
+    age = (as_of - day).days
+    if age < 0:
+        return None
+    campaign_id, campaign_name = campaign
+    rng = random.Random(f"{seed}|{acct.account_id}|{campaign_id}|{day.isoformat()}")
+    weekday_factor = 1.25 if day.weekday() >= 5 else 1.0
+    partial_day = 0.6 if age == 0 else 1.0
+    impressions = int(rng.randint(2_000, 60_000) * weekday_factor * partial_day)
+    reach = int(impressions / rng.uniform(1.1, 1.8))
+    clicks = int(impressions * rng.uniform(0.004, 0.03))
+    link_clicks = int(clicks * rng.uniform(0.5, 0.9))
+    landing_page_views = int(link_clicks * rng.uniform(0.6, 0.95))
+    likes = int(impressions * rng.uniform(0.002, 0.02))
+    comments = int(likes * rng.uniform(0.02, 0.15))
+    shares = int(likes * rng.uniform(0.01, 0.1))
+    engagement = clicks + likes + comments + shares
+    final_purchases = int(landing_page_views * rng.uniform(0.01, 0.08))
+    purchases = int(final_purchases * _settled_share(age))
+    order_value = rng.uniform(20, 120) * (acct.cpm / 7.5)
+    spend = round(impressions * acct.cpm / 1000 * rng.uniform(0.8, 1.2), 2)
+    actions = [
+        ("link_click", link_clicks),
+        ("landing_page_view", landing_page_views),
+        ("post_engagement", engagement),
+        ("post_reaction", likes),
+        ("comment", comments),
+        ("post", shares),
+    ]
+    action_values = []
+    if purchases:
+        actions += [(kind, purchases) for kind in PURCHASE_ACTION_TYPES]
+        action_values = [(kind, round(purchases * order_value, 2)) for kind in PURCHASE_ACTION_TYPES]
+    return {
+        "account_id": acct.account_id,
+        "account_currency": acct.currency,
+        "campaign_id": campaign_id,
+        "campaign_name": campaign_name,
+        "impressions": str(impressions),
+        "reach": str(reach),
+        "frequency": f"{impressions / reach:.6f}" if reach else "0",
+        "clicks": str(clicks),
+        "spend": f"{spend:.2f}",
+        "cpm": f"{spend / impressions * 1000:.6f}" if impressions else "0",
+        "ctr": f"{clicks / impressions * 100:.6f}" if impressions else "0",
+        "actions": [{"action_type": kind, "value": str(value)} for kind, value in actions if value],
+        "action_values": [{"action_type": kind, "value": f"{value:.2f}"} for kind, value in action_values],
+        "date_start": day.isoformat(),
+        "date_stop": day.isoformat(),
+    }
+
+
+def insight_rows(seed: int, acct: AdAccount, since: date, until: date, as_of: date) -> list[dict]:
+    """Campaign-level rows with time_increment=1 for a date range, ordered by day then campaign."""
+    rows = []
+    for ordinal in range(since.toordinal(), until.toordinal() + 1):
+        day = date.fromordinal(ordinal)
+        for campaign in campaigns(seed, acct):
+            row = insight_row(seed, acct, campaign, day, as_of)
+            if row is not None:
+                rows.append(row)
+    return rows

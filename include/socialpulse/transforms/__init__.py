@@ -1,0 +1,1 @@
+"""From raw payloads to typed, deduplicated frames; bad rows are quarantined, never dropped."""

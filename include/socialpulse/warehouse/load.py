@@ -1,0 +1,107 @@
+"""Bulk upsert of a frame on its table's natural key, in one transaction.
+
+Postgres: COPY into a temporary table, then INSERT ... ON CONFLICT DO UPDATE.
+SQLite: executemany into a temporary table, then the same merge.
+A row is only rewritten when a value changed and the new extraction is not
+older than the stored one, so loading the same data twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, distinct_op, placeholder, transaction
+from socialpulse.warehouse.schema import Table
+
+STAGE = "_socialpulse_stage"
+COPY_CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def merge_sql(table: Table, dialect: str, source: str = STAGE) -> str:
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE that skips rows whose values did not change."""
+    cols = ", ".join(table.column_names)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in table.column_names if c not in table.key)
+    changed = " OR ".join(f"{table.name}.{c} {distinct_op(dialect)} excluded.{c}" for c in table.value_columns)
+    return (f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {source} WHERE true "
+            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
+            f"WHERE excluded.extracted_at >= {table.name}.extracted_at AND ({changed})")
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A Python value sqlite3 binds: None for NA, ISO text for dates and times, plain numbers."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _stage_rows_sqlite(cursor: Any, table: Table, frame: pd.DataFrame) -> None:
+    marks = ", ".join([placeholder(SQLITE)] * len(table.column_names))
+    rows = ([_sqlite_value(v) for v in row] for row in frame.astype(object).itertuples(index=False, name=None))
+    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", rows)
+
+
+def copy_csv_chunks(frame: pd.DataFrame, chunk_rows: int = COPY_CHUNK_ROWS):
+    """The frame as CSV text chunks for COPY ... (FORMAT csv); NA becomes an unquoted empty field."""
+    for start in range(0, len(frame), chunk_rows):
+        buffer = io.StringIO()
+        frame.iloc[start:start + chunk_rows].to_csv(buffer, index=False, header=False,
+                                                    quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        yield buffer.getvalue()
+
+
+def copy_into(cursor: Any, target: str, columns: tuple[str, ...], frame: pd.DataFrame) -> None:
+    """COPY the frame into a Postgres table with psycopg 3 or psycopg2."""
+    sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    if hasattr(cursor, "copy"):  # psycopg 3
+        with cursor.copy(sql) as copy:
+            for chunk in copy_csv_chunks(frame):
+                copy.write(chunk)
+    else:  # psycopg2
+        for chunk in copy_csv_chunks(frame):
+            cursor.copy_expert(sql, io.StringIO(chunk))
+
+
+def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str) -> LoadResult:
+    """Merge the frame into the table on its key; the frame needs every column but run_id."""
+    dialect = dialect_of(conn)
+    missing = set(table.column_names) - set(frame.columns) - {"run_id"}
+    if missing:
+        raise ValueError(f"frame lacks columns {sorted(missing)} of {table.name}")
+    rows = frame.assign(run_id=run_id)[list(table.column_names)]
+    if rows.duplicated(list(table.key)).any():
+        raise ValueError(f"frame repeats keys {table.key} of {table.name}; deduplicate before loading")
+    on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
+    with transaction(conn, dialect) as cursor:
+        if dialect == POSTGRES:
+            # Concurrent backfill runs merge overlapping look-back windows: serialise them.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"socialpulse:{table.name}",))
+            cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)}) ON COMMIT DROP")
+            copy_into(cursor, STAGE, table.column_names, rows)
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+            cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)})")
+            _stage_rows_sqlite(cursor, table, rows)
+        cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
+        existing = cursor.fetchone()[0]
+        cursor.execute(merge_sql(table, dialect))
+        written = cursor.rowcount
+        if dialect == SQLITE:
+            cursor.execute(f"DROP TABLE temp.{STAGE}")
+    inserted = len(rows) - existing
+    updated = written - inserted
+    return LoadResult(rows=len(rows), inserted=inserted, updated=updated, unchanged=existing - updated)

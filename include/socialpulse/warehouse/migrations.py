@@ -1,0 +1,60 @@
+"""Versioned DDL, applied once each and recorded in socialpulse_schema_migrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from socialpulse.warehouse.dialect import POSTGRES, dialect_of, placeholder, transaction
+from socialpulse.warehouse.schema import CAMPAIGN_METRICS_DAILY
+
+MIGRATIONS_TABLE = "socialpulse_schema_migrations"
+LOCK_KEY = 0x50C1A1  # pg advisory lock id held while migrating
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: dict[str, tuple[str, ...]]  # dialect -> SQL
+
+
+def _both(*sql_for: Any) -> dict[str, tuple[str, ...]]:
+    """Statements rendered for both dialects by callables taking the dialect."""
+    return {d: tuple(render(d) for render in sql_for) for d in ("postgres", "sqlite")}
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "campaign_metrics_daily", _both(
+        CAMPAIGN_METRICS_DAILY.create_sql,
+        lambda d: "CREATE INDEX IF NOT EXISTS campaign_metrics_daily_account_date "
+                  "ON campaign_metrics_daily (account_id, metric_date)",
+    )),
+)
+
+
+def apply_migrations(conn: Any) -> list[int]:
+    """Apply every migration not yet recorded, in order, each in its own transaction.
+
+    Returns the versions applied now; an empty list means the schema was current.
+    """
+    dialect = dialect_of(conn)
+    timestamp = "TIMESTAMPTZ DEFAULT now()" if dialect == POSTGRES else "TEXT DEFAULT CURRENT_TIMESTAMP"
+    applied_now = []
+    for migration in MIGRATIONS:
+        with transaction(conn, dialect) as cursor:
+            if dialect == POSTGRES:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, "
+                           f"description TEXT NOT NULL, applied_at {timestamp})")
+            cursor.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = {placeholder(dialect)}",
+                           (migration.version,))
+            if cursor.fetchone():
+                continue
+            for statement in migration.statements[dialect]:
+                cursor.execute(statement)
+            cursor.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version, description) VALUES "
+                           f"({placeholder(dialect)}, {placeholder(dialect)})",
+                           (migration.version, migration.description))
+            applied_now.append(migration.version)
+    return applied_now

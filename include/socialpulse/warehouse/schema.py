@@ -1,0 +1,58 @@
+"""Table definitions in logical types, rendered per dialect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialpulse.warehouse.dialect import LOGICAL_TYPES
+
+LINEAGE_COLUMNS = ("extracted_at", "run_id")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, logical type)
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        """Columns compared to decide whether an upsert changes a row (not keys, not lineage)."""
+        return tuple(c for c in self.column_names if c not in self.key and c not in LINEAGE_COLUMNS)
+
+    def column_defs(self, dialect: str) -> str:
+        types = LOGICAL_TYPES[dialect]
+        return ", ".join(
+            f"{name} {types[kind]}{' NOT NULL' if name in self.key else ''}" for name, kind in self.columns)
+
+    def create_sql(self, dialect: str) -> str:
+        return (f"CREATE TABLE IF NOT EXISTS {self.name} ({self.column_defs(dialect)}, "
+                f"PRIMARY KEY ({', '.join(self.key)}))")
+
+
+_COUNTS = ("impressions", "reach", "clicks", "link_clicks", "landing_page_views", "likes", "comments", "shares")
+_RATES = ("ctr", "cpc", "cpm", "engagement_rate", "conversion_rate", "cost_per_conversion", "roas")
+
+CAMPAIGN_METRICS_DAILY = Table(
+    name="campaign_metrics_daily",
+    columns=(
+        ("metric_date", "date"),
+        ("platform", "text"),
+        ("account_id", "text"),
+        ("campaign_id", "text"),
+        ("campaign_name", "text"),
+        ("currency", "text"),
+        *((name, "bigint") for name in _COUNTS),
+        ("spend", "numeric"),
+        ("conversions", "bigint"),
+        ("conversion_value", "numeric"),
+        *((name, "double") for name in _RATES),
+        ("extracted_at", "timestamp"),
+        ("run_id", "text"),
+    ),
+    key=("metric_date", "platform", "account_id", "campaign_id"),
+)

@@ -1,0 +1,66 @@
+import pytest
+
+from socialpulse.connectors.http import Backoff, RateBudget, redact, strip_secrets
+from socialpulse.connectors.meta.client import _usage_pct, with_query
+
+
+def test_strip_secrets_removes_token_and_keeps_the_rest():
+    url = "https://graph.facebook.com/v21.0/act_1/insights?access_token=EAAB&fields=a%2Cb&after=MQ&appsecret_proof=p"
+    assert strip_secrets(url) == "https://graph.facebook.com/v21.0/act_1/insights?fields=a%2Cb&after=MQ"
+
+
+def test_redact_hides_every_secret():
+    assert redact("GET /x?access_token=tok123 failed: tok123", ["tok123", ""]) == \
+        "GET /x?access_token=*** failed: ***"
+
+
+def test_backoff_doubles_and_caps():
+    backoff = Backoff(attempts=5, base_seconds=1.0, max_seconds=5.0)
+    assert [backoff.delay(a) for a in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_with_query_replaces_limit():
+    assert with_query("http://h/p?limit=500&after=X", limit=250) == "http://h/p?limit=250&after=X"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_rate_budget_waits_for_regain_then_not():
+    clock = FakeClock()
+    budget = RateBudget(clock=clock)
+    budget.observe(usage_pct=10, regain_seconds=120)
+    assert budget.pause_seconds() == pytest.approx(120)
+    clock.now += 120
+    assert budget.pause_seconds() == 0
+
+
+def test_rate_budget_slows_down_near_the_limit():
+    budget = RateBudget(slow_down_at=75)
+    budget.observe(usage_pct=50)
+    assert budget.pause_seconds() == 0
+    budget.observe(usage_pct=87.5)
+    assert budget.pause_seconds() == pytest.approx(30)
+    budget.observe(usage_pct=100)
+    assert budget.pause_seconds() == pytest.approx(60)
+
+
+def test_rate_budget_never_pauses_past_its_cap():
+    budget = RateBudget(max_pause_seconds=5)
+    budget.observe(usage_pct=100, regain_seconds=3600)
+    assert budget.pause_seconds() == 5
+
+
+def test_usage_headers_parsed_to_highest_share_and_regain():
+    headers = {
+        "X-App-Usage": '{"call_count": 12, "total_time": 30, "total_cputime": 5}',
+        "X-Business-Use-Case-Usage": '{"1001": [{"type": "ads_insights", "call_count": 96, "total_cputime": 20,'
+                                     ' "total_time": 40, "estimated_time_to_regain_access": 3}]}',
+    }
+    assert _usage_pct(headers) == (96.0, 180.0)
+    assert _usage_pct({"X-App-Usage": "not json"}) == (None, None)

@@ -88,3 +88,15 @@ def pg_conn() -> Iterator:
 def warehouse_conn(request: pytest.FixtureRequest):
     """Each warehouse backend in turn."""
     return request.getfixturevalue(f"{'pg' if request.param == 'postgres' else 'sqlite'}_conn")
+
+
+DAG_PARSE_TIMES = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Print each DAG file's parse time measured by tests/dags/test_dag_integrity.py."""
+    times = config.stash.get(DAG_PARSE_TIMES, {})
+    if times:
+        terminalreporter.section("DAG parse time per file (fresh interpreter, Airflow already imported)")
+        for path, seconds in sorted(times.items()):
+            terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {path}")

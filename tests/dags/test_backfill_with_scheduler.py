@@ -1,0 +1,121 @@
+"""Run as Airflow runs it: scheduler, dag-processor and api-server, then `airflow backfill create`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, suppress
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from socialpulse.devenv import airflow_home_env, pipeline_env
+from socialpulse.simulator import meta_data
+
+BIN = Path(sys.executable).parent
+DAG_ID = "social_marketing_daily"
+DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cli(env: dict, *args: str) -> str:
+    done = subprocess.run([BIN / "airflow", *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def json_lines(output: str) -> list[dict]:
+    return json.loads(next((line for line in output.splitlines() if line.startswith("[")), "[]"))
+
+
+def wait_for(what: str, check, timeout: float, processes: dict) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            assert process.poll() is None, f"airflow {name} exited with {process.returncode}"
+        result = check()
+        if result:
+            return result
+        time.sleep(3)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process and everything it started (LocalExecutor workers, gunicorn/uvicorn workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # stragglers left in the group
+
+
+@pytest.mark.slow
+def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
+    home, port = tmp_path / "airflow", free_port()
+    warehouse, lake = tmp_path / "warehouse.db", tmp_path / "lake"
+    env = {
+        **os.environ,
+        **airflow_home_env(home),
+        **pipeline_env(simulator(as_of=date(2026, 11, 5), async_seconds=0.2), warehouse, lake),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API_AUTH__JWT_SECRET": "socialpulse-test-secret",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the backfill's runs, no catch-up run
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    }
+    cli(env, "db", "migrate")
+    processes: dict[str, subprocess.Popen] = {}
+    with ExitStack() as cleanup:
+        for name, args in (("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)]),
+                           ("scheduler", ["scheduler"]), ("dag-processor", ["dag-processor"])):
+            log = cleanup.enter_context((tmp_path / f"{name}.log").open("w"))
+            processes[name] = subprocess.Popen([BIN / "airflow", *args], env=env, stdout=log,
+                                               stderr=subprocess.STDOUT, start_new_session=True)
+            cleanup.callback(stop, processes[name])
+
+        wait_for("the dag-processor to register the DAG",
+                 lambda: any(d["dag_id"] == DAG_ID for d in json_lines(cli(env, "dags", "list", "-o", "json"))),
+                 180, processes)
+        cli(env, "dags", "unpause", DAG_ID)
+        cli(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", DATES[0], "--to-date", DATES[-1])
+
+        def finished() -> list[dict] | None:
+            runs = json_lines(cli(env, "dags", "list-runs", DAG_ID, "-o", "json"))
+            failed = [r["run_id"] for r in runs if r["state"] == "failed"]
+            assert not failed, f"runs failed: {failed}; logs under {home / 'logs'}"
+            done = [r for r in runs if r["state"] == "success"]
+            return runs if len(runs) == len(DATES) and len(done) == len(DATES) else None
+
+        runs = wait_for("three successful backfill runs", finished, 600, processes)
+
+    assert sorted(r["logical_date"][:10] for r in runs) == DATES
+    assert all(r["run_id"].startswith("backfill__") for r in runs)
+    assert all(p.poll() is not None for p in processes.values())
+
+    campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
+    with sqlite3.connect(warehouse) as conn:
+        per_date = dict(conn.execute("SELECT metric_date, count(*) FROM campaign_metrics_daily "
+                                     "WHERE metric_date BETWEEN ? AND ? GROUP BY metric_date", (DATES[0], DATES[-1])))
+        keys = conn.execute("SELECT count(*), count(DISTINCT metric_date || account_id || campaign_id) "
+                            "FROM campaign_metrics_daily").fetchone()
+    assert per_date == {d: campaigns for d in DATES}
+    assert keys[0] == keys[1]
+    for ds in DATES:
+        assert (lake / "raw" / "meta_marketing" / "ads_insights" / f"ds={ds}" / "_manifest.json").exists()

@@ -1,0 +1,80 @@
+"""social_marketing_daily end to end with dag.test(): simulator over HTTP, real lake, SQLite warehouse."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime
+
+import pytest
+
+from socialpulse.devenv import pipeline_env
+from socialpulse.simulator import meta_data
+
+AS_OF = date(2026, 11, 5)
+# A manual run's data interval is the last whole day before the date given: this run covers 2026-11-02.
+LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
+
+
+@pytest.fixture
+def daily_dag(migrated_airflow, dagbag):
+    return dagbag.dags["social_marketing_daily"]
+
+
+@pytest.fixture
+def pipeline(simulator, tmp_path, monkeypatch):
+    """Point the connections and the lake variable at a simulator and temporary files."""
+
+    def configure(**simulator_config) -> tuple[str, str]:
+        warehouse, lake = tmp_path / "warehouse.db", tmp_path / "lake"
+        url = simulator(as_of=AS_OF, async_seconds=0.05, **simulator_config)
+        for name, value in pipeline_env(url, warehouse, lake).items():
+            monkeypatch.setenv(name, value)
+        return warehouse, lake
+
+    return configure
+
+
+def warehouse_rows(path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM campaign_metrics_daily ORDER BY 1, 2, 3, 4").fetchall()
+
+
+def test_daily_run_lands_cleans_and_loads_every_account(daily_dag, pipeline):
+    warehouse, lake = pipeline()
+    run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "async"})
+    assert run.state == "success", [(ti.task_id, ti.state) for ti in run.get_task_instances()]
+
+    extract_names = sorted(ti.rendered_map_index for ti in run.get_task_instances()
+                           if ti.task_id == "extract_meta_insights")
+    assert extract_names == ["act_1001", "act_1002", "act_1003"]
+
+    rows = warehouse_rows(warehouse)
+    campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
+    assert len(rows) == 29 * campaigns  # the run's day and 28 days of look-back
+    assert {r[0] for r in rows} == {f"2026-10-{d:02d}" for d in range(5, 32)} | {"2026-11-01", "2026-11-02"}
+    raw = lake / "raw" / "meta_marketing" / "ads_insights" / "ds=2026-11-02"
+    assert sorted(p.name for p in raw.iterdir()) == [
+        "_manifest.json", "account_id=1001", "account_id=1002", "account_id=1003"]
+    assert (lake / "clean" / "campaign_metrics" / "ds=2026-11-02" / "part-0000.parquet").exists()
+
+
+def test_running_a_date_twice_changes_nothing(daily_dag, pipeline):
+    warehouse, lake = pipeline()
+    assert daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"}).state == "success"
+    first = warehouse_rows(warehouse)
+    assert daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"}).state == "success"
+    assert warehouse_rows(warehouse) == first
+    assert not any((lake / "_staging").rglob("*.jsonl.gz"))  # staging emptied by landing
+
+
+def test_a_bad_token_fails_the_run_and_keeps_the_warehouse_untouched(daily_dag, pipeline, monkeypatch):
+    warehouse, _ = pipeline(invalid_token=True)
+    for task in daily_dag.tasks:
+        monkeypatch.setattr(task, "retries", 0)  # dag.test really waits retry_delay between tries
+    run = daily_dag.test(logical_date=LOGICAL_DATE)
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert run.state == "failed"
+    assert states["extract_meta_insights"] == "failed"
+    assert states["load_campaign_metrics"] == "upstream_failed"
+    with sqlite3.connect(warehouse) as conn:
+        assert conn.execute("SELECT count(*) FROM campaign_metrics_daily").fetchone() == (0,)

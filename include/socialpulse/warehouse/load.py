@@ -8,12 +8,14 @@ older than the stored one, so loading the same data twice changes nothing.
 
 from __future__ import annotations
 
-import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, distinct_op, placeholder, transaction
 from socialpulse.warehouse.schema import Table
@@ -55,13 +57,17 @@ def _stage_rows_sqlite(cursor: Any, table: Table, frame: pd.DataFrame) -> None:
     cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", rows)
 
 
-def copy_csv_chunks(frame: pd.DataFrame, chunk_rows: int = COPY_CHUNK_ROWS):
-    """The frame as CSV text chunks for COPY ... (FORMAT csv); NA becomes an unquoted empty field."""
-    for start in range(0, len(frame), chunk_rows):
-        buffer = io.StringIO()
-        frame.iloc[start:start + chunk_rows].to_csv(buffer, index=False, header=False,
-                                                    quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
-        yield buffer.getvalue()
+def copy_csv_chunks(frame: pd.DataFrame, chunk_rows: int = COPY_CHUNK_ROWS) -> Iterator[bytes]:
+    """The frame as CSV for COPY ... (FORMAT csv): null is an unquoted empty field, '' stays ''.
+
+    Arrow's CSV writer serialises about 4x faster than DataFrame.to_csv (bench/load_warehouse.py).
+    """
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for batch in table.to_batches(max_chunksize=chunk_rows):
+        sink = io.BytesIO()
+        pa_csv.write_csv(pa.Table.from_batches([batch]), sink, options)
+        yield sink.getvalue()
 
 
 def copy_into(cursor: Any, target: str, columns: tuple[str, ...], frame: pd.DataFrame) -> None:
@@ -73,7 +79,7 @@ def copy_into(cursor: Any, target: str, columns: tuple[str, ...], frame: pd.Data
                 copy.write(chunk)
     else:  # psycopg2
         for chunk in copy_csv_chunks(frame):
-            cursor.copy_expert(sql, io.StringIO(chunk))
+            cursor.copy_expert(sql, io.BytesIO(chunk))
 
 
 def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str) -> LoadResult:
@@ -85,23 +91,25 @@ def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str) -> L
     rows = frame.assign(run_id=run_id)[list(table.column_names)]
     if rows.duplicated(list(table.key)).any():
         raise ValueError(f"frame repeats keys {table.key} of {table.name}; deduplicate before loading")
-    on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     with transaction(conn, dialect) as cursor:
         if dialect == POSTGRES:
             # Concurrent backfill runs merge overlapping look-back windows: serialise them.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"socialpulse:{table.name}",))
             cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)}) ON COMMIT DROP")
             copy_into(cursor, STAGE, table.column_names, rows)
+            # xmax = 0 marks a freshly inserted row; counted in the server, nothing sent back.
+            cursor.execute(f"WITH merged AS ({merge_sql(table, dialect)} RETURNING (xmax = 0) AS inserted) "
+                           "SELECT count(*) FILTER (WHERE inserted), count(*) FROM merged")
+            inserted, written = cursor.fetchone()
         else:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
             cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)})")
             _stage_rows_sqlite(cursor, table, rows)
-        cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
-        existing = cursor.fetchone()[0]
-        cursor.execute(merge_sql(table, dialect))
-        written = cursor.rowcount
-        if dialect == SQLITE:
+            on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
+            cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
+            inserted = len(rows) - cursor.fetchone()[0]
+            cursor.execute(merge_sql(table, dialect))
+            written = cursor.rowcount
             cursor.execute(f"DROP TABLE temp.{STAGE}")
-    inserted = len(rows) - existing
     updated = written - inserted
-    return LoadResult(rows=len(rows), inserted=inserted, updated=updated, unchanged=existing - updated)
+    return LoadResult(rows=len(rows), inserted=inserted, updated=updated, unchanged=len(rows) - written)

@@ -69,9 +69,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--first-date", type=date.fromisoformat, default=date(2026, 11, 1))
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="lake and warehouse go here")
+    parser.add_argument("--airflow-home", type=Path, default=PROJECT_ROOT / ".airflow")
     args = parser.parse_args()
     dates = [args.first_date + timedelta(days=i) for i in range(args.days)]
-    data, home = DEFAULT_DATA_DIR, PROJECT_ROOT / ".airflow"
+    data, home = args.data_dir, args.airflow_home
     data.mkdir(parents=True, exist_ok=True)
     warehouse, lake = data / "warehouse.db", data / "lake"
     env = {**os.environ, **airflow_home_env(home)}

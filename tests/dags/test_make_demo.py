@@ -1,0 +1,39 @@
+"""`make demo`'s script, run as a new user would, twice: the second run leaves the same warehouse rows."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from socialpulse.config import PROJECT_ROOT
+
+
+def run_demo(data_dir, airflow_home) -> str:
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--data-dir", str(data_dir),
+                           "--airflow-home", str(airflow_home)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    return done.stdout
+
+
+def rows(path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM campaign_metrics_daily ORDER BY 1, 2, 3, 4").fetchall()
+
+
+@pytest.mark.slow
+def test_demo_runs_three_days_and_is_repeatable(tmp_path):
+    data, home = tmp_path / "data", tmp_path / "airflow"
+    output = run_demo(data, home)
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        assert f"run for {day}: success" in output
+        assert f"ds={day}" in output
+        assert (data / "lake" / "clean" / "campaign_metrics" / f"ds={day}" / "part-0000.parquet").exists()
+    first = rows(data / "warehouse.db")
+    assert {r[0] for r in first} >= {"2026-11-01", "2026-11-02", "2026-11-03"}
+    assert f"campaign_metrics_daily in {data / 'warehouse.db'}: {len(first)} rows" in output
+
+    run_demo(data, home)
+    assert rows(data / "warehouse.db") == first

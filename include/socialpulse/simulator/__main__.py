@@ -14,6 +14,7 @@ from socialpulse.simulator.server import DEFAULT_TOKEN, SimulatorConfig, serve
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m socialpulse.simulator", description=__doc__)
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container")
     parser.add_argument("--port-file", type=Path, help="write the bound port here once listening")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the access token the simulator accepts")
@@ -38,12 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.as_of:
         config.as_of = args.as_of
-    server = serve(config, args.port)
+    server = serve(config, args.port, args.host)
     port = server.server_address[1]
     if args.port_file:
         args.port_file.write_text(str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"SocialPulse simulator on http://127.0.0.1:{port} (as of {config.as_of})", flush=True)
+    print(f"SocialPulse simulator on http://{args.host}:{port} (as of {config.as_of})", flush=True)
     try:
         server.serve_forever()
     finally:

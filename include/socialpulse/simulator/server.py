@@ -253,9 +253,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def serve(config: SimulatorConfig, port: int = 0) -> ThreadingHTTPServer:
-    """A bound server on 127.0.0.1 (port 0 picks a free one); call serve_forever() on it."""
+def serve(config: SimulatorConfig, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """A bound server (port 0 picks a free one); call serve_forever() on it."""
     handler = type("BoundHandler", (Handler,), {"state": SimulatorState(config)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

@@ -119,6 +119,7 @@ class GraphClient:
         """Every page of a cursor-paged edge; halves `limit` when Meta asks for less data."""
         url: str | None = self.url(path)
         query: dict | None = {**params, "limit": limit}
+        pages = rows = 0
         while url:
             try:
                 page = self.request("GET", url, query)
@@ -132,6 +133,8 @@ class GraphClient:
                 else:
                     url = with_query(url, limit=limit)
                 continue
+            pages, rows = pages + 1, rows + len(page.get("data") or [])
+            log.info("%s: page %d, %d rows so far", path, pages, rows)
             yield page
             url = (page.get("paging") or {}).get("next")
             if url:

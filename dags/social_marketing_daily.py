@@ -27,7 +27,14 @@ from datetime import UTC, datetime, timedelta
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-WAREHOUSE_CONN_ID = "marketing_warehouse"  # socialpulse.config holds the same names; kept light here
+from socialpulse.config import (  # light: names only
+    DEFAULT_LAKE_ROOT,
+    DEFAULT_LOOKBACK_DAYS,
+    LAKE_ROOT_VARIABLE,
+    META_MARKETING_CONN_ID,
+    WAREHOUSE_CONN_ID,
+)
+
 LOADED_DATES = (
     "metric_date BETWEEN '{{ ti.xcom_pull(task_ids='load_campaign_metrics')['since'] }}' "
     "AND '{{ ti.xcom_pull(task_ids='load_campaign_metrics')['until'] }}'"
@@ -40,15 +47,12 @@ NOT_NULL = {"null_check": {"equal_to": 0}}
 def _lake_root() -> str:
     from airflow.sdk import Variable
 
-    from socialpulse.config import DEFAULT_LAKE_ROOT, LAKE_ROOT_VARIABLE
-
     return Variable.get(LAKE_ROOT_VARIABLE, default=str(DEFAULT_LAKE_ROOT))
 
 
 def _meta_connection():
     from airflow.sdk import BaseHook
 
-    from socialpulse.config import META_MARKETING_CONN_ID
     from socialpulse.connectors.meta.connection import MetaConnection
 
     conn = BaseHook.get_connection(META_MARKETING_CONN_ID)
@@ -68,7 +72,7 @@ def _meta_connection():
         "max_retry_delay": timedelta(minutes=30),
     },
     params={
-        "lookback_days": Param(28, type="integer", minimum=0, maximum=90,
+        "lookback_days": Param(DEFAULT_LOOKBACK_DAYS, type="integer", minimum=0, maximum=90,
                                description="days before the run's date to pull again (Meta restates up to 28)"),
         "report_mode": Param("async", enum=["async", "sync"],
                              description="Meta insights as an async report job or synchronous pages"),

@@ -8,8 +8,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Airflow connection ids (see README, "Connections").
 META_MARKETING_CONN_ID = "meta_marketing"
-META_GRAPH_CONN_ID = "meta_graph"
-X_API_CONN_ID = "x_api"
 WAREHOUSE_CONN_ID = "marketing_warehouse"
 
 # Airflow variables.
@@ -18,7 +16,6 @@ LAKE_ROOT_VARIABLE = "socialpulse_lake_root"
 # Embedded defaults: everything under ./data of the checkout.
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_LAKE_ROOT = DEFAULT_DATA_DIR / "lake"
-DEFAULT_WAREHOUSE_PATH = DEFAULT_DATA_DIR / "warehouse.db"
 
 META_API_VERSION = "v21.0"
 META_BASE_URL = "https://graph.facebook.com"

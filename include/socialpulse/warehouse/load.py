@@ -91,25 +91,23 @@ def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str) -> L
     rows = frame.assign(run_id=run_id)[list(table.column_names)]
     if rows.duplicated(list(table.key)).any():
         raise ValueError(f"frame repeats keys {table.key} of {table.name}; deduplicate before loading")
+    on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     with transaction(conn, dialect) as cursor:
         if dialect == POSTGRES:
             # Concurrent backfill runs merge overlapping look-back windows: serialise them.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"socialpulse:{table.name}",))
             cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)}) ON COMMIT DROP")
             copy_into(cursor, STAGE, table.column_names, rows)
-            # xmax = 0 marks a freshly inserted row; counted in the server, nothing sent back.
-            cursor.execute(f"WITH merged AS ({merge_sql(table, dialect)} RETURNING (xmax = 0) AS inserted) "
-                           "SELECT count(*) FILTER (WHERE inserted), count(*) FROM merged")
-            inserted, written = cursor.fetchone()
         else:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
             cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)})")
             _stage_rows_sqlite(cursor, table, rows)
-            on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
-            cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
-            inserted = len(rows) - cursor.fetchone()[0]
-            cursor.execute(merge_sql(table, dialect))
-            written = cursor.rowcount
+        cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
+        existing = cursor.fetchone()[0]
+        cursor.execute(merge_sql(table, dialect))
+        written = cursor.rowcount  # rows inserted or updated
+        if dialect == SQLITE:
             cursor.execute(f"DROP TABLE temp.{STAGE}")
+    inserted = len(rows) - existing
     updated = written - inserted
-    return LoadResult(rows=len(rows), inserted=inserted, updated=updated, unchanged=len(rows) - written)
+    return LoadResult(rows=len(rows), inserted=inserted, updated=updated, unchanged=existing - updated)

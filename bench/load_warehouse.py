@@ -5,7 +5,8 @@
 2. pandas DataFrame.to_sql(method="multi"): what users write by hand.
 3. A bare COPY into an empty UNLOGGED table with no keys: the floor.
 
-Each way starts from the same DataFrame and an empty table in a fresh schema.
+Each way starts from the same DataFrame, in key order as the clean zone writes
+it, and an empty table in a fresh schema.
 Usage: python bench/load_warehouse.py [--rows 1000000] [--dsn "host=127.0.0.1 user=postgres dbname=test"]
 """
 
@@ -51,7 +52,8 @@ def synthetic_frame(rows: int, seed: int = 1) -> pd.DataFrame:
     for rate in ("ctr", "cpc", "cpm", "engagement_rate", "conversion_rate", "cost_per_conversion", "roas"):
         frame[rate] = rng.uniform(0, 1, rows)
     frame["extracted_at"] = pd.Timestamp("2026-11-27T06:00:00Z")
-    return frame
+    # In key order, as the clean zone writes it (transforms sort by the natural key).
+    return frame.sort_values(list(TABLE.key), ignore_index=True)
 
 
 def timed(label: str, work) -> float:

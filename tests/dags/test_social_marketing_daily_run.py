@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -78,3 +79,42 @@ def test_a_bad_token_fails_the_run_and_keeps_the_warehouse_untouched(daily_dag, 
     assert states["load_campaign_metrics"] == "upstream_failed"
     with sqlite3.connect(warehouse) as conn:
         assert conn.execute("SELECT count(*) FROM campaign_metrics_daily").fetchone() == (0,)
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh Postgres database for the warehouse connection, dropped afterwards."""
+    import psycopg
+
+    from tests.conftest import PG_DSN, require_service
+
+    name = f"sp_dag_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        require_service(f"PostgreSQL is not reachable at '{PG_DSN}': {exc}")
+    admin.execute(f"CREATE DATABASE {name}")
+    info = admin.info
+    yield f"postgresql://{info.user}@{info.host}:{info.port}/{name}", psycopg.conninfo.make_conninfo(PG_DSN,
+                                                                                                      dbname=name)
+    admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+def test_daily_run_into_a_postgres_warehouse(daily_dag, simulator, tmp_path, monkeypatch, postgres_database):
+    """PostgresHook's psycopg 3 connection, COPY + ON CONFLICT and the common-sql checks on Postgres."""
+    import psycopg
+
+    uri, dsn = postgres_database
+    for name, value in pipeline_env(simulator(as_of=AS_OF, async_seconds=0.05), uri, tmp_path / "lake").items():
+        monkeypatch.setenv(name, value)
+    for _ in range(2):
+        run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
+        assert run.state == "success", [(ti.task_id, ti.state) for ti in run.get_task_instances()]
+    with psycopg.connect(dsn) as conn:
+        count, dates, newest = conn.execute(
+            "SELECT count(*), count(DISTINCT metric_date), max(metric_date) FROM campaign_metrics_daily").fetchone()
+        versions = conn.execute("SELECT version FROM socialpulse_schema_migrations").fetchall()
+    campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
+    assert (count, dates, newest) == (29 * campaigns, 29, date(2026, 11, 2))
+    assert versions == [(1,)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+
+log = logging.getLogger(__name__)
 
 SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "bearer_token"})
 
@@ -75,3 +78,75 @@ RETRYABLE_TRANSPORT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+class RetriesExhaustedError(Exception):
+    """Retryable failures went on past the retry budget."""
+
+
+class ApiClient:
+    """A requests.Session with retries, backoff and a rate budget; subclasses read their platform's answers.
+
+    Subclasses implement `observe` (feed the budget from response headers) and
+    `classify` (turn an error answer into an exception with a `retryable` flag),
+    and name the exception raised when retries run out.
+    """
+
+    platform = "API"
+    exhausted_error: type[Exception] = RetriesExhaustedError
+
+    def __init__(self, *, session: requests.Session | None = None, backoff: Backoff | None = None,
+                 budget: RateBudget | None = None, timeout: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep, secrets: Iterable[str] = ()):
+        self.session = session or requests.Session()
+        self.backoff = backoff or Backoff()
+        self.budget = budget or RateBudget()
+        self.timeout = timeout
+        self.sleep = sleep
+        self._secrets = tuple(secrets)
+        self.calls = 0
+        self.retries = 0
+
+    def observe(self, response: requests.Response) -> None:
+        """Feed the rate budget from an answer's headers."""
+
+    def classify(self, response: requests.Response, body: object) -> Exception:
+        raise NotImplementedError
+
+    def request(self, method: str, url: str, params: dict | None = None) -> dict:
+        """One call with retries; returns the decoded JSON body."""
+        url = strip_secrets(url)
+        last_error: Exception | None = None
+        for attempt in range(self.backoff.attempts):
+            pause = self.budget.pause_seconds()
+            if pause:
+                log.info("%s usage at %.0f%%: pausing %.1f s", self.platform, self.budget.usage_pct, pause)
+                self.sleep(pause)
+            self.calls += 1
+            try:
+                response = self.session.request(method, url, params=params, timeout=self.timeout)
+                body = response.json()
+            except (*RETRYABLE_TRANSPORT_ERRORS, ValueError) as exc:
+                last_error = exc
+                self._wait_retry(attempt, redact(f"{type(exc).__name__}: {exc}", self._secrets))
+                continue
+            self.observe(response)
+            if response.ok:
+                return body
+            error = self.classify(response, body)
+            if not getattr(error, "retryable", False):
+                raise error
+            last_error = error
+            self._wait_retry(attempt, str(error))
+        raise self.exhausted_error(f"gave up after {self.backoff.attempts} attempts on {url}: "
+                                   f"{redact(str(last_error), self._secrets)}")
+
+    def _wait_retry(self, attempt: int, reason: str) -> None:
+        """Back off before the next attempt; a rate limit's reset is waited by the budget."""
+        if attempt + 1 >= self.backoff.attempts:
+            return
+        self.retries += 1
+        delay = self.backoff.delay(attempt)
+        log.warning("%s call failed (%s); retry %d/%d in %.1f s", self.platform, reason, attempt + 1,
+                    self.backoff.attempts - 1, delay)
+        self.sleep(delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from socialpulse.config import META_MARKETING_CONN_ID
+from socialpulse.connectors.http import RetriesExhaustedError
 
 # Rate limiting: app (4), user (17), page (32), API-specific (613), ads BUC (80000-80014).
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
@@ -53,7 +54,7 @@ class MetaReduceDataError(MetaApiError):
     """Meta asks for a smaller request: halve the page size and ask again."""
 
 
-class MetaRetriesExhaustedError(MetaApiError):
+class MetaRetriesExhaustedError(MetaApiError, RetriesExhaustedError):
     """Retryable failures went on past the retry budget."""
 
 

@@ -13,22 +13,9 @@ from socialpulse.connectors.meta import (
 )
 from socialpulse.simulator import meta_data
 from socialpulse.simulator.server import DEFAULT_TOKEN
+from tests.fakes import RecordedTime
 
 SINCE, UNTIL, AS_OF = date(2026, 10, 6), date(2026, 11, 3), date(2026, 11, 5)
-
-
-class RecordedTime:
-    """A clock that only moves when the client sleeps: waits are recorded, not slept."""
-
-    def __init__(self):
-        self.now, self.sleeps = 0.0, []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def client(url: str, token: str = DEFAULT_TOKEN, attempts: int = 6) -> tuple[GraphClient, list[float]]:

@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from socialpulse.simulator import meta_data
+from socialpulse.simulator import meta_data, x_api
 
 DEFAULT_TOKEN = "sim-access-token"
+DEFAULT_X_TOKEN = "sim-bearer-token"
 DEFAULT_FIELDS = ("account_id", "campaign_id", "campaign_name", "impressions", "spend")
 MAX_PAGE_LIMIT = 5000
 
@@ -45,6 +46,10 @@ class SimulatorConfig:
     max_rows_per_page: int = 1000  # a larger limit gets "reduce the amount of data"
     async_seconds: float = 0.3  # how long an async report runs
     app_budget: int = 600  # calls per minute that X-App-Usage reports as 100%
+    x_token: str = DEFAULT_X_TOKEN  # the bearer token X endpoints accept
+    x_rate_limit: int = 900  # X calls per endpoint per window
+    x_window_seconds: int = 900  # X's rate-limit window (15 minutes)
+    x_monthly_cap: int = 0  # posts X serves before UsageCapExceeded (0: no cap)
 
 
 class MetaError(Exception):
@@ -81,6 +86,7 @@ class SimulatorState:
         self.recent: list[float] = []
         self.jobs: dict[str, dict] = {}
         self.job_ids = itertools.count(6_100_000_000_000_000)
+        self.x = x_api.XState()
 
     def next_call(self) -> tuple[int, float]:
         """Count a call; return its number and the app usage percentage."""
@@ -127,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
         if split.path == "/healthz":
             self._send(200, {"ok": True}, {})
             return
+        if split.path.startswith("/2/"):
+            self._dispatch_x(split.path, params)
+            return
         config = self.state.config
         number, usage = self.state.next_call()
         headers = {"X-App-Usage": json.dumps(
@@ -140,6 +149,23 @@ class Handler(BaseHTTPRequestHandler):
         except MetaError as err:
             headers.update(err.headers)
             self._send(err.status, err.body(), headers)
+            return
+        truncate = config.truncate_every and number % config.truncate_every == 0
+        self._send(200, payload, headers, truncate=bool(truncate))
+
+    def _dispatch_x(self, path: str, params: dict) -> None:
+        config = self.state.config
+        number, _ = self.state.next_call()
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000)
+        try:
+            if config.error_rate and random.Random(f"{config.seed}|fault|{number}").random() < config.error_rate:
+                raise x_api.XProblemError(503, "Service Unavailable", "Service Unavailable")
+            payload, headers = x_api.handle(self.state.x, config, path, params,
+                                            self.headers.get("Authorization", ""))
+        except x_api.XProblemError as problem:
+            self._send(problem.status, problem.body, {"Content-Type": "application/problem+json",
+                                                      **problem.headers})
             return
         truncate = config.truncate_every and number % config.truncate_every == 0
         self._send(200, payload, headers, truncate=bool(truncate))
@@ -241,7 +267,8 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, payload: dict, headers: dict, truncate: bool = False) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        headers = dict(headers)
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json; charset=UTF-8"))
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)

@@ -1,0 +1,67 @@
+"""X API v2 errors (RFC 7807 problems) sorted into wait, retry and fail."""
+
+from __future__ import annotations
+
+from socialpulse.config import X_API_CONN_ID
+from socialpulse.connectors.http import RetriesExhaustedError
+
+
+class XApiError(Exception):
+    """An error answered by the X API, fatal unless a subclass says otherwise."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int = 0, problem_type: str | None = None):
+        super().__init__(message)
+        self.status, self.problem_type = status, problem_type
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (HTTP {self.status}, {self.problem_type})"
+
+
+class XAuthError(XApiError):
+    """The bearer token was refused: a person must fix the connection."""
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(f"X refused the bearer token ({message}). Put a valid app bearer token in the password "
+                         f"of the Airflow connection '{X_API_CONN_ID}'", **kwargs)
+
+
+class XUsageCapError(XApiError):
+    """The monthly post cap is spent: waiting for a rate-limit reset never clears it."""
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(f"X monthly usage cap reached ({message}). No retry helps until the cap resets or the "
+                         "plan is upgraded; lower the look-back or the number of user_ids", **kwargs)
+
+
+class XRateLimitedError(XApiError):
+    """429 Too Many Requests: wait for x-rate-limit-reset, then retry."""
+
+    retryable = True
+
+
+class XTransientError(XApiError):
+    """5xx: retry with backoff."""
+
+    retryable = True
+
+
+class XRetriesExhaustedError(XApiError, RetriesExhaustedError):
+    """Retryable failures went on past the retry budget."""
+
+
+def classify(status: int, body: object) -> XApiError:
+    """The exception for an error answer from its status and problem document."""
+    problem = body if isinstance(body, dict) else {}
+    title, detail = str(problem.get("title", "")), str(problem.get("detail", body))[:300]
+    kwargs = {"status": status, "problem_type": problem.get("type")}
+    if status in (401, 403):
+        return XAuthError(detail or title, **kwargs)
+    if status == 429 and (title == "UsageCapExceeded" or "usage-capped" in str(problem.get("type", ""))):
+        return XUsageCapError(detail, **kwargs)
+    if status == 429:
+        return XRateLimitedError(detail or title, **kwargs)
+    if status >= 500:
+        return XTransientError(detail or title, **kwargs)
+    return XApiError(f"{title}: {detail}", **kwargs)

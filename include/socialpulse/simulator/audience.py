@@ -125,3 +125,17 @@ def write_truth(path: Path, seed: int, size: int = 5000) -> Path:
         for member in audience(seed, size):
             writer.writerow([member.user_id, member.segment, f"{member.conversion_probability:.6f}"])
     return path
+
+
+@lru_cache(maxsize=8192)
+def engagers(seed: int, key: str, topic: str, platform: str, rate_scale: float) -> tuple[Member, ...]:
+    """Members with an id on `platform` who engage with one piece of content, in engagement order.
+
+    Each engages with probability engagement_rate x rate_scale, three times more
+    when the topic is one of their interests.
+    """
+    rng = random.Random(f"{seed}|engage|{platform}|{key}")
+    chosen = [m for m in audience(seed) if getattr(m, f"{platform}_id")
+              and rng.random() < m.engagement_rate * rate_scale * (3.0 if topic in m.interests else 0.6)]
+    rng.shuffle(chosen)
+    return tuple(chosen)

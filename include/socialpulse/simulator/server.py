@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from socialpulse.simulator import meta_data, x_api
+from socialpulse.simulator import graph_organic, meta_data, x_api
+from socialpulse.simulator.meta_errors import MetaError
 
 DEFAULT_TOKEN = "sim-access-token"
 DEFAULT_X_TOKEN = "sim-bearer-token"
@@ -50,23 +51,6 @@ class SimulatorConfig:
     x_rate_limit: int = 900  # X calls per endpoint per window
     x_window_seconds: int = 900  # X's rate-limit window (15 minutes)
     x_monthly_cap: int = 0  # posts X serves before UsageCapExceeded (0: no cap)
-
-
-class MetaError(Exception):
-    """An error answer in Meta's body shape."""
-
-    def __init__(self, status: int, code: int, message: str, subcode: int | None = None,
-                 error_type: str = "OAuthException", headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.subcode = status, code, subcode
-        self.error_type, self.headers = error_type, headers or {}
-
-    def body(self) -> dict:
-        error = {"message": str(self), "type": self.error_type, "code": self.code,
-                 "fbtrace_id": f"Sim{random.getrandbits(40):x}"}
-        if self.subcode is not None:
-            error["error_subcode"] = self.subcode
-        return {"error": error}
 
 
 _THROTTLES = (
@@ -214,6 +198,12 @@ class Handler(BaseHTTPRequestHandler):
                 with self.state.lock:
                     self.state.jobs[job_id] = {"rows": rows, "started": time.monotonic(), "account": acct}
                 return {"report_run_id": job_id}
+        elif graph_organic.is_organic_id(rest[0]) and method == "GET":
+            found = graph_organic.route(self.state.config.seed, self.state.config.as_of, rest, params)
+            if isinstance(found, list):
+                return self._page(found, params, path)
+            if found is not None:
+                return found
         elif rest[0] in self.state.jobs and method == "GET":
             job = self.state.jobs[rest[0]]
             if len(rest) == 1:

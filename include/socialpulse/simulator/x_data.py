@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 
-from socialpulse.simulator.audience import Member, audience
+from socialpulse.simulator.audience import Member
+from socialpulse.simulator.audience import engagers as audience_engagers
 
 TOPICS = ("fashion", "music", "travel", "home", "kids", "deals", "tech", "business", "news", "sports", "food")
 
@@ -63,22 +63,12 @@ def find_post(seed: int, post_id: str) -> Post | None:
     return next((p for a in X_ACCOUNTS for p in posts_on(seed, a, day) if p.id == post_id), None)
 
 
-def _x_members(seed: int) -> tuple[Member, ...]:
-    return tuple(m for m in audience(seed) if m.x_id)
-
-
-@lru_cache(maxsize=4096)
 def engagers(seed: int, post_id: str, kind: str) -> tuple[Member, ...]:
     """Every member who will have liked ('like') or reposted ('repost') the post, in engagement order."""
     post = find_post(seed, post_id)
     if post is None:
         return ()
-    rng = random.Random(f"{seed}|x-engage|{post_id}|{kind}")
-    scale = 1.0 if kind == "like" else 0.15
-    chosen = [m for m in _x_members(seed)
-              if rng.random() < m.engagement_rate * scale * (3.0 if post.topic in m.interests else 0.6)]
-    rng.shuffle(chosen)
-    return tuple(chosen)
+    return audience_engagers(seed, f"{post_id}|{kind}", post.topic, "x", 1.0 if kind == "like" else 0.15)
 
 
 def visible_share(post: Post, as_of: datetime) -> float:

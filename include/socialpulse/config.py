@@ -13,6 +13,7 @@ WAREHOUSE_CONN_ID = "marketing_warehouse"
 
 # Airflow variables.
 LAKE_ROOT_VARIABLE = "socialpulse_lake_root"
+CRM_SOURCE_VARIABLE = "socialpulse_crm_source"
 
 # Embedded defaults: everything under ./data of the checkout.
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"

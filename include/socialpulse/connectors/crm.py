@@ -1,0 +1,54 @@
+"""The first-party CRM drop: users.csv and orders.csv of a day, from a folder or a URL.
+
+The source (variable `socialpulse_crm_source`) is a local folder, a file:// URL or
+an http(s) URL; a day's drop is `<source>/ds=YYYY-MM-DD/{users,orders}.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from socialpulse.connectors.http import strip_secrets
+
+DROP_FILES = ("users.csv", "orders.csv")
+REQUIRED_COLUMNS = {
+    "users.csv": ("user_id", "age", "gender", "country", "city", "signup_date"),
+    "orders.csv": ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign"),
+}
+
+
+class CrmDropError(Exception):
+    """The drop is missing, unreadable or lacks required columns: say which and where."""
+
+
+def _read(source: str, relative: str, session: requests.Session | None, timeout: float) -> bytes:
+    split = urlsplit(source)
+    if split.scheme in ("http", "https"):
+        url = f"{source.rstrip('/')}/{relative}"
+        response = (session or requests.Session()).get(url, timeout=timeout)
+        if response.status_code == 404:
+            raise CrmDropError(f"no CRM file at {strip_secrets(url)} (HTTP 404): has the day's drop arrived?")
+        response.raise_for_status()
+        return response.content
+    folder = Path(unquote(split.path) if split.scheme == "file" else source)
+    path = folder / relative
+    if not path.is_file():
+        raise CrmDropError(f"no CRM file at {path}: has the day's drop arrived in {folder}?")
+    return path.read_bytes()
+
+
+def fetch_drop(source: str, ds: str, *, session: requests.Session | None = None,
+               timeout: float = 60.0) -> dict[str, bytes]:
+    """{file name: exact bytes} of the day's drop, after checking each file's header."""
+    drop = {name: _read(source, f"ds={ds}/{name}", session, timeout) for name in DROP_FILES}
+    for name, payload in drop.items():
+        header = next(csv.reader(io.StringIO(payload.decode("utf-8-sig").split("\n", 1)[0])), [])
+        missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
+        if missing:
+            raise CrmDropError(f"{name} of {ds} lacks columns {missing}; its header is {header}")
+    return drop

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, insights_pages, normalize_account_id
+from socialpulse.jobs import landing
 
 PLATFORM, ENTITY = "meta_marketing", "ads_insights"
 CLEAN_ENTITY = "campaign_metrics"
@@ -35,42 +36,20 @@ class Window:
 
 def extract_account(client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str,
                     run_id: str, mode: str = "async") -> dict:
-    """Pull one account's insights for the window into the run's staging area; returns its manifest."""
+    """Pull one account's insights for the window into the run's staging area."""
     account = normalize_account_id(account_id)
-    lake = lake_zone.Lake.at(lake_root)
-    directory = lake.staging(PLATFORM, ENTITY, ds, run_id) / f"account_id={account}"
-    manifest = {
-        "platform": PLATFORM, "entity": ENTITY, "ds": ds, "account_id": account, "mode": mode,
-        "window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
-        "extracted_at": datetime.now(UTC).isoformat(), "api_version": client.api_version,
-    }
     log.info("act_%s: pulling %s..%s (%s report)", account, window.since, window.until, mode)
     pages = insights_pages(client, account, window.since, window.until, mode=mode)
-    manifest = lake_zone.write_raw_pages(directory, pages, manifest)
-    log.info("act_%s: %d pages, %d rows, %d bytes in %d calls (%d retries)", account, manifest["pages"],
-             manifest["rows"], manifest["bytes"], client.calls, client.retries)
-    return {k: manifest[k] for k in ("account_id", "pages", "rows", "bytes")}
+    summary = landing.stage_account(lake_root, PLATFORM, ENTITY, ds, run_id, account, pages, {
+        "mode": mode, "api_version": client.api_version,
+        "window": {"since": window.since.isoformat(), "until": window.until.isoformat()}})
+    log.info("act_%s: %d calls (%d retries)", account, client.calls, client.retries)
+    return summary
 
 
 def land(lake_root: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
     """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
-    lake = lake_zone.Lake.at(lake_root)
-    staging = lake.staging(PLATFORM, ENTITY, ds, run_id)
-    expected = {f"account_id={e['account_id']}" for e in extracted}
-    staged = {p.name for p in staging.iterdir() if p.is_dir()} if staging.is_dir() else set()
-    if expected - staged:
-        raise FileNotFoundError(f"accounts {sorted(expected - staged)} are not staged under {staging}")
-    for stale in staged - expected:  # left by an earlier try with another account list
-        shutil.rmtree(staging / stale)
-    summary = {"ds": ds, "run_id": run_id, "accounts": sorted(e["account_id"] for e in extracted),
-               "pages": sum(e["pages"] for e in extracted), "rows": sum(e["rows"] for e in extracted),
-               "bytes": sum(e["bytes"] for e in extracted)}
-    lake_zone.write_manifest(staging, summary)
-    partition = lake.raw_partition(PLATFORM, ENTITY, ds)
-    lake_zone.publish_partition(staging, partition)
-    log.info("landed %d accounts, %d pages, %d rows at %s", len(expected), summary["pages"], summary["rows"],
-             partition)
-    return {"raw_path": str(partition), "pages": summary["pages"], "rows": summary["rows"]}
+    return landing.land(lake_root, PLATFORM, ENTITY, ds, run_id, extracted)
 
 
 def clean(lake_root: str, ds: str) -> dict:

@@ -1,0 +1,48 @@
+"""Staging one account's pages and landing a run's staged accounts as a raw partition, for every source."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from socialpulse import lake as lake_zone
+
+log = logging.getLogger(__name__)
+
+
+def stage_account(lake_root: str, platform: str, entity: str, ds: str, run_id: str, account_id: str,
+                  pages: Iterable[dict], manifest: dict) -> dict:
+    """Stream an account's pages into the run's staging area; returns a small summary for XCom."""
+    directory = lake_zone.Lake.at(lake_root).staging(platform, entity, ds, run_id) / f"account_id={account_id}"
+    written = lake_zone.write_raw_pages(directory, pages, {
+        "platform": platform, "entity": entity, "ds": ds, "account_id": account_id,
+        "extracted_at": datetime.now(UTC).isoformat(), **manifest})
+    log.info("%s/%s %s: %d pages, %d rows, %d bytes", platform, entity, account_id, written["pages"],
+             written["rows"], written["bytes"])
+    return {k: written[k] for k in ("platform", "entity", "account_id", "pages", "rows", "bytes")}
+
+
+def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
+    """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
+    lake = lake_zone.Lake.at(lake_root)
+    staging = lake.staging(platform, entity, ds, run_id)
+    mine = [e for e in extracted if (e.get("platform", platform), e.get("entity", entity)) == (platform, entity)]
+    expected = {f"account_id={e['account_id']}" for e in mine}
+    staged = {p.name for p in staging.iterdir() if p.is_dir()} if staging.is_dir() else set()
+    if expected - staged:
+        raise FileNotFoundError(f"accounts {sorted(expected - staged)} are not staged under {staging}")
+    if not expected:
+        raise FileNotFoundError(f"nothing was extracted for {platform}/{entity} on {ds}")
+    for stale in staged - expected:  # left by an earlier try with another account list
+        shutil.rmtree(staging / stale)
+    summary = {"ds": ds, "run_id": run_id, "accounts": sorted(e["account_id"] for e in mine),
+               "pages": sum(e["pages"] for e in mine), "rows": sum(e["rows"] for e in mine),
+               "bytes": sum(e["bytes"] for e in mine)}
+    lake_zone.write_manifest(staging, summary)
+    partition = lake.raw_partition(platform, entity, ds)
+    lake_zone.publish_partition(staging, partition)
+    log.info("landed %s/%s: %d accounts, %d pages, %d rows at %s", platform, entity, len(expected),
+             summary["pages"], summary["rows"], partition)
+    return {"raw_path": str(partition), "pages": summary["pages"], "rows": summary["rows"]}

@@ -100,6 +100,24 @@ def write_raw_pages(directory: Path, pages: Iterable[dict], manifest: dict) -> d
     return manifest
 
 
+def write_raw_file(directory: Path, name: str, payload: bytes, manifest: dict) -> dict:
+    """Store a file exactly as received, gzipped as <name>.gz, then its manifest; returns the manifest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{name}.{uuid.uuid4().hex}.tmp"
+    with gzip.open(tmp, "wb") as handle:
+        handle.write(payload)
+    os.replace(tmp, directory / f"{name}.gz")
+    manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload),
+                "rows": max(0, payload.count(b"\n") - 1)}
+    _write_json_atomic(directory / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def read_raw_file(directory: Path, name: str) -> bytes:
+    with gzip.open(directory / f"{name}.gz", "rb") as handle:
+        return handle.read()
+
+
 def publish_partition(staging: Path, final: Path) -> None:
     """Swap a fully written staging folder in as the partition, replacing any previous one."""
     if not staging.is_dir():

@@ -27,7 +27,7 @@ def table(conn) -> list[tuple]:
 
 
 def test_migrations_apply_once(warehouse_conn):
-    assert apply_migrations(warehouse_conn) == [1]
+    assert apply_migrations(warehouse_conn) == [1, 2, 3]
     assert apply_migrations(warehouse_conn) == []
 
 
@@ -69,7 +69,8 @@ def test_an_older_extraction_never_overwrites_a_newer_one(warehouse_conn):
     upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, frame("2026-11-20T00:00:00+00:00", clicks="60"), "new")
     result = upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, frame("2026-11-02T00:00:00+00:00"), "old")
     assert result.updated == 0
-    assert {r[-1] for r in table(warehouse_conn)} == {"new"}
+    run_id = CAMPAIGN_METRICS_DAILY.column_names.index("run_id")
+    assert {r[run_id] for r in table(warehouse_conn)} == {"new"}
 
 
 def test_failed_load_leaves_the_table_as_it_was(warehouse_conn):

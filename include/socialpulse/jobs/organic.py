@@ -78,3 +78,40 @@ def extract_account(client: GraphClient | XClient, platform: str, account_id: st
     pages = SOURCES[platform](client, account_id, start, end)
     return landing.stage_account(lake_root, platform, ENTITY, ds, run_id, account_id, pages,
                                  {"window": {"start": start.isoformat(), "end": end.isoformat()}})
+
+
+def clean(lake_root: str, ds: str, platforms: list[str]) -> dict:
+    """Post metrics and engagement events of the landed platforms into the clean zone."""
+    import itertools
+
+    from socialpulse import lake as lake_zone
+    from socialpulse.transforms.posts import clean_posts
+
+    lake = lake_zone.Lake.at(lake_root)
+    partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
+    missing = [str(p) for p in partitions if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"raw partitions missing: {missing}")
+    pages = itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
+    posts, events, quarantined = clean_posts(pages, ds)
+    posts_path = lake_zone.write_clean_partition(posts, lake.clean_partition("post_metrics", ds))
+    events_path = lake_zone.write_clean_partition(events, lake.clean_partition("engagement_events", ds))
+    if len(quarantined):
+        lake_zone.write_clean_partition(quarantined, lake.root / "quarantine" / "post_metrics" / f"ds={ds}")
+    log.info("clean: %d posts, %d engagement events, %d quarantined from %s", len(posts), len(events),
+             len(quarantined), platforms)
+    return {"clean_path": str(posts_path), "events_path": str(events_path), "posts": len(posts),
+            "events": len(events), "quarantined": len(quarantined)}
+
+
+def load(conn, clean_path: str, run_id: str) -> dict:
+    """Upsert a day's post snapshots into post_metrics_daily."""
+    import pandas as pd
+
+    from socialpulse.warehouse import upsert_frame
+    from socialpulse.warehouse.schema import POST_METRICS_DAILY
+
+    result = upsert_frame(conn, POST_METRICS_DAILY, pd.read_parquet(clean_path), run_id)
+    log.info("post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows, result.inserted,
+             result.updated, result.unchanged)
+    return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated}

@@ -83,11 +83,17 @@ def copy_into(cursor: Any, target: str, columns: tuple[str, ...], frame: pd.Data
 
 
 def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str) -> LoadResult:
-    """Merge the frame into the table on its key; the frame needs every column but run_id."""
+    """Merge the frame into the table on its key.
+
+    Only the table's columns present in the frame are written (with run_id):
+    others keep their values on update and are null on insert, so two sources
+    can own different columns of one row. Key columns and extracted_at are required.
+    """
     dialect = dialect_of(conn)
-    missing = set(table.column_names) - set(frame.columns) - {"run_id"}
+    missing = {*table.key, "extracted_at"} - set(frame.columns)
     if missing:
         raise ValueError(f"frame lacks columns {sorted(missing)} of {table.name}")
+    table = table.only({*frame.columns, "run_id"})
     rows = frame.assign(run_id=run_id)[list(table.column_names)]
     if rows.duplicated(list(table.key)).any():
         raise ValueError(f"frame repeats keys {table.key} of {table.name}; deduplicate before loading")

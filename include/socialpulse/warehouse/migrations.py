@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from socialpulse.warehouse.dialect import POSTGRES, dialect_of, placeholder, transaction
-from socialpulse.warehouse.schema import CAMPAIGN_METRICS_DAILY
+from socialpulse.warehouse.dialect import LOGICAL_TYPES, POSTGRES, dialect_of, placeholder, transaction
+from socialpulse.warehouse.schema import ATTRIBUTION_COLUMNS, CAMPAIGN_METRICS_DAILY_V1, POST_METRICS_DAILY
 
 MIGRATIONS_TABLE = "socialpulse_schema_migrations"
 LOCK_KEY = 0x50C1A1  # pg advisory lock id held while migrating
@@ -27,7 +27,12 @@ def _both(*sql_for: Any) -> dict[str, tuple[str, ...]]:
 MIGRATIONS: tuple[Migration, ...] = (
     # The primary key leads with metric_date, which serves the date-range reads; no other
     # index, since each one slows the daily upsert (bench/load_warehouse.py).
-    Migration(1, "campaign_metrics_daily", _both(CAMPAIGN_METRICS_DAILY.create_sql)),
+    Migration(1, "campaign_metrics_daily", _both(CAMPAIGN_METRICS_DAILY_V1.create_sql)),
+    Migration(2, "post_metrics_daily", _both(POST_METRICS_DAILY.create_sql)),
+    Migration(3, "campaign_metrics_daily: orders and revenue attributed by utm_campaign", _both(*(
+        lambda d, name=name, kind=kind: f"ALTER TABLE campaign_metrics_daily ADD COLUMN {name} "
+                                        f"{LOGICAL_TYPES[d][kind]}"
+        for name, kind in ATTRIBUTION_COLUMNS))),
 )
 
 

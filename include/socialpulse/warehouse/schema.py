@@ -24,6 +24,10 @@ class Table:
         """Columns compared to decide whether an upsert changes a row (not keys, not lineage)."""
         return tuple(c for c in self.column_names if c not in self.key and c not in LINEAGE_COLUMNS)
 
+    def only(self, names: set[str] | frozenset[str]) -> Table:
+        """The table seen through a subset of its columns (the key always included)."""
+        return Table(self.name, tuple(c for c in self.columns if c[0] in names or c[0] in self.key), self.key)
+
     def column_defs(self, dialect: str) -> str:
         types = LOGICAL_TYPES[dialect]
         return ", ".join(
@@ -37,7 +41,8 @@ class Table:
 _COUNTS = ("impressions", "reach", "clicks", "link_clicks", "landing_page_views", "likes", "comments", "shares")
 _RATES = ("ctr", "cpc", "cpm", "engagement_rate", "conversion_rate", "cost_per_conversion", "roas")
 
-CAMPAIGN_METRICS_DAILY = Table(
+# As migration 1 created it; migrations render from frozen definitions, never from the latest.
+CAMPAIGN_METRICS_DAILY_V1 = Table(
     name="campaign_metrics_daily",
     columns=(
         ("metric_date", "date"),
@@ -55,4 +60,28 @@ CAMPAIGN_METRICS_DAILY = Table(
         ("run_id", "text"),
     ),
     key=("metric_date", "platform", "account_id", "campaign_id"),
+)
+
+ATTRIBUTION_COLUMNS = (("attributed_orders", "bigint"), ("attributed_revenue", "numeric"))
+
+CAMPAIGN_METRICS_DAILY = Table(
+    name="campaign_metrics_daily",
+    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *ATTRIBUTION_COLUMNS),  # in the order the migrations build
+    key=CAMPAIGN_METRICS_DAILY_V1.key,
+)
+
+POST_METRICS_DAILY = Table(
+    name="post_metrics_daily",
+    columns=(
+        ("metric_date", "date"),
+        ("platform", "text"),
+        ("account_id", "text"),
+        ("post_id", "text"),
+        ("created_at", "timestamp"),
+        *((name, "bigint") for name in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")),
+        ("engagement_rate", "double"),
+        ("extracted_at", "timestamp"),
+        ("run_id", "text"),
+    ),
+    key=("metric_date", "platform", "account_id", "post_id"),
 )

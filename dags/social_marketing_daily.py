@@ -1,22 +1,27 @@
 """
 ### social_marketing_daily
 
-Every day, for the UTC day of the run's data interval:
+Every day, for the UTC day of the run's data interval, from every configured source:
 
-1. **apply_warehouse_migrations** brings the warehouse schema up to date.
-2. **extract_meta_insights** (one mapped task per ad account, named by account)
-   pulls campaign insights for the day and the look-back window before it
-   (Meta restates conversions for up to 28 days) into the run's staging area.
-3. **land_meta_insights** publishes the pages as the day's raw partition,
-   replacing any previous one whole.
-4. **clean_meta_insights** types the rows into the clean zone (Parquet);
-   rows that cannot be typed are quarantined with a reason.
-5. **load_campaign_metrics** upserts them into `campaign_metrics_daily`.
-6. **check_*** data-quality checks on the loaded dates.
+* **Meta ads** (connection `meta_marketing`): `extract_meta_insights`, one mapped task per
+  ad account (`act_<id>`), pulls campaign insights for the day and the look-back window
+  (Meta restates conversions for 28 days); `land_meta_insights` publishes the raw partition
+  whole; `clean_meta_insights` types it; `load_campaign_metrics` upserts
+  `campaign_metrics_daily`; the `check_*` tasks test the loaded dates.
+* **Organic** (connections `meta_graph` for Facebook Pages and Instagram, `x_api` for X):
+  `extract_organic`, one mapped task per account (`facebook:<page>`, `instagram:<id>`,
+  `x:<user>`), pulls posts created in the last `post_lookback_days` days with their insights,
+  comments and engaged users; `land_organic` publishes every platform whose accounts all
+  succeeded; `clean_organic` builds post snapshots and engagement events;
+  `load_post_metrics` upserts `post_metrics_daily`.
+* **First-party** (variable `socialpulse_crm_source`): `extract_crm` lands the day's
+  users.csv and orders.csv, `clean_crm` types them, `credit_orders` credits orders to
+  campaigns by `utm_campaign`.
+* `report_sources` ends the run failed, naming each platform or account that failed,
+  after the healthy ones have landed and loaded.
 
-Connections: `meta_marketing` (host, password = token, extra `ad_account_ids`,
-`api_version`), `marketing_warehouse` (postgres or sqlite). Variable
-`socialpulse_lake_root`. Rerunning a date changes nothing; backfill with
+A source whose connection or variable is not configured is skipped with a log line.
+Rerunning a date changes nothing; backfill with
 `airflow backfill create --dag-id social_marketing_daily --from-date ... --to-date ...`.
 """
 
@@ -28,11 +33,14 @@ from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, S
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from socialpulse.config import (  # light: names only
+    CRM_SOURCE_VARIABLE,
     DEFAULT_LAKE_ROOT,
     DEFAULT_LOOKBACK_DAYS,
     LAKE_ROOT_VARIABLE,
+    META_GRAPH_CONN_ID,
     META_MARKETING_CONN_ID,
     WAREHOUSE_CONN_ID,
+    X_API_CONN_ID,
 )
 
 LOADED_DATES = (
@@ -50,13 +58,36 @@ def _lake_root() -> str:
     return Variable.get(LAKE_ROOT_VARIABLE, default=str(DEFAULT_LAKE_ROOT))
 
 
-def _meta_connection():
+def _settings(conn_id: str, settings_class):
+    """The library's settings object for a connection, or None (logged) when it is not configured."""
+    import logging
+
     from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        logging.getLogger(__name__).warning("connection '%s' is not configured: skipping its source", conn_id)
+        return None
+    return settings_class.from_fields(conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson)
+
+
+def _meta_connection():
+    from airflow.sdk.exceptions import AirflowSkipException
 
     from socialpulse.connectors.meta.connection import MetaConnection
 
-    conn = BaseHook.get_connection(META_MARKETING_CONN_ID)
-    return MetaConnection.from_fields(conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson)
+    settings = _settings(META_MARKETING_CONN_ID, MetaConnection)
+    if settings is None:
+        raise AirflowSkipException(f"connection '{META_MARKETING_CONN_ID}' is not configured: no Meta ads today")
+    return settings
+
+
+def _warehouse():
+    from airflow.sdk import BaseHook
+
+    return BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook().get_conn()
 
 
 @dag(
@@ -76,6 +107,8 @@ def _meta_connection():
                                description="days before the run's date to pull again (Meta restates up to 28)"),
         "report_mode": Param("async", enum=["async", "sync"],
                              description="Meta insights as an async report job or synchronous pages"),
+        "post_lookback_days": Param(7, type="integer", minimum=0, maximum=90,
+                                    description="snapshot the metrics of posts created this many days back"),
     },
     tags=["socialpulse", "meta", "ads"],
     doc_md=__doc__,
@@ -83,11 +116,9 @@ def _meta_connection():
 def social_marketing_daily():
     @task
     def apply_warehouse_migrations() -> list[int]:
-        from airflow.sdk import BaseHook
-
         from socialpulse.warehouse import apply_migrations
 
-        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook().get_conn()
+        conn = _warehouse()
         try:
             return apply_migrations(conn)
         finally:
@@ -122,21 +153,134 @@ def social_marketing_daily():
 
     @task
     def load_campaign_metrics(cleaned: dict, run_id=None) -> dict:
-        from airflow.sdk import BaseHook
-
         from socialpulse.jobs.meta_ads import load
 
-        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook().get_conn()
+        conn = _warehouse()
         try:
             return {**load(conn, cleaned["clean_path"], run_id), "since": cleaned["since"],
                     "until": cleaned["until"]}
         finally:
             conn.close()
 
+    @task
+    def organic_accounts() -> list[str]:
+        from socialpulse.connectors.meta.connection import GraphSources
+        from socialpulse.connectors.x.connection import XSettings
+
+        graph = _settings(META_GRAPH_CONN_ID, GraphSources)
+        x = _settings(X_API_CONN_ID, XSettings)
+        return ([f"{platform}:{account}" for platform, account in graph.sources] if graph else []) + \
+            ([f"x:{user}" for user in x.user_ids] if x else [])
+
+    @task(map_index_template="{{ task.op_kwargs['source'] }}")
+    def extract_organic(source: str, data_interval_start=None, run_id=None, params=None) -> dict:
+        from socialpulse.connectors.meta import GraphClient
+        from socialpulse.connectors.meta.connection import GraphSources
+        from socialpulse.connectors.x import XClient
+        from socialpulse.connectors.x.connection import XSettings
+        from socialpulse.jobs.organic import extract_account
+
+        platform, account = source.split(":", 1)
+        if platform == "x":
+            x = _settings(X_API_CONN_ID, XSettings)
+            client = XClient(x.base_url, x.bearer_token)
+        else:
+            graph = _settings(META_GRAPH_CONN_ID, GraphSources)
+            client = GraphClient(graph.base_url, graph.token, graph.api_version)
+        return extract_account(client, platform, account, data_interval_start.date().isoformat(),
+                               int(params["post_lookback_days"]), _lake_root(), run_id)
+
+    @task(trigger_rule="all_done")
+    def land_organic(extracted: list[dict], sources: list[str], data_interval_start=None, run_id=None) -> dict:
+        """Land each platform whose accounts all extracted; name the others."""
+        from socialpulse.jobs.landing import land
+        from socialpulse.jobs.organic import ENTITY, platforms_ready
+
+        ready, failed = platforms_ready(sources, list(extracted or []))
+        ds = data_interval_start.date().isoformat()
+        for platform in ready:
+            land(_lake_root(), platform, ENTITY, ds, run_id, list(extracted))
+        return {"landed": ready, "failed": failed}
+
+    @task
+    def clean_organic(landed: dict, data_interval_start=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from socialpulse.jobs.organic import clean
+
+        if not landed["landed"]:
+            raise AirflowSkipException("no organic platform landed today")
+        return clean(_lake_root(), data_interval_start.date().isoformat(), landed["landed"])
+
+    @task
+    def load_post_metrics(cleaned: dict, run_id=None) -> dict:
+        from socialpulse.jobs.organic import load
+
+        conn = _warehouse()
+        try:
+            return load(conn, cleaned["clean_path"], run_id)
+        finally:
+            conn.close()
+
+    @task
+    def extract_crm(data_interval_start=None, run_id=None) -> dict:
+        from airflow.sdk import Variable
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from socialpulse.jobs.first_party import extract
+
+        source = Variable.get(CRM_SOURCE_VARIABLE, default=None)
+        if not source:
+            raise AirflowSkipException(f"variable '{CRM_SOURCE_VARIABLE}' is not set: no CRM drop today")
+        return extract(source, _lake_root(), data_interval_start.date().isoformat(), run_id)
+
+    @task
+    def clean_crm(extracted: dict, data_interval_start=None) -> dict:
+        from socialpulse.jobs.first_party import clean
+
+        return clean(_lake_root(), data_interval_start.date().isoformat())
+
+    @task
+    def credit_orders(cleaned: dict, data_interval_start=None) -> dict:
+        from socialpulse.jobs.first_party import credit
+
+        conn = _warehouse()
+        try:
+            return credit(conn, cleaned["orders"]["clean_path"], data_interval_start.date().isoformat())
+        finally:
+            conn.close()
+
+    @task(trigger_rule="all_done")
+    def report_sources(ad_accounts: list[str] | None, sources: list[str] | None) -> None:
+        """Fail the run naming every source that failed, once the healthy ones have loaded."""
+        from airflow.sdk import get_current_context
+
+        from socialpulse.jobs.organic import failed_sources
+
+        ti = get_current_context()["ti"]
+        meta = [e for e in ti.xcom_pull(task_ids="extract_meta_insights", default=[]) or [] if e]
+        organic = [e for e in ti.xcom_pull(task_ids="extract_organic", default=[]) or [] if e]
+        failures = failed_sources([f"meta_ads:{a}" for a in ad_accounts or []] + list(sources or []),
+                                  [*({**e, "platform": "meta_ads"} for e in meta), *organic])
+        if failures:
+            raise RuntimeError(f"sources that failed today (the others loaded): {failures}; "
+                               "see the extract task of each for why")
+
     migrated = apply_warehouse_migrations()
-    extracted = extract_meta_insights.expand(account_id=meta_ad_accounts())
+    ad_accounts = meta_ad_accounts()
+    extracted = extract_meta_insights.expand(account_id=ad_accounts)
     loaded = load_campaign_metrics(clean_meta_insights(land_meta_insights(extracted)))
     migrated >> loaded
+
+    sources = organic_accounts()
+    organic = extract_organic.expand(source=sources)
+    posts_loaded = load_post_metrics(clean_organic(land_organic(organic, sources)))
+    migrated >> posts_loaded
+
+    credited = credit_orders(clean_crm(extract_crm()))
+    loaded >> credited
+
+    [loaded, posts_loaded, credited] >> report_sources(ad_accounts, sources)
 
     column_checks = SQLColumnCheckOperator(
         task_id="check_campaign_metrics_columns",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from socialpulse.config import DEFAULT_DATA_DIR, PROJECT_ROOT
 from socialpulse.devenv import airflow_home_env, pipeline_env
+from socialpulse.simulator.crm_drop import write_drop
 
 DAG_ID = "social_marketing_daily"
 BIN = Path(sys.executable).parent
@@ -61,6 +62,22 @@ def summary(warehouse: Path, lake: Path) -> None:
     for metric_date, count, impressions, clicks, conversions, spend in rows:
         print(f"{metric_date:<12} {count:>5} {impressions:>12} {clicks:>8} {conversions:>11} {spend:>12}")
     print("* spend summed across account currencies (USD, EUR, JPY)")
+    with sqlite3.connect(warehouse) as conn:
+        posts = conn.execute(
+            "SELECT metric_date, platform, count(*), sum(impressions), sum(likes), sum(comments), sum(shares) "
+            "FROM post_metrics_daily GROUP BY metric_date, platform ORDER BY metric_date, platform").fetchall()
+        credited = conn.execute(
+            "SELECT metric_date, sum(attributed_orders), round(sum(attributed_revenue), 2) FROM campaign_metrics_daily "
+            "WHERE attributed_orders IS NOT NULL GROUP BY metric_date ORDER BY metric_date").fetchall()
+    print(f"\npost_metrics_daily: {sum(r[2] for r in posts)} rows (a snapshot per post per run date)")
+    print(f"{'metric_date':<12} {'platform':<10} {'posts':>5} {'impressions':>12} {'likes':>7} {'comments':>8} "
+          f"{'shares':>7}")
+    for metric_date, platform, count, impressions, likes, comments, shares in posts:
+        print(f"{metric_date:<12} {platform:<10} {count:>5} {impressions or 0:>12} {likes or 0:>7} "
+              f"{comments or 0:>8} {shares or 0:>7}")
+    print("\nCRM orders credited to campaigns by utm_campaign:")
+    for metric_date, orders, revenue in credited:
+        print(f"{metric_date:<12} {orders:>5} orders {revenue:>12} revenue*")
     print("\nraw zone:  ", *sorted(str(p) for p in (lake / "raw").glob("*/*/ds=*")), sep="\n  ")
     print("clean zone:", *sorted(str(p) for p in (lake / "clean").glob("*/ds=*/*.parquet")), sep="\n  ")
 
@@ -75,7 +92,9 @@ def main() -> int:
     dates = [args.first_date + timedelta(days=i) for i in range(args.days)]
     data, home = args.data_dir, args.airflow_home
     data.mkdir(parents=True, exist_ok=True)
-    warehouse, lake = data / "warehouse.db", data / "lake"
+    warehouse, lake, crm = data / "warehouse.db", data / "lake", data / "crm"
+    for day in dates:  # the simulator's daily CRM drop, as a CRM export would arrive
+        write_drop(crm, day)
     env = {**os.environ, **airflow_home_env(home)}
     print(f"Airflow home {home}: migrating the metadata DB", flush=True)
     subprocess.run([BIN / "airflow", "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -88,7 +107,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         url = wait_for_simulator(simulator, port_file)
-        env.update(pipeline_env(url, warehouse, lake))
+        env.update(pipeline_env(url, warehouse, lake, crm))
         for day in dates:
             # A manual run's data interval is the last whole day before the date given: pass the day after.
             run_after = (day + timedelta(days=1)).isoformat()

@@ -8,6 +8,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Airflow connection ids (see README, "Connections").
 META_MARKETING_CONN_ID = "meta_marketing"
+META_GRAPH_CONN_ID = "meta_graph"
 X_API_CONN_ID = "x_api"
 WAREHOUSE_CONN_ID = "marketing_warehouse"
 

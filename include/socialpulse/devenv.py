@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 from socialpulse.config import PROJECT_ROOT
+from socialpulse.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
 from socialpulse.simulator.meta_data import ACCOUNTS
-from socialpulse.simulator.server import DEFAULT_TOKEN
+from socialpulse.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
+from socialpulse.simulator.x_data import X_ACCOUNTS
 
 
 def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, str]:
@@ -29,14 +31,18 @@ def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, s
     return env
 
 
-def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Path,
+def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Path, crm_source: str | Path,
                  token: str = DEFAULT_TOKEN) -> dict[str, str]:
-    """Connections and variables pointing the pipeline at the simulator, a warehouse and a lake.
+    """Connections and variables pointing the pipeline at the simulator, a warehouse, a lake and a CRM folder.
 
     `warehouse` is a SQLite file path or a postgresql:// URI.
     """
     meta = {"conn_type": "http", "host": simulator_url, "password": token,
             "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS], "api_version": "v21.0"}}
+    graph = {"conn_type": "http", "host": simulator_url, "password": token,
+             "extra": {"page_ids": list(PAGE_IDS), "ig_user_ids": list(IG_USER_IDS), "api_version": "v21.0"}}
+    x = {"conn_type": "http", "host": simulator_url, "password": DEFAULT_X_TOKEN,
+         "extra": {"user_ids": [a.user_id for a in X_ACCOUNTS]}}
     text = str(warehouse)
     if text.startswith(("postgres://", "postgresql://")):
         warehouse_conn = text.replace("postgresql://", "postgres://", 1)
@@ -44,6 +50,9 @@ def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Pat
         warehouse_conn = json.dumps({"conn_type": "sqlite", "host": str(Path(text).resolve())})
     return {
         "AIRFLOW_CONN_META_MARKETING": json.dumps(meta),
+        "AIRFLOW_CONN_META_GRAPH": json.dumps(graph),
+        "AIRFLOW_CONN_X_API": json.dumps(x),
+        "AIRFLOW_VAR_SOCIALPULSE_CRM_SOURCE": str(crm_source),
         "AIRFLOW_CONN_MARKETING_WAREHOUSE": warehouse_conn,
         "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake_root),
     }

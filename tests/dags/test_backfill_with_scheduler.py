@@ -18,6 +18,7 @@ import pytest
 
 from socialpulse.devenv import airflow_home_env, pipeline_env
 from socialpulse.simulator import meta_data
+from socialpulse.simulator.crm_drop import write_drop
 
 BIN = Path(sys.executable).parent
 DAG_ID = "social_marketing_daily"
@@ -72,7 +73,7 @@ def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
     env = {
         **os.environ,
         **airflow_home_env(home),
-        **pipeline_env(simulator(as_of=date(2026, 11, 5), async_seconds=0.2), warehouse, lake),
+        **pipeline_env(simulator(as_of=date(2026, 11, 5), async_seconds=0.2), warehouse, lake, tmp_path / "crm"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API__PORT": str(port),
@@ -80,6 +81,8 @@ def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the backfill's runs, no catch-up run
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
     }
+    for ds in DATES:
+        write_drop(tmp_path / "crm", date.fromisoformat(ds))
     cli(env, "db", "migrate")
     processes: dict[str, subprocess.Popen] = {}
     with ExitStack() as cleanup:

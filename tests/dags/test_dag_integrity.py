@@ -66,7 +66,11 @@ def test_daily_pipeline_shape(dagbag):
     assert set(dag.task_dict) == {
         "apply_warehouse_migrations", "meta_ad_accounts", "extract_meta_insights", "land_meta_insights",
         "clean_meta_insights", "load_campaign_metrics", "check_campaign_metrics_columns",
-        "check_campaign_metrics_table"}
+        "check_campaign_metrics_table", "organic_accounts", "extract_organic", "land_organic", "clean_organic",
+        "load_post_metrics", "extract_crm", "clean_crm", "credit_orders", "report_sources"}
+    assert dag.task_dict["land_organic"].trigger_rule == "all_done"  # one platform failing spares the others
+    assert dag.task_dict["report_sources"].trigger_rule == "all_done"
+    assert "load_campaign_metrics" in dag.task_dict["credit_orders"].upstream_task_ids
     load = dag.task_dict["load_campaign_metrics"]
     assert {"apply_warehouse_migrations", "clean_meta_insights"} <= load.upstream_task_ids
     assert dag.task_dict["check_campaign_metrics_columns"].upstream_task_ids == {"load_campaign_metrics"}

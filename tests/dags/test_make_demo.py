@@ -18,9 +18,9 @@ def run_demo(data_dir, airflow_home) -> str:
     return done.stdout
 
 
-def rows(path) -> list[tuple]:
+def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT * FROM campaign_metrics_daily ORDER BY 1, 2, 3, 4").fetchall()
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
 
 
 @pytest.mark.slow
@@ -34,6 +34,12 @@ def test_demo_runs_three_days_and_is_repeatable(tmp_path):
     first = rows(data / "warehouse.db")
     assert {r[0] for r in first} >= {"2026-11-01", "2026-11-02", "2026-11-03"}
     assert f"campaign_metrics_daily in {data / 'warehouse.db'}: {len(first)} rows" in output
+    for platform in ("facebook", "instagram", "x"):  # all four sources reach the printout
+        assert f" {platform} " in output
+    assert "orders" in output and "raw/crm/orders/ds=2026-11-03" in output
 
+    posts = rows(data / "warehouse.db", "post_metrics_daily")
+    assert posts
     run_demo(data, home)
     assert rows(data / "warehouse.db") == first
+    assert rows(data / "warehouse.db", "post_metrics_daily") == posts

@@ -10,10 +10,12 @@ import pytest
 
 from socialpulse.devenv import pipeline_env
 from socialpulse.simulator import meta_data
+from socialpulse.simulator.crm_drop import daily_orders, write_drop
 
 AS_OF = date(2026, 11, 5)
 # A manual run's data interval is the last whole day before the date given: this run covers 2026-11-02.
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
+DAY = date(2026, 11, 2)
 
 
 @pytest.fixture
@@ -26,18 +28,23 @@ def pipeline(simulator, tmp_path, monkeypatch):
     """Point the connections and the lake variable at a simulator and temporary files."""
 
     def configure(**simulator_config) -> tuple[str, str]:
-        warehouse, lake = tmp_path / "warehouse.db", tmp_path / "lake"
+        warehouse, lake, crm = tmp_path / "warehouse.db", tmp_path / "lake", tmp_path / "crm"
+        write_drop(crm, DAY)
         url = simulator(as_of=AS_OF, async_seconds=0.05, **simulator_config)
-        for name, value in pipeline_env(url, warehouse, lake).items():
+        for name, value in pipeline_env(url, warehouse, lake, crm).items():
             monkeypatch.setenv(name, value)
         return warehouse, lake
 
     return configure
 
 
-def warehouse_rows(path) -> list[tuple]:
+def warehouse_rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT * FROM campaign_metrics_daily ORDER BY 1, 2, 3, 4").fetchall()
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
+
+
+def task_states(run) -> dict[str, str]:
+    return {f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": ti.state for ti in run.get_task_instances()}
 
 
 def test_daily_run_lands_cleans_and_loads_every_account(daily_dag, pipeline):
@@ -57,6 +64,52 @@ def test_daily_run_lands_cleans_and_loads_every_account(daily_dag, pipeline):
     assert sorted(p.name for p in raw.iterdir()) == [
         "_manifest.json", "account_id=1001", "account_id=1002", "account_id=1003"]
     assert (lake / "clean" / "campaign_metrics" / "ds=2026-11-02" / "part-0000.parquet").exists()
+
+
+def test_every_source_lands_and_loads(daily_dag, pipeline):
+    warehouse, lake = pipeline()
+    run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
+    assert run.state == "success", task_states(run)
+    organic = sorted(ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "extract_organic")
+    assert organic == ["facebook:110000000000001", "instagram:17841400000000001", "x:1597000000000000001",
+                       "x:1597000000000000002"]
+    with sqlite3.connect(warehouse) as conn:
+        per_platform = dict(conn.execute("SELECT platform, count(*) FROM post_metrics_daily GROUP BY platform"))
+        credited = conn.execute("SELECT sum(attributed_orders) FROM campaign_metrics_daily "
+                                "WHERE metric_date = '2026-11-02'").fetchone()[0]
+    assert set(per_platform) == {"facebook", "instagram", "x"} and all(per_platform.values())
+    assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
+    for entity in ("post_metrics", "engagement_events", "crm_users", "crm_orders"):
+        assert (lake / "clean" / entity / "ds=2026-11-02" / "part-0000.parquet").exists()
+    for platform, entity in (("facebook", "posts"), ("instagram", "posts"), ("x", "posts"), ("crm", "orders")):
+        assert (lake / "raw" / platform / entity / "ds=2026-11-02" / "_manifest.json").exists()
+
+
+def test_one_platform_failing_spares_the_others_and_the_run_names_it(daily_dag, pipeline, monkeypatch):
+    warehouse, _ = pipeline(x_token="another-token")  # X refuses our bearer token
+    for task in daily_dag.tasks:
+        monkeypatch.setattr(task, "retries", 0)
+    run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
+    states = task_states(run)
+    assert run.state == "failed"
+    assert states["extract_organic[x:1597000000000000001]"] == "failed"
+    assert states["extract_organic[facebook:110000000000001]"] == "success"
+    assert states["load_post_metrics[-1]"] == "success" and states["credit_orders[-1]"] == "success"
+    assert states["report_sources[-1]"] == "failed"
+    with sqlite3.connect(warehouse) as conn:
+        platforms = {r[0] for r in conn.execute("SELECT DISTINCT platform FROM post_metrics_daily")}
+    assert platforms == {"facebook", "instagram"}
+
+
+def test_unconfigured_sources_are_skipped(daily_dag, pipeline, monkeypatch):
+    warehouse, _ = pipeline()
+    for name in ("AIRFLOW_CONN_X_API", "AIRFLOW_CONN_META_GRAPH", "AIRFLOW_VAR_SOCIALPULSE_CRM_SOURCE"):
+        monkeypatch.delenv(name)
+    run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
+    states = task_states(run)
+    assert run.state == "success", states
+    assert states["extract_crm[-1]"] == "skipped" and states["load_post_metrics[-1]"] == "skipped"
+    assert len(warehouse_rows(warehouse)) > 0
 
 
 def test_running_a_date_twice_changes_nothing(daily_dag, pipeline):
@@ -106,7 +159,9 @@ def test_daily_run_into_a_postgres_warehouse(daily_dag, simulator, tmp_path, mon
     import psycopg
 
     uri, dsn = postgres_database
-    for name, value in pipeline_env(simulator(as_of=AS_OF, async_seconds=0.05), uri, tmp_path / "lake").items():
+    write_drop(tmp_path / "crm", DAY)
+    for name, value in pipeline_env(simulator(as_of=AS_OF, async_seconds=0.05), uri, tmp_path / "lake",
+                                    tmp_path / "crm").items():
         monkeypatch.setenv(name, value)
     for _ in range(2):
         run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
@@ -117,4 +172,4 @@ def test_daily_run_into_a_postgres_warehouse(daily_dag, simulator, tmp_path, mon
         versions = conn.execute("SELECT version FROM socialpulse_schema_migrations").fetchall()
     campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
     assert (count, dates, newest) == (29 * campaigns, 29, date(2026, 11, 2))
-    assert versions == [(1,)]
+    assert versions == [(1,), (2,), (3,)]

@@ -68,6 +68,19 @@ def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> It
 SOURCES = {"facebook": facebook_page_pages, "instagram": instagram_pages, "x": x_pages}
 
 
+def failed_sources(expected: list[str], extracted: list[dict]) -> list[str]:
+    """'platform:account' of every expected source without an extract result."""
+    done = {f"{e['platform']}:{e['account_id']}" for e in extracted}
+    return [source for source in expected if source not in done]
+
+
+def platforms_ready(expected: list[str], extracted: list[dict]) -> tuple[list[str], list[str]]:
+    """(platforms whose every account extracted, the failed 'platform:account' sources)."""
+    failed = failed_sources(expected, extracted)
+    platforms = sorted({s.split(":", 1)[0] for s in expected})
+    return [p for p in platforms if not any(f.startswith(f"{p}:") for f in failed)], failed
+
+
 def extract_account(client: GraphClient | XClient, platform: str, account_id: str, ds: str, lookback_days: int,
                     lake_root: str, run_id: str) -> dict:
     """Pull one account's posts of the window and what hangs off them into the run's staging area."""

@@ -78,3 +78,46 @@ REDUCE_DATA = {
         "fbtrace_id": "Cz1x9",
     }
 }
+
+# Graph API: GET /{page-id}/posts, /{post-id}/insights, /{post-id}/comments (Pages API reference shapes).
+PAGE_POSTS = {"data": [{"id": "110000000000001_7399150", "message": "Our picks",
+                        "permalink_url": "https://www.facebook.com/110000000000001_7399150",
+                        "created_time": "2026-10-26T07:46:55+0000"}],
+              "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}
+PAGE_POST_INSIGHTS = {"data": [
+    {"name": "post_impressions", "period": "lifetime", "values": [{"value": 7396}], "title": "Lifetime Post Total "
+     "Impressions", "description": "Lifetime: The number of times your Page's post entered a person's screen.",
+     "id": "110000000000001_7399150/insights/post_impressions/lifetime"},
+    {"name": "post_impressions_unique", "period": "lifetime", "values": [{"value": 5283}],
+     "id": "110000000000001_7399150/insights/post_impressions_unique/lifetime"},
+    {"name": "post_clicks", "period": "lifetime", "values": [{"value": 105}],
+     "id": "110000000000001_7399150/insights/post_clicks/lifetime"},
+    {"name": "post_reactions_by_type_total", "period": "lifetime", "values": [{"value": {"like": 150, "love": 7}}],
+     "id": "110000000000001_7399150/insights/post_reactions_by_type_total/lifetime"}]}
+POST_COMMENTS = {"data": [{"id": "7399150_1", "from": {"name": "A Person", "id": "7000000010579784"},
+                           "created_time": "2026-10-26T08:46:55+0000"},
+                          {"id": "7399150_2", "from": {"name": "B Person", "id": "7000000029506194"},
+                           "created_time": "2026-10-26T09:00:00+0000"}],
+                 "paging": {"cursors": {"before": "MQ", "after": "Mg"}}}
+
+# Instagram Graph: GET /{ig-user-id}/media and /{media-id}/insights.
+IG_MEDIA = {"data": [{"id": "179000017399251", "caption": "#food", "media_type": "CAROUSEL_ALBUM",
+                      "media_product_type": "FEED", "timestamp": "2026-11-01T07:13:12+0000",
+                      "permalink": "https://www.instagram.com/p/x/", "like_count": 57, "comments_count": 9}]}
+IG_INSIGHTS_WITHOUT_VIEWS = {"data": [
+    {"name": "reach", "period": "lifetime", "values": [{"value": 1140}],
+     "id": "179000017399251/insights/reach/lifetime"},
+    {"name": "likes", "period": "lifetime", "values": [{"value": 57}], "id": "179000017399251/insights/likes/lifetime"},
+    {"name": "comments", "period": "lifetime", "values": [{"value": 9}]},
+    {"name": "saved", "period": "lifetime", "values": [{"value": 4}]},
+    {"name": "shares", "period": "lifetime", "values": [{"value": 2}]}]}
+
+# X API v2: GET /2/users/:id/tweets with tweet.fields=created_at,public_metrics, and /2/tweets/:id/liking_users.
+X_TWEETS = {"data": [{"id": "1860000000739922011", "text": "New on #fashion", "edit_history_tweet_ids":
+                      ["1860000000739922011"], "created_at": "2026-11-02T06:39:13.000Z",
+                      "public_metrics": {"retweet_count": 23, "reply_count": 16, "like_count": 201,
+                                         "quote_count": 5, "bookmark_count": 10, "impression_count": 6585}}],
+            "meta": {"result_count": 1, "newest_id": "1860000000739922011", "oldest_id": "1860000000739922011"}}
+X_LIKING_USERS = {"data": [{"id": "12162674785", "name": "User 000695", "username": "user000695"},
+                           {"id": "53757702803", "name": "User 003381", "username": "user003381"}],
+                  "meta": {"result_count": 2}}

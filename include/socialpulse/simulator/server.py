@@ -96,6 +96,8 @@ class Handler(BaseHTTPRequestHandler):
     """One request; routes Graph-style paths to the simulated Marketing API."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to each.
+    disable_nagle_algorithm = True
     server_version = "SocialPulseSimulator/1"
     state: SimulatorState  # set on the subclass made by serve()
 

@@ -4,7 +4,15 @@ import json
 
 import yaml
 
-from socialpulse.config import LAKE_ROOT_VARIABLE, META_MARKETING_CONN_ID, PROJECT_ROOT, WAREHOUSE_CONN_ID
+from socialpulse.config import (
+    CRM_SOURCE_VARIABLE,
+    LAKE_ROOT_VARIABLE,
+    META_GRAPH_CONN_ID,
+    META_MARKETING_CONN_ID,
+    PROJECT_ROOT,
+    WAREHOUSE_CONN_ID,
+    X_API_CONN_ID,
+)
 
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor")
 
@@ -33,6 +41,10 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
         assert meta["host"] == "http://simulator:8765" and meta["extra"]["ad_account_ids"]
         assert env[f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"].startswith("postgres://")
         assert f"AIRFLOW_VAR_{LAKE_ROOT_VARIABLE.upper()}" in env
+        assert f"AIRFLOW_VAR_{CRM_SOURCE_VARIABLE.upper()}" in env
+        graph = json.loads(env[f"AIRFLOW_CONN_{META_GRAPH_CONN_ID.upper()}"])
+        assert graph["extra"]["page_ids"] and graph["extra"]["ig_user_ids"]
+        assert json.loads(env[f"AIRFLOW_CONN_{X_API_CONN_ID.upper()}"])["extra"]["user_ids"]
 
 
 def test_files_it_refers_to_exist():

@@ -83,3 +83,16 @@ def test_media_with_too_few_viewers_has_no_insights_and_says_why(graph, monkeypa
     assert body == {"data": []}
     assert set(dropped) == set(IG_METRICS)
     assert all("Not enough viewers" in reason for reason in dropped.values())
+
+
+def test_organic_pulls_ride_out_throttling_and_5xx(simulator):
+    from socialpulse.connectors.http import Backoff, RateBudget
+    from tests.fakes import RecordedTime
+
+    fake = RecordedTime()
+    graph = GraphClient(simulator(as_of=AS_OF, throttle_every=4, error_rate=0.2), DEFAULT_TOKEN, "v21.0",
+                        backoff=Backoff(), budget=RateBudget(clock=fake.clock), sleep=fake.sleep)
+    clean = GraphClient(simulator(as_of=AS_OF), DEFAULT_TOKEN, "v21.0")
+    assert rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL, limit=5)) == \
+        rows(page_posts(clean, PAGE_IDS[0], SINCE, UNTIL, limit=5))
+    assert graph.retries > 0 and fake.sleeps

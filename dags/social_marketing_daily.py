@@ -84,10 +84,15 @@ def _meta_connection():
     return settings
 
 
-def _warehouse():
+def _in_warehouse(job, *args):
+    """Call job(connection, *args) on a fresh warehouse connection, closed afterwards."""
     from airflow.sdk import BaseHook
 
-    return BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook().get_conn()
+    conn = BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook().get_conn()
+    try:
+        return job(conn, *args)
+    finally:
+        conn.close()
 
 
 @dag(
@@ -118,11 +123,7 @@ def social_marketing_daily():
     def apply_warehouse_migrations() -> list[int]:
         from socialpulse.warehouse import apply_migrations
 
-        conn = _warehouse()
-        try:
-            return apply_migrations(conn)
-        finally:
-            conn.close()
+        return _in_warehouse(apply_migrations)
 
     @task
     def meta_ad_accounts() -> list[str]:
@@ -155,12 +156,8 @@ def social_marketing_daily():
     def load_campaign_metrics(cleaned: dict, run_id=None) -> dict:
         from socialpulse.jobs.meta_ads import load
 
-        conn = _warehouse()
-        try:
-            return {**load(conn, cleaned["clean_path"], run_id), "since": cleaned["since"],
-                    "until": cleaned["until"]}
-        finally:
-            conn.close()
+        return {**_in_warehouse(load, cleaned["clean_path"], run_id), "since": cleaned["since"],
+                "until": cleaned["until"]}
 
     @task
     def organic_accounts() -> list[str]:
@@ -216,11 +213,7 @@ def social_marketing_daily():
     def load_post_metrics(cleaned: dict, run_id=None) -> dict:
         from socialpulse.jobs.organic import load
 
-        conn = _warehouse()
-        try:
-            return load(conn, cleaned["clean_path"], run_id)
-        finally:
-            conn.close()
+        return _in_warehouse(load, cleaned["clean_path"], run_id)
 
     @task
     def extract_crm(data_interval_start=None, run_id=None) -> dict:
@@ -244,11 +237,7 @@ def social_marketing_daily():
     def credit_orders(cleaned: dict, data_interval_start=None) -> dict:
         from socialpulse.jobs.first_party import credit
 
-        conn = _warehouse()
-        try:
-            return credit(conn, cleaned["orders"]["clean_path"], data_interval_start.date().isoformat())
-        finally:
-            conn.close()
+        return _in_warehouse(credit, cleaned["orders"]["clean_path"], data_interval_start.date().isoformat())
 
     @task(trigger_rule="all_done")
     def report_sources(ad_accounts: list[str] | None, sources: list[str] | None) -> None:

@@ -96,3 +96,13 @@ def test_organic_pulls_ride_out_throttling_and_5xx(simulator):
     assert rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL, limit=5)) == \
         rows(page_posts(clean, PAGE_IDS[0], SINCE, UNTIL, limit=5))
     assert graph.retries > 0 and fake.sleeps
+
+
+def test_album_children_have_no_insights_and_say_why(graph):
+    album = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
+                 if m["media_type"] == "CAROUSEL_ALBUM")
+    children = graph.request("GET", graph.url(f"{album['id']}/children"))["data"]
+    assert len(children) == 3
+    body, dropped = ig_media_insights(graph, children[0]["id"])
+    assert body == {"data": []} and set(dropped) == set(IG_METRICS)
+    assert all("album children" in reason for reason in dropped.values())

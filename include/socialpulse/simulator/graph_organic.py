@@ -2,7 +2,8 @@
 
 Commenters and engagers are audience members with an id on the platform. Insights
 accumulate over 48 hours after posting. Instagram refuses as it really does: a
-metric a media type does not support (#100), too few viewers (#10).
+metric a media type does not support (#100), too few viewers (#10), no insights for
+the children of a carousel album (#100).
 """
 
 from __future__ import annotations
@@ -113,6 +114,14 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
                          "permalink": f"https://www.instagram.com/p/{media.id}/", "like_count": likes,
                          "comments_count": len(_visible(seed, media, "comment", 0.12, as_of, "instagram"))})
         return [{k: v for k, v in r.items() if k in fields | {"id"}} for r in rows] if fields else rows
+    if len(rest) == 2 and rest[0].startswith("1791"):  # a carousel's child media
+        parent = _find(seed, f"1790{rest[0][4:-1]}")
+        if parent is None or parent.media_type != "CAROUSEL_ALBUM":
+            return None
+        if rest[1] == "insights":
+            raise MetaError(400, 100, "(#100) Insights are not available for album children media",
+                            subcode=2108006)
+        return None
     content = _find(seed, rest[0]) if len(rest) == 2 else None
     if content is None or content.created_at >= as_of:
         return None
@@ -132,6 +141,8 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
         return {"data": [_insight(m, values[m], content.id) for m in wanted]}
     if rest[1] == "insights":
         return _media_insights(seed, content, params, as_of)
+    if rest[1] == "children" and content.media_type == "CAROUSEL_ALBUM":
+        return [{"id": f"1791{content.id[4:]}{k}"} for k in range(1, 4)]
     return None
 
 
@@ -159,4 +170,4 @@ def _media_insights(seed: int, media: Content, params: dict, as_of: datetime) ->
 
 
 def is_organic_id(node: str) -> bool:
-    return node in PAGE_IDS or node in IG_USER_IDS or bool(re.fullmatch(r"\d+_\d+|1790\d+", node))
+    return node in PAGE_IDS or node in IG_USER_IDS or bool(re.fullmatch(r"\d+_\d+|179[01]\d+", node))

@@ -20,7 +20,7 @@ COMMENT_FIELDS = "id,from,created_time"
 IG_MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
 IG_METRICS = ("reach", "views", "likes", "comments", "saved", "shares", "total_interactions")
 _UNSUPPORTED = re.compile(r"does not support the (\w+) metric")
-NOT_ENOUGH_VIEWERS = 10
+_NO_INSIGHTS = re.compile(r"not available for album children|Not enough viewers")
 
 
 def _window(since: datetime, until: datetime) -> dict:
@@ -56,7 +56,7 @@ def ig_media_insights(client: GraphClient, media_id: str,
     """(insights body, {dropped metric: Instagram's reason}) for one media.
 
     A metric refused for the media's type is dropped and the rest asked again;
-    media with too few viewers have no insights at all, and say so.
+    media with too few viewers, and a carousel's children, have no insights at all, and say so.
     """
     remaining, dropped = list(metrics), {}
     while remaining:
@@ -68,7 +68,7 @@ def ig_media_insights(client: GraphClient, media_id: str,
             if error.code == 100 and unsupported and unsupported.group(1) in remaining:
                 remaining.remove(unsupported.group(1))
                 dropped[unsupported.group(1)] = message
-            elif error.code == NOT_ENOUGH_VIEWERS:
+            elif _NO_INSIGHTS.search(message):  # too few viewers, or a carousel's child media
                 return {"data": []}, {**dropped, **dict.fromkeys(remaining, message)}
             else:
                 raise

@@ -23,7 +23,9 @@ import psycopg
 from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
 from socialpulse.warehouse.load import copy_into
 
-TABLE = CAMPAIGN_METRICS_DAILY
+# The columns the ads load owns: what our loader writes, and so what the others write too.
+TABLE = CAMPAIGN_METRICS_DAILY.only({name for name, _ in CAMPAIGN_METRICS_DAILY.columns
+                                     if not name.startswith("attributed_")})
 
 
 def synthetic_frame(rows: int, seed: int = 1) -> pd.DataFrame:

@@ -1,0 +1,24 @@
+"""The benchmarks run end to end on tiny sizes; their figures are read by people, not asserted."""
+
+import subprocess
+import sys
+
+from socialpulse.config import PROJECT_ROOT
+from tests.conftest import PG_DSN
+
+
+def run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_load_warehouse_bench_runs(pg_conn):
+    output = run("bench/load_warehouse.py", "--rows", "3000", "--dsn", PG_DSN)
+    assert "socialpulse vs to_sql:" in output and "socialpulse vs bare COPY:" in output
+
+
+def test_extract_bench_runs():
+    output = run("bench/extract.py", "--days", "2", "--latency-ms", "5")
+    for connector in ("meta ads insights", "facebook page posts", "instagram media", "x posts and engagers"):
+        assert connector in output

@@ -93,7 +93,7 @@ def test_gives_up_after_its_attempts_without_leaking_the_token(simulator):
     assert DEFAULT_TOKEN not in str(caught.value)
 
 
-def test_unreachable_host_is_retried_then_reported(unused_port=1):
+def test_unreachable_host_is_retried_then_reported():
     graph, sleeps = client("http://127.0.0.1:1", attempts=2)
     with pytest.raises(MetaRetriesExhaustedError, match="ConnectionError"):
         list(insights_pages(graph, "1001", SINCE, UNTIL, mode="sync"))

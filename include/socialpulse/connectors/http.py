@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -54,7 +54,7 @@ class RateBudget:
     max_pause_seconds: float = 300.0
     clock: Callable[[], float] = time.monotonic
     usage_pct: float = 0.0
-    blocked_until: float = field(default=0.0)
+    blocked_until: float = 0.0
 
     def observe(self, usage_pct: float | None = None, regain_seconds: float | None = None) -> None:
         if usage_pct is not None:

@@ -13,11 +13,12 @@ import csv
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 PLATFORMS = ("facebook", "instagram", "x")
+TOPICS = ("fashion", "music", "travel", "home", "kids", "deals", "tech", "business", "news", "sports", "food")
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,9 @@ def engagers(seed: int, key: str, topic: str, platform: str, rate_scale: float) 
               and rng.random() < m.engagement_rate * rate_scale * (3.0 if topic in m.interests else 0.6)]
     rng.shuffle(chosen)
     return tuple(chosen)
+
+
+def visible_share(created_at: datetime, as_of: datetime, at_posting: float) -> float:
+    """Share of a post's final engagement visible at `as_of`: `at_posting` at once, all after 48 hours."""
+    hours = (as_of - created_at).total_seconds() / 3600
+    return 0.0 if hours < 0 else min(1.0, at_posting + (1 - at_posting) * hours / 48)

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from socialpulse.simulator.audience import engagers
+from socialpulse.simulator.audience import TOPICS, engagers, visible_share
 from socialpulse.simulator.meta_errors import MetaError
 
 PAGE_IDS = ("110000000000001",)
 IG_USER_IDS = ("17841400000000001",)
-TOPICS = ("fashion", "music", "travel", "home", "kids", "deals", "tech", "business", "news", "sports", "food")
 PAGE_POST_METRICS = ("post_impressions", "post_impressions_unique", "post_clicks", "post_reactions_by_type_total")
 IG_METRICS = ("reach", "views", "likes", "comments", "saved", "shares", "total_interactions")
 # (media_type, media_product_type) -> metrics Instagram refuses for it
@@ -71,14 +70,9 @@ def _find(seed: int, content_id: str) -> Content | None:
     return next((c for c in _content_on(seed, owner, day, kind) if c.id == content_id), None)
 
 
-def _share(content: Content, as_of: datetime) -> float:
-    hours = (as_of - content.created_at).total_seconds() / 3600
-    return 0.0 if hours < 0 else min(1.0, 0.25 + 0.75 * hours / 48)
-
-
 def _visible(seed: int, content: Content, kind: str, scale: float, as_of: datetime, platform: str) -> tuple:
     members = engagers(seed, f"{content.id}|{kind}", content.topic, platform, scale)
-    return members[: int(len(members) * _share(content, as_of))]
+    return members[: int(len(members) * visible_share(content.created_at, as_of, at_posting=0.25))]
 
 
 def _listing(seed: int, owner_id: str, kind: str, params: dict, as_of: datetime) -> list[Content]:

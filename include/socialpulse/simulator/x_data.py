@@ -11,10 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from socialpulse.simulator.audience import Member
+from socialpulse.simulator.audience import TOPICS, Member
 from socialpulse.simulator.audience import engagers as audience_engagers
-
-TOPICS = ("fashion", "music", "travel", "home", "kids", "deals", "tech", "business", "news", "sports", "food")
+from socialpulse.simulator.audience import visible_share as accumulated_share
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,7 @@ def engagers(seed: int, post_id: str, kind: str) -> tuple[Member, ...]:
 
 def visible_share(post: Post, as_of: datetime) -> float:
     """Share of the post's final engagement visible at `as_of`."""
-    hours = (as_of - post.created_at).total_seconds() / 3600
-    return 0.0 if hours < 0 else min(1.0, 0.3 + 0.7 * hours / 48)
+    return accumulated_share(post.created_at, as_of, at_posting=0.3)
 
 
 def public_metrics(seed: int, post: Post, as_of: datetime) -> dict:

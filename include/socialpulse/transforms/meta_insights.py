@@ -68,7 +68,7 @@ def clean_insights(pages: Iterable[tuple[dict, dict]]) -> tuple[pd.DataFrame, pd
     records = [flatten(row, manifest["extracted_at"])
                for manifest, page in pages for row in page.get("data") or [] if isinstance(row, dict)]
     frame = pd.DataFrame.from_records(records, columns=[*CLEAN_COLUMNS, "_original"])
-    frame = frame.drop(columns=["platform"]).assign(platform=PLATFORM)
+    frame["platform"] = PLATFORM
     reasons = pd.Series("", index=frame.index, dtype="object")
     for column in ("metric_date", "account_id", "campaign_id"):
         reasons = reasons.where(frame[column].notna(), reasons + f"{column} missing; ")

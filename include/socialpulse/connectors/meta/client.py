@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from socialpulse.connectors.http import ApiClient, strip_secrets
+from socialpulse.connectors.http import ApiClient
 from socialpulse.connectors.meta.errors import (
     MetaApiError,
     MetaReduceDataError,
@@ -99,7 +99,5 @@ class GraphClient(ApiClient):
             yield page
             url = (page.get("paging") or {}).get("next")
             if url:
-                url, query = with_query(strip_secrets(url), limit=limit), None
+                url, query = with_query(url, limit=limit), None  # request() strips the token
 
-
-__all__ = ["GraphClient", "MetaApiError", "with_query"]

@@ -38,10 +38,9 @@ class MetaAuthError(MetaApiError):
 
 
 class MetaThrottledError(MetaApiError):
-    """Rate limited; `regain_seconds` is Meta's own estimate when it gave one."""
+    """Rate limited; the client's rate budget waits Meta's estimated_time_to_regain_access."""
 
     retryable = True
-    regain_seconds: float = 0.0
 
 
 class MetaTransientError(MetaApiError):

@@ -25,6 +25,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/python bench/clean.py
 	$(BIN)/python bench/load_warehouse.py
 
 clean:

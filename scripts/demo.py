@@ -55,13 +55,13 @@ def summary(warehouse: Path, lake: Path) -> None:
     with sqlite3.connect(warehouse) as conn:
         rows = conn.execute(
             "SELECT metric_date, count(*), sum(impressions), sum(clicks), sum(conversions), "
-            "round(sum(spend), 2) FROM campaign_metrics_daily GROUP BY metric_date ORDER BY metric_date"
+            "round(sum(spend_reporting), 2) FROM campaign_metrics_daily GROUP BY metric_date ORDER BY metric_date"
         ).fetchall()
     print(f"\ncampaign_metrics_daily in {warehouse}: {sum(r[1] for r in rows)} rows")
     print(f"{'metric_date':<12} {'rows':>5} {'impressions':>12} {'clicks':>8} {'conversions':>11} {'spend*':>12}")
     for metric_date, count, impressions, clicks, conversions, spend in rows:
         print(f"{metric_date:<12} {count:>5} {impressions:>12} {clicks:>8} {conversions:>11} {spend:>12}")
-    print("* spend summed across account currencies (USD, EUR, JPY)")
+    print("* spend of the USD, EUR and JPY accounts converted to the reporting currency, USD")
     with sqlite3.connect(warehouse) as conn:
         posts = conn.execute(
             "SELECT metric_date, platform, count(*), sum(impressions), sum(likes), sum(comments), sum(shares) "
@@ -75,9 +75,16 @@ def summary(warehouse: Path, lake: Path) -> None:
     for metric_date, platform, count, impressions, likes, comments, shares in posts:
         print(f"{metric_date:<12} {platform:<10} {count:>5} {impressions or 0:>12} {likes or 0:>7} "
               f"{comments or 0:>8} {shares or 0:>7}")
-    print("\nCRM orders credited to campaigns by utm_campaign:")
+        audit = conn.execute(
+            "SELECT ds, entity, rows_in, rows_quarantined, top_reasons FROM pipeline_audit a WHERE run_id = "
+            "(SELECT max(run_id) FROM pipeline_audit b WHERE b.ds = a.ds AND b.entity = a.entity) "
+            "ORDER BY ds, entity").fetchall()
+    print("\nCRM orders credited to campaigns by utm_campaign (revenue in USD):")
     for metric_date, orders, revenue in credited:
-        print(f"{metric_date:<12} {orders:>5} orders {revenue:>12} revenue*")
+        print(f"{metric_date:<12} {orders:>5} orders {revenue:>12} revenue")
+    print("\npipeline_audit (latest run per date): rows in, quarantined, top reasons")
+    for ds, entity, rows_in, quarantined, reasons in audit:
+        print(f"{ds:<12} {entity:<18} {rows_in:>6} {quarantined:>5}  {reasons if quarantined else ''}")
     print("\nraw zone:  ", *sorted(str(p) for p in (lake / "raw").glob("*/*/ds=*")), sep="\n  ")
     print("clean zone:", *sorted(str(p) for p in (lake / "clean").glob("*/ds=*/*.parquet")), sep="\n  ")
 
@@ -114,10 +121,13 @@ def main() -> int:
             print(f"\n=== airflow dags test {DAG_ID} {run_after}  (data interval {day})", flush=True)
             test = subprocess.run([BIN / "airflow", "dags", "test", DAG_ID, run_after], env=env,
                                   capture_output=True, text=True)
+            log = home / "logs" / f"dags-test-{day}.log"  # airflow dags test logs to its output only
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(test.stdout + test.stderr)
             state = run_state(env, run_after)
-            print(f"run for {day}: {state}")
+            print(f"run for {day}: {state}  (task logs: {log})")
             if test.returncode != 0 or state != "success":
-                print(test.stdout[-6000:], test.stderr[-6000:], sep="\n")
+                print(test.stdout[-6000:], test.stderr[-6000:], f"the whole run's log: {log}", sep="\n")
                 return 1
     finally:
         simulator.terminate()

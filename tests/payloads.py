@@ -95,9 +95,9 @@ PAGE_POST_INSIGHTS = {"data": [
     {"name": "post_reactions_by_type_total", "period": "lifetime", "values": [{"value": {"like": 150, "love": 7}}],
      "id": "110000000000001_7399150/insights/post_reactions_by_type_total/lifetime"}]}
 POST_COMMENTS = {"data": [{"id": "7399150_1", "from": {"name": "A Person", "id": "7000000010579784"},
-                           "created_time": "2026-10-26T08:46:55+0000"},
+                           "message": "Where can I buy this?", "created_time": "2026-10-26T08:46:55+0000"},
                           {"id": "7399150_2", "from": {"name": "B Person", "id": "7000000029506194"},
-                           "created_time": "2026-10-26T09:00:00+0000"}],
+                           "message": "Love it", "created_time": "2026-10-26T09:00:00+0000"}],
                  "paging": {"cursors": {"before": "MQ", "after": "Mg"}}}
 
 # Instagram Graph: GET /{ig-user-id}/media and /{media-id}/insights.
@@ -121,3 +121,12 @@ X_TWEETS = {"data": [{"id": "1860000000739922011", "text": "New on #fashion", "e
 X_LIKING_USERS = {"data": [{"id": "12162674785", "name": "User 000695", "username": "user000695"},
                            {"id": "53757702803", "name": "User 003381", "username": "user003381"}],
                   "meta": {"result_count": 2}}
+
+
+def insights(pages, reporting: str = "USD"):
+    """(clean, quarantined) campaign rows of (manifest, page) pairs, converted with the shipped rates."""
+    from socialpulse.transforms.currency import load_rates
+    from socialpulse.transforms.meta_insights import clean_insights
+
+    result = clean_insights(pages, load_rates(), reporting)
+    return result.clean, result.quarantined

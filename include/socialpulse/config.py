@@ -11,10 +11,14 @@ META_MARKETING_CONN_ID = "meta_marketing"
 META_GRAPH_CONN_ID = "meta_graph"
 X_API_CONN_ID = "x_api"
 WAREHOUSE_CONN_ID = "marketing_warehouse"
+PSEUDONYMIZATION_CONN_ID = "socialpulse_pseudonymization"  # password = the HMAC key
 
 # Airflow variables.
 LAKE_ROOT_VARIABLE = "socialpulse_lake_root"
 CRM_SOURCE_VARIABLE = "socialpulse_crm_source"
+REPORTING_CURRENCY_VARIABLE = "socialpulse_reporting_currency"  # default USD
+FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the table shipped for the simulator
+RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
 
 # Embedded defaults: everything under ./data of the checkout.
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"

@@ -15,6 +15,9 @@ from socialpulse.simulator.meta_data import ACCOUNTS
 from socialpulse.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
 from socialpulse.simulator.x_data import X_ACCOUNTS
 
+# Only for the simulator: a real deployment sets its own random key (README, "Privacy").
+DEMO_KEY = "socialpulse-demo-key-not-for-production"
+
 
 def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, str]:
     """Settings of a self-contained Airflow home using this checkout's dags/ and plugins/."""
@@ -54,5 +57,6 @@ def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Pat
         "AIRFLOW_CONN_X_API": json.dumps(x),
         "AIRFLOW_VAR_SOCIALPULSE_CRM_SOURCE": str(crm_source),
         "AIRFLOW_CONN_MARKETING_WAREHOUSE": warehouse_conn,
+        "AIRFLOW_CONN_SOCIALPULSE_PSEUDONYMIZATION": json.dumps({"conn_type": "generic", "password": DEMO_KEY}),
         "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake_root),
     }

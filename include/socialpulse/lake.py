@@ -62,10 +62,25 @@ class Lake:
     def clean_partition(self, entity: str, ds: str) -> Path:
         return self.root / "clean" / entity / f"ds={ds}"
 
+    def quarantine_partition(self, entity: str, ds: str) -> Path:
+        return self.root / "quarantine" / entity / f"ds={ds}"
 
-def sanitize_page(page: dict) -> dict:
+    @property
+    def erased_dir(self) -> Path:
+        """One empty file per erased person, named by pseudonym: cleaning drops them on every rerun."""
+        return self.root / "privacy" / "erased"
+
+    def erased(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.erased_dir.iterdir()) if self.erased_dir.is_dir() else frozenset()
+
+    def mark_erased(self, pseudonym: str) -> None:
+        self.erased_dir.mkdir(parents=True, exist_ok=True)
+        (self.erased_dir / safe_key(pseudonym)).touch()
+
+
+def sanitize_page(page: object) -> object:
     """The page as received, minus the token Meta echoes into its paging links."""
-    paging = page.get("paging")
+    paging = page.get("paging") if isinstance(page, dict) else None
     if not isinstance(paging, dict):
         return page
     clean_paging = {k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v
@@ -79,7 +94,7 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def write_raw_pages(directory: Path, pages: Iterable[dict], manifest: dict) -> dict:
+def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) -> dict:
     """Stream pages into directory/pages.jsonl.gz, one page per line, then write the manifest.
 
     Returns the manifest with the page, row and byte counts added.
@@ -90,7 +105,7 @@ def write_raw_pages(directory: Path, pages: Iterable[dict], manifest: dict) -> d
     page_count = row_count = 0
     with gzip.open(tmp, "wt", encoding="utf-8") as handle:
         for page in pages:
-            data = page.get("data")
+            data = page.get("data") if isinstance(page, dict) else None
             row_count += len(data) if isinstance(data, list) else 0
             page_count += 1
             handle.write(json.dumps(sanitize_page(page), separators=(",", ":")) + "\n")
@@ -138,16 +153,33 @@ def read_manifest(directory: Path) -> dict:
     return json.loads((directory / MANIFEST_FILE).read_text())
 
 
+class RawPayloadError(ValueError):
+    """A landed raw file cannot be read: it names the file, which stays where it is, and what to do."""
+
+
 def read_raw_pages(partition: Path) -> Iterator[tuple[dict, dict]]:
     """(account manifest, page) for every page of a landed raw partition."""
     for account_dir in sorted(p for p in partition.iterdir() if p.is_dir()):
         manifest = read_manifest(account_dir)
-        with gzip.open(account_dir / PAGES_FILE, "rt", encoding="utf-8") as handle:
-            for line_number, line in enumerate(handle, 1):
-                try:
+        path = account_dir / PAGES_FILE
+        lines = 0
+        fix = "it is kept as it arrived: rerun the extract and land tasks of this date to pull it again"
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                for line in handle:
+                    lines += 1
                     yield manifest, json.loads(line)
-                except ValueError as exc:
-                    raise ValueError(f"{account_dir / PAGES_FILE} line {line_number} is not valid JSON: {exc}") from exc
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise RawPayloadError(f"{path} is truncated or corrupt after {lines} lines ({exc}); {fix}") from exc
+        except ValueError as exc:
+            raise RawPayloadError(f"{path} line {lines} is not valid JSON ({exc}); {fix}") from exc
+
+
+def rewrite_parquet(path: Path, frame: pd.DataFrame) -> None:
+    """Replace one Parquet file atomically, leaving its partition's other files alone."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
 
 
 def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:

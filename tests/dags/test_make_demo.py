@@ -23,6 +23,25 @@ def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
         return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
 
 
+def assert_nothing_personal_leaves_raw(data, home) -> None:
+    """No token, 'bearer', raw user id, name or email in the clean zone, quarantine, warehouse or task logs."""
+    import gzip
+
+    from tests.privacy_scan import findings, scan_lake_zone, scan_sqlite
+
+    texts, values = {}, {}
+    for zone in (scan_lake_zone(data / "lake" / "clean"), scan_lake_zone(data / "lake" / "quarantine"),
+                 scan_sqlite(data / "warehouse.db")):
+        texts.update(zone[0])
+        values.update(zone[1])
+    logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}
+    assert len(logs) == 3 and any("engagement_events" in text for text in logs.values())
+    assert findings({**texts, **logs}, values) == []
+    raw_users = gzip.decompress((data / "lake" / "raw" / "crm" / "users" / "ds=2026-11-01" / "users.csv.gz")
+                                .read_bytes()).decode()
+    assert findings({"raw users.csv": raw_users}, {})  # the scan does find what the raw zone rightly holds
+
+
 @pytest.mark.slow
 def test_demo_runs_three_days_and_is_repeatable(tmp_path):
     data, home = tmp_path / "data", tmp_path / "airflow"
@@ -40,6 +59,7 @@ def test_demo_runs_three_days_and_is_repeatable(tmp_path):
 
     posts = rows(data / "warehouse.db", "post_metrics_daily")
     assert posts
+    assert_nothing_personal_leaves_raw(data, home)
     run_demo(data, home)
     assert rows(data / "warehouse.db") == first
     assert rows(data / "warehouse.db", "post_metrics_daily") == posts

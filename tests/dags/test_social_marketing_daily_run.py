@@ -11,6 +11,7 @@ import pytest
 from socialpulse.devenv import pipeline_env
 from socialpulse.simulator import meta_data
 from socialpulse.simulator.crm_drop import daily_orders, write_drop
+from socialpulse.warehouse.migrations import MIGRATIONS
 
 AS_OF = date(2026, 11, 5)
 # A manual run's data interval is the last whole day before the date given: this run covers 2026-11-02.
@@ -169,7 +170,66 @@ def test_daily_run_into_a_postgres_warehouse(daily_dag, simulator, tmp_path, mon
     with psycopg.connect(dsn) as conn:
         count, dates, newest = conn.execute(
             "SELECT count(*), count(DISTINCT metric_date), max(metric_date) FROM campaign_metrics_daily").fetchone()
-        versions = conn.execute("SELECT version FROM socialpulse_schema_migrations").fetchall()
+        versions = conn.execute("SELECT version FROM socialpulse_schema_migrations ORDER BY 1").fetchall()
+        history = conn.execute("SELECT count(*) FROM campaign_metrics_history").fetchone()[0]
+        audit = conn.execute("SELECT entity, count(DISTINCT run_id), sum(rows_in) FROM pipeline_audit "
+                             "GROUP BY entity ORDER BY entity").fetchall()
     campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
     assert (count, dates, newest) == (29 * campaigns, 29, date(2026, 11, 2))
-    assert versions == [(1,), (2,), (3,)]
+    assert versions == [(m.version,) for m in MIGRATIONS]
+    assert history == count  # the second run saw the same values: no new versions
+    assert [(entity, runs) for entity, runs, _ in audit] == [
+        (e, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")]
+    assert all(rows_in > 0 for _, _, rows_in in audit)
+
+
+def test_a_messy_drop_fails_its_clean_step_with_the_reasons_and_spares_the_rest(daily_dag, pipeline, monkeypatch,
+                                                                                 tmp_path):
+    warehouse, lake = pipeline()
+    users = tmp_path / "crm" / f"ds={DAY}" / "users.csv"
+    lines = users.read_text().splitlines()
+    header = lines[0].split(",")
+    age = header.index("age")
+    messy = [",".join(v if i != age or n % 5 else "250" for i, v in enumerate(line.split(",")))
+             for n, line in enumerate(lines[1:])]
+    users.write_text("\n".join([lines[0], *messy]) + "\n")
+    for task in daily_dag.tasks:
+        monkeypatch.setattr(task, "retries", 0)
+    run = daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"})
+    states = task_states(run)
+    assert run.state == "failed"
+    assert states["clean_crm[-1]"] == "failed" and states["credit_orders[-1]"] == "upstream_failed"
+    assert states["load_campaign_metrics[-1]"] == "success" and states["load_post_metrics[-1]"] == "success"
+    with sqlite3.connect(warehouse) as conn:
+        share, reasons, path = conn.execute("SELECT quarantined_share, top_reasons, quarantine_path "
+                                            "FROM pipeline_audit WHERE entity = 'crm_users'").fetchone()
+    assert share > 0.19 and "age outside 13-100" in reasons
+    assert path == str(lake / "quarantine" / "crm_users" / f"ds={DAY}")
+
+
+def test_privacy_erasure_removes_a_person_for_good(daily_dag, dagbag, pipeline):
+    import pandas as pd
+
+    from socialpulse.devenv import DEMO_KEY
+    from socialpulse.simulator.audience import audience
+    from socialpulse.transforms.privacy import Pseudonymizer
+
+    warehouse, lake = pipeline()
+    assert daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"}).state == "success"
+    events = pd.read_parquet(lake / "clean" / "engagement_events" / f"ds={DAY}")
+    tokens = {Pseudonymizer(DEMO_KEY).token("crm", m.user_id): m for m in audience(7)}
+    person = next(tokens[p] for p in events.person_id if p in tokens and tokens[p].x_id and tokens[p].facebook_id)
+    pseudonym = Pseudonymizer(DEMO_KEY).token("crm", person.user_id)
+    before = int((events.person_id == pseudonym).sum())
+    assert before > 0
+
+    erasure = dagbag.dags["privacy_erasure"].test(run_conf={"user_id": person.user_id})
+    assert erasure.state == "success"
+    assert daily_dag.test(logical_date=LOGICAL_DATE, run_conf={"report_mode": "sync"}).state == "success"  # rerun
+    for entity in ("engagement_events", "crm_users", "crm_orders"):
+        frame = pd.read_parquet(lake / "clean" / entity / f"ds={DAY}")
+        assert pseudonym not in set(frame.person_id), entity
+    with sqlite3.connect(warehouse) as conn:
+        record = conn.execute("SELECT * FROM privacy_erasures").fetchall()
+    assert len(record) == 1 and record[0][0] == pseudonym and person.user_id not in str(record)
+    assert record[0][3] >= before  # clean_rows: at least the engagement events

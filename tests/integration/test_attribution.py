@@ -4,10 +4,9 @@ from datetime import date
 
 import pandas as pd
 
-from socialpulse.transforms.meta_insights import clean_insights
 from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
 from socialpulse.warehouse.attribution import credit_orders
-from tests.payloads import INSIGHTS_PAGE
+from tests.payloads import INSIGHTS_PAGE, insights
 
 DAY = date(2026, 11, 1)
 
@@ -28,7 +27,7 @@ def orders(*rows) -> pd.DataFrame:
 
 def test_orders_credited_reset_and_unmatched_reported(warehouse_conn):
     apply_migrations(warehouse_conn)
-    clean, _ = clean_insights([({"extracted_at": "2026-11-02T00:00:00+00:00"}, INSIGHTS_PAGE)])
+    clean, _ = insights([({"extracted_at": "2026-11-02T00:00:00+00:00"}, INSIGHTS_PAGE)])
     upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, clean, "run-1")
     first = credit_orders(warehouse_conn, DAY, orders(("23843xxxxxx001", 3, 59.7), ("999", 1, 5.0)))
     assert first.unmatched_campaigns == ("999",) and first.campaigns_credited == 1
@@ -38,6 +37,6 @@ def test_orders_credited_reset_and_unmatched_reported(warehouse_conn):
     credit_orders(warehouse_conn, DAY, orders(("23843xxxxxx002", 1, 10.0)))
     assert credited(warehouse_conn) == [("23843xxxxxx001", 0, 0.0), ("23843xxxxxx002", 1, 10.0)]
     # A later ads load leaves the credit alone: each source owns its columns.
-    upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, clean_insights(
+    upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, insights(
         [({"extracted_at": "2026-11-09T00:00:00+00:00"}, INSIGHTS_PAGE)])[0].assign(impressions=1), "run-2")
     assert credited(warehouse_conn)[1] == ("23843xxxxxx002", 1, 10.0)

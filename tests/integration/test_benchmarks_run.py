@@ -16,6 +16,12 @@ def run(*args: str) -> str:
 def test_load_warehouse_bench_runs(pg_conn):
     output = run("bench/load_warehouse.py", "--rows", "3000", "--dsn", PG_DSN)
     assert "socialpulse vs to_sql:" in output and "socialpulse vs bare COPY:" in output
+    assert "with history vs bare COPY:" in output
+
+
+def test_clean_bench_runs():
+    output = run("bench/clean.py", "--rows", "5000", "--runs", "1")
+    assert "cleaning costs" in output and "quarantined" in output
 
 
 def test_extract_bench_runs():

@@ -5,16 +5,15 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.meta_insights import clean_insights
 from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
 from socialpulse.warehouse.dialect import dialect_of
 from socialpulse.warehouse.load import merge_sql
-from tests.payloads import INSIGHTS_PAGE
+from tests.payloads import INSIGHTS_PAGE, insights
 
 
 def frame(extracted_at: str = "2026-11-02T06:00:00+00:00", **overrides) -> pd.DataFrame:
     rows = [{**row, **overrides} for row in INSIGHTS_PAGE["data"]]
-    clean, _ = clean_insights([({"extracted_at": extracted_at}, {"data": rows})])
+    clean, _ = insights([({"extracted_at": extracted_at}, {"data": rows})])
     return clean
 
 
@@ -27,7 +26,7 @@ def table(conn) -> list[tuple]:
 
 
 def test_migrations_apply_once(warehouse_conn):
-    assert apply_migrations(warehouse_conn) == [1, 2, 3]
+    assert apply_migrations(warehouse_conn) == [1, 2, 3, 4, 5, 6, 7]
     assert apply_migrations(warehouse_conn) == []
 
 

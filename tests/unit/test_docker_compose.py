@@ -10,6 +10,9 @@ from socialpulse.config import (
     META_GRAPH_CONN_ID,
     META_MARKETING_CONN_ID,
     PROJECT_ROOT,
+    PSEUDONYMIZATION_CONN_ID,
+    RAW_RETENTION_VARIABLE,
+    REPORTING_CURRENCY_VARIABLE,
     WAREHOUSE_CONN_ID,
     X_API_CONN_ID,
 )
@@ -45,6 +48,9 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
         graph = json.loads(env[f"AIRFLOW_CONN_{META_GRAPH_CONN_ID.upper()}"])
         assert graph["extra"]["page_ids"] and graph["extra"]["ig_user_ids"]
         assert json.loads(env[f"AIRFLOW_CONN_{X_API_CONN_ID.upper()}"])["extra"]["user_ids"]
+        assert len(json.loads(env[f"AIRFLOW_CONN_{PSEUDONYMIZATION_CONN_ID.upper()}"])["password"]) >= 16
+        for variable in (REPORTING_CURRENCY_VARIABLE, RAW_RETENTION_VARIABLE):
+            assert f"AIRFLOW_VAR_{variable.upper()}" in env
 
 
 def test_files_it_refers_to_exist():

@@ -3,19 +3,19 @@ import json
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.meta_insights import CLEAN_COLUMNS, clean_insights
+from socialpulse.transforms.meta_insights import CLEAN_COLUMNS
 from socialpulse.transforms.metrics import derive_rates
-from tests.payloads import INSIGHTS_PAGE
+from tests.payloads import INSIGHTS_PAGE, insights
 
 MANIFEST = {"extracted_at": "2026-11-02T06:00:00+00:00"}
 
 
 def _clean(*rows, manifest=MANIFEST):
-    return clean_insights([(manifest, {"data": list(rows)})])
+    return insights([(manifest, {"data": list(rows)})])
 
 
 def test_documented_page_is_typed_with_actions_as_columns():
-    clean, quarantined = clean_insights([(MANIFEST, INSIGHTS_PAGE)])
+    clean, quarantined = insights([(MANIFEST, INSIGHTS_PAGE)])
     assert len(quarantined) == 0
     assert list(clean.columns[: len(CLEAN_COLUMNS)]) == list(CLEAN_COLUMNS)
     row = clean.iloc[0]
@@ -27,13 +27,13 @@ def test_documented_page_is_typed_with_actions_as_columns():
 
 
 def test_purchases_reported_three_ways_count_once():
-    clean, _ = clean_insights([(MANIFEST, INSIGHTS_PAGE)])
+    clean, _ = insights([(MANIFEST, INSIGHTS_PAGE)])
     assert clean.iloc[0].conversions == 2
     assert clean.iloc[0].conversion_value == pytest.approx(59.90)
 
 
 def test_missing_metrics_are_null_not_zero():
-    clean, _ = clean_insights([(MANIFEST, INSIGHTS_PAGE)])
+    clean, _ = insights([(MANIFEST, INSIGHTS_PAGE)])
     second = clean.iloc[1]
     assert pd.isna(second.reach)  # not returned
     assert pd.isna(second.link_clicks)  # no actions field at all: unknown
@@ -42,12 +42,12 @@ def test_missing_metrics_are_null_not_zero():
 
 
 def test_unknown_fields_are_ignored():
-    clean, _ = clean_insights([(MANIFEST, INSIGHTS_PAGE)])
+    clean, _ = insights([(MANIFEST, INSIGHTS_PAGE)])
     assert "quality_ranking" not in clean.columns
 
 
 def test_rates_derived_with_null_for_zero_denominators():
-    clean, _ = clean_insights([(MANIFEST, INSIGHTS_PAGE)])
+    clean, _ = insights([(MANIFEST, INSIGHTS_PAGE)])
     first, second = clean.iloc[0], clean.iloc[1]
     assert first.ctr == pytest.approx(51 / 2466)
     assert first.cpm == pytest.approx(18.37 / 2466 * 1000)
@@ -67,8 +67,8 @@ def test_untypeable_rows_are_quarantined_with_reason_and_original():
     bad_date = {**good, "campaign_id": "7", "date_start": "11/01/2026"}
     clean, quarantined = _clean(good, bad_number, no_key, negative, bad_date)
     assert len(clean) == 1
-    assert list(quarantined.reason) == ["impressions is not a number", "campaign_id missing",
-                                        "spend is negative", "date_start is not YYYY-MM-DD"]
+    assert list(quarantined.reason) == ["impressions is not a whole number", "campaign_id missing",
+                                        "spend below 0", "metric_date is not a YYYY-MM-DD date"]
     assert json.loads(quarantined.original.iloc[0])["impressions"] == "12k"
 
 
@@ -76,12 +76,12 @@ def test_duplicate_keys_keep_the_latest_extraction():
     row = INSIGHTS_PAGE["data"][0]
     older = ({"extracted_at": "2026-11-02T00:00:00+00:00"}, {"data": [{**row, "impressions": "1"}]})
     newer = ({"extracted_at": "2026-11-03T00:00:00+00:00"}, {"data": [{**row, "impressions": "2"}]})
-    clean, _ = clean_insights([newer, older])
+    clean, _ = insights([newer, older])
     assert list(clean.impressions) == [2]
 
 
 def test_empty_input_gives_an_empty_typed_frame():
-    clean, quarantined = clean_insights([])
+    clean, quarantined = insights([])
     assert len(clean) == 0 and len(quarantined) == 0
     assert "roas" in clean.columns
 

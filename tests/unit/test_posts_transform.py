@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.transforms.posts import POST_COLUMNS, clean_posts
+from socialpulse.transforms.privacy import Pseudonymizer
 from tests.payloads import (
     IG_INSIGHTS_WITHOUT_VIEWS,
     IG_MEDIA,
@@ -15,6 +16,11 @@ from tests.payloads import (
 )
 
 AT = "2026-11-02T06:00:00+00:00"
+PSEUDONYMIZER = Pseudonymizer("k" * 32, {"x:12162674785": "u1", "facebook:7000000010579784": "u1"})
+
+
+def clean(pages, ds="2026-11-02", erased=frozenset()):
+    return clean_posts(pages, ds, PSEUDONYMIZER, erased)
 
 
 def manifest(platform: str, account: str) -> dict:
@@ -36,14 +42,15 @@ def lines() -> list[tuple[dict, dict]]:
 
 
 def by_platform() -> dict[str, pd.Series]:
-    posts, _, _ = clean_posts(lines(), "2026-11-02")
-    return {row.platform: row for _, row in posts.iterrows()}
+    posts, _ = clean(lines())
+    return {row.platform: row for _, row in posts.clean.iterrows()}
 
 
 def test_one_row_per_post_with_the_unified_columns():
-    posts, _, quarantined = clean_posts(lines(), "2026-11-02")
-    assert list(posts.columns) == list(POST_COLUMNS) and len(posts) == 3 and len(quarantined) == 0
-    assert str(posts.created_at.dt.tz) == "UTC"
+    posts, events = clean(lines())
+    assert list(posts.clean.columns) == list(POST_COLUMNS) and len(posts.clean) == 3
+    assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
+    assert str(posts.clean.created_at.dt.tz) == "UTC"
 
 
 def test_facebook_reactions_are_likes_and_comments_are_counted():
@@ -64,14 +71,37 @@ def test_x_replies_are_comments_and_reposts_plus_quotes_are_shares():
     assert (x.impressions, x.likes, x.comments, x.shares, x.saves) == (6585, 201, 16, 28, 10)
 
 
-def test_engagement_events_one_per_post_user_kind():
-    _, events, _ = clean_posts(lines() + lines()[-1:], "2026-11-02")  # a repeated page adds nothing
-    assert sorted(zip(events.platform, events.kind, events.user_id, strict=True)) == [
-        ("facebook", "comment", "7000000010579784"), ("facebook", "comment", "7000000029506194"),
-        ("x", "like", "12162674785"), ("x", "like", "53757702803")]
+def test_engagement_events_one_per_post_person_kind_under_pseudonyms():
+    _, events = clean(lines() + lines()[-1:])  # a repeated page adds nothing
+    assert events.duplicates_dropped == 2  # the two likes of the repeated page
+    person = PSEUDONYMIZER.token("crm", "u1")  # the CRM links this Facebook and this X id to u1
+    assert sorted(zip(events.clean.platform, events.clean.kind, events.clean.person_id, strict=True)) == sorted([
+        ("facebook", "comment", person), ("facebook", "comment", PSEUDONYMIZER.token("facebook", "7000000029506194")),
+        ("x", "like", person), ("x", "like", PSEUDONYMIZER.token("x", "53757702803"))])
+
+
+def test_erased_people_are_left_out():
+    person = PSEUDONYMIZER.token("crm", "u1")
+    _, events = clean(lines(), erased=frozenset({person}))
+    assert len(events.clean) == 2 and person not in set(events.clean.person_id)
+
+
+def test_names_and_comment_texts_stay_in_the_raw_zone():
+    shapeless = note({"data": "oops", "from": {"name": "Ava Q"}, "message": "Call me"}, "comments", "p")
+    posts, events = clean([*lines(), (manifest("facebook", "1"), shapeless)])
+    text = posts.clean.to_csv() + events.clean.to_csv() + posts.quarantined.to_csv() + events.quarantined.to_csv()
+    for comment in POST_COMMENTS["data"]:
+        assert comment["from"]["name"] not in text and comment["message"] not in text
+        assert comment["from"]["id"] not in text
+    assert "Ava Q" not in text and "Call me" not in text and "<redacted>" in text
 
 
 def test_a_post_without_creation_time_is_quarantined():
     broken = {"data": [{"id": "110000000000001_1", "message": "no time"}]}
-    posts, _, quarantined = clean_posts([(manifest("facebook", "1"), note(broken, "posts"))], "2026-11-02")
-    assert len(posts) == 0 and list(quarantined.reason) == ["post without id or creation time"]
+    posts, _ = clean([(manifest("facebook", "1"), note(broken, "posts"))])
+    assert len(posts.clean) == 0 and list(posts.quarantined.reason) == ["created_at missing"]
+
+
+def test_a_page_of_the_wrong_shape_is_quarantined_whole():
+    posts, _ = clean([(manifest("x", "1"), note({"data": {"id": "1"}}, "posts"))])
+    assert list(posts.quarantined.reason) == ["posts page has no data list (data is dict)"]

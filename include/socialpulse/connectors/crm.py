@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import requests
 
+from socialpulse.connectors.files import SourceFileMissingError, read_location
 from socialpulse.connectors.http import strip_secrets
 
 DROP_FILES = ("users.csv", "orders.csv")
@@ -27,19 +26,11 @@ class CrmDropError(Exception):
 
 
 def _read(source: str, relative: str, session: requests.Session | None, timeout: float) -> bytes:
-    split = urlsplit(source)
-    if split.scheme in ("http", "https"):
-        url = f"{source.rstrip('/')}/{relative}"
-        response = (session or requests.Session()).get(url, timeout=timeout)
-        if response.status_code == 404:
-            raise CrmDropError(f"no CRM file at {strip_secrets(url)} (HTTP 404): has the day's drop arrived?")
-        response.raise_for_status()
-        return response.content
-    folder = Path(unquote(split.path) if split.scheme == "file" else source)
-    path = folder / relative
-    if not path.is_file():
-        raise CrmDropError(f"no CRM file at {path}: has the day's drop arrived in {folder}?")
-    return path.read_bytes()
+    location = f"{source.rstrip('/')}/{relative}"
+    try:
+        return read_location(location, session, timeout)
+    except SourceFileMissingError as exc:
+        raise CrmDropError(f"no CRM file at {exc}: has the day's drop arrived in {strip_secrets(source)}?") from exc
 
 
 def fetch_drop(source: str, ds: str, *, session: requests.Session | None = None,

@@ -34,26 +34,34 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> dict:
     return counts
 
 
-def clean(lake_root: str, ds: str) -> dict:
-    """Typed users and orders of the day into the clean zone; untypeable rows quarantined."""
+def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
+    """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined."""
+    import pandas as pd
+
+    from socialpulse.jobs import quality
     from socialpulse.transforms.crm import clean_orders, clean_users
+    from socialpulse.transforms.currency import check_reporting_currency, load_rates
+    from socialpulse.transforms.privacy import Pseudonymizer
 
     lake = lake_zone.Lake.at(lake_root)
-    result = {}
-    for name, cleaner in (("users.csv", clean_users), ("orders.csv", clean_orders)):
+    rates = load_rates(rates_source)
+    reporting = check_reporting_currency(reporting, rates)
+    pseudonymizer, erased = Pseudonymizer(key), lake.erased()
+    cleaners = {"users": lambda payload: clean_users(payload, pseudonymizer, erased),
+                "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased)}
+    result, audit = {}, []
+    for name in DROP_FILES:
         entity = _entity(name)
         raw = lake.raw_partition(PLATFORM, entity, ds)
         if not raw.is_dir():
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
-        frame, quarantined = cleaner(lake_zone.read_raw_file(raw, name))
-        frame["extracted_at"] = lake_zone.read_manifest(raw)["extracted_at"]
-        path = lake_zone.write_clean_partition(frame, lake.clean_partition(f"crm_{entity}", ds))
-        if len(quarantined):
-            lake_zone.write_clean_partition(quarantined, lake.root / "quarantine" / f"crm_{entity}" / f"ds={ds}")
-            log.warning("%d CRM %s rows quarantined; top reasons %s", len(quarantined), entity,
-                        quarantined["reason"].value_counts().head(3).to_dict())
-        result[entity] = {"clean_path": str(path), "rows": len(frame), "quarantined": len(quarantined)}
-    return result
+        validated = cleaners[entity](lake_zone.read_raw_file(raw, name))
+        stats = quality.raw_stats(raw)
+        validated.clean["extracted_at"] = pd.Timestamp(stats["extracted_at"])
+        audit.append(quality.publish(lake, f"crm_{entity}", ds, validated, stats))
+        result[entity] = {"clean_path": audit[-1]["clean_path"], "rows": len(validated.clean),
+                          "quarantined": len(validated.quarantined)}
+    return {**result, "audit": audit}
 
 
 def credit(conn: Any, orders_path: str, ds: str) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -52,39 +51,34 @@ def land(lake_root: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
     return landing.land(lake_root, PLATFORM, ENTITY, ds, run_id, extracted)
 
 
-def clean(lake_root: str, ds: str) -> dict:
-    """Type the date's raw partition into the clean zone; untypeable rows go to quarantine."""
+def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
+    """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
+    from socialpulse.jobs import quality
+    from socialpulse.transforms.currency import check_reporting_currency, load_rates
     from socialpulse.transforms.meta_insights import clean_insights
 
     lake = lake_zone.Lake.at(lake_root)
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
     if not raw.is_dir():
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
-    frame, quarantined = clean_insights(lake_zone.read_raw_pages(raw))
-    clean_path = lake_zone.write_clean_partition(frame, lake.clean_partition(CLEAN_ENTITY, ds))
-    quarantine_dir = lake.root / "quarantine" / CLEAN_ENTITY / f"ds={ds}"
-    if len(quarantined):
-        lake_zone.write_clean_partition(quarantined, quarantine_dir)
-        log.warning("%d rows quarantined at %s; top reasons: %s", len(quarantined), quarantine_dir,
-                    quarantined["reason"].value_counts().head(3).to_dict())
-    else:
-        shutil.rmtree(quarantine_dir, ignore_errors=True)
-    dates = frame["metric_date"]
-    result = {"clean_path": str(clean_path), "rows": len(frame), "quarantined": len(quarantined),
-              "since": str(dates.min()) if len(frame) else ds, "until": str(dates.max()) if len(frame) else ds}
-    log.info("clean: %d rows (%s..%s), %d quarantined", result["rows"], result["since"], result["until"],
-             result["quarantined"])
-    return result
+    rates = load_rates(rates_source)
+    result = clean_insights(lake_zone.read_raw_pages(raw), rates, check_reporting_currency(reporting, rates))
+    audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
+    dates = result.clean["metric_date"]
+    return {"clean_path": audit["clean_path"], "rows": len(result.clean), "quarantined": audit["rows_quarantined"],
+            "since": str(dates.min()) if len(dates) else ds, "until": str(dates.max()) if len(dates) else ds,
+            "audit": [audit]}
 
 
 def load(conn: Any, clean_path: str, run_id: str) -> dict:
-    """Upsert a clean partition into campaign_metrics_daily."""
+    """Upsert a clean partition into campaign_metrics_daily, each changed day also into campaign_metrics_history."""
     import pandas as pd
 
     from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, upsert_frame
+    from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
 
     frame = pd.read_parquet(Path(clean_path))
-    result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id)
+    result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)
     log.info("campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows,
              result.inserted, result.updated, result.unchanged)
     return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated,

@@ -93,11 +93,13 @@ def extract_account(client: GraphClient | XClient, platform: str, account_id: st
                                  {"window": {"start": start.isoformat(), "end": end.isoformat()}})
 
 
-def clean(lake_root: str, ds: str, platforms: list[str]) -> dict:
-    """Post metrics and engagement events of the landed platforms into the clean zone."""
+def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
+    """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
     import itertools
 
     from socialpulse import lake as lake_zone
+    from socialpulse.jobs import quality
+    from socialpulse.jobs.privacy import pseudonymizer
     from socialpulse.transforms.posts import clean_posts
 
     lake = lake_zone.Lake.at(lake_root)
@@ -106,15 +108,14 @@ def clean(lake_root: str, ds: str, platforms: list[str]) -> dict:
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
     pages = itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
-    posts, events, quarantined = clean_posts(pages, ds)
-    posts_path = lake_zone.write_clean_partition(posts, lake.clean_partition("post_metrics", ds))
-    events_path = lake_zone.write_clean_partition(events, lake.clean_partition("engagement_events", ds))
-    if len(quarantined):
-        lake_zone.write_clean_partition(quarantined, lake.root / "quarantine" / "post_metrics" / f"ds={ds}")
-    log.info("clean: %d posts, %d engagement events, %d quarantined from %s", len(posts), len(events),
-             len(quarantined), platforms)
-    return {"clean_path": str(posts_path), "events_path": str(events_path), "posts": len(posts),
-            "events": len(events), "quarantined": len(quarantined)}
+    posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
+    stats = [quality.raw_stats(p) for p in partitions]
+    source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
+    audit = [quality.publish(lake, "post_metrics", ds, posts, source),
+             quality.publish(lake, "engagement_events", ds, events)]
+    log.info("clean: %d posts, %d engagement events from %s", len(posts.clean), len(events.clean), platforms)
+    return {"clean_path": audit[0]["clean_path"], "events_path": audit[1]["clean_path"], "posts": len(posts.clean),
+            "events": len(events.clean), "audit": audit}
 
 
 def load(conn, clean_path: str, run_id: str) -> dict:

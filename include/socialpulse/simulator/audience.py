@@ -52,6 +52,12 @@ CITIES = {"US": ("New York", "Los Angeles", "Chicago"), "GB": ("London", "Manche
           "BR": ("São Paulo", "Rio de Janeiro")}
 
 
+FIRST_NAMES = ("Ava", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Hana", "Jonas", "Lea", "Lucas", "Maya", "Noah",
+               "Olivia", "Rafael", "Sofia", "Yuki")
+LAST_NAMES = ("Almeida", "Becker", "Clarke", "Dubois", "Fischer", "Garcia", "Ito", "Martin", "Meyer", "Moreau",
+              "Nakamura", "Oliveira", "Smith", "Tanaka", "Walker", "Weber")
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: str
@@ -68,6 +74,16 @@ class Member:
     engagement_rate: float
     basket_mean: float
     conversion_probability: float  # of buying within 30 days
+
+    @property
+    def name(self) -> str:
+        """A made-up full name: personal data the pipeline must keep in the raw zone."""
+        index = int(self.user_id[1:])
+        return f"{FIRST_NAMES[index % len(FIRST_NAMES)]} {LAST_NAMES[index // len(FIRST_NAMES) % len(LAST_NAMES)]}"
+
+    @property
+    def email(self) -> str:
+        return f"{self.name.lower().replace(' ', '.')}.{self.user_id[1:]}@example.com"
 
     @property
     def linked_platforms(self) -> int:

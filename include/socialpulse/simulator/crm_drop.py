@@ -2,8 +2,8 @@
 
 `python -m socialpulse.simulator.crm_drop --out DIR --date YYYY-MM-DD [--seed 7]` writes
 DIR/ds=YYYY-MM-DD/{users,orders}.csv and the planted truth to DIR/_truth/ (never read by the pipeline).
-Like real exports, a small share of values is messy: gender spellings, impossible ages,
-country names instead of ISO codes.
+Like real exports, users carry names and emails, and a small share of values is
+messy: gender spellings, impossible ages, country names instead of ISO codes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 from socialpulse.simulator import meta_data
 from socialpulse.simulator.audience import Member, audience, write_truth
 
-USER_COLUMNS = ("user_id", "age", "gender", "country", "city", "signup_date", "facebook_id", "instagram_id", "x_id")
+USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
+                "instagram_id", "x_id")
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
 
 # Country -> (currency, units per USD, simulated ad account that targets it)
@@ -36,7 +37,8 @@ def _user_row(seed: int, member: Member) -> dict:
     if rng.random() < 0.005:
         age = rng.choice([7, 150, ""])
     country = _COUNTRY_NAMES[member.country] if rng.random() < 0.03 else member.country
-    return {"user_id": member.user_id, "age": age, "gender": gender, "country": country, "city": member.city,
+    return {"user_id": member.user_id, "name": member.name, "email": member.email, "age": age,
+            "gender": gender, "country": country, "city": member.city,
             "signup_date": member.signup_date.isoformat(), "facebook_id": member.facebook_id or "",
             "instagram_id": member.instagram_id or "", "x_id": member.x_id or ""}
 

@@ -120,7 +120,7 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
     if content is None or content.created_at >= as_of:
         return None
     if rest[1] == "comments" and "_" in content.id:
-        return [{"id": f"{content.id}_{m.user_id[1:]}", "from": {"id": m.facebook_id, "name": f"User {m.user_id}"},
+        return [{"id": f"{content.id}_{m.user_id[1:]}", "from": {"id": m.facebook_id, "name": m.name},
                  "message": "Love this!", "created_time": graph_time(content.created_at + timedelta(hours=1))}
                 for m in _visible(seed, content, "comment", 0.15, as_of, "facebook")]
     if rest[1] == "insights" and "_" in content.id:

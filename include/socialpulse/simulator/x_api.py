@@ -124,6 +124,6 @@ def handle(state: XState, config, path: str, params: dict, authorization: str) -
         members = x_data.engagers(config.seed, post.id, kind) if post else ()
         visible = members[: int(len(members) * x_data.visible_share(post, as_of))] if post else ()
         page, meta = _paged(list(visible), params, _int_param(params, "max_results", 1, 100, 100))
-        data = [{"id": m.x_id, "name": f"User {m.user_id[1:]}", "username": f"user{m.user_id[1:]}"} for m in page]
+        data = [{"id": m.x_id, "name": m.name, "username": f"user{m.user_id[1:]}"} for m in page]
         return ({"data": data, "meta": meta} if data else {"meta": meta}), headers
     raise XProblemError(404, "Not Found", f"No route for {path}")

@@ -1,62 +1,65 @@
-"""CRM drop CSVs -> typed users and orders; rows that cannot be typed come back apart with a reason."""
+"""CRM drop CSVs -> validated users and orders, people pseudonymised, amounts also in the reporting currency.
+
+Names, emails and the raw ids never reach the frames that leave this module:
+undeclared columns are dropped and ids pseudonymised before validation, so even
+a quarantined row holds only pseudonyms.
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pandas as pd
 
-USER_ID_COLUMNS = ("facebook_id", "instagram_id", "x_id")
+from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, add_reporting_amounts
+from socialpulse.transforms.normalize import normalize_country, normalize_gender
+from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, drop_erased, pseudonymize_text_ids
+from socialpulse.transforms.schemas import CRM_ORDERS, CRM_USERS
+from socialpulse.transforms.validation import Validated, validate
 
 
-def _read(payload: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def read_csv(payload: bytes) -> pd.DataFrame:
+    """A CRM file as text columns, empty cells as null."""
+    frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.apply(lambda c: c.str.strip()).replace("", None)
 
 
-def _split(frame: pd.DataFrame, reasons: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    bad = reasons != ""
-    original = frame.loc[bad].astype(str).to_dict("records")
-    quarantined = pd.DataFrame({"reason": reasons[bad].str.rstrip("; ").tolist(),
-                                "original": [str(o) for o in original]})
-    return frame.loc[~bad].reset_index(drop=True), quarantined
+def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
+                 reporting: str = DEFAULT_REPORTING_CURRENCY, erased: frozenset[str] = frozenset()) -> Validated:
+    """Orders with UTC times, numeric amounts, a null utm_campaign for organic orders, and amount_reporting."""
+    raw = read_csv(payload)
+    frame = pd.DataFrame({
+        "order_id": raw["order_id"],
+        "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
+        "ordered_at": raw["ordered_at"], "amount": raw["amount"],
+        "currency": raw["currency"].str.upper(), "utm_campaign": raw["utm_campaign"],
+    })
+    result = validate(frame, CRM_ORDERS.restrict("currency", rates.currencies))
+    clean = result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date)
+    clean = add_reporting_amounts(clean, ("amount",), rates, reporting, "order_date")
+    clean, _ = drop_erased(clean, erased)
+    return replace(result, clean=clean)
 
 
-def clean_orders(payload: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Orders with UTC times, numeric amounts and a null utm_campaign for organic orders."""
-    raw = _read(payload)
-    frame = raw.copy()
-    reasons = pd.Series("", index=frame.index, dtype="object")
-    for column in ("order_id", "user_id", "currency"):
-        reasons = reasons.where(frame[column].str.strip() != "", reasons + f"{column} missing; ")
-    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"], utc=True, errors="coerce", format="ISO8601")
-    reasons = reasons.where(frame["ordered_at"].notna(), reasons + "ordered_at is not an ISO time; ")
-    frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype("Float64")
-    reasons = reasons.where(frame["amount"].notna(), reasons + "amount is not a number; ")
-    reasons = reasons.where(~(frame["amount"] < 0).fillna(False), reasons + "amount is negative; ")
-    frame["utm_campaign"] = frame["utm_campaign"].str.strip().replace("", pd.NA).astype("string")
-    frame["currency"] = frame["currency"].str.strip().str.upper()
-    clean, quarantined = _split(frame, reasons)
-    clean["order_date"] = clean["ordered_at"].dt.date
-    return clean.drop_duplicates("order_id", keep="last").reset_index(drop=True), quarantined
-
-
-def clean_users(payload: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Users with numeric ages, dates and null for platforms a user did not link."""
-    frame = _read(payload)
-    reasons = pd.Series("", index=frame.index, dtype="object")
-    reasons = reasons.where(frame["user_id"].str.strip() != "", reasons + "user_id missing; ")
-    frame["age"] = pd.to_numeric(frame["age"], errors="coerce").astype("Int64")
-    frame["signup_date"] = pd.to_datetime(frame["signup_date"], errors="coerce", format="%Y-%m-%d").dt.date
-    reasons = reasons.where(frame["signup_date"].notna(), reasons + "signup_date is not YYYY-MM-DD; ")
-    for column in USER_ID_COLUMNS:
-        frame[column] = frame[column].replace("", pd.NA).astype("string") if column in frame else pd.NA
-    clean, quarantined = _split(frame, reasons)
-    return clean.drop_duplicates("user_id", keep="last").reset_index(drop=True), quarantined
+def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
+    """Users with numeric ages in 13-100, normalised gender, ISO countries, and flags for linked platforms."""
+    raw = read_csv(payload)
+    frame = pd.DataFrame({
+        "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
+        "age": raw["age"], "gender": normalize_gender(raw["gender"]), "country": normalize_country(raw["country"]),
+        "city": raw["city"], "signup_date": raw["signup_date"],
+        **{f"linked_{platform}": raw[column].notna() if column in raw else False
+           for platform, column in LINKED_ID_COLUMNS.items()},
+    })
+    result = validate(frame, CRM_USERS)
+    clean, _ = drop_erased(result.clean, erased)
+    return replace(result, clean=clean)
 
 
 def attribution(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders and revenue per (order day, utm_campaign): what campaign_metrics_daily credits."""
+    """Orders and revenue (in the reporting currency) per (order day, utm_campaign): what campaign rows credit."""
     attributed = orders.dropna(subset=["utm_campaign"])
     return (attributed.groupby(["order_date", "utm_campaign"], as_index=False)
-            .agg(attributed_orders=("order_id", "count"), attributed_revenue=("amount", "sum"))
+            .agg(attributed_orders=("order_id", "count"), attributed_revenue=("amount_reporting", "sum"))
             .rename(columns={"order_date": "metric_date", "utm_campaign": "campaign_id"}))

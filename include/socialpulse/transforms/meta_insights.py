@@ -2,25 +2,28 @@
 
 Metric strings become numbers, `actions` become columns, a purchase reported
 under several action types is counted once, unknown fields are ignored and a
-metric Meta did not return stays null. Rows that cannot be typed are returned
-apart with a reason.
+metric Meta did not return stays null. Rows that break the declared schema
+(transforms/schemas.py), and pages of the wrong shape, are returned apart with
+every reason and the original payload.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pandas as pd
 
-from socialpulse.connectors.meta.settings import ACTION_COLUMNS, PURCHASE_ACTION_PRIORITY
+from socialpulse.connectors.meta.settings import ACTION_COLUMNS, INSIGHTS_FIELDS, PURCHASE_ACTION_PRIORITY
+from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, add_reporting_amounts
 from socialpulse.transforms.metrics import derive_rates
+from socialpulse.transforms.schemas import CAMPAIGN_METRICS
+from socialpulse.transforms.validation import Validated, page_rows, validate
 
 PLATFORM = "meta_ads"
-KEY_COLUMNS = ("metric_date", "platform", "account_id", "campaign_id")
-COUNT_COLUMNS = ("impressions", "reach", "clicks", *ACTION_COLUMNS.values(), "conversions")
 AMOUNT_COLUMNS = ("spend", "conversion_value")
-CLEAN_COLUMNS = (*KEY_COLUMNS, "campaign_name", "currency", *COUNT_COLUMNS, *AMOUNT_COLUMNS, "extracted_at")
+CLEAN_COLUMNS = CAMPAIGN_METRICS.names
 
 
 def _actions(values: object) -> dict[str, str] | None:
@@ -63,34 +66,29 @@ def flatten(row: dict, extracted_at: str) -> dict:
     return flat
 
 
-def clean_insights(pages: Iterable[tuple[dict, dict]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(clean rows, quarantined rows with `reason` and `original`) from (manifest, page) pairs."""
-    records = [flatten(row, manifest["extracted_at"])
-               for manifest, page in pages for row in page.get("data") or [] if isinstance(row, dict)]
+def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates,
+                   reporting: str = DEFAULT_REPORTING_CURRENCY) -> Validated:
+    """Clean campaign-day rows (rates derived, amounts also in the reporting currency) and quarantined ones."""
+    records, problems, seen = [], [], set()
+    for manifest, page in pages:
+        rows, problem = page_rows(page)
+        if problem:
+            records.append({"extracted_at": manifest.get("extracted_at"), "_original": json.dumps(page)[:20_000]})
+            problems.append(problem)
+        for row in rows:
+            if not isinstance(row, dict):
+                records.append({"extracted_at": manifest.get("extracted_at"), "_original": json.dumps(row)})
+                problems.append("row is not a JSON object")
+                continue
+            seen.update(row)
+            records.append(flatten(row, manifest["extracted_at"]))
+            problems.append("; ".join(f"{name} is not a list" for name in ("actions", "action_values")
+                                      if row.get(name) is not None and not isinstance(row[name], list)))
     frame = pd.DataFrame.from_records(records, columns=[*CLEAN_COLUMNS, "_original"])
     frame["platform"] = PLATFORM
-    reasons = pd.Series("", index=frame.index, dtype="object")
-    for column in ("metric_date", "account_id", "campaign_id"):
-        reasons = reasons.where(frame[column].notna(), reasons + f"{column} missing; ")
-    dates = pd.to_datetime(frame["metric_date"], format="%Y-%m-%d", errors="coerce")
-    reasons = reasons.where(dates.notna() | frame["metric_date"].isna(), reasons + "date_start is not YYYY-MM-DD; ")
-    frame["metric_date"] = dates.dt.date
-    for column in (*COUNT_COLUMNS, *AMOUNT_COLUMNS):
-        parsed = pd.to_numeric(frame[column].astype("string"), errors="coerce")
-        bad = frame[column].notna() & parsed.isna()
-        negative = parsed < 0
-        reasons = reasons.where(~bad, reasons + f"{column} is not a number; ")
-        reasons = reasons.where(~negative.fillna(False), reasons + f"{column} is negative; ")
-        frame[column] = parsed.round().astype("Int64") if column in COUNT_COLUMNS else parsed.astype("Float64")
-    for column in ("account_id", "campaign_id", "campaign_name", "currency"):
-        frame[column] = frame[column].astype("string")
-    frame["extracted_at"] = pd.to_datetime(frame["extracted_at"], utc=True)
-    bad_rows = reasons != ""
-    quarantine = pd.DataFrame({"reason": reasons[bad_rows].str.rstrip("; "),
-                               "original": frame.loc[bad_rows, "_original"]})
-    clean = frame.loc[~bad_rows, list(CLEAN_COLUMNS)]
-    clean = (clean.sort_values("extracted_at", kind="stable")
-             .drop_duplicates(list(KEY_COLUMNS), keep="last")
-             .sort_values(list(KEY_COLUMNS), kind="stable")
-             .reset_index(drop=True))
-    return derive_rates(clean), quarantine.reset_index(drop=True)
+    schema = CAMPAIGN_METRICS.restrict("currency", rates.currencies)
+    result = validate(frame, schema, pd.Series(problems, index=frame.index, dtype=object))
+    clean = add_reporting_amounts(derive_rates(result.clean), AMOUNT_COLUMNS, rates, reporting, "metric_date")
+    absent = sorted(set(INSIGHTS_FIELDS) - seen - {"actions", "action_values"}) if seen else []
+    return replace(result, clean=clean, missing_fields=tuple(absent),
+                   unexpected_fields=tuple(sorted(seen - set(INSIGHTS_FIELDS))))

@@ -1,24 +1,27 @@
-"""Raw organic streams -> one post-metrics snapshot per post and one engagement event per (post, user, kind).
+"""Raw organic streams -> one post-metrics snapshot per post and one engagement event per (post, person, kind).
 
 Unified across platforms: reactions are likes; replies are comments; reposts and
 quotes are shares; Instagram views and X impressions are impressions.
 engagement_rate = (likes + comments + shares, the parts the platform reports) /
 impressions, or / reach when a platform gives no impressions.
+Who engaged is kept only as a pseudonym; names and comment texts stay in the raw zone.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import replace
 
 import pandas as pd
 
 from socialpulse.connectors.meta.organic import insight_values
+from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
+from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
+from socialpulse.transforms.validation import Validated, page_rows, validate
 
 METRIC_COLUMNS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
-POST_COLUMNS = ("metric_date", "platform", "account_id", "post_id", "created_at", *METRIC_COLUMNS,
-                "engagement_rate", "extracted_at")
-EVENT_COLUMNS = ("platform", "post_id", "user_id", "kind", "extracted_at")
+POST_COLUMNS = (*POST_METRICS.names[:-1], "engagement_rate", "extracted_at")
 
 
 def _facebook(post: dict, insights: dict, comments: int) -> dict:
@@ -36,67 +39,72 @@ def _instagram(media: dict, insights: dict, comments: int) -> dict:
 
 
 def _x(post: dict, insights: dict, comments: int) -> dict:
-    metrics = post.get("public_metrics") or {}
+    metrics = post.get("public_metrics") if isinstance(post.get("public_metrics"), dict) else {}
     shares = [metrics.get("retweet_count"), metrics.get("quote_count")]
     return {"created_at": post.get("created_at"), "impressions": metrics.get("impression_count"),
             "likes": metrics.get("like_count"), "comments": metrics.get("reply_count"),
-            "shares": None if None in shares else sum(shares), "saves": metrics.get("bookmark_count")}
+            "shares": None if None in shares or not all(isinstance(s, int) for s in shares) else sum(shares),
+            "saves": metrics.get("bookmark_count")}
 
 
+RAW_EVENT_COLUMNS = ("platform", "post_id", "user_id", "kind", "extracted_at")
 UNIFY = {"facebook": _facebook, "instagram": _instagram, "x": _x}
 EVENT_KINDS = {"comments": "comment", "like": "like", "repost": "share"}
 
 
-def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(post metrics, engagement events, quarantined rows with reason) from (manifest, page) pairs."""
+def _engaged_user(item: object, kind: str) -> object:
+    if not isinstance(item, dict):
+        return None
+    return (item.get("from") or {}).get("id") if kind == "comments" else item.get("id")
+
+
+def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseudonymizer,
+                erased: frozenset[str] = frozenset()) -> tuple[Validated, Validated]:
+    """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs."""
     posts: dict[tuple[str, str], tuple[dict, dict]] = {}
     insights: dict[tuple[str, str], dict] = {}
     events: list[dict] = []
+    shapeless: list[dict] = []
     for manifest, page in pages:
-        platform, request = manifest["platform"], page.get("_request") or {}
+        platform, request = manifest["platform"], (page.get("_request") if isinstance(page, dict) else None) or {}
         kind, parent = request.get("kind"), request.get("parent_id")
-        if kind == "posts":
-            for post in page.get("data") or []:
+        rows, problem = page_rows(page)
+        if problem:
+            shapeless.append({"extracted_at": manifest["extracted_at"], "_problem": f"{kind} {problem}",
+                              "_original": json.dumps(redact(page))[:20_000]})
+        elif kind == "posts":
+            for post in rows:
+                post = post if isinstance(post, dict) else {"id": None, "_not_an_object": post}
                 posts[(platform, str(post.get("id")))] = (manifest, post)
         elif kind == "insights":
             insights[(platform, parent)] = insight_values(page)
         elif kind in EVENT_KINDS:
-            for item in page.get("data") or []:
-                user = (item.get("from") or {}).get("id") if kind == "comments" else item.get("id")
-                events.append({"platform": platform, "post_id": parent, "user_id": user,
-                               "kind": EVENT_KINDS[kind], "extracted_at": manifest["extracted_at"]})
-    event_frame = pd.DataFrame(events, columns=list(EVENT_COLUMNS))
-    comment_counts = event_frame[event_frame.kind == "comment"].groupby(["platform", "post_id"]).size().to_dict()
-    rows, quarantined = [], []
-    for (platform, post_id), (manifest, post) in posts.items():
-        unified = UNIFY[platform](post, insights.get((platform, post_id), {}),
-                                  comment_counts.get((platform, post_id), 0))
-        row = {"metric_date": ds, "platform": platform, "account_id": manifest["account_id"], "post_id": post_id,
-               "extracted_at": manifest["extracted_at"], **dict.fromkeys(METRIC_COLUMNS), **unified}
-        if not post.get("id") or not unified.get("created_at"):
-            quarantined.append({"reason": "post without id or creation time", "original": str(post)[:2000]})
-        else:
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=[c for c in POST_COLUMNS if c != "engagement_rate"])
-    frame["metric_date"] = pd.to_datetime(frame["metric_date"]).dt.date
-    frame["created_at"] = frame["created_at"].map(_utc)
-    frame["extracted_at"] = pd.to_datetime(frame["extracted_at"], utc=True)
-    for column in METRIC_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-    engaged = frame[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
-    base = frame["impressions"].astype("Float64").fillna(frame["reach"].astype("Float64"))
-    frame["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
-    frame = frame.sort_values(["metric_date", "platform", "account_id", "post_id"], ignore_index=True)
-    event_frame = (event_frame.dropna(subset=["user_id"])
-                   .drop_duplicates(["platform", "post_id", "user_id", "kind"])
-                   .assign(extracted_at=lambda f: pd.to_datetime(f["extracted_at"], utc=True))
-                   .reset_index(drop=True))
-    return frame[list(POST_COLUMNS)], event_frame, pd.DataFrame(quarantined, columns=["reason", "original"])
+            events.extend({"platform": platform, "post_id": parent, "user_id": _engaged_user(item, kind),
+                           "kind": EVENT_KINDS[kind], "extracted_at": manifest["extracted_at"]} for item in rows)
+    event_result = clean_events(pd.DataFrame(events, columns=list(RAW_EVENT_COLUMNS)), pseudonymizer, erased)
+    comments = event_result.clean[event_result.clean.kind == "comment"].groupby(["platform", "post_id"]).size()
+    rows = [{"metric_date": ds, "platform": platform, "account_id": manifest["account_id"], "post_id": post.get("id"),
+             "extracted_at": manifest["extracted_at"], **dict.fromkeys(METRIC_COLUMNS),
+             **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),
+             "_original": json.dumps(redact(post), default=str)[:20_000], "_problem": ""}
+            for (platform, post_id), (manifest, post) in posts.items()]
+    frame = pd.DataFrame([*rows, *shapeless], columns=[*POST_METRICS.names, "_original", "_problem"])
+    result = validate(frame, POST_METRICS, frame.pop("_problem"))
+    clean = result.clean
+    engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
+    base = clean["impressions"].astype("Float64").fillna(clean["reach"].astype("Float64"))
+    clean["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
+    return replace(result, clean=clean[list(POST_COLUMNS)]), event_result
 
 
-def _utc(text: object) -> pd.Timestamp | None:
-    """Graph's +0000 and X's Z timestamps, both as UTC."""
-    if not isinstance(text, str):
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
-    return pd.Timestamp(moment).tz_convert("UTC")
+def clean_events(events: pd.DataFrame, pseudonymizer: Pseudonymizer,
+                 erased: frozenset[str] = frozenset()) -> Validated:
+    """Validated, deduplicated engagement events (RAW_EVENT_COLUMNS) with user_id replaced by person_id.
+
+    Ids are pseudonymised before validation, so a quarantined event holds no raw id either.
+    """
+    events = events.assign(user_id=pseudonymize_text_ids(pseudonymizer, events["platform"], events["user_id"]))
+    events = events.rename(columns={"user_id": "person_id"})
+    result = validate(events, ENGAGEMENT_EVENTS)
+    clean, _ = drop_erased(result.clean, erased)
+    return replace(result, clean=clean)

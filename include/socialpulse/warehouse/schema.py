@@ -63,11 +63,50 @@ CAMPAIGN_METRICS_DAILY_V1 = Table(
 )
 
 ATTRIBUTION_COLUMNS = (("attributed_orders", "bigint"), ("attributed_revenue", "numeric"))
+# Amounts in the reporting currency beside the originals (spend, conversion_value in `currency`).
+REPORTING_CURRENCY_COLUMNS = (("spend_reporting", "numeric"), ("conversion_value_reporting", "numeric"),
+                              ("reporting_currency", "text"), ("fx_rate", "double"))
 
 CAMPAIGN_METRICS_DAILY = Table(
     name="campaign_metrics_daily",
-    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *ATTRIBUTION_COLUMNS),  # in the order the migrations build
+    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *ATTRIBUTION_COLUMNS, *REPORTING_CURRENCY_COLUMNS),  # migration order
     key=CAMPAIGN_METRICS_DAILY_V1.key,
+)
+
+# Every distinct version of the columns the ads load writes, keyed by the extraction that first saw it.
+CAMPAIGN_METRICS_HISTORY = Table(
+    name="campaign_metrics_history",
+    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *REPORTING_CURRENCY_COLUMNS),
+    key=(*CAMPAIGN_METRICS_DAILY_V1.key, "extracted_at"),
+)
+
+PIPELINE_AUDIT = Table(
+    name="pipeline_audit",
+    columns=(
+        ("ds", "date"),
+        ("entity", "text"),
+        ("run_id", "text"),
+        *((name, "bigint") for name in ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped")),
+        ("quarantined_share", "double"),
+        ("top_reasons", "text"),
+        ("pages", "bigint"),
+        ("bytes", "bigint"),
+        ("quarantine_path", "text"),
+        ("extracted_at", "timestamp"),
+    ),
+    key=("ds", "entity", "run_id"),
+)
+
+# No personal data: the pseudonym and counts only.
+PRIVACY_ERASURES = Table(
+    name="privacy_erasures",
+    columns=(
+        ("pseudonym", "text"),
+        ("run_id", "text"),
+        ("erased_at", "timestamp"),
+        *((name, "bigint") for name in ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten")),
+    ),
+    key=("pseudonym", "run_id"),
 )
 
 POST_METRICS_DAILY = Table(

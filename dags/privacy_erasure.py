@@ -1,0 +1,57 @@
+"""
+### privacy_erasure
+
+Erase one person (a right-to-erasure request), triggered by hand:
+
+    airflow dags trigger privacy_erasure --conf '{"user_id": "u000042"}'
+
+`user_id` is a CRM user id by default; set `"id_namespace"` to `facebook`, `instagram` or
+`x` for a platform-scoped id the CRM does not know. The task computes the person's
+pseudonyms (theirs, and those of every platform id the CRM ever linked to them), rewrites
+every clean-zone and features partition holding them, deletes their rows from every
+warehouse table with a `person_id` column, and lists them as erased so that rerunning an
+old date cannot bring them back. `privacy_erasures` records the pseudonym, time and row
+counts, never the id itself. The raw zone keeps what arrived until its retention period
+(variable `socialpulse_raw_retention_days`) deletes it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+from socialpulse_airflow import in_warehouse, lake_root, migrate_warehouse, pseudonymization_key
+
+
+@dag(
+    schedule=None,
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,  # one rewrite of the clean zone at a time
+    default_args={"owner": "socialpulse", "retries": 2, "retry_delay": timedelta(minutes=1),
+                  "retry_exponential_backoff": True},
+    params={
+        "user_id": Param(type="string", minLength=1, description="the id of the person to erase"),
+        "id_namespace": Param("crm", enum=["crm", "facebook", "instagram", "x"],
+                              description="whose id it is: the CRM's, or a platform's"),
+    },
+    tags=["socialpulse", "privacy"],
+    doc_md=__doc__,
+)
+def privacy_erasure():
+    @task
+    def apply_warehouse_migrations() -> list[int]:
+        return migrate_warehouse()
+
+    @task
+    def erase_person(params=None, run_id=None) -> dict:
+        from socialpulse.jobs.privacy import erase_person
+
+        return in_warehouse(erase_person, lake_root(), pseudonymization_key(), str(params["user_id"]).strip(),
+                            params["id_namespace"], run_id)
+
+    apply_warehouse_migrations() >> erase_person()
+
+
+privacy_erasure()

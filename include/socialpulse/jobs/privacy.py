@@ -1,0 +1,115 @@
+"""Privacy steps: the run's pseudonymiser, raw-zone retention, and erasing one person everywhere."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from socialpulse import lake as lake_zone
+from socialpulse.transforms.privacy import CRM, Pseudonymizer
+
+DEFAULT_RAW_RETENTION_DAYS = 90
+CRM_USERS = ("crm", "users", "users.csv")
+ERASABLE_ZONES = ("clean", "features")
+log = logging.getLogger(__name__)
+
+
+def latest_crm_users(lake: lake_zone.Lake, ds: str) -> Path | None:
+    """The newest landed raw CRM users partition on or before ds."""
+    platform, entity, _ = CRM_USERS
+    parent = lake.raw_partition(platform, entity, ds).parent
+    dates = sorted(p.name.removeprefix("ds=") for p in parent.glob("ds=*") if p.name.removeprefix("ds=") <= ds) \
+        if parent.is_dir() else []
+    return lake.raw_partition(platform, entity, dates[-1]) if dates else None
+
+
+def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
+    """A pseudonymiser that resolves platform ids through the CRM links of the newest drop up to ds."""
+    from socialpulse.transforms.crm import read_csv
+    from socialpulse.transforms.privacy import links_from_users
+
+    lake = lake_zone.Lake.at(lake_root)
+    partition = latest_crm_users(lake, ds)
+    if partition is None:
+        log.info("no CRM users drop up to %s: platform ids get platform pseudonyms", ds)
+        return Pseudonymizer(key)
+    links = links_from_users(read_csv(lake_zone.read_raw_file(partition, CRM_USERS[2])))
+    log.info("pseudonyms resolve %d platform ids through the CRM links of %s", len(links), partition.name)
+    return Pseudonymizer(key, links)
+
+
+def enforce_retention(lake_root: str, ds: str, days: int) -> dict:
+    """Delete raw and quarantine partitions dated more than `days` before ds; returns what went."""
+    if days < 1:
+        raise ValueError(f"raw retention must be at least 1 day, got {days}")
+    lake = lake_zone.Lake.at(lake_root)
+    cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
+    removed = []
+    for zone in ("raw", "quarantine"):
+        for partition in sorted((lake.root / zone).glob("**/ds=*")):
+            if partition.is_dir() and partition.name.removeprefix("ds=") < cutoff:
+                shutil.rmtree(partition)
+                removed.append(str(partition.relative_to(lake.root)))
+    log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
+             removed[:20])
+    return {"cutoff": cutoff, "removed": len(removed)}
+
+
+def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = CRM) -> set[str]:
+    """Every pseudonym a person may carry: their own, and the platform pseudonyms of ids the CRM ever linked."""
+    from socialpulse.transforms.crm import read_csv
+    from socialpulse.transforms.privacy import LINKED_ID_COLUMNS
+
+    plain = Pseudonymizer(key)
+    pseudonyms = {plain.token(namespace, user_id)}
+    if namespace != CRM:
+        return pseudonyms
+    lake = lake_zone.Lake.at(lake_root)
+    platform, entity, name = CRM_USERS
+    for partition in sorted(lake.raw_partition(platform, entity, "x").parent.glob("ds=*")):
+        users = read_csv(lake_zone.read_raw_file(partition, name))
+        mine = users[users["user_id"] == user_id]
+        for linked_platform, column in LINKED_ID_COLUMNS.items():
+            if column in mine:
+                pseudonyms |= {plain.token(linked_platform, i) for i in mine[column].dropna()}
+    return pseudonyms
+
+
+def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int]:
+    """Rewrite every clean and features Parquet partition holding the people; (clean rows, feature rows, files)."""
+    import pandas as pd
+
+    lake = lake_zone.Lake.at(lake_root)
+    counts = dict.fromkeys(ERASABLE_ZONES, 0)
+    files = 0
+    for zone in ERASABLE_ZONES:
+        for path in sorted((lake.root / zone).glob("**/*.parquet")):
+            frame = pd.read_parquet(path)
+            if "person_id" not in frame:
+                continue
+            hit = frame["person_id"].isin(pseudonyms)
+            if hit.any():
+                lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
+                counts[zone] += int(hit.sum())
+                files += 1
+    for pseudonym in pseudonyms:  # so reruns of past dates drop them too
+        lake.mark_erased(pseudonym)
+    return counts["clean"], counts["features"], files
+
+
+def erase_person(conn: Any, lake_root: str, key: str, user_id: str, namespace: str, run_id: str) -> dict:
+    """Remove a person from the clean zone, features and warehouse; record it without personal data."""
+    from socialpulse.warehouse.erasure import erase_from_warehouse, record_erasure
+
+    pseudonyms = person_pseudonyms(lake_root, key, user_id, namespace)
+    clean_rows, feature_rows, files = erase_from_lake(lake_root, pseudonyms)
+    warehouse_rows = erase_from_warehouse(conn, pseudonyms)
+    person = Pseudonymizer(key).token(namespace, user_id)
+    counts = {"clean_rows": clean_rows, "feature_rows": feature_rows, "warehouse_rows": warehouse_rows,
+              "files_rewritten": files, "pseudonyms": len(pseudonyms)}
+    record_erasure(conn, person, run_id, counts)
+    log.info("erased person %s: %s", person, counts)
+    return {"pseudonym": person, **counts}

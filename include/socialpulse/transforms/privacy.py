@@ -1,0 +1,102 @@
+"""Pseudonymising people: HMAC-SHA256 under a key only the Airflow connection holds.
+
+A person's pseudonym is HMAC(key, "crm:<crm user id>") when the CRM knows them,
+so the Facebook, Instagram and X ids the CRM links to one user all map to that
+user's pseudonym; an id the CRM does not link gets HMAC(key, "<platform>:<id>").
+Without the key a pseudonym cannot be reversed or recomputed from an id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+import pandas as pd
+
+from socialpulse.transforms.validation import is_text
+
+CRM = "crm"
+LINKED_ID_COLUMNS = {"facebook": "facebook_id", "instagram": "instagram_id", "x": "x_id"}
+MIN_KEY_LENGTH = 16
+
+
+class PseudonymizationKeyError(ValueError):
+    """The key is missing or too short to protect anyone."""
+
+
+class Pseudonymizer:
+    """Maps raw user ids to pseudonyms; `links` maps "<platform>:<id>" to the CRM user id that owns it."""
+
+    def __init__(self, key: str | bytes, links: Mapping[str, str] | None = None) -> None:
+        raw = key.encode() if isinstance(key, str) else key
+        if len(raw) < MIN_KEY_LENGTH:
+            raise PseudonymizationKeyError(
+                f"the pseudonymisation key has {len(raw)} bytes; set at least {MIN_KEY_LENGTH} random bytes as the "
+                "password of connection 'socialpulse_pseudonymization'")
+        self._mac = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once; each token copies it
+        self._links = dict(links or {})
+
+    def token(self, namespace: str, user_id: str) -> str:
+        """The pseudonym of one id; platform ids linked in the CRM resolve to the CRM user's."""
+        owner = self._links.get(f"{namespace}:{user_id}")
+        name = f"{CRM}:{owner}" if owner is not None else f"{namespace}:{user_id}"
+        mac = self._mac.copy()
+        mac.update(name.encode())
+        return mac.hexdigest()
+
+    def series(self, namespace: str, ids: pd.Series) -> pd.Series:
+        """Pseudonyms of a column of ids, hashing each distinct id once; null stays null."""
+        codes, uniques = pd.factorize(ids.astype("string"), use_na_sentinel=True)
+        tokens = pd.array([self.token(namespace, u) for u in uniques] + [pd.NA], dtype="string")
+        return pd.Series(tokens[codes], index=ids.index, dtype="string")
+
+    def by_platform(self, platforms: pd.Series, ids: pd.Series) -> pd.Series:
+        """Pseudonyms of ids that each belong to the platform in the same row."""
+        out = pd.Series(pd.NA, index=ids.index, dtype="string")
+        for platform in platforms.dropna().unique():
+            rows = platforms == platform
+            out[rows] = self.series(str(platform), ids[rows])
+        return out
+
+
+PERSONAL_KEYS = frozenset({"name", "username", "email", "message", "text", "first_name", "last_name"})
+
+
+def redact(payload: object) -> object:
+    """A payload with names, emails and free texts replaced, at any depth: what a quarantine may keep."""
+    if isinstance(payload, dict):
+        return {k: "<redacted>" if k in PERSONAL_KEYS and v is not None else redact(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [redact(v) for v in payload]
+    return payload
+
+
+def pseudonymize_text_ids(pseudonymizer: Pseudonymizer, platforms: pd.Series | str, ids: pd.Series) -> pd.Series:
+    """Text ids replaced by pseudonyms; anything else (a number, a dict) kept, for validation to reject."""
+    text = is_text(ids) & ids.notna()
+    if isinstance(platforms, str):
+        tokens = pseudonymizer.series(platforms, ids[text])
+    else:
+        tokens = pseudonymizer.by_platform(platforms[text], ids[text])
+    return ids.astype(object).where(~text, tokens.astype(object))
+
+
+def links_from_users(users: pd.DataFrame) -> dict[str, str]:
+    """"<platform>:<id>" -> CRM user id, from a CRM users table with raw linked-id columns."""
+    links: dict[str, str] = {}
+    for platform, column in LINKED_ID_COLUMNS.items():
+        if column not in users:
+            continue
+        linked = users[["user_id", column]].dropna()
+        linked = linked[linked[column].astype(str).str.strip() != ""]
+        links.update(zip(f"{platform}:" + linked[column].astype(str), linked["user_id"].astype(str), strict=True))
+    return links
+
+
+def drop_erased(frame: pd.DataFrame, erased: frozenset[str], column: str = "person_id") -> tuple[pd.DataFrame, int]:
+    """The frame without rows of erased people, and how many rows that removed."""
+    if not erased or column not in frame or frame.empty:
+        return frame, 0
+    keep = ~frame[column].isin(erased)
+    return frame.loc[keep].reset_index(drop=True), int((~keep).sum())

@@ -1,0 +1,194 @@
+"""Declared schemas for clean entities and vectorised validation against them.
+
+Our own, not pandera: we need every failing row back with all the rules it broke
+and its original values, for quarantine. pandera's lazy mode reports one
+failure case per (row, check) in long form, which we would pivot back; here one
+boolean mask per rule is built over the whole frame and the reasons of the few
+failing rows are joined, which is all the work there is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("string", "int", "float", "date", "timestamp", "bool")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its type, whether it may be null, its range or allowed values, and what it means."""
+
+    name: str
+    kind: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: frozenset[str] | None = None
+    doc: str = ""
+    allowed_text: str = ""  # how a reason names a long list of allowed values
+
+    def not_allowed(self) -> str:
+        return f"{self.name} not {self.allowed_text}" if self.allowed_text else \
+            f"{self.name} not one of {sorted(self.allowed or ())}"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"field {self.name}: kind {self.kind!r} is not one of {KINDS}")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A clean entity: its fields in output order, and the natural key that deduplicates it."""
+
+    entity: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def restrict(self, name: str, allowed: frozenset[str]) -> Schema:
+        """The schema with a field's allowed values set at run time (say, the currencies with rates)."""
+        return replace(self, fields=tuple(replace(f, allowed=allowed) if f.name == name else f for f in self.fields))
+
+
+@dataclass(frozen=True)
+class Validated:
+    clean: pd.DataFrame
+    quarantined: pd.DataFrame  # reason, original
+    rows_in: int
+    duplicates_dropped: int
+    missing_fields: tuple[str, ...] = field(default=())  # declared fields absent from the input
+    unexpected_fields: tuple[str, ...] = field(default=())  # payload fields nobody declared: a new API field?
+
+    def top_reasons(self, n: int = 3) -> dict[str, int]:
+        return top_reasons(self.quarantined["reason"], n)
+
+
+def top_reasons(reasons: pd.Series, n: int = 3) -> dict[str, int]:
+    """The n most frequent rules broken, counting each rule of a multi-rule reason once."""
+    counts = Counter(rule for text in reasons for rule in str(text).split("; ") if rule)
+    return dict(counts.most_common(n))
+
+
+def page_rows(page: object) -> tuple[list, str]:
+    """The rows of an API page and "", or no rows and why the page has the wrong shape."""
+    if not isinstance(page, dict):
+        return [], "page is not a JSON object"
+    if "data" not in page:
+        return [], f"page has no data field (fields: {sorted(page)[:10]})"
+    data = page["data"]
+    if not isinstance(data, list):
+        return [], f"page has no data list (data is {type(data).__name__})"
+    return data, ""
+
+
+def is_text(values: pd.Series) -> pd.Series:
+    """True where a value is null or text (not a dict, a list or a number)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return pd.Series(True, index=values.index)
+    return values.isna() | values.map(lambda v: isinstance(v, str))
+
+
+def _scalars(values: pd.Series) -> pd.Series:
+    """The values with dicts, lists and booleans blanked, so that only they fail to parse as numbers."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    ok = is_text(values)
+    if not ok.all():
+        ok |= values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    return values.where(ok)
+
+
+def _parse(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """(typed values, mask of present values that could not be typed)."""
+    present = values.notna()
+    if kind == "string":
+        ok = is_text(values)
+        return values.where(ok).astype("string"), present & ~ok
+    if kind == "bool":
+        typed = values.map({True: True, False: False, "true": True, "false": False}).astype("boolean")
+    elif kind in ("int", "float"):
+        typed = pd.to_numeric(_scalars(values), errors="coerce")
+        if kind == "int":
+            typed = typed.where(typed.isna() | (typed == np.floor(typed)))
+            typed = typed.astype("Float64").astype("Int64")
+        else:
+            typed = typed.astype("Float64")
+    elif kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(values):
+            typed = values.dt.date
+        else:
+            parsed = pd.to_datetime(values.where(is_text(values)), format="%Y-%m-%d", errors="coerce")
+            typed = parsed.dt.date.where(parsed.notna(), None)
+    else:  # timestamp
+        if pd.api.types.is_datetime64_any_dtype(values):
+            typed = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+        else:
+            typed = pd.to_datetime(values.where(is_text(values)), utc=True, format="ISO8601", errors="coerce")
+    return typed, present & typed.isna()
+
+
+_RULE_TEXT = {"string": "is not text", "int": "is not a whole number", "float": "is not a number",
+              "date": "is not a YYYY-MM-DD date", "timestamp": "is not an ISO 8601 time", "bool": "is not true/false"}
+
+
+def _originals(frame: pd.DataFrame, rows: pd.Index) -> list[str]:
+    if "_original" in frame:
+        return frame.loc[rows, "_original"].astype(str).tolist()
+    originals = frame.loc[rows].astype(object)
+    originals = originals.where(originals.notna(), None)  # null, not NaN, in the JSON
+    return [json.dumps(r, default=str, sort_keys=True) for r in originals.to_dict("records")]
+
+
+def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = None) -> Validated:
+    """Type every declared field, quarantine rows breaking any rule, keep the latest extraction per key.
+
+    A declared field absent from the input is null throughout, which a required
+    field turns into one reason per row. Columns not declared are dropped.
+    `problems` holds reasons found before typing ("" for none), such as a payload's
+    shape; a row with one is quarantined for it alone, as its fields mean nothing.
+    """
+    reasons = pd.Series("", index=frame.index, dtype=object)
+
+    def fail(mask: pd.Series, text: str) -> None:
+        nonlocal reasons
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            reasons = reasons.mask(mask, reasons + text + "; ")
+
+    typed: dict[str, pd.Series] = {}
+    missing = tuple(f.name for f in schema.fields if f.name not in frame)
+    for spec in schema.fields:
+        values = frame[spec.name] if spec.name in frame else pd.Series(None, index=frame.index, dtype=object)
+        column, bad = _parse(values, spec.kind)
+        fail(bad, f"{spec.name} {_RULE_TEXT[spec.kind]}")
+        if spec.required:
+            fail(values.isna(), f"{spec.name} missing")
+        if spec.min is not None and spec.max is not None:
+            fail(~column.between(spec.min, spec.max) & column.notna(),
+                 f"{spec.name} outside {spec.min:g}-{spec.max:g}")
+        elif spec.min is not None:
+            fail(column < spec.min, f"{spec.name} below {spec.min:g}")
+        if spec.allowed is not None:
+            fail(column.notna() & ~column.isin(spec.allowed), spec.not_allowed())
+        typed[spec.name] = column
+    if problems is not None:
+        shapeless = problems.fillna("").astype(str) != ""
+        reasons = reasons.mask(shapeless, problems)
+    bad_rows = reasons != ""
+    quarantined = pd.DataFrame({"reason": reasons[bad_rows].str.rstrip("; ").tolist(),
+                                "original": _originals(frame, frame.index[bad_rows])}, dtype="string")
+    clean = pd.DataFrame(typed, index=frame.index).loc[~bad_rows]
+    before = len(clean)
+    if schema.key:
+        if "extracted_at" in clean:
+            clean = clean.sort_values("extracted_at", kind="stable")
+        clean = clean.drop_duplicates(list(schema.key), keep="last").sort_values(list(schema.key), kind="stable")
+    return Validated(clean.reset_index(drop=True), quarantined, len(frame), before - len(clean), missing)

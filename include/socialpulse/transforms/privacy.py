@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from socialpulse.transforms.validation import is_text
@@ -46,18 +47,21 @@ class Pseudonymizer:
         return mac.hexdigest()
 
     def series(self, namespace: str, ids: pd.Series) -> pd.Series:
-        """Pseudonyms of a column of ids, hashing each distinct id once; null stays null."""
-        codes, uniques = pd.factorize(ids.astype("string"), use_na_sentinel=True)
-        tokens = pd.array([self.token(namespace, u) for u in uniques] + [pd.NA], dtype="string")
-        return pd.Series(tokens[codes], index=ids.index, dtype="string")
+        """Pseudonyms of a column of ids, all of one namespace; null stays null."""
+        return self.by_platform(pd.Series(namespace, index=ids.index), ids)
 
     def by_platform(self, platforms: pd.Series, ids: pd.Series) -> pd.Series:
-        """Pseudonyms of ids that each belong to the platform in the same row."""
-        out = pd.Series(pd.NA, index=ids.index, dtype="string")
-        for platform in platforms.dropna().unique():
-            rows = platforms == platform
-            out[rows] = self.series(str(platform), ids[rows])
-        return out
+        """Pseudonyms of ids that each belong to the platform in the same row, hashing each distinct pair once."""
+        platform_codes, platform_names = pd.factorize(platforms.astype("string"), use_na_sentinel=True)
+        id_codes, id_values = pd.factorize(ids.astype("string"), use_na_sentinel=True)
+        width = len(id_values)
+        pair = np.where((platform_codes < 0) | (id_codes < 0), -1, platform_codes.astype("int64") * width + id_codes)
+        pair_codes, pairs = pd.factorize(pair)
+        names, values = [str(n) for n in platform_names.tolist()], [str(v) for v in id_values.tolist()]
+        tokens = np.array([None if p < 0 else self.token(names[p // width], values[p % width]) for p in pairs.tolist()],
+                          dtype=object)
+        out = tokens[pair_codes]
+        return pd.Series(out, index=ids.index, dtype="string")
 
 
 PERSONAL_KEYS = frozenset({"name", "username", "email", "message", "text", "first_name", "last_name"})
@@ -74,11 +78,11 @@ def redact(payload: object) -> object:
 
 def pseudonymize_text_ids(pseudonymizer: Pseudonymizer, platforms: pd.Series | str, ids: pd.Series) -> pd.Series:
     """Text ids replaced by pseudonyms; anything else (a number, a dict) kept, for validation to reject."""
-    text = is_text(ids) & ids.notna()
-    if isinstance(platforms, str):
-        tokens = pseudonymizer.series(platforms, ids[text])
-    else:
-        tokens = pseudonymizer.by_platform(platforms[text], ids[text])
+    text = is_text(ids)
+    platforms = pd.Series(platforms, index=ids.index) if isinstance(platforms, str) else platforms
+    if text.all():  # the usual case: no row to keep apart
+        return pseudonymizer.by_platform(platforms, ids)
+    tokens = pseudonymizer.by_platform(platforms[text], ids[text])
     return ids.astype(object).where(~text, tokens.astype(object))
 
 

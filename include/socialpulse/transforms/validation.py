@@ -188,7 +188,7 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
     clean = pd.DataFrame(typed, index=frame.index).loc[~bad_rows]
     before = len(clean)
     if schema.key:
-        if "extracted_at" in clean:
+        if "extracted_at" in clean and clean["extracted_at"].nunique() > 1:  # one extraction: already in order
             clean = clean.sort_values("extracted_at", kind="stable")
         clean = clean.drop_duplicates(list(schema.key), keep="last").sort_values(list(schema.key), kind="stable")
     return Validated(clean.reset_index(drop=True), quarantined, len(frame), before - len(clean), missing)

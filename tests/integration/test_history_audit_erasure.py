@@ -43,8 +43,9 @@ AS_OF = ("SELECT h.campaign_id, h.impressions FROM campaign_metrics_history h WH
 
 def test_history_keeps_every_distinct_version_and_answers_as_of(warehouse_conn):
     apply_migrations(warehouse_conn)
-    load = lambda f, run: upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, f, run,  # noqa: E731
-                                       history=CAMPAIGN_METRICS_HISTORY)
+    def load(rows: pd.DataFrame, run: str) -> None:
+        upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, rows, run, history=CAMPAIGN_METRICS_HISTORY)
+
     load(frame(T1), "r1")
     load(frame(T2, impressions="9999"), "r2")  # restated
     load(frame(T3, impressions="9999"), "r3")  # same values again: no new version

@@ -82,6 +82,11 @@ def test_empty_input_gives_empty_typed_frames():
     assert result.rows_in == 0 and len(result.clean) == 0 and list(result.quarantined.columns) == ["reason", "original"]
 
 
+def test_an_upper_bound_alone_is_enforced():
+    schema = Schema("t", (Field("n", "float", max=10),))
+    assert list(validate(pd.DataFrame({"n": ["3", "11"]}), schema).quarantined.reason) == ["n above 10"]
+
+
 def test_a_field_needs_a_known_kind():
     with pytest.raises(ValueError, match="kind 'text'"):
         Field("x", "text")

@@ -49,7 +49,7 @@ def _x(post: dict, insights: dict, comments: int) -> dict:
 
 RAW_EVENT_COLUMNS = ("platform", "post_id", "user_id", "kind", "extracted_at")
 UNIFY = {"facebook": _facebook, "instagram": _instagram, "x": _x}
-EVENT_KINDS = {"comments": "comment", "like": "like", "repost": "share"}
+EVENT_KIND_OF_REQUEST = {"comments": "comment", "like": "like", "repost": "share"}
 
 
 def _engaged_user(item: object, kind: str) -> object:
@@ -78,9 +78,10 @@ def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseu
                 posts[(platform, str(post.get("id")))] = (manifest, post)
         elif kind == "insights":
             insights[(platform, parent)] = insight_values(page)
-        elif kind in EVENT_KINDS:
+        elif kind in EVENT_KIND_OF_REQUEST:
             events.extend({"platform": platform, "post_id": parent, "user_id": _engaged_user(item, kind),
-                           "kind": EVENT_KINDS[kind], "extracted_at": manifest["extracted_at"]} for item in rows)
+                           "kind": EVENT_KIND_OF_REQUEST[kind], "extracted_at": manifest["extracted_at"]}
+                          for item in rows)
     event_result = clean_events(pd.DataFrame(events, columns=list(RAW_EVENT_COLUMNS)), pseudonymizer, erased)
     comments = event_result.clean[event_result.clean.kind == "comment"].groupby(["platform", "post_id"]).size()
     rows = [{"metric_date": ds, "platform": platform, "account_id": manifest["account_id"], "post_id": post.get("id"),

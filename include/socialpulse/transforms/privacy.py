@@ -46,10 +46,6 @@ class Pseudonymizer:
         mac.update(name.encode())
         return mac.hexdigest()
 
-    def series(self, namespace: str, ids: pd.Series) -> pd.Series:
-        """Pseudonyms of a column of ids, all of one namespace; null stays null."""
-        return self.by_platform(pd.Series(namespace, index=ids.index), ids)
-
     def by_platform(self, platforms: pd.Series, ids: pd.Series) -> pd.Series:
         """Pseudonyms of ids that each belong to the platform in the same row, hashing each distinct pair once."""
         platform_codes, platform_names = pd.factorize(platforms.astype("string"), use_na_sentinel=True)

@@ -100,5 +100,3 @@ CRM_ORDERS = Schema(
     ),
     key=("order_id",),
 )
-
-SCHEMAS = {s.entity: s for s in (CAMPAIGN_METRICS, POST_METRICS, ENGAGEMENT_EVENTS, CRM_USERS, CRM_ORDERS)}

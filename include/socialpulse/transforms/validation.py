@@ -176,6 +176,8 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
                  f"{spec.name} outside {spec.min:g}-{spec.max:g}")
         elif spec.min is not None:
             fail(column < spec.min, f"{spec.name} below {spec.min:g}")
+        elif spec.max is not None:
+            fail(column > spec.max, f"{spec.name} above {spec.max:g}")
         if spec.allowed is not None:
             fail(column.notna() & ~column.isin(spec.allowed), spec.not_allowed())
         typed[spec.name] = column

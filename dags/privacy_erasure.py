@@ -6,8 +6,9 @@ Erase one person (a right-to-erasure request), triggered by hand:
     airflow dags trigger privacy_erasure --conf '{"user_id": "u000042"}'
 
 `user_id` is a CRM user id by default; set `"id_namespace"` to `facebook`, `instagram` or
-`x` for a platform-scoped id the CRM does not know. The task computes the person's
-pseudonyms (theirs, and those of every platform id the CRM ever linked to them), rewrites
+`x` for a platform-scoped id (when a CRM drop links it, the CRM user behind it is erased).
+The task computes the person's pseudonyms (theirs, and those of every platform id the CRM
+ever linked to them), rewrites
 every clean-zone and features partition holding them, deletes their rows from every
 warehouse table with a `person_id` column, and lists them as erased so that rerunning an
 old date cannot bring them back. `privacy_erasures` records the pseudonym, time and row

@@ -46,8 +46,8 @@ def test_erasure_rewrites_clean_and_features_and_lists_the_person(lake):
     platform_only = Pseudonymizer(KEY).token("x", member.x_id)  # events seen before the CRM linked them
     features = lake_zone.Lake.at(lake).root / "features" / "profiles" / f"ds={DS}"
     lake_zone.write_clean_partition(pd.DataFrame({"person_id": [person, platform_only, "other"]}), features)
-    pseudonyms = privacy.person_pseudonyms(lake, KEY, member.user_id)
-    assert {person, platform_only} <= pseudonyms
+    found, pseudonyms = privacy.person_pseudonyms(lake, KEY, member.user_id)
+    assert found == person and {person, platform_only} <= pseudonyms
     clean_rows, feature_rows, files = privacy.erase_from_lake(lake, pseudonyms)
     assert (feature_rows, clean_rows >= 1, files >= 2) == (2, True, True)
     assert list(pd.read_parquet(features).person_id) == ["other"]
@@ -57,6 +57,17 @@ def test_erasure_rewrites_clean_and_features_and_lists_the_person(lake):
     first_party.clean(lake, DS, KEY)  # a rerun of the date does not bring them back
     users = pd.read_parquet(lake_zone.Lake.at(lake).clean_partition("crm_users", DS))
     assert person not in set(users.person_id)
+
+
+def test_an_erasure_asked_by_platform_id_finds_the_crm_person_behind_it(lake):
+    member = linked_member()
+    person, pseudonyms = privacy.person_pseudonyms(lake, KEY, member.x_id, "x")
+    assert person == Pseudonymizer(KEY).token("crm", member.user_id)
+    assert pseudonyms == privacy.person_pseudonyms(lake, KEY, member.user_id)[1]
+    stranger, alone = privacy.person_pseudonyms(lake, KEY, "999", "x")  # no drop links this id
+    assert alone == {stranger} == {Pseudonymizer(KEY).token("x", "999")}
+    with pytest.raises(ValueError, match="id_namespace 'tiktok'"):
+        privacy.person_pseudonyms(lake, KEY, "1", "tiktok")
 
 
 def test_retention_deletes_raw_and_quarantine_partitions_past_the_period(lake):

@@ -58,24 +58,36 @@ def enforce_retention(lake_root: str, ds: str, days: int) -> dict:
     return {"cutoff": cutoff, "removed": len(removed)}
 
 
-def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = CRM) -> set[str]:
-    """Every pseudonym a person may carry: their own, and the platform pseudonyms of ids the CRM ever linked."""
+def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = CRM) -> tuple[str, set[str]]:
+    """(the person's pseudonym, every pseudonym they may carry).
+
+    A CRM user, or the CRM user any drop links a platform id to, carries HMAC("crm:<user>")
+    and the platform pseudonyms of every id the CRM ever linked to them (events seen
+    before the link). A platform id no drop links carries its platform pseudonym only.
+    """
     from socialpulse.transforms.crm import read_csv
     from socialpulse.transforms.privacy import LINKED_ID_COLUMNS
 
+    if namespace != CRM and namespace not in LINKED_ID_COLUMNS:
+        raise ValueError(f"id_namespace {namespace!r} is not one of {[CRM, *LINKED_ID_COLUMNS]}")
     plain = Pseudonymizer(key)
-    pseudonyms = {plain.token(namespace, user_id)}
-    if namespace != CRM:
-        return pseudonyms
     lake = lake_zone.Lake.at(lake_root)
     platform, entity, name = CRM_USERS
-    for partition in sorted(lake.raw_partition(platform, entity, "x").parent.glob("ds=*")):
-        users = read_csv(lake_zone.read_raw_file(partition, name))
-        mine = users[users["user_id"] == user_id]
+    drops = [read_csv(lake_zone.read_raw_file(p, name))
+             for p in sorted(lake.raw_partition(platform, entity, "x").parent.glob("ds=*"))]
+    if namespace == CRM:
+        owners = {user_id}
+    else:
+        column = LINKED_ID_COLUMNS[namespace]
+        owners = {str(u) for users in drops if column in users for u in users.loc[users[column] == user_id, "user_id"]}
+    pseudonyms = {plain.token(namespace, user_id)} | {plain.token(CRM, owner) for owner in owners}
+    for users in drops:
+        theirs = users[users["user_id"].isin(owners)]
         for linked_platform, column in LINKED_ID_COLUMNS.items():
-            if column in mine:
-                pseudonyms |= {plain.token(linked_platform, i) for i in mine[column].dropna()}
-    return pseudonyms
+            if column in theirs:
+                pseudonyms |= {plain.token(linked_platform, i) for i in theirs[column].dropna()}
+    person = plain.token(CRM, min(owners)) if owners else plain.token(namespace, user_id)
+    return person, pseudonyms
 
 
 def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int]:
@@ -104,10 +116,9 @@ def erase_person(conn: Any, lake_root: str, key: str, user_id: str, namespace: s
     """Remove a person from the clean zone, features and warehouse; record it without personal data."""
     from socialpulse.warehouse.erasure import erase_from_warehouse, record_erasure
 
-    pseudonyms = person_pseudonyms(lake_root, key, user_id, namespace)
+    person, pseudonyms = person_pseudonyms(lake_root, key, user_id, namespace)
     clean_rows, feature_rows, files = erase_from_lake(lake_root, pseudonyms)
     warehouse_rows = erase_from_warehouse(conn, pseudonyms)
-    person = Pseudonymizer(key).token(namespace, user_id)
     counts = {"clean_rows": clean_rows, "feature_rows": feature_rows, "warehouse_rows": warehouse_rows,
               "files_rewritten": files, "pseudonyms": len(pseudonyms)}
     record_erasure(conn, person, run_id, counts)

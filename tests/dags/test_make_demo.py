@@ -60,6 +60,9 @@ def test_demo_runs_three_days_and_is_repeatable(tmp_path):
     posts = rows(data / "warehouse.db", "post_metrics_daily")
     assert posts
     assert_nothing_personal_leaves_raw(data, home)
+    history = sorted(rows(data / "warehouse.db", "campaign_metrics_history"))
+    assert len(history) == len(first)  # the simulator restates nothing between the demo's runs
     run_demo(data, home)
     assert rows(data / "warehouse.db") == first
     assert rows(data / "warehouse.db", "post_metrics_daily") == posts
+    assert sorted(rows(data / "warehouse.db", "campaign_metrics_history")) == history

@@ -56,6 +56,10 @@ class Lake:
     def raw_partition(self, platform: str, entity: str, ds: str) -> Path:
         return self.root / "raw" / platform / entity / f"ds={ds}"
 
+    def raw_partitions(self, platform: str, entity: str) -> list[Path]:
+        """Every landed raw partition of an entity, oldest date first."""
+        return sorted((self.root / "raw" / platform / entity).glob("ds=*"))
+
     def staging(self, platform: str, entity: str, ds: str, run_id: str) -> Path:
         return self.root / "_staging" / platform / entity / f"ds={ds}" / safe_key(run_id)
 

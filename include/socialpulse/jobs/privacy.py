@@ -20,10 +20,8 @@ log = logging.getLogger(__name__)
 def latest_crm_users(lake: lake_zone.Lake, ds: str) -> Path | None:
     """The newest landed raw CRM users partition on or before ds."""
     platform, entity, _ = CRM_USERS
-    parent = lake.raw_partition(platform, entity, ds).parent
-    dates = sorted(p.name.removeprefix("ds=") for p in parent.glob("ds=*") if p.name.removeprefix("ds=") <= ds) \
-        if parent.is_dir() else []
-    return lake.raw_partition(platform, entity, dates[-1]) if dates else None
+    earlier = [p for p in lake.raw_partitions(platform, entity) if p.name.removeprefix("ds=") <= ds]
+    return earlier[-1] if earlier else None
 
 
 def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
@@ -73,8 +71,7 @@ def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = C
     plain = Pseudonymizer(key)
     lake = lake_zone.Lake.at(lake_root)
     platform, entity, name = CRM_USERS
-    drops = [read_csv(lake_zone.read_raw_file(p, name))
-             for p in sorted(lake.raw_partition(platform, entity, "x").parent.glob("ds=*"))]
+    drops = [read_csv(lake_zone.read_raw_file(p, name)) for p in lake.raw_partitions(platform, entity)]
     if namespace == CRM:
         owners = {user_id}
     else:

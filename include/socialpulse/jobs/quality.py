@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 from socialpulse import lake as lake_zone
 from socialpulse.transforms.validation import Validated
@@ -57,7 +58,7 @@ def check_quarantine_share(entries: list[dict], max_share: float) -> None:
             f"rows and originals at {e['quarantine_path']}" for e in over))
 
 
-def raw_stats(partition) -> dict:
+def raw_stats(partition: Path) -> dict:
     """Pages, bytes and extraction time a landed raw partition records in its manifest."""
     manifest = lake_zone.read_manifest(partition)
     return {key: manifest.get(key) for key in ("pages", "bytes", "extracted_at")}

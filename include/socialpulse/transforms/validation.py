@@ -64,7 +64,7 @@ class Validated:
     quarantined: pd.DataFrame  # reason, original
     rows_in: int
     duplicates_dropped: int
-    missing_fields: tuple[str, ...] = field(default=())  # declared fields absent from the input
+    missing_fields: tuple[str, ...] = field(default=())  # fields absent from every input row
     unexpected_fields: tuple[str, ...] = field(default=())  # payload fields nobody declared: a new API field?
 
     def top_reasons(self, n: int = 3) -> dict[str, int]:

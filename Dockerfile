@@ -4,6 +4,8 @@ FROM apache/airflow:3.3.2-python3.11
 COPY --chown=airflow:root requirements.txt /opt/socialpulse/requirements.txt
 RUN pip install --no-cache-dir -r /opt/socialpulse/requirements.txt
 
-# The library is mounted at /opt/airflow/include by docker-compose; baked in for plain `docker run`.
-COPY --chown=airflow:root include /opt/airflow/include
+# The shipped packages, baked in for plain `docker run`; docker-compose mounts ./include over them, which
+# also brings the development tools (include/socialpulse_dev) its simulator service runs.
+COPY --chown=airflow:root include/socialpulse /opt/airflow/include/socialpulse
+COPY --chown=airflow:root include/socialpulse_airflow /opt/airflow/include/socialpulse_airflow
 ENV PYTHONPATH=/opt/airflow/include

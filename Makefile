@@ -16,7 +16,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python scripts/demo.py
+	PYTHONPATH=include $(BIN)/python scripts/demo.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -25,8 +25,8 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/clean.py
-	$(BIN)/python bench/load_warehouse.py
+	PYTHONPATH=include $(BIN)/python bench/clean.py
+	PYTHONPATH=include $(BIN)/python bench/load_warehouse.py
 
 clean:
 	rm -rf .airflow data

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socialpulse.simulator.audience import audience
 from socialpulse.transforms.posts import RAW_EVENT_COLUMNS, clean_events
 from socialpulse.transforms.privacy import Pseudonymizer, links_from_users
+from socialpulse_dev.simulator.audience import audience
 
 PLATFORMS = np.array(["facebook", "instagram", "x"])
 KINDS = np.array(["like", "comment", "share"])

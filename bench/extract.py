@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from socialpulse.connectors.meta import GraphClient, insights_pages
 from socialpulse.connectors.x import XClient
 from socialpulse.jobs.organic import facebook_page_pages, instagram_pages, x_pages
-from socialpulse.simulator import SimulatorConfig, serve
-from socialpulse.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
-from socialpulse.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
-from socialpulse.simulator.x_data import X_ACCOUNTS
+from socialpulse_dev.simulator import SimulatorConfig, serve
+from socialpulse_dev.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
+from socialpulse_dev.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
+from socialpulse_dev.simulator.x_data import X_ACCOUNTS
 
 AS_OF = date(2026, 11, 5)
 

@@ -18,20 +18,18 @@ counts, never the id itself. The raw zone keeps what arrived until its retention
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from airflow.sdk import Param, dag, task
 
-from socialpulse_airflow import in_warehouse, lake_root, migrate_warehouse, pseudonymization_key
+from socialpulse_airflow import privacy
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, warehouse_migrations
 
 
 @dag(
     schedule=None,
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # one rewrite of the clean zone at a time
-    default_args={"owner": "socialpulse", "retries": 2, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": True},
+    default_args=DEFAULT_ARGS,
     params={
         "user_id": Param(type="string", minLength=1, description="the id of the person to erase"),
         "id_namespace": Param("crm", enum=["crm", "facebook", "instagram", "x"],
@@ -42,17 +40,10 @@ from socialpulse_airflow import in_warehouse, lake_root, migrate_warehouse, pseu
 )
 def privacy_erasure():
     @task
-    def apply_warehouse_migrations() -> list[int]:
-        return migrate_warehouse()
-
-    @task
     def erase_person(params=None, run_id=None) -> dict:
-        from socialpulse.jobs.privacy import erase_person
+        return privacy.erase(params, run_id)
 
-        return in_warehouse(erase_person, lake_root(), pseudonymization_key(), str(params["user_id"]).strip(),
-                            params["id_namespace"], run_id)
-
-    apply_warehouse_migrations() >> erase_person()
+    warehouse_migrations() >> erase_person()
 
 
 privacy_erasure()

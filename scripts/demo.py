@@ -1,9 +1,9 @@
 """`make demo`: the daily pipeline end to end on the embedded defaults.
 
-Prepares a local Airflow home (SQLite metadata), starts the simulator, runs
-social_marketing_daily with `airflow dags test` for three consecutive dates,
-stops the simulator and prints what landed. Running it again leaves the same
-warehouse rows.
+Prepares a local Airflow home (SQLite metadata), starts the simulator, runs every
+daily DAG with `airflow dags test` for three consecutive dates (crm_daily,
+meta_ads_daily, organic_social_daily, then attribution_daily), stops the simulator
+and prints what landed. Running it again leaves the same warehouse rows.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from socialpulse.config import DEFAULT_DATA_DIR, PROJECT_ROOT
-from socialpulse.devenv import airflow_home_env, pipeline_env
-from socialpulse.simulator.crm_drop import write_drop
+from socialpulse_dev.devenv import airflow_home_env, pipeline_env
+from socialpulse_dev.simulator.crm_drop import write_drop
 
-DAG_ID = "social_marketing_daily"
+# The order a day's runs usually finish in; any order gives the same rows (attribution recomputes whole days).
+DAG_IDS = ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily")
 BIN = Path(sys.executable).parent
 
 
@@ -43,8 +44,8 @@ def wait_for_simulator(process: subprocess.Popen, port_file: Path, timeout: floa
     raise TimeoutError(f"the simulator did not answer within {timeout:.0f} s")
 
 
-def run_state(env: dict, logical_date: str) -> str:
-    out = subprocess.run([BIN / "airflow", "dags", "list-runs", DAG_ID, "-o", "json"], env=env,
+def run_state(env: dict, dag_id: str, logical_date: str) -> str:
+    out = subprocess.run([BIN / "airflow", "dags", "list-runs", dag_id, "-o", "json"], env=env,
                          capture_output=True, text=True, check=True).stdout
     listing = next((line for line in out.splitlines() if line.startswith("[")), "[]")
     runs = [r for r in json.loads(listing) if r["logical_date"].startswith(logical_date)]
@@ -89,6 +90,22 @@ def summary(warehouse: Path, lake: Path) -> None:
     print("clean zone:", *sorted(str(p) for p in (lake / "clean").glob("*/ds=*/*.parquet")), sep="\n  ")
 
 
+def run_dag(env: dict, home: Path, dag_id: str, day: date, run_after: str) -> bool:
+    """`airflow dags test` of one DAG for one day, its log kept; False (and the log's end printed) on failure."""
+    print(f"=== airflow dags test {dag_id} {run_after}  (data interval {day})", flush=True)
+    test = subprocess.run([BIN / "airflow", "dags", "test", dag_id, run_after], env=env, capture_output=True,
+                          text=True)
+    log = home / "logs" / f"dags-test-{dag_id}-{day}.log"  # airflow dags test logs to its output only
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(test.stdout + test.stderr)
+    state = run_state(env, dag_id, run_after)
+    print(f"{dag_id} for {day}: {state}  (task logs: {log})")
+    if test.returncode != 0 or state != "success":
+        print(test.stdout[-6000:], test.stderr[-6000:], f"the whole run's log: {log}", sep="\n")
+        return False
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--first-date", type=date.fromisoformat, default=date(2026, 11, 1))
@@ -109,7 +126,7 @@ def main() -> int:
     port_file.unlink(missing_ok=True)
     # The simulator's "today": two days after the last date, so restated days show.
     as_of = (dates[-1] + timedelta(days=2)).isoformat()
-    simulator = subprocess.Popen([sys.executable, "-m", "socialpulse.simulator", "--port", "0",
+    simulator = subprocess.Popen([sys.executable, "-m", "socialpulse_dev.simulator", "--port", "0",
                                   "--port-file", str(port_file), "--as-of", as_of])
     started = time.monotonic()
     try:
@@ -118,17 +135,10 @@ def main() -> int:
         for day in dates:
             # A manual run's data interval is the last whole day before the date given: pass the day after.
             run_after = (day + timedelta(days=1)).isoformat()
-            print(f"\n=== airflow dags test {DAG_ID} {run_after}  (data interval {day})", flush=True)
-            test = subprocess.run([BIN / "airflow", "dags", "test", DAG_ID, run_after], env=env,
-                                  capture_output=True, text=True)
-            log = home / "logs" / f"dags-test-{day}.log"  # airflow dags test logs to its output only
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(test.stdout + test.stderr)
-            state = run_state(env, run_after)
-            print(f"run for {day}: {state}  (task logs: {log})")
-            if test.returncode != 0 or state != "success":
-                print(test.stdout[-6000:], test.stderr[-6000:], f"the whole run's log: {log}", sep="\n")
-                return 1
+            for dag_id in DAG_IDS:
+                if not run_dag(env, home, dag_id, day, run_after):
+                    return 1
+            print(f"run for {day}: success")
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

@@ -18,11 +18,11 @@ import pytest
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="socialpulse-airflow-"))
 
-from socialpulse.devenv import airflow_home_env  # noqa: E402 - after the home is chosen
+from socialpulse_dev.devenv import airflow_home_env  # noqa: E402 - after the home is chosen
 
 os.environ.update(airflow_home_env(_AIRFLOW_HOME))
 
-from socialpulse.simulator import SimulatorConfig, serve  # noqa: E402
+from socialpulse_dev.simulator import SimulatorConfig, serve  # noqa: E402
 
 PG_DSN = os.environ.get("SOCIALPULSE_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -88,6 +88,39 @@ def pg_conn() -> Iterator:
 def warehouse_conn(request: pytest.FixtureRequest):
     """Each warehouse backend in turn."""
     return request.getfixturevalue(f"{'pg' if request.param == 'postgres' else 'sqlite'}_conn")
+
+
+@pytest.fixture(scope="session")
+def rates_file(tmp_path_factory) -> Path:
+    """The simulator's rates in the ECB's csvdata format, as a local file."""
+    from datetime import date
+
+    from socialpulse_dev.simulator.fx_rates import ecb_csv
+
+    path = tmp_path_factory.mktemp("rates") / "ecb-exr.csv"
+    path.write_bytes(ecb_csv(date(2025, 1, 1), date(2027, 12, 31)))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_real_ecb(rates_file, monkeypatch) -> None:
+    """In-process steps called without a rates source read the simulator's file, never the real ECB."""
+    monkeypatch.setattr("socialpulse.jobs.rates.ECB_DAILY_RATES_URL", str(rates_file))
+
+
+# A test is marked by what it needs, from the fixtures it uses: `pytest -m "not postgres"` and the like select.
+MARKS_BY_FIXTURE = {"pg_conn": "postgres", "postgres_database": "postgres", "migrated_airflow": "airflow",
+                    "simulator": "http"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marks = {mark for name, mark in MARKS_BY_FIXTURE.items() if name in fixtures}
+        if "warehouse_conn" in fixtures and "[postgres]" in item.name:
+            marks.add("postgres")
+        for mark in sorted(marks):
+            item.add_marker(mark)
 
 
 DAG_PARSE_TIMES = pytest.StashKey[dict]()

@@ -124,9 +124,15 @@ X_LIKING_USERS = {"data": [{"id": "12162674785", "name": "User 000695", "usernam
 
 
 def insights(pages, reporting: str = "USD"):
-    """(clean, quarantined) campaign rows of (manifest, page) pairs, converted with the shipped rates."""
-    from socialpulse.transforms.currency import load_rates
+    """(clean, quarantined) campaign rows of (manifest, page) pairs, converted with the simulator's rates."""
     from socialpulse.transforms.meta_insights import clean_insights
+    from socialpulse_dev.simulator.fx_rates import simulated_rates
 
-    result = clean_insights(pages, load_rates(), reporting)
+    result = clean_insights(pages, simulated_rates(), reporting)
     return result.clean, result.quarantined
+# X API v2 leaves `data` out when there is nothing to return: a post nobody liked or reposted, or a
+# user with no posts in the window, answers only the count (as X's own clients handle it, e.g.
+# twarc's "can return without 'data' if there are no results").
+X_EMPTY = {"meta": {"result_count": 0}}
+# Graph API edges with nothing on them answer an empty list, without paging.
+GRAPH_EMPTY = {"data": []}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialpulse.devenv import DEMO_KEY
-from socialpulse.simulator.audience import audience
-from socialpulse.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
+from socialpulse_dev.devenv import DEMO_KEY
+from socialpulse_dev.simulator.audience import audience
+from socialpulse_dev.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
 
 SECRETS = (DEFAULT_TOKEN, DEFAULT_X_TOKEN, DEMO_KEY)
 ID_PATTERN = re.compile(r"\bu\d{6}\b|\b\d{10,20}\b")

@@ -17,7 +17,7 @@ PSEUDONYMIZATION_CONN_ID = "socialpulse_pseudonymization"  # password = the HMAC
 LAKE_ROOT_VARIABLE = "socialpulse_lake_root"
 CRM_SOURCE_VARIABLE = "socialpulse_crm_source"
 REPORTING_CURRENCY_VARIABLE = "socialpulse_reporting_currency"  # default USD
-FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the table shipped for the simulator
+FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the ECB's daily reference rates
 RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
 
 # Embedded defaults: everything under ./data of the checkout.

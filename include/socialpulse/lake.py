@@ -16,6 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +70,10 @@ class Lake:
     def quarantine_partition(self, entity: str, ds: str) -> Path:
         return self.root / "quarantine" / entity / f"ds={ds}"
 
+    def reference_partition(self, name: str, ds: str) -> Path:
+        """Reference data a run used (exchange rates), kept so that a rerun uses the same."""
+        return self.root / "reference" / name / f"ds={ds}"
+
     @property
     def erased_dir(self) -> Path:
         """One empty file per erased person, named by pseudonym: cleaning drops them on every rerun."""
@@ -92,10 +97,24 @@ def sanitize_page(page: object) -> object:
     return {**page, "paging": clean_paging}
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A hidden temporary path beside `path`, moved onto it when the block succeeds and removed when it fails."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_json_atomic(path: Path, payload: dict) -> None:
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
 
 
 def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) -> dict:
@@ -105,15 +124,13 @@ def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) ->
     """
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / PAGES_FILE
-    tmp = directory / f".{PAGES_FILE}.{uuid.uuid4().hex}.tmp"
     page_count = row_count = 0
-    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+    with replacing(target) as tmp, gzip.open(tmp, "wt", encoding="utf-8") as handle:
         for page in pages:
             data = page.get("data") if isinstance(page, dict) else None
             row_count += len(data) if isinstance(data, list) else 0
             page_count += 1
             handle.write(json.dumps(sanitize_page(page), separators=(",", ":")) + "\n")
-    os.replace(tmp, target)
     manifest = {**manifest, "pages": page_count, "rows": row_count, "bytes": target.stat().st_size}
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
     return manifest
@@ -122,10 +139,8 @@ def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) ->
 def write_raw_file(directory: Path, name: str, payload: bytes, manifest: dict) -> dict:
     """Store a file exactly as received, gzipped as <name>.gz, then its manifest; returns the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{name}.{uuid.uuid4().hex}.tmp"
-    with gzip.open(tmp, "wb") as handle:
+    with replacing(directory / f"{name}.gz") as tmp, gzip.open(tmp, "wb") as handle:
         handle.write(payload)
-    os.replace(tmp, directory / f"{name}.gz")
     manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload),
                 "rows": max(0, payload.count(b"\n") - 1)}
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
@@ -181,15 +196,18 @@ def read_raw_pages(partition: Path) -> Iterator[tuple[dict, dict]]:
 
 def rewrite_parquet(path: Path, frame: pd.DataFrame) -> None:
     """Replace one Parquet file atomically, leaving its partition's other files alone."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
     """Write a frame as the partition's only Parquet file, swapped in whole."""
     staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
-    frame.to_parquet(staging / CLEAN_FILE, index=False)
+    try:
+        frame.to_parquet(staging / CLEAN_FILE, index=False)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     publish_partition(staging, partition)
     return partition / CLEAN_FILE

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from socialpulse_dev.devenv import pipeline_env
+from socialpulse_dev.simulator.crm_drop import write_drop
+
 BIN = Path(sys.executable).parent
 
 
@@ -27,3 +30,34 @@ def dagbag():
     from socialpulse.config import PROJECT_ROOT
 
     return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+
+
+@pytest.fixture
+def dags(migrated_airflow, dagbag) -> dict:
+    return dagbag.dags
+
+
+@pytest.fixture
+def pipeline(simulator, tmp_path, monkeypatch):
+    """Point the connections and variables at a simulator and temporary files: configure(day, **sim) -> paths."""
+
+    def configure(day, as_of, warehouse=None, **simulator_config) -> tuple[Path, Path]:
+        lake, crm = tmp_path / "lake", tmp_path / "crm"
+        warehouse = warehouse or tmp_path / "warehouse.db"
+        write_drop(crm, day)
+        url = simulator(as_of=as_of, async_seconds=0.05, **simulator_config)
+        for name, value in pipeline_env(url, warehouse, lake, crm).items():
+            monkeypatch.setenv(name, value)
+        return warehouse, lake
+
+    return configure
+
+
+def no_retries(dag, monkeypatch) -> None:
+    """dag.test really waits retry_delay between tries: tests that expect a failure take it at once."""
+    for task in dag.tasks:
+        monkeypatch.setattr(task, "retries", 0)
+
+
+def task_states(run) -> dict[str, str]:
+    return {f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": ti.state for ti in run.get_task_instances()}

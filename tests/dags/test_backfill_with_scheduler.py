@@ -1,4 +1,4 @@
-"""Run as Airflow runs it: scheduler, dag-processor and api-server, then `airflow backfill create`."""
+"""Run as Airflow runs it: scheduler, dag-processor and api-server, then `airflow backfill create` of one source."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from socialpulse.devenv import airflow_home_env, pipeline_env
-from socialpulse.simulator import meta_data
-from socialpulse.simulator.crm_drop import write_drop
+from socialpulse_dev.devenv import airflow_home_env, pipeline_env
+from socialpulse_dev.simulator import meta_data
+from socialpulse_dev.simulator.crm_drop import write_drop
 
 BIN = Path(sys.executable).parent
-DAG_ID = "social_marketing_daily"
+DAG_ID = "meta_ads_daily"
+OTHER_DAGS = ("organic_social_daily", "crm_daily", "attribution_daily", "privacy_erasure")
 DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]
 
 
@@ -67,7 +68,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
+def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
     home, port = tmp_path / "airflow", free_port()
     warehouse, lake = tmp_path / "warehouse.db", tmp_path / "lake"
     env = {
@@ -93,9 +94,12 @@ def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
                                                stderr=subprocess.STDOUT, start_new_session=True)
             cleanup.callback(stop, processes[name])
 
-        wait_for("the dag-processor to register the DAG",
-                 lambda: any(d["dag_id"] == DAG_ID for d in json_lines(cli(env, "dags", "list", "-o", "json"))),
+        wait_for("the dag-processor to register the DAGs",
+                 lambda: {DAG_ID, *OTHER_DAGS} <= {d["dag_id"] for d in json_lines(cli(env, "dags", "list", "-o",
+                                                                                     "json"))},
                  180, processes)
+        for other in OTHER_DAGS[:3]:  # unpaused too: only the backfill may start runs
+            cli(env, "dags", "unpause", other)
         cli(env, "dags", "unpause", DAG_ID)
         cli(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", DATES[0], "--to-date", DATES[-1])
 
@@ -107,10 +111,12 @@ def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
             return runs if len(runs) == len(DATES) and len(done) == len(DATES) else None
 
         runs = wait_for("three successful backfill runs", finished, 600, processes)
+        others = {other: json_lines(cli(env, "dags", "list-runs", other, "-o", "json")) for other in OTHER_DAGS}
 
     assert sorted(r["logical_date"][:10] for r in runs) == DATES
     assert all(r["run_id"].startswith("backfill__") for r in runs)
     assert all(p.poll() is not None for p in processes.values())
+    assert others == {other: [] for other in OTHER_DAGS}
 
     campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
     with sqlite3.connect(warehouse) as conn:
@@ -121,4 +127,7 @@ def test_backfill_three_days_with_the_real_scheduler(tmp_path, simulator):
     assert per_date == {d: campaigns for d in DATES}
     assert keys[0] == keys[1]
     for ds in DATES:
-        assert (lake / "raw" / "meta_marketing" / "ads_insights" / f"ds={ds}" / "_manifest.json").exists()
+        assert (lake / "raw" / "meta_ads" / "ads_insights" / f"ds={ds}" / "_manifest.json").exists()
+    assert sorted(p.name for p in (lake / "raw").iterdir()) == ["meta_ads"]  # no X post, page or drop re-pulled
+    with sqlite3.connect(warehouse) as conn:
+        assert conn.execute("SELECT count(*) FROM post_metrics_daily").fetchone() == (0,)

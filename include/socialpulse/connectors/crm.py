@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-import requests
-
-from socialpulse.connectors.files import SourceFileMissingError, read_location
+from socialpulse.connectors.files import FileClient, SourceFileMissingError, read_location
 from socialpulse.connectors.http import strip_secrets
 
 DROP_FILES = ("users.csv", "orders.csv")
@@ -25,18 +23,17 @@ class CrmDropError(Exception):
     """The drop is missing, unreadable or lacks required columns: say which and where."""
 
 
-def _read(source: str, relative: str, session: requests.Session | None, timeout: float) -> bytes:
+def _read(source: str, relative: str, client: FileClient | None) -> bytes:
     location = f"{source.rstrip('/')}/{relative}"
     try:
-        return read_location(location, session, timeout)
+        return read_location(location, client)
     except SourceFileMissingError as exc:
         raise CrmDropError(f"no CRM file at {exc}: has the day's drop arrived in {strip_secrets(source)}?") from exc
 
 
-def fetch_drop(source: str, ds: str, *, session: requests.Session | None = None,
-               timeout: float = 60.0) -> dict[str, bytes]:
+def fetch_drop(source: str, ds: str, *, client: FileClient | None = None) -> dict[str, bytes]:
     """{file name: exact bytes} of the day's drop, after checking each file's header."""
-    drop = {name: _read(source, f"ds={ds}/{name}", session, timeout) for name in DROP_FILES}
+    drop = {name: _read(source, f"ds={ds}/{name}", client) for name in DROP_FILES}
     for name, payload in drop.items():
         header = next(csv.reader(io.StringIO(payload.decode("utf-8-sig").split("\n", 1)[0])), [])
         missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]

@@ -1,4 +1,9 @@
-"""Reading one file from a local path, a file:// URL or an http(s) URL: for drops and reference tables."""
+"""Reading one file from a local path, a file:// URL or an http(s) URL: CRM drops and reference rates.
+
+Over http(s) the file comes through the same retrying client as the platform APIs:
+5xx, 408, 429 and broken or cut-short answers are retried with backoff; a 404 is
+"not there (yet)"; any other refusal fails at once.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,41 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from socialpulse.connectors.http import strip_secrets
+from socialpulse.connectors.http import ApiClient, strip_secrets
+
+RETRYABLE_STATUS = frozenset({408, 429})
 
 
 class SourceFileMissingError(FileNotFoundError):
     """Nothing at the location (no file, or HTTP 404)."""
 
 
-def read_location(location: str, session: requests.Session | None = None, timeout: float = 60.0) -> bytes:
+class FileFetchError(Exception):
+    """An http(s) server refused the file; retryable for 5xx, 408 and 429."""
+
+    def __init__(self, message: str, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class FileClient(ApiClient):
+    """GETs whole files over http(s), with the shared retries and backoff."""
+
+    platform = "file server"
+
+    def classify(self, response: requests.Response, body: object) -> Exception:
+        where = strip_secrets(response.url)
+        if response.status_code == 404:
+            return SourceFileMissingError(f"{where} (HTTP 404)")
+        retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUS
+        return FileFetchError(f"{where} answered HTTP {response.status_code}", retryable)
+
+
+def read_location(location: str, client: FileClient | None = None) -> bytes:
     """The exact bytes at a path, file:// URL or http(s) URL."""
     split = urlsplit(location)
     if split.scheme in ("http", "https"):
-        response = (session or requests.Session()).get(location, timeout=timeout)
-        if response.status_code == 404:
-            raise SourceFileMissingError(f"{strip_secrets(location)} (HTTP 404)")
-        response.raise_for_status()
-        return response.content
+        return (client or FileClient()).request_bytes(location)
     path = Path(unquote(split.path) if split.scheme == "file" else location)
     if not path.is_file():
         raise SourceFileMissingError(str(path))

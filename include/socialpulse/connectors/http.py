@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -20,6 +21,11 @@ def strip_secrets(url: str) -> str:
     split = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if k not in SECRET_PARAMS]
     return urlunsplit(split._replace(query=urlencode(query)))
+
+
+def where_to_fix(conn_id: str | None) -> str:
+    """How an error names the Airflow connection a person must fix."""
+    return f"the Airflow connection '{conn_id}'" if conn_id else "the Airflow connection that holds it"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -97,13 +103,15 @@ class ApiClient:
 
     def __init__(self, *, session: requests.Session | None = None, backoff: Backoff | None = None,
                  budget: RateBudget | None = None, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, secrets: Iterable[str] = ()):
+                 sleep: Callable[[float], None] = time.sleep, secrets: Iterable[str] = (),
+                 conn_id: str | None = None):
         self.session = session or requests.Session()
         self.backoff = backoff or Backoff()
         self.budget = budget or RateBudget()
         self.timeout = timeout
         self.sleep = sleep
         self._secrets = tuple(secrets)
+        self.conn_id = conn_id  # the Airflow connection this client's credentials come from, for error messages
         self.calls = 0
         self.retries = 0
 
@@ -114,7 +122,14 @@ class ApiClient:
         raise NotImplementedError
 
     def request(self, method: str, url: str, params: dict | None = None) -> dict:
-        """One call with retries; returns the decoded JSON body."""
+        """One call with retries; returns the decoded JSON body (a truncated body is retried)."""
+        return self._with_retries(method, url, params, lambda response: response.json())
+
+    def request_bytes(self, url: str, params: dict | None = None) -> bytes:
+        """One GET with retries; returns the exact bytes of the body."""
+        return self._with_retries("GET", url, params, lambda response: response.content)
+
+    def _with_retries(self, method: str, url: str, params: dict | None, read: Callable[[requests.Response], Any]):
         url = strip_secrets(url)
         last_error: Exception | None = None
         for attempt in range(self.backoff.attempts):
@@ -125,7 +140,7 @@ class ApiClient:
             self.calls += 1
             try:
                 response = self.session.request(method, url, params=params, timeout=self.timeout)
-                body = response.json()
+                body = read(response)
             except (*RETRYABLE_TRANSPORT_ERRORS, ValueError) as exc:
                 last_error = exc
                 self._wait_retry(attempt, redact(f"{type(exc).__name__}: {exc}", self._secrets))

@@ -39,13 +39,12 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     import pandas as pd
 
     from socialpulse.jobs import quality
+    from socialpulse.jobs.rates import rates_for_run
     from socialpulse.transforms.crm import clean_orders, clean_users
-    from socialpulse.transforms.currency import check_reporting_currency, load_rates
     from socialpulse.transforms.privacy import Pseudonymizer
 
     lake = lake_zone.Lake.at(lake_root)
-    rates = load_rates(rates_source)
-    reporting = check_reporting_currency(reporting, rates)
+    rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
     pseudonymizer, erased = Pseudonymizer(key), lake.erased()
     cleaners = {"users": lambda payload: clean_users(payload, pseudonymizer, erased),
                 "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased)}

@@ -12,7 +12,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, insights_pages, normalize_account_id
 from socialpulse.jobs import landing
 
-PLATFORM, ENTITY = "meta_marketing", "ads_insights"
+PLATFORM, ENTITY = "meta_ads", "ads_insights"
 CLEAN_ENTITY = "campaign_metrics"
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,15 @@ def land(lake_root: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
 def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
     from socialpulse.jobs import quality
-    from socialpulse.transforms.currency import check_reporting_currency, load_rates
+    from socialpulse.jobs.rates import rates_for_run
     from socialpulse.transforms.meta_insights import clean_insights
 
     lake = lake_zone.Lake.at(lake_root)
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
     if not raw.is_dir():
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
-    rates = load_rates(rates_source)
-    result = clean_insights(lake_zone.read_raw_pages(raw), rates, check_reporting_currency(reporting, rates))
+    rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
+    result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
     dates = result.clean["metric_date"]
     return {"clean_path": audit["clean_path"], "rows": len(result.clean), "quarantined": audit["rows_quarantined"],

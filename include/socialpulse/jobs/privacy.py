@@ -11,7 +11,6 @@ from typing import Any
 from socialpulse import lake as lake_zone
 from socialpulse.transforms.privacy import CRM, Pseudonymizer
 
-DEFAULT_RAW_RETENTION_DAYS = 90
 CRM_USERS = ("crm", "users", "users.csv")
 ERASABLE_ZONES = ("clean", "features")
 log = logging.getLogger(__name__)
@@ -39,15 +38,16 @@ def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
     return Pseudonymizer(key, links)
 
 
-def enforce_retention(lake_root: str, ds: str, days: int) -> dict:
-    """Delete raw and quarantine partitions dated more than `days` before ds; returns what went."""
+def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], entities: list[str]) -> dict:
+    """Delete the platforms' raw and the entities' quarantine partitions dated more than `days` before ds."""
     if days < 1:
         raise ValueError(f"raw retention must be at least 1 day, got {days}")
     lake = lake_zone.Lake.at(lake_root)
     cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
     removed = []
-    for zone in ("raw", "quarantine"):
-        for partition in sorted((lake.root / zone).glob("**/ds=*")):
+    folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
+    for folder in folders:
+        for partition in sorted(folder.glob("**/ds=*")):
             if partition.is_dir() and partition.name.removeprefix("ds=") < cutoff:
                 shutil.rmtree(partition)
                 removed.append(str(partition.relative_to(lake.root)))

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, add_reporting_amounts
+from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.normalize import normalize_country, normalize_gender
 from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, drop_erased, pseudonymize_text_ids
 from socialpulse.transforms.schemas import CRM_ORDERS, CRM_USERS
@@ -36,9 +36,9 @@ def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
         "currency": raw["currency"].str.upper(), "utm_campaign": raw["utm_campaign"],
     })
     result = validate(frame, CRM_ORDERS.restrict("currency", rates.currencies))
-    clean = result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date)
-    clean = add_reporting_amounts(clean, ("amount",), rates, reporting, "order_date")
-    clean, _ = drop_erased(clean, erased)
+    result = replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
+    result = convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
+    clean, _ = drop_erased(result.clean, erased)
     return replace(result, clean=clean)
 
 

@@ -1,86 +1,86 @@
-"""Converting amounts to the reporting currency through a daily rates table.
+"""Converting amounts to the reporting currency with the ECB's euro foreign exchange reference rates.
 
-The table has one row per (date, currency): `units_per_usd`, how many units of the
-currency one US dollar buys that day. A day without a rate (a weekend, a holiday)
-takes the last rate before it, at most MAX_RATE_AGE_DAYS old.
+The ECB publishes, each TARGET working day around 16:00 CET, how many units of
+about thirty currencies one euro buys. Cross rates go through the euro: one unit
+of X is worth (R per EUR) / (X per EUR) of the reporting currency R. A day
+without a rate (a weekend, a TARGET holiday) takes the last rate before it, at
+most MAX_RATE_AGE_DAYS old; an amount with no rate at all is not guessed: its
+row is quarantined with the currency and day named.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from pathlib import Path
+import json
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-SHIPPED_RATES = Path(__file__).resolve().parents[1] / "reference" / "fx_rates_daily.csv"
+from socialpulse.transforms.validation import Validated
+
 DEFAULT_REPORTING_CURRENCY = "USD"
 MAX_RATE_AGE_DAYS = 7
-RATE_COLUMNS = ("date", "currency", "units_per_usd")
+BASE_CURRENCY = "EUR"
+# The ECB Data Portal's csvdata columns we read (by name: the full answer has some 30 more).
+ECB_COLUMNS = {"CURRENCY": "currency", "TIME_PERIOD": "date", "OBS_VALUE": "per_eur"}
 
 
 class RatesError(ValueError):
-    """The rates table cannot convert what the run needs: say what is missing and where to add it."""
+    """The rates answer cannot be read, or cannot serve the reporting currency: say what is wrong and where."""
 
 
 @dataclass(frozen=True)
 class Rates:
-    table: pd.DataFrame  # date (datetime64), currency, units_per_usd; sorted by date
+    table: pd.DataFrame  # date (datetime64), currency, per_eur; sorted by date; EUR is 1 on every published day
     source: str
 
     @classmethod
-    def from_csv(cls, payload: bytes, source: str) -> Rates:
-        frame = pd.read_csv(io.BytesIO(payload), dtype={"currency": str})
-        missing = [c for c in RATE_COLUMNS if c not in frame]
+    def from_ecb_csv(cls, payload: bytes, source: str) -> Rates:
+        """Rates from the ECB's csvdata answer; an empty answer (no published day in the range) is an empty table."""
+        if not payload.strip():
+            return cls(pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "currency": pd.Series(dtype=str),
+                                     "per_eur": pd.Series(dtype=float)}), source)
+        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False)
+        missing = [c for c in ECB_COLUMNS if c not in frame]
         if missing:
-            raise RatesError(f"rates table {source} lacks columns {missing}; it needs {list(RATE_COLUMNS)}")
+            raise RatesError(f"rates from {source} lack columns {missing}; expected the ECB csvdata format "
+                             f"({', '.join(ECB_COLUMNS)})")
+        frame = frame[list(ECB_COLUMNS)].rename(columns=ECB_COLUMNS)
         frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
-        frame["units_per_usd"] = pd.to_numeric(frame["units_per_usd"], errors="coerce")
+        frame["per_eur"] = pd.to_numeric(frame["per_eur"], errors="coerce")  # the ECB writes N/A or nothing
         frame["currency"] = frame["currency"].str.strip().str.upper()
-        bad = frame["date"].isna() | ~(frame["units_per_usd"] > 0)
-        if bad.any():
-            raise RatesError(f"rates table {source}: {int(bad.sum())} rows without a YYYY-MM-DD date or a positive "
-                             f"units_per_usd, first at line {int(bad.idxmax()) + 2}")
-        return cls(frame.sort_values("date", kind="stable").reset_index(drop=True), source)
+        if frame["date"].isna().any():
+            raise RatesError(f"rates from {source}: TIME_PERIOD not a YYYY-MM-DD date at line "
+                             f"{int(frame['date'].isna().idxmax()) + 2}")
+        frame = frame[frame["per_eur"] > 0]
+        euro = pd.DataFrame({"date": frame["date"].unique(), "currency": BASE_CURRENCY, "per_eur": 1.0})
+        table = pd.concat([frame, euro], ignore_index=True).drop_duplicates(["date", "currency"], keep="last")
+        return cls(table.sort_values("date", kind="stable").reset_index(drop=True), source)
 
     @property
     def currencies(self) -> frozenset[str]:
-        return frozenset(self.table["currency"])
+        return frozenset(self.table["currency"]) | {BASE_CURRENCY}
 
-    def per_usd(self, currencies: pd.Series, dates: pd.Series) -> pd.Series:
-        """units_per_usd of each (currency, date); raises naming every pair the table cannot answer."""
+    def per_eur(self, currencies: pd.Series, dates: pd.Series) -> pd.Series:
+        """Units per euro of each (currency, date), the last published within MAX_RATE_AGE_DAYS; NaN where none."""
         wanted = pd.DataFrame({"currency": currencies.astype(str).to_numpy(),
                                "date": pd.to_datetime(pd.Series(dates).astype(str)).to_numpy(),
                                "row": range(len(currencies))}).sort_values("date", kind="stable")
-        found = pd.merge_asof(wanted, self.table, on="date", by="currency",
+        found = pd.merge_asof(wanted, self.table.astype({"date": wanted["date"].dtype}), on="date", by="currency",
                               tolerance=pd.Timedelta(days=MAX_RATE_AGE_DAYS), direction="backward")
-        lacking = found[found["units_per_usd"].isna()]
-        if len(lacking):
-            pairs = sorted({f"{c} on {d:%Y-%m-%d}" for c, d in zip(lacking["currency"], lacking["date"], strict=True)})
-            raise RatesError(f"no exchange rate within {MAX_RATE_AGE_DAYS} days for {pairs[:5]}"
-                             f"{' and more' if len(pairs) > 5 else ''} in {self.source}; add the days to the table "
-                             "or point variable 'socialpulse_fx_rates_source' at one that has them")
-        return pd.Series(found.sort_values("row")["units_per_usd"].to_numpy(), index=currencies.index)
+        return pd.Series(found.sort_values("row")["per_eur"].to_numpy(), index=currencies.index)
 
     def factor(self, currencies: pd.Series, dates: pd.Series, reporting: str) -> pd.Series:
-        """Multiply an amount in `currencies` by this to get it in the reporting currency on that date."""
-        source = self.per_usd(currencies, dates)
-        return (self.per_usd(pd.Series(reporting, index=currencies.index), dates) / source).astype("Float64")
-
-
-def load_rates(source: str | None = None) -> Rates:
-    """The rates table at a path or URL, or the one the project ships for the simulator's currencies."""
-    from socialpulse.connectors.files import read_location
-
-    location = source or str(SHIPPED_RATES)
-    return Rates.from_csv(read_location(location), location)
+        """Multiply an amount in `currencies` by this to get it in the reporting currency; NA without a rate."""
+        target = self.per_eur(pd.Series(reporting, index=currencies.index), dates)
+        return (target / self.per_eur(currencies, dates)).astype("Float64")
 
 
 def check_reporting_currency(reporting: str, rates: Rates) -> str:
     code = (reporting or "").strip().upper()
     if code not in rates.currencies:
-        raise RatesError(f"reporting currency {reporting!r} is not in {rates.source}; "
-                         f"use one of {sorted(rates.currencies)} or add its rates")
+        raise RatesError(f"reporting currency {reporting!r} is not in the rates from {rates.source}; "
+                         f"use one of {sorted(rates.currencies)}")
     return code
 
 
@@ -95,3 +95,21 @@ def add_reporting_amounts(frame: pd.DataFrame, amounts: tuple[str, ...], rates: 
     out["reporting_currency"] = pd.Series(reporting, index=out.index, dtype="string")
     out["fx_rate"] = factor.astype("Float64")
     return out
+
+
+def convert_or_quarantine(result: Validated, amounts: tuple[str, ...], rates: Rates, reporting: str,
+                          date_column: str) -> Validated:
+    """Add reporting amounts to the clean rows; rows whose currency has no rate that day move to quarantine."""
+    converted = add_reporting_amounts(result.clean, amounts, rates, reporting, date_column)
+    lacking = converted["fx_rate"].isna().to_numpy(dtype=bool)
+    if not lacking.any():
+        return replace(result, clean=converted)
+    rows = result.clean.loc[lacking]
+    reasons = [f"no exchange rate {c} to {reporting} for {d}: none published within {MAX_RATE_AGE_DAYS} days "
+               f"before it in {rates.source}"
+               for c, d in zip(rows["currency"], rows[date_column], strict=True)]
+    originals = [json.dumps(r, default=str, sort_keys=True) for r in
+                 rows.astype(object).where(rows.notna(), None).to_dict("records")]
+    moved = pd.DataFrame({"reason": reasons, "original": originals}, dtype="string")
+    return replace(result, clean=converted.loc[~lacking].reset_index(drop=True),
+                   quarantined=pd.concat([result.quarantined, moved], ignore_index=True))

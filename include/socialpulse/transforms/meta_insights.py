@@ -16,14 +16,14 @@ from dataclasses import replace
 import pandas as pd
 
 from socialpulse.connectors.meta.settings import ACTION_COLUMNS, INSIGHTS_FIELDS, PURCHASE_ACTION_PRIORITY
-from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, add_reporting_amounts
+from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.metrics import derive_rates
 from socialpulse.transforms.schemas import CAMPAIGN_METRICS
 from socialpulse.transforms.validation import Validated, page_rows, validate
 
 PLATFORM = "meta_ads"
 AMOUNT_COLUMNS = ("spend", "conversion_value")
-CLEAN_COLUMNS = CAMPAIGN_METRICS.names
+CLEAN_COLUMNS = CAMPAIGN_METRICS.input_names
 
 
 def _actions(values: object) -> dict[str, str] | None:
@@ -88,7 +88,8 @@ def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates,
     frame["platform"] = PLATFORM
     schema = CAMPAIGN_METRICS.restrict("currency", rates.currencies)
     result = validate(frame, schema, pd.Series(problems, index=frame.index, dtype=object))
-    clean = add_reporting_amounts(derive_rates(result.clean), AMOUNT_COLUMNS, rates, reporting, "metric_date")
+    result = convert_or_quarantine(replace(result, clean=derive_rates(result.clean)), AMOUNT_COLUMNS, rates,
+                                   reporting, "metric_date")
     absent = sorted(set(INSIGHTS_FIELDS) - seen - {"actions", "action_values"}) if seen else []
-    return replace(result, clean=clean, missing_fields=tuple(absent),
+    return replace(result, missing_fields=tuple(absent),
                    unexpected_fields=tuple(sorted(seen - set(INSIGHTS_FIELDS))))

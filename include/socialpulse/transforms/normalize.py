@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # light to import: the declarations name GENDERS and country_codes at DAG parse time
+    import pandas as pd
 
 GENDERS = frozenset({"female", "male", "non_binary", "unknown"})
 _GENDER_SPELLINGS = {
@@ -49,5 +51,7 @@ def normalize_gender(values: pd.Series) -> pd.Series:
 
 def normalize_country(values: pd.Series) -> pd.Series:
     """ISO codes and country names to ISO 3166-1 alpha-2; unknown names are kept as given, to fail validation."""
+    import pandas as pd
+
     text = values.astype("string").str.strip()
     return text.str.lower().map(iso_countries()).astype("string").fillna(text).replace("", pd.NA)

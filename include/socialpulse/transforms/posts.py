@@ -21,7 +21,7 @@ from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
 from socialpulse.transforms.validation import Validated, page_rows, validate
 
 METRIC_COLUMNS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
-POST_COLUMNS = (*POST_METRICS.names[:-1], "engagement_rate", "extracted_at")
+POST_COLUMNS = POST_METRICS.names
 
 
 def _facebook(post: dict, insights: dict, comments: int) -> dict:
@@ -89,7 +89,7 @@ def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseu
              **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),
              "_original": json.dumps(redact(post), default=str)[:20_000], "_problem": ""}
             for (platform, post_id), (manifest, post) in posts.items()]
-    frame = pd.DataFrame([*rows, *shapeless], columns=[*POST_METRICS.names, "_original", "_problem"])
+    frame = pd.DataFrame([*rows, *shapeless], columns=[*POST_METRICS.input_names, "_original", "_problem"])
     result = validate(frame, POST_METRICS, frame.pop("_problem"))
     clean = result.clean
     engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)

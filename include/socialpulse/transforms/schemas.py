@@ -1,4 +1,8 @@
-"""The declared schema of every clean entity: types, required fields, ranges, allowed values, meaning.
+"""Every entity the pipeline writes, declared once: clean entities and the warehouse's own records.
+
+Validation (transforms/validation.py), the warehouse tables (warehouse/schema.py)
+and the DAGs' column checks (socialpulse_airflow/checks.py) derive from these.
+Light to import: the DAG files build their checks from them at parse time.
 
 Time columns say which clock they are on: a `metric_date` is the platform's
 report day in the account's own timezone, never shifted; a `*_at` column is an
@@ -8,8 +12,8 @@ instant in UTC.
 from __future__ import annotations
 
 from socialpulse.connectors.meta.settings import ACTION_COLUMNS
+from socialpulse.declarations import Field, Schema
 from socialpulse.transforms.normalize import GENDERS, country_codes
-from socialpulse.transforms.validation import Field, Schema
 
 PLATFORMS = frozenset({"facebook", "instagram", "x"})
 EVENT_KINDS = frozenset({"comment", "like", "share"})
@@ -22,6 +26,14 @@ PERSON_ID = ("HMAC-SHA256 pseudonym of the person: the CRM user's when the CRM l
 
 def _count(name: str, doc: str) -> Field:
     return Field(name, "int", min=0, doc=doc)
+
+
+def _rate(name: str, doc: str, at_most_one: bool = False) -> Field:
+    return Field(name, "float", min=0, max=1 if at_most_one else None, doc=doc, derived=True)
+
+
+def _money(name: str, doc: str, required: bool = False, derived: bool = False) -> Field:
+    return Field(name, "float", required=required, min=0, doc=doc, warehouse_type="numeric", derived=derived)
 
 
 CAMPAIGN_METRICS = Schema(
@@ -38,12 +50,31 @@ CAMPAIGN_METRICS = Schema(
         _count("clicks", "all clicks"),
         *(_count(column, f"actions of type {action}") for action, column in ACTION_COLUMNS.items()),
         _count("conversions", "purchases, counted once across overlapping action types"),
-        Field("spend", "float", min=0, doc="amount spent, in the account's currency"),
-        Field("conversion_value", "float", min=0, doc="purchase value, in the account's currency"),
+        _money("spend", "amount spent, in the account's currency"),
+        _money("conversion_value", "purchase value, in the account's currency"),
+        _rate("ctr", "clicks / impressions", at_most_one=True),
+        _rate("cpc", "spend / clicks"),
+        _rate("cpm", "spend / impressions x 1000"),
+        _rate("engagement_rate", "(likes + comments + shares) / impressions", at_most_one=True),
+        _rate("conversion_rate", "conversions / clicks", at_most_one=True),
+        _rate("cost_per_conversion", "spend / conversions"),
+        _rate("roas", "conversion_value / spend"),
+        _money("spend_reporting", "spend in reporting_currency", derived=True),
+        _money("conversion_value_reporting", "conversion_value in reporting_currency", derived=True),
+        Field("reporting_currency", "string", doc="the currency of the *_reporting amounts", derived=True),
+        Field("fx_rate", "float", min=0, doc="reporting units per unit of currency (ECB, at most 7 days old)",
+              derived=True),
+        Field("attributed_orders", "int", min=0, derived=True,
+              doc="CRM orders of the day whose utm_campaign is this campaign (written by attribution)"),
+        _money("attributed_revenue", "their amount in the reporting currency (written by attribution)",
+               derived=True),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
     ),
     key=("metric_date", "platform", "account_id", "campaign_id"),
+    table="campaign_metrics_daily",
 )
+# Columns of campaign_metrics_daily that crediting writes, not the ads load (nor its history).
+ATTRIBUTION_COLUMNS = ("attributed_orders", "attributed_revenue")
 
 POST_METRICS = Schema(
     "post_metrics",
@@ -55,9 +86,12 @@ POST_METRICS = Schema(
         Field("created_at", "timestamp", required=True, doc="UTC instant the post was published"),
         *(_count(c, f"{c} so far (lifetime)") for c in ("impressions", "reach", "likes", "comments", "shares",
                                                         "saves", "clicks")),
+        Field("engagement_rate", "float", min=0, derived=True,
+              doc="(likes + comments + shares) / impressions, or / reach without impressions"),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
     ),
     key=("metric_date", "platform", "account_id", "post_id"),
+    table="post_metrics_daily",
 )
 
 ENGAGEMENT_EVENTS = Schema(
@@ -78,7 +112,7 @@ CRM_USERS = Schema(
         Field("person_id", "string", required=True, doc=PERSON_ID),
         Field("age", "int", min=13, max=100, doc="age in years; outside 13-100 is rejected"),
         Field("gender", "string", allowed=GENDERS, doc="female, male, non_binary or unknown"),
-        Field("country", "string", allowed=country_codes(), allowed_text="an ISO 3166-1 country",
+        Field("country", "string", allowed_from=country_codes, allowed_text="an ISO 3166-1 country",
               doc="ISO 3166-1 alpha-2"),
         Field("city", "string", doc="city as given"),
         Field("signup_date", "date", required=True, doc="signup day as the CRM records it"),
@@ -99,4 +133,56 @@ CRM_ORDERS = Schema(
         Field("utm_campaign", "string", doc="campaign id the order came through; null for organic orders"),
     ),
     key=("order_id",),
+)
+
+PIPELINE_AUDIT = Schema(
+    "pipeline_audit",
+    (
+        Field("ds", "date", required=True, doc="the run's date"),
+        Field("entity", "string", required=True, doc="the clean entity"),
+        Field("run_id", "string", required=True, doc="the Airflow run; a retry of it replaces its row"),
+        *(_count(name, f"{name.replace('_', ' ')} of the partition") for name in
+          ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped")),
+        Field("quarantined_share", "float", min=0, max=1, doc="rows_quarantined / rows_in"),
+        Field("top_reasons", "string", doc="JSON {rule: rows} of the three most frequent reasons"),
+        _count("pages", "API pages the raw partition holds"),
+        _count("bytes", "bytes the raw partition holds"),
+        Field("quarantine_path", "string", doc="where the quarantined rows are, if any"),
+        Field("extracted_at", "timestamp", doc=EXTRACTED_AT),
+    ),
+    key=("ds", "entity", "run_id"),
+    table="pipeline_audit",
+)
+
+PRIVACY_ERASURES = Schema(  # no personal data: the pseudonym and counts only
+    "privacy_erasures",
+    (
+        Field("pseudonym", "string", required=True, doc="the erased person's pseudonym"),
+        Field("run_id", "string", required=True, doc="the privacy_erasure run"),
+        Field("erased_at", "timestamp", doc="UTC instant of the erasure"),
+        *(_count(name, f"{name.replace('_', ' ')} erased") for name in
+          ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten")),
+    ),
+    key=("pseudonym", "run_id"),
+    table="privacy_erasures",
+)
+
+DATA_QUALITY_FINDINGS = Schema(
+    "data_quality_findings",
+    (
+        Field("entity", "string", required=True, doc="the table or entity the finding is about"),
+        Field("day", "date", required=True, doc="the day whose value is off"),
+        Field("metric", "string", required=True, doc="what was measured: rows, spend_reporting, ..."),
+        Field("check_name", "string", required=True, doc="the rule that found it"),
+        Field("value", "float", doc="the day's value"),
+        Field("expected_low", "float", doc="the low end of the expected range"),
+        Field("expected_high", "float", doc="the high end of the expected range"),
+        Field("severity", "string", required=True, allowed=frozenset({"warning", "error"}),
+              doc="warning: recorded and logged; error: the run stopped"),
+        Field("detail", "string", doc="the finding in words"),
+        Field("run_id", "string", required=True, doc="the run that first found it"),
+        Field("found_at", "timestamp", doc="UTC instant it was first found"),
+    ),
+    key=("entity", "day", "metric", "check_name"),
+    table="data_quality_findings",
 )

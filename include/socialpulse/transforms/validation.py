@@ -1,4 +1,4 @@
-"""Declared schemas for clean entities and vectorised validation against them.
+"""Vectorised validation of a frame against its entity's declaration (socialpulse/declarations.py).
 
 Our own, not pandera: we need every failing row back with all the rules it broke
 and its original values, for quarantine. pandera's lazy mode reports one
@@ -11,51 +11,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-KINDS = ("string", "int", "float", "date", "timestamp", "bool")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One column: its type, whether it may be null, its range or allowed values, and what it means."""
-
-    name: str
-    kind: str
-    required: bool = False
-    min: float | None = None
-    max: float | None = None
-    allowed: frozenset[str] | None = None
-    doc: str = ""
-    allowed_text: str = ""  # how a reason names a long list of allowed values
-
-    def not_allowed(self) -> str:
-        return f"{self.name} not {self.allowed_text}" if self.allowed_text else \
-            f"{self.name} not one of {sorted(self.allowed or ())}"
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"field {self.name}: kind {self.kind!r} is not one of {KINDS}")
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A clean entity: its fields in output order, and the natural key that deduplicates it."""
-
-    entity: str
-    fields: tuple[Field, ...]
-    key: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
-
-    def restrict(self, name: str, allowed: frozenset[str]) -> Schema:
-        """The schema with a field's allowed values set at run time (say, the currencies with rates)."""
-        return replace(self, fields=tuple(replace(f, allowed=allowed) if f.name == name else f for f in self.fields))
+from socialpulse.declarations import Schema
 
 
 @dataclass(frozen=True)
@@ -82,6 +43,9 @@ def page_rows(page: object) -> tuple[list, str]:
     if not isinstance(page, dict):
         return [], "page is not a JSON object"
     if "data" not in page:
+        meta = page.get("meta")
+        if isinstance(meta, dict) and meta.get("result_count") == 0:
+            return [], ""  # X API v2 leaves `data` out of a page with no results: an empty page, not a broken one
         return [], f"page has no data field (fields: {sorted(page)[:10]})"
     data = page["data"]
     if not isinstance(data, list):
@@ -164,8 +128,8 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             reasons = reasons.mask(mask, reasons + text + "; ")
 
     typed: dict[str, pd.Series] = {}
-    missing = tuple(f.name for f in schema.fields if f.name not in frame)
-    for spec in schema.fields:
+    missing = tuple(f.name for f in schema.inputs if f.name not in frame)
+    for spec in schema.inputs:
         values = frame[spec.name] if spec.name in frame else pd.Series(None, index=frame.index, dtype=object)
         column, bad = _parse(values, spec.kind)
         fail(bad, f"{spec.name} {_RULE_TEXT[spec.kind]}")
@@ -178,8 +142,9 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             fail(column < spec.min, f"{spec.name} below {spec.min:g}")
         elif spec.max is not None:
             fail(column > spec.max, f"{spec.name} above {spec.max:g}")
-        if spec.allowed is not None:
-            fail(column.notna() & ~column.isin(spec.allowed), spec.not_allowed())
+        allowed = spec.allowed_values
+        if allowed is not None:
+            fail(column.notna() & ~column.isin(allowed), spec.not_allowed())
         typed[spec.name] = column
     if problems is not None:
         shapeless = problems.fillna("").astype(str) != ""

@@ -10,9 +10,9 @@ POSTGRES, SQLITE = "postgres", "sqlite"
 
 LOGICAL_TYPES = {
     POSTGRES: {"date": "DATE", "text": "TEXT", "bigint": "BIGINT", "numeric": "NUMERIC(20,4)",
-               "double": "DOUBLE PRECISION", "timestamp": "TIMESTAMPTZ"},
+               "double": "DOUBLE PRECISION", "timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN"},
     SQLITE: {"date": "TEXT", "text": "TEXT", "bigint": "INTEGER", "numeric": "REAL",
-             "double": "REAL", "timestamp": "TEXT"},
+             "double": "REAL", "timestamp": "TEXT", "boolean": "INTEGER"},
 }
 
 

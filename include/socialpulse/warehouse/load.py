@@ -33,7 +33,8 @@ class LoadResult:
 
 
 def _changed(table: Table, dialect: str, old: str, new: str) -> str:
-    return " OR ".join(f"{old}.{c} {distinct_op(dialect)} {new}.{c}" for c in table.value_columns)
+    """Whether any value column differs; a frame of keys and lineage alone changes nothing."""
+    return " OR ".join(f"{old}.{c} {distinct_op(dialect)} {new}.{c}" for c in table.value_columns) or "false"
 
 
 def merge_sql(table: Table, dialect: str, source: str = STAGE) -> str:

@@ -1,23 +1,25 @@
-"""Versioned DDL, applied once each and recorded in socialpulse_schema_migrations."""
+"""Versioned DDL, frozen as literal SQL files, applied once each and recorded in socialpulse_schema_migrations.
+
+`sql/NNNN_<name>.<dialect>.sql` holds migration NNNN for postgres and for sqlite;
+its first line is `-- NNNN: description`, statements end with `;` at a line's end.
+An applied migration never changes (tests/socialpulse/warehouse/test_migrations.py
+pins each file's checksum): a change to a table is a new file. Literal SQL rather
+than Alembic: the library works on plain DB-API connections (psycopg, sqlite3),
+the files are the exact DDL each backend ran, and they read as such in review.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
-from socialpulse.warehouse.dialect import LOGICAL_TYPES, POSTGRES, dialect_of, placeholder, transaction
-from socialpulse.warehouse.schema import (
-    ATTRIBUTION_COLUMNS,
-    CAMPAIGN_METRICS_DAILY_V1,
-    CAMPAIGN_METRICS_HISTORY,
-    PIPELINE_AUDIT,
-    POST_METRICS_DAILY,
-    PRIVACY_ERASURES,
-    REPORTING_CURRENCY_COLUMNS,
-)
+from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, placeholder, transaction
 
 MIGRATIONS_TABLE = "socialpulse_schema_migrations"
 LOCK_KEY = 0x50C1A1  # pg advisory lock id held while migrating
+_FILE = re.compile(r"(\d{4})_(\w+)\.(postgres|sqlite)\.sql")
 
 
 @dataclass(frozen=True)
@@ -27,39 +29,32 @@ class Migration:
     statements: dict[str, tuple[str, ...]]  # dialect -> SQL
 
 
-def _both(*sql_for: Any) -> dict[str, tuple[str, ...]]:
-    """Statements rendered for both dialects by callables taking the dialect."""
-    return {d: tuple(render(d) for render in sql_for) for d in ("postgres", "sqlite")}
+def statements_of(text: str) -> tuple[str, ...]:
+    """The statements of a migration file: comment lines dropped, split at a `;` ending a line."""
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    return tuple(s.strip() for s in re.split(r";\s*$", body, flags=re.MULTILINE) if s.strip())
 
 
-def _add_columns(table: str, columns: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
-    return _both(*(lambda d, name=name, kind=kind: f"ALTER TABLE {table} ADD COLUMN {name} {LOGICAL_TYPES[d][kind]}"
-                   for name, kind in columns))
+def load_migrations() -> tuple[Migration, ...]:
+    """Every migration under sql/, in version order; each version must exist for both dialects."""
+    found: dict[int, dict[str, str]] = {}
+    for path in resources.files("socialpulse.warehouse").joinpath("sql").iterdir():
+        match = _FILE.fullmatch(path.name)
+        if match:
+            found.setdefault(int(match.group(1)), {})[match.group(3)] = path.read_text(encoding="utf-8")
+    migrations = []
+    for version in sorted(found):
+        texts = found[version]
+        if set(texts) != {POSTGRES, SQLITE}:
+            raise RuntimeError(f"migration {version:04d} lacks a file for {sorted({POSTGRES, SQLITE} - set(texts))}")
+        description = texts[POSTGRES].splitlines()[0].removeprefix("--").split(":", 1)[1].strip()
+        migrations.append(Migration(version, description, {d: statements_of(t) for d, t in texts.items()}))
+    if [m.version for m in migrations] != list(range(1, len(migrations) + 1)):
+        raise RuntimeError(f"migration versions are not 1..n: {[m.version for m in migrations]}")
+    return tuple(migrations)
 
 
-def _seed_history(dialect: str) -> str:
-    """The versions already in campaign_metrics_daily become each row's first history entry."""
-    cols = ", ".join(CAMPAIGN_METRICS_HISTORY.column_names)
-    return f"INSERT INTO {CAMPAIGN_METRICS_HISTORY.name} ({cols}) SELECT {cols} FROM campaign_metrics_daily"
-
-
-# Later migrations must not render from a definition that may still change: freeze a copy first.
-MIGRATIONS: tuple[Migration, ...] = (
-    # The primary key leads with metric_date, which serves the date-range reads; no other
-    # index, since each one slows the daily upsert (bench/load_warehouse.py).
-    Migration(1, "campaign_metrics_daily", _both(CAMPAIGN_METRICS_DAILY_V1.create_sql)),
-    Migration(2, "post_metrics_daily", _both(POST_METRICS_DAILY.create_sql)),
-    Migration(3, "campaign_metrics_daily: orders and revenue attributed by utm_campaign",
-              _add_columns("campaign_metrics_daily", ATTRIBUTION_COLUMNS)),
-    Migration(4, "pipeline_audit: rows in, clean and quarantined per run, date and entity",
-              _both(PIPELINE_AUDIT.create_sql)),
-    Migration(5, "campaign_metrics_daily: spend and conversion value in the reporting currency",
-              _add_columns("campaign_metrics_daily", REPORTING_CURRENCY_COLUMNS)),
-    Migration(6, "campaign_metrics_history: every distinct version of a campaign day",
-              _both(CAMPAIGN_METRICS_HISTORY.create_sql, _seed_history)),
-    Migration(7, "privacy_erasures: who was erased (as a pseudonym), when, and how many rows",
-              _both(PRIVACY_ERASURES.create_sql)),
-)
+MIGRATIONS: tuple[Migration, ...] = load_migrations()
 
 
 def apply_migrations(conn: Any) -> list[int]:

@@ -1,9 +1,16 @@
-"""Table definitions in logical types, rendered per dialect."""
+"""Warehouse tables, derived from the entity declarations (transforms/schemas.py) in logical types.
+
+The DDL that created them is frozen in warehouse/sql/; a test checks that the
+migrated tables and these definitions agree, column by column.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socialpulse.declarations import Schema
+from socialpulse.transforms import schemas
+from socialpulse.transforms.schemas import ATTRIBUTION_COLUMNS, CAMPAIGN_METRICS, POST_METRICS
 from socialpulse.warehouse.dialect import LOGICAL_TYPES
 
 LINEAGE_COLUMNS = ("extracted_at", "run_id")
@@ -34,93 +41,27 @@ class Table:
             f"{name} {types[kind]}{' NOT NULL' if name in self.key else ''}" for name, kind in self.columns)
 
     def create_sql(self, dialect: str) -> str:
+        """DDL to write a new migration from, once: applied migrations are frozen SQL, never re-rendered."""
         return (f"CREATE TABLE IF NOT EXISTS {self.name} ({self.column_defs(dialect)}, "
                 f"PRIMARY KEY ({', '.join(self.key)}))")
 
 
-_COUNTS = ("impressions", "reach", "clicks", "link_clicks", "landing_page_views", "likes", "comments", "shares")
-_RATES = ("ctr", "cpc", "cpm", "engagement_rate", "conversion_rate", "cost_per_conversion", "roas")
+def table_of(schema: Schema, *, name: str | None = None, without: tuple[str, ...] = (),
+             key: tuple[str, ...] | None = None) -> Table:
+    """The warehouse table storing a declared entity (or a view of it: another name, fewer columns, a longer key)."""
+    table = name or schema.table
+    if table is None:
+        raise ValueError(f"entity {schema.entity} is not stored in the warehouse")
+    return Table(table, tuple(c for c in schema.stored_columns() if c[0] not in without), key or schema.key)
 
-# As migration 1 created it; migrations render from frozen definitions, never from the latest.
-CAMPAIGN_METRICS_DAILY_V1 = Table(
-    name="campaign_metrics_daily",
-    columns=(
-        ("metric_date", "date"),
-        ("platform", "text"),
-        ("account_id", "text"),
-        ("campaign_id", "text"),
-        ("campaign_name", "text"),
-        ("currency", "text"),
-        *((name, "bigint") for name in _COUNTS),
-        ("spend", "numeric"),
-        ("conversions", "bigint"),
-        ("conversion_value", "numeric"),
-        *((name, "double") for name in _RATES),
-        ("extracted_at", "timestamp"),
-        ("run_id", "text"),
-    ),
-    key=("metric_date", "platform", "account_id", "campaign_id"),
-)
 
-ATTRIBUTION_COLUMNS = (("attributed_orders", "bigint"), ("attributed_revenue", "numeric"))
-# Amounts in the reporting currency beside the originals (spend, conversion_value in `currency`).
-REPORTING_CURRENCY_COLUMNS = (("spend_reporting", "numeric"), ("conversion_value_reporting", "numeric"),
-                              ("reporting_currency", "text"), ("fx_rate", "double"))
-
-CAMPAIGN_METRICS_DAILY = Table(
-    name="campaign_metrics_daily",
-    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *ATTRIBUTION_COLUMNS, *REPORTING_CURRENCY_COLUMNS),  # migration order
-    key=CAMPAIGN_METRICS_DAILY_V1.key,
-)
-
+CAMPAIGN_METRICS_DAILY = table_of(CAMPAIGN_METRICS)
 # Every distinct version of the columns the ads load writes, keyed by the extraction that first saw it.
-CAMPAIGN_METRICS_HISTORY = Table(
-    name="campaign_metrics_history",
-    columns=(*CAMPAIGN_METRICS_DAILY_V1.columns, *REPORTING_CURRENCY_COLUMNS),
-    key=(*CAMPAIGN_METRICS_DAILY_V1.key, "extracted_at"),
-)
-
-PIPELINE_AUDIT = Table(
-    name="pipeline_audit",
-    columns=(
-        ("ds", "date"),
-        ("entity", "text"),
-        ("run_id", "text"),
-        *((name, "bigint") for name in ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped")),
-        ("quarantined_share", "double"),
-        ("top_reasons", "text"),
-        ("pages", "bigint"),
-        ("bytes", "bigint"),
-        ("quarantine_path", "text"),
-        ("extracted_at", "timestamp"),
-    ),
-    key=("ds", "entity", "run_id"),
-)
-
-# No personal data: the pseudonym and counts only.
-PRIVACY_ERASURES = Table(
-    name="privacy_erasures",
-    columns=(
-        ("pseudonym", "text"),
-        ("run_id", "text"),
-        ("erased_at", "timestamp"),
-        *((name, "bigint") for name in ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten")),
-    ),
-    key=("pseudonym", "run_id"),
-)
-
-POST_METRICS_DAILY = Table(
-    name="post_metrics_daily",
-    columns=(
-        ("metric_date", "date"),
-        ("platform", "text"),
-        ("account_id", "text"),
-        ("post_id", "text"),
-        ("created_at", "timestamp"),
-        *((name, "bigint") for name in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")),
-        ("engagement_rate", "double"),
-        ("extracted_at", "timestamp"),
-        ("run_id", "text"),
-    ),
-    key=("metric_date", "platform", "account_id", "post_id"),
-)
+CAMPAIGN_METRICS_HISTORY = table_of(CAMPAIGN_METRICS, name="campaign_metrics_history", without=ATTRIBUTION_COLUMNS,
+                                    key=(*CAMPAIGN_METRICS.key, "extracted_at"))
+POST_METRICS_DAILY = table_of(POST_METRICS)
+PIPELINE_AUDIT = table_of(schemas.PIPELINE_AUDIT)
+PRIVACY_ERASURES = table_of(schemas.PRIVACY_ERASURES)
+DATA_QUALITY_FINDINGS = table_of(schemas.DATA_QUALITY_FINDINGS)
+TABLES = (CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY, POST_METRICS_DAILY, PIPELINE_AUDIT, PRIVACY_ERASURES,
+          DATA_QUALITY_FINDINGS)

@@ -1,76 +1,137 @@
-"""A day's row count and spend against the median of the seven days before it.
+"""A day's row count and spend against its trailing week: anomalies are findings, only a broken feed stops.
 
-A sudden drop in rows (an account silently missing) or a jump in spend (a currency
-or unit mix-up) passes every per-row check; comparing each loaded day with its
-trailing week catches both. The tolerance is a ratio both ways: with 0.75 a day
-fails above 1.75x its median or below 1/1.75 (0.57x) of it. The simulator's
-weekends spend 40-60% above the weekday median, so 0.5 would flag every Sunday.
-With fewer than seven earlier days there is no trustworthy median yet, so the
-check warns instead of failing; so does a median of zero.
+Ordinary volatility (a campaign launched or paused, a Black Friday spike) is
+not an error: a day off its trailing 7-day median by more than the tolerance (a
+ratio both ways: with 0.75, above 1.75x or below 1/1.75 of it) is recorded once in
+`data_quality_findings` as a warning, and the next runs, whose look-back windows
+cover the same day again, do not report it again. The run stops only for what
+must stop the data: its own day missing while the trailing week had rows, or its
+spend falling to (at most `stop_spend_share` of) the trailing median while the
+campaigns still deliver impressions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
 from socialpulse.warehouse.dialect import SQLITE, dialect_of, placeholder, transaction
+from socialpulse.warehouse.schema import DATA_QUALITY_FINDINGS
 
 TRAILING_DAYS = 7
 DEFAULT_TOLERANCE = 0.75
+DEFAULT_STOP_SPEND_SHARE = 0.0
+ENTITY = "campaign_metrics_daily"
+MEASURES = ("rows", "spend_reporting")
 
 
 @dataclass(frozen=True)
-class VolumeFinding:
+class Finding:
     day: date
-    measure: str  # rows or spend_reporting
+    metric: str
+    check_name: str  # trailing_median, run_day_missing, spend_stopped
     value: float
-    median: float | None
-    history_days: int
-    failed: bool
-
-    def describe(self) -> str:
-        if self.median is None:
-            return (f"{self.day} {self.measure}={self.value:g}: only {self.history_days} of {TRAILING_DAYS} "
-                    "earlier days loaded, no median to compare with yet")
-        return (f"{self.day} {self.measure}={self.value:g} vs trailing {TRAILING_DAYS}-day median "
-                f"{self.median:g} ({self.value / self.median - 1:+.0%})" if self.median else
-                f"{self.day} {self.measure}={self.value:g} vs trailing median 0")
+    expected_low: float | None
+    expected_high: float | None
+    severity: str  # warning or error
+    detail: str
 
 
-def daily_totals(conn: Any, since: date, until: date) -> dict[date, tuple[int, float]]:
-    """(rows, spend in the reporting currency) of campaign_metrics_daily per day in [since, until]."""
+@dataclass(frozen=True)
+class DayTotals:
+    rows: int
+    spend_reporting: float
+    impressions: int
+
+
+def daily_totals(conn: Any, since: date, until: date) -> dict[date, DayTotals]:
+    """Rows, spend in the reporting currency and impressions of campaign_metrics_daily per day in [since, until]."""
     dialect = dialect_of(conn)
     mark = placeholder(dialect)
     bounds = (since.isoformat(), until.isoformat()) if dialect == SQLITE else (since, until)
     with transaction(conn, dialect) as cursor:
-        cursor.execute(f"SELECT metric_date, COUNT(*), COALESCE(SUM(spend_reporting), 0) FROM campaign_metrics_daily "
+        cursor.execute(f"SELECT metric_date, COUNT(*), COALESCE(SUM(spend_reporting), 0), "
+                       f"COALESCE(SUM(impressions), 0) FROM {ENTITY} "
                        f"WHERE metric_date BETWEEN {mark} AND {mark} GROUP BY metric_date", bounds)
         rows = cursor.fetchall()
-    return {date.fromisoformat(str(d)): (int(n), float(s)) for d, n, s in rows}
+    return {date.fromisoformat(str(d)): DayTotals(int(n), float(s), int(i)) for d, n, s, i in rows}
 
 
-def check_volume(conn: Any, since: date, until: date, tolerance: float = DEFAULT_TOLERANCE) -> list[VolumeFinding]:
-    """One finding per loaded day and measure that is off its trailing median, or that lacks the history."""
-    totals = daily_totals(conn, since - timedelta(days=TRAILING_DAYS), until)
-    findings = []
+def _trailing(totals: dict[date, DayTotals], day: date) -> list[DayTotals]:
+    return [totals[d] for d in (day - timedelta(days=i) for i in range(1, TRAILING_DAYS + 1)) if d in totals]
+
+
+def anomalies(totals: dict[date, DayTotals], since: date, until: date, tolerance: float) -> list[Finding]:
+    """Warnings for each day in [since, until] whose rows or spend leave the band around its trailing median.
+
+    A day with fewer than TRAILING_DAYS earlier days, or a median of 0, has no band yet.
+    """
+    found = []
     day = since
     while day <= until:
-        if day in totals:
-            history = [totals[d] for d in (day - timedelta(days=i) for i in range(1, TRAILING_DAYS + 1))
-                       if d in totals]
-            for index, measure in enumerate(("rows", "spend_reporting")):
-                value = totals[day][index]
-                if len(history) < TRAILING_DAYS:
-                    findings.append(VolumeFinding(day, measure, value, None, len(history), failed=False))
-                    continue
-                middle = median(h[index] for h in history)
-                if middle == 0:
-                    if value:
-                        findings.append(VolumeFinding(day, measure, value, middle, len(history), failed=False))
-                elif not 1 / (1 + tolerance) <= value / middle <= 1 + tolerance:
-                    findings.append(VolumeFinding(day, measure, value, middle, len(history), failed=True))
+        history = _trailing(totals, day)
+        if day in totals and len(history) == TRAILING_DAYS:
+            for metric in MEASURES:
+                value = getattr(totals[day], metric)
+                middle = median(getattr(h, metric) for h in history)
+                low, high = middle / (1 + tolerance), middle * (1 + tolerance)
+                if middle and not low <= value <= high:
+                    found.append(Finding(day, metric, "trailing_median", value, low, high, "warning",
+                                         f"{day} {metric}={value:g} vs trailing {TRAILING_DAYS}-day median "
+                                         f"{middle:g} ({value / middle - 1:+.0%})"))
         day += timedelta(days=1)
-    return findings
+    return found
+
+
+def stops(totals: dict[date, DayTotals], run_day: date, stop_spend_share: float) -> list[Finding]:
+    """Errors that must stop the run: its own day missing, or its spend gone while campaigns deliver."""
+    history = _trailing(totals, run_day)
+    if run_day not in totals:
+        trailing_rows = sum(h.rows for h in history)
+        if not trailing_rows:
+            return []
+        return [Finding(run_day, "rows", "run_day_missing", 0, 1, None, "error",
+                        f"no campaign rows for the run's day {run_day} while the {TRAILING_DAYS} days before it "
+                        f"had {trailing_rows}: an account or the whole feed is missing")]
+    today = totals[run_day]
+    spend_median = median(h.spend_reporting for h in history) if history else 0.0
+    floor = spend_median * stop_spend_share
+    if today.impressions > 0 and spend_median > 0 and today.spend_reporting <= floor:
+        return [Finding(run_day, "spend_reporting", "spend_stopped", today.spend_reporting, floor, None, "error",
+                        f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "
+                        f"{today.impressions} impressions and the trailing median was {spend_median:g}")]
+    return []
+
+
+def record_findings(conn: Any, findings: list[Finding], run_id: str) -> list[Finding]:
+    """Insert findings not recorded before (one per entity, day, metric and check); returns the new ones."""
+    if not findings:
+        return []
+    dialect = dialect_of(conn)
+    mark = placeholder(dialect)
+    columns = DATA_QUALITY_FINDINGS.column_names
+    now = datetime.now(UTC)
+    new = []
+    with transaction(conn, dialect) as cursor:
+        for f in findings:
+            day = f.day.isoformat() if dialect == SQLITE else f.day
+            cursor.execute(f"INSERT INTO {DATA_QUALITY_FINDINGS.name} ({', '.join(columns)}) VALUES "
+                           f"({', '.join([mark] * len(columns))}) ON CONFLICT "
+                           f"({', '.join(DATA_QUALITY_FINDINGS.key)}) DO NOTHING",
+                           (ENTITY, day, f.metric, f.check_name, f.value, f.expected_low, f.expected_high,
+                            f.severity, f.detail, run_id, now.isoformat() if dialect == SQLITE else now))
+            if cursor.rowcount == 1:
+                new.append(f)
+    return new
+
+
+def check_volume(conn: Any, run_day: date, since: date, until: date, run_id: str,
+                 tolerance: float = DEFAULT_TOLERANCE,
+                 stop_spend_share: float = DEFAULT_STOP_SPEND_SHARE) -> tuple[list[Finding], list[Finding]]:
+    """(findings recorded for the first time by this call, errors that must stop the run) over [since, until]."""
+    totals = daily_totals(conn, min(since, run_day) - timedelta(days=TRAILING_DAYS), max(until, run_day))
+    errors = stops(totals, run_day, stop_spend_share)
+    new = record_findings(conn, [*anomalies(totals, since, until, tolerance), *errors], run_id)
+    return new, errors

@@ -74,7 +74,7 @@ class GraphClient(ApiClient):
         self.budget.observe(usage, regain if response.status_code >= 400 else None)
 
     def classify(self, response: requests.Response, body: object) -> MetaApiError:
-        return classify(response.status_code, body)
+        return classify(response.status_code, body, self.conn_id)
 
     def pages(self, path: str, params: dict, limit: int) -> Iterator[dict]:
         """Every page of a cursor-paged edge; halves `limit` when Meta asks for less data."""

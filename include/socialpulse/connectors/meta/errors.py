@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from socialpulse.config import META_MARKETING_CONN_ID
-from socialpulse.connectors.http import RetriesExhaustedError
+from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
 
 # Rate limiting: app (4), user (17), page (32), API-specific (613), ads BUC (80000-80014).
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
@@ -31,10 +30,9 @@ class MetaApiError(Exception):
 class MetaAuthError(MetaApiError):
     """The token is invalid or expired: waiting will not help, a person must renew it."""
 
-    def __init__(self, message: str, **kwargs):
-        super().__init__(
-            f"Meta rejected the access token: {message}. Renew the token and store it as the password "
-            f"of the Airflow connection '{META_MARKETING_CONN_ID}'", **kwargs)
+    def __init__(self, message: str, conn_id: str | None = None, **kwargs):
+        super().__init__(f"Meta rejected the access token: {message}. Renew the token and store it as the "
+                         f"password of {where_to_fix(conn_id)}", **kwargs)
 
 
 class MetaThrottledError(MetaApiError):
@@ -57,8 +55,11 @@ class MetaRetriesExhaustedError(MetaApiError, RetriesExhaustedError):
     """Retryable failures went on past the retry budget."""
 
 
-def classify(http_status: int, body: object) -> MetaApiError:
-    """The exception for an error answer, from its status and `{"error": {...}}` body."""
+def classify(http_status: int, body: object, conn_id: str | None = None) -> MetaApiError:
+    """The exception for an error answer, from its status and `{"error": {...}}` body.
+
+    `conn_id` names the Airflow connection whose token a refusal asks to renew.
+    """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         cls = MetaTransientError if http_status >= 500 or http_status == 429 else MetaApiError
@@ -68,7 +69,7 @@ def classify(http_status: int, body: object) -> MetaApiError:
     kwargs = {"http_status": http_status, "code": code, "subcode": error.get("error_subcode"),
               "fbtrace_id": error.get("fbtrace_id")}
     if code in AUTH_CODES:
-        return MetaAuthError(message, **kwargs)
+        return MetaAuthError(message, conn_id, **kwargs)
     if REDUCE_DATA_HINT in message.lower():
         return MetaReduceDataError(message, **kwargs)
     if code in THROTTLE_CODES:

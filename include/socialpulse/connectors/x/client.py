@@ -39,7 +39,7 @@ class XClient(ApiClient):
             self.budget.observe(regain_seconds=max(0.0, float(reset) - self.wall_clock()) + 1.0)
 
     def classify(self, response: requests.Response, body: object) -> XApiError:
-        return classify(response.status_code, body)
+        return classify(response.status_code, body, self.conn_id)
 
     def pages(self, path: str, params: dict) -> Iterator[dict]:
         """Every page of a token-paged endpoint (meta.next_token -> pagination_token)."""

@@ -1,30 +1,28 @@
-"""What the `x_api` connection holds, read from its plain fields."""
+"""The `x_api` connection: the app's bearer token and the users whose posts to pull."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from socialpulse.config import X_API_CONN_ID
-from socialpulse.connectors.meta.connection import account_ids, base_url
-from socialpulse.connectors.x.client import X_BASE_URL
+from socialpulse.connectors.connection import ConnectionSettings, ConnectionSettingsError, id_list, numeric_id
+from socialpulse.connectors.x.client import X_BASE_URL, XClient
 
 
 @dataclass(frozen=True)
-class XSettings:
-    base_url: str
-    bearer_token: str
-    user_ids: tuple[str, ...]
+class XSettings(ConnectionSettings):
+    user_ids: tuple[str, ...] = ()
+
+    token_name: ClassVar[str] = "bearer token"
+    default_base_url: ClassVar[str] = X_BASE_URL
 
     @classmethod
-    def from_fields(cls, host: str | None, port: int | None, schema: str | None, password: str | None,
-                    extra: dict) -> XSettings:
-        if not password:
-            raise ValueError(f"connection '{X_API_CONN_ID}' has no bearer token: put it in the password")
-        users = tuple(account_ids(extra.get("user_ids")))
+    def read_extra(cls, conn_id: str, extra: dict) -> dict[str, Any]:
+        users = tuple(id_list(extra.get("user_ids"), numeric_id("X user id")))
         if not users:
-            raise ValueError(f"connection '{X_API_CONN_ID}' lists no users: set its extra to "
-                             '{"user_ids": ["2244994945"]} (numeric ids, not @handles)')
-        return cls(base_url(host, port, schema, default=X_BASE_URL), password, users)
+            raise ConnectionSettingsError(f"connection '{conn_id}' lists no users: set its extra to "
+                                          '{"user_ids": ["2244994945"]} (numeric ids, not @handles)')
+        return {"user_ids": users}
 
-    def __repr__(self) -> str:  # never print the token
-        return f"XSettings(base_url={self.base_url!r}, user_ids={self.user_ids!r})"
+    def client(self, **options) -> XClient:
+        return XClient(self.base_url, self.token, conn_id=self.conn_id, **options)

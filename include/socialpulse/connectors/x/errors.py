@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from socialpulse.config import X_API_CONN_ID
-from socialpulse.connectors.http import RetriesExhaustedError
+from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
 
 
 class XApiError(Exception):
@@ -22,9 +21,9 @@ class XApiError(Exception):
 class XAuthError(XApiError):
     """The bearer token was refused: a person must fix the connection."""
 
-    def __init__(self, message: str, **kwargs):
+    def __init__(self, message: str, conn_id: str | None = None, **kwargs):
         super().__init__(f"X refused the bearer token ({message}). Put a valid app bearer token in the password "
-                         f"of the Airflow connection '{X_API_CONN_ID}'", **kwargs)
+                         f"of {where_to_fix(conn_id)}", **kwargs)
 
 
 class XUsageCapError(XApiError):
@@ -51,13 +50,13 @@ class XRetriesExhaustedError(XApiError, RetriesExhaustedError):
     """Retryable failures went on past the retry budget."""
 
 
-def classify(status: int, body: object) -> XApiError:
-    """The exception for an error answer from its status and problem document."""
+def classify(status: int, body: object, conn_id: str | None = None) -> XApiError:
+    """The exception for an error answer from its status and problem document; `conn_id` as in Meta's."""
     problem = body if isinstance(body, dict) else {}
     title, detail = str(problem.get("title", "")), str(problem.get("detail", body))[:300]
     kwargs = {"status": status, "problem_type": problem.get("type")}
     if status in (401, 403):
-        return XAuthError(detail or title, **kwargs)
+        return XAuthError(detail or title, conn_id, **kwargs)
     if status == 429 and (title == "UsageCapExceeded" or "usage-capped" in str(problem.get("type", ""))):
         return XUsageCapError(detail, **kwargs)
     if status == 429:

@@ -1,0 +1,46 @@
+"""
+### crm_daily
+
+The first-party CRM drop (variable `socialpulse_crm_source`: a folder, `file://` or `http(s)://`
+URL holding `ds=YYYY-MM-DD/users.csv` and `orders.csv`) for the UTC day of the run's data interval.
+
+* `extract_crm`: lands the day's exact files as raw partitions; skipped when the variable is not set.
+* `clean_crm`: users and orders validated, normalised (gender, ISO countries, ages 13-100),
+  pseudonymised, amounts converted with the ECB's reference rates, audited; its success is the
+  **Assets `crm_users` and `crm_orders`** (the clean zone), which trigger `attribution_daily`.
+  The users' links join a person's platform ids in `organic_social_daily`'s cleaning.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, task
+
+from socialpulse_airflow import crm, privacy
+from socialpulse_airflow.dag_defaults import quarantine_param, source_dag, warehouse_migrations
+from socialpulse_airflow.settings import day_of
+
+
+@dag(
+    **source_dag(),
+    params={"max_quarantine_share": quarantine_param()},
+    tags=["socialpulse", "crm"],
+    doc_md=__doc__,
+)
+def crm_daily():
+    @task
+    def extract_crm(data_interval_start=None, run_id=None) -> dict:
+        return crm.extract(day_of(data_interval_start), run_id)
+
+    @task(outlets=[crm.CRM_USERS, crm.CRM_ORDERS])
+    def clean_crm(extracted: dict, data_interval_start=None, run_id=None, params=None, outlet_events=None) -> dict:
+        return crm.clean(day_of(data_interval_start), run_id, params, outlet_events)
+
+    @task
+    def enforce_raw_retention(data_interval_start=None) -> dict:
+        return privacy.enforce_retention(day_of(data_interval_start), ["crm"], ["crm_users", "crm_orders"])
+
+    warehouse_migrations() >> clean_crm(extract_crm())  # its audit goes to pipeline_audit
+    enforce_raw_retention()
+
+
+crm_daily()

@@ -1,0 +1,91 @@
+"""
+### organic_social_daily
+
+Posts and engagement from Facebook Pages and Instagram (connection `meta_graph`) and X
+(connection `x_api`), for the UTC day of the run's data interval: the posts created in the
+last `post_lookback_days` (default 7) with their insights, comments and engaged users.
+
+* `organic_accounts`: `facebook:<page>`, `instagram:<id>`, `x:<user>`; an unconfigured connection is skipped.
+* `extract_organic`: one mapped task per account into the run's staging area.
+* `land_organic`: runs whatever happened upstream; lands every platform whose accounts all extracted.
+* `clean_organic`: one snapshot row per post and one engagement event per (post, person, kind),
+  validated and audited like the ads. People are pseudonymised through the CRM links of the newest
+  CRM drop landed on or before the run's day (by `crm_daily`); a link that lands later applies
+  from the next run on, which pulls the same posts again.
+* `load_post_metrics`: upserts `post_metrics_daily`; its success is the **Assets
+  `post_metrics_daily` and `engagement_events`**.
+* `check_post_metrics_columns`: the declared ranges on the day's rows.
+* `report_sources`: fails the run, without retries, naming each account that failed, after the
+  healthy platforms have loaded.
+
+X's monthly post cap is small: backfill this DAG alone, and only when needed.
+"""
+
+from __future__ import annotations
+
+from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator
+from airflow.sdk import Param, dag, task
+
+from socialpulse.config import WAREHOUSE_CONN_ID
+from socialpulse.transforms.schemas import POST_METRICS
+from socialpulse_airflow import organic, privacy
+from socialpulse_airflow.checks import column_mapping
+from socialpulse_airflow.dag_defaults import quarantine_param, source_dag, warehouse_migrations
+from socialpulse_airflow.settings import day_of
+
+RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
+
+
+@dag(
+    **source_dag(),
+    params={
+        "post_lookback_days": Param(7, type="integer", minimum=0, maximum=90,
+                                    description="snapshot the metrics of posts created this many days back"),
+        "max_quarantine_share": quarantine_param(),
+    },
+    tags=["socialpulse", "organic", "facebook", "instagram", "x"],
+    doc_md=__doc__,
+)
+def organic_social_daily():
+    @task
+    def organic_accounts() -> list[str]:
+        return organic.accounts()
+
+    @task(map_index_template="{{ task.op_kwargs['source'] }}")
+    def extract_organic(source: str, data_interval_start=None, run_id=None, params=None) -> dict:
+        return organic.extract(source, day_of(data_interval_start), run_id, params)
+
+    @task(trigger_rule="all_done")
+    def land_organic(extracted: list[dict], sources: list[str], data_interval_start=None, run_id=None) -> dict:
+        return organic.land(extracted, sources, day_of(data_interval_start), run_id)
+
+    @task
+    def clean_organic(landed: dict, data_interval_start=None, run_id=None, params=None) -> dict:
+        return organic.clean(landed, day_of(data_interval_start), run_id, params)
+
+    @task(outlets=[organic.POST_METRICS, organic.ENGAGEMENT_EVENTS])
+    def load_post_metrics(cleaned: dict, data_interval_start=None, run_id=None, outlet_events=None) -> dict:
+        return organic.load(cleaned, day_of(data_interval_start), run_id, outlet_events)
+
+    @task(trigger_rule="all_done")
+    def report_sources(landed: dict | None) -> None:
+        organic.report_failures(landed)
+
+    @task
+    def enforce_raw_retention(data_interval_start=None) -> dict:
+        return privacy.enforce_retention(day_of(data_interval_start), ["facebook", "instagram", "x"],
+                                         ["post_metrics", "engagement_events"])
+
+    sources = organic_accounts()
+    landed = land_organic(extract_organic.expand(source=sources), sources)
+    cleaned = clean_organic(landed)
+    warehouse_migrations() >> cleaned  # its audit goes to pipeline_audit
+    loaded = load_post_metrics(cleaned)
+    loaded >> SQLColumnCheckOperator(task_id="check_post_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
+                                     table=POST_METRICS.table, partition_clause=RUN_DAY,
+                                     column_mapping=column_mapping(POST_METRICS))
+    report_sources(landed)
+    enforce_raw_retention()
+
+
+organic_social_daily()

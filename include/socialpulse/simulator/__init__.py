@@ -1,5 +1,0 @@
-"""Local HTTP server speaking the platforms' API contracts, for demos and tests."""
-
-from socialpulse.simulator.server import SimulatorConfig, serve
-
-__all__ = ["SimulatorConfig", "serve"]

@@ -1,0 +1,2 @@
+-- 2: post_metrics_daily
+CREATE TABLE IF NOT EXISTS post_metrics_daily (metric_date DATE NOT NULL, platform TEXT NOT NULL, account_id TEXT NOT NULL, post_id TEXT NOT NULL, created_at TIMESTAMPTZ, impressions BIGINT, reach BIGINT, likes BIGINT, comments BIGINT, shares BIGINT, saves BIGINT, clicks BIGINT, engagement_rate DOUBLE PRECISION, extracted_at TIMESTAMPTZ, run_id TEXT, PRIMARY KEY (metric_date, platform, account_id, post_id));

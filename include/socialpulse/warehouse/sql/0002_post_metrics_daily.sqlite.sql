@@ -1,0 +1,2 @@
+-- 2: post_metrics_daily
+CREATE TABLE IF NOT EXISTS post_metrics_daily (metric_date TEXT NOT NULL, platform TEXT NOT NULL, account_id TEXT NOT NULL, post_id TEXT NOT NULL, created_at TEXT, impressions INTEGER, reach INTEGER, likes INTEGER, comments INTEGER, shares INTEGER, saves INTEGER, clicks INTEGER, engagement_rate REAL, extracted_at TEXT, run_id TEXT, PRIMARY KEY (metric_date, platform, account_id, post_id));

@@ -1,0 +1,2 @@
+-- 4: pipeline_audit: rows in, clean and quarantined per run, date and entity
+CREATE TABLE IF NOT EXISTS pipeline_audit (ds DATE NOT NULL, entity TEXT NOT NULL, run_id TEXT NOT NULL, rows_in BIGINT, rows_clean BIGINT, rows_quarantined BIGINT, duplicates_dropped BIGINT, quarantined_share DOUBLE PRECISION, top_reasons TEXT, pages BIGINT, bytes BIGINT, quarantine_path TEXT, extracted_at TIMESTAMPTZ, PRIMARY KEY (ds, entity, run_id));

@@ -1,0 +1,2 @@
+-- 4: pipeline_audit: rows in, clean and quarantined per run, date and entity
+CREATE TABLE IF NOT EXISTS pipeline_audit (ds TEXT NOT NULL, entity TEXT NOT NULL, run_id TEXT NOT NULL, rows_in INTEGER, rows_clean INTEGER, rows_quarantined INTEGER, duplicates_dropped INTEGER, quarantined_share REAL, top_reasons TEXT, pages INTEGER, bytes INTEGER, quarantine_path TEXT, extracted_at TEXT, PRIMARY KEY (ds, entity, run_id));

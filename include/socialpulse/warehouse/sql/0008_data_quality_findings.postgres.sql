@@ -1,0 +1,2 @@
+-- 8: data_quality_findings: anomalies found in loaded data, each recorded once
+CREATE TABLE IF NOT EXISTS data_quality_findings (entity TEXT NOT NULL, day DATE NOT NULL, metric TEXT NOT NULL, check_name TEXT NOT NULL, value DOUBLE PRECISION, expected_low DOUBLE PRECISION, expected_high DOUBLE PRECISION, severity TEXT, detail TEXT, run_id TEXT, found_at TIMESTAMPTZ, PRIMARY KEY (entity, day, metric, check_name));

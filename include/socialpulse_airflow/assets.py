@@ -1,0 +1,38 @@
+"""The Assets the source DAGs produce: what a load task's success means for the DAGs scheduled on it.
+
+A load task's outlet event carries the days it changed in its `extra`
+({"since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}), so a consumer redoes only those.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+CAMPAIGN_METRICS = Asset(name="campaign_metrics_daily", uri="socialpulse://warehouse/campaign_metrics_daily",
+                         group="warehouse")
+POST_METRICS = Asset(name="post_metrics_daily", uri="socialpulse://warehouse/post_metrics_daily", group="warehouse")
+ENGAGEMENT_EVENTS = Asset(name="engagement_events", uri="socialpulse://lake/clean/engagement_events", group="lake")
+CRM_USERS = Asset(name="crm_users", uri="socialpulse://lake/clean/crm_users", group="lake")
+CRM_ORDERS = Asset(name="crm_orders", uri="socialpulse://lake/clean/crm_orders", group="lake")
+
+
+def mark_days(outlet_events, assets: list[Asset], since: str, until: str) -> None:
+    """Put the changed days on each asset's event, for the consumers."""
+    for asset in assets:
+        outlet_events[asset].extra = {"since": since, "until": until}
+
+
+def days_of_events(triggering_asset_events) -> set[str]:
+    """Every day the triggering asset events say changed (empty for a run on the time schedule)."""
+    from datetime import date, timedelta
+
+    days: set[str] = set()
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            extra = event.extra or {}
+            if "since" in extra and "until" in extra:
+                day, until = date.fromisoformat(extra["since"]), date.fromisoformat(extra["until"])
+                while day <= until:
+                    days.add(day.isoformat())
+                    day += timedelta(days=1)
+    return days

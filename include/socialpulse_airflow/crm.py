@@ -1,0 +1,28 @@
+"""Tasks of crm_daily: the first-party drop of users and orders, landed and cleaned."""
+
+from __future__ import annotations
+
+from socialpulse.config import CRM_SOURCE_VARIABLE
+from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
+from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
+from socialpulse_airflow.warehouse import audited
+
+
+def extract(ds: str, run_id: str) -> dict:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from socialpulse.jobs.first_party import extract
+
+    source = variable(CRM_SOURCE_VARIABLE)
+    if not source:
+        raise AirflowSkipException(f"variable '{CRM_SOURCE_VARIABLE}' is not set: no CRM drop today")
+    return extract(source, lake_root(), ds, run_id)
+
+
+def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
+    """Users and orders into the clean zone; their asset events name the day."""
+    from socialpulse.jobs.first_party import clean
+
+    cleaned = audited(clean(lake_root(), ds, pseudonymization_key(), **currency_kwargs()), run_id, params)
+    mark_days(outlet_events, [CRM_USERS, CRM_ORDERS], ds, ds)
+    return cleaned

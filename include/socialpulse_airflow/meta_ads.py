@@ -1,0 +1,67 @@
+"""Tasks of meta_ads_daily: Meta ads insights per ad account, landed, cleaned, loaded and checked."""
+
+from __future__ import annotations
+
+import logging
+
+from socialpulse.config import META_MARKETING_CONN_ID
+from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
+from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
+from socialpulse_airflow.warehouse import audited, in_warehouse
+
+log = logging.getLogger(__name__)
+
+
+def _settings():
+    from socialpulse.connectors.meta.connection import MetaAdsSettings
+
+    return required_settings(META_MARKETING_CONN_ID, MetaAdsSettings, "Meta ads")
+
+
+def ad_accounts() -> list[str]:
+    return list(_settings().account_ids)
+
+
+def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
+    from socialpulse.jobs.meta_ads import Window, extract_account
+
+    window = Window.for_run(ds, int(params["lookback_days"]))
+    return extract_account(_settings().client(), account_id, window, lake_root(), ds, run_id, params["report_mode"])
+
+
+def land(extracted: list[dict], ds: str, run_id: str) -> dict:
+    from socialpulse.jobs.meta_ads import land
+
+    return land(lake_root(), ds, run_id, list(extracted))
+
+
+def clean(ds: str, run_id: str, params: dict) -> dict:
+    from socialpulse.jobs.meta_ads import clean
+
+    return audited(clean(lake_root(), ds, **currency_kwargs()), run_id, params)
+
+
+def load(cleaned: dict, run_id: str, outlet_events) -> dict:
+    """Upsert the clean partition; the asset event names the days loaded."""
+    from socialpulse.jobs.meta_ads import load
+
+    mark_days(outlet_events, [CAMPAIGN_METRICS], cleaned["since"], cleaned["until"])
+    return {**in_warehouse(load, cleaned["clean_path"], run_id), "since": cleaned["since"], "until": cleaned["until"]}
+
+
+def check_volume(loaded: dict, ds: str, run_id: str, params: dict) -> int:
+    """Record rows and spend anomalies once each, as warnings; fail only on a missing day or a spend stop."""
+    from datetime import date
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from socialpulse.warehouse.volume import check_volume
+
+    new, errors = in_warehouse(check_volume, date.fromisoformat(ds), date.fromisoformat(loaded["since"]),
+                               date.fromisoformat(loaded["until"]), run_id, float(params["volume_tolerance"]),
+                               float(params["stop_spend_share"]))
+    for finding in new:
+        log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)
+    if errors:
+        raise AirflowFailException("; ".join(e.detail for e in errors))
+    return len(new)

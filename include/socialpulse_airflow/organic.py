@@ -1,0 +1,78 @@
+"""Tasks of organic_social_daily: Facebook Pages, Instagram and X posts per account, landed, cleaned, loaded."""
+
+from __future__ import annotations
+
+from socialpulse.config import META_GRAPH_CONN_ID, X_API_CONN_ID
+from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
+from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key
+from socialpulse_airflow.warehouse import audited, in_warehouse
+
+PLATFORM_CONNECTIONS = {"facebook": META_GRAPH_CONN_ID, "instagram": META_GRAPH_CONN_ID, "x": X_API_CONN_ID}
+
+
+def _graph():
+    from socialpulse.connectors.meta.connection import GraphSettings
+
+    return connection_settings(META_GRAPH_CONN_ID, GraphSettings)
+
+
+def _x():
+    from socialpulse.connectors.x.connection import XSettings
+
+    return connection_settings(X_API_CONN_ID, XSettings)
+
+
+def accounts() -> list[str]:
+    """'platform:account' of every configured account; a platform whose connection is not set is skipped."""
+    graph, x = _graph(), _x()
+    return ([f"{platform}:{account}" for platform, account in graph.sources] if graph else []) + \
+        ([f"x:{user}" for user in x.user_ids] if x else [])
+
+
+def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
+    from socialpulse.jobs.organic import extract_account
+
+    platform, account = source.split(":", 1)
+    settings = _x() if platform == "x" else _graph()
+    return extract_account(settings.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(),
+                           run_id)
+
+
+def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_id: str) -> dict:
+    """Land each platform whose accounts all extracted; name the others."""
+    from socialpulse.jobs.landing import land
+    from socialpulse.jobs.organic import ENTITY, platforms_ready
+
+    ready, failed = platforms_ready(list(sources or []), list(extracted or []))
+    for platform in ready:
+        land(lake_root(), platform, ENTITY, ds, run_id, list(extracted))
+    return {"landed": ready, "failed": failed}
+
+
+def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from socialpulse.jobs.organic import clean
+
+    if not landed["landed"]:
+        raise AirflowSkipException("no organic platform landed today")
+    return audited(clean(lake_root(), ds, landed["landed"], pseudonymization_key()), run_id, params)
+
+
+def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
+    from socialpulse.jobs.organic import load
+
+    mark_days(outlet_events, [POST_METRICS, ENGAGEMENT_EVENTS], ds, ds)
+    return in_warehouse(load, cleaned["clean_path"], run_id)
+
+
+def report_failures(landed: dict | None) -> None:
+    """Fail the run naming every account that failed, once the healthy platforms have loaded; no retry helps."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    if landed is None:
+        raise AirflowFailException("land_organic did not finish: see its log")
+    if landed["failed"]:
+        raise AirflowFailException(
+            f"accounts that failed today (the other platforms loaded): {landed['failed']}; see the "
+            f"extract_organic task of each, and connections {sorted(set(PLATFORM_CONNECTIONS.values()))}")

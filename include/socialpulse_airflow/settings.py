@@ -1,0 +1,91 @@
+"""Connections and variables users configure, read inside tasks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from socialpulse.config import (  # light: names only
+    DEFAULT_LAKE_ROOT,
+    FX_RATES_SOURCE_VARIABLE,
+    LAKE_ROOT_VARIABLE,
+    PSEUDONYMIZATION_CONN_ID,
+    RAW_RETENTION_VARIABLE,
+    REPORTING_CURRENCY_VARIABLE,
+)
+
+log = logging.getLogger(__name__)
+DEFAULT_RAW_RETENTION_DAYS = 90
+
+
+def day_of(data_interval_start: datetime) -> str:
+    """The run's day, YYYY-MM-DD: the UTC day its data interval covers."""
+    return data_interval_start.date().isoformat()
+
+
+def variable(name: str, default: Any = None) -> Any:
+    from airflow.sdk import Variable
+
+    return Variable.get(name, default=default)
+
+
+def lake_root() -> str:
+    return variable(LAKE_ROOT_VARIABLE, str(DEFAULT_LAKE_ROOT))
+
+
+def connection_settings(conn_id: str, settings_class):
+    """The library's settings for a connection, or None (logged) when it is not configured.
+
+    A connection that is there but lacks what its source needs fails the task at once, naming it.
+    """
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    from socialpulse.connectors.connection import ConnectionSettingsError
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        log.warning("connection '%s' is not configured: skipping its source", conn_id)
+        return None
+    try:
+        return settings_class.from_fields(conn_id, conn.host, conn.port, conn.schema, conn.password,
+                                          conn.extra_dejson)
+    except (ConnectionSettingsError, ValueError) as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def required_settings(conn_id: str, settings_class, what: str):
+    """Settings of a connection a whole DAG needs: the task is skipped, with the reason, when it is not set."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    settings = connection_settings(conn_id, settings_class)
+    if settings is None:
+        raise AirflowSkipException(f"connection '{conn_id}' is not configured: no {what} today")
+    return settings
+
+
+def pseudonymization_key() -> str:
+    """The HMAC key of connection socialpulse_pseudonymization; without it no person may leave the raw zone."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    try:
+        key = BaseHook.get_connection(PSEUDONYMIZATION_CONN_ID).password
+    except AirflowNotFoundException:
+        key = None
+    if not key:
+        raise AirflowFailException(f"connection '{PSEUDONYMIZATION_CONN_ID}' has no password: set it to a random "
+                                   "secret of at least 16 bytes; user ids are pseudonymised under it")
+    return key
+
+
+def currency_kwargs() -> dict:
+    """Keyword arguments of the clean steps that convert amounts."""
+    return {"rates_source": variable(FX_RATES_SOURCE_VARIABLE),
+            "reporting": variable(REPORTING_CURRENCY_VARIABLE, "USD")}
+
+
+def retention_days() -> int:
+    return int(variable(RAW_RETENTION_VARIABLE, DEFAULT_RAW_RETENTION_DAYS))

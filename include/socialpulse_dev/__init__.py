@@ -1,0 +1,1 @@
+"""Development tools: the platform simulator and the local environment. Never imported by socialpulse, never shipped."""

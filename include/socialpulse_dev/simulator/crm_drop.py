@@ -1,0 +1,98 @@
+"""A day's first-party CRM drop: users.csv (all users signed up so far) and orders.csv (that day's orders).
+
+`python -m socialpulse_dev.simulator.crm_drop --out DIR --date YYYY-MM-DD [--seed 7]` writes
+DIR/ds=YYYY-MM-DD/{users,orders}.csv and the planted truth to DIR/_truth/ (never read by the pipeline).
+Like real exports, users carry names and emails, and a small share of values is
+messy: gender spellings, impossible ages, country names instead of ISO codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from socialpulse_dev.simulator import meta_data
+from socialpulse_dev.simulator.audience import Member, audience, write_truth
+
+USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
+                "instagram_id", "x_id")
+ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
+
+# Country -> (currency, units per USD, simulated ad account that targets it)
+MARKETS = {"US": ("USD", 1.0, "1001"), "GB": ("GBP", 0.79, None), "DE": ("EUR", 0.92, "1002"),
+           "FR": ("EUR", 0.92, "1002"), "JP": ("JPY", 150.0, "1003"), "BR": ("BRL", 5.0, None)}
+_GENDER_SPELLINGS = {"female": ("F", "Female", "w"), "male": ("M", "Male", "m")}
+_COUNTRY_NAMES = {"US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France",
+                  "JP": "Japan", "BR": "Brazil"}
+
+
+def _user_row(seed: int, member: Member) -> dict:
+    rng = random.Random(f"{seed}|crm|{member.user_id}")
+    gender = rng.choice(_GENDER_SPELLINGS[member.gender]) if rng.random() < 0.03 else member.gender
+    age: object = member.age
+    if rng.random() < 0.005:
+        age = rng.choice([7, 150, ""])
+    country = _COUNTRY_NAMES[member.country] if rng.random() < 0.03 else member.country
+    return {"user_id": member.user_id, "name": member.name, "email": member.email, "age": age,
+            "gender": gender, "country": country, "city": member.city,
+            "signup_date": member.signup_date.isoformat(), "facebook_id": member.facebook_id or "",
+            "instagram_id": member.instagram_id or "", "x_id": member.x_id or ""}
+
+
+def daily_orders(seed: int, day: date) -> list[dict]:
+    """Orders placed on `day`: each user buys with the daily share of their 30-day probability."""
+    orders = []
+    for member in audience(seed):
+        if member.signup_date > day:
+            continue
+        rng = random.Random(f"{seed}|orders|{member.user_id}|{day.isoformat()}")
+        if rng.random() >= 1 - (1 - member.conversion_probability) ** (1 / 30):
+            continue
+        currency, per_usd, account_id = MARKETS[member.country]
+        campaign = ""
+        if account_id and rng.random() < 0.6:  # the rest arrive organically
+            campaign = rng.choice(meta_data.campaigns(seed, meta_data.account(account_id)))[0]
+        ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=rng.randrange(86_400))
+        amount = rng.lognormvariate(0, 0.5) * member.basket_mean * per_usd
+        orders.append({"order_id": f"o{day:%Y%m%d}{len(orders):05d}", "user_id": member.user_id,
+                       "ordered_at": ordered_at.isoformat().replace("+00:00", "Z"),
+                       "amount": f"{amount:.0f}" if currency == "JPY" else f"{amount:.2f}",
+                       "currency": currency, "utm_campaign": campaign})
+    return orders
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def write_drop(out: Path, day: date, seed: int = 7) -> Path:
+    """Write the day's drop and the truth file; returns the drop's folder."""
+    folder = out / f"ds={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    users = [_user_row(seed, m) for m in audience(seed) if m.signup_date <= day]
+    _write_csv(folder / "users.csv", USER_COLUMNS, users)
+    _write_csv(folder / "orders.csv", ORDER_COLUMNS, daily_orders(seed, day))
+    write_truth(out / "_truth" / "audience_truth.csv", seed)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m socialpulse_dev.simulator.crm_drop", description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--date", type=date.fromisoformat, required=True)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    print(write_drop(args.out, args.date, args.seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The benchmarks run end to end on tiny sizes; their figures are read by people, not asserted."""
+
+import os
+import subprocess
+import sys
+
+from socialpulse.config import PROJECT_ROOT
+from tests.conftest import PG_DSN
+
+
+def run(*args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as `make bench` runs them
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+                          env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_load_warehouse_bench_runs(pg_conn):
+    output = run("bench/load_warehouse.py", "--rows", "3000", "--dsn", PG_DSN)
+    assert "socialpulse vs to_sql:" in output and "socialpulse vs bare COPY:" in output
+    assert "with history vs bare COPY:" in output
+
+
+def test_clean_bench_runs():
+    output = run("bench/clean.py", "--rows", "5000", "--runs", "1")
+    assert "cleaning costs" in output and "quarantined" in output
+
+
+def test_extract_bench_runs():
+    output = run("bench/extract.py", "--days", "2", "--latency-ms", "5")
+    for connector in ("meta ads insights", "facebook page posts", "instagram media", "x posts and engagers"):
+        assert connector in output

@@ -1,0 +1,86 @@
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from socialpulse import lake as lake_zone
+from socialpulse.lake import Lake, lake_path, publish_partition, read_raw_pages, write_raw_pages
+from tests.payloads import INSIGHTS_PAGE
+
+
+def test_lake_root_accepts_path_and_file_url(tmp_path):
+    assert lake_path(str(tmp_path)) == tmp_path
+    assert lake_path(f"file://{tmp_path}") == tmp_path
+    with pytest.raises(ValueError, match="file://"):
+        lake_path("s3://bucket/lake")
+
+
+def test_raw_pages_are_exact_but_for_the_token(tmp_path):
+    manifest = write_raw_pages(tmp_path / "a", [INSIGHTS_PAGE, {"data": []}], {"extracted_at": "t"})
+    assert (manifest["pages"], manifest["rows"]) == (2, 2)
+    with gzip.open(tmp_path / "a" / "pages.jsonl.gz", "rt") as handle:
+        text = handle.read()
+    assert "EAAB-secret-token" not in text and "access_token" not in text
+    first = json.loads(text.splitlines()[0])
+    assert first["data"] == INSIGHTS_PAGE["data"]
+    assert first["paging"]["cursors"] == INSIGHTS_PAGE["paging"]["cursors"]
+    assert "after=MQZDZD" in first["paging"]["next"]
+    assert json.loads((tmp_path / "a" / "_manifest.json").read_text())["rows"] == 2
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path):
+    def pages():
+        yield INSIGHTS_PAGE
+        raise ConnectionError("network gone")
+
+    with pytest.raises(ConnectionError):
+        write_raw_pages(tmp_path / "a", pages(), {})
+    assert list((tmp_path / "a").iterdir()) == []  # neither the file nor its hidden temporary
+
+
+def test_failed_parquet_writes_leave_no_temporary(tmp_path):
+    unwritable = pd.DataFrame({"a": [object()]})  # Arrow cannot type a bare object
+    with pytest.raises(Exception, match="object"):
+        lake_zone.write_clean_partition(unwritable, tmp_path / "clean" / "ds=2026-11-01")
+    assert list((tmp_path / "clean").iterdir()) == []
+    target = tmp_path / "part.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(target)
+    with pytest.raises(Exception, match="object"):
+        lake_zone.rewrite_parquet(target, unwritable)
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["part.parquet"]
+    assert list(pd.read_parquet(target)["a"]) == [1]
+
+
+def test_publish_replaces_the_partition_whole(tmp_path):
+    lake = Lake.at(tmp_path)
+    final = lake.raw_partition("meta_ads", "ads_insights", "2026-11-01")
+    for run, accounts in (("run1", ["1", "2"]), ("run2", ["1"])):
+        staging = lake.staging("meta_ads", "ads_insights", "2026-11-01", run)
+        for account in accounts:
+            write_raw_pages(staging / f"account_id={account}", [INSIGHTS_PAGE], {"extracted_at": run})
+        publish_partition(staging, final)
+    assert sorted(p.name for p in final.iterdir()) == ["account_id=1"]
+    assert [m["extracted_at"] for m, _ in read_raw_pages(final)] == ["run2"]
+    assert not any(p.name.startswith(".") for p in final.parent.iterdir())
+
+
+def test_publish_without_staging_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing staged"):
+        publish_partition(tmp_path / "missing", tmp_path / "final")
+
+
+def test_corrupt_raw_line_names_file_and_line(tmp_path):
+    directory = tmp_path / "p" / "account_id=1"
+    write_raw_pages(directory, [INSIGHTS_PAGE], {"extracted_at": "t"})
+    with gzip.open(directory / "pages.jsonl.gz", "at") as handle:
+        handle.write('{"data": [\n')
+    with pytest.raises(ValueError, match="line 2 is not valid JSON"):
+        list(read_raw_pages(tmp_path / "p"))
+
+
+def test_clean_partition_round_trip(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2]})
+    path = lake_zone.write_clean_partition(frame, tmp_path / "clean" / "x" / "ds=2026-11-01")
+    lake_zone.write_clean_partition(frame.head(1), tmp_path / "clean" / "x" / "ds=2026-11-01")
+    assert pd.read_parquet(path).a.tolist() == [1]

@@ -1,0 +1,81 @@
+"""CRM users and orders: typed, normalised, pseudonymised, amounts converted, bad rows quarantined with reasons."""
+
+import pandas as pd
+import pytest
+
+from socialpulse.transforms.crm import attribution, clean_orders, clean_users
+from socialpulse.transforms.currency import Rates
+from socialpulse.transforms.privacy import Pseudonymizer
+
+ORDERS = b"""order_id,user_id,ordered_at,amount,currency,utm_campaign
+o1,u1,2026-11-02T10:00:00Z,19.90,usd,10010001
+o2,u2,2026-11-02T23:30:00+01:00,5.00,EUR,
+o3,u3,yesterday,7.00,EUR,10020001
+o4,u4,2026-11-02T11:00:00Z,abc,EUR,10020001
+o5,u5,2026-11-02T12:00:00Z,30.10,USD,10010001
+o6,u6,2026-11-02T12:00:00Z,1.00,XYZ,10010001
+"""
+USERS = b"""user_id,name,email,age,gender,country,city,signup_date,facebook_id,instagram_id,x_id
+u1,Ava Smith,ava@example.com,34,female,US,Chicago,2025-01-02,7000,,
+u2,Ben Weber,ben@example.com,,M,Germany,Berlin,2025-13-01,,1784,
+u3,Hana Ito,hana@example.com,7,w,Japan,Tokyo,2025-02-01,,,
+u4,Noah Clarke,noah@example.com,41, Male ,United Kingdom,London,2025-02-01,,,1400
+u5,Lea Meyer,lea@example.com,150,robot,Atlantis,Nowhere,2025-02-01,,,
+u6,Yuki Tanaka,yuki@example.com,29,,,Osaka,2025-02-01,,,
+"""
+RATES = Rates.from_ecb_csv(b"CURRENCY,TIME_PERIOD,OBS_VALUE\nUSD,2026-10-30,1.25\n", "test rates")  # USD per EUR
+KEY = "k" * 32
+PSEUDONYMIZER = Pseudonymizer(KEY)
+
+
+def test_orders_are_typed_in_utc_converted_and_bad_rows_quarantined():
+    result = clean_orders(ORDERS, PSEUDONYMIZER, RATES)
+    orders = result.clean
+    assert list(orders.order_id) == ["o1", "o2", "o5"]
+    assert str(orders.ordered_at.iloc[1]) == "2026-11-02 22:30:00+00:00"
+    assert list(orders.currency) == ["USD", "EUR", "USD"]
+    assert pd.isna(orders.utm_campaign.iloc[1])  # organic
+    # the rate of Friday 2026-10-30 carries over the weekend to Monday 2026-11-02
+    assert orders.amount_reporting.iloc[1] == pytest.approx(6.25) and orders.amount.iloc[1] == 5.0
+    assert set(orders.reporting_currency) == {"USD"}
+    assert list(result.quarantined.reason) == ["ordered_at is not an ISO 8601 time", "amount is not a number",
+                                               "currency not one of ['EUR', 'USD']"]
+
+
+def test_orders_carry_pseudonyms_not_user_ids():
+    orders = clean_orders(ORDERS, PSEUDONYMIZER, RATES).clean
+    assert orders.person_id.iloc[0] == PSEUDONYMIZER.token("crm", "u1")
+    assert "user_id" not in orders
+    assert not orders.astype(str).isin(["u1", "u2", "u5"]).any().any()
+
+
+def test_attribution_counts_and_sums_reporting_amounts_per_day_and_campaign():
+    credited = attribution(clean_orders(ORDERS, PSEUDONYMIZER, RATES).clean)
+    assert list(credited.campaign_id) == ["10010001"]
+    assert credited.attributed_orders.iloc[0] == 2
+    assert credited.attributed_revenue.iloc[0] == pytest.approx(50.0)
+
+
+def test_users_are_normalised_and_the_impossible_rejected():
+    result = clean_users(USERS, PSEUDONYMIZER)
+    users = result.clean.set_index("person_id")
+    u1, u4, u6 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u4", "u6"))
+    assert users.loc[u4, "gender"] == "male" and users.loc[u4, "country"] == "GB"
+    assert users.loc[u6, "gender"] == "unknown" and pd.isna(users.loc[u6, "country"])
+    assert bool(users.loc[u1, "linked_facebook"]) and not bool(users.loc[u1, "linked_x"])
+    assert bool(users.loc[u4, "linked_x"])
+    assert sorted(result.quarantined.reason) == [
+        "age outside 13-100",
+        "age outside 13-100; gender not one of ['female', 'male', 'non_binary', 'unknown']; "
+        "country not an ISO 3166-1 country",
+        "signup_date is not a YYYY-MM-DD date",
+    ]
+
+
+def test_names_emails_and_raw_ids_never_leave_the_users_file():
+    result = clean_users(USERS, PSEUDONYMIZER)
+    for frame in (result.clean, result.quarantined):
+        text = frame.astype(str).to_csv()
+        for secret in ("Ava Smith", "ava@example.com", "hana@example.com", "lea@example.com", "7000", "1784",
+                       ",u1,", ",u3,", ",u5,"):
+            assert secret not in text

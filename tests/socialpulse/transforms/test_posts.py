@@ -1,0 +1,133 @@
+"""Post metrics unified across platforms, from payloads shaped like the documented examples."""
+
+import pandas as pd
+import pytest
+
+from socialpulse.transforms.posts import POST_COLUMNS, clean_posts
+from socialpulse.transforms.privacy import Pseudonymizer
+from tests.payloads import (
+    GRAPH_EMPTY,
+    IG_INSIGHTS_WITHOUT_VIEWS,
+    IG_MEDIA,
+    PAGE_POST_INSIGHTS,
+    PAGE_POSTS,
+    POST_COMMENTS,
+    X_EMPTY,
+    X_LIKING_USERS,
+    X_TWEETS,
+)
+
+AT = "2026-11-02T06:00:00+00:00"
+PSEUDONYMIZER = Pseudonymizer("k" * 32, {"x:12162674785": "u1", "facebook:7000000010579784": "u1"})
+
+
+def clean(pages, ds="2026-11-02", erased=frozenset()):
+    return clean_posts(pages, ds, PSEUDONYMIZER, erased)
+
+
+def manifest(platform: str, account: str) -> dict:
+    return {"platform": platform, "account_id": account, "extracted_at": AT}
+
+
+def note(page: dict, kind: str, parent: str | None = None) -> dict:
+    return {**page, "_request": {"kind": kind, "parent_id": parent}}
+
+
+def lines() -> list[tuple[dict, dict]]:
+    fb, ig, x = manifest("facebook", "110000000000001"), manifest("instagram", "17841400000000001"), \
+        manifest("x", "1597000000000000001")
+    post, media, tweet = "110000000000001_7399150", "179000017399251", "1860000000739922011"
+    return [(fb, note(PAGE_POSTS, "posts")), (fb, note(PAGE_POST_INSIGHTS, "insights", post)),
+            (fb, note(POST_COMMENTS, "comments", post)),
+            (ig, note(IG_MEDIA, "posts")), (ig, note(IG_INSIGHTS_WITHOUT_VIEWS, "insights", media)),
+            (x, note(X_TWEETS, "posts")), (x, note(X_LIKING_USERS, "like", tweet))]
+
+
+def by_platform() -> dict[str, pd.Series]:
+    posts, _ = clean(lines())
+    return {row.platform: row for _, row in posts.clean.iterrows()}
+
+
+def test_one_row_per_post_with_the_unified_columns():
+    posts, events = clean(lines())
+    assert list(posts.clean.columns) == list(POST_COLUMNS) and len(posts.clean) == 3
+    assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
+    assert str(posts.clean.created_at.dt.tz) == "UTC"
+
+
+def test_facebook_reactions_are_likes_and_comments_are_counted():
+    fb = by_platform()["facebook"]
+    assert (fb.impressions, fb.reach, fb.clicks, fb.likes, fb.comments) == (7396, 5283, 105, 157, 2)
+    assert pd.isna(fb.shares) and fb.engagement_rate == pytest.approx((157 + 2) / 7396)
+    assert str(fb.created_at) == "2026-10-26 07:46:55+00:00"
+
+
+def test_instagram_without_views_falls_back_to_reach():
+    ig = by_platform()["instagram"]
+    assert pd.isna(ig.impressions) and (ig.reach, ig.likes, ig.comments, ig.shares, ig.saves) == (1140, 57, 9, 2, 4)
+    assert ig.engagement_rate == pytest.approx((57 + 9 + 2) / 1140)
+
+
+def test_x_replies_are_comments_and_reposts_plus_quotes_are_shares():
+    x = by_platform()["x"]
+    assert (x.impressions, x.likes, x.comments, x.shares, x.saves) == (6585, 201, 16, 28, 10)
+
+
+def test_engagement_events_one_per_post_person_kind_under_pseudonyms():
+    _, events = clean(lines() + lines()[-1:])  # a repeated page adds nothing
+    assert events.duplicates_dropped == 2  # the two likes of the repeated page
+    person = PSEUDONYMIZER.token("crm", "u1")  # the CRM links this Facebook and this X id to u1
+    assert sorted(zip(events.clean.platform, events.clean.kind, events.clean.person_id, strict=True)) == sorted([
+        ("facebook", "comment", person), ("facebook", "comment", PSEUDONYMIZER.token("facebook", "7000000029506194")),
+        ("x", "like", person), ("x", "like", PSEUDONYMIZER.token("x", "53757702803"))])
+
+
+def test_erased_people_are_left_out():
+    person = PSEUDONYMIZER.token("crm", "u1")
+    _, events = clean(lines(), erased=frozenset({person}))
+    assert len(events.clean) == 2 and person not in set(events.clean.person_id)
+
+
+def test_names_and_comment_texts_stay_in_the_raw_zone():
+    shapeless = note({"data": "oops", "from": {"name": "Ava Q"}, "message": "Call me"}, "comments", "p")
+    posts, events = clean([*lines(), (manifest("facebook", "1"), shapeless)])
+    text = posts.clean.to_csv() + events.clean.to_csv() + posts.quarantined.to_csv() + events.quarantined.to_csv()
+    for comment in POST_COMMENTS["data"]:
+        assert comment["from"]["name"] not in text and comment["message"] not in text
+        assert comment["from"]["id"] not in text
+    assert "Ava Q" not in text and "Call me" not in text and "<redacted>" in text
+
+
+def test_a_post_without_creation_time_is_quarantined():
+    broken = {"data": [{"id": "110000000000001_1", "message": "no time"}]}
+    posts, _ = clean([(manifest("facebook", "1"), note(broken, "posts"))])
+    assert len(posts.clean) == 0 and list(posts.quarantined.reason) == ["created_at missing"]
+
+
+def test_a_page_of_the_wrong_shape_is_quarantined_whole():
+    posts, _ = clean([(manifest("x", "1"), note({"data": {"id": "1"}}, "posts"))])
+    assert list(posts.quarantined.reason) == ["posts page has no data list (data is dict)"]
+
+
+@pytest.mark.parametrize(("platform", "kind"), [("x", "posts"), ("x", "like"), ("x", "repost")])
+def test_an_x_page_without_data_is_an_empty_page_not_a_broken_one(platform, kind):
+    x = manifest("x", "1597000000000000001")
+    parent = None if kind == "posts" else "1860000000739922011"
+    posts, events = clean([(x, note(X_TWEETS, "posts")), (x, note(X_EMPTY, kind, parent))])
+    assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
+    assert len(posts.clean) == 1  # the listing's one post; the empty page adds nothing and breaks nothing
+
+
+@pytest.mark.parametrize("kind", ["posts", "insights", "comments"])
+def test_an_empty_graph_edge_is_an_empty_page(kind):
+    fb = manifest("facebook", "110000000000001")
+    parent = None if kind == "posts" else "110000000000001_7399150"
+    posts, events = clean([(fb, note(PAGE_POSTS, "posts")), (fb, note(GRAPH_EMPTY, kind, parent))])
+    assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
+    assert len(posts.clean) == 1
+
+
+def test_a_page_that_is_neither_is_still_quarantined():
+    x = manifest("x", "1597000000000000001")
+    posts, _ = clean([(x, note({"meta": {"result_count": 3}}, "posts"))])
+    assert list(posts.quarantined["reason"]) == ["posts page has no data field (fields: ['_request', 'meta'])"]

@@ -1,0 +1,82 @@
+"""Applied migrations never change, and the migrated tables are what the entity declarations say."""
+
+import hashlib
+from importlib import resources
+
+import pytest
+
+from socialpulse.warehouse import apply_migrations
+from socialpulse.warehouse.dialect import POSTGRES, dialect_of
+from socialpulse.warehouse.migrations import MIGRATIONS, statements_of
+from socialpulse.warehouse.schema import TABLES
+
+# sha256 of every migration file as it was applied. Never edit one: add a new migration instead.
+FROZEN = {
+    "0001_campaign_metrics_daily.postgres.sql": "bf488b655dedb7e830e81a7a3790a0d7ae2c8c7103d162911f51246cc972d1d2",
+    "0001_campaign_metrics_daily.sqlite.sql": "600662d334bc60456aa15d49f57df0bd15234cacbe8a15e603efda7974853b64",
+    "0002_post_metrics_daily.postgres.sql": "9f3f96469201e11b473ebe1096bd254c96a420e870dec906ff2f0f87bfa843e6",
+    "0002_post_metrics_daily.sqlite.sql": "cb5002097d02671bd9c4b645fabd270dada68a0ca65e74dd3ebb784cf5d175ae",
+    "0003_attribution.postgres.sql": "acb77fb44687366286146dc68b65d7ab82fe81592d528df7daa0e998f0a4f16a",
+    "0003_attribution.sqlite.sql": "2ccfdc27ea6bdb16d540c2e7d112868addffd43c88a969d08708b0a4f2a998c1",
+    "0004_pipeline_audit.postgres.sql": "04a872249edfb6dac117ad1a4a220bbc36b055ece18531665a5ae6b9bc2cadb6",
+    "0004_pipeline_audit.sqlite.sql": "428b80feedeba93d92e134da2c4c830dd7a4de574e6a1961b39c5ee921b813db",
+    "0005_reporting_currency.postgres.sql": "f08fe1dbc94ad3f219620d054c9b36e19cf870f519660b04d27ef99c06d73fd5",
+    "0005_reporting_currency.sqlite.sql": "27c7fdca12a0f9d7155d9ecd05cdbadbd38314cb6f14ff435930a28651f3af0e",
+    "0006_campaign_metrics_history.postgres.sql": "44db27e6a7ece86902b1e35ace44066783f8080df83fd4f4ef4b2a9b2e9f1476",
+    "0006_campaign_metrics_history.sqlite.sql": "79b4d65df0d0227e5b7fb1220ef139d15f81afe5176feb7a08356298151d83b3",
+    "0007_privacy_erasures.postgres.sql": "fdf2b148958865c01949622efc77a2d3c05e8f373d125dbb5f9c2ba26e719a3e",
+    "0007_privacy_erasures.sqlite.sql": "a90dbfb64beec59ce63337a3480f46c5d826e95eda98d3feb132d9d6f07bbf24",
+    "0008_data_quality_findings.postgres.sql": "7681954c9e6819762f1fbd9b503c3dca45422e0811bdf6771af6fc855defc130",
+    "0008_data_quality_findings.sqlite.sql": "a5dc5113863de6e9f7375c040511f320be91a776ceb162ac715459311c466385",
+}
+# How each catalog spells the logical types of warehouse/dialect.py.
+CATALOG_TYPES = {
+    "postgres": {"date": "date", "text": "text", "bigint": "bigint", "numeric": "numeric(20,4)",
+                 "double": "double precision", "timestamp": "timestamp with time zone", "boolean": "boolean"},
+    "sqlite": {"date": "TEXT", "text": "TEXT", "bigint": "INTEGER", "numeric": "REAL", "double": "REAL",
+               "timestamp": "TEXT", "boolean": "INTEGER"},
+}
+
+
+def test_no_applied_migration_changed():
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in resources.files("socialpulse.warehouse").joinpath("sql").iterdir() if p.name.endswith(".sql")}
+    changed = {name: digest for name, digest in files.items() if name in FROZEN and FROZEN[name] != digest}
+    assert changed == {}, "applied migrations were edited: write a new migration instead"
+    assert set(FROZEN) <= set(files), "an applied migration was deleted"
+    assert set(files) - set(FROZEN) == set(), "a new migration: pin its checksum in FROZEN once it is final"
+
+
+def test_statements_split_at_line_end_semicolons_only():
+    assert statements_of("-- 9: x\nCREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('a;b');\n") == (
+        "CREATE TABLE t (a TEXT)", "INSERT INTO t VALUES ('a;b')")
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(FROZEN) // 2 + 1))
+
+
+def catalog(conn) -> dict[str, dict[str, str]]:
+    cursor = conn.cursor()
+    found: dict[str, dict[str, str]] = {}
+    for table in TABLES:
+        if dialect_of(conn) == POSTGRES:
+            cursor.execute("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                           "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+                           (table.name,))
+        else:
+            cursor.execute("SELECT name, type FROM pragma_table_info(?)", (table.name,))
+        found[table.name] = dict(cursor.fetchall())
+    cursor.close()
+    return found
+
+
+def test_migrated_tables_match_the_declarations(warehouse_conn):
+    apply_migrations(warehouse_conn)
+    types = CATALOG_TYPES[dialect_of(warehouse_conn)]
+    live = catalog(warehouse_conn)
+    for table in TABLES:
+        declared = {name: types[kind] for name, kind in table.columns}
+        assert live[table.name] == declared, table.name
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_every_migration_has_both_dialects(dialect):
+    assert all(m.statements[dialect] for m in MIGRATIONS)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from socialpulse.connectors.meta import GraphClient, insights_pages
+from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse.connectors.x import XClient
 from socialpulse.jobs.organic import facebook_page_pages, instagram_pages, x_pages
 from socialpulse_dev.simulator import SimulatorConfig, serve
@@ -53,7 +54,7 @@ def main() -> None:
           f"{'bound/s':>7} {'ratio':>7}")
 
     def graph() -> GraphClient:
-        return GraphClient(url, DEFAULT_TOKEN, "v21.0")
+        return GraphClient(url, DEFAULT_TOKEN, DEFAULT_API_VERSION)
 
     meta = graph()
     measure("meta ads insights (sync)", meta, lambda: insights_pages(

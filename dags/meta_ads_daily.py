@@ -59,8 +59,8 @@ LOADED_DAYS = (
 )
 def meta_ads_daily():
     @task
-    def meta_ad_accounts() -> list[str]:
-        return meta_ads.ad_accounts()
+    def meta_ad_accounts(data_interval_start=None, run_id=None) -> list[str]:
+        return meta_ads.ad_accounts(day_of(data_interval_start), run_id)
 
     @task(map_index_template="act_{{ task.op_kwargs['account_id'] }}")
     def extract_meta_insights(account_id: str, data_interval_start=None, run_id=None, params=None) -> dict:
@@ -84,10 +84,11 @@ def meta_ads_daily():
 
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
-        return privacy.enforce_retention(day_of(data_interval_start), ["meta_ads"], [CAMPAIGN_METRICS.entity])
+        return privacy.enforce_retention(day_of(data_interval_start), meta_ads.RAW_FOLDERS, [CAMPAIGN_METRICS.entity])
 
-    cleaned = clean_meta_insights(land_meta_insights(extract_meta_insights.expand(account_id=meta_ad_accounts())))
-    warehouse_migrations() >> cleaned  # its audit goes to pipeline_audit
+    accounts = meta_ad_accounts()
+    warehouse_migrations() >> accounts  # everything after writes the warehouse (findings, audit, rows)
+    cleaned = clean_meta_insights(land_meta_insights(extract_meta_insights.expand(account_id=accounts)))
     loaded = load_campaign_metrics(cleaned)
     column_checks = SQLColumnCheckOperator(task_id="check_campaign_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
                                            table=CAMPAIGN_METRICS.table, partition_clause=LOADED_DAYS,

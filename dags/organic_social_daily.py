@@ -10,8 +10,8 @@ last `post_lookback_days` (default 7) with their insights, comments and engaged 
 * `land_organic`: runs whatever happened upstream; lands every platform whose accounts all extracted.
 * `clean_organic`: one snapshot row per post and one engagement event per (post, person, kind),
   validated and audited like the ads. People are pseudonymised through the CRM links of the newest
-  CRM drop landed on or before the run's day (by `crm_daily`); a link that lands later applies
-  from the next run on, which pulls the same posts again.
+  CRM drop dated before the run's day (landed by `crm_daily` a day earlier), so whichever DAG
+  runs first, and however often the day is rerun, a person keeps the same pseudonym.
 * `load_post_metrics`: upserts `post_metrics_daily`; its success is the **Assets
   `post_metrics_daily` and `engagement_events`**.
 * `check_post_metrics_columns`: the declared ranges on the day's rows.
@@ -48,8 +48,8 @@ RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
 )
 def organic_social_daily():
     @task
-    def organic_accounts() -> list[str]:
-        return organic.accounts()
+    def organic_accounts(data_interval_start=None, run_id=None) -> list[str]:
+        return organic.accounts(day_of(data_interval_start), run_id)
 
     @task(map_index_template="{{ task.op_kwargs['source'] }}")
     def extract_organic(source: str, data_interval_start=None, run_id=None, params=None) -> dict:
@@ -77,9 +77,9 @@ def organic_social_daily():
                                          ["post_metrics", "engagement_events"])
 
     sources = organic_accounts()
+    warehouse_migrations() >> sources  # everything after writes the warehouse (findings, audit, rows)
     landed = land_organic(extract_organic.expand(source=sources), sources)
     cleaned = clean_organic(landed)
-    warehouse_migrations() >> cleaned  # its audit goes to pipeline_audit
     loaded = load_post_metrics(cleaned)
     loaded >> SQLColumnCheckOperator(task_id="check_post_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
                                      table=POST_METRICS.table, partition_clause=RUN_DAY,

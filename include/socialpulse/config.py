@@ -24,7 +24,6 @@ RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_LAKE_ROOT = DEFAULT_DATA_DIR / "lake"
 
-META_API_VERSION = "v21.0"
 META_BASE_URL = "https://graph.facebook.com"
 
 # Meta restates insights (attribution) for up to 28 days after the day.

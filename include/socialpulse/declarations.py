@@ -79,9 +79,6 @@ class Schema:
     def input_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.inputs)
 
-    def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
-
     def restrict(self, name: str, allowed: frozenset[str]) -> Schema:
         """The schema with a field's allowed values set at run time (say, the currencies with rates)."""
         return replace(self, fields=tuple(replace(f, allowed=allowed) if f.name == name else f for f in self.fields))

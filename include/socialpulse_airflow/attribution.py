@@ -18,5 +18,8 @@ def credit(data_interval_start: datetime | None, triggering_asset_events) -> dic
     days = days_of_events(triggering_asset_events)
     if data_interval_start is not None:
         days.add(day_of(data_interval_start))
-    logging.getLogger(__name__).info("crediting %d days: %s", len(days), sorted(days))
+    log = logging.getLogger(__name__)
+    if not days:
+        log.warning("no day to credit: this run has neither a data interval nor triggering asset events")
+    log.info("crediting %d days: %s", len(days), sorted(days))
     return in_warehouse(credit_days, lake_root(), sorted(days))

@@ -6,10 +6,13 @@ import logging
 
 from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
+from socialpulse_airflow.findings import check_api_version
 from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
 from socialpulse_airflow.warehouse import audited, in_warehouse
 
 log = logging.getLogger(__name__)
+# The ads' raw zone, and where it was before it was named meta_ads like everywhere else: retention ages both.
+RAW_FOLDERS = ["meta_ads", "meta_marketing"]
 
 
 def _settings():
@@ -18,8 +21,13 @@ def _settings():
     return required_settings(META_MARKETING_CONN_ID, MetaAdsSettings, "Meta ads")
 
 
-def ad_accounts() -> list[str]:
-    return list(_settings().account_ids)
+def ad_accounts(ds: str, run_id: str) -> list[str]:
+    """The connection's ad accounts; a Marketing API version past Meta's end of life is a warning and a finding."""
+    from socialpulse.connectors.meta.versions import MARKETING
+
+    settings = _settings()
+    check_api_version(settings, MARKETING, ds, run_id)
+    return list(settings.account_ids)
 
 
 def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialpulse.config import META_GRAPH_CONN_ID, X_API_CONN_ID
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
+from socialpulse_airflow.findings import check_api_version, refused_metrics
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key
 from socialpulse_airflow.warehouse import audited, in_warehouse
 
@@ -22,9 +23,13 @@ def _x():
     return connection_settings(X_API_CONN_ID, XSettings)
 
 
-def accounts() -> list[str]:
+def accounts(ds: str, run_id: str) -> list[str]:
     """'platform:account' of every configured account; a platform whose connection is not set is skipped."""
+    from socialpulse.connectors.meta.versions import GRAPH
+
     graph, x = _graph(), _x()
+    if graph:
+        check_api_version(graph, GRAPH, ds, run_id)
     return ([f"{platform}:{account}" for platform, account in graph.sources] if graph else []) + \
         ([f"x:{user}" for user in x.user_ids] if x else [])
 
@@ -56,7 +61,9 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
 
     if not landed["landed"]:
         raise AirflowSkipException("no organic platform landed today")
-    return audited(clean(lake_root(), ds, landed["landed"], pseudonymization_key()), run_id, params)
+    cleaned = audited(clean(lake_root(), ds, landed["landed"], pseudonymization_key()), run_id, params)
+    refused_metrics(cleaned.pop("refused"), "post_metrics", ds, run_id)
+    return cleaned
 
 
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:

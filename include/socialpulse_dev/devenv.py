@@ -42,9 +42,9 @@ def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Pat
     `warehouse` is a SQLite file path or a postgresql:// URI.
     """
     meta = {"conn_type": "http", "host": simulator_url, "password": token,
-            "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS], "api_version": "v21.0"}}
+            "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS]}}
     graph = {"conn_type": "http", "host": simulator_url, "password": token,
-             "extra": {"page_ids": list(PAGE_IDS), "ig_user_ids": list(IG_USER_IDS), "api_version": "v21.0"}}
+             "extra": {"page_ids": list(PAGE_IDS), "ig_user_ids": list(IG_USER_IDS)}}
     x = {"conn_type": "http", "host": simulator_url, "password": DEFAULT_X_TOKEN,
          "extra": {"user_ids": [a.user_id for a in X_ACCOUNTS]}}
     text = str(warehouse)

@@ -63,6 +63,26 @@ def test_every_source_lands_and_attribution_credits_the_orders(dags, pipeline):
         assert (lake / "clean" / entity / "ds=2026-11-02" / "part-0000.parquet").exists()
     for platform, entity in (("facebook", "posts"), ("instagram", "posts"), ("x", "posts"), ("crm", "orders")):
         assert (lake / "raw" / platform / entity / "ds=2026-11-02" / "_manifest.json").exists()
+    with sqlite3.connect(warehouse) as conn:
+        refused = conn.execute("SELECT entity, metric, severity FROM data_quality_findings "
+                               "WHERE check_name = 'metric_refused'").fetchall()
+    assert refused == [("post_metrics", "instagram.views", "warning")]  # carousels have no views: told, not lost
+
+
+def test_a_meta_api_version_past_its_end_of_life_is_a_warning_and_a_finding(dags, pipeline, monkeypatch):
+    import json
+    import os
+
+    warehouse, _ = pipeline(DAY, AS_OF)
+    meta = json.loads(os.environ["AIRFLOW_CONN_META_MARKETING"])
+    monkeypatch.setenv("AIRFLOW_CONN_META_MARKETING", json.dumps({**meta, "extra": {**meta["extra"],
+                                                                                      "api_version": "v21.0"}}))
+    assert run(dags["meta_ads_daily"], report_mode="sync").state == "success"
+    with sqlite3.connect(warehouse) as conn:
+        found = conn.execute("SELECT entity, metric, detail FROM data_quality_findings "
+                             "WHERE check_name = 'api_version_expired'").fetchall()
+    assert [(entity, metric) for entity, metric, _ in found] == [("meta_marketing", "api_version")]
+    assert "Marketing API v21.0 was available until 2025-09-09" in found[0][2]
 
 
 def test_crediting_does_not_depend_on_which_source_loaded_first(dags, pipeline, tmp_path):
@@ -195,14 +215,18 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
     assert path == str(lake / "quarantine" / "crm_users" / f"ds={DAY}")
 
 
-def test_privacy_erasure_removes_a_person_for_good(dags, pipeline):
+def test_privacy_erasure_removes_a_person_for_good(dags, pipeline, tmp_path):
     import pandas as pd
 
+    from socialpulse.jobs import first_party
     from socialpulse.transforms.privacy import Pseudonymizer
     from socialpulse_dev.devenv import DEMO_KEY
     from socialpulse_dev.simulator.audience import audience
+    from socialpulse_dev.simulator.crm_drop import write_drop
 
     warehouse, lake = pipeline(DAY, AS_OF)
+    write_drop(tmp_path / "crm", date(2026, 11, 1))  # the day before's drop links the platform ids
+    first_party.extract(str(tmp_path / "crm"), str(lake), "2026-11-01", "the-run-of-the-day-before")
     for dag_id in ("crm_daily", "organic_social_daily"):
         assert run(dags[dag_id]).state == "success"
     events = pd.read_parquet(lake / "clean" / "engagement_events" / f"ds={DAY}")

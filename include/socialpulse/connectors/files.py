@@ -33,6 +33,7 @@ class FileClient(ApiClient):
     """GETs whole files over http(s), with the shared retries and backoff."""
 
     platform = "file server"
+    send_url_secrets = True  # a signed or token URL works as given; logs and errors show it stripped
 
     def classify(self, response: requests.Response, body: object) -> Exception:
         where = strip_secrets(response.url)

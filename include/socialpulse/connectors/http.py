@@ -17,10 +17,18 @@ SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "
 
 
 def strip_secrets(url: str) -> str:
-    """The URL without secret query parameters, safe to store or log."""
+    """The URL without secret query parameters or user:password@, safe to store or log."""
     split = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if k not in SECRET_PARAMS]
-    return urlunsplit(split._replace(query=urlencode(query)))
+    netloc = split.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(split._replace(netloc=netloc, query=urlencode(query)))
+
+
+def url_secrets(url: str) -> list[str]:
+    """What strip_secrets takes out of a URL (secret parameters' values, the password), to redact from messages."""
+    split = urlsplit(url)
+    values = [v for k, v in parse_qsl(split.query) if k in SECRET_PARAMS and v]
+    return [*values, split.password] if split.password else values
 
 
 def where_to_fix(conn_id: str | None) -> str:
@@ -100,6 +108,9 @@ class ApiClient:
 
     platform = "API"
     exhausted_error: type[Exception] = RetriesExhaustedError
+    # Platform APIs take the token in a header: a token echoed into a URL (Meta's paging links) is dropped
+    # before the call. A file server may authenticate by the URL itself, which is then sent as given.
+    send_url_secrets = False
 
     def __init__(self, *, session: requests.Session | None = None, backoff: Backoff | None = None,
                  budget: RateBudget | None = None, timeout: float = 60.0,
@@ -130,7 +141,9 @@ class ApiClient:
         return self._with_retries("GET", url, params, lambda response: response.content)
 
     def _with_retries(self, method: str, url: str, params: dict | None, read: Callable[[requests.Response], Any]):
-        url = strip_secrets(url)
+        shown = strip_secrets(url)
+        url = url if self.send_url_secrets else shown
+        hidden = (*self._secrets, *url_secrets(url))  # transport errors quote the URL they were sent
         last_error: Exception | None = None
         for attempt in range(self.backoff.attempts):
             pause = self.budget.pause_seconds()
@@ -143,7 +156,7 @@ class ApiClient:
                 body = read(response)
             except (*RETRYABLE_TRANSPORT_ERRORS, ValueError) as exc:
                 last_error = exc
-                self._wait_retry(attempt, redact(f"{type(exc).__name__}: {exc}", self._secrets))
+                self._wait_retry(attempt, redact(f"{type(exc).__name__}: {exc}", hidden))
                 continue
             self.observe(response)
             if response.ok:
@@ -153,8 +166,8 @@ class ApiClient:
                 raise error
             last_error = error
             self._wait_retry(attempt, str(error))
-        raise self.exhausted_error(f"gave up after {self.backoff.attempts} attempts on {url}: "
-                                   f"{redact(str(last_error), self._secrets)}")
+        raise self.exhausted_error(f"gave up after {self.backoff.attempts} attempts on {shown}: "
+                                   f"{redact(str(last_error), hidden)}")
 
     def _wait_retry(self, attempt: int, reason: str) -> None:
         """Back off before the next attempt; a rate limit's reset is waited by the budget."""

@@ -12,13 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 from socialpulse.connectors.meta import GraphClient
-from socialpulse.connectors.meta.organic import (
-    ig_media,
-    ig_media_insights,
-    page_post_insights,
-    page_posts,
-    post_comments,
-)
+from socialpulse.connectors.meta import facebook_settings as facebook
+from socialpulse.connectors.meta import instagram_settings as instagram
+from socialpulse.connectors.meta.organic import Refusals, ig_media, ig_stories, insights, page_posts, post_comments
 from socialpulse.connectors.x import XClient, engaged_users, user_posts
 from socialpulse.jobs import landing
 
@@ -37,23 +33,40 @@ def _note(page: dict, kind: str, parent_id: str | None = None, **extra) -> dict:
 
 
 def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end: datetime) -> Iterator[dict]:
+    refusals = Refusals()
     for listing in page_posts(client, page_id, start, end):
         yield _note(listing, "posts")
         for post in listing.get("data", []):
-            yield _note(page_post_insights(client, post["id"]), "insights", post["id"])
+            body, dropped = insights(client, post["id"], facebook.POST_METRICS, refusals, "facebook post")
+            yield _note(body, "insights", post["id"], dropped=dropped)
             for comments in post_comments(client, post["id"]):
                 yield _note(comments, "comments", post["id"])
 
 
+def in_window(item: dict, start: datetime, end: datetime) -> bool:
+    """Whether a media item was posted in [start, end): the stories edge takes no window, so we apply it."""
+    try:
+        posted = datetime.strptime(str(item.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return True  # let cleaning quarantine what it cannot read
+    return start <= posted < end
+
+
 def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: datetime) -> Iterator[dict]:
-    for listing in ig_media(client, ig_user_id, start, end):
-        yield _note(listing, "posts")
-        for media in listing.get("data", []):
-            insights, dropped = ig_media_insights(client, media["id"])
-            if dropped:
-                log.info("instagram media %s (%s/%s): dropped %s", media["id"], media.get("media_type"),
-                         media.get("media_product_type"), sorted(dropped))
-            yield _note(insights, "insights", media["id"], dropped=dropped)
+    """Feed media and reels of the window, then the live stories posted in it, each with its insights."""
+    refusals = Refusals()
+    for edge, listings, metrics in (("media", ig_media(client, ig_user_id, start, end), instagram.MEDIA_METRICS),
+                                    ("stories", ig_stories(client, ig_user_id), instagram.STORY_METRICS)):
+        for listing in listings:
+            yield _note(listing, "posts", edge=edge)
+            for media in listing.get("data", []):
+                if edge == "stories" and not in_window(media, start, end):
+                    continue
+                scope = f"instagram {media.get('media_type')}/{media.get('media_product_type')}"
+                body, dropped = insights(client, media["id"], metrics, refusals, scope)
+                if dropped:
+                    log.info("instagram media %s (%s): dropped %s", media["id"], scope, sorted(dropped))
+                yield _note(body, "insights", media["id"], dropped=dropped)
 
 
 def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> Iterator[dict]:
@@ -100,22 +113,24 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
     from socialpulse import lake as lake_zone
     from socialpulse.jobs import quality
     from socialpulse.jobs.privacy import pseudonymizer
-    from socialpulse.transforms.posts import clean_posts
+    from socialpulse.transforms.posts import clean_posts, refused_metrics
 
     lake = lake_zone.Lake.at(lake_root)
     partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
     missing = [str(p) for p in partitions if not p.is_dir()]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    pages = itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
-    posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
+    def pages():
+        return itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
+
+    posts, events = clean_posts(pages(), ds, pseudonymizer(lake_root, ds, key), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [quality.publish(lake, "post_metrics", ds, posts, source),
              quality.publish(lake, "engagement_events", ds, events)]
     log.info("clean: %d posts, %d engagement events from %s", len(posts.clean), len(events.clean), platforms)
     return {"clean_path": audit[0]["clean_path"], "events_path": audit[1]["clean_path"], "posts": len(posts.clean),
-            "events": len(events.clean), "audit": audit}
+            "events": len(events.clean), "audit": audit, "refused": refused_metrics(pages())}
 
 
 def load(conn, clean_path: str, run_id: str) -> dict:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.ecb import ECB_DAILY_RATES_URL, fetch_rates, rates_location
+from socialpulse.connectors.http import strip_secrets
 from socialpulse.transforms.currency import Rates, check_reporting_currency
 
 RATES_FILE = "rates.csv"
@@ -20,18 +21,25 @@ log = logging.getLogger(__name__)
 
 
 def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -> tuple[Rates, str]:
-    """(the rates covering the HISTORY_DAYS up to ds, the checked reporting currency)."""
+    """(the rates covering the HISTORY_DAYS up to ds, the checked reporting currency).
+
+    Kept only once ds is over (UTC): the ECB publishes a day's rates that afternoon,
+    so an answer fetched during ds may still carry the day before's, and is asked again.
+    """
     source = source or ECB_DAILY_RATES_URL
+    shown = strip_secrets(source)  # what logs, manifests and quarantine reasons name
     partition = lake_zone.Lake.at(lake_root).reference_partition("fx_rates", ds)
+    until = date.fromisoformat(ds)
     if (partition / f"{RATES_FILE}.gz").exists():
         payload = lake_zone.read_raw_file(partition, RATES_FILE)
         log.info("exchange rates of %s from the lake: %s", ds, partition)
     else:
-        until = date.fromisoformat(ds)
         payload = fetch_rates(source, until - timedelta(days=HISTORY_DAYS), until)
-        lake_zone.write_raw_file(partition, RATES_FILE, payload, {
-            "source": rates_location(source, until - timedelta(days=HISTORY_DAYS), until), "ds": ds,
-            "extracted_at": datetime.now(UTC).isoformat()})
-        log.info("exchange rates of %s fetched from %s: %d bytes, kept at %s", ds, source, len(payload), partition)
-    rates = Rates.from_ecb_csv(payload, source)
+        log.info("exchange rates of %s fetched from %s: %d bytes", ds, shown, len(payload))
+        if datetime.now(UTC).date() > until:
+            lake_zone.write_raw_file(partition, RATES_FILE, payload, {
+                "source": strip_secrets(rates_location(source, until - timedelta(days=HISTORY_DAYS), until)),
+                "ds": ds, "extracted_at": datetime.now(UTC).isoformat()})
+            log.info("kept at %s: reruns of %s convert with the same rates", partition, ds)
+    rates = Rates.from_ecb_csv(payload, shown)
     return rates, check_reporting_currency(reporting, rates)

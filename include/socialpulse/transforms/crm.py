@@ -36,10 +36,9 @@ def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
         "currency": raw["currency"].str.upper(), "utm_campaign": raw["utm_campaign"],
     })
     result = validate(frame, CRM_ORDERS.restrict("currency", rates.currencies))
-    result = replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
-    result = convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
-    clean, _ = drop_erased(result.clean, erased)
-    return replace(result, clean=clean)
+    clean, _ = drop_erased(result.clean, erased)  # before conversion, so no erased order reaches quarantine
+    result = replace(result, clean=clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
+    return convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
 
 
 def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from socialpulse.connectors.meta.settings import ACTION_COLUMNS, INSIGHTS_FIELDS, PURCHASE_ACTION_PRIORITY
+from socialpulse.connectors.meta.ads_settings import ACTION_COLUMNS, INSIGHTS_FIELDS, PURCHASE_ACTION_PRIORITY
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.metrics import derive_rates
 from socialpulse.transforms.schemas import CAMPAIGN_METRICS

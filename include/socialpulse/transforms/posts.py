@@ -1,7 +1,10 @@
 """Raw organic streams -> one post-metrics snapshot per post and one engagement event per (post, person, kind).
 
 Unified across platforms: reactions are likes; replies are comments; reposts and
-quotes are shares; Instagram views and X impressions are impressions.
+quotes are shares; Facebook and Instagram views and X impressions are impressions,
+Facebook unique views are reach (Meta retired impressions on 15 November 2025).
+A post's comments count every comment (Facebook's `summary.total_count`), not
+commenters; a Facebook post without `shares` was shared 0 times.
 engagement_rate = (likes + comments + shares, the parts the platform reports) /
 impressions, or / reach when a platform gives no impressions.
 Who engaged is kept only as a pseudonym; names and comment texts stay in the raw zone.
@@ -15,6 +18,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from socialpulse.connectors.meta.facebook_settings import METRIC_COLUMNS as FACEBOOK_METRIC_COLUMNS
 from socialpulse.connectors.meta.organic import insight_values
 from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
 from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
@@ -26,16 +30,18 @@ POST_COLUMNS = POST_METRICS.names
 
 def _facebook(post: dict, insights: dict, comments: int) -> dict:
     reactions = insights.get("post_reactions_by_type_total")
-    return {"created_at": post.get("created_time"), "impressions": insights.get("post_impressions"),
-            "reach": insights.get("post_impressions_unique"), "clicks": insights.get("post_clicks"),
-            "likes": sum(reactions.values()) if isinstance(reactions, dict) else None, "comments": comments}
+    shares = post.get("shares") if "shares" in post else {"count": 0}  # left out when nobody shared
+    return {"created_at": post.get("created_time"), "comments": comments,
+            **{column: insights.get(metric) for metric, column in FACEBOOK_METRIC_COLUMNS.items()},
+            "likes": sum(reactions.values()) if isinstance(reactions, dict) else None,
+            "shares": shares.get("count") if isinstance(shares, dict) else shares}
 
 
 def _instagram(media: dict, insights: dict, comments: int) -> dict:
     return {"created_at": media.get("timestamp"), "impressions": insights.get("views"),
             "reach": insights.get("reach"), "likes": insights.get("likes", media.get("like_count")),
-            "comments": insights.get("comments", media.get("comments_count")), "shares": insights.get("shares"),
-            "saves": insights.get("saved")}
+            "comments": insights.get("comments", media.get("comments_count", insights.get("replies"))),
+            "shares": insights.get("shares"), "saves": insights.get("saved")}
 
 
 def _x(post: dict, insights: dict, comments: int) -> dict:
@@ -58,11 +64,44 @@ def _engaged_user(item: object, kind: str) -> object:
     return (item.get("from") or {}).get("id") if kind == "comments" else item.get("id")
 
 
+def _posted_in_window(item: dict, manifest: dict) -> bool:
+    """Whether a story was posted in the run's window: the stories edge lists every live story, whenever posted."""
+    window = manifest.get("window") or {}
+    posted = pd.to_datetime(item.get("timestamp"), utc=True, errors="coerce")
+    if pd.isna(posted) or not window:
+        return True  # validation quarantines what it cannot read
+    return pd.Timestamp(window["start"]) <= posted < pd.Timestamp(window["end"])
+
+
+def comment_counts(pages: list[tuple[str, str, dict]]) -> dict[tuple[str, str], int]:
+    """Comments per (platform, post): the edge's summary.total_count, else the comments paged."""
+    totals: dict[tuple[str, str], int] = {}
+    paged: dict[tuple[str, str], int] = {}
+    for platform, parent, page in pages:
+        summary = page.get("summary")
+        if isinstance(summary, dict) and isinstance(summary.get("total_count"), int):
+            totals[(platform, parent)] = max(totals.get((platform, parent), 0), summary["total_count"])
+        paged[(platform, parent)] = paged.get((platform, parent), 0) + len(page.get("data") or [])
+    return {**paged, **totals}
+
+
+def refused_metrics(pages: Iterable[tuple[dict, dict]]) -> dict[str, str]:
+    """{"<platform>.<metric>": Meta's message} of every metric an insights call dropped as refused (#100)."""
+    refused = {}
+    for manifest, page in pages:
+        request = (page.get("_request") if isinstance(page, dict) else None) or {}
+        for metric, message in (request.get("dropped") or {}).items():
+            if str(message).startswith("(#100)"):
+                refused[f"{manifest['platform']}.{metric}"] = str(message)
+    return refused
+
+
 def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseudonymizer,
                 erased: frozenset[str] = frozenset()) -> tuple[Validated, Validated]:
     """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs."""
     posts: dict[tuple[str, str], tuple[dict, dict]] = {}
     insights: dict[tuple[str, str], dict] = {}
+    comment_pages: list[tuple[str, str, dict]] = []
     events: list[dict] = []
     shapeless: list[dict] = []
     for manifest, page in pages:
@@ -75,15 +114,19 @@ def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseu
         elif kind == "posts":
             for post in rows:
                 post = post if isinstance(post, dict) else {"id": None, "_not_an_object": post}
+                if request.get("edge") == "stories" and not _posted_in_window(post, manifest):
+                    continue
                 posts[(platform, str(post.get("id")))] = (manifest, post)
         elif kind == "insights":
             insights[(platform, parent)] = insight_values(page)
         elif kind in EVENT_KIND_OF_REQUEST:
+            if kind == "comments":
+                comment_pages.append((platform, parent, page))
             events.extend({"platform": platform, "post_id": parent, "user_id": _engaged_user(item, kind),
                            "kind": EVENT_KIND_OF_REQUEST[kind], "extracted_at": manifest["extracted_at"]}
                           for item in rows)
     event_result = clean_events(pd.DataFrame(events, columns=list(RAW_EVENT_COLUMNS)), pseudonymizer, erased)
-    comments = event_result.clean[event_result.clean.kind == "comment"].groupby(["platform", "post_id"]).size()
+    comments = comment_counts(comment_pages)
     rows = [{"metric_date": ds, "platform": platform, "account_id": manifest["account_id"], "post_id": post.get("id"),
              "extracted_at": manifest["extracted_at"], **dict.fromkeys(METRIC_COLUMNS),
              **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),

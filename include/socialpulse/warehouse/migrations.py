@@ -49,6 +49,9 @@ def load_migrations() -> tuple[Migration, ...]:
             raise RuntimeError(f"migration {version:04d} lacks a file for {sorted({POSTGRES, SQLITE} - set(texts))}")
         description = texts[POSTGRES].splitlines()[0].removeprefix("--").split(":", 1)[1].strip()
         migrations.append(Migration(version, description, {d: statements_of(t) for d, t in texts.items()}))
+    if not migrations:
+        raise RuntimeError("no migration files under socialpulse/warehouse/sql: the package was installed without "
+                           "its package data")
     if [m.version for m in migrations] != list(range(1, len(migrations) + 1)):
         raise RuntimeError(f"migration versions are not 1..n: {[m.version for m in migrations]}")
     return tuple(migrations)

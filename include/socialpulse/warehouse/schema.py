@@ -40,11 +40,6 @@ class Table:
         return ", ".join(
             f"{name} {types[kind]}{' NOT NULL' if name in self.key else ''}" for name, kind in self.columns)
 
-    def create_sql(self, dialect: str) -> str:
-        """DDL to write a new migration from, once: applied migrations are frozen SQL, never re-rendered."""
-        return (f"CREATE TABLE IF NOT EXISTS {self.name} ({self.column_defs(dialect)}, "
-                f"PRIMARY KEY ({', '.join(self.key)}))")
-
 
 def table_of(schema: Schema, *, name: str | None = None, without: tuple[str, ...] = (),
              key: tuple[str, ...] | None = None) -> Table:

@@ -13,30 +13,18 @@ campaigns still deliver impressions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
 from socialpulse.warehouse.dialect import SQLITE, dialect_of, placeholder, transaction
-from socialpulse.warehouse.schema import DATA_QUALITY_FINDINGS
+from socialpulse.warehouse.findings import Finding, record_findings
 
 TRAILING_DAYS = 7
 DEFAULT_TOLERANCE = 0.75
 DEFAULT_STOP_SPEND_SHARE = 0.0
 ENTITY = "campaign_metrics_daily"
 MEASURES = ("rows", "spend_reporting")
-
-
-@dataclass(frozen=True)
-class Finding:
-    day: date
-    metric: str
-    check_name: str  # trailing_median, run_day_missing, spend_stopped
-    value: float
-    expected_low: float | None
-    expected_high: float | None
-    severity: str  # warning or error
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,7 @@ def anomalies(totals: dict[date, DayTotals], since: date, until: date, tolerance
                 middle = median(getattr(h, metric) for h in history)
                 low, high = middle / (1 + tolerance), middle * (1 + tolerance)
                 if middle and not low <= value <= high:
-                    found.append(Finding(day, metric, "trailing_median", value, low, high, "warning",
+                    found.append(Finding(ENTITY, day, metric, "trailing_median", value, low, high, "warning",
                                          f"{day} {metric}={value:g} vs trailing {TRAILING_DAYS}-day median "
                                          f"{middle:g} ({value / middle - 1:+.0%})"))
         day += timedelta(days=1)
@@ -92,39 +80,17 @@ def stops(totals: dict[date, DayTotals], run_day: date, stop_spend_share: float)
         trailing_rows = sum(h.rows for h in history)
         if not trailing_rows:
             return []
-        return [Finding(run_day, "rows", "run_day_missing", 0, 1, None, "error",
+        return [Finding(ENTITY, run_day, "rows", "run_day_missing", 0, 1, None, "error",
                         f"no campaign rows for the run's day {run_day} while the {TRAILING_DAYS} days before it "
                         f"had {trailing_rows}: an account or the whole feed is missing")]
     today = totals[run_day]
     spend_median = median(h.spend_reporting for h in history) if history else 0.0
     floor = spend_median * stop_spend_share
     if today.impressions > 0 and spend_median > 0 and today.spend_reporting <= floor:
-        return [Finding(run_day, "spend_reporting", "spend_stopped", today.spend_reporting, floor, None, "error",
-                        f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "
+        return [Finding(ENTITY, run_day, "spend_reporting", "spend_stopped", today.spend_reporting, floor, None,
+                        "error", f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "
                         f"{today.impressions} impressions and the trailing median was {spend_median:g}")]
     return []
-
-
-def record_findings(conn: Any, findings: list[Finding], run_id: str) -> list[Finding]:
-    """Insert findings not recorded before (one per entity, day, metric and check); returns the new ones."""
-    if not findings:
-        return []
-    dialect = dialect_of(conn)
-    mark = placeholder(dialect)
-    columns = DATA_QUALITY_FINDINGS.column_names
-    now = datetime.now(UTC)
-    new = []
-    with transaction(conn, dialect) as cursor:
-        for f in findings:
-            day = f.day.isoformat() if dialect == SQLITE else f.day
-            cursor.execute(f"INSERT INTO {DATA_QUALITY_FINDINGS.name} ({', '.join(columns)}) VALUES "
-                           f"({', '.join([mark] * len(columns))}) ON CONFLICT "
-                           f"({', '.join(DATA_QUALITY_FINDINGS.key)}) DO NOTHING",
-                           (ENTITY, day, f.metric, f.check_name, f.value, f.expected_low, f.expected_high,
-                            f.severity, f.detail, run_id, now.isoformat() if dialect == SQLITE else now))
-            if cursor.rowcount == 1:
-                new.append(f)
-    return new
 
 
 def check_volume(conn: Any, run_day: date, since: date, until: date, run_id: str,

@@ -261,9 +261,12 @@ class Handler(BaseHTTPRequestHandler):
         start = _offset(params["after"]) + 1 if "after" in params else 0
         data = rows[start:start + limit]
         last = start + max(len(data), 1) - 1
+        # The comments edge counts every comment when asked: summary=true, on every page.
+        summary = {"summary": {"order": "chronological", "total_count": len(rows), "can_comment": True}} \
+            if path.endswith("/comments") and params.get("summary") in ("true", "1") else {}
         if not data:  # Meta answers an empty edge as {"data": []}, without paging
-            return {"data": []}
-        page = {"data": data, "paging": {"cursors": {"before": _cursor(start), "after": _cursor(last)}}}
+            return {"data": [], **summary}
+        page = {"data": data, **summary, "paging": {"cursors": {"before": _cursor(start), "after": _cursor(last)}}}
         if start + limit < len(rows):
             query = {k: v for k, v in params.items() if k not in ("after", "before")}
             query["after"] = _cursor(last)

@@ -68,3 +68,16 @@ def test_gives_up_after_its_attempts(file_server):
     files, _ = client(attempts=3)
     with pytest.raises(RetriesExhaustedError, match="HTTP 500"):
         read_location(f"{url}/down.csv", files)
+
+
+def test_a_token_in_the_url_is_sent_but_never_shown(file_server):
+    url, answers, calls = file_server
+    answers["/signed.csv?access_token=s3cr3t"] = [500] * 5
+    files, _ = client(attempts=2)
+    with pytest.raises(RetriesExhaustedError) as caught:
+        read_location(f"{url}/signed.csv?access_token=s3cr3t", files)
+    assert calls == ["/signed.csv?access_token=s3cr3t"] * 2  # the file server got what it needs
+    assert "s3cr3t" not in str(caught.value) and "/signed.csv" in str(caught.value)
+    with pytest.raises(RetriesExhaustedError) as caught:
+        read_location("http://user:pa55@127.0.0.1:9/x.csv", client(attempts=1)[0])
+    assert "pa55" not in str(caught.value)

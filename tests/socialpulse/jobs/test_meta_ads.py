@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from socialpulse.connectors.meta import GraphClient
+from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse.jobs import meta_ads
 from socialpulse.jobs.meta_ads import Window
 from socialpulse.warehouse import apply_migrations
@@ -20,7 +21,7 @@ def test_window_covers_the_day_and_its_lookback():
 
 
 def test_steps_from_api_to_warehouse(simulator, tmp_path, sqlite_conn):
-    client = GraphClient(simulator(as_of=date(2026, 11, 5)), DEFAULT_TOKEN, "v21.0")
+    client = GraphClient(simulator(as_of=date(2026, 11, 5)), DEFAULT_TOKEN, DEFAULT_API_VERSION)
     window, lake = Window.for_run(DS, 2), str(tmp_path / "lake")
     extracted = [meta_ads.extract_account(client, a, window, lake, DS, "run-1", mode="sync")
                  for a in ("1001", "act_1002")]

@@ -3,12 +3,14 @@
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.posts import POST_COLUMNS, clean_posts
+from socialpulse.transforms.posts import POST_COLUMNS, clean_posts, refused_metrics
 from socialpulse.transforms.privacy import Pseudonymizer
 from tests.payloads import (
     GRAPH_EMPTY,
     IG_INSIGHTS_WITHOUT_VIEWS,
     IG_MEDIA,
+    IG_STORIES,
+    IG_STORY_INSIGHTS,
     PAGE_POST_INSIGHTS,
     PAGE_POSTS,
     POST_COMMENTS,
@@ -50,16 +52,34 @@ def by_platform() -> dict[str, pd.Series]:
 
 def test_one_row_per_post_with_the_unified_columns():
     posts, events = clean(lines())
-    assert list(posts.clean.columns) == list(POST_COLUMNS) and len(posts.clean) == 3
+    assert list(posts.clean.columns) == list(POST_COLUMNS) and len(posts.clean) == 4
     assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
     assert str(posts.clean.created_at.dt.tz) == "UTC"
 
 
-def test_facebook_reactions_are_likes_and_comments_are_counted():
-    fb = by_platform()["facebook"]
-    assert (fb.impressions, fb.reach, fb.clicks, fb.likes, fb.comments) == (7396, 5283, 105, 157, 2)
-    assert pd.isna(fb.shares) and fb.engagement_rate == pytest.approx((157 + 2) / 7396)
+def facebook_posts() -> dict[str, pd.Series]:
+    posts, _ = clean(lines())
+    return {row.post_id: row for _, row in posts.clean[posts.clean.platform == "facebook"].iterrows()}
+
+
+def test_facebook_views_reactions_comments_and_shares_are_what_the_payloads_say():
+    fb = facebook_posts()["110000000000001_7399150"]
+    assert (fb.impressions, fb.reach, fb.clicks, fb.likes) == (7396, 5283, 105, 157)  # views, unique views
+    assert fb.comments == 11  # summary.total_count: every comment, not the 2 commenters of the page
+    assert fb.shares == 12 and fb.engagement_rate == pytest.approx((157 + 11 + 12) / 7396)
     assert str(fb.created_at) == "2026-10-26 07:46:55+00:00"
+
+
+def test_a_facebook_post_without_shares_was_shared_zero_times():
+    assert facebook_posts()["110000000000001_7399151"].shares == 0  # Graph leaves `shares` out then
+
+
+def test_without_a_summary_the_comments_paged_are_counted():
+    fb, post = manifest("facebook", "110000000000001"), "110000000000001_7399150"
+    unsummed = {k: v for k, v in POST_COMMENTS.items() if k != "summary"}
+    posts, _ = clean([(fb, note(PAGE_POSTS, "posts")), (fb, note(unsummed, "comments", post)),
+                      (fb, note(unsummed, "comments", post))])  # two pages of the same post
+    assert posts.clean.set_index("post_id").loc[post, "comments"] == 6
 
 
 def test_instagram_without_views_falls_back_to_reach():
@@ -75,11 +95,31 @@ def test_x_replies_are_comments_and_reposts_plus_quotes_are_shares():
 
 def test_engagement_events_one_per_post_person_kind_under_pseudonyms():
     _, events = clean(lines() + lines()[-1:])  # a repeated page adds nothing
-    assert events.duplicates_dropped == 2  # the two likes of the repeated page
+    assert events.duplicates_dropped == 3  # the second comment of A Person, the two likes of the repeated page
     person = PSEUDONYMIZER.token("crm", "u1")  # the CRM links this Facebook and this X id to u1
     assert sorted(zip(events.clean.platform, events.clean.kind, events.clean.person_id, strict=True)) == sorted([
         ("facebook", "comment", person), ("facebook", "comment", PSEUDONYMIZER.token("facebook", "7000000029506194")),
         ("x", "like", person), ("x", "like", PSEUDONYMIZER.token("x", "53757702803"))])
+
+
+def test_an_instagram_story_lands_with_its_metrics_and_one_outside_the_window_does_not():
+    ig = {**manifest("instagram", "17841400000000001"),
+          "window": {"start": "2026-10-26T00:00:00+00:00", "end": "2026-11-03T00:00:00+00:00"}}
+    later = {"data": [{**IG_STORIES["data"][0], "id": "179000017399301", "timestamp": "2026-11-03T01:00:00+0000"}]}
+    posts, _ = clean([(ig, note(IG_STORIES, "posts") | {"_request": {"kind": "posts", "edge": "stories"}}),
+                      (ig, note(IG_STORY_INSIGHTS, "insights", "179000017399300")),
+                      (ig, note(later, "posts") | {"_request": {"kind": "posts", "edge": "stories"}})])
+    story = posts.clean.set_index("post_id").loc["179000017399300"]
+    assert (story.impressions, story.reach, story.comments, story.shares) == (910, 640, 6, 3)  # replies: comments
+    assert list(posts.clean.post_id) == ["179000017399300"]  # the later story is the next run's
+
+
+def test_metrics_meta_refused_are_named_for_the_findings():
+    fb = manifest("facebook", "110000000000001")
+    dropped = {"post_impressions": "(#100) The value must be a valid insights metric",
+               "reach": "(#10) Not enough viewers for the media to show insights"}
+    page = {"data": [], "_request": {"kind": "insights", "parent_id": "p", "dropped": dropped}}
+    assert refused_metrics([(fb, page)]) == {"facebook.post_impressions": dropped["post_impressions"]}
 
 
 def test_erased_people_are_left_out():
@@ -124,7 +164,7 @@ def test_an_empty_graph_edge_is_an_empty_page(kind):
     parent = None if kind == "posts" else "110000000000001_7399150"
     posts, events = clean([(fb, note(PAGE_POSTS, "posts")), (fb, note(GRAPH_EMPTY, kind, parent))])
     assert len(posts.quarantined) == 0 and len(events.quarantined) == 0
-    assert len(posts.clean) == 1
+    assert len(posts.clean) == len(PAGE_POSTS["data"])  # the listing's posts; the empty page adds nothing
 
 
 def test_a_page_that_is_neither_is_still_quarantined():

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from socialpulse.config import META_API_VERSION, META_BASE_URL
+from socialpulse.config import META_BASE_URL
 from socialpulse.connectors.connection import ConnectionSettings, ConnectionSettingsError, id_list, numeric_id
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.insights import normalize_account_id
+from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 
 
 @dataclass(frozen=True)
 class _GraphConnection(ConnectionSettings):
-    api_version: str = META_API_VERSION
+    api_version: str = DEFAULT_API_VERSION
 
     default_base_url: ClassVar[str] = META_BASE_URL
 
@@ -33,7 +34,7 @@ class MetaAdsSettings(_GraphConnection):
         if not accounts:
             raise ConnectionSettingsError(f"connection '{conn_id}' lists no ad accounts: set its extra to "
                                           '{"ad_account_ids": ["123456"]}')
-        return {"account_ids": accounts, "api_version": str(extra.get("api_version") or META_API_VERSION)}
+        return {"account_ids": accounts, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}
 
 
 @dataclass(frozen=True)
@@ -50,4 +51,4 @@ class GraphSettings(_GraphConnection):
         if not sources:
             raise ConnectionSettingsError(f"connection '{conn_id}' lists no pages or Instagram accounts: set its "
                                           'extra to {"page_ids": ["123"], "ig_user_ids": ["178414..."]}')
-        return {"sources": sources, "api_version": str(extra.get("api_version") or META_API_VERSION)}
+        return {"sources": sources, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}

@@ -8,9 +8,9 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
+from socialpulse.connectors.meta.ads_settings import DEFAULT_PAGE_LIMIT, INSIGHTS_FIELDS
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError
-from socialpulse.connectors.meta.settings import DEFAULT_PAGE_LIMIT, INSIGHTS_FIELDS
 
 log = logging.getLogger(__name__)
 

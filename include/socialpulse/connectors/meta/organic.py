@@ -1,26 +1,46 @@
-"""Organic Graph streams: Facebook Page posts, their insights and comments; Instagram media and insights.
+"""Organic Graph streams: Facebook Page posts, their insights and comments; Instagram media, stories, insights.
 
-Instagram refuses some metrics for some media types and all metrics for media
-with too few viewers. The connector drops what is refused, keeps the rest and
-says what it dropped, instead of failing the run.
+Meta refuses metrics: one it deprecated ("(#100) The value must be a valid
+insights metric", naming none), one a media type does not support ("(#100) The
+Media Insights API does not support the views metric for this media product
+type."), or all of them for media with too few viewers ("(#10) ..."). Every
+insights call goes through `insights`, which drops what is refused, asks again
+for the rest, and says what it dropped, instead of failing the platform.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from socialpulse.connectors.meta import facebook_settings as facebook
+from socialpulse.connectors.meta import instagram_settings as instagram
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError
 
-PAGE_POST_FIELDS = "id,message,created_time,permalink_url"
-PAGE_POST_METRICS = ("post_impressions", "post_impressions_unique", "post_clicks", "post_reactions_by_type_total")
-COMMENT_FIELDS = "id,from,created_time"
-IG_MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
-IG_METRICS = ("reach", "views", "likes", "comments", "saved", "shares", "total_interactions")
-_UNSUPPORTED = re.compile(r"does not support the (\w+) metric")
+_UNSUPPORTED = re.compile(r"does not support the ([\w, ]+?) metrics? for")
+_INVALID = "must be a valid insights metric"
 _NO_INSIGHTS = re.compile(r"not available for album children|Not enough viewers")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Refusals:
+    """Metrics Meta refused during one extraction, per scope (a Page's posts, a media type), asked for once each."""
+
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)  # (scope, metric) -> Meta's message
+
+    def known(self, scope: str, metrics: tuple[str, ...]) -> dict[str, str]:
+        return {m: self.refused[(scope, m)] for m in metrics if (scope, m) in self.refused}
+
+    def add(self, scope: str, metric: str, message: str) -> None:
+        if (scope, metric) not in self.refused:
+            log.warning("Meta refused the %s metric %s (%s): dropped from every request of this run",
+                        scope, metric, message)
+            self.refused[(scope, metric)] = message
 
 
 def _window(since: datetime, until: datetime) -> dict:
@@ -29,50 +49,70 @@ def _window(since: datetime, until: datetime) -> dict:
     return {"since": int(since.timestamp()), "until": int(until.timestamp())}
 
 
+def _refused_alone(client: GraphClient, object_id: str, metrics: list[str]) -> list[str]:
+    """The metrics Meta refuses when asked one at a time: its "not a valid metric" answer names none."""
+    refused = []
+    for metric in metrics:
+        try:
+            client.request("GET", client.url(f"{object_id}/insights"), {"metric": metric})
+        except MetaApiError as error:
+            if error.code != 100:
+                raise
+            refused.append(metric)
+    return refused
+
+
+def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refusals: Refusals,
+             scope: str) -> tuple[dict, dict[str, str]]:
+    """(insights body, {dropped metric: Meta's reason}) of one post or media, whatever Meta refuses.
+
+    A refused metric is dropped and the rest asked again; it is not asked again in
+    this scope. Media with too few viewers, and a carousel's children, have no
+    insights at all, and say so.
+    """
+    dropped = refusals.known(scope, metrics)
+    remaining = [m for m in metrics if m not in dropped]
+    while remaining:
+        try:
+            return client.request("GET", client.url(f"{object_id}/insights"), {"metric": ",".join(remaining)}), dropped
+        except MetaApiError as error:
+            message = str(error.args[0])
+            if _NO_INSIGHTS.search(message) or error.code == 10:
+                return {"data": []}, {**dropped, **dict.fromkeys(remaining, message)}
+            if error.code != 100:
+                raise
+            named = _UNSUPPORTED.search(message)
+            refused = [m for m in named.group(1).split(", ") if m in remaining] if named else \
+                _refused_alone(client, object_id, remaining) if _INVALID in message else []
+            if not refused:
+                raise
+            for metric in refused:
+                refusals.add(scope, metric, message)
+                dropped[metric] = message
+                remaining.remove(metric)
+    return {"data": []}, dropped
+
+
 def page_posts(client: GraphClient, page_id: str, since: datetime, until: datetime,
                limit: int = 100) -> Iterator[dict]:
-    """Pages of a Facebook Page's posts created in [since, until)."""
-    yield from client.pages(f"{page_id}/posts", {"fields": PAGE_POST_FIELDS, **_window(since, until)}, limit)
-
-
-def page_post_insights(client: GraphClient, post_id: str) -> dict:
-    """Lifetime insights of one Page post, in Meta's {"data": [{"name", "period", "values"}]} shape."""
-    return client.request("GET", client.url(f"{post_id}/insights"), {"metric": ",".join(PAGE_POST_METRICS)})
+    """Pages of a Facebook Page's posts created in [since, until), with their `shares`."""
+    yield from client.pages(f"{page_id}/posts", {"fields": facebook.POST_FIELDS, **_window(since, until)}, limit)
 
 
 def post_comments(client: GraphClient, post_id: str, limit: int = 100) -> Iterator[dict]:
-    """Pages of a post's comments with `from.id`, the commenter's page-scoped id."""
-    yield from client.pages(f"{post_id}/comments", {"fields": COMMENT_FIELDS}, limit)
+    """Pages of a post's comments (replies included) with `from.id` and `summary.total_count`."""
+    yield from client.pages(f"{post_id}/comments", dict(facebook.COMMENT_PARAMS), limit)
 
 
 def ig_media(client: GraphClient, ig_user_id: str, since: datetime, until: datetime,
              limit: int = 50) -> Iterator[dict]:
-    """Pages of an Instagram account's media created in [since, until)."""
-    yield from client.pages(f"{ig_user_id}/media", {"fields": IG_MEDIA_FIELDS, **_window(since, until)}, limit)
+    """Pages of an Instagram account's feed media and reels created in [since, until)."""
+    yield from client.pages(f"{ig_user_id}/media", {"fields": instagram.MEDIA_FIELDS, **_window(since, until)}, limit)
 
 
-def ig_media_insights(client: GraphClient, media_id: str,
-                      metrics: tuple[str, ...] = IG_METRICS) -> tuple[dict, dict[str, str]]:
-    """(insights body, {dropped metric: Instagram's reason}) for one media.
-
-    A metric refused for the media's type is dropped and the rest asked again;
-    media with too few viewers, and a carousel's children, have no insights at all, and say so.
-    """
-    remaining, dropped = list(metrics), {}
-    while remaining:
-        try:
-            return client.request("GET", client.url(f"{media_id}/insights"), {"metric": ",".join(remaining)}), dropped
-        except MetaApiError as error:
-            message = str(error.args[0])
-            unsupported = _UNSUPPORTED.search(message)
-            if error.code == 100 and unsupported and unsupported.group(1) in remaining:
-                remaining.remove(unsupported.group(1))
-                dropped[unsupported.group(1)] = message
-            elif _NO_INSIGHTS.search(message):  # too few viewers, or a carousel's child media
-                return {"data": []}, {**dropped, **dict.fromkeys(remaining, message)}
-            else:
-                raise
-    return {"data": []}, dropped
+def ig_stories(client: GraphClient, ig_user_id: str, limit: int = 50) -> Iterator[dict]:
+    """Pages of the account's stories live now (posted in the last 24 hours): the edge takes no time window."""
+    yield from client.pages(f"{ig_user_id}/stories", {"fields": instagram.STORY_FIELDS}, limit)
 
 
 def insight_values(body: dict) -> dict[str, object]:

@@ -5,6 +5,7 @@ import pytest
 from socialpulse.connectors.connection import ConnectionSettingsError, base_url, id_list, numeric_id
 from socialpulse.connectors.meta import normalize_account_id
 from socialpulse.connectors.meta.connection import GraphSettings, MetaAdsSettings
+from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse.connectors.x.connection import XSettings
 
 
@@ -54,6 +55,6 @@ def test_meta_ads_defaults():
     settings = MetaAdsSettings.from_fields("meta_marketing", None, None, None, "EAAB-secret",
                                            {"ad_account_ids": "act_7"})
     assert settings.account_ids == ("7",)
-    assert settings.api_version == "v21.0"
+    assert settings.api_version == DEFAULT_API_VERSION == "v26.0"
     assert settings.base_url == "https://graph.facebook.com"
     assert XSettings.from_fields("x_api", None, None, None, "t", {"user_ids": [1]}).base_url == "https://api.x.com"

@@ -11,6 +11,7 @@ from socialpulse.connectors.meta import (
     MetaRetriesExhaustedError,
     insights_pages,
 )
+from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN
 from tests.fakes import RecordedTime
@@ -20,7 +21,7 @@ SINCE, UNTIL, AS_OF = date(2026, 10, 6), date(2026, 11, 3), date(2026, 11, 5)
 
 def client(url: str, token: str = DEFAULT_TOKEN, attempts: int = 6) -> tuple[GraphClient, list[float]]:
     time = RecordedTime()
-    return GraphClient(url, token, "v21.0", conn_id="meta_marketing",
+    return GraphClient(url, token, DEFAULT_API_VERSION, conn_id="meta_marketing",
                        backoff=Backoff(attempts=attempts, base_seconds=1.0), budget=RateBudget(clock=time.clock),
                        sleep=time.sleep), time.sleeps
 

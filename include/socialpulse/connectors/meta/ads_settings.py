@@ -1,4 +1,4 @@
-"""Field lists and action types of the Meta Marketing API insights we pull."""
+"""Field lists and action types of the Meta Marketing API ads insights we pull (the ads platform's settings)."""
 
 INSIGHTS_FIELDS = (
     "account_id",

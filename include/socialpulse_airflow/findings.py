@@ -1,0 +1,42 @@
+"""Recording what a task noticed in data_quality_findings, and logging each finding once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from socialpulse_airflow.warehouse import in_warehouse
+
+log = logging.getLogger(__name__)
+
+
+def record(findings: list, run_id: str) -> list:
+    """Record the findings; log as warnings the ones not recorded before, which are returned."""
+    from socialpulse.warehouse.findings import record_findings
+
+    new = in_warehouse(record_findings, findings, run_id) if findings else []
+    for finding in new:
+        log.warning("data quality %s (%s, %s): %s", finding.severity, finding.entity, finding.check_name,
+                    finding.detail)
+    return new
+
+
+def check_api_version(settings, api: str, ds: str, run_id: str) -> None:
+    """Warn, and record a finding, when the connection's Meta API version is past Meta's end-of-life date."""
+    from socialpulse.connectors.meta.versions import expired
+    from socialpulse.warehouse.findings import Finding
+
+    reason = expired(settings.api_version, api, datetime.now(UTC).date())
+    if reason:
+        log.warning("connection '%s': %s", settings.conn_id, reason)
+        record([Finding(settings.conn_id, date.fromisoformat(ds), "api_version", "api_version_expired", None, None,
+                        None, "warning", reason)], run_id)
+
+
+def refused_metrics(refused: dict[str, str], entity: str, ds: str, run_id: str) -> None:
+    """A finding per metric Meta refused today, so a user sees that Meta changed something."""
+    from socialpulse.warehouse.findings import Finding
+
+    record([Finding(entity, date.fromisoformat(ds), metric, "metric_refused", None, None, None, "warning",
+                    f"Meta refused {metric} ({message}): dropped, the other metrics kept")
+            for metric, message in sorted(refused.items())], run_id)

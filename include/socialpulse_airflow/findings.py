@@ -10,11 +10,11 @@ from socialpulse_airflow.warehouse import in_warehouse
 log = logging.getLogger(__name__)
 
 
-def record(findings: list, run_id: str) -> list:
+def record(findings: list, run_id: str, any_day: bool = False) -> list:
     """Record the findings; log as warnings the ones not recorded before, which are returned."""
     from socialpulse.warehouse.findings import record_findings
 
-    new = in_warehouse(record_findings, findings, run_id) if findings else []
+    new = in_warehouse(record_findings, findings, run_id, any_day) if findings else []
     for finding in new:
         log.warning("data quality %s (%s, %s): %s", finding.severity, finding.entity, finding.check_name,
                     finding.detail)
@@ -34,9 +34,9 @@ def check_api_version(settings, api: str, ds: str, run_id: str) -> None:
 
 
 def refused_metrics(refused: dict[str, str], entity: str, ds: str, run_id: str) -> None:
-    """A finding per metric Meta refused today, so a user sees that Meta changed something."""
+    """A finding per metric Meta refuses, recorded the first day it does, so a user sees that Meta changed something."""
     from socialpulse.warehouse.findings import Finding
 
     record([Finding(entity, date.fromisoformat(ds), metric, "metric_refused", None, None, None, "warning",
                     f"Meta refused {metric} ({message}): dropped, the other metrics kept")
-            for metric, message in sorted(refused.items())], run_id)
+            for metric, message in sorted(refused.items())], run_id, any_day=True)

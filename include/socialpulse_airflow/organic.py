@@ -61,9 +61,9 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
 
     if not landed["landed"]:
         raise AirflowSkipException("no organic platform landed today")
-    cleaned = audited(clean(lake_root(), ds, landed["landed"], pseudonymization_key()), run_id, params)
-    refused_metrics(cleaned.pop("refused"), "post_metrics", ds, run_id)
-    return cleaned
+    cleaned = clean(lake_root(), ds, landed["landed"], pseudonymization_key())
+    refused_metrics(cleaned.pop("refused"), "post_metrics", ds, run_id)  # before the gate, which it may explain
+    return audited(cleaned, run_id, params)
 
 
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:

@@ -13,13 +13,16 @@ import requests
 
 log = logging.getLogger(__name__)
 
-SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "bearer_token"})
+# Compared lower-cased: Meta's token names and the usual ones of signed or token file URLs.
+SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "bearer_token", "token", "key",
+                           "api_key", "apikey", "sig", "signature", "x-amz-signature", "x-amz-credential",
+                           "x-amz-security-token", "x-goog-signature", "x-goog-credential", "code"})
 
 
 def strip_secrets(url: str) -> str:
     """The URL without secret query parameters or user:password@, safe to store or log."""
     split = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if k not in SECRET_PARAMS]
+    query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if k.lower() not in SECRET_PARAMS]
     netloc = split.netloc.rsplit("@", 1)[-1]
     return urlunsplit(split._replace(netloc=netloc, query=urlencode(query)))
 
@@ -27,7 +30,7 @@ def strip_secrets(url: str) -> str:
 def url_secrets(url: str) -> list[str]:
     """What strip_secrets takes out of a URL (secret parameters' values, the password), to redact from messages."""
     split = urlsplit(url)
-    values = [v for k, v in parse_qsl(split.query) if k in SECRET_PARAMS and v]
+    values = [v for k, v in parse_qsl(split.query) if k.lower() in SECRET_PARAMS and v]
     return [*values, split.password] if split.password else values
 
 

@@ -38,18 +38,9 @@ def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end:
         yield _note(listing, "posts")
         for post in listing.get("data", []):
             body, dropped = insights(client, post["id"], facebook.POST_METRICS, refusals, "facebook post")
-            yield _note(body, "insights", post["id"], dropped=dropped)
+            yield _note(body, "insights", post["id"], dropped=dropped, scope="facebook post")
             for comments in post_comments(client, post["id"]):
                 yield _note(comments, "comments", post["id"])
-
-
-def in_window(item: dict, start: datetime, end: datetime) -> bool:
-    """Whether a media item was posted in [start, end): the stories edge takes no window, so we apply it."""
-    try:
-        posted = datetime.strptime(str(item.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return True  # let cleaning quarantine what it cannot read
-    return start <= posted < end
 
 
 def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: datetime) -> Iterator[dict]:
@@ -59,14 +50,12 @@ def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: 
                                     ("stories", ig_stories(client, ig_user_id), instagram.STORY_METRICS)):
         for listing in listings:
             yield _note(listing, "posts", edge=edge)
-            for media in listing.get("data", []):
-                if edge == "stories" and not in_window(media, start, end):
-                    continue
+            for media in listing.get("data", []):  # every live story: cleaning keeps those of the window
                 scope = f"instagram {media.get('media_type')}/{media.get('media_product_type')}"
                 body, dropped = insights(client, media["id"], metrics, refusals, scope)
                 if dropped:
                     log.info("instagram media %s (%s): dropped %s", media["id"], scope, sorted(dropped))
-                yield _note(body, "insights", media["id"], dropped=dropped)
+                yield _note(body, "insights", media["id"], dropped=dropped, scope=scope)
 
 
 def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> Iterator[dict]:

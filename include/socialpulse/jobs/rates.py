@@ -24,7 +24,8 @@ def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -
     """(the rates covering the HISTORY_DAYS up to ds, the checked reporting currency).
 
     Kept only once ds is over (UTC): the ECB publishes a day's rates that afternoon,
-    so an answer fetched during ds may still carry the day before's, and is asked again.
+    so an answer fetched during ds may still carry the day before's, and is asked again;
+    so is an empty answer (a wrong URL fixed later must not stay cached as "no rates").
     """
     source = source or ECB_DAILY_RATES_URL
     shown = strip_secrets(source)  # what logs, manifests and quarantine reasons name
@@ -36,7 +37,7 @@ def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -
     else:
         payload = fetch_rates(source, until - timedelta(days=HISTORY_DAYS), until)
         log.info("exchange rates of %s fetched from %s: %d bytes", ds, shown, len(payload))
-        if datetime.now(UTC).date() > until:
+        if payload.strip() and datetime.now(UTC).date() > until:  # an empty answer is asked again next time
             lake_zone.write_raw_file(partition, RATES_FILE, payload, {
                 "source": strip_secrets(rates_location(source, until - timedelta(days=HISTORY_DAYS), until)),
                 "ds": ds, "extracted_at": datetime.now(UTC).isoformat()})

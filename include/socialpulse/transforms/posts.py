@@ -64,13 +64,23 @@ def _engaged_user(item: object, kind: str) -> object:
     return (item.get("from") or {}).get("id") if kind == "comments" else item.get("id")
 
 
-def _posted_in_window(item: dict, manifest: dict) -> bool:
-    """Whether a story was posted in the run's window: the stories edge lists every live story, whenever posted."""
+STORY_HOURS = 24  # how long Instagram serves a story
+
+
+def _story_of_the_run(item: dict, manifest: dict) -> bool:
+    """Whether a live story belongs to this run: posted from its window's start to a day past its end.
+
+    The stories edge lists what is live when the task runs, which is after the
+    window closes; the day past the end keeps the stories of a late run's last
+    hours (each is live for 24 hours), while a rerun of an old day, days later,
+    takes none of today's.
+    """
     window = manifest.get("window") or {}
     posted = pd.to_datetime(item.get("timestamp"), utc=True, errors="coerce")
     if pd.isna(posted) or not window:
         return True  # validation quarantines what it cannot read
-    return pd.Timestamp(window["start"]) <= posted < pd.Timestamp(window["end"])
+    end = pd.Timestamp(window["end"]) + pd.Timedelta(hours=STORY_HOURS)
+    return pd.Timestamp(window["start"]) <= posted < end
 
 
 def comment_counts(pages: list[tuple[str, str, dict]]) -> dict[tuple[str, str], int]:
@@ -86,13 +96,17 @@ def comment_counts(pages: list[tuple[str, str, dict]]) -> dict[tuple[str, str], 
 
 
 def refused_metrics(pages: Iterable[tuple[dict, dict]]) -> dict[str, str]:
-    """{"<platform>.<metric>": Meta's message} of every metric an insights call dropped as refused (#100)."""
+    """{"<scope>: <metric>": Meta's message} of every metric an insights call dropped as refused (#100).
+
+    The scope (a Page's posts, an Instagram media type) keeps a refusal for one media
+    type apart from a deprecation that hits them all.
+    """
     refused = {}
     for manifest, page in pages:
         request = (page.get("_request") if isinstance(page, dict) else None) or {}
         for metric, message in (request.get("dropped") or {}).items():
             if str(message).startswith("(#100)"):
-                refused[f"{manifest['platform']}.{metric}"] = str(message)
+                refused[f"{request.get('scope') or manifest['platform']}: {metric}"] = str(message)
     return refused
 
 
@@ -114,7 +128,7 @@ def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseu
         elif kind == "posts":
             for post in rows:
                 post = post if isinstance(post, dict) else {"id": None, "_not_an_object": post}
-                if request.get("edge") == "stories" and not _posted_in_window(post, manifest):
+                if request.get("edge") == "stories" and not _story_of_the_run(post, manifest):
                     continue
                 posts[(platform, str(post.get("id")))] = (manifest, post)
         elif kind == "insights":

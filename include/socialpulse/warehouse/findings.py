@@ -27,8 +27,12 @@ class Finding:
     detail: str
 
 
-def record_findings(conn: Any, findings: list[Finding], run_id: str) -> list[Finding]:
-    """Insert the findings not recorded before; returns the new ones (the ones to log)."""
+def record_findings(conn: Any, findings: list[Finding], run_id: str, any_day: bool = False) -> list[Finding]:
+    """Insert the findings not recorded before; returns the new ones (the ones to log).
+
+    With `any_day`, a finding already recorded for another day counts as recorded: for
+    what stays true until someone acts (a metric Meta refuses), report when it starts.
+    """
     if not findings:
         return []
     dialect = dialect_of(conn)
@@ -39,6 +43,11 @@ def record_findings(conn: Any, findings: list[Finding], run_id: str) -> list[Fin
     with transaction(conn, dialect) as cursor:
         for f in findings:
             day = f.day.isoformat() if dialect == SQLITE else f.day
+            if any_day:
+                cursor.execute(f"SELECT 1 FROM {DATA_QUALITY_FINDINGS.name} WHERE entity = {mark} AND metric = {mark} "
+                               f"AND check_name = {mark}", (f.entity, f.metric, f.check_name))
+                if cursor.fetchone():
+                    continue
             cursor.execute(f"INSERT INTO {DATA_QUALITY_FINDINGS.name} ({', '.join(columns)}) VALUES "
                            f"({', '.join([mark] * len(columns))}) ON CONFLICT "
                            f"({', '.join(DATA_QUALITY_FINDINGS.key)}) DO NOTHING",

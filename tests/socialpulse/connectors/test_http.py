@@ -64,3 +64,8 @@ def test_usage_headers_parsed_to_highest_share_and_regain():
     }
     assert _usage_pct(headers) == (96.0, 180.0)
     assert _usage_pct({"X-App-Usage": "not json"}) == (None, None)
+
+
+def test_signed_file_urls_lose_their_signature_and_password_when_shown():
+    url = "https://u:pw@bucket.s3.amazonaws.com/rates.csv?X-Amz-Credential=AK&X-Amz-Signature=abc&versionId=3"
+    assert strip_secrets(url) == "https://bucket.s3.amazonaws.com/rates.csv?versionId=3"

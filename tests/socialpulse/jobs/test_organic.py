@@ -31,4 +31,4 @@ def test_a_live_story_lands_with_its_metrics_and_refusals_are_reported(simulator
         row = posts.loc[story["id"]]
         assert (row.impressions, row.reach) == (values["views"], values["reach"])
     # the carousel's refused `views` is named for the findings, once per platform and metric
-    assert set(cleaned["refused"]) <= {"instagram.views"}
+    assert set(cleaned["refused"]) <= {"instagram CAROUSEL_ALBUM/FEED: views"}

@@ -102,16 +102,18 @@ def test_engagement_events_one_per_post_person_kind_under_pseudonyms():
         ("x", "like", person), ("x", "like", PSEUDONYMIZER.token("x", "53757702803"))])
 
 
-def test_an_instagram_story_lands_with_its_metrics_and_one_outside_the_window_does_not():
+def test_an_instagram_story_lands_with_its_metrics_and_one_a_day_past_the_window_does_not():
     ig = {**manifest("instagram", "17841400000000001"),
           "window": {"start": "2026-10-26T00:00:00+00:00", "end": "2026-11-03T00:00:00+00:00"}}
-    later = {"data": [{**IG_STORIES["data"][0], "id": "179000017399301", "timestamp": "2026-11-03T01:00:00+0000"}]}
+    later = {"data": [{**IG_STORIES["data"][0], "id": "179000017399301", "timestamp": "2026-11-04T01:00:00+0000"},
+                      {**IG_STORIES["data"][0], "id": "179000017399302", "timestamp": "2026-11-03T01:00:00+0000"}]}
     posts, _ = clean([(ig, note(IG_STORIES, "posts") | {"_request": {"kind": "posts", "edge": "stories"}}),
                       (ig, note(IG_STORY_INSIGHTS, "insights", "179000017399300")),
                       (ig, note(later, "posts") | {"_request": {"kind": "posts", "edge": "stories"}})])
     story = posts.clean.set_index("post_id").loc["179000017399300"]
     assert (story.impressions, story.reach, story.comments, story.shares) == (910, 640, 6, 3)  # replies: comments
-    assert list(posts.clean.post_id) == ["179000017399300"]  # the later story is the next run's
+    # posted in the run's last hours but after midnight: kept (it is gone by the next run); a day later: not
+    assert sorted(posts.clean.post_id) == ["179000017399300", "179000017399302"]
 
 
 def test_metrics_meta_refused_are_named_for_the_findings():
@@ -119,7 +121,9 @@ def test_metrics_meta_refused_are_named_for_the_findings():
     dropped = {"post_impressions": "(#100) The value must be a valid insights metric",
                "reach": "(#10) Not enough viewers for the media to show insights"}
     page = {"data": [], "_request": {"kind": "insights", "parent_id": "p", "dropped": dropped}}
-    assert refused_metrics([(fb, page)]) == {"facebook.post_impressions": dropped["post_impressions"]}
+    assert refused_metrics([(fb, page)]) == {"facebook: post_impressions": dropped["post_impressions"]}
+    scoped = {**page, "_request": {**page["_request"], "scope": "facebook post"}}
+    assert list(refused_metrics([(fb, scoped)])) == ["facebook post: post_impressions"]
 
 
 def test_erased_people_are_left_out():

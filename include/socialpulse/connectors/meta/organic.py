@@ -22,7 +22,9 @@ from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError
 
 _UNSUPPORTED = re.compile(r"does not support the ([\w, ]+?) metrics? for")
-_INVALID = "must be a valid insights metric"
+# Refusals that name no metric: a deprecated Page metric, or one Instagram does not know at all.
+_UNNAMED = re.compile(r"must be a valid insights metric|must be one of the following values")
+# Media without insights at all (too few viewers: code 10, subcode 2108006); not a permission error, also #10.
 _NO_INSIGHTS = re.compile(r"not available for album children|Not enough viewers")
 log = logging.getLogger(__name__)
 
@@ -50,13 +52,16 @@ def _window(since: datetime, until: datetime) -> dict:
 
 
 def _refused_alone(client: GraphClient, object_id: str, metrics: list[str]) -> list[str]:
-    """The metrics Meta refuses when asked one at a time: its "not a valid metric" answer names none."""
+    """The metrics Meta refuses when asked one at a time: its "not a valid metric" answer names none.
+
+    Any other answer (the object gone, too few viewers, a permission) is raised for `insights` to judge.
+    """
     refused = []
     for metric in metrics:
         try:
             client.request("GET", client.url(f"{object_id}/insights"), {"metric": metric})
         except MetaApiError as error:
-            if error.code != 100:
+            if not (error.code == 100 and _UNNAMED.search(str(error.args[0]))):
                 raise
             refused.append(metric)
     return refused
@@ -77,13 +82,18 @@ def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refu
             return client.request("GET", client.url(f"{object_id}/insights"), {"metric": ",".join(remaining)}), dropped
         except MetaApiError as error:
             message = str(error.args[0])
-            if _NO_INSIGHTS.search(message) or error.code == 10:
+            if _NO_INSIGHTS.search(message):
                 return {"data": []}, {**dropped, **dict.fromkeys(remaining, message)}
             if error.code != 100:
-                raise
+                raise  # a permission (#10 too) or the token: no metric to drop, a person must act
             named = _UNSUPPORTED.search(message)
-            refused = [m for m in named.group(1).split(", ") if m in remaining] if named else \
-                _refused_alone(client, object_id, remaining) if _INVALID in message else []
+            try:
+                refused = [m for m in named.group(1).split(", ") if m in remaining] if named else \
+                    _refused_alone(client, object_id, remaining) if _UNNAMED.search(message) else []
+            except MetaApiError as alone:
+                if not _NO_INSIGHTS.search(str(alone.args[0])):
+                    raise
+                return {"data": []}, {**dropped, **dict.fromkeys(remaining, str(alone.args[0]))}
             if not refused:
                 raise
             for metric in refused:

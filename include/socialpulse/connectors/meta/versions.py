@@ -30,7 +30,12 @@ VERSIONS: dict[str, tuple[date | None, date | None]] = {
 def expired(version: str, api: str, today: date) -> str | None:
     """Why `version` of the Graph or Marketing API is past Meta's end-of-life date on `today`, or None."""
     if version not in VERSIONS:
-        return None  # newer than the table, or unknown: Meta's answer says which
+        try:
+            older = float(version.removeprefix("v")) < min(float(v[1:]) for v in VERSIONS)
+        except ValueError:
+            older = False
+        return (f"{version} is older than every version in Meta's schedule (read {DOCUMENTED_ON}): set the "
+                f"connection's extra api_version to a served version, e.g. {DEFAULT_API_VERSION}") if older else None
     graph_until, marketing_until = VERSIONS[version]
     until = graph_until if api == GRAPH else marketing_until
     if until is None or today <= until:

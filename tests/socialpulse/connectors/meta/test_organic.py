@@ -181,3 +181,35 @@ def test_album_children_have_no_insights_and_say_why(graph):
 def test_an_empty_edge_answers_an_empty_list_as_meta_does(graph):
     quiet = list(page_posts(graph, PAGE_IDS[0], SINCE, SINCE + timedelta(seconds=1)))
     assert quiet == [{"data": []}]
+
+
+def test_a_metric_instagram_does_not_know_at_all_costs_only_that_metric(graph):
+    """"(#100) metric[0] must be one of the following values: ..." names none of the metrics asked."""
+    item = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
+                if (m["media_type"], m["media_product_type"]) == ("IMAGE", "FEED"))
+    body, dropped = media_insights(graph, item, ("reach", "retired_metric", "likes"))
+    if insight_values(body):  # enough viewers
+        assert set(insight_values(body)) == {"reach", "likes"}
+    assert "must be one of the following values" in dropped["retired_metric"]
+
+
+class RefusingClient:
+    """A client whose every insights call answers one Meta error."""
+
+    def __init__(self, code: int, message: str):
+        self.error = MetaApiError(message, http_status=400, code=code)
+
+    def url(self, path: str) -> str:
+        return path
+
+    def request(self, method: str, url: str, params: dict | None = None) -> dict:
+        raise self.error
+
+
+def test_a_permission_error_is_not_mistaken_for_too_few_viewers():
+    client = RefusingClient(10, "(#10) Application does not have permission for this action")
+    with pytest.raises(MetaApiError, match="permission"):
+        insights(client, "1790", instagram.MEDIA_METRICS, Refusals(), "instagram IMAGE/FEED")
+    body, dropped = insights(RefusingClient(10, "(#10) Not enough viewers for the media to show insights"), "1790",
+                             ("reach",), Refusals(), "instagram IMAGE/FEED")
+    assert body == {"data": []} and list(dropped) == ["reach"]

@@ -16,5 +16,6 @@ def test_the_marketing_api_retires_versions_sooner_than_the_graph_api():
 
 def test_the_default_is_served_by_both_apis_and_an_unknown_version_is_not_judged():
     assert expired(DEFAULT_API_VERSION, MARKETING, TODAY) is None and expired(DEFAULT_API_VERSION, GRAPH, TODAY) is None
-    assert DEFAULT_API_VERSION == max(VERSIONS, key=lambda v: float(v[1:]))
+    assert max(VERSIONS, key=lambda v: float(v[1:])) == DEFAULT_API_VERSION
     assert expired("v99.0", GRAPH, TODAY) is None
+    assert "older than every version" in expired("v17.0", GRAPH, TODAY)

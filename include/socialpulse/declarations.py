@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 KINDS = ("string", "int", "float", "date", "timestamp", "bool")
+DEFAULT_MAX_LENGTH = 1000  # characters of a text field that declares no maximum of its own
 # The warehouse's logical type of each kind, unless a field names its own (money is `numeric`).
 WAREHOUSE_TYPE_OF_KIND = {"string": "text", "int": "bigint", "float": "double", "date": "date",
                           "timestamp": "timestamp", "bool": "boolean"}
@@ -37,6 +38,7 @@ class Field:
     allowed_from: Callable[[], frozenset[str]] | None = None  # allowed values read when first validated
     warehouse_type: str = ""  # logical warehouse type; default from the kind
     derived: bool = False
+    max_length: int = DEFAULT_MAX_LENGTH  # a longer text is quarantined (strings only)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

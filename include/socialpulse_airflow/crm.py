@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
+from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import audited
 
 
+@fail_fast
 def extract(ds: str, run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -19,6 +21,7 @@ def extract(ds: str, run_id: str) -> dict:
     return extract(source, lake_root(), ds, run_id)
 
 
+@fail_fast
 def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
     """Users and orders into the clean zone; their asset events name the day."""
     from socialpulse.jobs.first_party import clean

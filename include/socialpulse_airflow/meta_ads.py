@@ -6,6 +6,7 @@ import logging
 
 from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
+from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.findings import check_api_version
 from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
 from socialpulse_airflow.warehouse import audited, in_warehouse
@@ -21,6 +22,7 @@ def _settings():
     return required_settings(META_MARKETING_CONN_ID, MetaAdsSettings, "Meta ads")
 
 
+@fail_fast
 def ad_accounts(ds: str, run_id: str) -> list[str]:
     """The connection's ad accounts; a Marketing API version past Meta's end of life is a warning and a finding."""
     from socialpulse.connectors.meta.versions import MARKETING
@@ -30,6 +32,7 @@ def ad_accounts(ds: str, run_id: str) -> list[str]:
     return list(settings.account_ids)
 
 
+@fail_fast
 def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import Window, extract_account
 
@@ -37,18 +40,21 @@ def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
     return extract_account(_settings().client(), account_id, window, lake_root(), ds, run_id, params["report_mode"])
 
 
+@fail_fast
 def land(extracted: list[dict], ds: str, run_id: str) -> dict:
     from socialpulse.jobs.meta_ads import land
 
     return land(lake_root(), ds, run_id, list(extracted))
 
 
+@fail_fast
 def clean(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import clean
 
     return audited(clean(lake_root(), ds, **currency_kwargs()), run_id, params)
 
 
+@fail_fast
 def load(cleaned: dict, run_id: str, outlet_events) -> dict:
     """Upsert the clean partition; the asset event names the days loaded."""
     from socialpulse.jobs.meta_ads import load
@@ -57,6 +63,7 @@ def load(cleaned: dict, run_id: str, outlet_events) -> dict:
     return {**in_warehouse(load, cleaned["clean_path"], run_id), "since": cleaned["since"], "until": cleaned["until"]}
 
 
+@fail_fast
 def check_volume(loaded: dict, ds: str, run_id: str, params: dict) -> int:
     """Record rows and spend anomalies once each, as warnings; fail only on a missing day or a spend stop."""
     from datetime import date

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialpulse.config import META_GRAPH_CONN_ID, X_API_CONN_ID
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
+from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.findings import check_api_version, refused_metrics
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key
 from socialpulse_airflow.warehouse import audited, in_warehouse
@@ -23,6 +24,7 @@ def _x():
     return connection_settings(X_API_CONN_ID, XSettings)
 
 
+@fail_fast
 def accounts(ds: str, run_id: str) -> list[str]:
     """'platform:account' of every configured account; a platform whose connection is not set is skipped."""
     from socialpulse.connectors.meta.versions import GRAPH
@@ -34,6 +36,7 @@ def accounts(ds: str, run_id: str) -> list[str]:
         ([f"x:{user}" for user in x.user_ids] if x else [])
 
 
+@fail_fast
 def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.organic import extract_account
 
@@ -43,6 +46,7 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
                            run_id)
 
 
+@fail_fast
 def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_id: str) -> dict:
     """Land each platform whose accounts all extracted; name the others."""
     from socialpulse.jobs.landing import land
@@ -54,6 +58,7 @@ def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_i
     return {"landed": ready, "failed": failed}
 
 
+@fail_fast
 def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -66,6 +71,7 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
     return audited(cleaned, run_id, params)
 
 
+@fail_fast
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.organic import load
 

@@ -35,7 +35,12 @@ def fetch_drop(source: str, ds: str, *, client: FileClient | None = None) -> dic
     """{file name: exact bytes} of the day's drop, after checking each file's header."""
     drop = {name: _read(source, f"ds={ds}/{name}", client) for name in DROP_FILES}
     for name, payload in drop.items():
-        header = next(csv.reader(io.StringIO(payload.decode("utf-8-sig").split("\n", 1)[0])), [])
+        try:
+            text = payload.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CrmDropError(f"{name} of the drop of {ds} in {strip_secrets(source)} is not UTF-8 text (byte "
+                               f"{exc.start}: {exc.reason}); export it as UTF-8, with or without a BOM") from exc
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
         missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
         if missing:
             raise CrmDropError(f"{name} of {ds} lacks columns {missing}; its header is {header}")

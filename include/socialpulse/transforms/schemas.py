@@ -114,7 +114,7 @@ CRM_USERS = Schema(
         Field("gender", "string", allowed=GENDERS, doc="female, male, non_binary or unknown"),
         Field("country", "string", allowed_from=country_codes, allowed_text="an ISO 3166-1 country",
               doc="ISO 3166-1 alpha-2"),
-        Field("city", "string", doc="city as given"),
+        Field("city", "string", max_length=200, doc="city as given"),
         Field("signup_date", "date", required=True, doc="signup day as the CRM records it"),
         *(Field(f"linked_{platform}", "bool", doc=f"whether the CRM links a {platform} id (the id stays raw)")
           for platform in ("facebook", "instagram", "x")),

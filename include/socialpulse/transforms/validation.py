@@ -142,6 +142,8 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             fail(column < spec.min, f"{spec.name} below {spec.min:g}")
         elif spec.max is not None:
             fail(column > spec.max, f"{spec.name} above {spec.max:g}")
+        if spec.kind == "string":
+            fail(column.str.len() > spec.max_length, f"{spec.name} longer than {spec.max_length} characters")
         allowed = spec.allowed_values
         if allowed is not None:
             fail(column.notna() & ~column.isin(allowed), spec.not_allowed())

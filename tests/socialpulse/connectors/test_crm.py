@@ -50,3 +50,13 @@ def test_a_file_without_required_columns_is_refused(drop_folder):
     (drop_folder / f"ds={DS}" / "orders.csv").write_text("order_id,user_id\no1,u1\n")
     with pytest.raises(CrmDropError, match=r"orders.csv of 2026-11-02 lacks columns \['ordered_at'"):
         fetch_drop(str(drop_folder), DS)
+
+
+def test_a_file_that_is_not_utf8_names_file_date_and_source(drop_folder):
+    (drop_folder / f"ds={DS}" / "users.csv").write_bytes("user_id,age,city\nu1,30,Zürich\n".encode("latin-1"))
+    with pytest.raises(CrmDropError, match=rf"users.csv of the drop of {DS} in {drop_folder} is not UTF-8 text"):
+        fetch_drop(str(drop_folder), DS)
+    (drop_folder / f"ds={DS}" / "users.csv").write_bytes(
+        "\ufeffuser_id,name,email,age,gender,country,city,signup_date\nu1,A,a@x,30,F,DE,Zürich,2025-01-01\n"
+        .encode())
+    assert fetch_drop(str(drop_folder), DS)["users.csv"].startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM is fine

@@ -91,3 +91,13 @@ def test_an_upper_bound_alone_is_enforced():
 def test_a_field_needs_a_known_kind():
     with pytest.raises(ValueError, match="kind 'text'"):
         Field("x", "text")
+
+
+def test_text_longer_than_its_declared_maximum_is_quarantined():
+    schema = Schema("t", (Field("id", "string", required=True), Field("city", "string", max_length=5),
+                          Field("note", "string")))
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "city": ["Paris", "Reykjavik", None],
+                          "note": ["ok", "x" * 5_000_000, "ok"]})
+    result = validate(frame, schema)
+    assert list(result.clean["id"]) == ["a", "c"]
+    assert list(result.quarantined["reason"]) == ["city longer than 5 characters; note longer than 1000 characters"]

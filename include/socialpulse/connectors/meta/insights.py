@@ -10,7 +10,7 @@ from datetime import date
 
 from socialpulse.connectors.meta.ads_settings import DEFAULT_PAGE_LIMIT, INSIGHTS_FIELDS
 from socialpulse.connectors.meta.client import GraphClient
-from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError
+from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError, MetaTransientError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def insights_pages(client: GraphClient, account_id: str, since: date, until: dat
         if state == "Job Completed" and percent == 100:
             break
         if state in ("Job Failed", "Job Skipped"):
-            raise MetaApiError(f"Meta async report {report_id} ended as {state!r}; the task retry starts a new one")
+            raise MetaTransientError(f"Meta async report {report_id} ended as {state!r}; the task retry starts a new "
+                                     "one")
         if time.monotonic() > deadline:
             raise MetaRetriesExhaustedError(f"Meta async report {report_id} not done after {max_wait_seconds:.0f} s")
         log.info("%s: report %s %s, %s%%", account, report_id, state, percent)

@@ -1,0 +1,50 @@
+"""What no retry can fix fails on the first try, with retries left configured (3, exponential)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.dags.conftest import task_states
+
+AS_OF, DAY = date(2026, 11, 5), date(2026, 11, 2)
+LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
+
+
+def failed_tries(run, task_id: str) -> dict[str, int]:
+    return {ti.rendered_map_index or str(ti.map_index): ti.try_number for ti in run.get_task_instances()
+            if ti.task_id == task_id and ti.state == "failed"}
+
+
+@pytest.mark.parametrize(("dag_id", "fault", "task_id", "failing"), [
+    ("meta_ads_daily", {"invalid_token": True}, "extract_meta_insights", {"act_1001", "act_1002", "act_1003"}),
+    ("organic_social_daily", {"x_token": "another-token"}, "extract_organic",
+     {"x:1597000000000000001", "x:1597000000000000002"}),
+    ("organic_social_daily", {"x_monthly_cap": 3}, "extract_organic",
+     {"x:1597000000000000001", "x:1597000000000000002"}),
+], ids=["meta token expired", "x token refused", "x monthly cap"])
+def test_a_refusal_fails_each_extract_on_its_first_try(dags, pipeline, dag_id, fault, task_id, failing):
+    pipeline(DAY, AS_OF, **fault)
+    dag = dags[dag_id]
+    assert all(task.retries == 3 for task in dag.tasks)  # dag.test would wait minutes if any were retried
+    run = dag.test(logical_date=LOGICAL_DATE)
+    assert run.state == "failed"
+    assert failed_tries(run, task_id) == dict.fromkeys(failing, 1)
+
+
+def test_an_expired_meta_graph_token_fails_facebook_and_instagram_at_once(dags, pipeline):
+    pipeline(DAY, AS_OF, invalid_token=True)  # the simulator refuses Meta's token, and X's
+    run = dags["organic_social_daily"].test(logical_date=LOGICAL_DATE)
+    assert run.state == "failed"
+    tries = failed_tries(run, "extract_organic")
+    assert {"facebook:110000000000001", "instagram:17841400000000001"} <= set(tries)
+    assert set(tries.values()) == {1}
+
+
+def test_a_drop_without_its_columns_fails_extract_crm_at_once(dags, pipeline, tmp_path):
+    pipeline(DAY, AS_OF)
+    (tmp_path / "crm" / f"ds={DAY}" / "orders.csv").write_text("order_id,user_id\no1,u1\n")
+    run = dags["crm_daily"].test(logical_date=LOGICAL_DATE)
+    assert run.state == "failed" and failed_tries(run, "extract_crm") == {"-1": 1}
+    assert task_states(run)["clean_crm[-1]"] == "upstream_failed"

@@ -1,0 +1,57 @@
+"""What a retry can change is decided in one place: the rest fails the task at once."""
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from socialpulse.connectors.connection import ConnectionSettingsError
+from socialpulse.connectors.crm import CrmDropError
+from socialpulse.connectors.files import FileFetchError
+from socialpulse.connectors.meta import MetaAuthError, MetaRetriesExhaustedError, classify
+from socialpulse.connectors.x import XAuthError, XUsageCapError
+from socialpulse.jobs.quality import QualityGateError
+from socialpulse.lake import RawPayloadError
+from socialpulse.transforms.currency import RatesError
+from socialpulse.transforms.privacy import PseudonymizationKeyError
+from socialpulse_airflow.failures import fail_fast, permanent
+
+PERMANENT = [
+    MetaAuthError("Session has expired", "meta_marketing"),
+    classify(400, {"error": {"message": "(#200) Requires ads_read permission", "code": 200}}, "meta_marketing"),
+    classify(400, {"error": {"message": "(#2635) You are calling a deprecated version of the Ads API",
+                             "code": 2635}}, "meta_marketing"),
+    XAuthError("Unauthorized", "x_api"), XUsageCapError("Monthly product cap"),
+    ConnectionSettingsError("connection 'x_api' lists no users"), CrmDropError("users.csv lacks columns"),
+    FileFetchError("HTTP 403", retryable=False), QualityGateError("too much quarantined"),
+    RawPayloadError("truncated"), RatesError("no rates"), PseudonymizationKeyError("short key"),
+]
+RETRYABLE = [
+    classify(500, {"error": {"message": "An unexpected error has occurred", "code": 2}}),
+    classify(400, {"error": {"message": "User request limit reached", "code": 17}}),
+    MetaRetriesExhaustedError("gave up after 6 attempts"), FileFetchError("HTTP 503", retryable=True),
+    ConnectionError("reset by peer"), RuntimeError("a bug: let Airflow's retries and the log show it"),
+]
+
+
+@pytest.mark.parametrize("error", PERMANENT, ids=lambda e: type(e).__name__)
+def test_what_no_retry_can_change_fails_at_once_with_its_message(error):
+    assert permanent(error)
+
+    @fail_fast
+    def task():
+        raise error
+
+    with pytest.raises(AirflowFailException) as caught:
+        task()
+    assert str(error) in str(caught.value) and caught.value.__cause__ is error
+
+
+@pytest.mark.parametrize("error", RETRYABLE, ids=lambda e: type(e).__name__)
+def test_what_a_retry_may_change_is_left_to_airflow_s_retries(error):
+    assert not permanent(error)
+
+    @fail_fast
+    def task():
+        raise error
+
+    with pytest.raises(type(error)):
+        task()

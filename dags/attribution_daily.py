@@ -20,7 +20,7 @@ from airflow.sdk import AssetOrTimeSchedule, dag, task
 
 from socialpulse_airflow import attribution
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, CRM_ORDERS
-from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, warehouse_migrations
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
 
 
 @dag(
@@ -37,7 +37,7 @@ def attribution_daily():
     def credit_orders(data_interval_start=None, triggering_asset_events=None) -> dict:
         return attribution.credit(data_interval_start, triggering_asset_events)
 
-    warehouse_migrations() >> credit_orders()
+    warehouse_migrations() >> credit_orders() >> failure_summary()
 
 
 attribution_daily()

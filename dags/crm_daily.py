@@ -16,7 +16,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from socialpulse_airflow import crm, privacy
-from socialpulse_airflow.dag_defaults import quarantine_param, source_dag, warehouse_migrations
+from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.settings import day_of
 
 
@@ -39,8 +39,9 @@ def crm_daily():
     def enforce_raw_retention(data_interval_start=None) -> dict:
         return privacy.enforce_retention(day_of(data_interval_start), ["crm"], ["crm_users", "crm_orders"])
 
-    warehouse_migrations() >> clean_crm(extract_crm())  # its audit goes to pipeline_audit
-    enforce_raw_retention()
+    cleaned = clean_crm(extract_crm())
+    warehouse_migrations() >> cleaned  # its audit goes to pipeline_audit
+    [cleaned, enforce_raw_retention()] >> failure_summary()
 
 
 crm_daily()

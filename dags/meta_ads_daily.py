@@ -30,7 +30,7 @@ from socialpulse.config import DEFAULT_LOOKBACK_DAYS, WAREHOUSE_CONN_ID
 from socialpulse.transforms.schemas import CAMPAIGN_METRICS
 from socialpulse_airflow import meta_ads, privacy
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
-from socialpulse_airflow.dag_defaults import quarantine_param, source_dag, warehouse_migrations
+from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.settings import day_of
 
 LOADED_DAYS = (
@@ -96,8 +96,9 @@ def meta_ads_daily():
     table_checks = SQLTableCheckOperator(task_id="check_campaign_metrics_table", conn_id=WAREHOUSE_CONN_ID,
                                          table=CAMPAIGN_METRICS.table, partition_clause=LOADED_DAYS,
                                          checks=CAMPAIGN_TABLE_CHECKS)
-    loaded >> [column_checks, table_checks, check_campaign_metrics_volume(loaded)]
-    enforce_raw_retention()
+    checks = [column_checks, table_checks, check_campaign_metrics_volume(loaded)]
+    loaded >> checks
+    [*checks, enforce_raw_retention()] >> failure_summary()
 
 
 meta_ads_daily()

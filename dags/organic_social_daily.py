@@ -15,8 +15,8 @@ last `post_lookback_days` (default 7) with their insights, comments and engaged 
 * `load_post_metrics`: upserts `post_metrics_daily`; its success is the **Assets
   `post_metrics_daily` and `engagement_events`**.
 * `check_post_metrics_columns`: the declared ranges on the day's rows.
-* `report_sources`: fails the run, without retries, naming each account that failed, after the
-  healthy platforms have loaded.
+* `summarize_failures`: the last task; fails the run naming every task that failed and why (each
+  failed account's extract with its cause), after the healthy platforms have loaded.
 
 X's monthly post cap is small: backfill this DAG alone, and only when needed.
 """
@@ -30,7 +30,7 @@ from socialpulse.config import WAREHOUSE_CONN_ID
 from socialpulse.transforms.schemas import POST_METRICS
 from socialpulse_airflow import organic, privacy
 from socialpulse_airflow.checks import column_mapping
-from socialpulse_airflow.dag_defaults import quarantine_param, source_dag, warehouse_migrations
+from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.settings import day_of
 
 RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
@@ -67,10 +67,6 @@ def organic_social_daily():
     def load_post_metrics(cleaned: dict, data_interval_start=None, run_id=None, outlet_events=None) -> dict:
         return organic.load(cleaned, day_of(data_interval_start), run_id, outlet_events)
 
-    @task(trigger_rule="all_done")
-    def report_sources(landed: dict | None) -> None:
-        organic.report_failures(landed)
-
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
         return privacy.enforce_retention(day_of(data_interval_start), ["facebook", "instagram", "x"],
@@ -81,11 +77,11 @@ def organic_social_daily():
     landed = land_organic(extract_organic.expand(source=sources), sources)
     cleaned = clean_organic(landed)
     loaded = load_post_metrics(cleaned)
-    loaded >> SQLColumnCheckOperator(task_id="check_post_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
+    checked = SQLColumnCheckOperator(task_id="check_post_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
                                      table=POST_METRICS.table, partition_clause=RUN_DAY,
                                      column_mapping=column_mapping(POST_METRICS))
-    report_sources(landed)
-    enforce_raw_retention()
+    loaded >> checked
+    [checked, enforce_raw_retention()] >> failure_summary()
 
 
 organic_social_daily()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, task
 
+from socialpulse_airflow.failures import remember_failure, summarize
 from socialpulse_airflow.warehouse import migrate_warehouse
 
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -15,6 +16,7 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
+    "on_failure_callback": remember_failure,  # for the run's failure summary
 }
 
 
@@ -37,6 +39,16 @@ def warehouse_migrations():
         return migrate_warehouse()
 
     return apply_warehouse_migrations()
+
+
+def failure_summary():
+    """The last task of a DAG: fails naming every task that failed and why (one place to look), else passes."""
+
+    @task(trigger_rule="all_done", on_failure_callback=None)  # it is the summary, not one of its causes
+    def summarize_failures(ti=None, dag_run=None) -> None:
+        summarize(ti, dag_run.dag_id, dag_run.run_id, [t for t in ti.task.dag.task_ids if t != ti.task_id])
+
+    return summarize_failures()
 
 
 def quarantine_param() -> Param:

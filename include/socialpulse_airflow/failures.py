@@ -36,6 +36,35 @@ def permanent(error: BaseException) -> bool:
                       | RatesError | PseudonymizationKeyError)
 
 
+FAILURE_KEY = "failure"
+
+
+def remember_failure(context) -> None:
+    """on_failure_callback of every task: keep what failed and why, in the user's words, for the run's summary."""
+    ti, error = context["ti"], context.get("exception")
+    where = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+    cause = error.__cause__ if isinstance(error.__cause__, Exception) else error  # the library's own error
+    ti.xcom_push(key=FAILURE_KEY, value=f"{where}: {cause}")
+
+
+def summarize(ti, dag_id: str, run_id: str, task_ids: list[str]) -> None:
+    """Fail naming every task of the run that failed and why; a run whose sources were only skipped passes.
+
+    The causes are those the tasks' failure callbacks kept; a failed task without one
+    (its callback could not run) is still named, so a failure never goes unseen.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    causes = [f for f in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or [] if f]
+    states = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+    failed = sorted(task for task, state in states.items() if state == "failed")
+    named = {cause.split(":", 1)[0].replace("[", "_").rstrip("]") for cause in causes}
+    unexplained = [f"{task}: failed, see its log" for task in failed if task not in named]
+    if causes or unexplained:
+        raise AirflowFailException(f"{len(causes) + len(unexplained)} failed in this run: "
+                                   + "; ".join([*causes, *unexplained]))
+
+
 def fail_fast(function: F) -> F:
     """Run a task's function; a failure no retry can change fails the task now, with its message."""
 

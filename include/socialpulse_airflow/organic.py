@@ -9,8 +9,6 @@ from socialpulse_airflow.findings import check_api_version, refused_metrics
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key
 from socialpulse_airflow.warehouse import audited, in_warehouse
 
-PLATFORM_CONNECTIONS = {"facebook": META_GRAPH_CONN_ID, "instagram": META_GRAPH_CONN_ID, "x": X_API_CONN_ID}
-
 
 def _graph():
     from socialpulse.connectors.meta.connection import GraphSettings
@@ -77,15 +75,3 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
 
     mark_days(outlet_events, [POST_METRICS, ENGAGEMENT_EVENTS], ds, ds)
     return in_warehouse(load, cleaned["clean_path"], run_id)
-
-
-def report_failures(landed: dict | None) -> None:
-    """Fail the run naming every account that failed, once the healthy platforms have loaded; no retry helps."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    if landed is None:
-        raise AirflowFailException("land_organic did not finish: see its log")
-    if landed["failed"]:
-        raise AirflowFailException(
-            f"accounts that failed today (the other platforms loaded): {landed['failed']}; see the "
-            f"extract_organic task of each, and connections {sorted(set(PLATFORM_CONNECTIONS.values()))}")

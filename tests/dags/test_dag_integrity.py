@@ -77,7 +77,11 @@ def test_each_source_is_a_dag_of_its_own(dagbag):
     for dag, clean in ((ads, "clean_meta_insights"), (organic, "clean_organic"), (crm, "clean_crm")):
         assert "apply_warehouse_migrations" in dag.task_dict[clean].get_flat_relative_ids(upstream=True)  # audit
     assert organic.task_dict["land_organic"].trigger_rule == "all_done"  # one platform failing spares the others
-    assert organic.task_dict["report_sources"].trigger_rule == "all_done"
+    for dag in dagbag.dags.values():  # every run ends in one summary of what failed and why
+        if dag.dag_id != "privacy_erasure":
+            summary = dag.task_dict["summarize_failures"]
+            assert summary.trigger_rule == "all_done" and not summary.downstream_task_ids
+            assert summary.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {summary.task_id}
     assert ads.task_dict["check_campaign_metrics_columns"].upstream_task_ids == {"load_campaign_metrics"}
 
 

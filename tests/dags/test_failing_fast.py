@@ -48,3 +48,25 @@ def test_a_drop_without_its_columns_fails_extract_crm_at_once(dags, pipeline, tm
     run = dags["crm_daily"].test(logical_date=LOGICAL_DATE)
     assert run.state == "failed" and failed_tries(run, "extract_crm") == {"-1": 1}
     assert task_states(run)["clean_crm[-1]"] == "upstream_failed"
+
+
+def test_the_run_s_summary_names_every_failed_source_with_its_cause(dags, pipeline):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    pipeline(DAY, AS_OF, x_token="another-token")
+    run = dags["organic_social_daily"].test(logical_date=LOGICAL_DATE)
+    states = task_states(run)
+    assert states["summarize_failures[-1]"] == "failed" and states["load_post_metrics[-1]"] == "success"
+    with create_session() as session:
+        causes = [str(x.value) for x in session.query(XComModel).filter(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure")]
+    assert len(causes) == 2  # the two X accounts, nothing else
+    assert all("extract_organic[" in c and "connection 'x_api'" in c for c in causes), causes
+
+
+def test_a_run_whose_sources_were_only_skipped_stays_green(dags, pipeline, monkeypatch):
+    pipeline(DAY, AS_OF)
+    monkeypatch.delenv("AIRFLOW_VAR_SOCIALPULSE_CRM_SOURCE")
+    run = dags["crm_daily"].test(logical_date=LOGICAL_DATE)
+    assert run.state == "success" and task_states(run)["summarize_failures[-1]"] == "success"

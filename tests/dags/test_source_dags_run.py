@@ -110,7 +110,7 @@ def test_one_platform_failing_spares_the_others_and_the_run_names_it(dags, pipel
     assert organic.state == "failed"
     assert states["extract_organic[x:1597000000000000001]"] == "failed"
     assert states["extract_organic[facebook:110000000000001]"] == "success"
-    assert states["load_post_metrics[-1]"] == "success" and states["report_sources[-1]"] == "failed"
+    assert states["load_post_metrics[-1]"] == "success" and states["summarize_failures[-1]"] == "failed"
     with sqlite3.connect(warehouse) as conn:
         platforms = {r[0] for r in conn.execute("SELECT DISTINCT platform FROM post_metrics_daily")}
     assert platforms == {"facebook", "instagram"}

@@ -6,14 +6,26 @@ _staging/...                                                             work in
 
 A partition is built under _staging and swapped in whole, so a rerun replaces
 it and a failed run leaves the previous one untouched.
+
+Publishing is safe when runs overlap (a backfill and the scheduled run, a manual
+rerun): each publish moves its folder in as a new hidden version,
+`.ds=<date>@<time>-<id>`, and `ds=<date>` is a symbolic link to the current one,
+replaced in one atomic rename. A reader always finds the old or the new complete
+partition, never none. Publishers of one partition take a lock on
+`.ds=<date>.lock` around the swap and the cleanup, which keeps the current and the
+previous version (a reader still in the previous one has a whole publish to finish)
+and removes older ones. On object storage the same protocol holds with the link
+replaced by a small pointer object written in one PUT.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -152,16 +164,52 @@ def read_raw_file(directory: Path, name: str) -> bytes:
         return handle.read()
 
 
+KEPT_VERSIONS = 2  # the current one and the previous one
+
+
+def partition_versions(final: Path) -> list[Path]:
+    """The partition's version folders, oldest first (their names start with the time they were published)."""
+    return sorted(final.parent.glob(f".{final.name}@*"))
+
+
+@contextmanager
+def partition_lock(final: Path) -> Iterator[None]:
+    """Exclusive among the publishers of one partition, across processes."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with (final.parent / f".{final.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish_partition(staging: Path, final: Path) -> None:
-    """Swap a fully written staging folder in as the partition, replacing any previous one."""
+    """Make a fully written staging folder the partition, replacing any previous one atomically."""
     if not staging.is_dir():
         raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    previous = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
-    if final.exists():
-        os.rename(final, previous)
-    os.rename(staging, final)
-    shutil.rmtree(previous, ignore_errors=True)
+    with partition_lock(final):
+        version = final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+        os.rename(staging, version)
+        if final.exists() and not final.is_symlink():  # written before versions: becomes the oldest, once
+            os.rename(final, final.with_name(f".{final.name}@{0:020d}-unversioned"))
+        link = final.with_name(f".{final.name}.link-{uuid.uuid4().hex}")
+        os.symlink(version.name, link)
+        os.replace(link, final)
+        for old in partition_versions(final)[:-KEPT_VERSIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_partition(final: Path) -> None:
+    """Delete a partition: its link (or folder, if written before versions), every version, its lock."""
+    with partition_lock(final):
+        if final.is_symlink():
+            final.unlink()
+        elif final.exists():
+            shutil.rmtree(final)
+        for version in partition_versions(final):
+            shutil.rmtree(version, ignore_errors=True)
+        (final.parent / f".{final.name}.lock").unlink(missing_ok=True)
 
 
 def write_manifest(directory: Path, manifest: dict) -> None:
@@ -169,6 +217,13 @@ def write_manifest(directory: Path, manifest: dict) -> None:
 
 
 def read_manifest(directory: Path) -> dict:
+    """The manifest of a folder or partition; a partition replaced while it was read is read again, as it is now."""
+    for _ in range(KEPT_VERSIONS + 3):
+        try:
+            return json.loads((directory / MANIFEST_FILE).read_text())
+        except FileNotFoundError:
+            if not directory.is_symlink():
+                raise
     return json.loads((directory / MANIFEST_FILE).read_text())
 
 

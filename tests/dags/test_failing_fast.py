@@ -17,20 +17,32 @@ def failed_tries(run, task_id: str) -> dict[str, int]:
             if ti.task_id == task_id and ti.state == "failed"}
 
 
-@pytest.mark.parametrize(("dag_id", "fault", "task_id", "failing"), [
-    ("meta_ads_daily", {"invalid_token": True}, "extract_meta_insights", {"act_1001", "act_1002", "act_1003"}),
+def causes(run) -> list[str]:
+    """What the run's failure summary names: each failed task's cause, kept by its failure callback."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return sorted(str(x.value) for x in session.query(XComModel).filter(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"))
+
+
+@pytest.mark.parametrize(("dag_id", "fault", "task_id", "failing", "says"), [
+    ("meta_ads_daily", {"invalid_token": True}, "extract_meta_insights", {"act_1001", "act_1002", "act_1003"},
+     "Renew the token and store it as the password of the Airflow connection 'meta_marketing'"),
     ("organic_social_daily", {"x_token": "another-token"}, "extract_organic",
-     {"x:1597000000000000001", "x:1597000000000000002"}),
+     {"x:1597000000000000001", "x:1597000000000000002"}, "the Airflow connection 'x_api'"),
     ("organic_social_daily", {"x_monthly_cap": 3}, "extract_organic",
-     {"x:1597000000000000001", "x:1597000000000000002"}),
+     {"x:1597000000000000001", "x:1597000000000000002"}, "X monthly usage cap reached"),
 ], ids=["meta token expired", "x token refused", "x monthly cap"])
-def test_a_refusal_fails_each_extract_on_its_first_try(dags, pipeline, dag_id, fault, task_id, failing):
+def test_a_refusal_fails_each_extract_on_its_first_try(dags, pipeline, dag_id, fault, task_id, failing, says):
     pipeline(DAY, AS_OF, **fault)
     dag = dags[dag_id]
     assert all(task.retries == 3 for task in dag.tasks)  # dag.test would wait minutes if any were retried
     run = dag.test(logical_date=LOGICAL_DATE)
     assert run.state == "failed"
     assert failed_tries(run, task_id) == dict.fromkeys(failing, 1)
+    assert len(causes(run)) == len(failing) and all(says in cause for cause in causes(run))
 
 
 def test_an_expired_meta_graph_token_fails_facebook_and_instagram_at_once(dags, pipeline):
@@ -40,6 +52,8 @@ def test_an_expired_meta_graph_token_fails_facebook_and_instagram_at_once(dags, 
     tries = failed_tries(run, "extract_organic")
     assert {"facebook:110000000000001", "instagram:17841400000000001"} <= set(tries)
     assert set(tries.values()) == {1}
+    graph = [c for c in causes(run) if "Meta rejected the access token" in c]
+    assert len(graph) == 2 and all("connection 'meta_graph'" in c for c in graph)
 
 
 def test_a_drop_without_its_columns_fails_extract_crm_at_once(dags, pipeline, tmp_path):
@@ -51,18 +65,13 @@ def test_a_drop_without_its_columns_fails_extract_crm_at_once(dags, pipeline, tm
 
 
 def test_the_run_s_summary_names_every_failed_source_with_its_cause(dags, pipeline):
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
     pipeline(DAY, AS_OF, x_token="another-token")
     run = dags["organic_social_daily"].test(logical_date=LOGICAL_DATE)
     states = task_states(run)
     assert states["summarize_failures[-1]"] == "failed" and states["load_post_metrics[-1]"] == "success"
-    with create_session() as session:
-        causes = [str(x.value) for x in session.query(XComModel).filter(
-            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure")]
-    assert len(causes) == 2  # the two X accounts, nothing else
-    assert all("extract_organic[" in c and "connection 'x_api'" in c for c in causes), causes
+    named = causes(run)
+    assert len(named) == 2  # the two X accounts, nothing else
+    assert all("extract_organic[" in c and "connection 'x_api'" in c for c in named), named
 
 
 def test_a_run_whose_sources_were_only_skipped_stays_green(dags, pipeline, monkeypatch):

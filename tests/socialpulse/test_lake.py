@@ -62,7 +62,53 @@ def test_publish_replaces_the_partition_whole(tmp_path):
         publish_partition(staging, final)
     assert sorted(p.name for p in final.iterdir()) == ["account_id=1"]
     assert [m["extracted_at"] for m, _ in read_raw_pages(final)] == ["run2"]
-    assert not any(p.name.startswith(".") for p in final.parent.iterdir())
+    hidden = sorted(p.name for p in final.parent.iterdir() if p.name.startswith("."))
+    assert len(hidden) == 3 and hidden[0] == ".ds=2026-11-01.lock"  # and the current and the previous version
+    assert final.resolve() == lake_zone.partition_versions(final)[-1]
+
+
+def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
+    import threading
+
+    final = tmp_path / "raw" / "x" / "posts" / "ds=2026-11-01"
+    errors, misses, seen, stop = [], [], set(), threading.Event()
+
+    def staged(folder, writer: str):
+        folder.mkdir(parents=True)
+        lake_zone.write_manifest(folder, {"writer": writer})
+        return folder
+
+    def publisher(name: str) -> None:
+        try:
+            for n in range(1500):
+                publish_partition(staged(tmp_path / "_staging" / f"{name}-{n}", name), final)
+        except Exception as exc:
+            errors.append(exc)
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                seen.add(lake_zone.read_manifest(final)["writer"])
+            except FileNotFoundError:
+                misses.append(1)
+
+    writers = [threading.Thread(target=publisher, args=(name,)) for name in ("backfill", "scheduled")]
+    polling = threading.Thread(target=reader)
+    publish_partition(staged(tmp_path / "first", "first"), final)
+    polling.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    polling.join()
+    assert errors == [] and misses == [] and seen >= {"backfill", "scheduled"}
+    leftovers = sorted(p.name for p in final.parent.iterdir())
+    assert leftovers[0] == ".ds=2026-11-01.lock" and leftovers[-1] == "ds=2026-11-01"  # and no .old, no temp
+    assert len(lake_zone.partition_versions(final)) == 2 and len(leftovers) == 4  # lock, two versions, the link
+    assert list((tmp_path / "_staging").iterdir()) == []
+    lake_zone.remove_partition(final)
+    assert list(final.parent.iterdir()) == []
 
 
 def test_publish_without_staging_says_so(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,7 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     for folder in folders:
         for partition in sorted(folder.glob("**/ds=*")):
             if partition.is_dir() and partition.name.removeprefix("ds=") < cutoff:
-                shutil.rmtree(partition)
+                lake_zone.remove_partition(partition)
                 removed.append(str(partition.relative_to(lake.root)))
     log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
              removed[:20])
@@ -101,15 +100,20 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
     counts = dict.fromkeys(ERASABLE_ZONES, 0)
     files = 0
     for zone in ERASABLE_ZONES:
-        for path in sorted((lake.root / zone).glob("**/*.parquet")):
+        # Every version of every partition, each file once; rows are counted in the current versions only
+        # (the ones the partitions' links name), the previous versions are scrubbed as well.
+        found = {p.resolve() for p in (lake.root / zone).glob("**/*.parquet")}
+        current = {link.resolve() for link in (lake.root / zone).glob("**/ds=*") if link.is_symlink()}
+        for path in sorted(found):
             frame = pd.read_parquet(path)
             if "person_id" not in frame:
                 continue
             hit = frame["person_id"].isin(pseudonyms)
             if hit.any():
                 lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
-                counts[zone] += int(hit.sum())
-                files += 1
+                if path.parent in current or not path.parent.name.startswith("."):  # not a previous version
+                    counts[zone] += int(hit.sum())
+                    files += 1
     for pseudonym in pseudonyms:  # so reruns of past dates drop them too
         lake.mark_erased(pseudonym)
     return counts["clean"], counts["features"], files

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +28,7 @@ def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated, sourc
         log.warning("%s: %d of %d rows quarantined at %s; top reasons %s", entity, quarantined, result.rows_in,
                     quarantine, result.top_reasons())
     else:
-        shutil.rmtree(quarantine, ignore_errors=True)
+        lake_zone.remove_partition(quarantine)
     if result.missing_fields:
         log.warning("%s: fields absent from every row (null throughout): %s", entity, list(result.missing_fields))
     if result.unexpected_fields:

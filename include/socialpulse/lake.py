@@ -164,7 +164,7 @@ def read_raw_file(directory: Path, name: str) -> bytes:
         return handle.read()
 
 
-KEPT_VERSIONS = 2  # the current one and the previous one
+KEPT_VERSIONS = 2  # the current one and the one it replaced
 
 
 def partition_versions(final: Path) -> list[Path]:
@@ -189,27 +189,37 @@ def publish_partition(staging: Path, final: Path) -> None:
     if not staging.is_dir():
         raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
     with partition_lock(final):
+        previous = final.with_name(os.readlink(final)) if final.is_symlink() else None
         version = final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
         os.rename(staging, version)
-        if final.exists() and not final.is_symlink():  # written before versions: becomes the oldest, once
-            os.rename(final, final.with_name(f".{final.name}@{0:020d}-unversioned"))
+        if final.exists() and not final.is_symlink():  # written before versions: becomes the previous one, once
+            previous = final.with_name(f".{final.name}@{0:020d}-unversioned")
+            os.rename(final, previous)
         link = final.with_name(f".{final.name}.link-{uuid.uuid4().hex}")
         os.symlink(version.name, link)
         os.replace(link, final)
-        for old in partition_versions(final)[:-KEPT_VERSIONS]:
-            shutil.rmtree(old, ignore_errors=True)
+        for old in partition_versions(final):  # kept: the new one and the one it replaced, whatever the clocks say
+            if old not in (version, previous):
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_partition(final: Path) -> None:
-    """Delete a partition: its link (or folder, if written before versions), every version, its lock."""
+    """Delete a partition: its link (or folder, if written before versions), every version and leftover.
+
+    The lock file stays (a few bytes): removing it while another publisher waits on it would let two in.
+    """
     with partition_lock(final):
         if final.is_symlink():
             final.unlink()
         elif final.exists():
             shutil.rmtree(final)
-        for version in partition_versions(final):
-            shutil.rmtree(version, ignore_errors=True)
-        (final.parent / f".{final.name}.lock").unlink(missing_ok=True)
+        leftovers = [*final.parent.glob(f".{final.name}@*"), *final.parent.glob(f".{final.name}.*.tmp"),
+                     *final.parent.glob(f".{final.name}.link-*")]
+        for leftover in leftovers:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def write_manifest(directory: Path, manifest: dict) -> None:
@@ -243,6 +253,8 @@ def read_raw_pages(partition: Path) -> Iterator[tuple[dict, dict]]:
                 for line in handle:
                     lines += 1
                     yield manifest, json.loads(line)
+        except FileNotFoundError:
+            raise  # the partition was replaced while read: a retry reads the new one
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise RawPayloadError(f"{path} is truncated or corrupt after {lines} lines ({exc}); {fix}") from exc
         except ValueError as exc:
@@ -265,4 +277,4 @@ def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     publish_partition(staging, partition)
-    return partition / CLEAN_FILE
+    return partition.resolve() / CLEAN_FILE  # this run's version, even if another run publishes after it

@@ -28,8 +28,8 @@ def permanent(error: BaseException) -> bool:
     from socialpulse.transforms.currency import RatesError
     from socialpulse.transforms.privacy import PseudonymizationKeyError
 
-    if isinstance(error, RetriesExhaustedError):
-        return False  # the platform stayed busy or down: a retry minutes later may find it back
+    if isinstance(error, RetriesExhaustedError) or getattr(error, "retryable", None) is True:
+        return False  # busy, down, or not there yet: a retry minutes later may find it back
     if getattr(error, "retryable", None) is False:
         return True  # a platform error its client classified: auth, permission, cap, bad request
     return isinstance(error, ConnectionSettingsError | CrmDropError | QualityGateError | RawPayloadError
@@ -41,28 +41,33 @@ FAILURE_KEY = "failure"
 
 def remember_failure(context) -> None:
     """on_failure_callback of every task: keep what failed and why, in the user's words, for the run's summary."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     ti, error = context["ti"], context.get("exception")
-    where = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
-    cause = error.__cause__ if isinstance(error.__cause__, Exception) else error  # the library's own error
-    ti.xcom_push(key=FAILURE_KEY, value=f"{where}: {cause}")
+    mapped = ti.map_index is not None and ti.map_index >= 0
+    shown = getattr(ti, "rendered_map_index", None) or (ti.map_index if mapped else None)
+    if isinstance(error, AirflowFailException) and isinstance(error.__cause__, Exception):
+        error = error.__cause__  # fail_fast's wrapper: the library's own error says it best
+    ti.xcom_push(key=FAILURE_KEY, value={
+        "task": f"{ti.task_id}_{ti.map_index}" if mapped else ti.task_id,  # as get_task_states names it
+        "cause": f"{ti.task_id}{f'[{shown}]' if shown is not None else ''}: {error or 'see its log'}"})
 
 
 def summarize(ti, dag_id: str, run_id: str, task_ids: list[str]) -> None:
     """Fail naming every task of the run that failed and why; a run whose sources were only skipped passes.
 
-    The causes are those the tasks' failure callbacks kept; a failed task without one
-    (its callback could not run) is still named, so a failure never goes unseen.
+    A cause counts only while its task is failed (one marked success later does not fail
+    the run again); a failed task whose callback kept nothing is still named.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
-    causes = [f for f in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or [] if f]
     states = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
     failed = sorted(task for task, state in states.items() if state == "failed")
-    named = {cause.split(":", 1)[0].replace("[", "_").rstrip("]") for cause in causes}
-    unexplained = [f"{task}: failed, see its log" for task in failed if task not in named]
-    if causes or unexplained:
-        raise AirflowFailException(f"{len(causes) + len(unexplained)} failed in this run: "
-                                   + "; ".join([*causes, *unexplained]))
+    kept = {c["task"]: c["cause"] for c in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or []
+            if isinstance(c, dict)}
+    named = [kept.get(task, f"{task}: failed, see its log") for task in failed]
+    if named:
+        raise AirflowFailException(f"{len(named)} failed in this run: " + "; ".join(named))
 
 
 def fail_fast(function: F) -> F:

@@ -88,4 +88,15 @@ def currency_kwargs() -> dict:
 
 
 def retention_days() -> int:
-    return int(variable(RAW_RETENTION_VARIABLE, DEFAULT_RAW_RETENTION_DAYS))
+    """The retention variable, checked: a wrong value fails the task at once, naming the variable."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    value = variable(RAW_RETENTION_VARIABLE, DEFAULT_RAW_RETENTION_DAYS)
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if days < 1:
+        raise AirflowFailException(f"variable '{RAW_RETENTION_VARIABLE}' is {value!r}: set it to a whole number of "
+                                   "days, 1 or more (default 90)")
+    return days

@@ -4,13 +4,13 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from socialpulse.connectors.connection import ConnectionSettingsError
-from socialpulse.connectors.crm import CrmDropError
+from socialpulse.connectors.crm import CrmDropError, CrmDropMissingError
 from socialpulse.connectors.files import FileFetchError
 from socialpulse.connectors.meta import MetaAuthError, MetaRetriesExhaustedError, classify
 from socialpulse.connectors.x import XAuthError, XUsageCapError
 from socialpulse.jobs.quality import QualityGateError
 from socialpulse.lake import RawPayloadError
-from socialpulse.transforms.currency import RatesError
+from socialpulse.transforms.currency import RatesError, RatesUnavailableError
 from socialpulse.transforms.privacy import PseudonymizationKeyError
 from socialpulse_airflow.failures import fail_fast, permanent
 
@@ -29,6 +29,7 @@ RETRYABLE = [
     classify(400, {"error": {"message": "User request limit reached", "code": 17}}),
     MetaRetriesExhaustedError("gave up after 6 attempts"), FileFetchError("HTTP 503", retryable=True),
     ConnectionError("reset by peer"), RuntimeError("a bug: let Airflow's retries and the log show it"),
+    CrmDropMissingError("no CRM file: has the day's drop arrived?"), RatesUnavailableError("none published yet"),
 ]
 
 

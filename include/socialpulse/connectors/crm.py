@@ -20,7 +20,15 @@ REQUIRED_COLUMNS = {
 
 
 class CrmDropError(Exception):
-    """The drop is missing, unreadable or lacks required columns: say which and where."""
+    """The drop is unreadable or lacks required columns: say which and where. No retry changes it."""
+
+    retryable = False
+
+
+class CrmDropMissingError(CrmDropError):
+    """The day's drop has not arrived (yet): a retry later may find it."""
+
+    retryable = True
 
 
 def _read(source: str, relative: str, client: FileClient | None) -> bytes:
@@ -28,7 +36,8 @@ def _read(source: str, relative: str, client: FileClient | None) -> bytes:
     try:
         return read_location(location, client)
     except SourceFileMissingError as exc:
-        raise CrmDropError(f"no CRM file at {exc}: has the day's drop arrived in {strip_secrets(source)}?") from exc
+        raise CrmDropMissingError(f"no CRM file at {exc}: has the day's drop arrived in {strip_secrets(source)}?") \
+            from exc
 
 
 def fetch_drop(source: str, ds: str, *, client: FileClient | None = None) -> dict[str, bytes]:

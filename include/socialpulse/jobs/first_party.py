@@ -54,6 +54,7 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
         raw = lake.raw_partition(PLATFORM, entity, ds)
         if not raw.is_dir():
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
+        raw = raw.resolve()  # one version throughout
         validated = cleaners[entity](lake_zone.read_raw_file(raw, name))
         stats = quality.raw_stats(raw)
         validated.clean["extracted_at"] = pd.Timestamp(stats["extracted_at"])

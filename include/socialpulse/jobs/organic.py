@@ -109,6 +109,7 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
     missing = [str(p) for p in partitions if not p.is_dir()]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
+    partitions = [p.resolve() for p in partitions]  # one version each throughout, read twice below
     def pages():
         return itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
 

@@ -52,8 +52,12 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     removed = []
     folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
     for folder in folders:
-        for partition in sorted(folder.glob("**/ds=*")):
-            if partition.is_dir() and partition.name.removeprefix("ds=") < cutoff:
+        # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
+        partitions = {p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
+                      for p in folder.glob("**/*ds=*") if p.name.lstrip(".").startswith("ds=")
+                      and not p.name.endswith(".lock")}
+        for partition in sorted(partitions):
+            if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
                 removed.append(str(partition.relative_to(lake.root)))
     log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
@@ -97,6 +101,8 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
     import pandas as pd
 
     lake = lake_zone.Lake.at(lake_root)
+    for pseudonym in pseudonyms:  # first, so a clean publishing meanwhile already drops them
+        lake.mark_erased(pseudonym)
     counts = dict.fromkeys(ERASABLE_ZONES, 0)
     files = 0
     for zone in ERASABLE_ZONES:
@@ -110,12 +116,13 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
                 continue
             hit = frame["person_id"].isin(pseudonyms)
             if hit.any():
-                lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
+                partition = path.parent.with_name(path.parent.name.lstrip(".").split("@")[0])
+                with lake_zone.partition_lock(partition):  # not while it is being replaced
+                    if path.exists():  # a publish may have removed this old version meanwhile
+                        lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
                 if path.parent in current or not path.parent.name.startswith("."):  # not a previous version
                     counts[zone] += int(hit.sum())
                     files += 1
-    for pseudonym in pseudonyms:  # so reruns of past dates drop them too
-        lake.mark_erased(pseudonym)
     return counts["clean"], counts["features"], files
 
 

@@ -28,6 +28,14 @@ ECB_COLUMNS = {"CURRENCY": "currency", "TIME_PERIOD": "date", "OBS_VALUE": "per_
 class RatesError(ValueError):
     """The rates answer cannot be read, or cannot serve the reporting currency: say what is wrong and where."""
 
+    retryable = False
+
+
+class RatesUnavailableError(RatesError):
+    """The source answered no rates at all (not published yet, or down): a retry later may find them."""
+
+    retryable = True
+
 
 @dataclass(frozen=True)
 class Rates:
@@ -78,6 +86,9 @@ class Rates:
 
 def check_reporting_currency(reporting: str, rates: Rates) -> str:
     code = (reporting or "").strip().upper()
+    if rates.table.empty:
+        raise RatesUnavailableError(f"no exchange rates at all from {rates.source}: not published yet, or the "
+                                    "source is down; the task is retried")
     if code not in rates.currencies:
         raise RatesError(f"reporting currency {reporting!r} is not in the rates from {rates.source}; "
                          f"use one of {sorted(rates.currencies)}")

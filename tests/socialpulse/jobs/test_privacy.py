@@ -86,3 +86,14 @@ def test_retention_deletes_raw_and_quarantine_partitions_past_the_period(lake):
     assert (root / "clean" / "crm_users" / f"ds={DS}").exists()  # the clean zone is not the raw zone's to age
     with pytest.raises(ValueError, match="at least 1 day"):
         privacy.enforce_retention(lake, DS, 0, ["x"], [])
+
+
+def test_retention_also_removes_what_a_crash_left_of_an_old_partition(lake):
+    root = lake_zone.Lake.at(lake).root / "raw" / "x" / "posts"
+    (root / ".ds=2026-07-01@00000000000000000001-abcd").mkdir(parents=True)  # a version without its link
+    (root / ".ds=2026-07-02.0123abcd.tmp").mkdir()  # a staging folder left by a crash
+    (root / "ds=2026-07-03").symlink_to(".ds=2026-07-03@gone")  # a dangling link
+    result = privacy.enforce_retention(lake, DS, 90, ["x"], [])
+    assert result["removed"] == 3
+    assert sorted(p.name for p in root.iterdir()) == [".ds=2026-07-01.lock", ".ds=2026-07-02.lock",
+                                                      ".ds=2026-07-03.lock"]

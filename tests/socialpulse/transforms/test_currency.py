@@ -5,7 +5,13 @@ import json
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.currency import Rates, RatesError, check_reporting_currency, convert_or_quarantine
+from socialpulse.transforms.currency import (
+    Rates,
+    RatesError,
+    RatesUnavailableError,
+    check_reporting_currency,
+    convert_or_quarantine,
+)
 from socialpulse.transforms.validation import Validated
 
 # As https://data-api.ecb.europa.eu/service/data/EXR/D..EUR.SP00.A?format=csvdata&detail=dataonly answers:
@@ -46,8 +52,11 @@ def test_rows_without_a_rate_are_quarantined_naming_currency_and_day():
 
 def test_an_empty_answer_is_no_rates_and_a_foreign_format_is_refused():
     assert Rates.from_ecb_csv(b"", "ecb").currencies == frozenset({"EUR"})
-    with pytest.raises(RatesError, match="reporting currency 'USD'"):
+    with pytest.raises(RatesUnavailableError, match="no exchange rates at all from ecb") as caught:
         check_reporting_currency("USD", Rates.from_ecb_csv(b"", "ecb"))
+    assert caught.value.retryable  # not published yet, or down: a later try may find them
+    with pytest.raises(RatesError, match="reporting currency 'CHF'"):
+        check_reporting_currency("CHF", RATES)
     with pytest.raises(RatesError, match="lack columns"):
         Rates.from_ecb_csv(b"date,currency,units_per_usd\n2026-11-02,EUR,0.9\n", "old-format")
     with pytest.raises(RatesError, match="line 2"):

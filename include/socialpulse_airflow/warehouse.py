@@ -24,16 +24,14 @@ def migrate_warehouse() -> list[int]:
 
 
 def audited(cleaned: dict, run_id: str, params: dict) -> dict:
-    """Record a clean step's audit entries in pipeline_audit, then fail the task if too much was quarantined."""
-    from airflow.sdk.exceptions import AirflowFailException
+    """Record a clean step's audit entries in pipeline_audit, then fail if too much was quarantined.
 
-    from socialpulse.jobs.quality import QualityGateError, check_quarantine_share
+    The QualityGateError fails the task at once: failures.fail_fast, around every clean task, says so.
+    """
+    from socialpulse.jobs.quality import check_quarantine_share
     from socialpulse.warehouse.audit import record_audit
 
     audit = cleaned.pop("audit")
     in_warehouse(record_audit, run_id, audit)
-    try:
-        check_quarantine_share(audit, float(params["max_quarantine_share"]))
-    except QualityGateError as exc:  # bad data does not get better on retry
-        raise AirflowFailException(str(exc)) from exc
+    check_quarantine_share(audit, float(params["max_quarantine_share"]))
     return cleaned

@@ -109,18 +109,16 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
     missing = [str(p) for p in partitions if not p.is_dir()]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    partitions = [p.resolve() for p in partitions]  # one version each throughout, read twice below
-    def pages():
-        return itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions)
-
-    posts, events = clean_posts(pages(), ds, pseudonymizer(lake_root, ds, key), lake.erased())
+    partitions = [p.resolve() for p in partitions]  # one version each throughout
+    pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
+    posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [quality.publish(lake, "post_metrics", ds, posts, source),
              quality.publish(lake, "engagement_events", ds, events)]
     log.info("clean: %d posts, %d engagement events from %s", len(posts.clean), len(events.clean), platforms)
     return {"clean_path": audit[0]["clean_path"], "events_path": audit[1]["clean_path"], "posts": len(posts.clean),
-            "events": len(events.clean), "audit": audit, "refused": refused_metrics(pages())}
+            "events": len(events.clean), "audit": audit, "refused": refused_metrics(pages)}
 
 
 def load(conn, clean_path: str, run_id: str) -> dict:

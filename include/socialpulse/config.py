@@ -19,6 +19,7 @@ CRM_SOURCE_VARIABLE = "socialpulse_crm_source"
 REPORTING_CURRENCY_VARIABLE = "socialpulse_reporting_currency"  # default USD
 FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the ECB's daily reference rates
 RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
+FIRST_RUN_LOOKBACK_VARIABLE = "socialpulse_first_run_lookback_days"  # default 90: posts a platform's first run pulls
 
 # Embedded defaults: everything under ./data of the checkout.
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from socialpulse.config import META_GRAPH_CONN_ID, X_API_CONN_ID
+from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, X_API_CONN_ID
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
 from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.findings import check_api_version, refused_metrics
-from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key
+from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import audited, in_warehouse
 
 
@@ -36,12 +36,13 @@ def accounts(ds: str, run_id: str) -> list[str]:
 
 @fail_fast
 def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
-    from socialpulse.jobs.organic import extract_account
+    from socialpulse.jobs.organic import FIRST_RUN_LOOKBACK_DAYS, extract_account
 
     platform, account = source.split(":", 1)
     settings = _x() if platform == "x" else _graph()
+    first_run = int(variable(FIRST_RUN_LOOKBACK_VARIABLE, FIRST_RUN_LOOKBACK_DAYS))
     return extract_account(settings.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(),
-                           run_id)
+                           run_id, first_run)
 
 
 @fail_fast

@@ -31,3 +31,8 @@ def test_extract_bench_runs():
     output = run("bench/extract.py", "--days", "2", "--latency-ms", "5")
     for connector in ("meta ads insights", "facebook page posts", "instagram media", "x posts and engagers"):
         assert connector in output
+
+
+def test_audience_bench_runs():
+    output = run("bench/audience.py", "--sizes", "1500")
+    assert "whole DAG" in output and "adjusted Rand index" in output and "| 1,500 |" in output

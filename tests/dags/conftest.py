@@ -48,6 +48,8 @@ def pipeline(simulator, tmp_path, monkeypatch):
         url = simulator(as_of=as_of, async_seconds=0.05, **simulator_config)
         for name, value in pipeline_env(url, warehouse, lake, crm).items():
             monkeypatch.setenv(name, value)
+        # a first run's 90 days of posts are for the audience models: the demo's test pulls them, these need not
+        monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FIRST_RUN_LOOKBACK_DAYS", "0")
         return warehouse, lake
 
     return configure

@@ -18,10 +18,12 @@ HEAVY_MODULES = ("pandas", "numpy", "pyarrow", "sklearn", "tensorflow", "matplot
 # names, declarations and the Airflow side's wiring; the rest loads inside tasks
 LIGHT_LIBRARY_MODULES = (
     "socialpulse", "socialpulse.config", "socialpulse.declarations", "socialpulse.transforms",
-    "socialpulse.transforms.schemas", "socialpulse.transforms.normalize", "socialpulse.connectors",
+    "socialpulse.transforms.schemas", "socialpulse.transforms.normalize", "socialpulse.transforms.topics",
+    "socialpulse.connectors",
     "socialpulse.connectors.meta", "socialpulse.connectors.meta.ads_settings",
 )
-DAG_IDS = ["attribution_daily", "crm_daily", "meta_ads_daily", "organic_social_daily", "privacy_erasure"]
+DAG_IDS = ["attribution_daily", "audience_intelligence", "crm_daily", "meta_ads_daily", "organic_social_daily",
+           "privacy_erasure"]
 
 PARSE_PROBE = """
 import json, runpy, sys, time

@@ -34,19 +34,21 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
 
     texts, values = {}, {}
     for zone in (scan_lake_zone(data / "lake" / "clean"), scan_lake_zone(data / "lake" / "quarantine"),
-                 scan_sqlite(data / "warehouse.db")):
+                 scan_lake_zone(data / "lake" / "features"), scan_sqlite(data / "warehouse.db")):
         texts.update(zone[0])
         values.update(zone[1])
     logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}
-    assert len(logs) == 12 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days
-    assert findings({**texts, **logs}, values) == []
+    assert len(logs) == 13 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 1
+    reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
+    assert len(reports) == 1
+    assert findings({**texts, **logs, **reports}, values) == []
     raw_users = gzip.decompress((data / "lake" / "raw" / "crm" / "users" / "ds=2026-11-01" / "users.csv.gz")
                                 .read_bytes()).decode()
     assert findings({"raw users.csv": raw_users}, {})  # the scan does find what the raw zone rightly holds
 
 
 @pytest.mark.slow
-def test_demo_runs_three_days_and_is_repeatable(tmp_path):
+def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
     data, home = tmp_path / "data", tmp_path / "airflow"
     output = run_demo(data, home)
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
@@ -62,6 +64,10 @@ def test_demo_runs_three_days_and_is_repeatable(tmp_path):
 
     posts = rows(data / "warehouse.db", "post_metrics_daily")
     assert posts
+    audience = {t: rows(data / "warehouse.db", t) for t in ("user_profiles", "audience_segments", "propensity_scores",
+                                                            "target_audiences", "content_recommendations")}
+    assert all(audience.values()) and "audience_segments as of 2026-11-03" in output
+    assert "oracle (planted)" in output and "promoted: no champion yet" in output and "audience report:" in output
     assert_nothing_personal_leaves_raw(data, home)
     history = sorted(rows(data / "warehouse.db", "campaign_metrics_history"))
     assert len(history) == len(first)  # the simulator restates nothing between the demo's runs
@@ -69,3 +75,4 @@ def test_demo_runs_three_days_and_is_repeatable(tmp_path):
     assert rows(data / "warehouse.db") == first
     assert rows(data / "warehouse.db", "post_metrics_daily") == posts
     assert sorted(rows(data / "warehouse.db", "campaign_metrics_history")) == history
+    assert {t: rows(data / "warehouse.db", t) for t in audience} == audience

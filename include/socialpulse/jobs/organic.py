@@ -19,6 +19,7 @@ from socialpulse.connectors.x import XClient, engaged_users, user_posts
 from socialpulse.jobs import landing
 
 ENTITY = "posts"
+FIRST_RUN_LOOKBACK_DAYS = 90  # a new installation's first run reaches this far back, for profiles to learn from
 log = logging.getLogger(__name__)
 
 
@@ -26,6 +27,19 @@ def post_window(ds: str, lookback_days: int) -> tuple[datetime, datetime]:
     """Posts created from `lookback_days` before the run's day to the end of it, in UTC."""
     end = datetime.combine(datetime.fromisoformat(ds).date() + timedelta(days=1), time(), UTC)
     return end - timedelta(days=lookback_days + 1), end
+
+
+def lookback_for(lake_root: str, platform: str, ds: str, lookback_days: int, first_run_days: int) -> int:
+    """The run's look-back: `first_run_days` when nothing of the platform landed before ds, else `lookback_days`.
+
+    Engagement is only seen on the posts of the window, so a first run with the daily
+    look-back would leave the audience models three months short of history.
+    """
+    from socialpulse import lake as lake_zone
+
+    earlier = [p for p in lake_zone.Lake.at(lake_root).raw_partitions(platform, ENTITY)
+               if p.name.removeprefix("ds=") < ds]
+    return lookback_days if earlier else max(lookback_days, first_run_days)
 
 
 def _note(page: dict, kind: str, parent_id: str | None = None, **extra) -> dict:
@@ -84,12 +98,14 @@ def platforms_ready(expected: list[str], extracted: list[dict]) -> tuple[list[st
 
 
 def extract_account(client: GraphClient | XClient, platform: str, account_id: str, ds: str, lookback_days: int,
-                    lake_root: str, run_id: str) -> dict:
+                    lake_root: str, run_id: str, first_run_days: int = FIRST_RUN_LOOKBACK_DAYS) -> dict:
     """Pull one account's posts of the window and what hangs off them into the run's staging area."""
     if platform not in SOURCES:
         raise ValueError(f"unknown organic platform {platform!r}; one of {sorted(SOURCES)}")
-    start, end = post_window(ds, lookback_days)
-    log.info("%s %s: posts created %s..%s", platform, account_id, start.isoformat(), end.isoformat())
+    lookback = lookback_for(lake_root, platform, ds, lookback_days, first_run_days)
+    start, end = post_window(ds, lookback)
+    log.info("%s %s: posts created %s..%s%s", platform, account_id, start.isoformat(), end.isoformat(),
+             "" if lookback == lookback_days else f" (first run: {lookback} days back)")
     pages = SOURCES[platform](client, account_id, start, end)
     return landing.stage_account(lake_root, platform, ENTITY, ds, run_id, account_id, pages,
                                  {"window": {"start": start.isoformat(), "end": end.isoformat()}})

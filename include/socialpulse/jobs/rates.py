@@ -15,8 +15,8 @@ from socialpulse.connectors.http import strip_secrets
 from socialpulse.transforms.currency import Rates, check_reporting_currency
 
 RATES_FILE = "rates.csv"
-# The longest look-back (90 days) plus the 7 days a rate may be carried forward, and a margin.
-HISTORY_DAYS = 100
+# A CRM full export's year of past orders, plus the 7 days a rate may be carried forward, and a margin.
+HISTORY_DAYS = 380
 log = logging.getLogger(__name__)
 
 

@@ -42,7 +42,11 @@ def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
 
 
 def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
-    """Users with numeric ages in 13-100, normalised gender, ISO countries, and flags for linked platforms."""
+    """Users with numeric ages in 13-100, normalised gender, ISO countries, and their linked platforms.
+
+    Each linked id is kept as the pseudonym it carries unlinked (HMAC of "<platform>:<id>"),
+    so profiles can join to this person the events cleaned before the CRM linked it.
+    """
     raw = read_csv(payload)
     frame = pd.DataFrame({
         "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
@@ -50,6 +54,8 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
         "city": raw["city"], "signup_date": raw["signup_date"],
         **{f"linked_{platform}": raw[column].notna() if column in raw else False
            for platform, column in LINKED_ID_COLUMNS.items()},
+        **{f"{platform}_pseudonym": pseudonymize_text_ids(pseudonymizer, platform, raw[column])
+           if column in raw else None for platform, column in LINKED_ID_COLUMNS.items()},
     })
     result = validate(frame, CRM_USERS)
     clean, _ = drop_erased(result.clean, erased)

@@ -6,7 +6,8 @@ Facebook unique views are reach (Meta retired impressions on 15 November 2025).
 A post's comments count every comment (Facebook's `summary.total_count`), not
 commenters; a Facebook post without `shares` was shared 0 times.
 engagement_rate = (likes + comments + shares, the parts the platform reports) /
-impressions, or / reach when a platform gives no impressions.
+impressions, or / reach when a platform gives no impressions. A post's topic comes
+from its text (transforms/topics.py); the text itself stays in the raw zone.
 Who engaged is kept only as a pseudonym; names and comment texts stay in the raw zone.
 """
 
@@ -22,6 +23,7 @@ from socialpulse.connectors.meta.facebook_settings import METRIC_COLUMNS as FACE
 from socialpulse.connectors.meta.organic import insight_values
 from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
 from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
+from socialpulse.transforms.topics import topic_of
 from socialpulse.transforms.validation import Validated, page_rows, validate
 
 METRIC_COLUMNS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
@@ -53,6 +55,7 @@ def _x(post: dict, insights: dict, comments: int) -> dict:
             "saves": metrics.get("bookmark_count")}
 
 
+TEXT_FIELDS = ("message", "caption", "text")  # a Facebook post's, an Instagram media's, an X post's
 RAW_EVENT_COLUMNS = ("platform", "post_id", "user_id", "kind", "extracted_at")
 UNIFY = {"facebook": _facebook, "instagram": _instagram, "x": _x}
 EVENT_KIND_OF_REQUEST = {"comments": "comment", "like": "like", "repost": "share"}
@@ -152,6 +155,9 @@ def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseu
     engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
     base = clean["impressions"].astype("Float64").fillna(clean["reach"].astype("Float64"))
     clean["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
+    texts = {key: next((post[f] for f in TEXT_FIELDS if isinstance(post.get(f), str)), None)
+             for key, (_, post) in posts.items()}
+    clean["topic"] = [topic_of(texts.get((p, i))) for p, i in zip(clean["platform"], clean["post_id"], strict=True)]
     return replace(result, clean=clean[list(POST_COLUMNS)]), event_result
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from socialpulse.connectors.meta.ads_settings import ACTION_COLUMNS
 from socialpulse.declarations import Field, Schema
 from socialpulse.transforms.normalize import GENDERS, country_codes
+from socialpulse.transforms.topics import TOPICS
 
 PLATFORMS = frozenset({"facebook", "instagram", "x"})
 EVENT_KINDS = frozenset({"comment", "like", "share"})
@@ -89,6 +90,8 @@ POST_METRICS = Schema(
         Field("engagement_rate", "float", min=0, derived=True,
               doc="(likes + comments + shares) / impressions, or / reach without impressions"),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
+        Field("topic", "string", allowed=frozenset(TOPICS), derived=True,
+              doc="the post's topic from its hashtags and words (transforms/topics.py)"),
     ),
     key=("metric_date", "platform", "account_id", "post_id"),
     table="post_metrics_daily",
@@ -117,6 +120,9 @@ CRM_USERS = Schema(
         Field("city", "string", max_length=200, doc="city as given"),
         Field("signup_date", "date", required=True, doc="signup day as the CRM records it"),
         *(Field(f"linked_{platform}", "bool", doc=f"whether the CRM links a {platform} id (the id stays raw)")
+          for platform in ("facebook", "instagram", "x")),
+        *(Field(f"{platform}_pseudonym", "string",
+                doc=f"the linked {platform} id's own pseudonym: joins the events cleaned before the link")
           for platform in ("facebook", "instagram", "x")),
     ),
     key=("person_id",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 POSTGRES, SQLITE = "postgres", "sqlite"
@@ -29,6 +30,11 @@ def dialect_of(conn: Any) -> str:
 
 def placeholder(dialect: str) -> str:
     return "?" if dialect == SQLITE else "%s"
+
+
+def bind_day(conn: Any, day: str) -> Any:
+    """A YYYY-MM-DD day as the dialect binds a date: ISO text for SQLite, a date for Postgres."""
+    return day if dialect_of(conn) == SQLITE else date.fromisoformat(day)
 
 
 def distinct_op(dialect: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socialpulse.audience import schemas as audience
 from socialpulse.declarations import Schema
 from socialpulse.transforms import schemas
 from socialpulse.transforms.schemas import ATTRIBUTION_COLUMNS, CAMPAIGN_METRICS, POST_METRICS
@@ -58,5 +59,6 @@ POST_METRICS_DAILY = table_of(POST_METRICS)
 PIPELINE_AUDIT = table_of(schemas.PIPELINE_AUDIT)
 PRIVACY_ERASURES = table_of(schemas.PRIVACY_ERASURES)
 DATA_QUALITY_FINDINGS = table_of(schemas.DATA_QUALITY_FINDINGS)
+AUDIENCE_TABLES = {schema.entity: table_of(schema) for schema in audience.AUDIENCE_ENTITIES}
 TABLES = (CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY, POST_METRICS_DAILY, PIPELINE_AUDIT, PRIVACY_ERASURES,
-          DATA_QUALITY_FINDINGS)
+          DATA_QUALITY_FINDINGS, *AUDIENCE_TABLES.values())

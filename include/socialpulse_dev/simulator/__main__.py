@@ -26,6 +26,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--truncate-every", type=int, default=0, help="every Nth answer is cut short")
     parser.add_argument("--invalid-token", action="store_true", help="refuse every token as expired")
     parser.add_argument("--max-rows-per-page", type=int, default=1000)
+    parser.add_argument("--x-rate-limit", type=int, default=900, help="X calls per endpoint per 15-minute window")
     return parser.parse_args(argv)
 
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed, token=args.token, throttle_every=args.throttle_every,
         regain_minutes=args.regain_minutes, error_rate=args.error_rate, latency_ms=args.latency_ms,
         truncate_every=args.truncate_every, invalid_token=args.invalid_token,
-        max_rows_per_page=args.max_rows_per_page,
+        max_rows_per_page=args.max_rows_per_page, x_rate_limit=args.x_rate_limit,
     )
     if args.as_of:
         config.as_of = args.as_of

@@ -15,8 +15,10 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from socialpulse_dev.simulator import meta_data
-from socialpulse_dev.simulator.audience import Member, audience, write_truth
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, columns, rng_for, write_truth
 
 USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
                 "instagram_id", "x_id")
@@ -43,21 +45,21 @@ def _user_row(seed: int, member: Member) -> dict:
             "instagram_id": member.instagram_id or "", "x_id": member.x_id or ""}
 
 
-def daily_orders(seed: int, day: date) -> list[dict]:
+def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
     """Orders placed on `day`: each user buys with the daily share of their 30-day probability."""
+    arrays, members = columns(seed, size), audience(seed, size)
+    rng = rng_for(seed, "orders", day.isoformat())
+    buys = (arrays.signup_ordinal <= day.toordinal()) & (rng.random(size) < arrays.daily_probability)
     orders = []
-    for member in audience(seed):
-        if member.signup_date > day:
-            continue
-        rng = random.Random(f"{seed}|orders|{member.user_id}|{day.isoformat()}")
-        if rng.random() >= 1 - (1 - member.conversion_probability) ** (1 / 30):
-            continue
+    for index in np.flatnonzero(buys):
+        member = members[index]
         currency, per_usd, account_id = MARKETS[member.country]
         campaign = ""
         if account_id and rng.random() < 0.6:  # the rest arrive organically
-            campaign = rng.choice(meta_data.campaigns(seed, meta_data.account(account_id)))[0]
-        ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=rng.randrange(86_400))
-        amount = rng.lognormvariate(0, 0.5) * member.basket_mean * per_usd
+            choices = meta_data.campaigns(seed, meta_data.account(account_id))
+            campaign = choices[int(rng.integers(len(choices)))][0]
+        ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=int(rng.integers(86_400)))
+        amount = float(rng.lognormal(0, 0.5)) * member.basket_mean * per_usd
         orders.append({"order_id": f"o{day:%Y%m%d}{len(orders):05d}", "user_id": member.user_id,
                        "ordered_at": ordered_at.isoformat().replace("+00:00", "Z"),
                        "amount": f"{amount:.0f}" if currency == "JPY" else f"{amount:.2f}",
@@ -74,14 +76,20 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def write_drop(out: Path, day: date, seed: int = 7) -> Path:
-    """Write the day's drop and the truth file; returns the drop's folder."""
+def write_drop(out: Path, day: date, seed: int = 7, history_days: int = 0, size: int = DEFAULT_SIZE) -> Path:
+    """Write the day's drop and the truth file; returns the drop's folder.
+
+    With `history_days`, orders.csv is a full export: the orders of that many days
+    before `day` as well, as a CRM's first export carries the past.
+    """
     folder = out / f"ds={day.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
-    users = [_user_row(seed, m) for m in audience(seed) if m.signup_date <= day]
+    users = [_user_row(seed, m) for m in audience(seed, size) if m.signup_date <= day]
     _write_csv(folder / "users.csv", USER_COLUMNS, users)
-    _write_csv(folder / "orders.csv", ORDER_COLUMNS, daily_orders(seed, day))
-    write_truth(out / "_truth" / "audience_truth.csv", seed)
+    orders = [o for back in range(history_days, -1, -1)
+              for o in daily_orders(seed, day - timedelta(days=back), size)]
+    _write_csv(folder / "orders.csv", ORDER_COLUMNS, orders)
+    write_truth(out / "_truth" / "audience_truth.csv", seed, size)
     return folder
 
 
@@ -90,8 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--date", type=date.fromisoformat, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--history-days", type=int, default=0, help="a full export: past orders too")
     args = parser.parse_args(argv)
-    print(write_drop(args.out, args.date, args.seed))
+    print(write_drop(args.out, args.date, args.seed, args.history_days))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from socialpulse_dev.simulator.audience import TOPICS, engagers, visible_share
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE, TOPICS, engagers, visible_share
 from socialpulse_dev.simulator.meta_errors import MetaError
 
 PAGE_IDS = ("110000000000001",)
@@ -83,8 +83,17 @@ def _find(seed: int, content_id: str) -> Content | None:
     return next((c for c in _content_on(seed, owner, day, kind) if c.id == content_id), None)
 
 
-def _visible(seed: int, content: Content, kind: str, scale: float, as_of: datetime, platform: str) -> tuple:
-    members = engagers(seed, f"{content.id}|{kind}", content.topic, platform, scale)
+def page_post_message(topic: str) -> str:
+    return f"Our {topic} picks this week"
+
+
+def media_caption(topic: str) -> str:
+    return f"#{topic} of the day"
+
+
+def _visible(seed: int, content: Content, kind: str, scale: float, as_of: datetime, platform: str,
+             size: int = DEFAULT_SIZE) -> tuple:
+    members = engagers(seed, f"{content.id}|{kind}", content.topic, platform, scale, size)
     return members[: int(len(members) * visible_share(content.created_at, as_of, at_posting=0.25))]
 
 
@@ -107,7 +116,7 @@ def _stories(seed: int, owner_id: str, as_of: datetime) -> list[Content]:
 
 
 def _media_row(seed: int, media: Content, as_of: datetime) -> dict:
-    row = {"id": media.id, "caption": f"#{media.topic} of the day", "media_type": media.media_type,
+    row = {"id": media.id, "caption": media_caption(media.topic), "media_type": media.media_type,
            "media_product_type": media.media_product_type, "timestamp": graph_time(media.created_at),
            "permalink": f"https://www.instagram.com/p/{media.id}/"}
     if media.media_product_type != "STORY":  # stories have no likes or comments
@@ -124,10 +133,18 @@ def _page_post_shares(seed: int, post: Content, likes: int) -> int:
     return int(likes * random.Random(f"{seed}|fb-shares|{post.id}").choice((0, 0, 0.02, 0.05, 0.08)))
 
 
+COMMENT_SCALE = 0.15  # a Page post's commenters against its likers
+
+
+def commenters(seed: int, post: Content, as_of: datetime, size: int = DEFAULT_SIZE) -> tuple:
+    """The members whose comments on a Page post are visible at `as_of`."""
+    return _visible(seed, post, "comment", COMMENT_SCALE, as_of, "facebook", size)
+
+
 def _comments(seed: int, post: Content, as_of: datetime) -> list[dict]:
     """Each commenter's comments (one to three each), oldest first."""
     rows = []
-    for member in _visible(seed, post, "comment", 0.15, as_of, "facebook"):
+    for member in commenters(seed, post, as_of):
         times = random.Random(f"{seed}|fb-comments|{post.id}|{member.user_id}").randint(1, 3)
         rows += [{"id": f"{post.id}_{member.user_id[1:]}{n}", "from": {"id": member.facebook_id, "name": member.name},
                   "message": "Love this!", "created_time": graph_time(post.created_at + timedelta(hours=1 + n))}
@@ -147,7 +164,7 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
     if len(rest) == 2 and rest[1] == "posts" and rest[0] in PAGE_IDS:
         rows = []
         for post in _listing(seed, rest[0], "page", params, as_of):
-            row = {"id": post.id, "message": f"Our {post.topic} picks this week",
+            row = {"id": post.id, "message": page_post_message(post.topic),
                    "created_time": graph_time(post.created_at), "permalink_url": f"https://www.facebook.com/{post.id}"}
             shares = _page_post_shares(seed, post, len(_visible(seed, post, "like", 1.0, as_of, "facebook")))
             if shares:  # Graph leaves `shares` out of a post nobody shared

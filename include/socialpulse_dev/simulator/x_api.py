@@ -121,8 +121,7 @@ def handle(state: XState, config, path: str, params: dict, authorization: str) -
                               config.x_window_seconds)
         post = x_data.find_post(config.seed, match.group(1))
         kind = "like" if match.group(2) == "liking_users" else "repost"
-        members = x_data.engagers(config.seed, post.id, kind) if post else ()
-        visible = members[: int(len(members) * x_data.visible_share(post, as_of))] if post else ()
+        visible = x_data.visible_engagers(config.seed, post, kind, as_of) if post else ()
         page, meta = _paged(list(visible), params, _int_param(params, "max_results", 1, 100, 100))
         data = [{"id": m.x_id, "name": m.name, "username": f"user{m.user_id[1:]}"} for m in page]
         return ({"data": data, "meta": meta} if data else {"meta": meta}), headers

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from socialpulse_dev.simulator.audience import TOPICS, Member
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE, TOPICS, Member
 from socialpulse_dev.simulator.audience import engagers as audience_engagers
 from socialpulse_dev.simulator.audience import visible_share as accumulated_share
 
@@ -65,14 +65,20 @@ def find_post(seed: int, post_id: str) -> Post | None:
     return next((p for a in X_ACCOUNTS for p in posts_on(seed, a, day) if p.id == post_id), None)
 
 
-def engagers(seed: int, post_id: str, kind: str) -> tuple[Member, ...]:
+def engagers(seed: int, post_id: str, kind: str, size: int = DEFAULT_SIZE) -> tuple[Member, ...]:
     """Every member who will have liked ('like') or reposted ('repost') the post, in engagement order."""
     post = find_post(seed, post_id)
     if post is None:
         return ()
     if kind == "repost" and random.Random(f"{seed}|x-unshared|{post_id}").random() < UNSHARED_SHARE:
         return ()  # most posts are never reposted: retweeted_by then answers {"meta": {"result_count": 0}}
-    return audience_engagers(seed, f"{post_id}|{kind}", post.topic, "x", 1.0 if kind == "like" else 0.15)
+    return audience_engagers(seed, f"{post_id}|{kind}", post.topic, "x", 1.0 if kind == "like" else 0.15, size)
+
+
+def visible_engagers(seed: int, post: Post, kind: str, as_of: datetime, size: int = DEFAULT_SIZE) -> tuple[Member, ...]:
+    """The members whose like or repost of the post is visible at `as_of`."""
+    members = engagers(seed, post.id, kind, size)
+    return members[: int(len(members) * visible_share(post, as_of))]
 
 
 def visible_share(post: Post, as_of: datetime) -> float:

@@ -21,7 +21,7 @@ def test_a_live_story_lands_with_its_metrics_and_refusals_are_reported(simulator
         if stories:
             break
     ds, lake = day.isoformat(), str(tmp_path / "lake")
-    staged = organic.extract_account(graph, "instagram", IG_USER_IDS[0], ds, 7, lake, "run-1")
+    staged = organic.extract_account(graph, "instagram", IG_USER_IDS[0], ds, 7, lake, "run-1", first_run_days=0)
     landing.land(lake, "instagram", organic.ENTITY, ds, "run-1", [staged])
     cleaned = organic.clean(lake, ds, ["instagram"], KEY)
     posts = pd.read_parquet(cleaned["clean_path"]).set_index("post_id")

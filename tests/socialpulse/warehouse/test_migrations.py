@@ -28,6 +28,8 @@ FROZEN = {
     "0007_privacy_erasures.sqlite.sql": "a90dbfb64beec59ce63337a3480f46c5d826e95eda98d3feb132d9d6f07bbf24",
     "0008_data_quality_findings.postgres.sql": "7681954c9e6819762f1fbd9b503c3dca45422e0811bdf6771af6fc855defc130",
     "0008_data_quality_findings.sqlite.sql": "a5dc5113863de6e9f7375c040511f320be91a776ceb162ac715459311c466385",
+    "0009_audience_intelligence.postgres.sql": "c41d774a0f5b6c33bbb05762dc771a2330c0c515a516e0d821b3255ea19f3ebd",
+    "0009_audience_intelligence.sqlite.sql": "cf548287d284baef0734e384d1b85f94ae7d01a8b633f877b55ed108b06a3b61",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -1,0 +1,176 @@
+"""Audience intelligence at 5,000 and 200,000 people: time and peak memory of each step, and model quality.
+
+For each size: the clean zone a first run would leave is generated from the simulator
+(socialpulse_dev.audience_inputs, not timed), then every step of audience_intelligence runs
+as Airflow would run it, each in a process of its own (imports included), timed with its
+peak resident memory (os.wait4). Then, on the same held-out split: ROC AUC of the
+TensorFlow model, the logistic regression, the gradient boosting and the oracle (the
+simulator's planted probabilities); the adjusted Rand index of the segments against the
+planted ones; hit rate@3 of the recommendations against popularity; and KMeans against
+MiniBatchKMeans on the segment features, side by side (what MINIBATCH_FROM rests on).
+
+Usage: python bench/audience.py [--sizes 5000,200000] [--dsn postgresql://...]  (SQLite without --dsn)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = "2026-11-03"
+STEPS = (
+    ("build_profiles", "from socialpulse.jobs.audience import profile; profile(LAKE, DS)"),
+    ("segment_audience", "from socialpulse.jobs.audience import segment; segment(conn(), LAKE, DS, 'bench')"),
+    ("train_propensity", "from socialpulse.jobs.propensity import train; train(conn(), LAKE, DS, 'bench')"),
+    ("build_target_audiences", "from socialpulse.jobs.audience import target; "
+                               "target(conn(), LAKE, DS, 'bench', 30, 5000)"),
+    ("recommend_content", "from socialpulse.jobs.audience import recommend; recommend(conn(), LAKE, DS, 'bench')"),
+    ("build_audience_report", "from socialpulse.jobs.audience_report import build; build(conn(), LAKE, DS)"),
+)
+PRELUDE = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING)
+LAKE, DS, WAREHOUSE = sys.argv[1], sys.argv[2], sys.argv[3]
+def conn():
+    if WAREHOUSE.startswith("postgresql://"):
+        import psycopg
+        return psycopg.connect(WAREHOUSE)
+    import sqlite3
+    return sqlite3.connect(WAREHOUSE)
+"""
+
+
+def run_step(code: str, lake: str, warehouse: str) -> tuple[float, float]:
+    """(seconds, peak MiB) of one step in a fresh interpreter."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse])
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"step failed: {code}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, float]:
+    from socialpulse.warehouse import apply_migrations
+    from socialpulse_dev.audience_inputs import clean_zone, write_clean_zone
+
+    started = time.perf_counter()
+    zone = clean_zone(size, date.fromisoformat(AS_OF))
+    lake = str(root / "lake")
+    write_clean_zone(lake, zone, AS_OF)
+    print(f"  generated {len(zone.users):,} CRM users, {len(zone.orders):,} orders, {len(zone.events):,} engagement "
+          f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)")
+    if dsn:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            schema = f"bench_audience_{size}"
+            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            admin.execute(f"CREATE SCHEMA {schema}")
+        warehouse = f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema}"
+        with psycopg.connect(warehouse) as conn:
+            apply_migrations(conn)
+            seed_campaigns(conn, "%s")
+    else:
+        warehouse = str(root / "warehouse.db")
+        with sqlite3.connect(warehouse) as conn:
+            apply_migrations(conn)
+            seed_campaigns(conn, "?")
+    return lake, warehouse, len(zone.events)
+
+
+def seed_campaigns(conn, mark: str) -> None:
+    """The simulator's campaigns, as having spent on the as-of date: what target audiences are built for."""
+    from socialpulse_dev.simulator import meta_data
+
+    for account in ("1001", "1002", "1003"):
+        for campaign, *_ in meta_data.campaigns(7, meta_data.account(account)):
+            conn.cursor().execute(
+                f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, spend,"
+                f" extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
+                (AS_OF if mark == "?" else date.fromisoformat(AS_OF), account, campaign, "2026-11-04T00:00:00Z"))
+    conn.commit()
+
+
+def quality(lake: str, warehouse: str, size: int) -> dict:
+    from socialpulse_dev.audience_truth import against_truth
+
+    conn = sqlite3.connect(warehouse) if not warehouse.startswith("postgresql://") else None
+    if conn is None:
+        import psycopg
+
+        conn = psycopg.connect(warehouse)
+    cursor = conn.cursor()
+    cursor.execute("SELECT model_name, metrics FROM model_registry")
+    metrics = {name: json.loads(text) for name, text in cursor.fetchall()}
+    conn.close()
+    truth = against_truth(lake, AS_OF, size=size)
+    return {"auc": {m: metrics["propensity"][m]["roc_auc"] for m in
+                    ("tensorflow", "logistic_regression", "gradient_boosting")} | {"oracle": truth["oracle_auc"]},
+            "ari": truth["ari"], "k": metrics["segments"]["k"], "recommendations": metrics["recommendations"]}
+
+
+def kmeans_side_by_side(lake: str, k: int) -> dict:
+    """KMeans and MiniBatchKMeans as segment_audience configures them, on the same features."""
+    from socialpulse.audience.segments import MINIBATCH_FROM, make_pipeline, segment_features
+    from socialpulse.jobs.audience import read_features
+
+    features = segment_features(read_features(lake, "user_profiles", AS_OF))
+    timings = {}
+    for name, rows in (("KMeans", 0), ("MiniBatchKMeans", MINIBATCH_FROM)):
+        pipeline = make_pipeline(k, rows, 7)
+        started = time.perf_counter()
+        pipeline.fit(features)
+        timings[name] = (time.perf_counter() - started, pipeline.named_steps["cluster"].inertia_ / len(features))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="5000,200000")
+    parser.add_argument("--dsn", help="a Postgres DSN for the warehouse (default: a SQLite file)")
+    args = parser.parse_args()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"\n== {size:,} people ==", flush=True)
+        with tempfile.TemporaryDirectory(prefix="socialpulse-audience-bench-") as tmp:
+            lake, warehouse, events = prepare(size, Path(tmp), args.dsn)
+            total = 0.0
+            for step, code in STEPS:
+                seconds, peak = run_step(code, lake, warehouse)
+                total += seconds
+                print(f"  {step:<24} {seconds:7.1f} s   peak {peak:7.0f} MiB", flush=True)
+            print(f"  {'whole DAG':<24} {total:7.1f} s")
+            figures = quality(lake, warehouse, size)
+            side = kmeans_side_by_side(lake, figures["k"])
+        auc, recs = figures["auc"], figures["recommendations"]
+        print(f"  ROC AUC  tensorflow {auc['tensorflow']:.4f}  logistic {auc['logistic_regression']:.4f}  "
+              f"boosting {auc['gradient_boosting']:.4f}  oracle {auc['oracle']:.4f}  "
+              f"(tensorflow / oracle {auc['tensorflow'] / auc['oracle']:.3f})")
+        print(f"  segments k={figures['k']}  adjusted Rand index vs planted {figures['ari']:.3f}")
+        print(f"  recommendations hit rate@3 {recs['model']['hit_rate_at_3']:.3f} vs popularity "
+              f"{recs['popularity']['hit_rate_at_3']:.3f}; NDCG@3 {recs['model']['ndcg_at_3']:.3f} vs "
+              f"{recs['popularity']['ndcg_at_3']:.3f}")
+        km, mb = side["KMeans"], side["MiniBatchKMeans"]
+        print(f"  KMeans {km[0]:.2f} s (inertia/row {km[1]:.3f}) vs MiniBatchKMeans {mb[0]:.2f} s ({mb[1]:.3f}): "
+              f"{km[0] / mb[0]:.1f}x")
+        rows.append((size, events, total, auc, figures["ari"], recs))
+    print("\n| people | events | whole DAG | TF AUC | LR AUC | GB AUC | oracle AUC | TF/oracle | ARI | hit@3 | "
+          "popularity hit@3 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for size, events, total, auc, ari, recs in rows:
+        print(f"| {size:,} | {events:,} | {total:.0f} s | {auc['tensorflow']:.4f} | {auc['logistic_regression']:.4f} "
+              f"| {auc['gradient_boosting']:.4f} | {auc['oracle']:.4f} | {auc['tensorflow'] / auc['oracle']:.3f} | "
+              f"{ari:.3f} | {recs['model']['hit_rate_at_3']:.3f} | {recs['popularity']['hit_rate_at_3']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""
+### audience_intelligence
+
+Who the customers are, which groups they fall into, who will buy next, whom each
+campaign should target and what each person should see, as of one day.
+
+Scheduled on the **Assets `engagement_events` and `crm_orders` and `crm_users`** (all three
+changed since its last run), **or** daily on time: the audience needs both sources, so one
+run follows a day on which both loaded, whichever loaded last; the time schedule makes
+it backfillable and still runs on a day a source is late (with what has landed).
+An asset-triggered run models the newest day every input has (the smallest of the days
+their asset events name); a time-triggered run models its data interval's day.
+
+* `pick_as_of_date`: the day modelled, as above.
+* `build_profiles`: `user_profiles` as of the day (features zone), and the training and
+  evaluation snapshots 60 and 30 days earlier with their 30-day purchase labels.
+* `segment_audience`: KMeans (k by silhouette), ids kept across retrains; `user_profiles`
+  and `audience_segments` (100 people or more) in the warehouse.
+* `train_propensity`: the TensorFlow model against logistic regression and gradient
+  boosting on the same held-out snapshot; champion or not; `model_registry`, `propensity_scores`.
+  Runs in the pool `tensorflow` (1 slot: create it, `airflow pools set tensorflow 1 ...`), so two
+  trainings never share a small worker.
+* `build_target_audiences`, `recommend_content`, `build_audience_report`: `target_audiences`,
+  `content_recommendations`, and the charts and HTML report under `reports/audience/ds=<day>/`.
+
+Every step rewrites its day: a rerun of a date gives the same rows (but `model_registry.trained_at`).
+A segment's id depends on the models saved before the date, so backfill dates in order.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
+
+from socialpulse_airflow import audience
+from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
+
+TENSORFLOW_POOL = "tensorflow"
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(timetable=daily(), assets=(ENGAGEMENT_EVENTS & CRM_ORDERS & CRM_USERS)),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,  # each run reads the models the one before it left
+    default_args=DEFAULT_ARGS,
+    params={
+        "exclude_recent_buyers_days": Param(30, type="integer", minimum=0, maximum=365,
+                                            description="leave out of target audiences who ordered this recently"),
+        "max_audience_size": Param(5000, type="integer", minimum=100,
+                                   description="people per campaign audience, the highest expected value first"),
+    },
+    tags=["socialpulse", "audience", "ml"],
+    doc_md=__doc__,
+)
+def audience_intelligence():
+    @task
+    def pick_as_of_date(data_interval_start=None, triggering_asset_events=None) -> str:
+        return audience.as_of(data_interval_start, triggering_asset_events)
+
+    @task
+    def build_profiles(day: str) -> dict:
+        return audience.profile(day)
+
+    @task
+    def segment_audience(day: str, run_id=None) -> dict:
+        return audience.segment(day, run_id)
+
+    @task(pool=TENSORFLOW_POOL)
+    def train_propensity(day: str, run_id=None) -> dict:
+        return audience.train_propensity(day, run_id)
+
+    @task
+    def build_target_audiences(day: str, run_id=None, params=None) -> dict:
+        return audience.target(day, run_id, params)
+
+    @task
+    def recommend_content(day: str, run_id=None) -> dict:
+        return audience.recommend(day, run_id)
+
+    @task
+    def build_audience_report(day: str) -> dict:
+        return audience.report(day)
+
+    day = pick_as_of_date()  # not `ds`: Airflow passes its own `ds` (the data interval's) to a task that names it
+    warehouse_migrations() >> day
+    profiles = build_profiles(day)
+    segments = segment_audience(day)
+    scores = train_propensity(day)
+    profiles >> segments >> scores
+    targets, recommendations = build_target_audiences(day), recommend_content(day)
+    scores >> [targets, recommendations]
+    [targets, recommendations] >> build_audience_report(day) >> failure_summary()
+
+
+audience_intelligence()

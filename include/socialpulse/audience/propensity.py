@@ -1,0 +1,171 @@
+"""Conversion propensity: a Keras model that scores raw profile columns, and the baselines it must beat.
+
+Label: an order within LABEL_DAYS after the snapshot date. The split is by time: train
+on profiles as of as_of - 2 x LABEL_DAYS with the orders of the LABEL_DAYS after it,
+evaluate on profiles as of as_of - LABEL_DAYS with the orders since (both windows are
+observed by the run's date), and score everyone as of the run's date.
+
+The model's preprocessing lives in the saved `.keras` file: missing values filled
+(FillMissing), numbers normalised (Normalization adapted on the training snapshot),
+categories looked up (StringLookup, one-hot). It takes a dict of raw profile columns.
+Only the 7- and 30-day engagement windows are features: the first run's 90 days of
+posts cover them at the training snapshot, not the 90-day window.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from socialpulse.audience.schemas import ENGAGEMENT_COLUMNS, TOPIC_COLUMNS
+
+LABEL_DAYS = 30
+NUMERIC = ("age", "tenure_days", "linked_platforms", *(c for c in ENGAGEMENT_COLUMNS if not c.endswith("90d")),
+           "engagements_7d", "engagements_30d", *TOPIC_COLUMNS, "orders_total", "orders_90d", "recency_days",
+           "monetary_total", "avg_order_value")
+CATEGORICAL = ("gender", "country", "age_band")
+FEATURES = (*NUMERIC, *CATEGORICAL)
+MISSING = "missing"
+# One hidden layer, strongly regularised: wider or deeper nets overfit the 5,000-person demo audience
+# (bench/audience.py and the closing note of issue 11 give the comparison).
+HIDDEN = (16,)
+L2 = 1e-2
+LEARNING_RATE = 1e-3
+TRAINING_STEPS = 800  # about this many batches whatever the audience's size
+
+
+def batching(rows: int) -> tuple[int, int]:
+    """(batch size, epochs): 40 epochs of 256 for a few thousand people, a few epochs of 1,024 for 200,000."""
+    batch = 256 if rows <= 20_000 else 1024
+    return batch, max(4, min(40, -(-TRAINING_STEPS * batch // max(rows, 1))))
+
+
+def snapshots(as_of: date) -> tuple[date, date]:
+    """(training snapshot, evaluation snapshot) for a run's date."""
+    return as_of - timedelta(days=2 * LABEL_DAYS), as_of - timedelta(days=LABEL_DAYS)
+
+
+def labels(profiles: pd.DataFrame, orders: pd.DataFrame, snapshot: date) -> np.ndarray:
+    """1 where the person ordered in the LABEL_DAYS after the snapshot's day."""
+    start = pd.Timestamp(snapshot + timedelta(days=1), tz="UTC")
+    window = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < start + pd.Timedelta(days=LABEL_DAYS))]
+    return profiles["person_id"].isin(set(window["person_id"])).to_numpy(dtype=int)
+
+
+def model_inputs(profiles: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Raw profile columns as the model's inputs: numbers as float32 (NaN where missing), categories as text."""
+    inputs = {c: profiles[c].astype("Float64").astype("float32").to_numpy(na_value=np.nan).reshape(-1, 1)
+              for c in NUMERIC}
+    inputs.update({c: profiles[c].astype("string").fillna(MISSING).to_numpy(dtype=str).reshape(-1, 1)
+                   for c in CATEGORICAL})
+    return inputs
+
+
+def _layers():
+    """Keras and the one custom layer, defined on first use (TensorFlow is imported only where it trains)."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="socialpulse")
+    class FillMissing(keras.layers.Layer):
+        """NaN -> a constant, with a 0/1 column saying it was missing: nulls are part of the raw columns."""
+
+        def __init__(self, value: float = 0.0, **kwargs):
+            super().__init__(**kwargs)
+            self.value = value
+
+        def call(self, inputs):
+            missing = keras.ops.isnan(inputs)
+            filled = keras.ops.where(missing, self.value, inputs)
+            return keras.ops.concatenate([filled, keras.ops.cast(missing, inputs.dtype)], axis=-1)
+
+        def get_config(self):
+            return {**super().get_config(), "value": self.value}
+
+    return keras, FillMissing
+
+
+def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7):
+    """A small MLP on the raw columns; seeded, and deterministic on CPU (TensorFlow op determinism)."""
+    import tensorflow as tf
+
+    keras, fill_missing = _layers()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    data = model_inputs(profiles)
+    inputs, encoded = {}, []
+    for name in NUMERIC:
+        inputs[name] = keras.Input(shape=(1,), name=name, dtype="float32")
+        column = data[name]
+        fill = float(np.nanmedian(column)) if np.isfinite(column).any() else 0.0
+        filled = fill_missing(fill, name=f"fill_{name}")(inputs[name])
+        norm = keras.layers.Normalization(name=f"norm_{name}")
+        norm.adapt(np.concatenate([np.where(np.isnan(column), fill, column), np.isnan(column)], axis=1))
+        encoded.append(norm(filled))
+    for name in CATEGORICAL:
+        inputs[name] = keras.Input(shape=(1,), name=name, dtype="string")
+        lookup = keras.layers.StringLookup(output_mode="one_hot", name=f"lookup_{name}")
+        lookup.adapt(data[name])
+        encoded.append(lookup(inputs[name]))
+    x = keras.layers.Concatenate()(encoded)
+    for width in HIDDEN:
+        x = keras.layers.Dense(width, activation="relu", kernel_regularizer=keras.regularizers.l2(L2))(x)
+    output = keras.layers.Dense(1, activation="sigmoid", name="score")(x)
+    model = keras.Model(inputs, output, name="propensity")
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
+    batch, epochs = batching(len(y))
+    batches = tf.data.Dataset.from_tensor_slices((data, np.asarray(y, dtype="float32").reshape(-1, 1)))
+    model.fit(batches.shuffle(len(y), seed=seed).batch(batch), epochs=epochs, shuffle=False, verbose=0)
+    return model
+
+
+def load_keras(path: str):
+    keras, _ = _layers()
+    return keras.saving.load_model(path)
+
+
+def predict_keras(model, profiles: pd.DataFrame) -> np.ndarray:
+    import tensorflow as tf
+
+    batches = tf.data.Dataset.from_tensor_slices(model_inputs(profiles)).batch(8192)
+    return model.predict(batches, verbose=0).reshape(-1).astype(float)
+
+
+def _tabular(profiles: pd.DataFrame) -> pd.DataFrame:
+    frame = profiles[list(FEATURES)].copy()
+    for c in NUMERIC:
+        frame[c] = frame[c].astype("Float64").astype(float)
+    for c in CATEGORICAL:
+        frame[c] = frame[c].astype("string").fillna(MISSING).astype(object)
+    return frame
+
+
+def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dict:
+    """{"logistic_regression": ..., "gradient_boosting": ...}: scikit-learn pipelines on the same columns."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    frame = _tabular(profiles)
+    linear = ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+         list(NUMERIC)),
+        ("categorical", OneHotEncoder(handle_unknown="ignore"), list(CATEGORICAL))])
+    trees = ColumnTransformer([
+        ("numeric", "passthrough", list(NUMERIC)),
+        ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), list(CATEGORICAL))])
+    categorical = [False] * len(NUMERIC) + [True] * len(CATEGORICAL)
+    models = {
+        "logistic_regression": Pipeline([("prepare", linear), ("model", LogisticRegression(max_iter=2000))]),
+        "gradient_boosting": Pipeline([("prepare", trees), ("model", HistGradientBoostingClassifier(
+            categorical_features=categorical, random_state=seed))]),
+    }
+    return {name: model.fit(frame, y) for name, model in models.items()}
+
+
+def predict_baseline(model, profiles: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(_tabular(profiles))[:, 1]

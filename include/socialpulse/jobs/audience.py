@@ -1,0 +1,250 @@
+"""The audience steps of a day, around the pure functions of socialpulse.audience: lake in, lake and warehouse out.
+
+Every step is about one as-of date and rewrites what it owns for that date (a lake
+partition, the date's warehouse rows, a model version named after the date), so a
+rerun or a backfill of the date gives the same rows.
+
+Lake layout: features/<entity>/ds=<date>/ (person-level, erased like the clean zone),
+models/<model>/<model>-<date>/ (no person in them), reports/audience/ds=<date>/.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socialpulse import lake as lake_zone
+from socialpulse.audience import propensity
+from socialpulse.audience.profiles import AudienceInputs, build_profiles
+
+log = logging.getLogger(__name__)
+SEED = 7
+# Working copies the later steps of a run read; the outputs (profiles, scores, audiences, recommendations) stay.
+INTERMEDIATE = ("engagement_resolved", "orders_known", "propensity_train", "propensity_eval")
+KEEP_INTERMEDIATE_DAYS = 7
+INPUT_COLUMNS = {
+    "crm_users": None,
+    "crm_orders": ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"],
+    "engagement_events": ["platform", "post_id", "person_id", "kind"],
+    "post_metrics": ["platform", "post_id", "created_at", "topic"],
+}
+
+
+class AudienceInputsMissingError(FileNotFoundError):
+    """A source has not landed anything up to the as-of date yet: a later retry may find it."""
+
+
+def _partitions(lake: lake_zone.Lake, entity: str, ds: str) -> list[Path]:
+    return [p for p in sorted((lake.root / "clean" / entity).glob("ds=*")) if p.name.removeprefix("ds=") <= ds]
+
+
+def _read(paths: list[Path], columns: list[str] | None) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        frame = pd.read_parquet(path.resolve() / lake_zone.CLEAN_FILE)
+        if columns:
+            frame = frame.reindex(columns=columns)  # an older partition may lack a newer column (topic)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
+    """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
+    lake = lake_zone.Lake.at(lake_root)
+    found = {entity: _partitions(lake, entity, ds) for entity in INPUT_COLUMNS}
+    missing = [entity for entity, paths in found.items() if not paths]
+    if missing:
+        raise AudienceInputsMissingError(f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and "
+                                         "organic_social_daily for that date first")
+    erased = lake.erased()
+    frames = {entity: _read(paths[-1:] if entity == "crm_users" else paths, INPUT_COLUMNS[entity])
+              for entity, paths in found.items()}
+    frames = {e: f[~f["person_id"].isin(erased)] if "person_id" in f else f for e, f in frames.items()}
+    inputs = AudienceInputs.resolve(frames["crm_users"], frames["crm_orders"], frames["engagement_events"],
+                                    frames["post_metrics"])
+    log.info("inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts) from %d "
+             "partitions", ds, len(inputs.users), len(inputs.orders), len(inputs.events), inputs.unmatched_events,
+             sum(len(p) for p in found.values()))
+    return inputs
+
+
+def features_partition(lake_root: str, entity: str, ds: str) -> Path:
+    return lake_zone.Lake.at(lake_root).root / "features" / entity / f"ds={ds}"
+
+
+def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) -> str:
+    return str(lake_zone.write_clean_partition(frame, features_partition(lake_root, entity, ds)))
+
+
+def read_features(lake_root: str, entity: str, ds: str) -> pd.DataFrame:
+    path = features_partition(lake_root, entity, ds)
+    if not path.exists():
+        raise AudienceInputsMissingError(f"no {entity} for {ds} at {path}: its step has not run for that date")
+    return pd.read_parquet(path.resolve() / lake_zone.CLEAN_FILE)
+
+
+def model_dir(lake_root: str, model: str, version: str) -> Path:
+    return lake_zone.Lake.at(lake_root).root / "models" / model / version
+
+
+def profile(lake_root: str, ds: str) -> dict:
+    """Profiles as of ds, the propensity training and evaluation snapshots with labels, the resolved events."""
+    inputs = read_inputs(lake_root, ds)
+    as_of = date.fromisoformat(ds)
+    profiles = build_profiles(inputs, as_of)
+    counts = {"profiles": len(profiles), "in_crm": int(profiles["in_crm"].sum())}
+    write_features(lake_root, "user_profiles", ds, profiles)
+    for name, snapshot in zip(("train", "eval"), propensity.snapshots(as_of), strict=True):
+        frame = build_profiles(inputs, snapshot)
+        frame = frame[frame["in_crm"]].reset_index(drop=True)
+        frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
+        write_features(lake_root, f"propensity_{name}", ds, frame)
+        counts[f"{name}_rows"], counts[f"{name}_positive"] = len(frame), int(frame["label"].sum())
+        log.info("%s snapshot as of %s: %d people, %d ordered in the 30 days after", name, snapshot, len(frame),
+                 frame["label"].sum())
+    write_features(lake_root, "engagement_resolved", ds, inputs.events)
+    write_features(lake_root, "orders_known", ds, inputs.orders)
+    counts["pruned"] = prune_intermediates(lake_root, ds)
+    log.info("profiles as of %s: %s", ds, counts)
+    return counts
+
+
+def prune_intermediates(lake_root: str, ds: str) -> int:
+    """Remove the INTERMEDIATE partitions dated more than KEEP_INTERMEDIATE_DAYS before ds (each a full copy)."""
+    cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_INTERMEDIATE_DAYS)).isoformat()
+    removed = 0
+    for entity in INTERMEDIATE:
+        for partition in features_partition(lake_root, entity, ds).parent.glob("ds=*"):
+            if partition.name.removeprefix("ds=") < cutoff:
+                lake_zone.remove_partition(partition)
+                removed += 1
+    return removed
+
+
+def previous_version(lake_root: str, model: str, ds: str) -> Path | None:
+    """The newest saved version of a model from a date before ds (a rerun of ds does not see itself)."""
+    root = lake_zone.Lake.at(lake_root).root / "models" / model
+    earlier = [p for p in sorted(root.glob(f"{model}-*")) if p.name.removeprefix(f"{model}-") < ds]
+    return earlier[-1] if earlier else None
+
+
+def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+    """Fit segments (ids matched to the previous model's), describe them, load profiles and segments."""
+    import joblib
+
+    from socialpulse.audience.describe import describe_segments
+    from socialpulse.audience.recommend import best_times, recent
+    from socialpulse.audience.segments import fit_segments, segment_features
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    as_of = date.fromisoformat(ds)
+    profiles = read_features(lake_root, "user_profiles", ds)
+    earlier = previous_version(lake_root, "segments", ds)
+    previous = joblib.load(earlier / "model.joblib") if earlier else None
+    model = fit_segments(profiles, previous, SEED)
+    version = f"segments-{ds}"
+    folder = model_dir(lake_root, "segments", version)
+    folder.mkdir(parents=True, exist_ok=True)
+    with lake_zone.replacing(folder / "model.joblib") as tmp:
+        joblib.dump(model, tmp)
+    profiles["segment_id"] = pd.array(model.assign(segment_features(profiles)), dtype="Int64")
+    write_features(lake_root, "user_profiles", ds, profiles)
+    events = recent(read_features(lake_root, "engagement_resolved", ds), as_of)
+    posts = events.drop_duplicates(["platform", "post_id"]).rename(columns={"posted_at": "created_at"})
+    segments = describe_segments(profiles, best_times(events, profiles.set_index("person_id")["segment_id"], posts),
+                                 as_of, version)
+    withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
+    if withheld:
+        log.info("segments %s have fewer than 100 people: not published", withheld)
+    replace_rows(conn, AUDIENCE_TABLES["user_profiles"], profiles, {"as_of_date": as_of}, run_id)
+    replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
+    register_model(conn, version, "segments", as_of, run_id, {
+        "metrics": json.dumps({"k": len(model.segment_ids), "silhouettes": model.silhouettes}),
+        "rows_train": len(profiles), "artifact_path": str(folder), "champion_version": version,
+        "decision": f"k={len(model.segment_ids)} by silhouette; ids {model.segment_ids}"
+                    + (f", matched to {earlier.name}" if earlier else ", first model")})
+    for row in segments.itertuples(index=False):
+        log.info("segment %d (%d people, %.1f%% bought in 30 days): %s", row.segment_id, row.size,
+                 100 * row.conversion_rate, row.description)
+    return {"version": version, "k": len(model.segment_ids), "segments": segments["segment_id"].tolist(),
+            "withheld": withheld, "silhouettes": model.silhouettes}
+
+
+def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str, values: dict) -> None:
+    """The model_registry row of a version, replaced whole."""
+    from datetime import UTC, datetime
+
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    table = AUDIENCE_TABLES["model_registry"]
+    row = {c: None for c in table.column_names} | {"model_version": version, "model_name": name,
+                                                   "as_of_date": as_of, "trained_at": datetime.now(UTC), **values}
+    replace_rows(conn, table, pd.DataFrame([row]), {"model_version": version}, run_id)
+
+
+def active_campaigns(conn: Any, ds: str, days: int = 7) -> pd.DataFrame:
+    """(account_id, campaign_id) of the campaigns that spent in the `days` up to ds."""
+    from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
+
+    mark = placeholder(dialect_of(conn))
+    since = (date.fromisoformat(ds) - timedelta(days=days - 1)).isoformat()
+    bounds = (bind_day(conn, since), bind_day(conn, ds))
+    cursor = conn.cursor()
+    cursor.execute("SELECT DISTINCT account_id, campaign_id FROM campaign_metrics_daily WHERE metric_date >= "
+                   f"{mark} AND metric_date <= {mark} AND spend > 0 ORDER BY 1, 2", bounds)
+    return pd.DataFrame(cursor.fetchall(), columns=["account_id", "campaign_id"])
+
+
+def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, max_size: int) -> dict:
+    """Ranked audiences per active campaign, published when at least 100 people."""
+    from socialpulse.audience.targeting import target_audiences
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    as_of = date.fromisoformat(ds)
+    campaigns = active_campaigns(conn, ds)
+    members, summaries, skipped = target_audiences(
+        read_features(lake_root, "user_profiles", ds), read_features(lake_root, "propensity_scores", ds), campaigns,
+        read_features(lake_root, "orders_known", ds), as_of, exclude_days, max_size)
+    for reason in skipped:
+        log.info("no audience for campaign %s", reason)
+    write_features(lake_root, "target_audiences", ds, members)
+    replace_rows(conn, AUDIENCE_TABLES["target_audiences"], members, {"as_of_date": as_of}, run_id)
+    replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
+    for row in summaries.itertuples(index=False):
+        log.info("campaign %s (%s): %d people, %.1f expected conversions", row.campaign_id, row.markets, row.size,
+                 row.expected_conversions)
+    return {"campaigns": len(campaigns), "published": len(summaries), "people": len(members), "skipped": skipped}
+
+
+def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+    """Each person's next three topics, and their offline quality against popularity."""
+    from socialpulse.audience import recommend as recommender
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    as_of = date.fromisoformat(ds)
+    profiles = read_features(lake_root, "user_profiles", ds)
+    events = read_features(lake_root, "engagement_resolved", ds)
+    segments = profiles.set_index("person_id")["segment_id"]
+    quality = recommender.evaluate(events, as_of)
+    recs = recommender.recommend(recommender.recent(events, as_of), segments,
+                                 pd.Index(profiles["person_id"])).assign(as_of_date=as_of)
+    write_features(lake_root, "content_recommendations", ds, recs)
+    replace_rows(conn, AUDIENCE_TABLES["content_recommendations"], recs, {"as_of_date": as_of}, run_id)
+    version = f"recommendations-{ds}"
+    register_model(conn, version, "recommendations", as_of, run_id, {
+        "metrics": json.dumps(quality), "rows_eval": quality["model"]["people"], "champion_version": version,
+        "decision": "item-based collaborative filtering; segment popularity under "
+                    f"{recommender.MIN_HISTORY} engagements"})
+    log.info("recommendations: hit rate@3 %s (popularity %s), NDCG@3 %s (popularity %s) on %d people",
+             quality["model"]["hit_rate_at_3"], quality["popularity"]["hit_rate_at_3"],
+             quality["model"]["ndcg_at_3"], quality["popularity"]["ndcg_at_3"], quality["model"]["people"])
+    return {"people": len(profiles), **quality}

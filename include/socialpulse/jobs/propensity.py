@@ -1,0 +1,151 @@
+"""Training, judging and using the conversion-propensity model of a day.
+
+The Keras model and two scikit-learn baselines (logistic regression, gradient boosting)
+learn from the same training snapshot and are judged on the same held-out, later one.
+The current champion is judged there too; the new model takes over only if it is not
+worse (ROC AUC at least the champion's minus NOT_WORSE), or if a person was erased after
+the champion was trained (the registry keeps the newest erasure each model saw, so the
+rule gives the same answer on every rerun). The champion of the date scores everyone as
+of the date. Saved versions trained before the newest erasure, other than the one that
+scores, are deleted: no model file keeps an erased person's influence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from socialpulse import lake as lake_zone
+from socialpulse.audience import propensity
+from socialpulse.audience.metrics import deciles, evaluate
+from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, write_features
+from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
+
+log = logging.getLogger(__name__)
+MODEL = "propensity"
+NOT_WORSE = 0.001  # ROC AUC a challenger may fall short of the champion by and still take over (noise)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")).to_pydatetime()
+
+
+def _champion_before(conn: Any, ds: str) -> tuple[str | None, datetime | None]:
+    """(the version that scored the latest date before ds, the newest erasure it saw when trained)."""
+    cursor = conn.cursor()
+    mark = placeholder(dialect_of(conn))
+    cursor.execute(f"SELECT r.champion_version, c.last_erasure_seen FROM model_registry r LEFT JOIN model_registry c "
+                   f"ON c.model_version = r.champion_version WHERE r.model_name = {mark} AND r.as_of_date < {mark} "
+                   "ORDER BY r.as_of_date DESC LIMIT 1", (MODEL, bind_day(conn, ds)))
+    row = cursor.fetchone()
+    return (row[0], _timestamp(row[1])) if row else (None, None)
+
+
+def _last_erasure(conn: Any) -> datetime | None:
+    cursor = conn.cursor()
+    cursor.execute("SELECT max(erased_at) FROM privacy_erasures")
+    return _timestamp(cursor.fetchone()[0])
+
+
+def decide(new_auc: float, champion: str | None, champion_auc: float | None, champion_saw: datetime | None,
+           last_erasure: datetime | None) -> tuple[bool, str]:
+    """(promote the new model?, why) by the rule in the module docstring."""
+    if champion is None:
+        return True, "promoted: no champion yet"
+    if champion_auc is None:
+        return True, f"promoted: the champion {champion}'s model could not be loaded to compare"
+    if last_erasure is not None and (champion_saw is None or champion_saw < last_erasure):
+        return True, f"promoted: the champion {champion} was trained before the erasure of " \
+                     f"{last_erasure:%Y-%m-%d %H:%M}"
+    if new_auc >= champion_auc - NOT_WORSE:
+        return True, f"promoted: ROC AUC {new_auc:.4f} is not worse than the champion {champion}'s {champion_auc:.4f}"
+    return False, f"kept {champion}: its ROC AUC {champion_auc:.4f} beats the new model's {new_auc:.4f} on the " \
+                  "same evaluation"
+
+
+def _save(folder, model, baselines) -> None:
+    """The Keras file and the baselines, each moved into place whole."""
+    import joblib
+
+    staged = folder / f".model.{datetime.now(UTC):%Y%m%d%H%M%S%f}.keras"  # Keras wants the suffix
+    model.save(staged)
+    staged.replace(folder / "model.keras")
+    with lake_zone.replacing(folder / "baselines.joblib") as tmp:
+        joblib.dump(baselines, tmp)
+
+
+def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | None) -> list[str]:
+    """Delete the saved versions trained before the newest erasure, except those in `keep`."""
+    if last_erasure is None:
+        return []
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT model_version, last_erasure_seen FROM model_registry WHERE model_name = "
+                   f"{placeholder(dialect_of(conn))}", (MODEL,))
+    retired = [v for v, seen in cursor.fetchall() if v not in keep
+               and (_timestamp(seen) is None or _timestamp(seen) < last_erasure)
+               and model_dir(lake_root, MODEL, v).exists()]
+    for version in retired:
+        shutil.rmtree(model_dir(lake_root, MODEL, version))
+    if retired:
+        log.info("deleted models trained before the erasure of %s: %s", last_erasure, retired)
+    return retired
+
+
+def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+    """Train, evaluate against the baselines and the champion, register, and score the date's profiles."""
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    as_of = date.fromisoformat(ds)
+    train_rows, eval_rows = (read_features(lake_root, f"propensity_{name}", ds) for name in ("train", "eval"))
+    y_train, y_eval = train_rows["label"].to_numpy(), eval_rows["label"].to_numpy()
+    if len(set(y_train)) < 2:
+        raise ValueError(f"the training snapshot of {ds} has {int(y_train.sum())} buyers in {len(y_train)} people: "
+                         "nothing to learn; has the CRM drop's order history landed?")
+    version = f"{MODEL}-{ds}"
+    folder = model_dir(lake_root, MODEL, version)
+    folder.mkdir(parents=True, exist_ok=True)
+    log.info("training %s on %d people (%d buyers), evaluating on %d (%d buyers)", version, len(y_train),
+             y_train.sum(), len(y_eval), y_eval.sum())
+    model = propensity.train_keras(train_rows, y_train, SEED)
+    baselines = propensity.train_baselines(train_rows, y_train, SEED)
+    _save(folder, model, baselines)
+    scores = {"tensorflow": propensity.predict_keras(model, eval_rows)}
+    scores.update({name: propensity.predict_baseline(m, eval_rows) for name, m in baselines.items()})
+    metrics = {name: evaluate(y_eval, s) for name, s in scores.items()}
+    for name, m in metrics.items():
+        log.info("%-20s ROC AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f  top-decile lift %.2f", name,
+                 m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"], m["top_decile_lift"])
+    champion, champion_saw = _champion_before(conn, ds)
+    champion_model = champion_auc = None
+    if champion and (model_dir(lake_root, MODEL, champion) / "model.keras").exists():
+        champion_model = propensity.load_keras(str(model_dir(lake_root, MODEL, champion) / "model.keras"))
+        champion_auc = evaluate(y_eval, propensity.predict_keras(champion_model, eval_rows))["roc_auc"]
+        metrics["champion"] = {"version": champion, "roc_auc": champion_auc}
+    last_erasure = _last_erasure(conn)
+    promote, decision = decide(metrics["tensorflow"]["roc_auc"], champion, champion_auc, champion_saw, last_erasure)
+    scorer_version, scorer = (version, model) if promote else (champion, champion_model)
+    log.info("%s", decision)
+    train_snapshot, eval_snapshot = propensity.snapshots(as_of)
+    register_model(conn, version, MODEL, as_of, run_id, {
+        "last_erasure_seen": last_erasure, "train_snapshot": train_snapshot, "eval_snapshot": eval_snapshot,
+        "rows_train": len(y_train), "rows_eval": len(y_eval), "features": json.dumps(list(propensity.FEATURES)),
+        "metrics": json.dumps(metrics), "roc_auc": metrics["tensorflow"]["roc_auc"], "artifact_path": str(folder),
+        "champion_version": scorer_version, "decision": decision})
+    _retire(conn, lake_root, {version, scorer_version}, last_erasure)
+    profiles = read_features(lake_root, "user_profiles", ds)
+    predicted = propensity.predict_keras(scorer, profiles)
+    frame = pd.DataFrame({"as_of_date": as_of, "person_id": profiles["person_id"], "score": predicted,
+                          "decile": deciles(predicted), "model_version": scorer_version})
+    write_features(lake_root, "propensity_scores", ds, frame)
+    replace_rows(conn, AUDIENCE_TABLES["propensity_scores"], frame, {"as_of_date": as_of}, run_id)
+    return {"version": version, "promoted": promote, "decision": decision, "scored_by": scorer_version,
+            "people_scored": len(frame), "auc": {n: round(m["roc_auc"], 4) for n, m in metrics.items()}}

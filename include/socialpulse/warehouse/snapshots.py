@@ -1,0 +1,41 @@
+"""Replacing what a run owns: the rows of a table matching a filter (an as-of date, a model version), at once.
+
+An upsert cannot take back a row that a rerun no longer produces (a segment that fell
+under the publication minimum, a person erased since); a replace can, so a rerun or a
+backfill of a date leaves exactly the rows it computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, placeholder, transaction
+from socialpulse.warehouse.load import _sqlite_value, copy_into
+from socialpulse.warehouse.schema import Table
+
+
+def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, Any], run_id: str) -> int:
+    """Delete the table's rows matching `where` (column = value), insert the frame's; returns rows inserted."""
+    dialect = dialect_of(conn)
+    rows = frame.assign(run_id=run_id)[list(table.column_names)]
+    if rows.duplicated(list(table.key)).any():
+        raise ValueError(f"frame repeats keys {table.key} of {table.name}")
+    outside = {c: v for c, v in where.items() if not (rows[c].astype(str) == str(v)).all()} if len(rows) else {}
+    if outside:
+        raise ValueError(f"rows for {table.name} fall outside the replaced {sorted(outside)}")
+    mark = placeholder(dialect)
+    values = [v.isoformat() if dialect == SQLITE and hasattr(v, "isoformat") else v for v in where.values()]
+    with transaction(conn, dialect) as cursor:
+        cursor.execute(f"DELETE FROM {table.name} WHERE " + " AND ".join(f"{c} = {mark}" for c in where), values)
+        if rows.empty:
+            return 0
+        if dialect == POSTGRES:
+            copy_into(cursor, table.name, table.column_names, rows)
+        else:
+            marks = ", ".join([mark] * len(table.column_names))
+            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({marks})",
+                               ([_sqlite_value(v) for v in row] for row in
+                                rows.astype(object).itertuples(index=False, name=None)))
+    return len(rows)

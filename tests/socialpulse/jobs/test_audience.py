@@ -1,0 +1,136 @@
+"""The audience steps on a real lake and warehouse: rows written, reruns identical, a kept champion, an erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialpulse import lake as lake_zone
+from socialpulse.audience.schemas import AUDIENCE_ENTITIES
+from socialpulse.jobs import audience, audience_report, privacy, propensity
+from socialpulse.transforms.privacy import Pseudonymizer
+from socialpulse.warehouse import apply_migrations
+from socialpulse.warehouse.erasure import erase_from_warehouse
+from socialpulse_dev.audience_inputs import clean_zone, write_clean_zone
+from socialpulse_dev.devenv import DEMO_KEY
+from socialpulse_dev.simulator.audience import audience as simulated_audience
+
+DS, NEXT = "2026-11-03", "2026-11-04"
+SIZE = 1500
+TABLES = [s.table for s in AUDIENCE_ENTITIES]
+
+
+@pytest.fixture(scope="module")
+def zone():
+    return clean_zone(SIZE, date.fromisoformat(DS))
+
+
+def campaigns(conn, ds: str) -> None:
+    """Every campaign an order came through, as having spent on ds."""
+    cursor = conn.cursor()
+    mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
+    for account, campaign in (("1001", "10010001"), ("1001", "10010002"), ("1002", "10020001")):
+        cursor.execute(f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, "
+                       f"spend, extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
+                       (ds if mark == "?" else date.fromisoformat(ds), account, campaign, "2026-11-04T00:00:00+00:00"))
+    conn.commit()
+
+
+def run_day(conn, lake: str, ds: str, run_id: str, before_training=None) -> dict:
+    results = {"profile": audience.profile(lake, ds), "segment": audience.segment(conn, lake, ds, run_id)}
+    if before_training:
+        before_training()
+    results["train"] = propensity.train(conn, lake, ds, run_id)
+    results["recommend"] = audience.recommend(conn, lake, ds, run_id)
+    results["target"] = audience.target(conn, lake, ds, run_id, 30, 5000)
+    results["report"] = audience_report.build(conn, lake, ds)
+    return results
+
+
+def table_rows(conn, table: str) -> pd.DataFrame:
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT * FROM {table}")
+    frame = pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
+    return frame.drop(columns=["run_id", "trained_at"], errors="ignore")
+
+
+def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehouse_conn, tmp_path):
+    lake = str(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    apply_migrations(warehouse_conn)
+    campaigns(warehouse_conn, DS)
+    first = run_day(warehouse_conn, lake, DS, "run-1")
+    assert first["profile"]["in_crm"] > 0.95 * SIZE and first["segment"]["k"] >= 2
+    assert first["train"]["promoted"] and set(first["train"]["auc"]) == {"tensorflow", "logistic_regression",
+                                                                         "gradient_boosting"}
+    assert first["target"]["published"] >= 1 and first["recommend"]["model"]["people"] > 100
+    before = {t: table_rows(warehouse_conn, t) for t in TABLES}
+    assert all(len(rows) for rows in before.values()), {t: len(r) for t, r in before.items()}
+    assert (before["user_profiles"]["segment_id"].notna()).all()
+    assert before["model_registry"]["model_name"].tolist().count("propensity") == 1
+    run_day(warehouse_conn, lake, DS, "run-2")
+    for table in TABLES:
+        after = table_rows(warehouse_conn, table)
+        key = [c for c in after.columns if c in ("as_of_date", "person_id", "segment_id", "model_version",
+                                                 "campaign_id", "rank")]
+        pd.testing.assert_frame_equal(after.sort_values(key).reset_index(drop=True),
+                                      before[table].sort_values(key).reset_index(drop=True), obj=table)
+    html = lake_zone.lake_path(lake) / "reports" / "audience" / f"ds={DS}" / "report.html"
+    assert "Logistic regression" in html.read_text() and "http" not in html.read_text().split("<body>")[1]
+
+
+def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp_path):
+    lake = str(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    conn = sqlite3.connect(tmp_path / "warehouse.db")
+    apply_migrations(conn)
+    campaigns(conn, DS)
+    run_day(conn, lake, DS, "run-1")
+
+    second = run_day(conn, lake, NEXT, "run-2", learn_noise(NEXT, lake))["train"]
+    assert not second["promoted"] and second["scored_by"] == f"propensity-{DS}"
+    assert second["decision"].startswith(f"kept propensity-{DS}")
+    scored = pd.read_sql("SELECT DISTINCT model_version FROM propensity_scores WHERE as_of_date = ?", conn,
+                         params=(NEXT,))
+    assert scored["model_version"].tolist() == [f"propensity-{DS}"]
+
+    member = next(m for m in simulated_audience(7, SIZE) if m.x_id and m.signup_date <= date.fromisoformat(DS))
+    plain = Pseudonymizer(DEMO_KEY)
+    person = plain.token("crm", member.user_id)
+    pseudonyms = {person, plain.token("x", member.x_id)} | ({plain.token("facebook", member.facebook_id)}
+                                                            if member.facebook_id else set())
+    assert all(person in set(table_rows(conn, t).get("person_id", pd.Series(dtype=str)))
+               for t in ("user_profiles", "propensity_scores", "content_recommendations"))
+    privacy.erase_from_lake(lake, pseudonyms)
+    erase_from_warehouse(conn, pseudonyms)
+    for table in TABLES:
+        rows = table_rows(conn, table)
+        assert "person_id" not in rows or not rows["person_id"].isin(pseudonyms).any(), table
+    for path in (lake_zone.lake_path(lake) / "features").glob("**/*.parquet"):
+        frame = pd.read_parquet(path)
+        assert "person_id" not in frame or not frame["person_id"].isin(pseudonyms).any(), path
+    conn.execute("INSERT INTO privacy_erasures (pseudonym, run_id, erased_at) VALUES (?, 'erase-1', ?)",
+                 (person, pd.Timestamp.now(tz="UTC").isoformat()))
+    conn.commit()
+    third = run_day(conn, lake, "2026-11-05", "run-3", learn_noise("2026-11-05", lake))["train"]
+    assert third["promoted"] and "before the erasure" in third["decision"]
+    models = lake_zone.lake_path(lake) / "models" / "propensity"
+    assert sorted(p.name for p in models.iterdir()) == ["propensity-2026-11-05"]  # the older ones learnt from them
+    profiles = pd.read_sql("SELECT person_id FROM user_profiles WHERE as_of_date = '2026-11-05'", conn)
+    assert not profiles["person_id"].isin(pseudonyms).any()
+
+
+def learn_noise(ds: str, lake: str):
+    """Shuffle the day's training labels: the model it trains is worse than the champion."""
+
+    def shuffle():
+        path = audience.features_partition(lake, "propensity_train", ds).resolve() / lake_zone.CLEAN_FILE
+        frame = pd.read_parquet(path)
+        frame["label"] = np.random.default_rng(0).permutation(frame["label"].to_numpy())
+        lake_zone.rewrite_parquet(path, frame)
+
+    return shuffle

@@ -9,6 +9,8 @@ simulator's planted probabilities); the adjusted Rand index of the segments agai
 planted ones; hit rate@3 of the recommendations against popularity; and KMeans against
 MiniBatchKMeans on the segment features, side by side (what MINIBATCH_FROM rests on).
 
+Step processes are started from a parent that holds no data, so each peak is the step's own.
+
 Usage: python bench/audience.py [--sizes 5000,200000] [--dsn postgresql://...]  (SQLite without --dsn)
 """
 
@@ -51,14 +53,26 @@ def conn():
 def run_step(code: str, lake: str, warehouse: str) -> tuple[float, float]:
     """(seconds, peak MiB) of one step in a fresh interpreter."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse])
+    process = subprocess.Popen([sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse],
+                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})  # TensorFlow's start-up notes
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"step failed: {code}")
     return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
-def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, float]:
+def prepare_apart(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
+    """prepare() in a process of its own: a step's peak memory counts from its fork, which must not carry the
+    gigabytes the generator held (Linux starts a child's high-water mark at its parent's size)."""
+    command = [sys.executable, __file__, "--prepare", str(size), "--root", str(root)] + (["--dsn", dsn] if dsn else [])
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    *lines, last = done.stdout.strip().splitlines()
+    print(*lines, sep="\n")
+    found = json.loads(last)
+    return found["lake"], found["warehouse"], found["events"]
+
+
+def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
     from socialpulse.warehouse import apply_migrations
     from socialpulse_dev.audience_inputs import clean_zone, write_clean_zone
 
@@ -67,7 +81,7 @@ def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, float]:
     lake = str(root / "lake")
     write_clean_zone(lake, zone, AS_OF)
     print(f"  generated {len(zone.users):,} CRM users, {len(zone.orders):,} orders, {len(zone.events):,} engagement "
-          f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)")
+          f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)", flush=True)
     if dsn:
         import psycopg
 
@@ -137,12 +151,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="5000,200000")
     parser.add_argument("--dsn", help="a Postgres DSN for the warehouse (default: a SQLite file)")
+    parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)  # internal: prepare_apart's child
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        lake, warehouse, events = prepare(args.prepare, args.root, args.dsn)
+        print(json.dumps({"lake": lake, "warehouse": warehouse, "events": events}))
+        return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"\n== {size:,} people ==", flush=True)
         with tempfile.TemporaryDirectory(prefix="socialpulse-audience-bench-") as tmp:
-            lake, warehouse, events = prepare(size, Path(tmp), args.dsn)
+            lake, warehouse, events = prepare_apart(size, Path(tmp), args.dsn)
             total = 0.0
             for step, code in STEPS:
                 seconds, peak = run_step(code, lake, warehouse)

@@ -8,9 +8,9 @@ Features (segment_features), each chosen for what it separates and scaled so non
 * `on_facebook`, `on_instagram`, `on_x`: 0/1, where the person is;
 * `topic_*`: the person's share of 90-day engagements per topic, times TOPIC_WEIGHT,
   so the topics together weigh about as much as one standardised feature moves.
-Measured on the simulator's planted segments (bench/audience.py): standardising the
-topic shares as well, or adding engagement and order counts, lowers the adjusted
-Rand index (those spread within a segment more than between segments).
+Chosen against the simulator's planted segments (the figures are in issue 11's closing
+note): standardising the topic shares as well, or adding engagement and order counts,
+lowered the adjusted Rand index (those spread within a segment more than between segments).
 """
 
 from __future__ import annotations

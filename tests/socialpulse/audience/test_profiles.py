@@ -15,7 +15,7 @@ def ts(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
 
 
-def inputs() -> AudienceInputs:
+def inputs(linked_columns: bool = True) -> AudienceInputs:
     users = pd.DataFrame({
         "person_id": ["ann", "bob"], "age": [29, 47], "gender": ["female", "male"], "country": ["US", "DE"],
         "city": ["NY", "Berlin"], "signup_date": [date(2026, 1, 1), date(2026, 10, 1)],
@@ -33,6 +33,8 @@ def inputs() -> AudienceInputs:
                            "ordered_at": [ts("2026-10-30 12:00"), ts("2026-06-01"), ts("2026-06-01"),
                                           ts("2026-11-05")],
                            "amount_reporting": [30.0, 50.0, 50.0, 99.0], "utm_campaign": [None, "c1", "c1", None]})
+    if not linked_columns:  # a drop cleaned before the pseudonym columns existed
+        users = users.drop(columns=["facebook_pseudonym", "instagram_pseudonym", "x_pseudonym"])
     return AudienceInputs.resolve(users, orders, events, posts)
 
 
@@ -63,3 +65,10 @@ def test_rfm_counts_each_order_once_and_only_up_to_the_as_of_date():
 def test_a_snapshot_before_signup_leaves_the_person_out():
     profiles = build_profiles(inputs(), date(2026, 9, 15))
     assert "bob" not in set(profiles["person_id"])  # signed up on Oct 1
+
+
+def test_users_cleaned_before_the_linked_pseudonyms_existed_still_profile():
+    resolved = inputs(linked_columns=False)
+    profiles = build_profiles(resolved, AS_OF).set_index("person_id")
+    assert {"ann", "x-ann", "fb-ann"} <= set(profiles.index)  # not joined, but nobody lost
+    assert profiles.loc["x-ann", "x_likes_7d"] == 1 and not profiles.loc["x-ann", "in_crm"]

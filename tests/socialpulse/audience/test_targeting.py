@@ -57,3 +57,12 @@ def test_lists_rank_by_expected_value_without_recent_buyers_and_only_when_large_
     assert set(people.set_index("person_id").loc[chosen["person_id"], "country"]) == {"US"}
     assert chosen["expected_value"].is_monotonic_decreasing and chosen["rank"].tolist() == list(range(1, 151))
     assert summary["expected_conversions"].iloc[0] == pytest.approx(75.0)
+
+
+def test_a_segment_without_buyers_takes_everyones_order_value():
+    people = profiles(10).assign(segment_id=[0] * 5 + [1] * 5)
+    people.loc[people["segment_id"] == 1, ["orders_total", "monetary_total"]] = [0, 0.0]
+    people.loc[people["segment_id"] == 1, "avg_order_value"] = None
+    value = expected_order_value(people)
+    overall = people["monetary_total"].sum() / people["orders_total"].sum()
+    assert value[people["segment_id"] == 1].tolist() == pytest.approx([overall] * 5)

@@ -41,6 +41,7 @@ def findings(text_by_place: dict[str, str], values_by_place: dict[str, set[str]]
         found += [f"{place}: raw user id {i!r}" for i in set(ID_PATTERN.findall(text)) & ids]
     for place, values in values_by_place.items():
         found += [f"{place}: raw user id {i!r}" for i in values & ids]
+        found += [f"{place}: name or email {t!r}" for t in values & texts]
     return found
 
 

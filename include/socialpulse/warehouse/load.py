@@ -70,10 +70,11 @@ def _sqlite_value(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _stage_rows_sqlite(cursor: Any, table: Table, frame: pd.DataFrame) -> None:
+def insert_rows_sqlite(cursor: Any, table: Table, frame: pd.DataFrame, target: str = STAGE) -> None:
+    """The frame's rows, in the table's column order, inserted into `target` (the staging table by default)."""
     marks = ", ".join([placeholder(SQLITE)] * len(table.column_names))
     rows = ([_sqlite_value(v) for v in row] for row in frame.astype(object).itertuples(index=False, name=None))
-    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", rows)
+    cursor.executemany(f"INSERT INTO {target} ({', '.join(table.column_names)}) VALUES ({marks})", rows)
 
 
 def copy_csv_chunks(frame: pd.DataFrame, chunk_rows: int = COPY_CHUNK_ROWS) -> Iterator[bytes]:
@@ -131,7 +132,7 @@ def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str,
         else:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
             cursor.execute(f"CREATE TEMP TABLE {STAGE} ({table.column_defs(dialect)})")
-            _stage_rows_sqlite(cursor, table, rows)
+            insert_rows_sqlite(cursor, table, rows)
         cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {table.name} t ON {on_key}")
         existing = cursor.fetchone()[0]
         if history is not None:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, placeholder, transaction
-from socialpulse.warehouse.load import _sqlite_value, copy_into
+from socialpulse.warehouse.load import copy_into, insert_rows_sqlite
 from socialpulse.warehouse.schema import Table
 
 
@@ -34,8 +34,5 @@ def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, 
         if dialect == POSTGRES:
             copy_into(cursor, table.name, table.column_names, rows)
         else:
-            marks = ", ".join([mark] * len(table.column_names))
-            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({marks})",
-                               ([_sqlite_value(v) for v in row] for row in
-                                rows.astype(object).itertuples(index=False, name=None)))
+            insert_rows_sqlite(cursor, table, rows, table.name)
     return len(rows)

@@ -20,10 +20,13 @@ REPORTING_CURRENCY_VARIABLE = "socialpulse_reporting_currency"  # default USD
 FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the ECB's daily reference rates
 RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
 FIRST_RUN_LOOKBACK_VARIABLE = "socialpulse_first_run_lookback_days"  # default 90: posts a platform's first run pulls
+EXPERIMENTS_FILE_VARIABLE = "socialpulse_experiments_file"  # default: experiments.yaml of the checkout
+EXPERIMENTS_VARIABLE = "socialpulse_experiments"  # more experiments, as YAML text in the variable itself
 
 # Embedded defaults: everything under ./data of the checkout.
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_LAKE_ROOT = DEFAULT_DATA_DIR / "lake"
+DEFAULT_EXPERIMENTS_FILE = PROJECT_ROOT / "experiments.yaml"
 
 META_BASE_URL = "https://graph.facebook.com"
 

@@ -79,6 +79,10 @@ class Lake:
     def clean_partition(self, entity: str, ds: str) -> Path:
         return self.root / "clean" / entity / f"ds={ds}"
 
+    def clean_partitions(self, entity: str, until: str) -> list[Path]:
+        """Every clean partition of an entity up to a day, oldest first."""
+        return [p for p in sorted((self.root / "clean" / entity).glob("ds=*")) if p.name.removeprefix("ds=") <= until]
+
     def quarantine_partition(self, entity: str, ds: str) -> Path:
         return self.root / "quarantine" / entity / f"ds={ds}"
 
@@ -265,6 +269,17 @@ def rewrite_parquet(path: Path, frame: pd.DataFrame) -> None:
     """Replace one Parquet file atomically, leaving its partition's other files alone."""
     with replacing(path) as tmp:
         frame.to_parquet(tmp, index=False)
+
+
+def read_clean_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    """Clean partitions as one frame, oldest first; a column an older partition lacks is null there."""
+    import pandas as pd
+
+    frames = []
+    for path in paths:
+        frame = pd.read_parquet(path.resolve() / CLEAN_FILE)
+        frames.append(frame.reindex(columns=columns) if columns else frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:

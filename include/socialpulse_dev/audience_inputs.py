@@ -69,15 +69,22 @@ def _engagement(seed: int, as_of: date, size: int) -> tuple[list[dict], list[dic
             [{"platform": p, "post_id": i, "kind": k, "user_id": u, "extracted_at": now} for p, i, k, u in events])
 
 
-def clean_zone(size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY) -> CleanZone:
-    """Users, a year of orders, and the engagement of 90 days of posts, cleaned as the pipeline cleans them."""
+def clean_crm(size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY,
+              history_days: int = ORDER_HISTORY_DAYS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(users, orders of `history_days` up to as_of) of the CRM's export, cleaned as the pipeline cleans them."""
     members = audience(seed, size)
     plain = Pseudonymizer(key)  # a first run: no CRM drop before it links anyone
     users = clean_users(_csv(USER_COLUMNS, [_user_row(seed, m) for m in members if m.signup_date <= as_of]),
                         plain).clean
-    orders = [o for back in range(ORDER_HISTORY_DAYS, -1, -1)
+    orders = [o for back in range(history_days, -1, -1)
               for o in daily_orders(seed, as_of - timedelta(days=back), size)]
-    orders = clean_orders(_csv(ORDER_COLUMNS, orders), plain, simulated_rates()).clean
+    return users, clean_orders(_csv(ORDER_COLUMNS, orders), plain, simulated_rates()).clean
+
+
+def clean_zone(size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY) -> CleanZone:
+    """Users, a year of orders, and the engagement of 90 days of posts, cleaned as the pipeline cleans them."""
+    users, orders = clean_crm(size, as_of, seed, key)
+    plain = Pseudonymizer(key)
     posts, raw_events = _engagement(seed, as_of, size)
     events = clean_events(pd.DataFrame(raw_events), plain).clean
     return CleanZone(users, orders, events, pd.DataFrame(posts))

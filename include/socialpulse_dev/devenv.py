@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from socialpulse.config import PROJECT_ROOT
+from socialpulse_dev.simulator.experiments import PLANTED_FILE
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX
 from socialpulse_dev.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
 from socialpulse_dev.simulator.meta_data import ACCOUNTS
@@ -61,4 +62,5 @@ def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Pat
         "AIRFLOW_CONN_SOCIALPULSE_PSEUDONYMIZATION": json.dumps({"conn_type": "generic", "password": DEMO_KEY}),
         "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake_root),
         "AIRFLOW_VAR_SOCIALPULSE_FX_RATES_SOURCE": f"{simulator_url}{ECB_PATH_PREFIX}D..EUR.SP00.A",
+        "AIRFLOW_VAR_SOCIALPULSE_EXPERIMENTS_FILE": str(PLANTED_FILE),  # the simulator's planted experiments
     }

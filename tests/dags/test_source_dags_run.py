@@ -20,7 +20,8 @@ LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
 DAY = date(2026, 11, 2)
 SOURCES = ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily")
 CONF = {"meta_ads_daily": {"report_mode": "sync"}}
-CAMPAIGNS = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
+# The run's day and 28 days of look-back: every campaign's, and the planted split tests' from their start.
+CAMPAIGN_DAYS = sum(len(meta_data.insight_rows(7, a, date(2026, 10, 5), DAY, AS_OF)) for a in meta_data.ACCOUNTS)
 
 
 def run(dag, **conf):
@@ -39,7 +40,7 @@ def test_meta_ads_lands_cleans_and_loads_every_account(dags, pipeline):
     assert sorted(ti.rendered_map_index for ti in ads.get_task_instances()
                   if ti.task_id == "extract_meta_insights") == ["act_1001", "act_1002", "act_1003"]
     rows = warehouse_rows(warehouse)
-    assert len(rows) == 29 * CAMPAIGNS  # the run's day and 28 days of look-back
+    assert len(rows) == CAMPAIGN_DAYS
     assert {r[0] for r in rows} == {f"2026-10-{d:02d}" for d in range(5, 32)} | {"2026-11-01", "2026-11-02"}
     raw = lake / "raw" / "meta_ads" / "ads_insights" / "ds=2026-11-02"
     assert sorted(p.name for p in raw.iterdir()) == [
@@ -189,7 +190,7 @@ def test_every_dag_into_a_postgres_warehouse(dags, pipeline, postgres_database):
                                 "WHERE metric_date = %s", (DAY,)).fetchone()[0]
         audit = conn.execute("SELECT entity, count(DISTINCT run_id), sum(rows_in) FROM pipeline_audit "
                              "GROUP BY entity ORDER BY entity").fetchall()
-    assert (count, dates, newest) == (29 * CAMPAIGNS, 29, DAY)
+    assert (count, dates, newest) == (CAMPAIGN_DAYS, 29, DAY)
     assert versions == [(m.version,) for m in MIGRATIONS]
     assert history == count  # the second run saw the same values: no new versions
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])

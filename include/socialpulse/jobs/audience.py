@@ -39,31 +39,18 @@ class AudienceInputsMissingError(FileNotFoundError):
     """A source has not landed anything up to the as-of date yet: a later retry may find it."""
 
 
-def _partitions(lake: lake_zone.Lake, entity: str, ds: str) -> list[Path]:
-    return [p for p in sorted((lake.root / "clean" / entity).glob("ds=*")) if p.name.removeprefix("ds=") <= ds]
-
-
-def _read(paths: list[Path], columns: list[str] | None) -> pd.DataFrame:
-    frames = []
-    for path in paths:
-        frame = pd.read_parquet(path.resolve() / lake_zone.CLEAN_FILE)
-        if columns:
-            frame = frame.reindex(columns=columns)  # an older partition may lack a newer column (topic)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
 def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
     lake = lake_zone.Lake.at(lake_root)
-    found = {entity: _partitions(lake, entity, ds) for entity in INPUT_COLUMNS}
+    found = {entity: lake.clean_partitions(entity, ds) for entity in INPUT_COLUMNS}
     missing = [entity for entity, paths in found.items() if not paths]
     if missing:
         raise AudienceInputsMissingError(f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and "
                                          "organic_social_daily for that date first")
     erased = lake.erased()
-    frames = {entity: _read(paths[-1:] if entity == "crm_users" else paths, INPUT_COLUMNS[entity])
-              for entity, paths in found.items()}
+    newest_users = {"crm_users": found["crm_users"][-1:]}
+    frames = {entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
+              for entity, columns in INPUT_COLUMNS.items()}
     frames = {e: f[~f["person_id"].isin(erased)] if "person_id" in f else f for e, f in frames.items()}
     inputs = AudienceInputs.resolve(frames["crm_users"], frames["crm_orders"], frames["engagement_events"],
                                     frames["post_metrics"])

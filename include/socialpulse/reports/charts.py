@@ -1,4 +1,4 @@
-"""The audience report's charts, each a function of plain frames returning PNG bytes (matplotlib's Agg backend)."""
+"""The reports' charts (audience, experiments), each a function of plain frames returning PNG bytes (Agg backend)."""
 
 from __future__ import annotations
 
@@ -100,4 +100,21 @@ def recommendations_chart(quality: dict) -> bytes:
     axes.set_xticks(x + 0.19, ["hit rate@3", "NDCG@3"])
     axes.set(title="Recommendations on held-out engagement", ylim=(0, 1))
     axes.legend()
+    return _png(plt, figure)
+
+
+def experiment_chart(primary: pd.DataFrame, title: str, minimum_effect: float) -> bytes:
+    """Each treatment arm's lift on the primary metric and its always-valid interval, look by look."""
+    plt, figure, axes = _figure(7.2, 3.8)
+    treatments = primary[~primary["is_control"].astype(bool)]
+    for arm, rows in treatments.groupby("arm", sort=False):
+        days = pd.to_datetime(rows["as_of_date"])
+        line = axes.plot(days, 100 * rows["lift"], marker=".", label=f"{arm} against control")[0]
+        axes.fill_between(days, 100 * rows["lift_low"], 100 * rows["lift_high"], color=line.get_color(), alpha=0.2)
+    axes.axhline(0, color="black", linewidth=0.8)
+    axes.axhspan(-100 * minimum_effect, 100 * minimum_effect, color="grey", alpha=0.12,
+                 label=f"within the minimum effect (±{minimum_effect:.0%})")
+    axes.set(title=title, xlabel="look (as-of date)", ylabel="lift, % (always-valid interval)")
+    axes.legend(fontsize=8, loc="upper left")
+    figure.autofmt_xdate()
     return _png(plt, figure)

@@ -8,10 +8,12 @@ a quarantined row holds only pseudonyms.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 
 import pandas as pd
 
+from socialpulse.experiments.declarations import CRM_COLUMN_PREFIX
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.normalize import normalize_country, normalize_gender
 from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, drop_erased, pseudonymize_text_ids
@@ -41,11 +43,22 @@ def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
     return convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
 
 
+def experiment_groups(raw: pd.DataFrame) -> pd.Series:
+    """Each user's experiment groups as JSON {column: group}, from the drop's experiment_* columns; null without."""
+    columns = [c for c in raw.columns if c.startswith(CRM_COLUMN_PREFIX)]
+    if not columns:
+        return pd.Series(None, index=raw.index, dtype=object)
+    rows = ({c: g for c, g in row.items() if pd.notna(g)} for row in raw[columns].to_dict("records"))
+    return pd.Series([json.dumps(groups, sort_keys=True) if groups else None for groups in rows],
+                     index=raw.index, dtype=object)
+
+
 def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
     """Users with numeric ages in 13-100, normalised gender, ISO countries, and their linked platforms.
 
     Each linked id is kept as the pseudonym it carries unlinked (HMAC of "<platform>:<id>"),
-    so profiles can join to this person the events cleaned before the CRM linked it.
+    so profiles can join to this person the events cleaned before the CRM linked it. The
+    experiment_* columns (groups of experiments on CRM groups) are kept as one JSON column.
     """
     raw = read_csv(payload)
     frame = pd.DataFrame({
@@ -56,6 +69,7 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
            for platform, column in LINKED_ID_COLUMNS.items()},
         **{f"{platform}_pseudonym": pseudonymize_text_ids(pseudonymizer, platform, raw[column])
            if column in raw else None for platform, column in LINKED_ID_COLUMNS.items()},
+        "experiment_groups": experiment_groups(raw),
     })
     result = validate(frame, CRM_USERS)
     clean, _ = drop_erased(result.clean, erased)

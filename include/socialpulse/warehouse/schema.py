@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from socialpulse.audience import schemas as audience
 from socialpulse.declarations import Schema
+from socialpulse.experiments.schemas import EXPERIMENT_RESULTS as EXPERIMENT_RESULTS_ENTITY
 from socialpulse.transforms import schemas
 from socialpulse.transforms.schemas import ATTRIBUTION_COLUMNS, CAMPAIGN_METRICS, POST_METRICS
 from socialpulse.warehouse.dialect import LOGICAL_TYPES
@@ -60,5 +61,6 @@ PIPELINE_AUDIT = table_of(schemas.PIPELINE_AUDIT)
 PRIVACY_ERASURES = table_of(schemas.PRIVACY_ERASURES)
 DATA_QUALITY_FINDINGS = table_of(schemas.DATA_QUALITY_FINDINGS)
 AUDIENCE_TABLES = {schema.entity: table_of(schema) for schema in audience.AUDIENCE_ENTITIES}
+EXPERIMENT_RESULTS = table_of(EXPERIMENT_RESULTS_ENTITY)
 TABLES = (CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY, POST_METRICS_DAILY, PIPELINE_AUDIT, PRIVACY_ERASURES,
-          DATA_QUALITY_FINDINGS, *AUDIENCE_TABLES.values())
+          DATA_QUALITY_FINDINGS, *AUDIENCE_TABLES.values(), EXPERIMENT_RESULTS)

@@ -16,19 +16,28 @@ from socialpulse.warehouse.load import copy_into, insert_rows_sqlite
 from socialpulse.warehouse.schema import Table
 
 
-def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, Any], run_id: str) -> int:
-    """Delete the table's rows matching `where` (column = value), insert the frame's; returns rows inserted."""
+def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, Any], run_id: str,
+                 through: tuple[str, Any] | None = None) -> int:
+    """Delete the table's rows matching `where` (column = value), insert the frame's; returns rows inserted.
+
+    `through` (column, last value) narrows the rows replaced to those up to a value, such as
+    an experiment's looks up to the run's date: later rows, written by later runs, stay.
+    """
     dialect = dialect_of(conn)
     rows = frame.assign(run_id=run_id)[list(table.column_names)]
     if rows.duplicated(list(table.key)).any():
         raise ValueError(f"frame repeats keys {table.key} of {table.name}")
     outside = {c: v for c, v in where.items() if not (rows[c].astype(str) == str(v)).all()} if len(rows) else {}
+    if through and len(rows) and (rows[through[0]].astype(str) > str(through[1])).any():
+        outside[through[0]] = through[1]
     if outside:
         raise ValueError(f"rows for {table.name} fall outside the replaced {sorted(outside)}")
     mark = placeholder(dialect)
-    values = [v.isoformat() if dialect == SQLITE and hasattr(v, "isoformat") else v for v in where.values()]
+    conditions = [*(f"{c} = {mark}" for c in where), *([f"{through[0]} <= {mark}"] if through else [])]
+    values = [v.isoformat() if dialect == SQLITE and hasattr(v, "isoformat") else v
+              for v in (*where.values(), *([through[1]] if through else []))]
     with transaction(conn, dialect) as cursor:
-        cursor.execute(f"DELETE FROM {table.name} WHERE " + " AND ".join(f"{c} = {mark}" for c in where), values)
+        cursor.execute(f"DELETE FROM {table.name} WHERE " + " AND ".join(conditions), values)
         if rows.empty:
             return 0
         if dialect == POSTGRES:

@@ -13,15 +13,16 @@ import csv
 import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from socialpulse_dev.simulator import meta_data
+from socialpulse_dev.simulator import experiments, meta_data
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, columns, rng_for, write_truth
 
 USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
-                "instagram_id", "x_id")
+                "instagram_id", "x_id", experiments.HOLDOUT_COLUMN)
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
 
 # Country -> (currency, units per USD, simulated ad account that targets it)
@@ -42,14 +43,28 @@ def _user_row(seed: int, member: Member) -> dict:
     return {"user_id": member.user_id, "name": member.name, "email": member.email, "age": age,
             "gender": gender, "country": country, "city": member.city,
             "signup_date": member.signup_date.isoformat(), "facebook_id": member.facebook_id or "",
-            "instagram_id": member.instagram_id or "", "x_id": member.x_id or ""}
+            "instagram_id": member.instagram_id or "", "x_id": member.x_id or "",
+            experiments.HOLDOUT_COLUMN: experiments.retargeting_group(member.user_id)}
+
+
+@lru_cache(maxsize=8)
+def held_out(seed: int, size: int) -> np.ndarray:
+    """Whether each member is in the retargeting holdout."""
+    return np.array([experiments.retargeting_group(m.user_id) == "holdout" for m in audience(seed, size)])
 
 
 def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
-    """Orders placed on `day`: each user buys with the daily share of their 30-day probability."""
+    """Orders placed on `day`: each user buys with the daily share of their 30-day probability.
+
+    From the holdout experiment's start, the held-out people (experiments.py) buy less often:
+    the targeted ones buy TARGETED_LIFT times as often.
+    """
     arrays, members = columns(seed, size), audience(seed, size)
     rng = rng_for(seed, "orders", day.isoformat())
-    buys = (arrays.signup_ordinal <= day.toordinal()) & (rng.random(size) < arrays.daily_probability)
+    probability = arrays.daily_probability
+    if day >= experiments.holdout_start():
+        probability = np.where(held_out(seed, size), probability / experiments.TARGETED_LIFT, probability)
+    buys = (arrays.signup_ordinal <= day.toordinal()) & (rng.random(size) < probability)
     orders = []
     for index in np.flatnonzero(buys):
         member = members[index]

@@ -10,6 +10,9 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from socialpulse_dev.simulator import experiments
+from socialpulse_dev.simulator.audience import rng_for
+
 RESTATEMENT_DAYS = 28
 
 # Purchases reported under three overlapping action types, as Meta does.
@@ -59,8 +62,7 @@ def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date
     age = (as_of - day).days
     if age < 0:
         return None
-    campaign_id, campaign_name = campaign
-    rng = random.Random(f"{seed}|{acct.account_id}|{campaign_id}|{day.isoformat()}")
+    rng = random.Random(f"{seed}|{acct.account_id}|{campaign[0]}|{day.isoformat()}")
     weekday_factor = 1.25 if day.weekday() >= 5 else 1.0
     partial_day = 0.6 if age == 0 else 1.0
     impressions = int(rng.randint(2_000, 60_000) * weekday_factor * partial_day)
@@ -71,15 +73,24 @@ def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date
     likes = int(impressions * rng.uniform(0.002, 0.02))
     comments = int(likes * rng.uniform(0.02, 0.15))
     shares = int(likes * rng.uniform(0.01, 0.1))
-    engagement = clicks + likes + comments + shares
     final_purchases = int(landing_page_views * rng.uniform(0.01, 0.08))
-    purchases = int(final_purchases * _settled_share(age))
     order_value = rng.uniform(20, 120) * (acct.cpm / 7.5)
     spend = round(impressions * acct.cpm / 1000 * rng.uniform(0.8, 1.2), 2)
+    counts = {"impressions": impressions, "reach": reach, "clicks": clicks, "link_clicks": link_clicks,
+              "landing_page_views": landing_page_views, "likes": likes, "comments": comments, "shares": shares,
+              "purchases": int(final_purchases * _settled_share(age))}
+    return _insight(acct, campaign, day, counts, order_value, spend)
+
+
+def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict[str, int], order_value: float,
+             spend: float) -> dict:
+    """A campaign-day's counts in the insights endpoint's shape: strings, actions, a zero action left out."""
+    impressions, reach, clicks, likes = (counts[k] for k in ("impressions", "reach", "clicks", "likes"))
+    comments, shares, purchases = counts["comments"], counts["shares"], counts["purchases"]
     actions = [
-        ("link_click", link_clicks),
-        ("landing_page_view", landing_page_views),
-        ("post_engagement", engagement),
+        ("link_click", counts["link_clicks"]),
+        ("landing_page_view", counts["landing_page_views"]),
+        ("post_engagement", clicks + likes + comments + shares),
         ("post_reaction", likes),
         ("comment", comments),
         ("post", shares),
@@ -91,8 +102,8 @@ def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date
     return {
         "account_id": acct.account_id,
         "account_currency": acct.currency,
-        "campaign_id": campaign_id,
-        "campaign_name": campaign_name,
+        "campaign_id": campaign[0],
+        "campaign_name": campaign[1],
         "impressions": str(impressions),
         "reach": str(reach),
         "frequency": f"{impressions / reach:.6f}" if reach else "0",
@@ -107,6 +118,38 @@ def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date
     }
 
 
+def experiment_rows(seed: int, acct: AdAccount, day: date, as_of: date) -> list[dict]:
+    """The planted split tests' campaign-days (experiments.py): binomial draws from each arm's true rates.
+
+    The experiment's reach is split between its arms by a multinomial draw at the arms' actual
+    shares, so a sample-ratio check sees a correct split as correct and a broken one as broken.
+    """
+    age = (as_of - day).days
+    rows, by_experiment = [], {}
+    for experiment, campaign_id, arm, truth in experiments.campaigns_of(acct.account_id):
+        if age >= 0 and day >= experiment.start_date:
+            by_experiment.setdefault(experiment.name, []).append((campaign_id, arm, truth))
+    for name, arms in by_experiment.items():
+        rng = rng_for(seed, "experiment", name, day.isoformat())
+        planted = experiments.PLANTED[name]
+        reach_today = rng.poisson(planted.daily_reach * (1.25 if day.weekday() >= 5 else 1.0) *
+                                  (0.6 if age == 0 else 1.0))
+        reaches = rng.multinomial(reach_today, [truth.share for _, _, truth in arms])
+        for (campaign_id, arm, truth), reach in zip(arms, reaches, strict=True):
+            impressions = int(reach + rng.poisson(0.3 * reach))
+            clicks = int(rng.binomial(impressions, truth.ctr))
+            link_clicks = int(rng.binomial(clicks, 0.8))
+            likes = int(rng.binomial(impressions, 0.006))
+            counts = {"impressions": impressions, "reach": int(reach), "clicks": clicks, "link_clicks": link_clicks,
+                      "landing_page_views": int(rng.binomial(link_clicks, 0.85)), "likes": likes,
+                      "comments": int(rng.binomial(likes, 0.08)), "shares": int(rng.binomial(likes, 0.05)),
+                      "purchases": int(int(rng.binomial(clicks, truth.conversion_rate)) * _settled_share(age))}
+            spend = round(impressions * acct.cpm / 1000, 2)
+            rows.append(_insight(acct, (campaign_id, f"{acct.name} - Test {name}: {arm}"), day, counts,
+                                 60 * acct.cpm / 7.5, spend))
+    return rows
+
+
 def insight_rows(seed: int, acct: AdAccount, since: date, until: date, as_of: date) -> list[dict]:
     """Campaign-level rows with time_increment=1 for a date range, ordered by day then campaign."""
     rows = []
@@ -116,4 +159,5 @@ def insight_rows(seed: int, acct: AdAccount, since: date, until: date, as_of: da
             row = insight_row(seed, acct, campaign, day, as_of)
             if row is not None:
                 rows.append(row)
+        rows += experiment_rows(seed, acct, day, as_of)
     return rows

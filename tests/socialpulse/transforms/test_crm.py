@@ -1,5 +1,7 @@
 """CRM users and orders: typed, normalised, pseudonymised, amounts converted, bad rows quarantined with reasons."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -79,3 +81,16 @@ def test_names_emails_and_raw_ids_never_leave_the_users_file():
         for secret in ("Ava Smith", "ava@example.com", "hana@example.com", "lea@example.com", "7000", "1784",
                        ",u1,", ",u3,", ",u5,"):
             assert secret not in text
+
+
+def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dropped():
+    drop = (b"user_id,name,age,gender,country,city,signup_date,experiment_retargeting,experiment_price,loyalty_tier\n"
+            b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,holdout,low,gold\nu2,Ben Weber,40,M,DE,Berlin,2025-01-02,,high,\n"
+            b"u3,Hana Ito,41,F,JP,Tokyo,2025-01-02,,,silver\n")
+    users = clean_users(drop, PSEUDONYMIZER).clean.set_index("person_id")
+    u1, u2, u3 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u2", "u3"))
+    assert json.loads(users.loc[u1, "experiment_groups"]) == {"experiment_price": "low",
+                                                              "experiment_retargeting": "holdout"}
+    assert json.loads(users.loc[u2, "experiment_groups"]) == {"experiment_price": "high"}
+    assert pd.isna(users.loc[u3, "experiment_groups"]) and "loyalty_tier" not in users
+    assert clean_users(USERS, PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any

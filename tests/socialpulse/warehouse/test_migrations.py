@@ -30,6 +30,8 @@ FROZEN = {
     "0008_data_quality_findings.sqlite.sql": "a5dc5113863de6e9f7375c040511f320be91a776ceb162ac715459311c466385",
     "0009_audience_intelligence.postgres.sql": "c41d774a0f5b6c33bbb05762dc771a2330c0c515a516e0d821b3255ea19f3ebd",
     "0009_audience_intelligence.sqlite.sql": "cf548287d284baef0734e384d1b85f94ae7d01a8b633f877b55ed108b06a3b61",
+    "0010_experiment_results.postgres.sql": "99cb684be249b6dd5b56c75f3d9261f0cf4051c956bfe385f05eac5156efc9ea",
+    "0010_experiment_results.sqlite.sql": "920fa035940c79e6ca489c0d092e8a1e58b08b92c8c368098179f03b642ce958",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -1,0 +1,240 @@
+"""Experiments as users declare them (YAML), validated with errors that name the file and line.
+
+An experiment compares arms: each arm is a set of Meta campaigns (a split test run as
+separate campaigns) or a CRM group (people whose `crm_column` in the CRM users drop holds
+the arm's value, as for a holdout from targeting). The first arm is the control.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+
+CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
+# metric -> the arm kinds it can be measured on
+METRICS: dict[str, frozenset[str]] = {
+    "conversions_per_click": frozenset({CAMPAIGNS}),
+    "conversions_per_person": frozenset({CAMPAIGNS, CRM_GROUP}),  # campaigns: per person reached
+    "click_through_rate": frozenset({CAMPAIGNS}),
+    "revenue_per_person": frozenset({CAMPAIGNS, CRM_GROUP}),
+    "roas": frozenset({CAMPAIGNS}),
+}
+CRM_COLUMN_PREFIX = "experiment_"  # the CRM clean step keeps the users' columns named so
+DEFAULT_ALPHA = 0.05
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_EXPERIMENT_KEYS = {"name", "hypothesis", "start_date", "end_date", "primary_metric", "guardrail_metrics",
+                    "minimum_effect", "alpha", "crm_column", "arms"}
+_ARM_KEYS = {"name", "campaigns", "crm_group", "traffic"}
+
+
+class ExperimentError(ValueError):
+    """A declaration that cannot be evaluated; the message names where and what to fix."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    traffic: float  # planned share of the units
+    campaigns: tuple[str, ...] = ()
+    crm_group: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return CAMPAIGNS if self.campaigns else CRM_GROUP
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    hypothesis: str
+    start_date: date
+    primary_metric: str
+    minimum_effect: float  # the smallest relative lift worth detecting, e.g. 0.05 for 5%
+    arms: tuple[Arm, ...]  # arms[0] is the control
+    guardrail_metrics: tuple[str, ...] = ()
+    end_date: date | None = None
+    alpha: float = DEFAULT_ALPHA
+    crm_column: str | None = None
+    source: str = ""  # file:line of the declaration
+
+    @property
+    def kind(self) -> str:
+        return self.arms[0].kind
+
+    @property
+    def control(self) -> Arm:
+        return self.arms[0]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.primary_metric, *self.guardrail_metrics)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe YAML whose mappings remember the line of each key (`__lines__`) and their own (`__line__`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=True)
+        mapping["__line__"] = node.start_mark.line + 1
+        mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+        return mapping
+
+
+class _Reader:
+    """Reads one mapping's fields, raising errors that point at the field's line."""
+
+    def __init__(self, mapping: dict, source: str, what: str) -> None:
+        self.mapping, self.source, self.what = mapping, source, what
+
+    def fail(self, key: str | None, problem: str) -> ExperimentError:
+        line = self.mapping["__lines__"].get(key, self.mapping["__line__"]) if key else self.mapping["__line__"]
+        field = f" field '{key}'" if key else ""
+        return ExperimentError(f"{self.source}:{line}: {self.what}{field}: {problem}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for key in self.mapping["__lines__"]:
+            if key not in allowed:
+                raise self.fail(key, f"unknown field; expected one of {sorted(allowed)}")
+
+    def get(self, key: str, required: bool = True) -> Any:
+        value = self.mapping.get(key)
+        if value is None and required:
+            raise self.fail(None, f"missing the required field '{key}'")
+        return value
+
+    def text(self, key: str, required: bool = True, pattern: re.Pattern | None = None) -> str | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected text, got {value!r}")
+        if pattern and not pattern.fullmatch(value):
+            raise self.fail(key, f"{value!r} must match {pattern.pattern}")
+        return value.strip()
+
+    def day(self, key: str, required: bool = True) -> date | None:
+        value = self.get(key, required)
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise self.fail(key, f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+    def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
+            raise self.fail(key, f"expected a number between {low} and {high} (exclusive), got {value!r}")
+        return float(value)
+
+    def items(self, key: str, required: bool = True) -> list:
+        value = self.get(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, f"expected a non-empty list, got {value!r}")
+        return value
+
+
+def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
+    if name not in METRICS:
+        raise reader.fail(key, f"unknown metric {name!r}; expected one of {sorted(METRICS)}")
+    if kind not in METRICS[name]:
+        raise reader.fail(key, f"{name} cannot be measured on {kind} arms")
+    return name
+
+
+def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
+    if not isinstance(mapping, dict):
+        raise experiment.fail("arms", f"arm {index + 1} must be a mapping with name, traffic and campaigns or "
+                                      "crm_group")
+    reader = _Reader(mapping, source, f"{experiment.what}, arm {index + 1}")
+    name = reader.text("name", pattern=_NAME)
+    reader.what = f"{experiment.what}, arm '{name}'"
+    reader.check_keys(_ARM_KEYS)
+    traffic = reader.number("traffic", 0, 1.000001)
+    campaigns, group = reader.get("campaigns", required=False), reader.get("crm_group", required=False)
+    if (campaigns is None) == (group is None):
+        raise reader.fail(None, "give either 'campaigns' (Meta campaign ids) or 'crm_group' (a CRM group value)")
+    if campaigns is not None:
+        ids = reader.items("campaigns")
+        if any(not isinstance(c, str | int) or isinstance(c, bool) or not str(c).strip() for c in ids):
+            raise reader.fail("campaigns", f"expected Meta campaign ids, got {campaigns!r}")
+        return Arm(name, traffic, campaigns=tuple(str(c) for c in ids))
+    return Arm(name, traffic, crm_group=reader.text("crm_group"))
+
+
+def _experiment(mapping: Any, source: str, index: int) -> Experiment:
+    if not isinstance(mapping, dict):
+        raise ExperimentError(f"{source}: experiment {index + 1} must be a mapping, got {mapping!r}")
+    reader = _Reader(mapping, source, f"experiment {index + 1}")
+    name = reader.text("name", pattern=_NAME)
+    reader.what = f"experiment '{name}'"
+    reader.check_keys(_EXPERIMENT_KEYS)
+    arms = tuple(_arm(arm, source, reader, i) for i, arm in enumerate(reader.items("arms")))
+    if len(arms) < 2:
+        raise reader.fail("arms", "an experiment needs a control (the first arm) and at least one more arm")
+    if len({arm.name for arm in arms}) < len(arms):
+        raise reader.fail("arms", "arm names repeat")
+    if len({arm.kind for arm in arms}) > 1:
+        raise reader.fail("arms", "arms mix campaigns and CRM groups; compare like with like")
+    if abs(sum(arm.traffic for arm in arms) - 1) > 1e-6:
+        raise reader.fail("arms", f"the arms' traffic shares add up to {sum(a.traffic for a in arms):g}, not 1")
+    kind = arms[0].kind
+    values = [c for arm in arms for c in arm.campaigns] if kind == CAMPAIGNS else [a.crm_group for a in arms]
+    if len(set(values)) < len(values):
+        raise reader.fail("arms", f"a {'campaign' if kind == CAMPAIGNS else 'CRM group'} is in two arms")
+    crm_column = reader.text("crm_column", required=kind == CRM_GROUP)
+    if kind == CRM_GROUP and not crm_column.startswith(CRM_COLUMN_PREFIX):
+        raise reader.fail("crm_column", f"CRM group columns must be named {CRM_COLUMN_PREFIX}<something>: the CRM "
+                                        "clean step keeps only those")
+    if kind == CAMPAIGNS and crm_column:
+        raise reader.fail("crm_column", "only experiments on CRM groups name a CRM column")
+    start, end = reader.day("start_date"), reader.day("end_date", required=False)
+    if end is not None and end < start:
+        raise reader.fail("end_date", f"{end} is before start_date {start}")
+    guardrails = tuple(_metric(reader, "guardrail_metrics", m, kind)
+                       for m in reader.items("guardrail_metrics", required=False))
+    primary = _metric(reader, "primary_metric", reader.get("primary_metric"), kind)
+    if primary in guardrails:
+        raise reader.fail("guardrail_metrics", f"{primary} is the primary metric")
+    return Experiment(
+        name=name, hypothesis=reader.text("hypothesis"), start_date=start, primary_metric=primary,
+        minimum_effect=reader.number("minimum_effect", 0, 10), arms=arms, guardrail_metrics=guardrails,
+        end_date=end, alpha=reader.number("alpha", 0, 0.5, required=False) or DEFAULT_ALPHA,
+        crm_column=crm_column, source=f"{source}:{mapping['__line__']}")
+
+
+def parse(text: str, source: str) -> tuple[Experiment, ...]:
+    """The experiments of one YAML document `experiments: [...]`; `source` names it in errors."""
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ExperimentError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    if document is None:
+        return ()
+    if not isinstance(document, dict) or set(document["__lines__"]) != {"experiments"}:
+        raise ExperimentError(f"{source}:1: expected a mapping with the single key 'experiments'")
+    listed = document["experiments"] or []
+    if not isinstance(listed, list):
+        raise ExperimentError(f"{source}:{document['__lines__']['experiments']}: 'experiments' must be a list")
+    return tuple(_experiment(item, source, i) for i, item in enumerate(listed))
+
+
+def combine(*declared: tuple[Experiment, ...]) -> tuple[Experiment, ...]:
+    """Experiments from several sources (the file, the variable); a name declared twice is an error."""
+    seen: dict[str, Experiment] = {}
+    for experiment in (e for group in declared for e in group):
+        if experiment.name in seen:
+            raise ExperimentError(f"{experiment.source}: experiment '{experiment.name}' is also declared at "
+                                  f"{seen[experiment.name].source}")
+        seen[experiment.name] = experiment
+    return tuple(seen.values())

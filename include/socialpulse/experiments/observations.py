@@ -1,0 +1,93 @@
+"""What each arm observed, cumulated to every look: pure functions over the warehouse's and the clean zone's rows.
+
+Campaign arms sum their campaigns' days from campaign_metrics_daily; their revenue is the
+CRM orders that name one of the campaigns (utm_campaign), whose individual amounts give
+the variance of revenue metrics. A campaign arm's units are the people it reached as Meta
+reports reach per day: a person reached on two days counts twice, in every arm alike.
+CRM arms are the people whose experiment column holds the arm's group, from the newest
+users drop; a person converts with a first order since the start.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+
+from socialpulse.experiments.declarations import Experiment
+from socialpulse.experiments.evaluate import LOOK_COLUMNS
+
+SUMMED = ("units", "impressions", "clicks", "conversions", "spend", "revenue", "revenue_squares")
+
+
+def look_days(experiment: Experiment, as_of: date) -> list[str]:
+    """The days read so far: from the start to the as-of date (or the end, if sooner)."""
+    last = min(as_of, experiment.end_date or as_of)
+    return [(experiment.start_date + timedelta(days=i)).isoformat()
+            for i in range((last - experiment.start_date).days + 1)]
+
+
+def campaign_looks(experiment: Experiment, metrics: pd.DataFrame, orders: pd.DataFrame,
+                   days: list[str]) -> pd.DataFrame:
+    """Cumulative campaign-arm totals at each look.
+
+    `metrics`: metric_date, campaign_id, impressions, reach, clicks, conversions, spend_reporting (a row per
+    campaign-day); `orders`: order_date, utm_campaign, amount_reporting (one row per order).
+    """
+    arm_of = {c: arm.name for arm in experiment.arms for c in arm.campaigns}
+    daily = (metrics.assign(arm=metrics["campaign_id"].map(arm_of), day=metrics["metric_date"].astype(str))
+             .rename(columns={"reach": "units", "spend_reporting": "spend"}))
+    spent = orders.assign(arm=orders["utm_campaign"].map(arm_of), day=orders["order_date"].astype(str),
+                          revenue=orders["amount_reporting"], revenue_squares=orders["amount_reporting"] ** 2)
+    parts = [daily[["day", "arm", *SUMMED[:5]]], spent[["day", "arm", "revenue", "revenue_squares"]]]
+    return _cumulate(experiment, pd.concat([p.dropna(subset=["arm"]) for p in parts], ignore_index=True), days)
+
+
+def _cumulate(experiment: Experiment, daily: pd.DataFrame, days: list[str]) -> pd.DataFrame:
+    arms = [arm.name for arm in experiment.arms]
+    grid = pd.MultiIndex.from_product([days, arms], names=["day", "arm"])
+    daily = daily[daily["day"].isin(days)]
+    totals = (daily.groupby(["day", "arm"])[list(SUMMED)].sum(min_count=1)
+              .reindex(columns=list(SUMMED)).reindex(grid).fillna(0.0).astype(float))
+    active = totals["units"].gt(0).to_frame("active").reset_index()
+    active["last_active"] = active["day"].where(active["active"])
+    active["last_active"] = active.groupby("arm")["last_active"].ffill()
+    cumulative = totals.groupby(level="arm").cumsum().reset_index()
+    looks = cumulative.merge(active[["day", "arm", "last_active"]], on=["day", "arm"])
+    return looks.rename(columns={"day": "as_of_date"})[list(LOOK_COLUMNS)]
+
+
+def groups_of(users: pd.DataFrame, column: str) -> pd.Series:
+    """Each user's value of one experiment column, from the clean users' `experiment_groups` JSON."""
+    if "experiment_groups" not in users:
+        return pd.Series([None] * len(users), index=users.index, dtype=object)
+    return users["experiment_groups"].map(lambda text: json.loads(text).get(column) if isinstance(text, str) else None)
+
+
+def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame, days: list[str]) -> pd.DataFrame:
+    """Cumulative CRM-group totals at each look.
+
+    `users`: person_id, signup_date, experiment_groups (the newest drop); `orders`: person_id, order_date,
+    amount_reporting. A member counts from their signup; a person's revenue is their orders' since the start.
+    """
+    arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
+    members = users.assign(arm=groups_of(users, experiment.crm_column).map(arm_of)).dropna(subset=["arm"])
+    members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
+    bought = orders.assign(day=orders["order_date"].astype(str)).merge(members, on="person_id")
+    bought = bought[bought["day"] >= days[0]] if days else bought
+    rows = []
+    for day in days:
+        people = members[members["joined"] <= day]
+        spend = bought[(bought["day"] <= day) & (bought["joined"] <= day)].groupby(["arm", "person_id"])[
+            "amount_reporting"].sum()
+        per_arm = pd.DataFrame({
+            "units": people.groupby("arm").size(), "conversions": spend.groupby(level="arm").size(),
+            "revenue": spend.groupby(level="arm").sum(), "revenue_squares": (spend**2).groupby(level="arm").sum()})
+        rows.append(per_arm.reindex([a.name for a in experiment.arms]).fillna(0.0).rename_axis("arm")
+                    .reset_index().assign(as_of_date=day))
+    looks = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["arm", "as_of_date"])
+    for column in ("impressions", "clicks", "spend"):
+        looks[column] = 0.0
+    looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop
+    return looks[list(LOOK_COLUMNS)]

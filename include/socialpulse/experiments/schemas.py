@@ -1,0 +1,50 @@
+"""experiment_results, declared once like every other entity (see transforms/schemas.py).
+
+One row per experiment, look (as-of date), metric and arm. Aggregates only: no person.
+"""
+
+from __future__ import annotations
+
+from socialpulse.declarations import Field, Schema
+from socialpulse.experiments.declarations import METRICS
+
+# The decisions (experiments/evaluate.py says when each is taken).
+KEEP_RUNNING, WINNER, NO_DIFFERENCE = "keep_running", "winner", "no_meaningful_difference"
+SRM, GUARDRAIL = "sample_ratio_mismatch", "guardrail_harmed"
+
+
+def _estimate(name: str, doc: str) -> Field:
+    return Field(name, "float", doc=doc)
+
+
+EXPERIMENT_RESULTS = Schema(
+    "experiment_results",
+    (
+        Field("experiment", "string", required=True, doc="the experiment's declared name"),
+        Field("as_of_date", "date", required=True, doc="the look: data from the start to the end of this day"),
+        Field("metric", "string", required=True, allowed=frozenset(METRICS), doc="the metric of the row"),
+        Field("arm", "string", required=True, doc="the arm; the first declared is the control"),
+        Field("role", "string", allowed=frozenset({"primary", "guardrail"}), doc="the metric's role"),
+        Field("is_control", "bool", doc="whether the arm is the control"),
+        Field("units", "float", min=0, doc="the metric's units: clicks, impressions, people reached (campaign arms, "
+                                           "summed over days) or the group's members"),
+        Field("value", "float", min=0, doc="what the metric counts: conversions, clicks or revenue (reporting "
+                                           "currency)"),
+        _estimate("metric_value", "the metric: value per unit (roas: revenue per spend)"),
+        _estimate("metric_low", "its always-valid 1 - alpha confidence sequence, low end"),
+        _estimate("metric_high", "... high end"),
+        _estimate("lift", "relative lift against the control: treatment / control - 1"),
+        _estimate("lift_low", "its always-valid interval (alpha / (arms - 1)), low end"),
+        _estimate("lift_high", "... high end"),
+        Field("p_value", "float", min=0, max=1, doc="always-valid p-value of the lift against zero"),
+        Field("srm_p_value", "float", min=0, max=1, doc="chi-square p-value of the people reached (or members) per arm "
+                                                                      "against the planned split"),
+        Field("decision", "string", allowed=frozenset({KEEP_RUNNING, WINNER, NO_DIFFERENCE, SRM, GUARDRAIL}),
+              doc="the arm's decision against the control; on the control's rows, the experiment's"),
+        Field("winning_arm", "string", doc="with decision winner: the better arm"),
+        Field("detail", "string", max_length=2000, doc="the look in words: arms waiting for data or without "
+                                                       "traffic, the split found"),
+    ),
+    key=("experiment", "as_of_date", "metric", "arm"),
+    table="experiment_results",
+)

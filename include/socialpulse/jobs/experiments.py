@@ -1,0 +1,120 @@
+"""The daily evaluation of every declared experiment: warehouse and clean zone in, experiment_results and charts out.
+
+Each run recomputes every look of an experiment from its start to the run's date with
+the data as they stand (restated conversions included) and replaces those rows, so a
+rerun or a backfill gives the same rows, and a later look a later run wrote stays.
+The counts of campaign arms come from the warehouse (campaign_metrics_daily); the single
+orders and people that revenue metrics and CRM groups need are in the clean zone, as the
+warehouse holds no person-level orders.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from socialpulse import lake as lake_zone
+from socialpulse.experiments.declarations import CAMPAIGNS, Experiment
+from socialpulse.experiments.evaluate import evaluate
+from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
+from socialpulse.reports.charts import experiment_chart
+from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
+from socialpulse.warehouse.schema import EXPERIMENT_RESULTS
+from socialpulse.warehouse.snapshots import replace_rows
+
+log = logging.getLogger(__name__)
+REVENUE_METRICS = frozenset({"revenue_per_person", "roas"})
+CAMPAIGN_COLUMNS = ["metric_date", "campaign_id", "impressions", "reach", "clicks", "conversions", "spend_reporting"]
+
+
+def campaign_days(conn: Any, campaigns: tuple[str, ...], first: str, last: str) -> pd.DataFrame:
+    """The campaigns' rows of campaign_metrics_daily between two days; a count Meta omitted is 0."""
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT {', '.join(CAMPAIGN_COLUMNS)} FROM campaign_metrics_daily WHERE platform = 'meta_ads' "
+                   f"AND campaign_id IN ({', '.join([mark] * len(campaigns))}) AND metric_date >= {mark} "
+                   f"AND metric_date <= {mark}", (*campaigns, bind_day(conn, first), bind_day(conn, last)))
+    frame = pd.DataFrame(cursor.fetchall(), columns=CAMPAIGN_COLUMNS)
+    numbers = CAMPAIGN_COLUMNS[2:]
+    frame[numbers] = frame[numbers].apply(pd.to_numeric).fillna(0.0)
+    return frame
+
+
+class CleanZone:
+    """The clean orders and the newest users up to a day, read once per run and only if an experiment needs them."""
+
+    def __init__(self, lake_root: str, ds: str) -> None:
+        self.lake, self.ds = lake_zone.Lake.at(lake_root), ds
+
+    @cache  # noqa: B019 - one instance per run
+    def orders(self) -> pd.DataFrame:
+        paths = self.lake.clean_partitions("crm_orders", self.ds)
+        if not paths:
+            raise FileNotFoundError(f"no clean crm_orders up to {self.ds} in {self.lake.root}: run crm_daily first")
+        orders = lake_zone.read_clean_partitions(paths, ["order_id", "person_id", "ordered_at", "amount_reporting",
+                                                         "utm_campaign"])
+        orders = orders.drop_duplicates("order_id", keep="last")  # the newest version of each order
+        orders = orders[~orders["person_id"].isin(self.lake.erased())]
+        return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
+
+    @cache  # noqa: B019
+    def users(self) -> pd.DataFrame:
+        paths = self.lake.clean_partitions("crm_users", self.ds)
+        if not paths:
+            raise FileNotFoundError(f"no clean crm_users up to {self.ds} in {self.lake.root}: run crm_daily first")
+        return lake_zone.read_clean_partitions(paths[-1:], ["person_id", "signup_date", "experiment_groups"])
+
+
+def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]) -> pd.DataFrame:
+    if experiment.kind == CAMPAIGNS:
+        campaigns = tuple(c for arm in experiment.arms for c in arm.campaigns)
+        metrics = campaign_days(conn, campaigns, days[0], days[-1])
+        needs_revenue = bool(REVENUE_METRICS & set(experiment.metrics))
+        orders = zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign",
+                                                                           "amount_reporting"])
+        return campaign_looks(experiment, metrics, orders, days)
+    return crm_looks(experiment, zone.users(), zone.orders(), days)
+
+
+def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
+    """reports/experiments/ds=<day>/<experiment>.png, the day's charts published whole."""
+    final = lake_zone.Lake.at(lake_root).root / "reports" / "experiments" / f"ds={ds}"
+    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    staging.mkdir(parents=True)
+    for name, png in charts.items():
+        (staging / f"{name}.png").write_bytes(png)
+    lake_zone.publish_partition(staging, final)
+    return str(final)
+
+
+def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> dict:
+    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none)."""
+    zone, outcome, charts = CleanZone(lake_root, ds), {}, {}
+    for experiment in experiments:
+        days = look_days(experiment, date.fromisoformat(ds))
+        if not days:
+            log.info("%s starts on %s: nothing to read on %s", experiment.name, experiment.start_date, ds)
+            outcome[experiment.name] = {"decision": "not_started"}
+            continue
+        try:
+            rows = evaluate(experiment, looks_of(conn, zone, experiment, days))
+        except ValueError as error:  # a declaration the data contradict: name the declaration
+            raise type(error)(f"experiment '{experiment.name}' ({experiment.source}): {error}") from error
+        written = replace_rows(conn, EXPERIMENT_RESULTS, rows, {"experiment": experiment.name}, run_id,
+                               through=("as_of_date", date.fromisoformat(ds)))
+        last = rows[(rows["as_of_date"] == days[-1]) & rows["is_control"] & (rows["role"] == "primary")].iloc[0]
+        outcome[experiment.name] = {"decision": last["decision"], "winning_arm": last["winning_arm"],
+                                    "looks": len(days), "rows": written, "detail": last["detail"]}
+        log.info("%s on %s after %d looks: %s%s %s", experiment.name, days[-1], len(days), last["decision"],
+                 f" ({last['winning_arm']})" if last["winning_arm"] else "", last["detail"])
+        charts[experiment.name] = experiment_chart(rows[rows["role"] == "primary"],
+                                                   f"{experiment.name}: {experiment.primary_metric}",
+                                                   experiment.minimum_effect)
+    if charts:
+        outcome["charts"] = publish_charts(lake_root, ds, charts)
+    return outcome

@@ -1,0 +1,2 @@
+-- 10: experiment results: every look of every experiment, its metrics, lifts and decisions
+CREATE TABLE IF NOT EXISTS experiment_results (experiment TEXT NOT NULL, as_of_date TEXT NOT NULL, metric TEXT NOT NULL, arm TEXT NOT NULL, role TEXT, is_control INTEGER, units REAL, value REAL, metric_value REAL, metric_low REAL, metric_high REAL, lift REAL, lift_low REAL, lift_high REAL, p_value REAL, srm_p_value REAL, decision TEXT, winning_arm TEXT, detail TEXT, run_id TEXT, PRIMARY KEY (experiment, as_of_date, metric, arm));

@@ -1,0 +1,114 @@
+"""The daily evaluation on a real warehouse and lake, against the simulator's planted experiments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from socialpulse import lake as lake_zone
+from socialpulse.experiments.declarations import ExperimentError, parse
+from socialpulse.jobs.experiments import evaluate_all
+from socialpulse.transforms.meta_insights import clean_insights
+from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse_dev.audience_inputs import clean_crm
+from socialpulse_dev.simulator import experiments as planted
+from socialpulse_dev.simulator import meta_data
+from socialpulse_dev.simulator.fx_rates import simulated_rates
+
+DS = "2026-11-03"
+START = date(2026, 10, 8)
+AS_OF = date(2026, 11, 5)  # the simulator's today: conversions of the last days still being restated
+
+
+def load_campaign_days(conn, last: date, drop=lambda row: False) -> None:
+    """The planted split tests' days from their start to `last`, cleaned and loaded as meta_ads_daily does."""
+    rows = [r for acct in meta_data.ACCOUNTS for d in range((last - START).days + 1)
+            for r in meta_data.experiment_rows(7, acct, START + timedelta(days=d), AS_OF) if not drop(r)]
+    clean = clean_insights([({"extracted_at": "2026-11-05T06:00:00+00:00"}, {"data": rows})], simulated_rates()).clean
+    upsert_frame(conn, CAMPAIGN_METRICS_DAILY, clean, "test-load")
+
+
+@pytest.fixture
+def lake(tmp_path) -> str:
+    users, orders = clean_crm(5000, date.fromisoformat(DS), history_days=40)
+    root = lake_zone.Lake.at(tmp_path / "lake")
+    lake_zone.write_clean_partition(users, root.clean_partition("crm_users", DS))
+    lake_zone.write_clean_partition(orders, root.clean_partition("crm_orders", DS))
+    return str(root.root)
+
+
+def results(conn) -> pd.DataFrame:
+    cursor = conn.cursor()
+    cursor.execute("SELECT * FROM experiment_results ORDER BY experiment, as_of_date, metric, arm")
+    frame = pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
+    return frame.assign(as_of_date=frame["as_of_date"].astype(str))
+
+
+def test_the_planted_experiments_are_read_as_planted_and_a_rerun_changes_nothing(warehouse_conn, lake):
+    apply_migrations(warehouse_conn)
+    load_campaign_days(warehouse_conn, date.fromisoformat(DS))
+    declared = tuple(planted.declared().values())
+    outcome = evaluate_all(warehouse_conn, lake, declared, DS, "run-1")
+    assert outcome["video_creative"]["decision"] == "winner" and outcome["video_creative"]["winning_arm"] == "video"
+    assert outcome["headline_copy"]["decision"] == "sample_ratio_mismatch"
+    assert outcome["lookalike_audience"]["decision"] in {"keep_running", "no_meaningful_difference"}
+    assert outcome["retargeting_holdout"]["decision"] != "sample_ratio_mismatch"
+    rows = results(warehouse_conn)
+    looks = (date.fromisoformat(DS) - START).days + 1
+    assert rows.groupby("experiment")["as_of_date"].nunique().to_dict() == {e.name: looks for e in declared}
+    broken = rows[(rows["experiment"] == "headline_copy")]
+    assert set(broken[broken["as_of_date"] == START.isoformat()]["decision"]) == {"sample_ratio_mismatch"}
+    holdout = rows[(rows["experiment"] == "retargeting_holdout") & (rows["as_of_date"] == DS)].set_index(
+        ["metric", "arm"])
+    members = holdout.loc[("conversions_per_person", "holdout"), "units"] + holdout.loc[
+        ("conversions_per_person", "targeted"), "units"]
+    assert holdout.loc[("conversions_per_person", "holdout"), "units"] / members == pytest.approx(0.2, abs=0.02)
+    charts = sorted(p.name for p in (lake_zone.Lake.at(lake).root / "reports" / "experiments" / f"ds={DS}").iterdir())
+    assert charts == sorted(f"{e.name}.png" for e in declared)
+
+    evaluate_all(warehouse_conn, lake, declared, DS, "run-2")
+    again = results(warehouse_conn)
+    assert set(again["run_id"]) == {"run-2"}
+    pd.testing.assert_frame_equal(rows.drop(columns="run_id"), again.drop(columns="run_id"))
+
+
+def test_a_backfill_rewrites_its_looks_and_leaves_later_ones(warehouse_conn, lake):
+    apply_migrations(warehouse_conn)
+    load_campaign_days(warehouse_conn, date.fromisoformat(DS))
+    video = (planted.declared()["video_creative"],)
+    evaluate_all(warehouse_conn, lake, video, DS, "later")
+    evaluate_all(warehouse_conn, lake, video, "2026-10-20", "backfill")
+    rows = results(warehouse_conn)
+    assert set(rows[rows["as_of_date"] <= "2026-10-20"]["run_id"]) == {"backfill"}
+    assert set(rows[rows["as_of_date"] > "2026-10-20"]["run_id"]) == {"later"}
+
+
+def test_campaigns_without_data_and_an_arm_that_stops(sqlite_conn, lake):
+    apply_migrations(sqlite_conn)
+    stopped_after = "2026-10-20"
+    load_campaign_days(sqlite_conn, date.fromisoformat(DS),
+                       drop=lambda row: row["campaign_id"] == "10029002" and row["date_start"] > stopped_after)
+    declared = planted.declared()["lookalike_audience"]
+    future = parse(planted.PLANTED_FILE.read_text().replace('"10019001"', '"555"').replace('"10019002"', '"556"'),
+                   "experiments.yaml")[0]
+    outcome = evaluate_all(sqlite_conn, lake, (declared, future), DS, "run")
+    assert outcome["video_creative"]["decision"] == "keep_running"
+    assert outcome["video_creative"]["detail"] == "waiting for data: no units yet in ['static_image', 'video']"
+    assert outcome["lookalike_audience"]["decision"] == "sample_ratio_mismatch"
+    assert f"arm 'lookalike' has received no traffic since {stopped_after}" in outcome["lookalike_audience"]["detail"]
+    assert evaluate_all(sqlite_conn, lake, (declared,), "2026-10-01", "early") == {
+        "lookalike_audience": {"decision": "not_started"}}
+
+
+def test_data_that_contradict_a_declaration_name_it(sqlite_conn, lake):
+    apply_migrations(sqlite_conn)
+    load_campaign_days(sqlite_conn, date.fromisoformat(DS))
+    text = planted.PLANTED_FILE.read_text().replace("primary_metric: click_through_rate",
+                                                    "primary_metric: conversions_per_click")
+    headline = next(e for e in parse(text, "experiments.yaml") if e.name == "headline_copy")
+    sqlite_conn.execute("UPDATE campaign_metrics_daily SET conversions = clicks + 1 WHERE campaign_id = '10039001'")
+    with pytest.raises(ExperimentError, match=r"experiment 'headline_copy' \(experiments.yaml:\d+\): arm 'statement' "
+                                              r"has \d+ conversions for \d+ clicks"):
+        evaluate_all(sqlite_conn, lake, (headline,), DS, "run")

@@ -27,6 +27,7 @@ test: lint
 bench: install
 	PYTHONPATH=include $(BIN)/python bench/clean.py
 	PYTHONPATH=include $(BIN)/python bench/load_warehouse.py
+	PYTHONPATH=include $(BIN)/python bench/experiments.py
 
 clean:
 	rm -rf .airflow data

@@ -32,7 +32,7 @@ from __future__ import annotations
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
 from socialpulse_airflow import audience
-from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS
+from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, newest_common_day
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
 
 TENSORFLOW_POOL = "tensorflow"
@@ -56,7 +56,7 @@ TENSORFLOW_POOL = "tensorflow"
 def audience_intelligence():
     @task
     def pick_as_of_date(data_interval_start=None, triggering_asset_events=None) -> str:
-        return audience.as_of(data_interval_start, triggering_asset_events)
+        return newest_common_day(data_interval_start, triggering_asset_events)
 
     @task
     def build_profiles(day: str) -> dict:

@@ -3,7 +3,8 @@
 Prepares a local Airflow home (SQLite metadata), starts the simulator, runs every
 daily DAG with `airflow dags test` for three consecutive dates (crm_daily,
 meta_ads_daily, organic_social_daily, then attribution_daily), then
-audience_intelligence on the last date, stops the simulator and prints what landed.
+audience_intelligence and experiments_daily on the last date, stops the simulator and
+prints what landed, with each planted experiment's decision beside its truth.
 History to learn from comes as it would on a new installation: the first CRM drop is a
 full export (a year of orders), the first organic run pulls 90 days of posts.
 Running it again leaves the same warehouse rows.
@@ -29,6 +30,7 @@ from socialpulse_dev.simulator.crm_drop import write_drop
 # The order a day's runs usually finish in; any order gives the same rows (attribution recomputes whole days).
 DAG_IDS = ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily")
 AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
+EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
 CRM_EXPORT_DAYS = 365  # the first drop is a full export
 DEMO_X_CALLS = 10_000  # per endpoint and window
 BIN = Path(sys.executable).parent
@@ -135,6 +137,29 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"\naudience report: {lake / 'reports' / 'audience' / f'ds={ds}' / 'report.html'}")
 
 
+def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
+    """Each planted experiment's decision on ds, its primary lift with the always-valid interval, and its truth."""
+    from socialpulse_dev.simulator import experiments
+
+    with sqlite3.connect(warehouse) as conn:
+        rows = conn.execute(
+            "SELECT c.experiment, c.decision, c.winning_arm, c.detail, t.arm, t.metric, t.lift, t.lift_low, "
+            "t.lift_high, t.p_value, (SELECT min(as_of_date) FROM experiment_results f WHERE "
+            "f.experiment = c.experiment AND f.decision = c.decision AND f.is_control) "
+            "FROM experiment_results c JOIN experiment_results t ON t.experiment = c.experiment "
+            "AND t.as_of_date = c.as_of_date AND t.metric = c.metric AND NOT t.is_control "
+            "WHERE c.as_of_date = ? AND c.is_control AND c.role = 'primary' ORDER BY c.experiment", (ds,)).fetchall()
+    truth = {name: planted.truth for name, planted in experiments.PLANTED.items()}
+    truth[experiments.HOLDOUT_EXPERIMENT] = experiments.HOLDOUT_TRUTH
+    print(f"\nexperiments as of {ds} (always-valid 95% intervals, read daily since each start):")
+    for name, decision, winner, detail, arm, metric, lift, low, high, p, since in rows:
+        verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
+        print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {lift:+.1%} [{low:+.1%}, {high:+.1%}], "
+              f"p = {p:.3f}")
+        print(f"  {'':<20} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
+    print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
+
+
 def run_dag(env: dict, home: Path, dag_id: str, day: date, run_after: str) -> bool:
     """`airflow dags test` of one DAG for one day, its log kept; False (and the log's end printed) on failure."""
     print(f"=== airflow dags test {dag_id} {run_after}  (data interval {day})", flush=True)
@@ -188,14 +213,16 @@ def main() -> int:
                 if not run_dag(env, home, dag_id, day, run_after):
                     return 1
             print(f"run for {day}: success")
-        if not run_dag(env, home, AUDIENCE_DAG, dates[-1], (dates[-1] + timedelta(days=1)).isoformat()):
-            return 1
+        for dag_id in (AUDIENCE_DAG, EXPERIMENTS_DAG):
+            if not run_dag(env, home, dag_id, dates[-1], (dates[-1] + timedelta(days=1)).isoformat()):
+                return 1
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
     summary(warehouse, lake)
     audience_summary(warehouse, lake, dates[-1].isoformat())
-    print(f"\n{len(dates)} daily runs and the audience run in {time.monotonic() - started:.1f} s")
+    experiments_summary(warehouse, lake, dates[-1].isoformat())
+    print(f"\n{len(dates)} daily runs, the audience and the experiments runs in {time.monotonic() - started:.1f} s")
     return 0
 
 

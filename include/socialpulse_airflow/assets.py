@@ -6,7 +6,11 @@ A load task's outlet event carries the days it changed in its `extra`
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from airflow.sdk import Asset
+
+from socialpulse_airflow.settings import day_of
 
 CAMPAIGN_METRICS = Asset(name="campaign_metrics_daily", uri="socialpulse://warehouse/campaign_metrics_daily",
                          group="warehouse")
@@ -36,3 +40,21 @@ def days_of_events(triggering_asset_events) -> set[str]:
                     days.add(day.isoformat())
                     day += timedelta(days=1)
     return days
+
+
+def newest_common_day(data_interval_start: datetime | None, triggering_asset_events) -> str:
+    """The day a consumer of several inputs reads: its own on the time schedule; on assets, the newest every input has.
+
+    Each triggering asset names the days its load changed; the consumer needs all of
+    them, so the day is the smallest of the inputs' newest days.
+    """
+    newest = {}
+    for asset, events in (triggering_asset_events or {}).items():
+        days = [e.extra["until"] for e in events if (e.extra or {}).get("until")]
+        if days:
+            newest[str(asset)] = max(days)
+    if newest:
+        return min(newest.values())
+    if data_interval_start is None:
+        raise ValueError("this run has neither a data interval nor triggering asset events: no day to read")
+    return day_of(data_interval_start)

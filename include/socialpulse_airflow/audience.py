@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from socialpulse_airflow.failures import fail_fast
-from socialpulse_airflow.settings import day_of, lake_root
+from socialpulse_airflow.settings import lake_root
 from socialpulse_airflow.warehouse import in_warehouse
-
-
-def as_of(data_interval_start: datetime | None, triggering_asset_events) -> str:
-    """The day to model: the run's own on the time schedule; on assets, the newest day every input has.
-
-    Each triggering asset names the days its load changed; the audience needs all of
-    them, so the as-of date is the smallest of the inputs' newest days.
-    """
-    newest = {}
-    for asset, events in (triggering_asset_events or {}).items():
-        days = [e.extra["until"] for e in events if (e.extra or {}).get("until")]
-        if days:
-            newest[str(asset)] = max(days)
-    if newest:
-        return min(newest.values())
-    if data_interval_start is None:
-        raise ValueError("this run has neither a data interval nor triggering asset events: no day to model")
-    return day_of(data_interval_start)
 
 
 @fail_fast

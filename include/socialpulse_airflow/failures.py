@@ -4,8 +4,8 @@ Throttling, 5xx, timeouts and broken bodies are retried inside the clients; when
 those retries run out, Airflow's own retries (minutes apart) may still help. What
 no retry can change (a refused token, a missing permission, X's monthly cap, a
 wrong request, a bad connection, variable, drop file or rates answer, a raw file
-that cannot be read) raises AirflowFailException on the first try, with the
-library's message, which says what to fix. The library stays free of Airflow:
+that cannot be read, a malformed experiment declaration) raises AirflowFailException
+on the first try, with the library's message, which says what to fix. The library stays free of Airflow:
 its errors say `retryable = False`, or are of a class listed here.
 """
 
@@ -23,6 +23,7 @@ def permanent(error: BaseException) -> bool:
     from socialpulse.connectors.connection import ConnectionSettingsError
     from socialpulse.connectors.crm import CrmDropError
     from socialpulse.connectors.http import RetriesExhaustedError
+    from socialpulse.experiments.declarations import ExperimentError
     from socialpulse.jobs.quality import QualityGateError
     from socialpulse.lake import RawPayloadError
     from socialpulse.transforms.currency import RatesError
@@ -33,7 +34,7 @@ def permanent(error: BaseException) -> bool:
     if getattr(error, "retryable", None) is False:
         return True  # a platform error its client classified: auth, permission, cap, bad request
     return isinstance(error, ConnectionSettingsError | CrmDropError | QualityGateError | RawPayloadError
-                      | RatesError | PseudonymizationKeyError)
+                      | RatesError | PseudonymizationKeyError | ExperimentError)
 
 
 FAILURE_KEY = "failure"

@@ -36,3 +36,9 @@ def test_extract_bench_runs():
 def test_audience_bench_runs():
     output = run("bench/audience.py", "--sizes", "1500")
     assert "whole DAG" in output and "adjusted Rand index" in output and "| 1,500 |" in output
+
+
+def test_experiments_bench_runs():
+    output = run("bench/experiments.py", "--experiments", "200", "--days", "7")
+    assert "| A/A (none) | always-valid interval, daily |" in output and "fixed z-test, once on day 7" in output
+    assert "on its first day of data" in output and "caught" in output

@@ -22,8 +22,8 @@ LIGHT_LIBRARY_MODULES = (
     "socialpulse.connectors",
     "socialpulse.connectors.meta", "socialpulse.connectors.meta.ads_settings",
 )
-DAG_IDS = ["attribution_daily", "audience_intelligence", "crm_daily", "meta_ads_daily", "organic_social_daily",
-           "privacy_erasure"]
+DAG_IDS = ["attribution_daily", "audience_intelligence", "crm_daily", "experiments_daily", "meta_ads_daily",
+           "organic_social_daily", "privacy_erasure"]
 
 PARSE_PROBE = """
 import json, runpy, sys, time

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
     # the features zone's copies run to megabytes: every cell is checked, not every substring of the whole file
     values.update(scan_lake_zone(data / "lake" / "features")[1])
     logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}
-    assert len(logs) == 13 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 1
+    assert len(logs) == 14 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 2
     reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
     assert len(reports) == 1
     assert findings({**texts, **logs, **reports}, values) == []
@@ -75,9 +76,14 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
     posts = rows(data / "warehouse.db", "post_metrics_daily")
     assert posts
     audience = {t: rows_but_lineage(data / "warehouse.db", t) for t in (
-        "user_profiles", "audience_segments", "propensity_scores", "target_audiences", "content_recommendations")}
+        "user_profiles", "audience_segments", "propensity_scores", "target_audiences", "content_recommendations",
+        "experiment_results")}
     assert all(audience.values()) and "audience_segments as of 2026-11-03" in output
     assert "oracle (planted)" in output and "promoted: no champion yet" in output and "audience report:" in output
+    assert "experiments as of 2026-11-03" in output
+    for planted in (r"video_creative +winner \(video\)", r"headline_copy +sample_ratio_mismatch, first on 2026-10-08",
+                    r"lookalike_audience +keep_running"):
+        assert re.search(planted, output), planted
     assert_nothing_personal_leaves_raw(data, home)
     history = sorted(rows(data / "warehouse.db", "campaign_metrics_history"))
     assert len(history) == len(first)  # the simulator restates nothing between the demo's runs

@@ -30,7 +30,8 @@ from socialpulse.experiments.evaluate import decide
 from socialpulse.experiments.schemas import WINNER
 from socialpulse.experiments.statistics import SRM_P_VALUE, halfwidth, proportion, relative_lift, srm_p_value
 
-ALPHA, MINIMUM_EFFECT = 0.05, 0.05
+ALPHA = 0.05
+MINIMUM_EFFECT = 0.0  # a winner is an interval excluding zero: no minimum effect to call a difference too small
 Z = 1.959963984540054  # the fixed-horizon test's two-sided 5% quantile
 
 
@@ -58,7 +59,7 @@ def read(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     srm = srm_p_value(data["units"], [0.5, 0.5])
     out = {}
     for name, width in (("sequential", sequential), ("fixed", fixed)):
-        winner = decide(lift, lift - width, lift + width, MINIMUM_EFFECT, np.ones_like(lift)) == WINNER
+        winner = decide(lift, lift - width, lift + width, MINIMUM_EFFECT) == WINNER
         out[name] = winner
         out[f"{name}_for_treatment"] = winner & (lift > 0)
     out["srm"] = srm < SRM_P_VALUE

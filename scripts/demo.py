@@ -154,8 +154,9 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"\nexperiments as of {ds} (always-valid 95% intervals, read daily since each start):")
     for name, decision, winner, detail, arm, metric, lift, low, high, p, since in rows:
         verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
-        print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {lift:+.1%} [{low:+.1%}, {high:+.1%}], "
-              f"p = {p:.3f}")
+        read = (f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None
+                else "not comparable yet")
+        print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {read}")
         print(f"  {'':<20} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
 

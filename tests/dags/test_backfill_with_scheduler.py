@@ -22,8 +22,9 @@ from socialpulse_dev.simulator.crm_drop import write_drop
 
 BIN = Path(sys.executable).parent
 DAG_ID = "meta_ads_daily"
-OTHER_DAGS = ("organic_social_daily", "crm_daily", "attribution_daily", "privacy_erasure")
+OTHER_DAGS = ("organic_social_daily", "crm_daily", "attribution_daily", "experiments_daily", "privacy_erasure")
 DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]
+AS_OF = date(2026, 11, 5)  # the simulator's today
 
 
 def free_port() -> int:
@@ -74,7 +75,7 @@ def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
     env = {
         **os.environ,
         **airflow_home_env(home),
-        **pipeline_env(simulator(as_of=date(2026, 11, 5), async_seconds=0.2), warehouse, lake, tmp_path / "crm"),
+        **pipeline_env(simulator(as_of=AS_OF, async_seconds=0.2), warehouse, lake, tmp_path / "crm"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API__PORT": str(port),
@@ -98,7 +99,7 @@ def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
                  lambda: {DAG_ID, *OTHER_DAGS} <= {d["dag_id"] for d in json_lines(cli(env, "dags", "list", "-o",
                                                                                      "json"))},
                  180, processes)
-        for other in OTHER_DAGS[:3]:  # unpaused too: only the backfill may start runs
+        for other in OTHER_DAGS[:4]:  # unpaused too: only the backfill may start runs
             cli(env, "dags", "unpause", other)
         cli(env, "dags", "unpause", DAG_ID)
         cli(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", DATES[0], "--to-date", DATES[-1])
@@ -118,13 +119,14 @@ def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
     assert all(p.poll() is not None for p in processes.values())
     assert others == {other: [] for other in OTHER_DAGS}
 
-    campaigns = sum(len(meta_data.campaigns(7, a)) for a in meta_data.ACCOUNTS)
+    campaigns = {d: sum(len(meta_data.insight_rows(7, a, date.fromisoformat(d), date.fromisoformat(d), AS_OF))
+                        for a in meta_data.ACCOUNTS) for d in DATES}  # the planted split tests' campaigns too
     with sqlite3.connect(warehouse) as conn:
         per_date = dict(conn.execute("SELECT metric_date, count(*) FROM campaign_metrics_daily "
                                      "WHERE metric_date BETWEEN ? AND ? GROUP BY metric_date", (DATES[0], DATES[-1])))
         keys = conn.execute("SELECT count(*), count(DISTINCT metric_date || account_id || campaign_id) "
                             "FROM campaign_metrics_daily").fetchone()
-    assert per_date == {d: campaigns for d in DATES}
+    assert per_date == campaigns
     assert keys[0] == keys[1]
     for ds in DATES:
         assert (lake / "raw" / "meta_ads" / "ads_insights" / f"ds={ds}" / "_manifest.json").exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -118,6 +118,8 @@ class _Reader:
 
     def day(self, key: str, required: bool = True) -> date | None:
         value = self.get(key, required)
+        if isinstance(value, datetime):
+            raise self.fail(key, f"expected a date YYYY-MM-DD, got a time {value}: an experiment's looks are days")
         if value is None or isinstance(value, date):
             return value
         try:

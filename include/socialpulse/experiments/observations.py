@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from socialpulse.experiments.declarations import Experiment
+from socialpulse.experiments.declarations import Experiment, ExperimentError
 from socialpulse.experiments.evaluate import LOOK_COLUMNS
 
 SUMMED = ("units", "impressions", "clicks", "conversions", "spend", "revenue", "revenue_squares")
@@ -69,13 +69,18 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     """Cumulative CRM-group totals at each look.
 
     `users`: person_id, signup_date, experiment_groups (the newest drop); `orders`: person_id, order_date,
-    amount_reporting. A member counts from their signup; a person's revenue is their orders' since the start.
+    amount_reporting; `days`: at least one. A member counts from their signup; a person's revenue is their
+    orders' since the start. No user carrying the experiment's column is an error: it names the column.
     """
+    groups = groups_of(users, experiment.crm_column)
+    if groups.isna().all():
+        raise ExperimentError(f"no CRM user has a value in the column '{experiment.crm_column}' (newest users drop): "
+                              "is the drop's column named so?")
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
-    members = users.assign(arm=groups_of(users, experiment.crm_column).map(arm_of)).dropna(subset=["arm"])
+    members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
     bought = orders.assign(day=orders["order_date"].astype(str)).merge(members, on="person_id")
-    bought = bought[bought["day"] >= days[0]] if days else bought
+    bought = bought[bought["day"] >= days[0]]
     rows = []
     for day in days:
         people = members[members["joined"] <= day]
@@ -86,7 +91,7 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
             "revenue": spend.groupby(level="arm").sum(), "revenue_squares": (spend**2).groupby(level="arm").sum()})
         rows.append(per_arm.reindex([a.name for a in experiment.arms]).fillna(0.0).rename_axis("arm")
                     .reset_index().assign(as_of_date=day))
-    looks = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["arm", "as_of_date"])
+    looks = pd.concat(rows, ignore_index=True)
     for column in ("impressions", "clicks", "spend"):
         looks[column] = 0.0
     looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from socialpulse import lake as lake_zone
-from socialpulse.experiments.declarations import CAMPAIGNS, Experiment
+from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, ExperimentError
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
 from socialpulse.reports.charts import experiment_chart
@@ -40,8 +40,9 @@ def campaign_days(conn: Any, campaigns: tuple[str, ...], first: str, last: str) 
                    f"AND campaign_id IN ({', '.join([mark] * len(campaigns))}) AND metric_date >= {mark} "
                    f"AND metric_date <= {mark}", (*campaigns, bind_day(conn, first), bind_day(conn, last)))
     frame = pd.DataFrame(cursor.fetchall(), columns=CAMPAIGN_COLUMNS)
-    numbers = CAMPAIGN_COLUMNS[2:]
-    frame[numbers] = frame[numbers].apply(pd.to_numeric).fillna(0.0)
+    counts = CAMPAIGN_COLUMNS[2:6]  # Meta leaves out a count that is zero
+    frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0.0)
+    frame["spend_reporting"] = pd.to_numeric(frame["spend_reporting"])
     return frame
 
 
@@ -67,13 +68,19 @@ class CleanZone:
         paths = self.lake.clean_partitions("crm_users", self.ds)
         if not paths:
             raise FileNotFoundError(f"no clean crm_users up to {self.ds} in {self.lake.root}: run crm_daily first")
-        return lake_zone.read_clean_partitions(paths[-1:], ["person_id", "signup_date", "experiment_groups"])
+        users = lake_zone.read_clean_partitions(paths[-1:], ["person_id", "signup_date", "experiment_groups"])
+        return users[~users["person_id"].isin(self.lake.erased())]
 
 
 def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]) -> pd.DataFrame:
     if experiment.kind == CAMPAIGNS:
         campaigns = tuple(c for arm in experiment.arms for c in arm.campaigns)
         metrics = campaign_days(conn, campaigns, days[0], days[-1])
+        unconverted = metrics[metrics["spend_reporting"].isna()]
+        if "roas" in experiment.metrics and len(unconverted):
+            first = unconverted.iloc[0]
+            raise ExperimentError(f"campaign {first['campaign_id']} has no spend in the reporting currency on "
+                                  f"{first['metric_date']}: roas needs it (rerun meta_ads_daily for that day)")
         needs_revenue = bool(REVENUE_METRICS & set(experiment.metrics))
         orders = zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign",
                                                                            "amount_reporting"])
@@ -93,8 +100,12 @@ def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
 
 
 def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> dict:
-    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none)."""
-    zone, outcome, charts = CleanZone(lake_root, ds), {}, {}
+    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none).
+
+    An experiment whose data contradict its declaration does not hold up the others: they
+    are written, then the run fails naming each one that could not be read.
+    """
+    zone, outcome, charts, failed = CleanZone(lake_root, ds), {}, {}, []
     for experiment in experiments:
         days = look_days(experiment, date.fromisoformat(ds))
         if not days:
@@ -103,8 +114,10 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
             continue
         try:
             rows = evaluate(experiment, looks_of(conn, zone, experiment, days))
-        except ValueError as error:  # a declaration the data contradict: name the declaration
-            raise type(error)(f"experiment '{experiment.name}' ({experiment.source}): {error}") from error
+        except ExperimentError as error:
+            failed.append(f"experiment '{experiment.name}' ({experiment.source}): {error}")
+            log.error("%s", failed[-1])
+            continue
         written = replace_rows(conn, EXPERIMENT_RESULTS, rows, {"experiment": experiment.name}, run_id,
                                through=("as_of_date", date.fromisoformat(ds)))
         last = rows[(rows["as_of_date"] == days[-1]) & rows["is_control"] & (rows["role"] == "primary")].iloc[0]
@@ -117,4 +130,7 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
                                                    experiment.minimum_effect)
     if charts:
         outcome["charts"] = publish_charts(lake_root, ds, charts)
+    if failed:
+        raise ExperimentError(f"{len(failed)} of {len(experiments)} experiments could not be read: "
+                              + "; ".join(failed))
     return outcome

@@ -124,7 +124,7 @@ CRM_USERS = Schema(
         *(Field(f"{platform}_pseudonym", "string",
                 doc=f"the linked {platform} id's own pseudonym: joins the events cleaned before the link")
           for platform in ("facebook", "instagram", "x")),
-        Field("experiment_groups", "string", max_length=2000,
+        Field("experiment_groups", "string", max_length=20_000,
               doc="JSON {column: group} of the drop's experiment_* columns: the person's experiment groups"),
     ),
     key=("person_id",),

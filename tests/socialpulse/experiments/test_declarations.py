@@ -54,6 +54,8 @@ def test_a_valid_file_reads_whole():
      ":8: experiment 'video_test' field 'arms': the arms' traffic shares add up to 1.1, not 1"),
     (("start_date: 2026-10-01", "start_date: yesterday"), ":4: experiment 'video_test' field 'start_date': expected "
                                                           "a date"),
+    (("start_date: 2026-10-01", "start_date: 2026-10-01 10:00:00"), ":4: experiment 'video_test' field 'start_date': "
+                                                                    "expected a date YYYY-MM-DD, got a time"),
     (("end_date: 2026-11-01", "end_date: 2026-09-01"), ":18: experiment 'holdout' field 'end_date': 2026-09-01 is "
                                                       "before start_date"),
     (("primary_metric: revenue_per_person", "primary_metric: roas"), ":20: experiment 'holdout' field "

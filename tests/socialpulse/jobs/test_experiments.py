@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -102,13 +103,21 @@ def test_campaigns_without_data_and_an_arm_that_stops(sqlite_conn, lake):
         "lookalike_audience": {"decision": "not_started"}}
 
 
-def test_data_that_contradict_a_declaration_name_it(sqlite_conn, lake):
+def test_data_that_contradict_a_declaration_name_it_after_the_others_are_written(sqlite_conn, lake):
     apply_migrations(sqlite_conn)
     load_campaign_days(sqlite_conn, date.fromisoformat(DS))
     text = planted.PLANTED_FILE.read_text().replace("primary_metric: click_through_rate",
                                                     "primary_metric: conversions_per_click")
-    headline = next(e for e in parse(text, "experiments.yaml") if e.name == "headline_copy")
+    text = text.replace("crm_column: experiment_retargeting", "crm_column: experiment_retargetting")
+    declared = {e.name: e for e in parse(text, "experiments.yaml")}
     sqlite_conn.execute("UPDATE campaign_metrics_daily SET conversions = clicks + 1 WHERE campaign_id = '10039001'")
-    with pytest.raises(ExperimentError, match=r"experiment 'headline_copy' \(experiments.yaml:\d+\): arm 'statement' "
-                                              r"has \d+ conversions for \d+ clicks"):
-        evaluate_all(sqlite_conn, lake, (headline,), DS, "run")
+    with pytest.raises(ExperimentError) as raised:
+        evaluate_all(sqlite_conn, lake, tuple(declared.values()), DS, "run")
+    message = str(raised.value)
+    assert message.startswith("2 of 4 experiments could not be read: ")
+    assert re.search(r"experiment 'headline_copy' \(experiments.yaml:\d+\): arm 'statement' has \d+ conversions for "
+                     r"\d+ clicks by 2026-10-08", message)
+    assert ("experiment 'retargeting_holdout' (experiments.yaml:44): no CRM user has a value in the column "
+            "'experiment_retargetting'") in message
+    written = {r[0] for r in sqlite_conn.execute("SELECT DISTINCT experiment FROM experiment_results")}
+    assert written == {"video_creative", "lookalike_audience"}

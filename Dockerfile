@@ -8,6 +8,8 @@ RUN pip install --no-cache-dir -r /opt/socialpulse/requirements.txt
 # also brings the development tools (include/socialpulse_dev) its simulator service runs.
 COPY --chown=airflow:root include/socialpulse /opt/airflow/include/socialpulse
 COPY --chown=airflow:root include/socialpulse_airflow /opt/airflow/include/socialpulse_airflow
+# The Marketing dashboard plugin (socialpulse_airflow/dashboard is the app it mounts).
+COPY --chown=airflow:root plugins /opt/airflow/plugins
 # The experiments experiments_daily reads (variable socialpulse_experiments_file may name another file).
 COPY --chown=airflow:root experiments.yaml /opt/airflow/experiments.yaml
 ENV PYTHONPATH=/opt/airflow/include

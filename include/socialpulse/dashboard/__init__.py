@@ -1,0 +1,1 @@
+"""What the marketing dashboard shows, read from the warehouse: plain queries on a DB-API connection."""

@@ -105,7 +105,9 @@ def test_the_dashboard_cannot_write(tmp_path, pg_conn):
     import psycopg
 
     info = pg_conn.info
-    conn = open_read_only("postgres", info.host, info.port, info.dbname, info.user, info.password)
+    conn = open_read_only("postgres", info.host, info.port, info.dbname, info.user, info.password,
+                          {"application_name": "dashboard-test", "not_libpq": "ignored"})
+    assert conn.info.parameter_status("application_name") == "dashboard-test"
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         conn.execute("CREATE TABLE dashboard_write_probe (x int)")
     conn.close()
@@ -122,3 +124,26 @@ def test_the_experiments_page_shows_each_decision_and_its_interval(client, wareh
         arm = queries.experiments(conn)[0]
     page = client.get(f"{PREFIX}/experiments", headers={"Authorization": f"Bearer {token('viewer')}"}).text
     assert "winner (video)" in page and f"[{arm['lift_low']:+.1%}, {arm['lift_high']:+.1%}]" in page
+
+
+@pytest.mark.parametrize("uri", ["postgres://nobody:secret@127.0.0.1:1/nowhere", "sqlite-empty"])
+def test_an_unreachable_or_unmigrated_warehouse_is_named_without_its_details(client, tmp_path, monkeypatch, uri):
+    if uri == "sqlite-empty":
+        sqlite3.connect(tmp_path / "empty.db").close()
+        uri = json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "empty.db")})
+    monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", uri)
+    answer = client.get(f"{PREFIX}/", headers={"Authorization": f"Bearer {token('viewer')}"})
+    assert answer.status_code == 503
+    assert "the warehouse (connection &#39;marketing_warehouse&#39;) could not be read: OperationalError; the " \
+           "api-server&#39;s log has the details" in answer.text
+    assert "secret" not in answer.text and "127.0.0.1" not in answer.text and "no such table" not in answer.text
+
+
+def test_a_slow_sqlite_query_is_interrupted_at_the_time_limit(tmp_path, monkeypatch):
+    from socialpulse_airflow.dashboard import warehouse
+
+    monkeypatch.setattr(warehouse, "TIMEOUT_SECONDS", 0.2)
+    sqlite3.connect(tmp_path / "w.db").close()
+    conn = open_read_only("sqlite", str(tmp_path / "w.db"))
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")

@@ -31,40 +31,51 @@ def _ratios(row: dict) -> dict:
             "roas": share("revenue", "spend")}
 
 
-_TOTALS = ("sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend_reporting) AS spend, "
-           "sum(conversions) AS conversions, sum(conversion_value_reporting) AS revenue, "
-           "sum(attributed_revenue) AS crm_revenue")
+# Amounts are summed in the reporting currency they were converted to; a row whose conversion failed is counted.
+_TOTALS = ("reporting_currency AS currency, sum(impressions) AS impressions, sum(clicks) AS clicks, "
+           "sum(spend_reporting) AS spend, sum(conversions) AS conversions, "
+           "sum(conversion_value_reporting) AS revenue, sum(attributed_revenue) AS crm_revenue, "
+           "sum(CASE WHEN spend IS NOT NULL AND spend_reporting IS NULL THEN 1 ELSE 0 END) AS unconverted")
 
 
 def overview(conn: Any, since: str, until: str) -> list[dict]:
-    """Spend, conversions, revenue, ROAS, CTR and CPC per platform and account between two days."""
+    """Spend, conversions, revenue, ROAS, CTR and CPC per platform, account and reporting currency between two days."""
     rows = _rows(conn, f"SELECT platform, account_id, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? "
-                       "AND metric_date <= ? GROUP BY platform, account_id ORDER BY platform, account_id",
+                       "AND metric_date <= ? GROUP BY platform, account_id, reporting_currency "
+                       "ORDER BY platform, account_id, reporting_currency",
                  (bind_day(conn, since), bind_day(conn, until)))
     return [_ratios(r) for r in rows]
 
 
 def daily_totals(conn: Any, since: str, until: str) -> list[dict]:
-    """Each day's totals over every account: the trend lines."""
+    """Each day's totals over every account (per reporting currency): the trend."""
     rows = _rows(conn, f"SELECT metric_date, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? AND "
-                       "metric_date <= ? GROUP BY metric_date ORDER BY metric_date",
+                       "metric_date <= ? GROUP BY metric_date, reporting_currency ORDER BY metric_date, currency",
                  (bind_day(conn, since), bind_day(conn, until)))
     return [_ratios({**r, "metric_date": str(r["metric_date"])}) for r in rows]
 
 
-def latest_against_trailing(daily: list[dict]) -> dict | None:
-    """The newest day's totals and their change against the average of the TRAILING_DAYS days before it."""
-    if not daily:
+def latest_against_trailing(conn: Any, until: str) -> dict | None:
+    """The newest day up to `until` against the TRAILING_DAYS days before it (per day; ratios of the week's sums).
+
+    None without rows, or when they are in more than one reporting currency (the totals would mix them).
+    """
+    newest = _rows(conn, "SELECT max(metric_date) AS day FROM campaign_metrics_daily WHERE metric_date <= ?",
+                   (bind_day(conn, until),))[0]["day"]
+    if newest is None:
         return None
-    latest = daily[-1]
-    first = (date.fromisoformat(latest["metric_date"]) - timedelta(days=TRAILING_DAYS)).isoformat()
-    before = [d for d in daily[:-1] if d["metric_date"] >= first]
-    change = {}
-    for name in ("spend", "conversions", "revenue", "roas", "ctr", "cpc"):
-        values = [float(d[name]) for d in before if d[name] is not None]
-        mean = sum(values) / len(values) if values else None
-        change[name] = (float(latest[name]) / mean - 1) if mean and latest[name] is not None else None
-    return {"day": latest["metric_date"], "values": latest, "change": change, "trailing_days": len(before)}
+    day = str(newest)
+    first = (date.fromisoformat(day) - timedelta(days=TRAILING_DAYS)).isoformat()
+    days = daily_totals(conn, first, day)
+    if len({d["currency"] for d in days}) > 1:
+        return None
+    latest, before = days[-1], days[:-1]
+    week = {name: sum(float(d[name] or 0) for d in before) for name in ("impressions", "clicks", "spend",
+                                                                      "conversions", "revenue")}
+    average = _ratios({k: v / len(before) for k, v in week.items()}) if before else {}
+    change = {name: float(latest[name]) / float(average[name]) - 1 if average.get(name) and latest[name] is not None
+              else None for name in ("spend", "conversions", "revenue", "roas", "ctr", "cpc")}
+    return {"day": day, "values": latest, "change": change, "trailing_days": len(before)}
 
 
 def experiments(conn: Any) -> list[dict]:
@@ -77,11 +88,12 @@ def experiments(conn: Any) -> list[dict]:
                        "r.experiment) ORDER BY r.experiment, r.arm")
 
 
-def audit(conn: Any) -> list[dict]:
-    """The newest run's rows and quarantine share per entity and date, latest dates first."""
-    return _rows(conn, "SELECT ds, entity, rows_in, rows_quarantined, quarantined_share, top_reasons FROM "
-                       "pipeline_audit a WHERE run_id = (SELECT max(run_id) FROM pipeline_audit b WHERE b.ds = a.ds "
-                       "AND b.entity = a.entity) ORDER BY ds DESC, entity")
+def audit(conn: Any, since: str) -> list[dict]:
+    """Rows and quarantine share per entity and day since `since`, from each day's newest run, latest days first."""
+    return _rows(conn, "SELECT ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, top_reasons FROM "
+                       "(SELECT a.*, row_number() OVER (PARTITION BY ds, entity ORDER BY extracted_at IS NULL, "
+                       "extracted_at DESC, run_id DESC) AS newest FROM pipeline_audit a WHERE ds >= ?) ranked "
+                       "WHERE newest = 1 ORDER BY ds DESC, entity", (bind_day(conn, since),))
 
 
 def open_findings(conn: Any, since: str) -> list[dict]:

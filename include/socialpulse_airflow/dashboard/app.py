@@ -23,7 +23,8 @@ HERE = Path(__file__).parent
 DEFAULT_DAYS = 28
 templates = Jinja2Templates(directory=HERE / "templates")
 
-ASSETS = {p.name: p for p in (HERE / "static").iterdir()}  # served by a route: a mounted StaticFiles skips auth
+# Served by a route: a mounted StaticFiles app would skip the login.
+ASSETS = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
 # FastAPI's own docs routes would skip the app's dependencies: none are served.
 app = FastAPI(title="SocialPulse marketing", dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
@@ -32,7 +33,8 @@ app = FastAPI(title="SocialPulse marketing", dependencies=[Depends(requires_acce
 
 def _range(since: date | None, until: date | None) -> tuple[str, str]:
     last = until or date.today()
-    return (since or last - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), last.isoformat()
+    first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    return min(first, last).isoformat(), max(first, last).isoformat()
 
 
 def _page(request: Request, name: str, read, **context) -> HTMLResponse:
@@ -55,9 +57,8 @@ def overview(request: Request, since: Annotated[date | None, Query()] = None,
     first, last = _range(since, until)
 
     def read(conn) -> dict:
-        daily = queries.daily_totals(conn, first, last)
-        return {"accounts": queries.overview(conn, first, last), "daily": daily,
-                "latest": queries.latest_against_trailing(daily)}
+        return {"accounts": queries.overview(conn, first, last), "daily": queries.daily_totals(conn, first, last),
+                "latest": queries.latest_against_trailing(conn, last)}
 
     return _page(request, "overview.html", read, since=first, until=last, page="overview")
 
@@ -72,11 +73,11 @@ def experiments(request: Request):
 
 @app.get("/health", response_class=HTMLResponse)
 def health(request: Request):
-    """Rows and quarantine share per entity and day, and the data-quality findings of the last four weeks."""
+    """Rows and quarantine share per entity and day, and the data-quality findings, of the last four weeks."""
     from socialpulse.dashboard import queries
 
     since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
-    return _page(request, "health.html", lambda conn: {"audit": queries.audit(conn),
+    return _page(request, "health.html", lambda conn: {"audit": queries.audit(conn, since),
                                                        "findings": queries.open_findings(conn, since)},
                  page="health")
 

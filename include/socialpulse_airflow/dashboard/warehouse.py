@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +14,14 @@ from urllib.parse import quote
 from socialpulse.config import WAREHOUSE_CONN_ID
 
 TIMEOUT_SECONDS = 5  # a slow warehouse gives a message on the page, not a hung request
+# libpq settings a connection's extras may carry (TLS and the like), passed on as the pipeline's hook does
+LIBPQ_EXTRAS = frozenset({"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "application_name",
+                          "target_session_attrs", "keepalives", "keepalives_idle", "gssencmode"})
+log = logging.getLogger(__name__)
 
 
 class WarehouseUnavailableError(RuntimeError):
-    """The warehouse could not be reached or read; the message says which connection and why."""
+    """The warehouse could not be reached or read; the message says which connection and what to do."""
 
 
 def _connection():
@@ -30,37 +36,59 @@ def _connection():
 
 
 def open_read_only(conn_type: str, host: str | None, port: int | None = None, schema: str | None = None,
-                   login: str | None = None, password: str | None = None) -> Any:
-    """A DB-API connection that cannot write: SQLite in mode=ro, Postgres in read-only transactions."""
+                   login: str | None = None, password: str | None = None, extra: dict | None = None) -> Any:
+    """A DB-API connection that cannot write and gives up after TIMEOUT_SECONDS.
+
+    SQLite: mode=ro, and a progress handler that interrupts a statement past the deadline.
+    Postgres: read-only transactions and a statement_timeout. Read-only here is a setting,
+    not a permission: give the connection a role that may only SELECT (README, "Dashboard").
+    """
     if conn_type == "sqlite":
         path = Path(host or "")
         if not path.is_file():
             raise WarehouseUnavailableError(f"the SQLite warehouse {path} does not exist yet: run the pipeline first")
-        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        return conn
     if conn_type in ("postgres", "postgresql"):
         import psycopg
 
-        return psycopg.connect(host=host, port=port or 5432, dbname=schema, user=login, password=password,
-                               connect_timeout=TIMEOUT_SECONDS,
-                               options=f"-c default_transaction_read_only=on "
-                                       f"-c statement_timeout={TIMEOUT_SECONDS * 1000}")
+        settings = {k: v for k, v in (extra or {}).items() if k in LIBPQ_EXTRAS}
+        conn = psycopg.connect(host=host, port=port or 5432, dbname=schema, user=login, password=password,
+                               connect_timeout=TIMEOUT_SECONDS, **settings)
+        conn.read_only = True
+        conn.execute(f"SET statement_timeout = {TIMEOUT_SECONDS * 1000}")
+        conn.commit()
+        return conn
     raise WarehouseUnavailableError(f"the connection '{WAREHOUSE_CONN_ID}' is of type {conn_type!r}: the dashboard "
                                     "reads postgres or sqlite")
 
 
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    import psycopg
+
+    return sqlite3.Error, psycopg.Error, OSError
+
+
 @contextmanager
 def read_only() -> Iterator[Any]:
-    """The marketing_warehouse connection, read-only; any failure to open or read it as WarehouseUnavailableError."""
+    """The marketing_warehouse connection, read-only.
+
+    A database that cannot be reached or read (down, timed out, not migrated) raises
+    WarehouseUnavailableError with what the page may show; the driver's own message,
+    which can name hosts and users, goes to the api-server's log only. Other errors are
+    bugs and propagate.
+    """
     conn = None
     try:
         c = _connection()
-        conn = open_read_only(c.conn_type, c.host, c.port, c.schema, c.login, c.password)
+        conn = open_read_only(c.conn_type, c.host, c.port, c.schema, c.login, c.password, c.extra_dejson)
         yield conn
-    except WarehouseUnavailableError:
-        raise
-    except Exception as error:  # the driver's own errors: unreachable, timed out, a table not migrated yet
+    except _driver_errors() as error:
+        log.exception("the dashboard could not read the warehouse")
         raise WarehouseUnavailableError(f"the warehouse (connection '{WAREHOUSE_CONN_ID}') could not be read: "
-                                        f"{type(error).__name__}: {error}") from error
+                                        f"{type(error).__name__}; the api-server's log has the details") from error
     finally:
         if conn is not None:
             conn.close()

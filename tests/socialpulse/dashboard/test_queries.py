@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from socialpulse.dashboard import queries
 from socialpulse.warehouse import apply_migrations
+from socialpulse.warehouse.dialect import bind_day
 from tests.socialpulse.jobs.test_experiments import load_campaign_days
 
 DAYS = ("2026-10-20", "2026-11-03")
@@ -38,23 +40,44 @@ def test_overview_sums_each_account_and_derives_its_ratios(warehouse_conn):
         assert row["ctr"] == pytest.approx(sums["clicks"] / sums["impressions"])
         assert row["cpc"] == pytest.approx(sums["spend_reporting"] / sums["clicks"])
         assert row["roas"] == pytest.approx(sums["conversion_value_reporting"] / sums["spend_reporting"])
+        assert row["currency"] == "USD" and row["unconverted"] == 0
 
 
 def test_the_latest_day_is_compared_with_the_week_before_it(warehouse_conn):
     apply_migrations(warehouse_conn)
     load_campaign_days(warehouse_conn, date.fromisoformat(DAYS[1]))
     daily = queries.daily_totals(warehouse_conn, *DAYS)
-    assert (daily[0]["metric_date"], daily[-1]["metric_date"]) == DAYS
-    latest = queries.latest_against_trailing(daily)
+    assert (daily[0]["metric_date"], daily[-1]["metric_date"]) == DAYS and {d["currency"] for d in daily} == {"USD"}
+    latest = queries.latest_against_trailing(warehouse_conn, "2026-12-31")  # the newest day with rows
     frame = loaded(warehouse_conn).groupby("metric_date").sum(numeric_only=True)
-    week = frame.loc["2026-10-27":"2026-11-02", "spend_reporting"]
+    week, day = frame.loc["2026-10-27":"2026-11-02"], frame.loc[DAYS[1]]
     assert latest["day"] == DAYS[1] and latest["trailing_days"] == 7
-    assert latest["change"]["spend"] == pytest.approx(frame.loc[DAYS[1], "spend_reporting"] / week.mean() - 1)
-    assert queries.latest_against_trailing([]) is None
+    assert latest["change"]["spend"] == pytest.approx(day["spend_reporting"] / week["spend_reporting"].mean() - 1)
+    week_ctr = week["clicks"].sum() / week["impressions"].sum()  # the week's ratio of sums, not a mean of ratios
+    assert latest["change"]["ctr"] == pytest.approx(day["clicks"] / day["impressions"] / week_ctr - 1)
+    assert queries.latest_against_trailing(warehouse_conn, "2026-01-01") is None
+
+
+def test_health_shows_each_day_s_newest_run_and_counts_failed_conversions(warehouse_conn):
+    apply_migrations(warehouse_conn)
+    mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
+    rows = [("scheduled__2026-11-03", 100, 5, "2026-11-04T01:00:00+00:00"),
+            ("manual__2026-11-05", 100, 1, "2026-11-05T09:00:00+00:00"),  # a later rerun, whose id sorts first
+            ("backfill__2026-11-03", 100, 9, "2026-11-04T00:30:00+00:00")]
+    cursor = warehouse_conn.cursor()
+    for run_id, rows_in, quarantined, at in rows:
+        cursor.execute(f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, "
+                       f"extracted_at) VALUES ({', '.join([mark] * 7)})",
+                       (bind_day(warehouse_conn, "2026-11-03"), "crm_users", run_id, rows_in, quarantined,
+                        quarantined / rows_in, at))
+    warehouse_conn.commit()
+    audit = queries.audit(warehouse_conn, "2026-10-01")
+    assert [(a["run_id"], a["rows_quarantined"]) for a in audit] == [("manual__2026-11-05", 1)]
+    assert queries.audit(warehouse_conn, "2026-11-04") == []
 
 
 def test_empty_tables_give_empty_pages(warehouse_conn):
     apply_migrations(warehouse_conn)
     assert queries.overview(warehouse_conn, *DAYS) == [] and queries.daily_totals(warehouse_conn, *DAYS) == []
-    assert queries.experiments(warehouse_conn) == [] and queries.audit(warehouse_conn) == []
+    assert queries.experiments(warehouse_conn) == [] and queries.audit(warehouse_conn, DAYS[0]) == []
     assert queries.open_findings(warehouse_conn, DAYS[0]) == []

@@ -282,14 +282,21 @@ def read_clean_partitions(paths: list[Path], columns: list[str] | None = None) -
     return pd.concat(frames, ignore_index=True)
 
 
-def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
-    """Write a frame as the partition's only Parquet file, swapped in whole."""
+@contextmanager
+def staged(partition: Path) -> Iterator[Path]:
+    """A staging folder beside the partition: published whole when the block ends, removed if it fails."""
     staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        frame.to_parquet(staging / CLEAN_FILE, index=False)
+        yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     publish_partition(staging, partition)
+
+
+def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
+    """Write a frame as the partition's only Parquet file, swapped in whole."""
+    with staged(partition) as staging:
+        frame.to_parquet(staging / CLEAN_FILE, index=False)
     return partition.resolve() / CLEAN_FILE  # this run's version, even if another run publishes after it

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from datetime import date
 from typing import Any
 
@@ -54,11 +53,9 @@ def build(conn: Any, lake_root: str, ds: str) -> dict:
                   quality, targets)
     lake = lake_zone.Lake.at(lake_root)
     final = lake.root / "reports" / "audience" / f"ds={ds}"
-    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir(parents=True)
-    for name, png in images.items():
-        (staging / f"{name}.png").write_bytes(png)
-    (staging / "report.html").write_text(page, encoding="utf-8")
-    lake_zone.publish_partition(staging, final)
+    with lake_zone.staged(final) as staging:
+        for name, png in images.items():
+            (staging / f"{name}.png").write_bytes(png)
+        (staging / "report.html").write_text(page, encoding="utf-8")
     log.info("audience report of %s: %s", ds, final / "report.html")
     return {"report": str(final / "report.html"), "charts": sorted(images)}

@@ -11,7 +11,6 @@ warehouse holds no person-level orders.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date
 from functools import cache
 from typing import Any
@@ -91,11 +90,9 @@ def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]
 def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
     """reports/experiments/ds=<day>/<experiment>.png, the day's charts published whole."""
     final = lake_zone.Lake.at(lake_root).root / "reports" / "experiments" / f"ds={ds}"
-    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir(parents=True)
-    for name, png in charts.items():
-        (staging / f"{name}.png").write_bytes(png)
-    lake_zone.publish_partition(staging, final)
+    with lake_zone.staged(final) as staging:
+        for name, png in charts.items():
+            (staging / f"{name}.png").write_bytes(png)
     return str(final)
 
 

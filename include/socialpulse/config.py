@@ -12,6 +12,7 @@ META_GRAPH_CONN_ID = "meta_graph"
 X_API_CONN_ID = "x_api"
 WAREHOUSE_CONN_ID = "marketing_warehouse"
 PSEUDONYMIZATION_CONN_ID = "socialpulse_pseudonymization"  # password = the HMAC key
+ALERTS_CONN_ID = "socialpulse_alerts"  # smtp: the server, and from_email and to in its extras
 
 # Airflow variables.
 LAKE_ROOT_VARIABLE = "socialpulse_lake_root"

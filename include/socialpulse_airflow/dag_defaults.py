@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, task
 
+from socialpulse_airflow.alerts import alert_failure, freshness_deadline
 from socialpulse_airflow.failures import remember_failure, summarize
 from socialpulse_airflow.warehouse import migrate_warehouse
 
@@ -16,7 +17,8 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
-    "on_failure_callback": remember_failure,  # for the run's failure summary
+    # for the run's failure summary, and an e-mail when the alerts connection is set
+    "on_failure_callback": [remember_failure, alert_failure],
 }
 
 
@@ -25,10 +27,10 @@ def daily() -> CronDataIntervalTimetable:
     return CronDataIntervalTimetable("0 0 * * *", timezone="UTC")
 
 
-def source_dag() -> dict:
-    """What a daily source DAG passes to @dag besides its params, tags and doc."""
+def source_dag(dag_id: str) -> dict:
+    """What a daily source DAG passes to @dag besides its params, tags and doc: its freshness deadline too."""
     return {"schedule": daily(), "start_date": START_DATE, "catchup": False, "max_active_runs": 4,
-            "default_args": DEFAULT_ARGS}
+            "default_args": DEFAULT_ARGS, "deadline": freshness_deadline(dag_id)}
 
 
 def warehouse_migrations():

@@ -23,5 +23,9 @@ class _DashboardApp:
 class SocialPulseDashboard(AirflowPlugin):
     name = "socialpulse_dashboard"
     fastapi_apps = _DashboardApp()
-    external_views: ClassVar[list[dict]] = [{"name": "Marketing", "href": "socialpulse/", "url_route": "marketing",
-                                             "destination": "nav", "category": "browse"}]
+    # Airflow fills in {DAG_ID} and {RUN_ID} on a run's page.
+    external_views: ClassVar[list[dict]] = [
+        {"name": "Marketing", "href": "socialpulse/", "url_route": "marketing", "destination": "nav",
+         "category": "browse"},
+        {"name": "Data quality", "href": "socialpulse/run?dag_id={DAG_ID}&run_id={RUN_ID}",
+         "url_route": "data-quality", "destination": "dag_run"}]

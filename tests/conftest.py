@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -38,6 +40,14 @@ def require_service(reason: str) -> None:
 @pytest.fixture(scope="session")
 def airflow_home() -> Path:
     return _AIRFLOW_HOME
+
+
+@pytest.fixture(scope="session")
+def migrated_airflow(airflow_home: Path) -> Path:
+    """`airflow db migrate` once per session, in the private home chosen above."""
+    subprocess.run([Path(sys.executable).parent / "airflow", "db", "migrate"], env=os.environ.copy(), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return airflow_home
 
 
 @pytest.fixture

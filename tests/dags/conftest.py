@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,14 +11,6 @@ from socialpulse_dev.devenv import pipeline_env
 from socialpulse_dev.simulator.crm_drop import write_drop
 
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="session")
-def migrated_airflow(airflow_home: Path) -> Path:
-    """`airflow db migrate` once per session, in the private home conftest chose."""
-    subprocess.run([BIN / "airflow", "db", "migrate"], env=os.environ.copy(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return airflow_home
 
 
 @pytest.fixture

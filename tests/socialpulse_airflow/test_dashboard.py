@@ -19,13 +19,10 @@ DAYS = ("2026-10-20", "2026-11-03")
 
 
 @pytest.fixture(scope="module")
-def client():
-    from airflow import settings
+def client(migrated_airflow):
     from airflow.api_fastapi.app import create_app
-    from airflow.models.revoked_token import RevokedToken
     from fastapi.testclient import TestClient
 
-    RevokedToken.__table__.create(settings.engine, checkfirst=True)  # checked on every token
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "dashboard-test-secret-" * 4)  # 88 bytes: HS512 wants 64
         with TestClient(create_app()) as test_client:
@@ -39,13 +36,35 @@ def token(role: str | None) -> str:
     return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=f"a-{role}", role=role))
 
 
+CHART = b"\x89PNG\r\n\x1a\n chart"
+MODEL = {"tensorflow": {"roc_auc": 0.71, "pr_auc": 0.2, "log_loss": 0.3, "brier": 0.1, "top_decile_lift": 2.5,
+                        "calibration": [{"decile": 10, "mean_score": 0.31, "observed": 0.29, "people": 50}]},
+         "logistic_regression": {"roc_auc": 0.69, "pr_auc": 0.19, "log_loss": 0.31, "brier": 0.11,
+                                 "top_decile_lift": 2.2}}
+
+
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch):
+    """Campaign days, one audience run with its report's chart in the lake, one audited run."""
     path = tmp_path / "warehouse.db"
     with sqlite3.connect(path) as conn:
         apply_migrations(conn)
         load_campaign_days(conn, date.fromisoformat(DAYS[1]))
+        conn.execute("INSERT INTO audience_segments (as_of_date, segment_id, size, share, description, "
+                     "conversion_rate) VALUES (?, 0, 1234, 0.4, 'young travellers on Instagram', 0.052)", (DAYS[1],))
+        conn.execute("INSERT INTO model_registry (model_version, model_name, as_of_date, trained_at, rows_train, "
+                     "rows_eval, metrics, decision) VALUES ('propensity-1', 'propensity', ?, '2026-11-04T01:00', "
+                     "4000, 1000, ?, 'promoted: no champion yet')", (DAYS[1], json.dumps(MODEL)))
+        conn.execute("INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
+                     "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)", (DAYS[1],))
+        conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_clean, rows_quarantined, "
+                     "quarantined_share, top_reasons) VALUES (?, 'ads_insights', 'scheduled__x', 40, 38, 2, 0.05, "
+                     "'spend: negative (2)')", (DAYS[1],))
+    report = tmp_path / "lake" / "reports" / "audience" / f"ds={DAYS[1]}"
+    report.mkdir(parents=True)
+    (report / "segments.png").write_bytes(CHART)
     monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT", str(tmp_path / "lake"))
     return path
 
 
@@ -55,7 +74,10 @@ def every_route() -> list[str]:
     from socialpulse_airflow.dashboard.app import app
 
     assert all(isinstance(r, APIRoute) for r in app.routes)  # no mount, no docs route: each passes the login
-    return [PREFIX + r.path.replace("{name}", "dashboard.css") for r in app.routes]
+    examples = {"/static/{name}": "/static/dashboard.css",
+                "/audience/{day}/{name}.png": f"/audience/{DAYS[1]}/segments.png",
+                "/run": "/run?dag_id=meta_ads_daily&run_id=scheduled__x"}
+    return [PREFIX + examples.get(r.path, r.path) for r in app.routes]
 
 
 def test_every_route_needs_an_airflow_user_allowed_to_see_plugins(client, warehouse):
@@ -77,6 +99,39 @@ def test_the_plugin_is_in_the_navigation_with_a_relative_link(client):
     views = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token('viewer')}"}).json()
     ours = next(p for p in views["plugins"] if p["name"] == "socialpulse_dashboard")
     assert ours["external_views"][0]["href"] == "socialpulse/" and ours["external_views"][0]["destination"] == "nav"
+    run_view = ours["external_views"][1]
+    assert run_view["destination"] == "dag_run" and run_view["href"].startswith("socialpulse/run?")
+
+
+def viewer() -> dict:
+    return {"Authorization": f"Bearer {token('viewer')}"}
+
+
+def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(client, warehouse):
+    with sqlite3.connect(warehouse) as conn:
+        campaign = queries.campaigns(conn, *DAYS)[0]
+    page = client.get(f"{PREFIX}/campaigns?since={DAYS[0]}&until={DAYS[1]}", headers=viewer()).text
+    assert f"<td>{campaign['campaign_id']}</td>" in page and f"{campaign['spend']:,.2f}" in page
+    assert "No day in this range changed after it was first loaded" in page
+    audience = client.get(f"{PREFIX}/audience", headers=viewer()).text
+    assert "young travellers on Instagram" in audience and "1,234" in audience and "5.20%" in audience
+    assert "0.7100" in audience and "0.6900" in audience and "(baseline)" in audience and "31.00%" in audience
+    assert "<td>10011</td>" in audience and "321" in audience and "17.5" in audience
+    assert f'src="audience/{DAYS[1]}/segments.png"' in audience
+    assert client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer()).content == CHART
+    for missing in (f"/audience/{DAYS[1]}/other.png", "/audience/2026-01-01/segments.png"):
+        assert client.get(PREFIX + missing, headers=viewer()).status_code == 404
+    assert client.get(f"{PREFIX}/audience/{DAYS[1]}/..%2F..%2Fsecret.png", headers=viewer()).status_code == 404
+    run = client.get(f"{PREFIX}/run?dag_id=meta_ads_daily&run_id=scheduled__x", headers=viewer()).text
+    assert "<td>ads_insights</td>" in run and "spend: negative (2)" in run and "5.00%" in run
+    assert client.get(f"{PREFIX}/posts", headers=viewer()).status_code == 200
+
+
+def test_health_shows_each_source_against_its_freshness_target(client, warehouse):
+    page = client.get(f"{PREFIX}/health", headers=viewer()).text
+    for dag_id in ("crm_daily", "meta_ads_daily", "organic_social_daily"):
+        assert f"<td>{dag_id}</td>" in page
+    assert "06:00 of D+1" in page and "08:00 of D+1" in page
 
 
 def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):
@@ -124,6 +179,7 @@ def test_the_experiments_page_shows_each_decision_and_its_interval(client, wareh
         arm = queries.experiments(conn)[0]
     page = client.get(f"{PREFIX}/experiments", headers={"Authorization": f"Bearer {token('viewer')}"}).text
     assert "winner (video)" in page and f"[{arm['lift_low']:+.1%}, {arm['lift_high']:+.1%}]" in page
+    assert page.count('<polyline class="line"') == 1 and 'id="chart-video_creative-video"' in page
 
 
 @pytest.mark.parametrize("uri", ["postgres://nobody:secret@127.0.0.1:1/nowhere", "sqlite-empty"])

@@ -6,6 +6,7 @@ amount is in the reporting currency, as loaded.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -101,3 +102,87 @@ def open_findings(conn: Any, since: str) -> list[dict]:
     return _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, detail "
                        "FROM data_quality_findings WHERE day >= ? ORDER BY day DESC, entity",
                  (bind_day(conn, since),))
+
+
+def campaigns(conn: Any, since: str, until: str) -> list[dict]:
+    """Each campaign's totals between two days, and on how many of those days Meta restated a value."""
+    restated = ("SELECT platform AS r_platform, account_id AS r_account, campaign_id AS r_campaign, count(*) AS days "
+                "FROM (SELECT platform, account_id, campaign_id FROM campaign_metrics_history WHERE metric_date >= ? "
+                "AND metric_date <= ? GROUP BY platform, account_id, campaign_id, metric_date HAVING count(*) > 1) v "
+                "GROUP BY platform, account_id, campaign_id")
+    day = (bind_day(conn, since), bind_day(conn, until))
+    rows = _rows(conn, f"SELECT platform, account_id, campaign_id, max(campaign_name) AS campaign_name, {_TOTALS}, "
+                       f"coalesce(max(r.days), 0) AS restated_days FROM campaign_metrics_daily d LEFT JOIN "
+                       f"({restated}) r ON r.r_platform = d.platform AND r.r_account = d.account_id AND "
+                       "r.r_campaign = d.campaign_id WHERE metric_date >= ? AND metric_date <= ? "
+                       "GROUP BY platform, account_id, campaign_id, reporting_currency "
+                       "ORDER BY platform, account_id, campaign_id", day + day)
+    return [_ratios(r) for r in rows]
+
+
+def restatements(conn: Any, since: str, until: str) -> list[dict]:
+    """Campaign-days between two days whose values changed after the first report: as first reported and as now."""
+    return _rows(conn, "SELECT f.metric_date, f.platform, f.account_id, f.campaign_id, d.campaign_name, f.versions, "
+                       "f.extracted_at AS first_extracted_at, d.extracted_at AS extracted_at, "
+                       "f.clicks AS first_clicks, d.clicks, f.conversions AS first_conversions, d.conversions, "
+                       "f.spend_reporting AS first_spend, d.spend_reporting AS spend, "
+                       "f.conversion_value_reporting AS first_revenue, d.conversion_value_reporting AS revenue "
+                       "FROM (SELECT h.*, row_number() OVER (PARTITION BY platform, account_id, campaign_id, "
+                       "metric_date ORDER BY extracted_at) AS version, count(*) OVER (PARTITION BY platform, "
+                       "account_id, campaign_id, metric_date) AS versions FROM campaign_metrics_history h "
+                       "WHERE metric_date >= ? AND metric_date <= ?) f JOIN campaign_metrics_daily d ON "
+                       "d.metric_date = f.metric_date AND d.platform = f.platform AND d.account_id = f.account_id "
+                       "AND d.campaign_id = f.campaign_id WHERE f.version = 1 AND f.versions > 1 "
+                       "ORDER BY f.metric_date DESC, f.platform, f.account_id, f.campaign_id",
+                 (bind_day(conn, since), bind_day(conn, until)))
+
+
+def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[dict]:
+    """The posts seen between two days, each at its newest snapshot (values so far), most seen first."""
+    return _rows(conn, "SELECT metric_date, platform, account_id, post_id, created_at, topic, impressions, reach, "
+                       "likes, comments, shares, saves, clicks, engagement_rate FROM (SELECT p.*, row_number() OVER "
+                       "(PARTITION BY platform, account_id, post_id ORDER BY metric_date DESC) AS newest FROM "
+                       "post_metrics_daily p WHERE metric_date >= ? AND metric_date <= ?) s WHERE newest = 1 "
+                       "ORDER BY impressions DESC, post_id LIMIT ?",
+                 (bind_day(conn, since), bind_day(conn, until), limit))
+
+
+def audience(conn: Any) -> dict | None:
+    """The newest audience run: segments, the propensity model card and the target audiences' sizes (no people)."""
+    day = _rows(conn, "SELECT max(as_of_date) AS day FROM audience_segments")[0]["day"]
+    if day is None:
+        return None
+    segments = _rows(conn, "SELECT segment_id, size, share, description, conversion_rate, avg_order_value, "
+                           "best_platform, best_hour FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id",
+                     (day,))
+    models = _rows(conn, "SELECT model_version, trained_at, rows_train, rows_eval, metrics, champion_version, "
+                         "decision FROM model_registry WHERE model_name = 'propensity' AND as_of_date = ? "
+                         "ORDER BY trained_at DESC", (day,))
+    audiences = _rows(conn, "SELECT campaign_id, account_id, markets, size, expected_conversions, expected_value "
+                            "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id", (day,))
+    card = None
+    if models:
+        card = {**models[0], "metrics": json.loads(models[0]["metrics"])}
+    return {"day": str(day), "segments": segments, "model": card, "audiences": audiences}
+
+
+def experiment_history(conn: Any) -> dict[tuple[str, str], list[dict]]:
+    """Every look's primary lift and interval per experiment and treatment arm, oldest first: the charts."""
+    rows = _rows(conn, "SELECT experiment, arm, as_of_date, lift, lift_low, lift_high FROM experiment_results "
+                       "WHERE role = 'primary' AND NOT is_control ORDER BY experiment, arm, as_of_date")
+    history: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        history.setdefault((row["experiment"], row["arm"]), []).append({**row, "as_of_date": str(row["as_of_date"])})
+    return history
+
+
+def run_report(conn: Any, run_id: str) -> dict:
+    """What one Airflow run wrote: its audit per entity and day, its findings, and the warehouse rows it loaded."""
+    audit_rows = _rows(conn, "SELECT ds, entity, rows_in, rows_clean, rows_quarantined, quarantined_share, "
+                             "top_reasons, quarantine_path FROM pipeline_audit WHERE run_id = ? ORDER BY ds, entity",
+                       (run_id,))
+    findings = _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, "
+                           "detail FROM data_quality_findings WHERE run_id = ? ORDER BY day, entity", (run_id,))
+    loaded = {table: _rows(conn, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", (run_id,))[0]["n"]
+              for table in ("campaign_metrics_daily", "post_metrics_daily")}
+    return {"run_audit": audit_rows, "findings": findings, "loaded": loaded}

@@ -7,14 +7,15 @@ Links and assets are relative, so the pages work under an api-server `base_url` 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_view
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from socialpulse_airflow.dashboard.warehouse import WarehouseUnavailableError, read_only
@@ -63,23 +64,116 @@ def overview(request: Request, since: Annotated[date | None, Query()] = None,
     return _page(request, "overview.html", read, since=first, until=last, page="overview")
 
 
-@app.get("/experiments", response_class=HTMLResponse)
-def experiments(request: Request):
-    """Each experiment's decision and its arms' lifts with the always-valid intervals, as of its newest look."""
+@app.get("/campaigns", response_class=HTMLResponse)
+def campaigns(request: Request, since: Annotated[date | None, Query()] = None,
+              until: Annotated[date | None, Query()] = None):
+    """Each campaign's totals, and every campaign-day Meta restated: as first reported and as now."""
     from socialpulse.dashboard import queries
 
-    return _page(request, "experiments.html", lambda conn: {"arms": queries.experiments(conn)}, page="experiments")
+    first, last = _range(since, until)
+    return _page(request, "campaigns.html", lambda conn: {
+        "campaigns": queries.campaigns(conn, first, last), "restatements": queries.restatements(conn, first, last)},
+        since=first, until=last, page="campaigns")
+
+
+@app.get("/posts", response_class=HTMLResponse)
+def posts(request: Request, since: Annotated[date | None, Query()] = None,
+          until: Annotated[date | None, Query()] = None):
+    """The posts of the range at their newest snapshot, most seen first."""
+    from socialpulse.dashboard import queries
+
+    first, last = _range(since, until)
+    return _page(request, "posts.html", lambda conn: {"posts": queries.posts(conn, first, last),
+                                                      "limit": 200}, since=first, until=last, page="posts")
+
+
+def _report_folder(day: str) -> Path:
+    from airflow.models.variable import Variable
+
+    from socialpulse.config import DEFAULT_LAKE_ROOT, LAKE_ROOT_VARIABLE
+
+    root = Variable.get(LAKE_ROOT_VARIABLE, default_var=str(DEFAULT_LAKE_ROOT))
+    return Path(root) / "reports" / "audience" / f"ds={day}"
+
+
+@app.get("/audience", response_class=HTMLResponse)
+def audience(request: Request):
+    """Segments, the propensity model card, target audiences' sizes and the latest report's charts."""
+    from socialpulse.dashboard import queries
+
+    def read(conn) -> dict:
+        found = queries.audience(conn)
+        if found is None:
+            return {"audience": None, "charts": []}
+        folder = _report_folder(found["day"])
+        charts = sorted(p.stem for p in folder.glob("*.png")) if folder.is_dir() else []
+        return {"audience": found, "charts": charts}
+
+    return _page(request, "audience.html", read, page="audience")
+
+
+@app.get("/audience/{day}/{name}.png")
+def audience_chart(day: date, name: str) -> Response:
+    """A chart of an audience report, from the lake: only files the report folder holds."""
+    folder = _report_folder(day.isoformat())
+    charts = {p.stem: p for p in folder.glob("*.png")} if folder.is_dir() else {}
+    if name not in charts:
+        raise HTTPException(404, f"no chart {name} in the audience report of {day}")
+    return FileResponse(charts[name], media_type="image/png")
+
+
+@app.get("/experiments", response_class=HTMLResponse)
+def experiments(request: Request):
+    """Each experiment's decision, its arms' lifts with the always-valid intervals, and every look as a chart."""
+    from socialpulse.dashboard import queries
+    from socialpulse.dashboard.svg import interval_chart
+
+    def read(conn) -> dict:
+        history = queries.experiment_history(conn)
+        return {"arms": queries.experiments(conn),
+                "charts": {key: interval_chart(points) for key, points in history.items()}}
+
+    return _page(request, "experiments.html", read, page="experiments")
+
+
+def _last_loaded_days(session) -> dict[str, date]:
+    """Per source DAG, the data day of its newest successful run (Airflow's metadata, not the warehouse)."""
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import func, select
+
+    from socialpulse_airflow.alerts import FRESHNESS_HOURS
+
+    rows = session.execute(select(DagRun.dag_id, func.max(DagRun.data_interval_start))
+                           .where(DagRun.dag_id.in_(FRESHNESS_HOURS), DagRun.state == "success")
+                           .group_by(DagRun.dag_id)).all()
+    return {dag_id: start.date() for dag_id, start in rows if start is not None}
 
 
 @app.get("/health", response_class=HTMLResponse)
-def health(request: Request):
-    """Rows and quarantine share per entity and day, and the data-quality findings, of the last four weeks."""
+def health(request: Request, session: SessionDep):
+    """Each source's freshness against its target; rows and quarantine per entity and day; data-quality findings."""
     from socialpulse.dashboard import queries
+    from socialpulse.dashboard.freshness import freshness
+    from socialpulse_airflow.alerts import FRESHNESS_HOURS
 
+    now = datetime.now(UTC)
+    loaded = _last_loaded_days(session)
+    sources = [{"dag_id": dag_id, "target_hour": hour, **freshness(loaded.get(dag_id), hour, now)}
+               for dag_id, hour in sorted(FRESHNESS_HOURS.items())]
     since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
     return _page(request, "health.html", lambda conn: {"audit": queries.audit(conn, since),
                                                        "findings": queries.open_findings(conn, since)},
-                 page="health")
+                 page="health", sources=sources)
+
+
+@app.get("/run", response_class=HTMLResponse)
+def run(request: Request, dag_id: Annotated[str, Query(max_length=250)],
+        run_id: Annotated[str, Query(max_length=250)]):
+    """One run's page in the Airflow UI: what it audited, found and loaded."""
+    from socialpulse.dashboard import queries
+
+    return _page(request, "run.html", lambda conn: queries.run_report(conn, run_id), page="run", dag_id=dag_id,
+                 run_id=run_id)
 
 
 @app.get("/static/{name}")

@@ -81,3 +81,61 @@ def test_empty_tables_give_empty_pages(warehouse_conn):
     assert queries.overview(warehouse_conn, *DAYS) == [] and queries.daily_totals(warehouse_conn, *DAYS) == []
     assert queries.experiments(warehouse_conn) == [] and queries.audit(warehouse_conn, DAYS[0]) == []
     assert queries.open_findings(warehouse_conn, DAYS[0]) == []
+    assert queries.campaigns(warehouse_conn, *DAYS) == [] and queries.restatements(warehouse_conn, *DAYS) == []
+    assert queries.posts(warehouse_conn, *DAYS) == [] and queries.audience(warehouse_conn) is None
+    assert queries.experiment_history(warehouse_conn) == {}
+    assert queries.run_report(warehouse_conn, "r") == {"run_audit": [], "findings": [],
+                                                       "loaded": {"campaign_metrics_daily": 0, "post_metrics_daily": 0}}
+
+
+def restate(conn, day: str, campaign_id: str, earlier: int) -> None:
+    """Put a campaign-day's history as the loads leave it after a restatement: first `earlier` conversions, then now."""
+    from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
+
+    mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
+    columns = ", ".join(CAMPAIGN_METRICS_HISTORY.column_names)
+    chosen = f"FROM campaign_metrics_daily WHERE metric_date = {mark} AND campaign_id = {mark}"
+    cursor = conn.cursor()
+    cursor.execute(f"INSERT INTO campaign_metrics_history ({columns}) SELECT {columns} {chosen}",
+                   (bind_day(conn, day), campaign_id))
+    first = columns.replace("extracted_at", "'2026-10-01T00:00:00+00:00'").replace("conversions", str(earlier))
+    cursor.execute(f"INSERT INTO campaign_metrics_history ({columns}) SELECT {first} {chosen}",
+                   (bind_day(conn, day), campaign_id))
+    conn.commit()
+
+
+def test_campaigns_count_restated_days_and_show_each_as_first_reported_and_now(warehouse_conn):
+    apply_migrations(warehouse_conn)
+    load_campaign_days(warehouse_conn, date.fromisoformat(DAYS[1]))
+    campaign = queries.campaigns(warehouse_conn, *DAYS)[0]
+    restate(warehouse_conn, "2026-10-25", campaign["campaign_id"], earlier=3)
+    restated = queries.restatements(warehouse_conn, *DAYS)
+    assert len(restated) == 1
+    (row,) = restated
+    assert (str(row["metric_date"]), row["first_conversions"], row["versions"]) == ("2026-10-25", 3, 2)
+    cursor = warehouse_conn.cursor()
+    mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
+    cursor.execute(f"SELECT conversions FROM campaign_metrics_daily WHERE metric_date = {mark} AND "
+                   f"campaign_id = {mark}",
+                   (bind_day(warehouse_conn, "2026-10-25"), campaign["campaign_id"]))
+    assert row["conversions"] == cursor.fetchone()[0] != 3
+    frame = loaded(warehouse_conn)
+    by_id = {c["campaign_id"]: c for c in queries.campaigns(warehouse_conn, *DAYS)}
+    assert by_id[campaign["campaign_id"]]["restated_days"] == 1
+    assert sum(c["restated_days"] for c in by_id.values()) == 1
+    assert sum(float(c["spend"]) for c in by_id.values()) == pytest.approx(frame["spend_reporting"].sum())
+    assert queries.restatements(warehouse_conn, "2026-10-26", DAYS[1]) == []
+
+
+def test_posts_are_shown_at_their_newest_snapshot(warehouse_conn):
+    apply_migrations(warehouse_conn)
+    mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
+    cursor = warehouse_conn.cursor()
+    for day, post, impressions in (("2026-11-01", "p1", 10), ("2026-11-02", "p1", 30), ("2026-11-02", "p2", 20)):
+        cursor.execute(f"INSERT INTO post_metrics_daily (metric_date, platform, account_id, post_id, impressions) "
+                       f"VALUES ({mark}, 'x', 'a', {mark}, {mark})", (bind_day(warehouse_conn, day), post, impressions))
+    warehouse_conn.commit()
+    assert [(p["post_id"], p["impressions"]) for p in queries.posts(warehouse_conn, *DAYS)] == [("p1", 30), ("p2", 20)]
+    assert [(p["post_id"], p["impressions"]) for p in queries.posts(warehouse_conn, DAYS[0], "2026-11-01")] == \
+        [("p1", 10)]
+    assert len(queries.posts(warehouse_conn, *DAYS, limit=1)) == 1

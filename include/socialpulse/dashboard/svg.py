@@ -1,0 +1,43 @@
+"""Small inline SVG charts drawn on the server: no chart library and no script to fetch."""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def interval_chart(points: list[dict], value: str = "lift", low: str = "lift_low", high: str = "lift_high",
+                   label: str = "as_of_date", width: int = 420, height: int = 140) -> str:
+    """A line of `value` over the points with its interval as a band and the zero line, values as percentages.
+
+    Points without an interval (too little data yet) leave a gap in the band; the value is drawn where known.
+    """
+    known = [p for p in points if p.get(value) is not None]
+    if not known:
+        return ""
+    bounds = [p[k] for p in points for k in (value, low, high) if p.get(k) is not None] + [0.0]
+    top, bottom = max(bounds), min(bounds)
+    span = (top - bottom) or 1.0
+    pad = 28
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return pad + i * step
+
+    def y(v: float) -> float:
+        return 8 + (top - v) / span * (height - 28)
+
+    band = [(i, p) for i, p in enumerate(points) if p.get(low) is not None and p.get(high) is not None]
+    upper = " ".join(f"{x(i):.1f},{y(p[high]):.1f}" for i, p in band)
+    lower = " ".join(f"{x(i):.1f},{y(p[low]):.1f}" for i, p in reversed(band))
+    line = " ".join(f"{x(i):.1f},{y(p[value]):.1f}" for i, p in enumerate(points) if p.get(value) is not None)
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">',
+             f'<line class="zero" x1="{pad}" x2="{width - pad}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>']
+    if band:
+        parts.append(f'<polygon class="band" points="{upper} {lower}"/>')
+    parts += [f'<polyline class="line" points="{line}"/>',
+              f'<text x="2" y="{y(top) + 4:.1f}">{top:+.0%}</text>',
+              f'<text x="2" y="{y(bottom):.1f}">{bottom:+.0%}</text>',
+              f'<text x="{pad}" y="{height - 2}">{escape(str(points[0][label]))}</text>',
+              f'<text x="{width - pad}" y="{height - 2}" text-anchor="end">{escape(str(points[-1][label]))}</text>',
+              "</svg>"]
+    return "".join(parts)

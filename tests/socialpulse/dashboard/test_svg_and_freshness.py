@@ -1,0 +1,37 @@
+"""The inline interval chart and the freshness rule, on tiny inputs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from socialpulse.dashboard.freshness import freshness
+from socialpulse.dashboard.svg import interval_chart
+
+
+def test_the_chart_draws_each_known_value_and_the_band_where_intervals_exist():
+    points = [{"as_of_date": "2026-10-08", "lift": None, "lift_low": None, "lift_high": None},
+              {"as_of_date": "2026-10-09", "lift": 0.10, "lift_low": None, "lift_high": None},
+              {"as_of_date": "2026-10-10", "lift": 0.20, "lift_low": -0.05, "lift_high": 0.40},
+              {"as_of_date": "2026-10-11", "lift": 0.25, "lift_low": 0.05, "lift_high": 0.45}]
+    svg = interval_chart(points)
+    line = re.search(r'<polyline class="line" points="([^"]+)"', svg).group(1).split()
+    band = re.search(r'<polygon class="band" points="([^"]+)"', svg).group(1).split()
+    assert len(line) == 3 and len(band) == 4  # 3 known lifts; 2 intervals, upper and lower edge
+    assert "+45%" in svg and "-5%" in svg and "2026-10-08" in svg and "2026-10-11" in svg
+    ys = [float(p.split(",")[1]) for p in line]
+    assert ys[0] > ys[1] > ys[2]  # rising lift is drawn upwards
+    assert interval_chart(points[:1]) == ""
+
+
+def test_a_day_is_due_by_its_target_hour_of_the_next_day():
+    hour = 6
+    before = datetime(2026, 11, 3, 5, 59, tzinfo=UTC)
+    after = datetime(2026, 11, 3, 6, 1, tzinfo=UTC)
+    assert freshness(date(2026, 11, 1), hour, before)["on_time"]  # 11-02 not due until 06:00 of 11-03
+    late = freshness(date(2026, 11, 1), hour, after)
+    assert not late["on_time"] and late["due_day"] == date(2026, 11, 2)
+    assert round(late["late_hours"] * 60) == 1
+    assert freshness(date(2026, 11, 2), hour, after)["on_time"]
+    assert freshness(None, hour, after) == {"last_day": None, "due_day": date(2026, 11, 2), "on_time": False,
+                                            "late_hours": None}

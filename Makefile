@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo ui test lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 demo: install
 	PYTHONPATH=include $(BIN)/python scripts/demo.py
+
+ui: install
+	PYTHONPATH=include $(BIN)/python scripts/ui.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from socialpulse_dev.devenv import airflow_home_env, pipeline_env
+from socialpulse_dev.local_airflow import stop
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.crm_drop import write_drop
 
@@ -53,19 +53,6 @@ def wait_for(what: str, check, timeout: float, processes: dict) -> object:
             return result
         time.sleep(3)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End a process and everything it started (LocalExecutor workers, gunicorn/uvicorn workers)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # stragglers left in the group
 
 
 @pytest.mark.slow

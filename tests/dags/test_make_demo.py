@@ -4,22 +4,55 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
 from socialpulse.config import PROJECT_ROOT
+from tests.dags.test_backfill_with_scheduler import free_port
 
 
-def run_demo(data_dir, airflow_home) -> str:
+def run_demo(data_dir, airflow_home, port: int) -> str:
     """As `make demo` runs it: the development tools on the path, not installed."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
     done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--data-dir", str(data_dir),
-                           "--airflow-home", str(airflow_home)], capture_output=True, text=True, timeout=1200, env=env)
+                           "--airflow-home", str(airflow_home), "--port", str(port)],
+                          capture_output=True, text=True, timeout=1200, env=env)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return done.stdout
+
+
+def check_make_ui(data, home, port: int) -> None:
+    """`make ui` on the demo's data: the runs with their real durations, the dashboard behind the login; it stops."""
+    from socialpulse_dev.local_airflow import Api
+
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
+    log = (home / "ui.log").open("w")
+    ui = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "scripts" / "ui.py"), "--data-dir", str(data),
+                           "--airflow-home", str(home), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                          env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while "Ctrl-C stops it" not in (home / "ui.log").read_text():
+            assert ui.poll() is None and time.monotonic() < deadline, (home / "ui.log").read_text()[-3000:]
+            time.sleep(1)
+        api = Api(f"http://127.0.0.1:{port}", home)
+        runs = api.get("/api/v2/dags/meta_ads_daily/dagRuns")["dag_runs"]
+        assert len(runs) == 3 and all(r["run_type"] == "backfill" and r["state"] == "success" for r in runs)
+        assert all(0 < r["duration"] < 600 for r in runs)  # as long as they took, not days from a logical date
+        assert all(api.get(f"/api/v2/dags/{d}")["is_paused"] for d in ("meta_ads_daily", "experiments_daily"))
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/socialpulse/",
+                                         headers={"Authorization": f"Bearer {api.token}"})
+        assert "Per platform and account" in urllib.request.urlopen(request, timeout=30).read().decode()
+    finally:
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=60) == 0
+        log.close()
 
 
 def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
@@ -48,8 +81,9 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
         values.update(zone[1])
     # the features zone's copies run to megabytes: every cell is checked, not every substring of the whole file
     values.update(scan_lake_zone(data / "lake" / "features")[1])
-    logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}
-    assert len(logs) == 14 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 2
+    logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}  # the services' logs and every task's
+    runs = {p.parent for p in (home / "logs").glob("dag_id=*/run_id=*/task_id=*")}
+    assert len(runs) == 14 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 2
     reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
     assert len(reports) == 1
     assert findings({**texts, **logs, **reports}, values) == []
@@ -60,10 +94,11 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
 
 @pytest.mark.slow
 def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
-    data, home = tmp_path / "data", tmp_path / "airflow"
-    output = run_demo(data, home)
+    data, home, port = tmp_path / "data", tmp_path / "airflow", free_port()
+    output = run_demo(data, home, port)
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
-        assert f"run for {day}: success" in output
+        for dag_id in ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily"):
+            assert re.search(rf"^{dag_id} +{day} +success +\d+\.\d s$", output, re.MULTILINE), (dag_id, day)
         assert f"ds={day}" in output
         assert (data / "lake" / "clean" / "campaign_metrics" / f"ds={day}" / "part-0000.parquet").exists()
     first = rows(data / "warehouse.db")
@@ -85,11 +120,13 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
                     r"lookalike_audience +keep_running"):
         assert re.search(planted, output), planted
     assert_nothing_personal_leaves_raw(data, home)
+    assert "backfilled through the scheduler" in output and "make ui" in output
     history = sorted(rows(data / "warehouse.db", "campaign_metrics_history"))
     assert len(history) == len(first)  # the simulator restates nothing between the demo's runs
-    run_demo(data, home)
+    run_demo(data, home, port)
     assert rows(data / "warehouse.db") == first
     assert rows(data / "warehouse.db", "post_metrics_daily") == posts
     assert sorted(rows(data / "warehouse.db", "campaign_metrics_history")) == history
     changed = [t for t in audience if rows_but_lineage(data / "warehouse.db", t) != audience[t]]
     assert changed == []  # names the tables, not a diff of thousands of rows
+    check_make_ui(data, home, port)

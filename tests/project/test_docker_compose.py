@@ -18,7 +18,8 @@ from socialpulse.config import (
     X_API_CONN_ID,
 )
 
-AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor")
+AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+                    "airflow-triggerer")
 
 
 def compose() -> dict:
@@ -28,7 +29,8 @@ def compose() -> dict:
 def test_services_and_commands():
     services = compose()["services"]
     assert set(services) == {"postgres", "simulator", *AIRFLOW_SERVICES}
-    assert [services[s]["command"][0] for s in AIRFLOW_SERVICES] == ["db", "api-server", "scheduler", "dag-processor"]
+    assert [services[s]["command"][0] for s in AIRFLOW_SERVICES] == ["db", "api-server", "scheduler", "dag-processor",
+                                                                     "triggerer"]
     for name in AIRFLOW_SERVICES[1:]:
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
 

@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -43,9 +44,8 @@ MODEL = {"tensorflow": {"roc_auc": 0.71, "pr_auc": 0.2, "log_loss": 0.3, "brier"
                                  "top_decile_lift": 2.2}}
 
 
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch):
-    """Campaign days, one audience run with its report's chart in the lake, one audited run."""
+def seed_warehouse(tmp_path) -> tuple[Path, Path]:
+    """Campaign days, one audience run with its report's chart in the lake, one audited run: (warehouse, lake)."""
     path = tmp_path / "warehouse.db"
     with sqlite3.connect(path) as conn:
         apply_migrations(conn)
@@ -58,13 +58,21 @@ def warehouse(tmp_path, monkeypatch):
         conn.execute("INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
                      "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)", (DAYS[1],))
         conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_clean, rows_quarantined, "
-                     "quarantined_share, top_reasons) VALUES (?, 'ads_insights', 'scheduled__x', 40, 38, 2, 0.05, "
+                     "quarantined_share, top_reasons) VALUES (?, 'campaign_metrics', 'scheduled__x', 40, 38, 2, 0.05, "
                      "'spend: negative (2)')", (DAYS[1],))
+        conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, top_reasons) "
+                     "VALUES (?, 'crm_users', 'scheduled__x', 9, 9, 'another DAG, same run id')", (DAYS[1],))
     report = tmp_path / "lake" / "reports" / "audience" / f"ds={DAYS[1]}"
     report.mkdir(parents=True)
     (report / "segments.png").write_bytes(CHART)
+    return path, tmp_path / "lake"
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch):
+    path, lake = seed_warehouse(tmp_path)
     monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT", str(tmp_path / "lake"))
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT", str(lake))
     return path
 
 
@@ -123,7 +131,10 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
         assert client.get(PREFIX + missing, headers=viewer()).status_code == 404
     assert client.get(f"{PREFIX}/audience/{DAYS[1]}/..%2F..%2Fsecret.png", headers=viewer()).status_code == 404
     run = client.get(f"{PREFIX}/run?dag_id=meta_ads_daily&run_id=scheduled__x", headers=viewer()).text
-    assert "<td>ads_insights</td>" in run and "spend: negative (2)" in run and "5.00%" in run
+    assert "<td>campaign_metrics</td>" in run and "spend: negative (2)" in run and "5.00%" in run
+    assert "another DAG" not in run and "in campaign_metrics_daily" in run and "post_metrics_daily" not in run
+    other = client.get(f"{PREFIX}/run?dag_id=experiments_daily&run_id=scheduled__x", headers=viewer()).text
+    assert "is not a source DAG" in other and "spend: negative" not in other
     assert client.get(f"{PREFIX}/posts", headers=viewer()).status_code == 200
 
 

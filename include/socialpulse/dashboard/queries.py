@@ -176,13 +176,20 @@ def experiment_history(conn: Any) -> dict[tuple[str, str], list[dict]]:
     return history
 
 
-def run_report(conn: Any, run_id: str) -> dict:
-    """What one Airflow run wrote: its audit per entity and day, its findings, and the warehouse rows it loaded."""
+def run_report(conn: Any, run_id: str, entities: tuple[str, ...], tables: tuple[str, ...]) -> dict:
+    """What one Airflow run wrote: its audit and findings of the DAG's entities, and the rows it loaded per table.
+
+    Run ids repeat across DAGs (`scheduled__<date>`), so the DAG's entities and tables narrow them down.
+    """
+    if not entities:
+        return {"run_audit": [], "findings": [], "loaded": {}}
+    marks = ", ".join("?" * len(entities))
     audit_rows = _rows(conn, "SELECT ds, entity, rows_in, rows_clean, rows_quarantined, quarantined_share, "
-                             "top_reasons, quarantine_path FROM pipeline_audit WHERE run_id = ? ORDER BY ds, entity",
-                       (run_id,))
+                             f"top_reasons, quarantine_path FROM pipeline_audit WHERE run_id = ? AND entity IN "
+                             f"({marks}) ORDER BY ds, entity", (run_id, *entities))
     findings = _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, "
-                           "detail FROM data_quality_findings WHERE run_id = ? ORDER BY day, entity", (run_id,))
+                           f"detail FROM data_quality_findings WHERE run_id = ? AND entity IN ({marks}) "
+                           "ORDER BY day, entity", (run_id, *entities))
     loaded = {table: _rows(conn, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", (run_id,))[0]["n"]
-              for table in ("campaign_metrics_daily", "post_metrics_daily")}
+              for table in tables}
     return {"run_audit": audit_rows, "findings": findings, "loaded": loaded}

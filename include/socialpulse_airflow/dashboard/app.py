@@ -166,14 +166,25 @@ def health(request: Request, session: SessionDep):
                  page="health", sources=sources)
 
 
+def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs."""
+    from socialpulse.transforms import schemas
+
+    entities = {"meta_ads_daily": (schemas.CAMPAIGN_METRICS,),
+                "organic_social_daily": (schemas.POST_METRICS, schemas.ENGAGEMENT_EVENTS),
+                "crm_daily": (schemas.CRM_USERS, schemas.CRM_ORDERS)}.get(dag_id, ())
+    return tuple(e.entity for e in entities), tuple(e.table for e in entities if e.table)
+
+
 @app.get("/run", response_class=HTMLResponse)
 def run(request: Request, dag_id: Annotated[str, Query(max_length=250)],
         run_id: Annotated[str, Query(max_length=250)]):
     """One run's page in the Airflow UI: what it audited, found and loaded."""
     from socialpulse.dashboard import queries
 
-    return _page(request, "run.html", lambda conn: queries.run_report(conn, run_id), page="run", dag_id=dag_id,
-                 run_id=run_id)
+    entities, tables = _outputs(dag_id)
+    return _page(request, "run.html", lambda conn: queries.run_report(conn, run_id, entities, tables), page="run",
+                 dag_id=dag_id, run_id=run_id, entities=entities)
 
 
 @app.get("/static/{name}")

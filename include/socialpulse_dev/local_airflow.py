@@ -1,0 +1,166 @@
+"""A local Airflow that runs DAGs as production does: api-server, scheduler and dag-processor on this checkout.
+
+Used by `make demo` (its dates are backfilled through the scheduler, so the UI shows each
+run's real duration, which `airflow dags test` does not record) and by `make ui`. The
+user is the simple auth manager's `admin`, whose password the api-server generates into
+the home on its first start; everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+DEFAULT_PORT = 8080
+USER = "admin"
+SERVICES = ("api-server", "scheduler", "dag-processor")
+
+
+def service_env(home: Path, port: int) -> dict[str, str]:
+    """Settings every service must share: executor, where the execution API is, the JWT secret, the login."""
+    secret_file = home / "jwt_secret"
+    if not secret_file.exists():  # one per home, so a token outlives a restart of the services
+        home.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secrets.token_urlsafe(64))
+        secret_file.chmod(0o600)
+    url = f"http://127.0.0.1:{port}"
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",  # two cores: more processes at once only queue for them
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"{url}/",  # the log links of alert e-mails
+        "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text(),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only what is backfilled or triggered runs
+    }
+
+
+def password(home: Path) -> str:
+    """The admin's password, which the api-server generated on its first start."""
+    return json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())[USER]
+
+
+class Api:
+    """Airflow's REST API (v2) as the admin, with urllib: enough to unpause, backfill and wait."""
+
+    def __init__(self, base_url: str, home: Path) -> None:
+        self.base_url = base_url
+        answer = self._call("POST", "/auth/token", {"username": USER, "password": password(home)}, token=None)
+        self.token = answer["access_token"]
+
+    def _call(self, method: str, path: str, body: dict | None = None, token: str | None = "") -> dict:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{method} {path}: HTTP {error.code} {error.read().decode()[:500]}") from None
+
+    def get(self, path: str) -> dict:
+        return self._call("GET", path)
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._call("POST", path, body)
+
+    def patch(self, path: str, body: dict) -> dict:
+        return self._call("PATCH", path, body)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a service and everything it started (LocalExecutor workers, uvicorn workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_until(what: str, check, timeout: float, processes: dict[str, subprocess.Popen], every: float = 1.0):
+    """Poll `check` until it returns something true; a service that exits, or the timeout, stops the wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"airflow {name} exited with {process.returncode}: see its log")
+        with suppress(OSError, RuntimeError):
+            result = check()
+            if result:
+                return result
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@contextmanager
+def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
+            services: tuple[str, ...] = SERVICES) -> Iterator[tuple[Api, dict[str, subprocess.Popen]]]:
+    """Start the services (logs in <home>/logs/<service>.log), yield an API client once it answers; stop them."""
+    processes: dict[str, subprocess.Popen] = {}
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    with ExitStack() as cleanup:
+        for name in services:
+            log = cleanup.enter_context((home / "logs" / f"{name}.log").open("w"))
+            processes[name] = subprocess.Popen([BIN / "airflow", name], env=env, stdout=log,
+                                               stderr=subprocess.STDOUT, start_new_session=True)
+            cleanup.callback(stop, processes[name])
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until("the api-server", lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health",
+                                                                    timeout=5).status == 200, 120, processes)
+        yield Api(base_url, home), processes
+
+
+def wait_for_dags(api: Api, dag_ids: list[str], processes: dict, timeout: float = 180) -> None:
+    def registered() -> bool:
+        known = {d["dag_id"] for d in api.get("/api/v2/dags?limit=100")["dags"]}
+        return set(dag_ids) <= known
+
+    wait_until(f"the dag-processor to register {', '.join(dag_ids)}", registered, timeout, processes, every=2)
+
+
+def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
+    for dag_id in dag_ids:
+        api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": paused})
+
+
+def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: dict, timeout: float = 900,
+             in_order: tuple[str, ...] = ()) -> list[dict]:
+    """Backfill the days first..last of each DAG at once, rerunning days done before; the runs when all are done.
+
+    The DAGs named in `in_order` run one day at a time, oldest first. Raises naming the runs that did not succeed.
+    """
+    created = [api.post("/api/v2/backfills", {
+        "dag_id": dag_id, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T00:00:00Z",
+        "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})["id"]
+        for dag_id in dag_ids]
+    wait_until(f"the backfills of {', '.join(dag_ids)}",
+               lambda: all(api.get(f"/api/v2/backfills/{b}")["completed_at"] for b in created), timeout, processes,
+               every=2)
+    runs = [run for dag_id in dag_ids
+            for run in api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&logical_date_gte={first}T00:00:00Z"
+                               f"&logical_date_lte={last}T00:00:00Z")["dag_runs"]]
+    failed = [f"{r['dag_id']} {r['logical_date'][:10]}: {r['state']}" for r in runs if r["state"] != "success"]
+    if failed:
+        raise RuntimeError(f"runs did not succeed: {'; '.join(failed)}; their task logs are in the UI and under "
+                           "the Airflow home's logs/")
+    return runs

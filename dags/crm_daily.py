@@ -21,7 +21,7 @@ from socialpulse_airflow.settings import day_of
 
 
 @dag(
-    **source_dag("crm_daily"),
+    **source_dag(),
     params={"max_quarantine_share": quarantine_param()},
     tags=["socialpulse", "crm"],
     doc_md=__doc__,

@@ -40,7 +40,7 @@ LOADED_DAYS = (
 
 
 @dag(
-    **source_dag("meta_ads_daily"),
+    **source_dag(),
     params={
         "lookback_days": Param(DEFAULT_LOOKBACK_DAYS, type="integer", minimum=0, maximum=90,
                                description="days before the run's date to pull again (Meta restates up to 28)"),

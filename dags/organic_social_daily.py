@@ -37,7 +37,7 @@ RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
 
 
 @dag(
-    **source_dag("organic_social_daily"),
+    **source_dag(),
     params={
         "post_lookback_days": Param(7, type="integer", minimum=0, maximum=90,
                                     description="snapshot the metrics of posts created this many days back"),

@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -49,7 +49,7 @@ ATTRIBUTION_DAG = "attribution_daily"  # after the sources: it credits each day'
 AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
 EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
 CRM_EXPORT_DAYS = 365  # the first drop is a full export
-ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure"]
+ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure", "source_freshness"]
 DEMO_X_CALLS = 10_000  # per endpoint and window
 DEMO_META_CALLS = 100_000  # per minute
 BIN = Path(sys.executable).parent
@@ -241,8 +241,9 @@ def main() -> int:
                 for run in sorted(runs, key=lambda r: (r["dag_id"], r["logical_date"])):
                     print(f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  "
                           f"{seconds(run['start_date'], run['end_date']):6.1f} s", flush=True)
-        finally:
-            set_paused(api, ALL_DAGS, True)  # `make ui` starts a scheduler: nothing runs until a user asks
+        finally:  # `make ui` starts a scheduler: nothing runs until a user asks
+            with suppress(RuntimeError, OSError):  # an api-server already down must not hide the first error
+                set_paused(api, ALL_DAGS, True)
     elapsed = time.monotonic() - started
     summary(data / "warehouse.db", data / "lake")
     audience_summary(data / "warehouse.db", data / "lake", last)

@@ -2,7 +2,8 @@
 
 Starts what `make demo` ran on (the simulator, the api-server, scheduler and dag-processor
 with the same home, lake and warehouse), so a run triggered from the UI works too. The
-DAGs stay paused as the demo left them: unpause one, or trigger it, to run it.
+DAGs stay paused as the demo left them, and only what is triggered runs (the scheduler
+creates no scheduled runs here): trigger a DAG from the UI to run it.
 """
 
 from __future__ import annotations

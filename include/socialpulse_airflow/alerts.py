@@ -2,13 +2,17 @@
 
 Everything comes from the Airflow connection `socialpulse_alerts` (type smtp): the server,
 its login, and in its extras `from_email` and `to` (one address or a list), so no DAG
-names an address. Without the connection, failures are only logged, as before.
+names an address. Without the connection, failures and late sources are only logged.
+
+Freshness is checked by the hourly DAG `source_freshness`, not by Airflow's deadline
+alerts: in Airflow 3.3.2 a DAG with a deadline fails `dag.test()` / `airflow dags test` on
+success (the test's deserialized DAG keeps the encoded alerts where `DagRun.update_state`
+expects their ids), and a backfill's runs get deadlines too (README, "Alerts").
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
@@ -16,24 +20,22 @@ from socialpulse.config import ALERTS_CONN_ID
 
 log = logging.getLogger(__name__)
 
-# Freshness targets: data for day D loaded by this UTC hour of D+1. A scheduled run is queued at 00:00 of
-# D+1, so its deadline is this many hours after it was queued (a backfilled run gets as long from its queueing).
+# Freshness targets: data for day D loaded (its clean step audited) by this UTC hour of D+1.
 FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 8}
+# The entities each source DAG audits in pipeline_audit: the source's day is loaded when all of them are.
+SOURCE_ENTITIES = {"meta_ads_daily": ("campaign_metrics",),
+                   "organic_social_daily": ("post_metrics", "engagement_events"),
+                   "crm_daily": ("crm_users", "crm_orders")}
 
-FAILURE_SUBJECT = ("SocialPulse: {{ ti.dag_id }} failed for {{ data_interval_start.strftime('%Y-%m-%d') }} "
-                   "in {{ ti.task_id }}")
+FAILURE_SUBJECT = "SocialPulse: {{ ti.dag_id }} failed for {{ alert_day }} in {{ ti.task_id }}"
 FAILURE_BODY = (
-    "<p>DAG <b>{{ ti.dag_id }}</b>, data date <b>{{ data_interval_start.strftime('%Y-%m-%d') }}</b> "
+    "<p>DAG <b>{{ ti.dag_id }}</b>, data date <b>{{ alert_day }}</b> "
     "(run {{ ti.run_id }}): task <b>{{ ti.task_id }}</b>{% if ti.map_index is not none and ti.map_index >= 0 %}"
     " [{{ ti.map_index }}]{% endif %} failed after {{ ti.try_number }} tries.</p>"
     "<p>{{ exception | e }}</p><p>Its log: <a href=\"{{ ti.log_url }}\">{{ ti.log_url }}</a></p>")
-# A deadline's context is what the scheduler sends the triggerer: the run (as the REST API shows it) and the deadline.
-LATE_SUBJECT = ("SocialPulse: {{ dag_run.dag_id }} has not loaded {{ dag_run.data_interval_start[:10] }} "
-                "by its freshness target")
-LATE_BODY = (
-    "<p>DAG <b>{{ dag_run.dag_id }}</b>: the run for data date <b>{{ dag_run.data_interval_start[:10] }}</b> "
-    "({{ dag_run.dag_run_id }}, {{ dag_run.state }}) had not finished at {{ deadline.deadline_time }}, its "
-    "freshness target. Its tasks and logs: <a href=\"{run_url}\">{run_url}</a></p>")
+LATE_SUBJECT = "SocialPulse: {dag_id} has not loaded {day} by its freshness target"
+LATE_BODY = ("<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "
+             "{newest}. Its runs and their logs: <a href=\"{url}\">{url}</a></p>")
 
 
 class PipelineAlert(SmtpNotifier):
@@ -49,6 +51,17 @@ class PipelineAlert(SmtpNotifier):
             if not self.to:
                 raise ValueError(f"connection '{ALERTS_CONN_ID}' has no recipients: set \"to\" in its extras")
         super()._build_email_content(smtp, context)
+
+
+def alert_day(context) -> str:
+    """The day a failure e-mail names: the data interval's, else the logical date's, else when the run was due.
+
+    Asset-triggered and manual runs without a logical date have no data interval.
+    """
+    run = context.get("dag_run")
+    when = (context.get("data_interval_start") or context.get("logical_date")
+            or getattr(run, "run_after", None))
+    return when.strftime("%Y-%m-%d") if when is not None else "an unknown date"
 
 
 def alerts_configured() -> bool:
@@ -67,17 +80,43 @@ def alert_failure(context) -> None:
     if not alerts_configured():
         log.info("connection '%s' is not set: no e-mail about this failure", ALERTS_CONN_ID)
         return
-    PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)(context)
+    PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context)})
 
 
-def freshness_deadline(dag_id: str):
-    """The deadline alert of a source DAG: an e-mail when a run has not finished by its freshness target."""
+def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
+    """Each source whose day fell due in [start, end) without being loaded: logged, and e-mailed when configured.
+
+    Run once per hour, each missed day is named once, in the hour its target passed.
+    """
     from airflow.configuration import conf
-    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    from socialpulse.freshness import due_at, missed_between, newest_day
 
     base_url = conf.get("api", "base_url", fallback="http://localhost:8080/").rstrip("/")
-    run_url = f"{base_url}/dags/{{{{ dag_run.dag_id }}}}/runs/{{{{ dag_run.dag_run_id }}}}"
-    return DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT,
-                         interval=timedelta(hours=FRESHNESS_HOURS[dag_id]),
-                         callback=AsyncCallback(PipelineAlert, kwargs={
-                             "subject": LATE_SUBJECT, "html_content": LATE_BODY.replace("{run_url}", run_url)}))
+    late = []
+    for dag_id, hour in sorted(FRESHNESS_HOURS.items()):
+        newest = newest_day(newest_audited, SOURCE_ENTITIES[dag_id])
+        day = missed_between(newest, hour, start, end)
+        if day is None:
+            continue
+        facts = {"dag_id": dag_id, "day": day.isoformat(), "due": due_at(day, hour).strftime("%Y-%m-%d %H:%M"),
+                 "newest": newest.isoformat() if newest else "none", "url": f"{base_url}/dags/{dag_id}"}
+        log.warning("%s has not loaded %s by its freshness target %s; newest day loaded: %s", dag_id, facts["day"],
+                    facts["due"], facts["newest"])
+        late.append(facts)
+        if alerts_configured():
+            # Already plain text: the notifier's template rendering leaves it as it is.
+            PipelineAlert(LATE_SUBJECT.format(**facts), LATE_BODY.format(**facts))(context)
+    if late and not alerts_configured():
+        log.info("connection '%s' is not set: no e-mail about the late sources", ALERTS_CONN_ID)
+    return late
+
+
+def check_sources(start, end) -> list[dict]:
+    """The task of `source_freshness`: the warehouse's audit against each source's target, for [start, end)."""
+    from airflow.sdk import get_current_context
+
+    from socialpulse.freshness import newest_audited_days
+    from socialpulse_airflow.warehouse import in_warehouse
+
+    return check_freshness(in_warehouse(newest_audited_days), start, end, get_current_context())

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, task
 
-from socialpulse_airflow.alerts import alert_failure, freshness_deadline
+from socialpulse_airflow.alerts import alert_failure
 from socialpulse_airflow.failures import remember_failure, summarize
 from socialpulse_airflow.warehouse import migrate_warehouse
 
@@ -27,10 +27,10 @@ def daily() -> CronDataIntervalTimetable:
     return CronDataIntervalTimetable("0 0 * * *", timezone="UTC")
 
 
-def source_dag(dag_id: str) -> dict:
-    """What a daily source DAG passes to @dag besides its params, tags and doc: its freshness deadline too."""
+def source_dag() -> dict:
+    """What a daily source DAG passes to @dag besides its params, tags and doc."""
     return {"schedule": daily(), "start_date": START_DATE, "catchup": False, "max_active_runs": 4,
-            "default_args": DEFAULT_ARGS, "deadline": freshness_deadline(dag_id)}
+            "default_args": DEFAULT_ARGS}
 
 
 def warehouse_migrations():

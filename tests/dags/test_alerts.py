@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from datetime import UTC, date, datetime, timedelta
@@ -64,42 +63,63 @@ def test_a_failed_task_sends_one_message_naming_dag_date_task_and_log(dags, pipe
     assert "orders.csv" in text  # the cause, in the library's words
 
 
-def test_without_the_alerts_connection_a_failure_is_only_logged(dags, pipeline, tmp_path, monkeypatch):
+def test_without_the_alerts_connection_a_failure_is_only_logged(dags, pipeline, tmp_path, monkeypatch, caplog):
     from socialpulse_airflow.alerts import alerts_configured
 
     monkeypatch.delenv("AIRFLOW_CONN_SOCIALPULSE_ALERTS", raising=False)
     assert not alerts_configured()
     pipeline(DAY, AS_OF)
     (tmp_path / "crm" / f"ds={DAY}" / "orders.csv").write_text("order_id,user_id\no1,u1\n")
-    assert dags["crm_daily"].test(logical_date=LOGICAL_DATE).state == "failed"
+    with caplog.at_level("INFO", logger="socialpulse_airflow.alerts"):
+        assert dags["crm_daily"].test(logical_date=LOGICAL_DATE).state == "failed"
+    said = [r.getMessage() for r in caplog.records if r.name == "socialpulse_airflow.alerts"]
+    assert said == ["connection 'socialpulse_alerts' is not set: no e-mail about this failure"]
 
 
-@pytest.mark.parametrize("dag_id", sorted(FRESHNESS_HOURS))
-def test_each_source_has_a_freshness_deadline_sending_through_the_alerts_connection(dags, dag_id):
-    (alert,) = dags[dag_id].deadline if isinstance(dags[dag_id].deadline, list) else [dags[dag_id].deadline]
-    assert alert.interval == timedelta(hours=FRESHNESS_HOURS[dag_id])
-    assert type(alert.reference).__name__ == "DagRunQueuedAtDeadline"
-    assert alert.callback.path == "socialpulse_airflow.alerts.PipelineAlert"
+def test_a_run_without_a_data_interval_is_named_by_its_logical_date_or_when_it_was_due():
+    from types import SimpleNamespace
+
+    from socialpulse_airflow.alerts import alert_day
+
+    due = SimpleNamespace(run_after=datetime(2026, 11, 4, 0, 5, tzinfo=UTC))
+    assert alert_day({"data_interval_start": datetime(2026, 11, 2, tzinfo=UTC), "dag_run": due}) == "2026-11-02"
+    assert alert_day({"data_interval_start": None, "logical_date": LOGICAL_DATE, "dag_run": due}) == "2026-11-03"
+    assert alert_day({"dag_run": due}) == "2026-11-04"  # an asset-triggered run
 
 
-def test_a_missed_deadline_sends_its_message_as_the_triggerer_runs_it(dags, inbox):
-    from airflow.triggers.callback import CallbackTrigger
+def audit_until(warehouse, days: dict[str, str]) -> None:
+    """pipeline_audit as the clean steps leave it: each entity's days up to the one given."""
+    import sqlite3
 
-    alert = dags["meta_ads_daily"].deadline
-    alert = alert[0] if isinstance(alert, list) else alert
-    # The context the scheduler gives the triggerer on a miss (Deadline.handle_miss): the run as the API shows it.
-    context = {"dag_run": {"dag_id": "meta_ads_daily", "dag_run_id": "scheduled__2026-11-02T00:00:00+00:00",
-                           "data_interval_start": "2026-11-02T00:00:00Z", "state": "running"},
-               "deadline": {"id": "d1", "deadline_time": "2026-11-03T06:00:00+00:00"}}
-    trigger = CallbackTrigger(alert.callback.path, {**alert.callback.kwargs, "context": context})
+    from socialpulse.warehouse import apply_migrations
 
-    async def run() -> list:
-        return [event async for event in trigger.run()]
+    with sqlite3.connect(warehouse) as conn:
+        apply_migrations(conn)
+        for entity, newest in days.items():
+            for back in range(3):
+                day = (date.fromisoformat(newest) - timedelta(days=back)).isoformat()
+                conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in) VALUES (?, ?, 'r', 1)",
+                             (day, entity))
 
-    events = asyncio.run(run())
-    assert events[-1].payload["state"] == "success", events
-    (recipients, message), = inbox.messages
-    assert recipients == RECIPIENTS
-    assert message["Subject"] == "SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"
-    assert "/dags/meta_ads_daily/runs/scheduled__2026-11-02T00:00:00+00:00" in body(message)
-    assert "2026-11-03T06:00:00+00:00" in body(message)
+
+def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_passes(dags, pipeline, inbox,
+                                                                                       tmp_path):
+    warehouse, _ = pipeline(DAY, AS_OF)
+    audit_until(warehouse, {"campaign_metrics": "2026-11-01", "post_metrics": "2026-11-02",
+                            "engagement_events": "2026-11-02", "crm_users": "2026-11-02"})  # no crm_orders
+    dag = dags["source_freshness"]
+    sent = {}
+    for hour in (6, 7, 8):  # the hours starting at 06:00, 07:00 and 08:00 of 2026-11-03
+        run = dag.test(logical_date=datetime(2026, 11, 3, hour + 1, tzinfo=UTC))  # a manual run checks the hour before
+        assert run.state == "success" and run.data_interval_start.hour == hour
+        sent[hour] = [message["Subject"] for _, message in inbox.messages]
+        inbox.messages.clear()
+    assert sent == {6: ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"], 7: [],
+                    8: ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"]}
+
+
+def test_every_source_dag_has_a_target_and_its_entities(dags):
+    from socialpulse_airflow.alerts import SOURCE_ENTITIES
+
+    sources = {"meta_ads_daily", "organic_social_daily", "crm_daily"}
+    assert set(FRESHNESS_HOURS) == set(SOURCE_ENTITIES) == sources and sources <= set(dags)

@@ -23,7 +23,7 @@ LIGHT_LIBRARY_MODULES = (
     "socialpulse.connectors.meta", "socialpulse.connectors.meta.ads_settings",
 )
 DAG_IDS = ["attribution_daily", "audience_intelligence", "crm_daily", "experiments_daily", "meta_ads_daily",
-           "organic_social_daily", "privacy_erasure"]
+           "organic_social_daily", "privacy_erasure", "source_freshness"]
 
 PARSE_PROBE = """
 import json, runpy, sys, time

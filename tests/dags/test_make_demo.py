@@ -50,9 +50,14 @@ def check_make_ui(data, home, port: int) -> None:
                                          headers={"Authorization": f"Bearer {api.token}"})
         assert "Per platform and account" in urllib.request.urlopen(request, timeout=30).read().decode()
     finally:
-        ui.send_signal(signal.SIGTERM)
-        assert ui.wait(timeout=60) == 0
-        log.close()
+        ui.send_signal(signal.SIGTERM)  # it stops the services it started, each in its own session
+        try:
+            assert ui.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            os.killpg(ui.pid, signal.SIGKILL)
+            raise
+        finally:
+            log.close()
 
 
 def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:

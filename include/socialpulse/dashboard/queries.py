@@ -143,7 +143,7 @@ def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[dict]:
                        "likes, comments, shares, saves, clicks, engagement_rate FROM (SELECT p.*, row_number() OVER "
                        "(PARTITION BY platform, account_id, post_id ORDER BY metric_date DESC) AS newest FROM "
                        "post_metrics_daily p WHERE metric_date >= ? AND metric_date <= ?) s WHERE newest = 1 "
-                       "ORDER BY impressions DESC, post_id LIMIT ?",
+                       "ORDER BY impressions IS NULL, impressions DESC, post_id LIMIT ?",
                  (bind_day(conn, since), bind_day(conn, until), limit))
 
 

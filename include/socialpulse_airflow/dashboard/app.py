@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
-from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_view
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -136,44 +135,36 @@ def experiments(request: Request):
     return _page(request, "experiments.html", read, page="experiments")
 
 
-def _last_loaded_days(session) -> dict[str, date]:
-    """Per source DAG, the data day of its newest successful run (Airflow's metadata, not the warehouse)."""
-    from airflow.models.dagrun import DagRun
-    from sqlalchemy import func, select
-
-    from socialpulse_airflow.alerts import FRESHNESS_HOURS
-
-    rows = session.execute(select(DagRun.dag_id, func.max(DagRun.data_interval_start))
-                           .where(DagRun.dag_id.in_(FRESHNESS_HOURS), DagRun.state == "success")
-                           .group_by(DagRun.dag_id)).all()
-    return {dag_id: start.date() for dag_id, start in rows if start is not None}
-
-
 @app.get("/health", response_class=HTMLResponse)
-def health(request: Request, session: SessionDep):
+def health(request: Request):
     """Each source's freshness against its target; rows and quarantine per entity and day; data-quality findings."""
     from socialpulse.dashboard import queries
-    from socialpulse.dashboard.freshness import freshness
-    from socialpulse_airflow.alerts import FRESHNESS_HOURS
+    from socialpulse.freshness import freshness, newest_audited_days, newest_day
+    from socialpulse_airflow.alerts import FRESHNESS_HOURS, SOURCE_ENTITIES
 
     now = datetime.now(UTC)
-    loaded = _last_loaded_days(session)
-    sources = [{"dag_id": dag_id, "target_hour": hour, **freshness(loaded.get(dag_id), hour, now)}
-               for dag_id, hour in sorted(FRESHNESS_HOURS.items())]
     since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
-    return _page(request, "health.html", lambda conn: {"audit": queries.audit(conn, since),
-                                                       "findings": queries.open_findings(conn, since)},
-                 page="health", sources=sources)
+
+    def read(conn) -> dict:
+        newest = newest_audited_days(conn)
+        sources = [{"dag_id": dag_id, "target_hour": hour,
+                    **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
+                   for dag_id, hour in sorted(FRESHNESS_HOURS.items())]
+        return {"sources": sources, "audit": queries.audit(conn, since),
+                "findings": queries.open_findings(conn, since)}
+
+    return _page(request, "health.html", read, page="health")
 
 
 def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs."""
     from socialpulse.transforms import schemas
+    from socialpulse_airflow.alerts import SOURCE_ENTITIES
 
-    entities = {"meta_ads_daily": (schemas.CAMPAIGN_METRICS,),
-                "organic_social_daily": (schemas.POST_METRICS, schemas.ENGAGEMENT_EVENTS),
-                "crm_daily": (schemas.CRM_USERS, schemas.CRM_ORDERS)}.get(dag_id, ())
-    return tuple(e.entity for e in entities), tuple(e.table for e in entities if e.table)
+    declared = {s.entity: s for s in (schemas.CAMPAIGN_METRICS, schemas.POST_METRICS, schemas.ENGAGEMENT_EVENTS,
+                                      schemas.CRM_USERS, schemas.CRM_ORDERS)}
+    entities = SOURCE_ENTITIES.get(dag_id, ())
+    return entities, tuple(declared[e].table for e in entities if declared[e].table)
 
 
 @app.get("/run", response_class=HTMLResponse)

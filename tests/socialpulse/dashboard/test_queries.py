@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.dashboard import queries
+from socialpulse.freshness import newest_audited_days
 from socialpulse.warehouse import apply_migrations
 from socialpulse.warehouse.dialect import bind_day
 from tests.socialpulse.jobs.test_experiments import load_campaign_days
@@ -73,6 +74,7 @@ def test_health_shows_each_day_s_newest_run_and_counts_failed_conversions(wareho
     warehouse_conn.commit()
     audit = queries.audit(warehouse_conn, "2026-10-01")
     assert [(a["run_id"], a["rows_quarantined"]) for a in audit] == [("manual__2026-11-05", 1)]
+    assert newest_audited_days(warehouse_conn) == {"crm_users": date(2026, 11, 3)}
     assert queries.audit(warehouse_conn, "2026-11-04") == []
 
 

@@ -1,12 +1,12 @@
-"""The inline interval chart and the freshness rule, on tiny inputs."""
+"""The inline interval chart and the freshness rules, on tiny inputs."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from socialpulse.dashboard.freshness import freshness
 from socialpulse.dashboard.svg import interval_chart
+from socialpulse.freshness import freshness, missed_between, newest_day
 
 
 def test_the_chart_draws_each_known_value_and_the_band_where_intervals_exist():
@@ -35,3 +35,23 @@ def test_a_day_is_due_by_its_target_hour_of_the_next_day():
     assert freshness(date(2026, 11, 2), hour, after)["on_time"]
     assert freshness(None, hour, after) == {"last_day": None, "due_day": date(2026, 11, 2), "on_time": False,
                                             "late_hours": None}
+
+
+def test_a_missed_day_is_named_once_in_the_hour_its_target_passes():
+    hour = 6
+    first = datetime(2026, 11, 3, 6, tzinfo=UTC)
+    hours = [(first + timedelta(hours=h), first + timedelta(hours=h + 1)) for h in range(-30, 30)]
+    named = [(start, missed_between(date(2026, 11, 1), hour, start, end)) for start, end in hours]
+    assert [(start, day) for start, day in named if day] == [  # each missing day once, the hour it fell due
+        (first, date(2026, 11, 2)), (first + timedelta(days=1), date(2026, 11, 3))]
+    assert missed_between(date(2026, 11, 2), hour, first, first + timedelta(hours=1)) is None  # loaded in time
+    assert missed_between(None, hour, first, first + timedelta(hours=1)) == date(2026, 11, 2)
+    day_long = missed_between(date(2026, 10, 1), hour, first - timedelta(hours=12), first + timedelta(hours=12))
+    assert day_long == date(2026, 11, 2)  # a daily check names the day due within it
+
+
+def test_a_source_is_as_fresh_as_its_stalest_entity():
+    newest = {"post_metrics": date(2026, 11, 3), "engagement_events": date(2026, 11, 2)}
+    assert newest_day(newest, ("post_metrics", "engagement_events")) == date(2026, 11, 2)
+    assert newest_day(newest, ("crm_users", "crm_orders")) is None
+    assert newest_day(newest, ("post_metrics", "crm_orders")) is None

@@ -1,0 +1,41 @@
+"""
+### source_freshness
+
+Every hour, each source DAG's newest loaded day (its entities' newest day in
+`pipeline_audit`) against its freshness target: day D loaded by a set UTC hour of D+1
+(`FRESHNESS_HOURS` in `socialpulse_airflow/alerts.py`: 06:00 for `meta_ads_daily` and
+`organic_social_daily`, 08:00 for `crm_daily`).
+
+* `check_source_freshness`: a source whose day fell due within the run's hour and is not
+  loaded is logged and, when the connection `socialpulse_alerts` is set, e-mailed once
+  through the SMTP provider's notifier, with a link to the DAG. It returns the late sources.
+
+Airflow's deadline alerts are not used: see README, "Alerts".
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import CronDataIntervalTimetable, dag, task
+
+from socialpulse_airflow import alerts
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, failure_summary, warehouse_migrations
+
+
+@dag(
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=START_DATE,
+    catchup=False,  # a missed hour is not checked later: the dashboard's health page shows every source's age
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["socialpulse", "monitoring"],
+    doc_md=__doc__,
+)
+def source_freshness():
+    @task
+    def check_source_freshness(data_interval_start=None, data_interval_end=None) -> list[dict]:
+        return alerts.check_sources(data_interval_start, data_interval_end)
+
+    warehouse_migrations() >> check_source_freshness() >> failure_summary()
+
+
+source_freshness()

@@ -1,0 +1,52 @@
+"""Whether a source's data is as fresh as its target: day D loaded by a set UTC hour of D+1."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+
+def due_at(day: date, target_hour: int) -> datetime:
+    """When day D must be loaded: target_hour (UTC) of D+1."""
+    return datetime.combine(day + timedelta(days=1), time(target_hour), tzinfo=UTC)
+
+
+def freshness(last_day: date | None, target_hour: int, now: datetime) -> dict:
+    """The newest loaded day against the target: the day that should be there by now, and how late it is.
+
+    At `now` the newest day due is the one whose due time has passed; `late_hours` counts
+    from the due time of the first day missing.
+    """
+    due_day = (now - timedelta(hours=target_hour)).date() - timedelta(days=1)
+    if last_day is not None and last_day >= due_day:
+        return {"last_day": last_day, "due_day": due_day, "on_time": True, "late_hours": 0.0}
+    late = None
+    if last_day is not None:
+        late = (now - due_at(last_day + timedelta(days=1), target_hour)).total_seconds() / 3600
+    return {"last_day": last_day, "due_day": due_day, "on_time": False, "late_hours": late}
+
+
+def missed_between(last_day: date | None, target_hour: int, start: datetime, end: datetime) -> date | None:
+    """The day whose due time falls in [start, end) and that is not loaded, else None.
+
+    A check run once per interval so names each missed day once, at the interval its target passed in.
+    """
+    day = (start - timedelta(hours=target_hour)).date() - timedelta(days=1)
+    if not start <= due_at(day, target_hour) < end:
+        day += timedelta(days=1)
+        if not start <= due_at(day, target_hour) < end:
+            return None
+    return day if last_day is None or last_day < day else None
+
+
+def newest_day(newest_audited: dict[str, date], entities: tuple[str, ...]) -> date | None:
+    """A source's newest loaded day: the oldest of its entities' newest audited days (all must be there)."""
+    days = [newest_audited.get(entity) for entity in entities]
+    return None if not days or None in days else min(days)
+
+
+def newest_audited_days(conn: Any) -> dict[str, date]:
+    """Each entity's newest day in the warehouse's pipeline_audit: the newest day its clean step handled."""
+    cursor = conn.cursor()
+    cursor.execute("SELECT entity, max(ds) FROM pipeline_audit GROUP BY entity")
+    return {entity: date.fromisoformat(str(day)[:10]) for entity, day in cursor.fetchall()}

@@ -25,6 +25,8 @@ BIN = Path(sys.executable).parent
 DEFAULT_PORT = 8080
 USER = "admin"
 SERVICES = ("api-server", "scheduler", "dag-processor")
+# "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
+BUSY_TRIES = 6
 
 
 def service_env(home: Path, port: int) -> dict[str, str]:
@@ -63,16 +65,23 @@ class Api:
         self.token = answer["access_token"]
 
     def _call(self, method: str, path: str, body: dict | None = None, token: str | None = "") -> dict:
+        """One request; a 503 is tried again a few times (SQLite metadata answers it while the scheduler writes)."""
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token or self.token}"
-        request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
-                                         data=json.dumps(body).encode() if body is not None else None)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"{method} {path}: HTTP {error.code} {error.read().decode()[:500]}") from None
+        attempt = 0
+        while True:
+            attempt += 1
+            request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
+                                             data=json.dumps(body).encode() if body is not None else None)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return json.loads(response.read() or b"{}")
+            except urllib.error.HTTPError as error:
+                detail = error.read().decode()[:500]
+                if error.code != 503 or attempt >= BUSY_TRIES:
+                    raise RuntimeError(f"{method} {path}: HTTP {error.code} {detail}") from None
+                time.sleep(attempt)
 
     def get(self, path: str) -> dict:
         return self._call("GET", path)

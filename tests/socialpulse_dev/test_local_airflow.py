@@ -1,0 +1,63 @@
+"""The demo's REST client: a busy SQLite metadata DB (HTTP 503) is tried again, other errors are named at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from socialpulse_dev import local_airflow
+from socialpulse_dev.local_airflow import Api
+
+
+def airflow_answering(*codes: int):
+    """A stand-in api-server: a token, then `codes` in turn for every other request, then 200."""
+    answers, seen = list(codes), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.path)
+            code = 201 if self.path == "/auth/token" else (answers.pop(0) if answers else 200)
+            body = {"access_token": "t"} if self.path == "/auth/token" else (
+                {"id": 7} if code < 300 else {"detail": "Database is locked."})
+            self.send_response(code)
+            self.end_headers()
+            self.wfile.write(json.dumps(body).encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    (tmp_path / "simple_auth_manager_passwords.json.generated").write_text(json.dumps({"admin": "pw"}))
+    monkeypatch.setattr(local_airflow.time, "sleep", lambda seconds: None)
+    return tmp_path
+
+
+def test_a_locked_metadata_db_is_tried_again(home):
+    server, seen = airflow_answering(503, 503)
+    try:
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", home)
+        assert api.post("/api/v2/backfills", {"dag_id": "x"}) == {"id": 7}
+    finally:
+        server.shutdown()
+    assert seen == ["/auth/token"] + ["/api/v2/backfills"] * 3
+
+
+def test_other_errors_and_a_lock_that_stays_are_named(home):
+    server, _ = airflow_answering(409, *[503] * local_airflow.BUSY_TRIES)
+    try:
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", home)
+        with pytest.raises(RuntimeError, match="POST /api/v2/backfills: HTTP 409"):
+            api.post("/api/v2/backfills", {"dag_id": "x"})
+        with pytest.raises(RuntimeError, match=r"HTTP 503 .*Database is locked"):
+            api.post("/api/v2/backfills", {"dag_id": "x"})
+    finally:
+        server.shutdown()

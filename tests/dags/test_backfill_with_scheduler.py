@@ -25,6 +25,7 @@ DAG_ID = "meta_ads_daily"
 OTHER_DAGS = ("organic_social_daily", "crm_daily", "attribution_daily", "experiments_daily", "privacy_erasure")
 DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]
 AS_OF = date(2026, 11, 5)  # the simulator's today
+LOCKED_TRIES = 6
 
 
 def free_port() -> int:
@@ -34,7 +35,13 @@ def free_port() -> int:
 
 
 def cli(env: dict, *args: str) -> str:
-    done = subprocess.run([BIN / "airflow", *args], env=env, capture_output=True, text=True, timeout=120)
+    """An airflow command; tried again while the SQLite metadata DB is locked by the scheduler (Airflow says
+    SQLite does not support that concurrency: backfill creation, for one, may meet a lock)."""
+    for attempt in range(1, LOCKED_TRIES + 1):
+        done = subprocess.run([BIN / "airflow", *args], env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode == 0 or "database is locked" not in done.stdout + done.stderr or attempt == LOCKED_TRIES:
+            break
+        time.sleep(attempt)
     assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 

@@ -93,6 +93,7 @@ def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
     from socialpulse.freshness import due_at, missed_between, newest_day
 
     base_url = conf.get("api", "base_url", fallback="http://localhost:8080/").rstrip("/")
+    send = alerts_configured()
     late = []
     for dag_id, hour in sorted(FRESHNESS_HOURS.items()):
         newest = newest_day(newest_audited, SOURCE_ENTITIES[dag_id])
@@ -104,10 +105,10 @@ def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
         log.warning("%s has not loaded %s by its freshness target %s; newest day loaded: %s", dag_id, facts["day"],
                     facts["due"], facts["newest"])
         late.append(facts)
-        if alerts_configured():
+        if send:
             # Already plain text: the notifier's template rendering leaves it as it is.
             PipelineAlert(LATE_SUBJECT.format(**facts), LATE_BODY.format(**facts))(context)
-    if late and not alerts_configured():
+    if late and not send:
         log.info("connection '%s' is not set: no e-mail about the late sources", ALERTS_CONN_ID)
     return late
 

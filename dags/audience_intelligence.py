@@ -20,6 +20,8 @@ their asset events name); a time-triggered run models its data interval's day.
   boosting on the same held-out snapshot; champion or not; `model_registry`, `propensity_scores`.
   Runs in the pool `tensorflow` (1 slot: create it, `airflow pools set tensorflow 1 ...`), so two
   trainings never share a small worker.
+* `segment_audience` and `train_propensity` go to the Celery queue `ml`, served by a worker sized for
+  scikit-learn and TensorFlow (README, "Run it on several machines"); the rest to `default`.
 * `build_target_audiences`, `recommend_content`, `build_audience_report`: `target_audiences`,
   `content_recommendations`, and the charts and HTML report under `reports/audience/ds=<day>/`.
 
@@ -33,7 +35,14 @@ from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
 from socialpulse_airflow import audience
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, newest_common_day
-from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
+from socialpulse_airflow.dag_defaults import (
+    DEFAULT_ARGS,
+    ML_QUEUE,
+    START_DATE,
+    daily,
+    failure_summary,
+    warehouse_migrations,
+)
 
 TENSORFLOW_POOL = "tensorflow"
 
@@ -62,11 +71,11 @@ def audience_intelligence():
     def build_profiles(day: str) -> dict:
         return audience.profile(day)
 
-    @task
+    @task(queue=ML_QUEUE)
     def segment_audience(day: str, run_id=None) -> dict:
         return audience.segment(day, run_id)
 
-    @task(pool=TENSORFLOW_POOL)
+    @task(pool=TENSORFLOW_POOL, queue=ML_QUEUE)
     def train_propensity(day: str, run_id=None) -> dict:
         return audience.train_propensity(day, run_id)
 

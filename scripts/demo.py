@@ -30,11 +30,14 @@ from pathlib import Path
 from socialpulse.config import DEFAULT_DATA_DIR, PROJECT_ROOT
 from socialpulse_dev.devenv import airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
+    ALL_DAGS,
     DEFAULT_PORT,
+    IN_ORDER,
     USER,
     Api,
     backfill,
     password,
+    pipeline_steps,
     running,
     service_env,
     set_paused,
@@ -42,14 +45,7 @@ from socialpulse_dev.local_airflow import (
 )
 from socialpulse_dev.simulator.crm_drop import write_drop
 
-SOURCE_DAGS = ("crm_daily", "meta_ads_daily", "organic_social_daily")
-# A platform's first run pulls 90 days of posts when no earlier day of it has landed: its days must run in order.
-IN_ORDER = ("organic_social_daily",)
-ATTRIBUTION_DAG = "attribution_daily"  # after the sources: it credits each day's orders to its campaigns
-AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
-EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
 CRM_EXPORT_DAYS = 365  # the first drop is a full export
-ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure", "source_freshness"]
 DEMO_X_CALLS = 10_000  # per endpoint and window
 DEMO_META_CALLS = 100_000  # per minute
 BIN = Path(sys.executable).parent
@@ -233,8 +229,7 @@ def main() -> int:
         try:
             # Each step's DAGs are unpaused for their backfill only: a paused DAG is not started by the assets
             # the step before emitted, so every run the UI shows is one of these backfills.
-            for step, (dag_ids, since) in enumerate(((SOURCE_DAGS, first), ((ATTRIBUTION_DAG,), first),
-                                                     ((AUDIENCE_DAG, EXPERIMENTS_DAG), last)), start=1):
+            for step, (dag_ids, since) in enumerate(pipeline_steps(first, last), start=1):
                 print(f"=== step {step}: backfill {', '.join(dag_ids)} for {since} to {last}", flush=True)
                 set_paused(api, list(dag_ids), False)
                 runs = backfill(api, list(dag_ids), since, last, processes, in_order=IN_ORDER)

@@ -94,6 +94,36 @@ def pg_conn() -> Iterator:
     conn.close()
 
 
+@pytest.fixture
+def postgres_databases() -> Iterator:
+    """Fresh Postgres databases, dropped afterwards: new() -> (SQLAlchemy-style URI, psycopg conninfo)."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        require_service(f"PostgreSQL is not reachable at '{PG_DSN}': {exc}")
+    names: list[str] = []
+
+    def new() -> tuple[str, str]:
+        names.append(f"sp_db_{uuid.uuid4().hex[:10]}")
+        admin.execute(f"CREATE DATABASE {names[-1]}")
+        info = admin.info
+        return (f"postgresql://{info.user}@{info.host}:{info.port}/{names[-1]}",
+                psycopg.conninfo.make_conninfo(PG_DSN, dbname=names[-1]))
+
+    yield new
+    for name in names:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture
+def postgres_database(postgres_databases) -> tuple[str, str]:
+    """A fresh Postgres database: (SQLAlchemy-style URI, psycopg conninfo)."""
+    return postgres_databases()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def warehouse_conn(request: pytest.FixtureRequest):
     """Each warehouse backend in turn."""
@@ -119,7 +149,7 @@ def no_real_ecb(rates_file, monkeypatch) -> None:
 
 
 # A test is marked by what it needs, from the fixtures it uses: `pytest -m "not postgres"` and the like select.
-MARKS_BY_FIXTURE = {"pg_conn": "postgres", "postgres_database": "postgres", "migrated_airflow": "airflow",
+MARKS_BY_FIXTURE = {"pg_conn": "postgres", "postgres_databases": "postgres", "migrated_airflow": "airflow",
                     "simulator": "http"}
 
 

@@ -11,6 +11,9 @@ from socialpulse_airflow.failures import remember_failure, summarize
 from socialpulse_airflow.warehouse import migrate_warehouse
 
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+# The Celery queue of the TensorFlow and scikit-learn tasks: a worker sized for them serves it (`airflow celery
+# worker --queues ml`); every other task goes to Airflow's `default`. Other executors ignore queues.
+ML_QUEUE = "ml"
 DEFAULT_ARGS = {
     "owner": "socialpulse",
     "retries": 3,

@@ -22,17 +22,21 @@ DEMO_KEY = "socialpulse-demo-key-not-for-production"
 
 
 def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, str]:
-    """Settings of a self-contained Airflow home using this checkout's dags/ and plugins/."""
+    """Settings of a self-contained Airflow home using this checkout's dags/ and plugins/.
+
+    Without `metadata_url` the metadata DB is SQLite in the home, whose connections wait up to a
+    minute for a lock (Python's default is 5 s): with a scheduler and an api-server both writing,
+    five seconds ran out in CI and a backfill was half created.
+    """
     env = {
         "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url or f"sqlite:///{home.resolve()}/airflow.db?timeout=60",
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     }
-    if metadata_url:
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url
     return env
 
 

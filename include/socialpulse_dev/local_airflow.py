@@ -19,12 +19,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 DEFAULT_PORT = 8080
 USER = "admin"
 SERVICES = ("api-server", "scheduler", "dag-processor")
+SOURCE_DAGS = ("crm_daily", "meta_ads_daily", "organic_social_daily")
+# A platform's first run pulls 90 days of posts when no earlier day of it has landed: its days must run in order.
+IN_ORDER = ("organic_social_daily",)
+ATTRIBUTION_DAG = "attribution_daily"  # after the sources: it credits each day's orders to its campaigns
+AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
+EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
+ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure", "source_freshness"]
 # "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
 BUSY_TRIES = 6
 
@@ -49,6 +57,11 @@ def service_env(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only what is backfilled or triggered runs
     }
+
+
+def pipeline_steps(first: str, last: str) -> list[tuple[tuple[str, ...], str]]:
+    """(DAGs, first day) to backfill in turn up to `last`: the sources, attribution, then audience and experiments."""
+    return [(SOURCE_DAGS, first), ((ATTRIBUTION_DAG,), first), ((AUDIENCE_DAG, EXPERIMENTS_DAG), last)]
 
 
 def password(home: Path) -> str:
@@ -92,6 +105,9 @@ class Api:
     def patch(self, path: str, body: dict) -> dict:
         return self._call("PATCH", path, body)
 
+    def put(self, path: str) -> dict:
+        return self._call("PUT", path)
+
 
 def stop(process: subprocess.Popen) -> None:
     """End a service and everything it started (LocalExecutor workers, uvicorn workers)."""
@@ -121,18 +137,29 @@ def wait_until(what: str, check, timeout: float, processes: dict[str, subprocess
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+@dataclass(frozen=True)
+class Service:
+    """One long-running Airflow command; a Celery worker has its own arguments, settings and working directory."""
+
+    name: str  # its log is <home>/logs/<name>.log
+    args: tuple[str, ...] = ()  # `airflow <args>`; `airflow <name>` when empty
+    env: dict[str, str] = field(default_factory=dict)  # on top of the shared settings
+    cwd: Path | None = None
+
+
 @contextmanager
 def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
-            services: tuple[str, ...] = SERVICES) -> Iterator[tuple[Api, dict[str, subprocess.Popen]]]:
+            services: tuple[str | Service, ...] = SERVICES) -> Iterator[tuple[Api, dict[str, subprocess.Popen]]]:
     """Start the services (logs in <home>/logs/<service>.log), yield an API client once it answers; stop them."""
     processes: dict[str, subprocess.Popen] = {}
     (home / "logs").mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
-        for name in services:
-            log = cleanup.enter_context((home / "logs" / f"{name}.log").open("w"))
-            processes[name] = subprocess.Popen([BIN / "airflow", name], env=env, stdout=log,
-                                               stderr=subprocess.STDOUT, start_new_session=True)
-            cleanup.callback(stop, processes[name])
+        for service in (s if isinstance(s, Service) else Service(s) for s in services):
+            log = cleanup.enter_context((home / "logs" / f"{service.name}.log").open("w"))
+            processes[service.name] = subprocess.Popen(
+                [BIN / "airflow", *(service.args or (service.name,))], env={**env, **service.env}, cwd=service.cwd,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cleanup.callback(stop, processes[service.name])
         base_url = f"http://127.0.0.1:{port}"
         wait_until("the api-server", lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health",
                                                                     timeout=5).status == 200, 120, processes)
@@ -152,15 +179,32 @@ def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
         api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
 
+def start_backfill(api: Api, body: dict) -> int:
+    """Create a backfill; one left running by an earlier try is cancelled first and the id of the new one returned.
+
+    Airflow commits a backfill before creating its runs: when the metadata DB is locked in between
+    (HTTP 503, tried again) and its clean-up fails too, the half-made backfill blocks the next try (409).
+    """
+    try:
+        return api.post("/api/v2/backfills", body)["id"]
+    except RuntimeError as error:
+        if "HTTP 409" not in str(error) or "already a running backfill" not in str(error):
+            raise
+    for left in api.get(f"/api/v2/backfills?dag_id={body['dag_id']}&limit=100")["backfills"]:
+        if left["completed_at"] is None:
+            api.put(f"/api/v2/backfills/{left['id']}/cancel")
+    return api.post("/api/v2/backfills", body)["id"]
+
+
 def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: dict, timeout: float = 900,
              in_order: tuple[str, ...] = ()) -> list[dict]:
     """Backfill the days first..last of each DAG at once, rerunning days done before; the runs when all are done.
 
     The DAGs named in `in_order` run one day at a time, oldest first. Raises naming the runs that did not succeed.
     """
-    created = [api.post("/api/v2/backfills", {
+    created = [start_backfill(api, {
         "dag_id": dag_id, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T00:00:00Z",
-        "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})["id"]
+        "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})
         for dag_id in dag_ids]
     wait_until(f"the backfills of {', '.join(dag_ids)}",
                lambda: all(api.get(f"/api/v2/backfills/{b}")["completed_at"] for b in created), timeout, processes,

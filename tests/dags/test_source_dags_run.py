@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from datetime import UTC, date, datetime
-
-import pytest
 
 from socialpulse.warehouse.migrations import MIGRATIONS
 from socialpulse.warehouse.schema import CAMPAIGN_METRICS_DAILY
@@ -149,26 +146,6 @@ def test_a_bad_token_fails_the_run_and_keeps_the_warehouse_untouched(dags, pipel
     assert states["extract_meta_insights"] == "failed" and states["load_campaign_metrics"] == "upstream_failed"
     with sqlite3.connect(warehouse) as conn:
         assert conn.execute("SELECT count(*) FROM campaign_metrics_daily").fetchone() == (0,)
-
-
-@pytest.fixture
-def postgres_database():
-    """A fresh Postgres database for the warehouse connection, dropped afterwards."""
-    import psycopg
-
-    from tests.conftest import PG_DSN, require_service
-
-    name = f"sp_dag_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        require_service(f"PostgreSQL is not reachable at '{PG_DSN}': {exc}")
-    admin.execute(f"CREATE DATABASE {name}")
-    info = admin.info
-    yield f"postgresql://{info.user}@{info.host}:{info.port}/{name}", psycopg.conninfo.make_conninfo(PG_DSN,
-                                                                                                      dbname=name)
-    admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.close()
 
 
 def test_every_dag_into_a_postgres_warehouse(dags, pipeline, postgres_database):

@@ -19,20 +19,43 @@ from socialpulse.config import (
 )
 
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer")
+                    "airflow-triggerer", "airflow-worker", "airflow-worker-ml")
 
 
 def compose() -> dict:
     return yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
 
 
-def test_services_and_commands():
+def test_services_and_commands_on_the_official_celery_layout():
     services = compose()["services"]
-    assert set(services) == {"postgres", "simulator", *AIRFLOW_SERVICES}
-    assert [services[s]["command"][0] for s in AIRFLOW_SERVICES] == ["db", "api-server", "scheduler", "dag-processor",
-                                                                     "triggerer"]
+    assert set(services) == {"postgres", "redis", "simulator", *AIRFLOW_SERVICES}
+    assert [services[s]["command"][0].split()[0] for s in AIRFLOW_SERVICES] == [
+        "airflow", "api-server", "scheduler", "dag-processor", "triggerer", "celery", "celery"]
+    assert "airflow db migrate" in services["airflow-init"]["command"][0]
+    assert "airflow pools set tensorflow 1" in services["airflow-init"]["command"][0]
     for name in AIRFLOW_SERVICES[1:]:
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+
+
+def test_the_ml_queue_has_its_own_worker_and_the_dags_send_the_ml_tasks_to_it():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from socialpulse_airflow.dag_defaults import ML_QUEUE
+
+    services = compose()["services"]
+
+    def queues(name: str) -> str:
+        command = services[name]["command"]
+        return command[command.index("--queues") + 1]
+
+    assert (queues("airflow-worker"), queues("airflow-worker-ml")) == ("default", ML_QUEUE)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    on_ml = {(d.dag_id, t.task_id) for d in bag.dags.values() for t in d.tasks if t.queue == ML_QUEUE}
+    others = {t.queue for d in bag.dags.values() for t in d.tasks if t.queue != ML_QUEUE}
+    assert on_ml == {("audience_intelligence", "segment_audience"), ("audience_intelligence", "train_propensity")}
+    assert others == {"default"}
 
 
 def test_airflow_services_mount_the_project_and_name_the_documented_connections():
@@ -42,7 +65,10 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
         assert {"./dags:/opt/airflow/dags", "./plugins:/opt/airflow/plugins",
                 "./include:/opt/airflow/include"} <= set(service["volumes"])
         env = service["environment"]
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg://")
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"] and "AIRFLOW__CORE__FERNET_KEY" in env
         meta = json.loads(env[f"AIRFLOW_CONN_{META_MARKETING_CONN_ID.upper()}"])
         assert meta["host"] == "http://simulator:8765" and meta["extra"]["ad_account_ids"]
         assert env[f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"].startswith("postgres://")

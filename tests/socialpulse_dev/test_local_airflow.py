@@ -61,3 +61,55 @@ def test_other_errors_and_a_lock_that_stays_are_named(home):
             api.post("/api/v2/backfills", {"dag_id": "x"})
     finally:
         server.shutdown()
+
+
+def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again(home):
+    """Airflow committed the backfill, then met the lock creating its runs: the next POST answers 409."""
+    requests: list[str] = []
+    backfills = [{"id": 3, "dag_id": "x", "completed_at": "2026-11-01T00:00:00Z"},
+                 {"id": 4, "dag_id": "x", "completed_at": None}]
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self, code: int, body: dict) -> None:
+            requests.append(f"{self.command} {self.path}")
+            self.send_response(code)
+            self.end_headers()
+            self.wfile.write(json.dumps(body).encode())
+
+        def do_POST(self):
+            if self.path == "/auth/token":
+                self.answer(201, {"access_token": "t"})
+            elif any(b["completed_at"] is None for b in backfills):
+                self.answer(409, {"detail": "There is already a running backfill for dag x"})
+            else:
+                self.answer(200, {"id": 5})
+
+        def do_GET(self):
+            self.answer(200, {"backfills": backfills, "total_entries": len(backfills)})
+
+        def do_PUT(self):
+            backfills[1]["completed_at"] = "2026-11-28T00:00:00Z"
+            self.answer(200, backfills[1])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", home)
+        assert local_airflow.start_backfill(api, {"dag_id": "x"}) == 5
+    finally:
+        server.shutdown()
+    assert requests[1:] == ["POST /api/v2/backfills", "GET /api/v2/backfills?dag_id=x&limit=100",
+                            "PUT /api/v2/backfills/4/cancel", "POST /api/v2/backfills"]
+
+
+def test_a_conflict_of_another_kind_is_named(home):
+    server, _ = airflow_answering(409)
+    try:
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", home)
+        with pytest.raises(RuntimeError, match="HTTP 409"):
+            local_airflow.start_backfill(api, {"dag_id": "x"})
+    finally:
+        server.shutdown()

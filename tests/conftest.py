@@ -67,6 +67,37 @@ def simulator() -> Iterator:
         server.server_close()
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A local S3-compatible server for the session (moto in server mode, over real HTTP): its endpoint URL."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_lake(s3_server: str) -> Iterator[tuple[str, dict]]:
+    """A fresh bucket on the local S3 server: (lake root in it, the storage options the lake connection gives)."""
+    import s3fs
+
+    from socialpulse import lake as lake_zone
+
+    options = {"endpoint_url": s3_server, "key": "socialpulse-test", "secret": "socialpulse-test-secret"}
+    bucket = f"lake-{uuid.uuid4().hex[:10]}"
+    s3fs.S3FileSystem(**options).mkdir(bucket)
+    lake_zone.configure_storage("s3", options)
+    yield f"s3://{bucket}/lake", options
+    lake_zone.configure_storage("s3", {})
+
+
 @pytest.fixture
 def sqlite_conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(tmp_path / "warehouse.db")
@@ -149,8 +180,8 @@ def no_real_ecb(rates_file, monkeypatch) -> None:
 
 
 # A test is marked by what it needs, from the fixtures it uses: `pytest -m "not postgres"` and the like select.
-MARKS_BY_FIXTURE = {"pg_conn": "postgres", "postgres_databases": "postgres", "migrated_airflow": "airflow",
-                    "simulator": "http"}
+MARKS_BY_FIXTURE = {"s3_server": "s3", "pg_conn": "postgres", "postgres_databases": "postgres",
+                    "migrated_airflow": "airflow", "simulator": "http"}
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -164,12 +195,23 @@ def pytest_collection_modifyitems(items) -> None:
 
 
 DAG_PARSE_TIMES = pytest.StashKey[dict]()
+RUN_TIMES = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def run_times(request) -> dict[str, float]:
+    """Seconds a test measured, by step: printed at the end of the session (a figure, never a threshold)."""
+    return request.config.stash.setdefault(RUN_TIMES, {}).setdefault(request.node.name, {})
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
-    """Print each DAG file's parse time measured by tests/dags/test_dag_integrity.py."""
+    """Print each DAG file's parse time measured by tests/dags/test_dag_integrity.py, and the run times."""
     times = config.stash.get(DAG_PARSE_TIMES, {})
     if times:
         terminalreporter.section("DAG parse time per file (fresh interpreter, Airflow already imported)")
         for path, seconds in sorted(times.items()):
             terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {path}")
+    for test, steps in config.stash.get(RUN_TIMES, {}).items():
+        terminalreporter.section(f"run times of {test}")
+        for step, seconds in steps.items():
+            terminalreporter.write_line(f"{seconds:8.1f} s  {step}")

@@ -1,4 +1,4 @@
-"""The lake's zones and atomic partition writes.
+"""The lake's zones and atomic partition writes, on a local disk or an object store.
 
 raw/<platform>/<entity>/ds=YYYY-MM-DD/account_id=<id>/pages.jsonl.gz   exact payload pages
 clean/<entity>/ds=YYYY-MM-DD/part-0000.parquet                          typed rows
@@ -9,13 +9,21 @@ it and a failed run leaves the previous one untouched.
 
 Publishing is safe when runs overlap (a backfill and the scheduled run, a manual
 rerun): each publish moves its folder in as a new hidden version,
-`.ds=<date>@<time>-<id>`, and `ds=<date>` is a symbolic link to the current one,
-replaced in one atomic rename. A reader always finds the old or the new complete
-partition, never none. Publishers of one partition take a lock on
-`.ds=<date>.lock` around the swap and the cleanup, which keeps the current and the
-previous version (a reader still in the previous one has a whole publish to finish)
-and removes older ones. On object storage the same protocol holds with the link
-replaced by a small pointer object written in one PUT.
+`.ds=<date>@<time>-<id>`, and `ds=<date>` names the current one. Readers resolve
+that name once (`current`) and read the version throughout, so they find the old
+or the new complete partition, never half of one, and never none.
+
+On a local disk `ds=<date>` is a symbolic link replaced in one atomic rename;
+publishers of one partition take a lock on `.ds=<date>.lock` around the swap and
+the cleanup, which keeps the current and the previous version (a reader still in
+the previous one has a whole publish to finish) and removes older ones.
+
+On an object store (`s3://`, `gs://`, any fsspec protocol; credentials come as
+storage options, see `configure_storage`) there are no links, renames or locks:
+a version is copied in under its hidden prefix first, then `ds=<date>` is written
+as a small pointer object naming it, in one PUT, which the store makes visible
+whole. Versions older than the previous one are removed only once they are an
+hour old, so a publisher still copying its version in is never cut short.
 """
 
 from __future__ import annotations
@@ -25,32 +33,82 @@ import gzip
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import unquote, urlsplit
 
 from socialpulse.connectors.http import strip_secrets
 
 if TYPE_CHECKING:
     import pandas as pd
+    from upath import UPath
+
+# A local path, or a universal_pathlib path on an object store (which is not a pathlib.Path).
+LakePath = Union[Path, "UPath"]
 
 PAGES_FILE = "pages.jsonl.gz"
 MANIFEST_FILE = "_manifest.json"
 CLEAN_FILE = "part-0000.parquet"
+# An object store's versions other than the current and the previous one are removed once this old.
+STALE_VERSION_SECONDS = 3600
+_STORAGE_OPTIONS: dict[str, dict[str, Any]] = {}
 
 
-def lake_path(root: str | os.PathLike) -> Path:
-    """The lake root as a local path; accepts a path or a file:// URL."""
-    text = os.fspath(root)
+def lake_path(root: str | os.PathLike) -> LakePath:
+    """The lake root: a local path for a path or file:// URL, else an object-store path (s3://, gs://, ...)."""
+    text = os.fspath(root) if isinstance(root, str | Path) else str(root)
     split = urlsplit(text)
     if split.scheme in ("", "file") or len(split.scheme) == 1:  # a Windows drive letter is no scheme
         return Path(unquote(split.path) if split.scheme == "file" else text)
-    raise ValueError(f"lake root {text!r}: only local paths and file:// URLs are supported")
+    from upath import UPath
+
+    path = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
+    if str(path).rstrip("/") != text.rstrip("/"):  # paths travel between tasks as text: it must name them whole
+        raise ValueError(f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
+                         "a store whose URL names its bucket (s3://, gs://, az://) or a mounted file system")
+    return path
+
+
+def object_store_protocol(root: str) -> str | None:
+    """`s3`, `gs`, ... for a lake root on an object store; None for a local path or file:// URL."""
+    scheme = urlsplit(root).scheme
+    return scheme if len(scheme) > 1 and scheme != "file" else None
+
+
+def configure_storage(protocol: str, options: dict[str, Any]) -> None:
+    """Storage options (credentials, endpoint) for every lake path of a protocol this process opens."""
+    _STORAGE_OPTIONS[protocol] = dict(options)
+
+
+def storage_options(protocol: str, login: str | None, password: str | None, extra: dict[str, Any]) -> dict:
+    """fsspec storage options from a connection: its extras as they are (endpoint_url, token, ...), and for
+    s3 the key pair as login and password."""
+    options = dict(extra)
+    if login or password:
+        if protocol not in ("s3", "s3a"):
+            raise ValueError(f"a {protocol}:// lake takes its credentials in the connection's extras (fsspec's "
+                             f"storage options for {protocol}), not as login and password")
+        options.update(key=login, secret=password)
+    return options
+
+
+def ensure_dir(path: LakePath) -> None:
+    """A local folder and its parents; nothing on an object store, where prefixes need no creating (and s3fs's
+    mkdir would probe, or create, the bucket)."""
+    if not on_object_store(path):
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def on_object_store(path: object) -> bool:
+    """True for a path on an object store (a UPath); local paths are pathlib's, or strings."""
+    return not isinstance(path, str | Path)
 
 
 def safe_key(text: str) -> str:
@@ -60,7 +118,7 @@ def safe_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Lake:
-    root: Path
+    root: LakePath
 
     @classmethod
     def at(cls, root: str | os.PathLike) -> Lake:
@@ -69,9 +127,9 @@ class Lake:
     def raw_partition(self, platform: str, entity: str, ds: str) -> Path:
         return self.root / "raw" / platform / entity / f"ds={ds}"
 
-    def raw_partitions(self, platform: str, entity: str) -> list[Path]:
+    def raw_partitions(self, platform: str, entity: str) -> list[LakePath]:
         """Every landed raw partition of an entity, oldest date first."""
-        return sorted((self.root / "raw" / platform / entity).glob("ds=*"))
+        return partitions(self.root / "raw" / platform / entity)
 
     def staging(self, platform: str, entity: str, ds: str, run_id: str) -> Path:
         return self.root / "_staging" / platform / entity / f"ds={ds}" / safe_key(run_id)
@@ -79,9 +137,9 @@ class Lake:
     def clean_partition(self, entity: str, ds: str) -> Path:
         return self.root / "clean" / entity / f"ds={ds}"
 
-    def clean_partitions(self, entity: str, until: str) -> list[Path]:
+    def clean_partitions(self, entity: str, until: str) -> list[LakePath]:
         """Every clean partition of an entity up to a day, oldest first."""
-        return [p for p in sorted((self.root / "clean" / entity).glob("ds=*")) if p.name.removeprefix("ds=") <= until]
+        return [p for p in partitions(self.root / "clean" / entity) if p.name.removeprefix("ds=") <= until]
 
     def quarantine_partition(self, entity: str, ds: str) -> Path:
         return self.root / "quarantine" / entity / f"ds={ds}"
@@ -99,7 +157,7 @@ class Lake:
         return frozenset(p.name for p in self.erased_dir.iterdir()) if self.erased_dir.is_dir() else frozenset()
 
     def mark_erased(self, pseudonym: str) -> None:
-        self.erased_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.erased_dir)
         (self.erased_dir / safe_key(pseudonym)).touch()
 
 
@@ -113,35 +171,90 @@ def sanitize_page(page: object) -> object:
     return {**page, "paging": clean_paging}
 
 
+def partitions(folder: LakePath) -> list[LakePath]:
+    """The `ds=` partitions in a folder, oldest date first; none when the folder is not there."""
+    try:
+        return sorted(folder.glob("ds=*"), key=lambda p: p.name)
+    except FileNotFoundError:
+        return []
+
+
 @contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A hidden temporary path beside `path`, moved onto it when the block succeeds and removed when it fails."""
+def replacing(path: LakePath) -> Iterator[LakePath]:
+    """A hidden temporary path beside `path`, moved onto it when the block succeeds and removed when it fails.
+
+    On an object store the move is a copy: the object appears whole or not at all either way.
+    """
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if on_object_store(path):
+            tmp.fs.mv(tmp.path, path.path)
         else:
-            tmp.unlink(missing_ok=True)
+            os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):  # the first error is the one to see
+            remove_tree(tmp)
         raise
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
+@contextmanager
+def local_file_to_write(path: LakePath) -> Iterator[Path]:
+    """A file on this machine for a library that writes only to local paths (Keras), put at `path` whole.
+
+    It keeps the suffix (Keras checks it); locally it is a hidden file beside the target, renamed onto it.
+    """
+    if not on_object_store(path):
+        local = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{path.suffix}")
+        try:
+            yield local
+            os.replace(local, path)
+        finally:
+            local.unlink(missing_ok=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="socialpulse-") as folder:
+        local = Path(folder) / path.name
+        yield local
+        path.fs.put_file(str(local), path.path)
+
+
+@contextmanager
+def local_file_to_read(path: LakePath) -> Iterator[Path]:
+    """The file on this machine, for a library that reads only local paths: itself, or a temporary download."""
+    if not on_object_store(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="socialpulse-") as folder:
+        local = Path(folder) / path.name
+        path.fs.get_file(path.path, str(local))
+        yield local
+
+
+def remove_tree(path: LakePath) -> None:
+    """Delete a file or a folder with everything in it; nothing when it is not there."""
+    if on_object_store(path):
+        if path.fs.exists(path.path):
+            path.fs.rm(path.path, recursive=True)
+    elif path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _write_json_atomic(path: LakePath, payload: dict) -> None:
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
 
 
-def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) -> dict:
+def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: dict) -> dict:
     """Stream pages into directory/pages.jsonl.gz, one page per line, then write the manifest.
 
     Returns the manifest with the page, row and byte counts added.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_dir(directory)
     target = directory / PAGES_FILE
     page_count = row_count = 0
-    with replacing(target) as tmp, gzip.open(tmp, "wt", encoding="utf-8") as handle:
+    with replacing(target) as tmp, tmp.open("wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
         for page in pages:
             data = page.get("data") if isinstance(page, dict) else None
             row_count += len(data) if isinstance(data, list) else 0
@@ -152,33 +265,48 @@ def write_raw_pages(directory: Path, pages: Iterable[object], manifest: dict) ->
     return manifest
 
 
-def write_raw_file(directory: Path, name: str, payload: bytes, manifest: dict) -> dict:
+def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: dict) -> dict:
     """Store a file exactly as received, gzipped as <name>.gz, then its manifest; returns the manifest."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with replacing(directory / f"{name}.gz") as tmp, gzip.open(tmp, "wb") as handle:
-        handle.write(payload)
+    ensure_dir(directory)
+    with replacing(directory / f"{name}.gz") as tmp:
+        tmp.write_bytes(gzip.compress(payload))
     manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload),
                 "rows": max(0, payload.count(b"\n") - 1)}
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
     return manifest
 
 
-def read_raw_file(directory: Path, name: str) -> bytes:
-    with gzip.open(directory / f"{name}.gz", "rb") as handle:
-        return handle.read()
+def read_raw_file(directory: LakePath, name: str) -> bytes:
+    return gzip.decompress((current(directory) / f"{name}.gz").read_bytes())
 
 
 KEPT_VERSIONS = 2  # the current one and the one it replaced
 
 
-def partition_versions(final: Path) -> list[Path]:
+def partition_versions(final: LakePath) -> list[LakePath]:
     """The partition's version folders, oldest first (their names start with the time they were published)."""
-    return sorted(final.parent.glob(f".{final.name}@*"))
+    try:
+        return sorted(final.parent.glob(f".{final.name}@*"), key=lambda p: p.name)
+    except FileNotFoundError:
+        return []
+
+
+def _new_version(final: LakePath) -> LakePath:
+    return final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+
+
+def _version_age_seconds(version: LakePath) -> float:
+    stamp = version.name.split("@", 1)[1].split("-", 1)[0]
+    return (time.time_ns() - int(stamp)) / 1e9
 
 
 @contextmanager
-def partition_lock(final: Path) -> Iterator[None]:
-    """Exclusive among the publishers of one partition, across processes."""
+def partition_lock(final: LakePath) -> Iterator[None]:
+    """Exclusive among the publishers of one local partition, across processes; none on an object store."""
+    if on_object_store(final):
+        with nullcontext():
+            yield
+        return
     final.parent.mkdir(parents=True, exist_ok=True)
     with (final.parent / f".{final.name}.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -188,13 +316,38 @@ def partition_lock(final: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish_partition(staging: Path, final: Path) -> None:
+def current(partition: LakePath) -> LakePath:
+    """The version a partition names now (a version folder or any other path: itself); read it throughout."""
+    if on_object_store(partition):
+        if names_a_version(partition):  # one GET: a pointer replaced meanwhile is read whole, old or new
+            return partition.with_name(json.loads(partition.fs.cat_file(partition.path))["version"])
+        return partition
+    return partition.resolve()
+
+
+def names_a_version(path: LakePath) -> bool:
+    """A partition's link (local) or pointer object (object store)."""
+    if on_object_store(path):
+        return path.name.startswith("ds=") and path.fs.isfile(path.path)
+    return path.is_symlink()
+
+
+def partition_exists(partition: LakePath) -> bool:
+    if on_object_store(partition):
+        return partition.fs.isfile(partition.path)
+    return partition.is_dir()
+
+
+def publish_partition(staging: LakePath, final: LakePath) -> None:
     """Make a fully written staging folder the partition, replacing any previous one atomically."""
     if not staging.is_dir():
         raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
+    if on_object_store(final):
+        _publish_on_object_store(staging, final)
+        return
     with partition_lock(final):
         previous = final.with_name(os.readlink(final)) if final.is_symlink() else None
-        version = final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+        version = _new_version(final)
         os.rename(staging, version)
         if final.exists() and not final.is_symlink():  # written before versions: becomes the previous one, once
             previous = final.with_name(f".{final.name}@{0:020d}-unversioned")
@@ -207,11 +360,41 @@ def publish_partition(staging: Path, final: Path) -> None:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def remove_partition(final: Path) -> None:
-    """Delete a partition: its link (or folder, if written before versions), every version and leftover.
+def _publish_on_object_store(staging: LakePath, final: LakePath) -> None:
+    """Copy the staging prefix in as a new version, then point the partition at it in one PUT."""
+    fs = final.fs
+    previous = current(final) if partition_exists(final) else None
+    version = staging if staging.name.startswith(f".{final.name}@") else _new_version(final)
+    if version is not staging:
+        fs.copy(staging.path.rstrip("/") + "/", version.path.rstrip("/") + "/", recursive=True)
+    final.write_text(json.dumps({"version": version.name}))
+    if version is not staging:  # only now: a land task that failed before the pointer can be retried
+        fs.rm(staging.path, recursive=True)
+    _remove_stale_versions(final, {version.name, previous.name if previous else ""})
 
-    The lock file stays (a few bytes): removing it while another publisher waits on it would let two in.
+
+def _remove_stale_versions(final: LakePath, keep: set[str]) -> None:
+    """Versions an hour old that neither `keep` nor the pointer (read again now) names: no publisher is in them."""
+    named = current(final).name if partition_exists(final) else ""
+    for old in partition_versions(final):
+        if old.name not in keep | {named} and _version_age_seconds(old) > STALE_VERSION_SECONDS:
+            remove_tree(old)
+
+
+def remove_partition(final: LakePath) -> None:
+    """Delete a partition: its link or pointer (or folder, if written before versions), its versions and leftovers.
+
+    A local lock file stays (a few bytes): removing it while another publisher waits on it would let two in. On
+    an object store a version younger than the hour that the pointer did not name may be a publisher's still
+    writing: it stays for a later removal (retention or the next publish).
     """
+    if on_object_store(final):  # no lock: a version younger than the hour may be another publisher's, kept
+        named = current(final).name if partition_exists(final) else ""
+        final.unlink(missing_ok=True)
+        for version in partition_versions(final):
+            if version.name == named or _version_age_seconds(version) > STALE_VERSION_SECONDS:
+                remove_tree(version)
+        return
     with partition_lock(final):
         if final.is_symlink():
             final.unlink()
@@ -220,83 +403,111 @@ def remove_partition(final: Path) -> None:
         leftovers = [*final.parent.glob(f".{final.name}@*"), *final.parent.glob(f".{final.name}.*.tmp"),
                      *final.parent.glob(f".{final.name}.link-*")]
         for leftover in leftovers:
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+            remove_tree(leftover)
 
 
-def write_manifest(directory: Path, manifest: dict) -> None:
+def write_manifest(directory: LakePath, manifest: dict) -> None:
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
 
 
-def read_manifest(directory: Path) -> dict:
+def read_manifest(directory: LakePath) -> dict:
     """The manifest of a folder or partition; a partition replaced while it was read is read again, as it is now."""
-    for _ in range(KEPT_VERSIONS + 3):
+    tries = KEPT_VERSIONS + 4
+    for attempt in range(1, tries + 1):
         try:
-            return json.loads((directory / MANIFEST_FILE).read_text())
+            return json.loads((current(directory) / MANIFEST_FILE).read_text())
         except FileNotFoundError:
-            if not directory.is_symlink():
+            if attempt == tries or not names_a_version(directory):
                 raise
-    return json.loads((directory / MANIFEST_FILE).read_text())
+    raise AssertionError("unreachable")
 
 
 class RawPayloadError(ValueError):
     """A landed raw file cannot be read: it names the file, which stays where it is, and what to do."""
 
 
-def read_raw_pages(partition: Path) -> Iterator[tuple[dict, dict]]:
-    """(account manifest, page) for every page of a landed raw partition."""
-    for account_dir in sorted(p for p in partition.iterdir() if p.is_dir()):
+def read_raw_pages(partition: LakePath) -> Iterator[tuple[dict, dict]]:
+    """(account manifest, page) for every page of a landed raw partition, streamed line by line."""
+    version = current(partition)
+    for account_dir in sorted((p for p in version.iterdir() if p.is_dir()), key=lambda p: p.name):
         manifest = read_manifest(account_dir)
         path = account_dir / PAGES_FILE
         lines = 0
         fix = "it is kept as it arrived: rerun the extract and land tasks of this date to pull it again"
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
+            with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
                 for line in handle:
                     lines += 1
                     yield manifest, json.loads(line)
         except FileNotFoundError:
             raise  # the partition was replaced while read: a retry reads the new one
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except (gzip.BadGzipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:  # not the network's errors
             raise RawPayloadError(f"{path} is truncated or corrupt after {lines} lines ({exc}); {fix}") from exc
         except ValueError as exc:
             raise RawPayloadError(f"{path} line {lines} is not valid JSON ({exc}); {fix}") from exc
 
 
-def rewrite_parquet(path: Path, frame: pd.DataFrame) -> None:
+def _arrow_filesystem(path: LakePath) -> tuple[Any, str]:
+    """pyarrow's view of where a path lives: its own local file system, or the object store through fsspec."""
+    if on_object_store(path):
+        from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+        return PyFileSystem(FSSpecHandler(path.fs)), path.path
+    return None, os.fspath(path)
+
+
+def read_parquet(path: LakePath, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Parquet file (or a partition's current version's) through pyarrow's file system layer."""
+    import pandas as pd
+
+    filesystem, where = _arrow_filesystem(path)
+    return pd.read_parquet(where, columns=columns, filesystem=filesystem)
+
+
+def write_parquet(frame: pd.DataFrame, path: LakePath) -> None:
+    filesystem, where = _arrow_filesystem(path)
+    frame.to_parquet(where, index=False, filesystem=filesystem)
+
+
+def rewrite_parquet(path: LakePath, frame: pd.DataFrame) -> None:
     """Replace one Parquet file atomically, leaving its partition's other files alone."""
     with replacing(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+        write_parquet(frame, tmp)
 
 
-def read_clean_partitions(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+def read_clean_partitions(paths: list[LakePath], columns: list[str] | None = None) -> pd.DataFrame:
     """Clean partitions as one frame, oldest first; a column an older partition lacks is null there."""
     import pandas as pd
 
     frames = []
     for path in paths:
-        frame = pd.read_parquet(path.resolve() / CLEAN_FILE)
+        frame = read_parquet(current(path) / CLEAN_FILE)
         frames.append(frame.reindex(columns=columns) if columns else frame)
     return pd.concat(frames, ignore_index=True)
 
 
 @contextmanager
-def staged(partition: Path) -> Iterator[Path]:
-    """A staging folder beside the partition: published whole when the block ends, removed if it fails."""
-    staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir(parents=True)
+def staged(partition: LakePath) -> Iterator[LakePath]:
+    """A staging folder beside the partition: published whole when the block ends, removed if it fails.
+
+    On an object store it is the new version's own prefix, which nothing reads before the pointer names it.
+    """
+    if on_object_store(partition):
+        staging = _new_version(partition)
+    else:
+        staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
+        staging.mkdir(parents=True)
     try:
         yield staging
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        with suppress(OSError):
+            remove_tree(staging)
         raise
     publish_partition(staging, partition)
 
 
-def write_clean_partition(frame: pd.DataFrame, partition: Path) -> Path:
+def write_clean_partition(frame: pd.DataFrame, partition: LakePath) -> LakePath:
     """Write a frame as the partition's only Parquet file, swapped in whole."""
     with staged(partition) as staging:
-        frame.to_parquet(staging / CLEAN_FILE, index=False)
-    return partition.resolve() / CLEAN_FILE  # this run's version, even if another run publishes after it
+        write_parquet(frame, staging / CLEAN_FILE)
+    return current(partition) / CLEAN_FILE

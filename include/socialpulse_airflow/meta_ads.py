@@ -60,6 +60,7 @@ def load(cleaned: dict, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.meta_ads import load
 
     mark_days(outlet_events, [CAMPAIGN_METRICS], cleaned["since"], cleaned["until"])
+    lake_root()  # the lake's credentials, for the path XCom brought
     return {**in_warehouse(load, cleaned["clean_path"], run_id), "since": cleaned["since"], "until": cleaned["until"]}
 
 

@@ -75,4 +75,5 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.organic import load
 
     mark_days(outlet_events, [POST_METRICS, ENGAGEMENT_EVENTS], ds, ds)
+    lake_root()  # the lake's credentials, for the path XCom brought
     return in_warehouse(load, cleaned["clean_path"], run_id)

@@ -9,6 +9,7 @@ from typing import Any
 from socialpulse.config import (  # light: names only
     DEFAULT_LAKE_ROOT,
     FX_RATES_SOURCE_VARIABLE,
+    LAKE_CONN_ID,
     LAKE_ROOT_VARIABLE,
     PSEUDONYMIZATION_CONN_ID,
     RAW_RETENTION_VARIABLE,
@@ -31,7 +32,33 @@ def variable(name: str, default: Any = None) -> Any:
 
 
 def lake_root() -> str:
-    return variable(LAKE_ROOT_VARIABLE, str(DEFAULT_LAKE_ROOT))
+    """The lake root variable; on an object store, its credentials are set from the lake connection first."""
+    from airflow.sdk import BaseHook
+
+    return configured_lake(variable(LAKE_ROOT_VARIABLE, str(DEFAULT_LAKE_ROOT)), BaseHook.get_connection)
+
+
+def configured_lake(root: str, get_connection) -> str:
+    """Set an object-store lake's storage options from the `socialpulse_lake` connection; returns the root.
+
+    Without the connection the store's own credential chain applies (environment, instance role), logged.
+    """
+    from airflow.exceptions import AirflowNotFoundException
+
+    from socialpulse import lake as lake_zone
+
+    protocol = lake_zone.object_store_protocol(root)
+    if protocol is None:
+        return root
+    try:
+        conn = get_connection(LAKE_CONN_ID)
+    except AirflowNotFoundException:
+        log.info("connection '%s' is not set: %s uses the machine's own credentials", LAKE_CONN_ID, root)
+        lake_zone.configure_storage(protocol, {})  # a long-lived process forgets a connection since deleted
+        return root
+    lake_zone.configure_storage(protocol, lake_zone.storage_options(protocol, conn.login, conn.password,
+                                                                     conn.extra_dejson))
+    return root
 
 
 def connection_settings(conn_id: str, settings_class):

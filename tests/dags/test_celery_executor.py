@@ -2,12 +2,14 @@
 
 The topology of docker-compose.yaml without Docker: api-server, scheduler and dag-processor, a worker
 for the `default` queue and one for `ml`, each in its own working directory and Airflow home (so its
-own task logs). Three dates of every source DAG are backfilled, then the downstream DAGs, and the
-warehouse must hold the same rows as `dag.test()` runs of the same dates leave in another one.
+own task logs), the lake on a local S3 server reached through the `socialpulse_lake` connection.
+Three dates of every source DAG are backfilled, then the downstream DAGs, and the warehouse must hold
+the same rows as `dag.test()` runs of the same dates leave in another one, on a local lake.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from socialpulse import lake as lake_zone
 from socialpulse_dev.devenv import airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
     ALL_DAGS,
@@ -93,14 +96,19 @@ def differences(celery: dict, reference: dict) -> dict[str, list[str]]:
     return found
 
 
-def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, warehouse_uri: str) -> dict:
+def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, warehouse_uri: str,
+                    s3_lake: tuple[str, dict]) -> dict:
     """Every step backfilled through Celery workers; the API's task instances of the ml DAG and the run times."""
     home, port = tmp_path / "airflow", free_port()
+    lake_root, options = s3_lake
     env = {
         **os.environ,
         **airflow_home_env(home, metadata_uri.replace("postgresql://", "postgresql+psycopg://", 1)),
         **service_env(home, port),
-        **pipeline_env(simulator_url, warehouse_uri, tmp_path / "lake", crm_drops(tmp_path / "crm")),
+        **pipeline_env(simulator_url, warehouse_uri, lake_root, crm_drops(tmp_path / "crm")),
+        "AIRFLOW_CONN_SOCIALPULSE_LAKE": json.dumps({
+            "conn_type": "aws", "login": options["key"], "password": options["secret"],
+            "extra": {"endpoint_url": options["endpoint_url"]}}),
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
         # this test's keys only, in a Redis others may use
@@ -153,13 +161,13 @@ def dag_test_reference(dags, monkeypatch, tmp_path: Path, simulator_url: str, wa
 
 @pytest.mark.slow
 def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
-        tmp_path, simulator, postgres_databases, dags, monkeypatch):
+        tmp_path, simulator, postgres_databases, s3_lake, dags, monkeypatch, run_times):
     redis_reachable()
     url = simulator(as_of=AS_OF, x_rate_limit=10_000, app_budget=100_000)  # as lenient as the demo's
     metadata, (celery_uri, celery_dsn), (reference_uri, reference_dsn) = (
         postgres_databases()[0], postgres_databases(), postgres_databases())
-    result = celery_backfill(tmp_path / "celery", url, metadata, celery_uri)
-    print("\nCelery run times: " + "; ".join(f"{k} {v:.0f} s" for k, v in result["timings"].items()))
+    result = celery_backfill(tmp_path / "celery", url, metadata, celery_uri, s3_lake)
+    run_times.update(result["timings"])
 
     queues = {ti["task_id"]: ti["queue"] for ti in result["instances"]}
     assert {t for t, q in queues.items() if q == "ml"} == ML_TASKS
@@ -169,8 +177,15 @@ def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
     assert ran["ml"] == ML_TASKS  # each worker logs in its own home: the ml worker ran these and only these
     assert ML_TASKS.isdisjoint(ran["default"]) and {"extract_meta_insights", "build_profiles"} <= ran["default"]
 
+    started = time.monotonic()
     dag_test_reference(dags, monkeypatch, tmp_path / "reference", url, reference_uri)
-    celery = warehouse_rows(celery_dsn, str(tmp_path / "celery" / "lake"))
+    run_times["reference: the same runs with dag.test(), in-process, local lake"] = time.monotonic() - started
+    lake = lake_zone.Lake.at(s3_lake[0])
+    zones = {p.name for p in lake.root.iterdir()}
+    assert zones >= {"raw", "clean", "features", "models", "reports", "reference"}, zones
+    assert lake_zone.partition_exists(lake.clean_partition("engagement_events", DATES[-1]))
+    assert not any((tmp_path / "celery").glob("*/lake")) and not (tmp_path / "celery" / "lake").exists()
+    celery = warehouse_rows(celery_dsn, s3_lake[0])
     reference = warehouse_rows(reference_dsn, str(tmp_path / "reference" / "lake"))
     assert celery.keys() == reference.keys()
     assert all(celery[t] for t in ("campaign_metrics_daily", "post_metrics_daily", "propensity_scores",

@@ -7,6 +7,7 @@ import yaml
 from socialpulse.config import (
     CRM_SOURCE_VARIABLE,
     FX_RATES_SOURCE_VARIABLE,
+    LAKE_CONN_ID,
     LAKE_ROOT_VARIABLE,
     META_GRAPH_CONN_ID,
     META_MARKETING_CONN_ID,
@@ -28,7 +29,7 @@ def compose() -> dict:
 
 def test_services_and_commands_on_the_official_celery_layout():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "simulator", *AIRFLOW_SERVICES}
+    assert set(services) == {"postgres", "redis", "minio", "minio-init", "simulator", *AIRFLOW_SERVICES}
     assert [services[s]["command"][0].split()[0] for s in AIRFLOW_SERVICES] == [
         "airflow", "api-server", "scheduler", "dag-processor", "triggerer", "celery", "celery"]
     assert "airflow db migrate" in services["airflow-init"]["command"][0]
@@ -36,6 +37,7 @@ def test_services_and_commands_on_the_official_celery_layout():
     for name in AIRFLOW_SERVICES[1:]:
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
     assert "redis-cli" in services["redis"]["healthcheck"]["test"]
 
 
@@ -72,7 +74,12 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
         meta = json.loads(env[f"AIRFLOW_CONN_{META_MARKETING_CONN_ID.upper()}"])
         assert meta["host"] == "http://simulator:8765" and meta["extra"]["ad_account_ids"]
         assert env[f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"].startswith("postgres://")
-        assert f"AIRFLOW_VAR_{LAKE_ROOT_VARIABLE.upper()}" in env
+        bucket = env[f"AIRFLOW_VAR_{LAKE_ROOT_VARIABLE.upper()}"].removeprefix("s3://").split("/")[0]
+        assert f"lake/{bucket}" in services["minio-init"]["command"][0]
+        lake = json.loads(env[f"AIRFLOW_CONN_{LAKE_CONN_ID.upper()}"])
+        assert lake["extra"]["endpoint_url"] == "http://minio:9000"
+        assert (lake["login"], lake["password"]) == (services["minio"]["environment"]["MINIO_ROOT_USER"],
+                                                     services["minio"]["environment"]["MINIO_ROOT_PASSWORD"])
         assert f"AIRFLOW_VAR_{CRM_SOURCE_VARIABLE.upper()}" in env
         graph = json.loads(env[f"AIRFLOW_CONN_{META_GRAPH_CONN_ID.upper()}"])
         assert graph["extra"]["page_ids"] and graph["extra"]["ig_user_ids"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -60,7 +59,7 @@ def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     return inputs
 
 
-def features_partition(lake_root: str, entity: str, ds: str) -> Path:
+def features_partition(lake_root: str, entity: str, ds: str) -> lake_zone.LakePath:
     return lake_zone.Lake.at(lake_root).root / "features" / entity / f"ds={ds}"
 
 
@@ -70,12 +69,12 @@ def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) ->
 
 def read_features(lake_root: str, entity: str, ds: str) -> pd.DataFrame:
     path = features_partition(lake_root, entity, ds)
-    if not path.exists():
+    if not lake_zone.partition_exists(path):
         raise AudienceInputsMissingError(f"no {entity} for {ds} at {path}: its step has not run for that date")
-    return pd.read_parquet(path.resolve() / lake_zone.CLEAN_FILE)
+    return lake_zone.read_parquet(lake_zone.current(path) / lake_zone.CLEAN_FILE)
 
 
-def model_dir(lake_root: str, model: str, version: str) -> Path:
+def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
     return lake_zone.Lake.at(lake_root).root / "models" / model / version
 
 
@@ -106,17 +105,18 @@ def prune_intermediates(lake_root: str, ds: str) -> int:
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_INTERMEDIATE_DAYS)).isoformat()
     removed = 0
     for entity in INTERMEDIATE:
-        for partition in features_partition(lake_root, entity, ds).parent.glob("ds=*"):
+        for partition in lake_zone.partitions(features_partition(lake_root, entity, ds).parent):
             if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
                 removed += 1
     return removed
 
 
-def previous_version(lake_root: str, model: str, ds: str) -> Path | None:
+def previous_version(lake_root: str, model: str, ds: str) -> lake_zone.LakePath | None:
     """The newest saved version of a model from a date before ds (a rerun of ds does not see itself)."""
     root = lake_zone.Lake.at(lake_root).root / "models" / model
-    earlier = [p for p in sorted(root.glob(f"{model}-*")) if p.name.removeprefix(f"{model}-") < ds]
+    saved = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
+    earlier = [p for p in saved if p.name.removeprefix(f"{model}-") < ds]
     return earlier[-1] if earlier else None
 
 
@@ -133,13 +133,17 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     as_of = date.fromisoformat(ds)
     profiles = read_features(lake_root, "user_profiles", ds)
     earlier = previous_version(lake_root, "segments", ds)
-    previous = joblib.load(earlier / "model.joblib") if earlier else None
+    if earlier:
+        with (earlier / "model.joblib").open("rb") as handle:
+            previous = joblib.load(handle)
+    else:
+        previous = None
     model = fit_segments(profiles, previous, SEED)
     version = f"segments-{ds}"
     folder = model_dir(lake_root, "segments", version)
-    folder.mkdir(parents=True, exist_ok=True)
-    with lake_zone.replacing(folder / "model.joblib") as tmp:
-        joblib.dump(model, tmp)
+    lake_zone.ensure_dir(folder)
+    with lake_zone.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
+        joblib.dump(model, handle)
     profiles["segment_id"] = pd.array(model.assign(segment_features(profiles)), dtype="Int64")
     write_features(lake_root, "user_profiles", ds, profiles)
     events = recent(read_features(lake_root, "engagement_resolved", ds), as_of)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from socialpulse import lake as lake_zone
@@ -52,9 +51,9 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     for name in DROP_FILES:
         entity = _entity(name)
         raw = lake.raw_partition(PLATFORM, entity, ds)
-        if not raw.is_dir():
+        if not lake_zone.partition_exists(raw):
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
-        raw = raw.resolve()  # one version throughout
+        raw = lake_zone.current(raw)  # one version throughout
         validated = cleaners[entity](lake_zone.read_raw_file(raw, name))
         stats = quality.raw_stats(raw)
         validated.clean["extracted_at"] = pd.Timestamp(stats["extracted_at"])
@@ -66,12 +65,11 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
 
 def credit(conn: Any, orders_path: str, ds: str) -> dict:
     """Credit the day's orders to campaign_metrics_daily by utm_campaign."""
-    import pandas as pd
 
     from socialpulse.transforms.crm import attribution
     from socialpulse.warehouse.attribution import credit_orders
 
-    orders = pd.read_parquet(Path(orders_path))
+    orders = lake_zone.read_parquet(lake_zone.lake_path(orders_path))
     result = credit_orders(conn, date.fromisoformat(ds), attribution(orders))
     if result.unmatched_campaigns:
         log.warning("orders name campaigns with no row on %s: %s", ds, list(result.unmatched_campaigns))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -30,13 +29,13 @@ def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extra
     staging = lake.staging(platform, entity, ds, run_id)
     mine = [e for e in extracted if (e.get("platform", platform), e.get("entity", entity)) == (platform, entity)]
     expected = {f"account_id={e['account_id']}" for e in mine}
-    staged = {p.name for p in staging.iterdir() if p.is_dir()} if staging.is_dir() else set()
+    staged = {p.name for p in staging.iterdir() if p.is_dir()} if staging.exists() else set()
     if expected - staged:
         raise FileNotFoundError(f"accounts {sorted(expected - staged)} are not staged under {staging}")
     if not expected:
         raise FileNotFoundError(f"nothing was extracted for {platform}/{entity} on {ds}")
     for stale in staged - expected:  # left by an earlier try with another account list
-        shutil.rmtree(staging / stale)
+        lake_zone.remove_tree(staging / stale)
     summary = {"ds": ds, "run_id": run_id, "accounts": sorted(e["account_id"] for e in mine),
                "pages": sum(e["pages"] for e in mine), "rows": sum(e["rows"] for e in mine),
                "bytes": sum(e["bytes"] for e in mine)}

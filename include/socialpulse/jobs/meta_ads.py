@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from socialpulse import lake as lake_zone
@@ -59,9 +58,9 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
 
     lake = lake_zone.Lake.at(lake_root)
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
-    if not raw.is_dir():
+    if not lake_zone.partition_exists(raw):
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
-    raw = raw.resolve()  # one version throughout, whatever another run publishes meanwhile
+    raw = lake_zone.current(raw)  # one version throughout, whatever another run publishes meanwhile
     rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
     result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
@@ -73,12 +72,11 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
 
 def load(conn: Any, clean_path: str, run_id: str) -> dict:
     """Upsert a clean partition into campaign_metrics_daily, each changed day also into campaign_metrics_history."""
-    import pandas as pd
 
     from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, upsert_frame
     from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
 
-    frame = pd.read_parquet(Path(clean_path))
+    frame = lake_zone.read_parquet(lake_zone.lake_path(clean_path))
     result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)
     log.info("campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows,
              result.inserted, result.updated, result.unchanged)

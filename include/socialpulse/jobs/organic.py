@@ -122,10 +122,10 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
 
     lake = lake_zone.Lake.at(lake_root)
     partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
-    missing = [str(p) for p in partitions if not p.is_dir()]
+    missing = [str(p) for p in partitions if not lake_zone.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    partitions = [p.resolve() for p in partitions]  # one version each throughout
+    partitions = [lake_zone.current(p) for p in partitions]  # one version each throughout
     pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
     posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
@@ -139,12 +139,11 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
 
 def load(conn, clean_path: str, run_id: str) -> dict:
     """Upsert a day's post snapshots into post_metrics_daily."""
-    import pandas as pd
-
+    from socialpulse import lake as lake_zone
     from socialpulse.warehouse import upsert_frame
     from socialpulse.warehouse.schema import POST_METRICS_DAILY
 
-    result = upsert_frame(conn, POST_METRICS_DAILY, pd.read_parquet(clean_path), run_id)
+    result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_parquet(lake_zone.lake_path(clean_path)), run_id)
     log.info("post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows, result.inserted,
              result.updated, result.unchanged)
     return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated}

@@ -51,15 +51,18 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
     removed = []
     folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
-    for folder in folders:
+    for folder in (f for f in folders if f.exists()):
         # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
-        partitions = {p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
-                      for p in folder.glob("**/*ds=*") if p.name.lstrip(".").startswith("ds=")
-                      and not p.name.endswith(".lock")}
-        for partition in sorted(partitions):
+        partitions = {}
+        for found in folder.glob("**/*ds=*"):
+            name = found.name.lstrip(".")
+            if name.startswith("ds=") and not name.endswith(".lock"):
+                partition = found.parent / name[:len("ds=YYYY-MM-DD")]
+                partitions[str(partition)] = partition
+        for name, partition in sorted(partitions.items()):
             if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
-                removed.append(str(partition.relative_to(lake.root)))
+                removed.append(name.removeprefix(str(lake.root)).lstrip("/"))
     log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
              removed[:20])
     return {"cutoff": cutoff, "removed": len(removed)}
@@ -98,7 +101,6 @@ def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = C
 
 def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int]:
     """Rewrite every clean and features Parquet partition holding the people; (clean rows, feature rows, files)."""
-    import pandas as pd
 
     lake = lake_zone.Lake.at(lake_root)
     for pseudonym in pseudonyms:  # first, so a clean publishing meanwhile already drops them
@@ -108,10 +110,13 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
     for zone in ERASABLE_ZONES:
         # Every version of every partition, each file once; rows are counted in the current versions only
         # (the ones the partitions' links name), the previous versions are scrubbed as well.
-        found = {p.resolve() for p in (lake.root / zone).glob("**/*.parquet")}
-        current = {link.resolve() for link in (lake.root / zone).glob("**/ds=*") if link.is_symlink()}
-        for path in sorted(found):
-            frame = pd.read_parquet(path)
+        folder = lake.root / zone
+        if not folder.exists():
+            continue
+        found = {str(p): p for p in map(lake_zone.current, folder.glob("**/*.parquet"))}
+        current = {str(lake_zone.current(p)) for p in folder.glob("**/ds=*") if lake_zone.names_a_version(p)}
+        for _, path in sorted(found.items()):
+            frame = lake_zone.read_parquet(path)
             if "person_id" not in frame:
                 continue
             hit = frame["person_id"].isin(pseudonyms)
@@ -120,7 +125,7 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
                 with lake_zone.partition_lock(partition):  # not while it is being replaced
                     if path.exists():  # a publish may have removed this old version meanwhile
                         lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
-                if path.parent in current or not path.parent.name.startswith("."):  # not a previous version
+                if str(path.parent) in current or not path.parent.name.startswith("."):  # not a previous version
                     counts[zone] += int(hit.sum())
                     files += 1
     return counts["clean"], counts["features"], files

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -75,11 +74,10 @@ def _save(folder, model, baselines) -> None:
     """The Keras file and the baselines, each moved into place whole."""
     import joblib
 
-    staged = folder / f".model.{datetime.now(UTC):%Y%m%d%H%M%S%f}.keras"  # Keras wants the suffix
-    model.save(staged)
-    staged.replace(folder / "model.keras")
-    with lake_zone.replacing(folder / "baselines.joblib") as tmp:
-        joblib.dump(baselines, tmp)
+    with lake_zone.local_file_to_write(folder / "model.keras") as local:  # Keras saves to local paths only
+        model.save(local)
+    with lake_zone.replacing(folder / "baselines.joblib") as tmp, tmp.open("wb") as handle:
+        joblib.dump(baselines, handle)
 
 
 def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | None) -> list[str]:
@@ -93,7 +91,7 @@ def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | 
                and (_timestamp(seen) is None or _timestamp(seen) < last_erasure)
                and model_dir(lake_root, MODEL, v).exists()]
     for version in retired:
-        shutil.rmtree(model_dir(lake_root, MODEL, version))
+        lake_zone.remove_tree(model_dir(lake_root, MODEL, version))
     if retired:
         log.info("deleted models trained before the erasure of %s: %s", last_erasure, retired)
     return retired
@@ -112,7 +110,7 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
                          "nothing to learn; has the CRM drop's order history landed?")
     version = f"{MODEL}-{ds}"
     folder = model_dir(lake_root, MODEL, version)
-    folder.mkdir(parents=True, exist_ok=True)
+    lake_zone.ensure_dir(folder)
     log.info("training %s on %d people (%d buyers), evaluating on %d (%d buyers)", version, len(y_train),
              y_train.sum(), len(y_eval), y_eval.sum())
     model = propensity.train_keras(train_rows, y_train, SEED)
@@ -127,7 +125,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     champion, champion_saw = _champion_before(conn, ds)
     champion_model = champion_auc = None
     if champion and (model_dir(lake_root, MODEL, champion) / "model.keras").exists():
-        champion_model = propensity.load_keras(str(model_dir(lake_root, MODEL, champion) / "model.keras"))
+        with lake_zone.local_file_to_read(model_dir(lake_root, MODEL, champion) / "model.keras") as local:
+            champion_model = propensity.load_keras(str(local))
         champion_auc = evaluate(y_eval, propensity.predict_keras(champion_model, eval_rows))["roc_auc"]
         metrics["champion"] = {"version": champion, "roc_auc": champion_auc}
     last_erasure = _last_erasure(conn)

@@ -86,13 +86,21 @@ def posts(request: Request, since: Annotated[date | None, Query()] = None,
                                                       "limit": 200}, since=first, until=last, page="posts")
 
 
-def _report_folder(day: str) -> Path:
+def _report_charts(day: str) -> dict:
+    """The PNGs of a day's audience report by name, from the lake (the version its partition names now)."""
+    from airflow.models.connection import Connection
     from airflow.models.variable import Variable
 
+    from socialpulse import lake as lake_zone
     from socialpulse.config import DEFAULT_LAKE_ROOT, LAKE_ROOT_VARIABLE
+    from socialpulse_airflow.settings import configured_lake
 
-    root = Variable.get(LAKE_ROOT_VARIABLE, default_var=str(DEFAULT_LAKE_ROOT))
-    return Path(root) / "reports" / "audience" / f"ds={day}"
+    root = configured_lake(Variable.get(LAKE_ROOT_VARIABLE, default_var=str(DEFAULT_LAKE_ROOT)),
+                           Connection.get_connection_from_secrets)
+    folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={day}"
+    if not lake_zone.partition_exists(folder):
+        return {}
+    return {p.stem: p for p in lake_zone.current(folder).glob("*.png")}
 
 
 @app.get("/audience", response_class=HTMLResponse)
@@ -104,9 +112,7 @@ def audience(request: Request):
         found = queries.audience(conn)
         if found is None:
             return {"audience": None, "charts": []}
-        folder = _report_folder(found["day"])
-        charts = sorted(p.stem for p in folder.glob("*.png")) if folder.is_dir() else []
-        return {"audience": found, "charts": charts}
+        return {"audience": found, "charts": sorted(_report_charts(found["day"]))}
 
     return _page(request, "audience.html", read, page="audience")
 
@@ -114,11 +120,10 @@ def audience(request: Request):
 @app.get("/audience/{day}/{name}.png")
 def audience_chart(day: date, name: str) -> Response:
     """A chart of an audience report, from the lake: only files the report folder holds."""
-    folder = _report_folder(day.isoformat())
-    charts = {p.stem: p for p in folder.glob("*.png")} if folder.is_dir() else {}
+    charts = _report_charts(day.isoformat())
     if name not in charts:
         raise HTTPException(404, f"no chart {name} in the audience report of {day}")
-    return FileResponse(charts[name], media_type="image/png")
+    return Response(charts[name].read_bytes(), media_type="image/png")
 
 
 @app.get("/experiments", response_class=HTMLResponse)

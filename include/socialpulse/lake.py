@@ -38,7 +38,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -304,8 +304,7 @@ def _version_age_seconds(version: LakePath) -> float:
 def partition_lock(final: LakePath) -> Iterator[None]:
     """Exclusive among the publishers of one local partition, across processes; none on an object store."""
     if on_object_store(final):
-        with nullcontext():
-            yield
+        yield
         return
     final.parent.mkdir(parents=True, exist_ok=True)
     with (final.parent / f".{final.name}.lock").open("a") as handle:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,30 +15,24 @@ from pathlib import Path
 import pytest
 
 from socialpulse_dev.devenv import airflow_home_env, pipeline_env
-from socialpulse_dev.local_airflow import stop
+from socialpulse_dev.local_airflow import BUSY_TRIES, stop
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.crm_drop import write_drop
+from tests.conftest import free_port
 
 BIN = Path(sys.executable).parent
 DAG_ID = "meta_ads_daily"
 OTHER_DAGS = ("organic_social_daily", "crm_daily", "attribution_daily", "experiments_daily", "privacy_erasure")
 DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]
 AS_OF = date(2026, 11, 5)  # the simulator's today
-LOCKED_TRIES = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cli(env: dict, *args: str) -> str:
     """An airflow command; tried again while the SQLite metadata DB is locked by the scheduler (Airflow says
     SQLite does not support that concurrency: backfill creation, for one, may meet a lock)."""
-    for attempt in range(1, LOCKED_TRIES + 1):
+    for attempt in range(1, BUSY_TRIES + 1):
         done = subprocess.run([BIN / "airflow", *args], env=env, capture_output=True, text=True, timeout=120)
-        if done.returncode == 0 or "database is locked" not in done.stdout + done.stderr or attempt == LOCKED_TRIES:
+        if done.returncode == 0 or "database is locked" not in done.stdout + done.stderr or attempt == BUSY_TRIES:
             break
         time.sleep(attempt)
     assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -34,9 +34,8 @@ from socialpulse_dev.local_airflow import (
     wait_for_dags,
 )
 from socialpulse_dev.simulator.crm_drop import write_drop
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service
 from tests.dags.conftest import task_states
-from tests.dags.test_backfill_with_scheduler import free_port
 
 BIN = Path(sys.executable).parent
 DATES = ["2026-11-01", "2026-11-02", "2026-11-03"]

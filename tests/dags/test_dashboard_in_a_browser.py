@@ -16,8 +16,7 @@ import pytest
 from socialpulse.dashboard import queries
 from socialpulse_dev.devenv import airflow_home_env
 from socialpulse_dev.local_airflow import USER, password, running, service_env
-from tests.conftest import require_service
-from tests.dags.test_backfill_with_scheduler import free_port
+from tests.conftest import free_port, require_service
 from tests.socialpulse_airflow.test_dashboard import DAYS, seed_warehouse
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from socialpulse.config import PROJECT_ROOT
-from tests.dags.test_backfill_with_scheduler import free_port
+from tests.conftest import free_port
 
 
 def run_demo(data_dir, airflow_home, port: int) -> str:

@@ -53,16 +53,13 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
     for folder in (f for f in folders if f.exists()):
         # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
-        partitions = {}
-        for found in folder.glob("**/*ds=*"):
-            name = found.name.lstrip(".")
-            if name.startswith("ds=") and not name.endswith(".lock"):
-                partition = found.parent / name[:len("ds=YYYY-MM-DD")]
-                partitions[str(partition)] = partition
-        for name, partition in sorted(partitions.items()):
+        partitions = {p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
+                      for p in folder.glob("**/*ds=*") if p.name.lstrip(".").startswith("ds=")
+                      and not p.name.endswith(".lock")}
+        for partition in sorted(partitions, key=str):  # an object store's paths have no order of their own
             if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
-                removed.append(name.removeprefix(str(lake.root)).lstrip("/"))
+                removed.append(str(partition).removeprefix(str(lake.root)).lstrip("/"))
     log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
              removed[:20])
     return {"cutoff": cutoff, "removed": len(removed)}
@@ -113,9 +110,9 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
         folder = lake.root / zone
         if not folder.exists():
             continue
-        found = {str(p): p for p in map(lake_zone.current, folder.glob("**/*.parquet"))}
-        current = {str(lake_zone.current(p)) for p in folder.glob("**/ds=*") if lake_zone.names_a_version(p)}
-        for _, path in sorted(found.items()):
+        found = {lake_zone.current(p) for p in folder.glob("**/*.parquet")}
+        current = {lake_zone.current(p) for p in folder.glob("**/ds=*") if lake_zone.names_a_version(p)}
+        for path in sorted(found, key=str):
             frame = lake_zone.read_parquet(path)
             if "person_id" not in frame:
                 continue
@@ -125,7 +122,7 @@ def erase_from_lake(lake_root: str, pseudonyms: set[str]) -> tuple[int, int, int
                 with lake_zone.partition_lock(partition):  # not while it is being replaced
                     if path.exists():  # a publish may have removed this old version meanwhile
                         lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
-                if str(path.parent) in current or not path.parent.name.startswith("."):  # not a previous version
+                if path.parent in current or not path.parent.name.startswith("."):  # not a previous version
                     counts[zone] += int(hit.sum())
                     files += 1
     return counts["clean"], counts["features"], files

@@ -27,13 +27,14 @@ def main() -> int:
         print(f"Airflow is up on http://127.0.0.1:{args.port}/ (logs in {args.airflow_home / 'logs'}); Ctrl-C stops it")
         print(open_the_ui(args).replace("make ui      then open", "open"), flush=True)
         try:
-            while all(process.poll() is None for process in processes.values()):
+            while True:  # a service that exits is started again, until it has used up its restarts
+                processes.supervise()
                 time.sleep(1)
         except KeyboardInterrupt:
             return 0
-    stopped = [name for name, process in processes.items() if process.poll() is not None]
-    print(f"airflow {', '.join(stopped)} stopped; see its log", file=sys.stderr)
-    return 1
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -122,19 +122,23 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def wait_until(what: str, check, timeout: float, processes: dict[str, subprocess.Popen], every: float = 1.0):
-    """Poll `check` until it returns something true; a service that exits, or the timeout, stops the wait."""
+def wait_until(what: str, check, timeout: float, processes: Services, every: float = 1.0):
+    """Poll `check` until it returns something true; a service that exits for good, or the timeout, stops the wait."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"airflow {name} exited with {process.returncode}: see its log")
+        processes.supervise()
         with suppress(OSError, RuntimeError):
             result = check()
             if result:
                 return result
         time.sleep(every)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    with suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "(no log)"
 
 
 @dataclass(frozen=True)
@@ -147,26 +151,68 @@ class Service:
     cwd: Path | None = None
 
 
+class Services(dict[str, subprocess.Popen]):
+    """The running services by name; one that exits is started again, RESTARTS times at most, as a supervisor would.
+
+    Production runs Airflow's services under systemd, Kubernetes or compose's `restart: always`, and the
+    scheduler is built to carry on after a restart. Here too: on SQLite metadata, a backfill whose
+    creation meets the lock is deleted by Airflow's clean-up while the scheduler already holds its runs,
+    and the scheduler exits with StaleDataError (seen in CI). Each restart is printed with the end of the log.
+    """
+
+    RESTARTS = 3
+
+    def __init__(self, env: dict[str, str], home: Path, cleanup: ExitStack) -> None:
+        super().__init__()
+        self.env, self.home, self.cleanup = env, home, cleanup
+        self.specs: dict[str, Service] = {}
+        self.restarts: dict[str, int] = {}
+
+    def log(self, name: str) -> Path:
+        return self.home / "logs" / f"{name}.log"
+
+    def start(self, service: Service) -> None:
+        self.specs[service.name] = service
+        self.restarts.setdefault(service.name, 0)
+        log = self.cleanup.enter_context(self.log(service.name).open("a"))  # a restart's output follows the crash
+        self[service.name] = process = subprocess.Popen(
+            [BIN / "airflow", *(service.args or (service.name,))], env={**self.env, **service.env}, cwd=service.cwd,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.cleanup.callback(stop, process)
+
+    def supervise(self) -> None:
+        """Start again each service that exited; raise with its log's end once it has used up its restarts."""
+        for name, process in list(self.items()):
+            if process.poll() is None:
+                continue
+            tail = log_tail(self.log(name))
+            if self.restarts[name] >= self.RESTARTS:
+                raise RuntimeError(f"airflow {name} exited with {process.returncode} after {self.RESTARTS} restarts; "
+                                   f"the end of {self.log(name)}:\n{tail}")
+            self.restarts[name] += 1
+            print(f"airflow {name} exited with {process.returncode}; starting it again ({self.restarts[name]} of "
+                  f"{self.RESTARTS}). The end of {self.log(name)}:\n{tail}", file=sys.stderr, flush=True)
+            self.start(self.specs[name])
+
+
 @contextmanager
 def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
-            services: tuple[str | Service, ...] = SERVICES) -> Iterator[tuple[Api, dict[str, subprocess.Popen]]]:
+            services: tuple[str | Service, ...] = SERVICES) -> Iterator[tuple[Api, Services]]:
     """Start the services (logs in <home>/logs/<service>.log), yield an API client once it answers; stop them."""
-    processes: dict[str, subprocess.Popen] = {}
     (home / "logs").mkdir(parents=True, exist_ok=True)
+    for name in (s.name if isinstance(s, Service) else s for s in services):
+        (home / "logs" / f"{name}.log").unlink(missing_ok=True)  # each start's logs from a clean page
     with ExitStack() as cleanup:
+        processes = Services(env, home, cleanup)
         for service in (s if isinstance(s, Service) else Service(s) for s in services):
-            log = cleanup.enter_context((home / "logs" / f"{service.name}.log").open("w"))
-            processes[service.name] = subprocess.Popen(
-                [BIN / "airflow", *(service.args or (service.name,))], env={**env, **service.env}, cwd=service.cwd,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            cleanup.callback(stop, processes[service.name])
+            processes.start(service)
         base_url = f"http://127.0.0.1:{port}"
         wait_until("the api-server", lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health",
                                                                     timeout=5).status == 200, 120, processes)
         yield Api(base_url, home), processes
 
 
-def wait_for_dags(api: Api, dag_ids: list[str], processes: dict, timeout: float = 180) -> None:
+def wait_for_dags(api: Api, dag_ids: list[str], processes: Services, timeout: float = 180) -> None:
     def registered() -> bool:
         known = {d["dag_id"] for d in api.get("/api/v2/dags?limit=100")["dags"]}
         return set(dag_ids) <= known
@@ -196,7 +242,7 @@ def start_backfill(api: Api, body: dict) -> int:
     return api.post("/api/v2/backfills", body)["id"]
 
 
-def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: dict, timeout: float = 900,
+def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: Services, timeout: float = 900,
              in_order: tuple[str, ...] = ()) -> list[dict]:
     """Backfill the days first..last of each DAG at once, rerunning days done before; the runs when all are done.
 

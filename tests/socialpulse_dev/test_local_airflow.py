@@ -1,7 +1,8 @@
-"""The demo's REST client: a busy SQLite metadata DB (HTTP 503) is tried again, other errors are named at once."""
+"""The local Airflow's REST client (a busy SQLite metadata DB, HTTP 503, is tried again) and its service supervisor."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,3 +114,27 @@ def test_a_conflict_of_another_kind_is_named(home):
             local_airflow.start_backfill(api, {"dag_id": "x"})
     finally:
         server.shutdown()
+
+
+def test_a_service_that_exits_is_started_again_then_named_with_its_log(tmp_path, capsys):
+    """As a supervisor would: each exit is printed and the service restarted; past RESTARTS the error shows its log."""
+    from contextlib import ExitStack
+
+    from socialpulse_dev.local_airflow import Service, Services
+
+    (tmp_path / "logs").mkdir()
+    with ExitStack() as cleanup:
+        services = Services({**local_airflow.os.environ, "AIRFLOW_HOME": str(tmp_path)}, tmp_path, cleanup)
+        services.start(Service("short-lived", ("version",)))  # prints the version and exits 0
+        for restart in range(1, Services.RESTARTS + 1):
+            services["short-lived"].wait(timeout=120)
+            services.supervise()
+            assert services.restarts["short-lived"] == restart
+            assert f"starting it again ({restart} of {Services.RESTARTS})" in capsys.readouterr().err
+        services["short-lived"].wait(timeout=120)
+        with pytest.raises(RuntimeError, match=r"exited with 0 after 3 restarts") as error:
+            services.supervise()
+    version = importlib.metadata.version("apache-airflow")
+    log = (tmp_path / "logs" / "short-lived.log").read_text()
+    assert log.count(version) == Services.RESTARTS + 1  # one version line per start: restarts append to the log
+    assert version in str(error.value)

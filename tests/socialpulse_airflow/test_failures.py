@@ -8,6 +8,7 @@ from socialpulse.connectors.crm import CrmDropError, CrmDropMissingError
 from socialpulse.connectors.files import FileFetchError
 from socialpulse.connectors.meta import MetaAuthError, MetaRetriesExhaustedError, classify
 from socialpulse.connectors.x import XAuthError, XUsageCapError
+from socialpulse.jobs.propensity import NothingToLearnError
 from socialpulse.jobs.quality import QualityGateError
 from socialpulse.lake import RawPayloadError
 from socialpulse.transforms.currency import RatesError, RatesUnavailableError
@@ -23,6 +24,7 @@ PERMANENT = [
     ConnectionSettingsError("connection 'x_api' lists no users"), CrmDropError("users.csv lacks columns"),
     FileFetchError("HTTP 403", retryable=False), QualityGateError("too much quarantined"),
     RawPayloadError("truncated"), RatesError("no rates"), PseudonymizationKeyError("short key"),
+    NothingToLearnError("0 buyers in 4984 people: has the CRM drop's order history landed?"),
 ]
 RETRYABLE = [
     classify(500, {"error": {"message": "An unexpected error has occurred", "code": 2}}),

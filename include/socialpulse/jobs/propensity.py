@@ -30,6 +30,12 @@ MODEL = "propensity"
 NOT_WORSE = 0.001  # ROC AUC a challenger may fall short of the champion by and still take over (noise)
 
 
+class NothingToLearnError(ValueError):
+    """The training snapshot has no buyers (or only buyers): the CRM history must land first; a retry cannot help."""
+
+    retryable = False
+
+
 def _timestamp(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -106,8 +112,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     train_rows, eval_rows = (read_features(lake_root, f"propensity_{name}", ds) for name in ("train", "eval"))
     y_train, y_eval = train_rows["label"].to_numpy(), eval_rows["label"].to_numpy()
     if len(set(y_train)) < 2:
-        raise ValueError(f"the training snapshot of {ds} has {int(y_train.sum())} buyers in {len(y_train)} people: "
-                         "nothing to learn; has the CRM drop's order history landed?")
+        raise NothingToLearnError(f"the training snapshot of {ds} has {int(y_train.sum())} buyers in {len(y_train)} "
+                                  "people: nothing to learn; has the CRM drop's order history landed?")
     version = f"{MODEL}-{ds}"
     folder = model_dir(lake_root, MODEL, version)
     lake_zone.ensure_dir(folder)

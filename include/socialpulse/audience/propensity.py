@@ -103,8 +103,12 @@ def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7):
         column = data[name]
         fill = float(np.nanmedian(column)) if np.isfinite(column).any() else 0.0
         filled = fill_missing(fill, name=f"fill_{name}")(inputs[name])
-        norm = keras.layers.Normalization(name=f"norm_{name}")
-        norm.adapt(np.concatenate([np.where(np.isnan(column), fill, column), np.isnan(column)], axis=1))
+        seen = np.concatenate([np.where(np.isnan(column), fill, column), np.isnan(column)], axis=1)
+        # A column constant in training (no topic share before any engagement landed) keeps unit variance:
+        # Keras would divide by its epsilon, and a value seen later would saturate every score.
+        variance = seen.var(axis=0)
+        norm = keras.layers.Normalization(mean=seen.mean(axis=0), variance=np.where(variance > 0, variance, 1.0),
+                                          name=f"norm_{name}")
         encoded.append(norm(filled))
     for name in CATEGORICAL:
         inputs[name] = keras.Input(shape=(1,), name=name, dtype="string")
@@ -160,6 +164,10 @@ def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dic
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
     frame = _tabular(profiles)
+    # A snapshot older than the first engagement that landed has no topic share at all. The trees cannot bin a
+    # column without a value (sklearn fails with "window shape cannot be larger than input array shape"), so an
+    # empty column becomes a constant one, which no split uses.
+    frame = frame.fillna({c: 0.0 for c in NUMERIC if frame[c].isna().all()})
     linear = ColumnTransformer([
         ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
          list(NUMERIC)),

@@ -75,3 +75,16 @@ def test_the_champion_is_replaced_only_by_a_model_that_is_not_worse():
     assert promoted and "before the erasure" in why
     assert decide(0.70, "propensity-2026-11-01", 0.80, erased, trained_at) == \
         (False, decide(0.70, "propensity-2026-11-01", 0.80, erased, None)[1])  # erasure before training
+
+
+def test_a_snapshot_before_any_engagement_landed_trains_every_model():
+    """A first run whose look-back is shorter than the training snapshot's age: no topic share for anyone."""
+    train, y = profiles(2000, 1)
+    test, y_test = profiles(2000, 2)
+    topics = [c for c in propensity.NUMERIC if c.startswith("topic_")]
+    assert topics
+    train[topics] = np.nan
+    for name, model in propensity.train_baselines(train, y).items():
+        assert evaluate(y_test, propensity.predict_baseline(model, test))["roc_auc"] > 0.65, name
+    scores = propensity.predict_keras(propensity.train_keras(train, y, seed=7), test)
+    assert evaluate(y_test, scores)["roc_auc"] > 0.65

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN, SimulatorConfig, serve
 
 
@@ -17,6 +18,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container")
     parser.add_argument("--port-file", type=Path, help="write the bound port here once listening")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--people", type=int, default=DEFAULT_SIZE, help="people in the simulated audience")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the access token the simulator accepts")
     parser.add_argument("--as-of", type=date.fromisoformat, help="the simulator's today (default: UTC today)")
     parser.add_argument("--throttle-every", type=int, default=0, help="every Nth call is throttled")
@@ -35,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     config = SimulatorConfig(
-        seed=args.seed, token=args.token, throttle_every=args.throttle_every,
+        seed=args.seed, people=args.people, token=args.token, throttle_every=args.throttle_every,
         regain_minutes=args.regain_minutes, error_rate=args.error_rate, latency_ms=args.latency_ms,
         truncate_every=args.truncate_every, invalid_token=args.invalid_token,
         max_rows_per_page=args.max_rows_per_page, x_rate_limit=args.x_rate_limit,

@@ -114,8 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--date", type=date.fromisoformat, required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--history-days", type=int, default=0, help="a full export: past orders too")
+    parser.add_argument("--people", type=int, default=DEFAULT_SIZE, help="people in the simulated audience")
     args = parser.parse_args(argv)
-    print(write_drop(args.out, args.date, args.seed, args.history_days))
+    print(write_drop(args.out, args.date, args.seed, args.history_days, args.people))
 
 
 if __name__ == "__main__":

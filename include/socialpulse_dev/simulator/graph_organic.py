@@ -92,7 +92,7 @@ def media_caption(topic: str) -> str:
 
 
 def _visible(seed: int, content: Content, kind: str, scale: float, as_of: datetime, platform: str,
-             size: int = DEFAULT_SIZE) -> tuple:
+             size: int) -> tuple:
     members = engagers(seed, f"{content.id}|{kind}", content.topic, platform, scale, size)
     return members[: int(len(members) * visible_share(content.created_at, as_of, at_posting=0.25))]
 
@@ -115,13 +115,13 @@ def _stories(seed: int, owner_id: str, as_of: datetime) -> list[Content]:
     return sorted(items, key=lambda c: c.created_at, reverse=True)
 
 
-def _media_row(seed: int, media: Content, as_of: datetime) -> dict:
+def _media_row(seed: int, media: Content, as_of: datetime, size: int) -> dict:
     row = {"id": media.id, "caption": media_caption(media.topic), "media_type": media.media_type,
            "media_product_type": media.media_product_type, "timestamp": graph_time(media.created_at),
            "permalink": f"https://www.instagram.com/p/{media.id}/"}
     if media.media_product_type != "STORY":  # stories have no likes or comments
-        row.update(like_count=len(_visible(seed, media, "like", 1.0, as_of, "instagram")),
-                   comments_count=len(_visible(seed, media, "comment", 0.12, as_of, "instagram")))
+        row.update(like_count=len(_visible(seed, media, "like", 1.0, as_of, "instagram", size)),
+                   comments_count=len(_visible(seed, media, "comment", 0.12, as_of, "instagram", size)))
     return row
 
 
@@ -141,10 +141,10 @@ def commenters(seed: int, post: Content, as_of: datetime, size: int = DEFAULT_SI
     return _visible(seed, post, "comment", COMMENT_SCALE, as_of, "facebook", size)
 
 
-def _comments(seed: int, post: Content, as_of: datetime) -> list[dict]:
+def _comments(seed: int, post: Content, as_of: datetime, size: int) -> list[dict]:
     """Each commenter's comments (one to three each), oldest first."""
     rows = []
-    for member in commenters(seed, post, as_of):
+    for member in commenters(seed, post, as_of, size):
         times = random.Random(f"{seed}|fb-comments|{post.id}|{member.user_id}").randint(1, 3)
         rows += [{"id": f"{post.id}_{member.user_id[1:]}{n}", "from": {"id": member.facebook_id, "name": member.name},
                   "message": "Love this!", "created_time": graph_time(post.created_at + timedelta(hours=1 + n))}
@@ -157,8 +157,9 @@ def _insight(name: str, value: object, content_id: str) -> dict:
             "id": f"{content_id}/insights/{name}/lifetime"}
 
 
-def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dict] | dict | None:
-    """Rows to page (a list) or a whole body (a dict) for an organic path; None when not one."""
+def route(seed: int, as_of_day: date, rest: list[str], params: dict,
+          size: int = DEFAULT_SIZE) -> list[dict] | dict | None:
+    """Rows to page (a list) or a whole body (a dict) for an organic path, `size` people engaging; None if not one."""
     as_of = datetime.combine(as_of_day + timedelta(days=1), time(), UTC)
     fields = set(params.get("fields", "").split(",")) - {""}
     if len(rest) == 2 and rest[1] == "posts" and rest[0] in PAGE_IDS:
@@ -166,16 +167,16 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
         for post in _listing(seed, rest[0], "page", params, as_of):
             row = {"id": post.id, "message": page_post_message(post.topic),
                    "created_time": graph_time(post.created_at), "permalink_url": f"https://www.facebook.com/{post.id}"}
-            shares = _page_post_shares(seed, post, len(_visible(seed, post, "like", 1.0, as_of, "facebook")))
+            shares = _page_post_shares(seed, post, len(_visible(seed, post, "like", 1.0, as_of, "facebook", size)))
             if shares:  # Graph leaves `shares` out of a post nobody shared
                 row["shares"] = {"count": shares}
             rows.append(row)
         return _only(rows, fields)
     if len(rest) == 2 and rest[1] == "media" and rest[0] in IG_USER_IDS:  # stories are not media listings
-        return _only([_media_row(seed, m, as_of) for m in _listing(seed, rest[0], "ig", params, as_of)
+        return _only([_media_row(seed, m, as_of, size) for m in _listing(seed, rest[0], "ig", params, as_of)
                       if m.media_product_type != "STORY"], fields)
     if len(rest) == 2 and rest[1] == "stories" and rest[0] in IG_USER_IDS:
-        return _only([_media_row(seed, m, as_of) for m in _stories(seed, rest[0], as_of)], fields)
+        return _only([_media_row(seed, m, as_of, size) for m in _stories(seed, rest[0], as_of)], fields)
     if len(rest) == 2 and rest[0].startswith("1791"):  # a carousel's child media
         parent = _find(seed, f"1790{rest[0][4:-1]}")
         if parent is None or parent.media_type != "CAROUSEL_ALBUM":
@@ -188,9 +189,9 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
     if content is None or content.created_at >= as_of:
         return None
     if rest[1] == "comments" and "_" in content.id:
-        return _comments(seed, content, as_of)
+        return _comments(seed, content, as_of, size)
     if rest[1] == "insights" and "_" in content.id:
-        likes = len(_visible(seed, content, "like", 1.0, as_of, "facebook"))
+        likes = len(_visible(seed, content, "like", 1.0, as_of, "facebook", size))
         reach = int(likes / 0.03) + 50
         values = {"post_media_view": int(reach * 1.4), "post_total_media_view_unique": reach,
                   "post_clicks": int(reach * 0.02), "post_reactions_by_type_total": {"like": likes}}
@@ -199,13 +200,13 @@ def route(seed: int, as_of_day: date, rest: list[str], params: dict) -> list[dic
             raise MetaError(400, 100, "(#100) The value must be a valid insights metric")
         return {"data": [_insight(m, values[m], content.id) for m in wanted]}
     if rest[1] == "insights":
-        return _media_insights(seed, content, params, as_of)
+        return _media_insights(seed, content, params, as_of, size)
     if rest[1] == "children" and content.media_type == "CAROUSEL_ALBUM":
         return [{"id": f"1791{content.id[4:]}{k}"} for k in range(1, 4)]
     return None
 
 
-def _media_insights(seed: int, media: Content, params: dict, as_of: datetime) -> dict:
+def _media_insights(seed: int, media: Content, params: dict, as_of: datetime, size: int) -> dict:
     wanted = [m for m in params.get("metric", "").split(",") if m]
     if not wanted:
         raise MetaError(400, 100, "(#100) The parameter metric is required")
@@ -217,8 +218,8 @@ def _media_insights(seed: int, media: Content, params: dict, as_of: datetime) ->
     if refused:  # Instagram names every refused metric at once
         raise MetaError(400, 100, f"(#100) The Media Insights API does not support the {', '.join(refused)} metric "
                         "for this media product type.", subcode=2108006, error_type="OAuthException")
-    likes = len(_visible(seed, media, "like", 1.0, as_of, "instagram"))
-    comments = len(_visible(seed, media, "comment", 0.12, as_of, "instagram"))
+    likes = len(_visible(seed, media, "like", 1.0, as_of, "instagram", size))
+    comments = len(_visible(seed, media, "comment", 0.12, as_of, "instagram", size))
     reach = int(likes / 0.05) if likes else 0
     if reach < MIN_VIEWERS:
         raise MetaError(400, 10, "(#10) Not enough viewers for the media to show insights", subcode=2108006,

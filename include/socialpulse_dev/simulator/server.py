@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from socialpulse_dev.simulator import fx_rates, graph_organic, meta_data, x_api
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE
 from socialpulse_dev.simulator.meta_errors import MetaError
 
 DEFAULT_TOKEN = "sim-access-token"
@@ -36,6 +37,7 @@ class SimulatorConfig:
     """What the simulator serves and which faults it injects (all off by default)."""
 
     seed: int = 7
+    people: int = DEFAULT_SIZE  # the simulated audience who like, comment and repost
     token: str = DEFAULT_TOKEN
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     throttle_every: int = 0  # every Nth call answers a throttling error
@@ -213,7 +215,8 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.jobs[job_id] = {"rows": rows, "started": time.monotonic(), "account": acct}
                 return {"report_run_id": job_id}
         elif graph_organic.is_organic_id(rest[0]) and method == "GET":
-            found = graph_organic.route(self.state.config.seed, self.state.config.as_of, rest, params)
+            found = graph_organic.route(self.state.config.seed, self.state.config.as_of, rest, params,
+                                        self.state.config.people)
             if isinstance(found, list):
                 return self._page(found, params, path)
             if found is not None:

@@ -112,7 +112,7 @@ def handle(state: XState, config, path: str, params: dict, authorization: str) -
             state.posts_read += len(page)
         data = [{"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id],
                  "created_at": p.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                 "public_metrics": x_data.public_metrics(config.seed, p, as_of)} for p in page]
+                 "public_metrics": x_data.public_metrics(config.seed, p, as_of, config.people)} for p in page]
         if data:
             meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
         return ({"data": data, "meta": meta} if data else {"meta": meta}), headers
@@ -121,7 +121,7 @@ def handle(state: XState, config, path: str, params: dict, authorization: str) -
                               config.x_window_seconds)
         post = x_data.find_post(config.seed, match.group(1))
         kind = "like" if match.group(2) == "liking_users" else "repost"
-        visible = x_data.visible_engagers(config.seed, post, kind, as_of) if post else ()
+        visible = x_data.visible_engagers(config.seed, post, kind, as_of, config.people) if post else ()
         page, meta = _paged(list(visible), params, _int_param(params, "max_results", 1, 100, 100))
         data = [{"id": m.x_id, "name": m.name, "username": f"user{m.user_id[1:]}"} for m in page]
         return ({"data": data, "meta": meta} if data else {"meta": meta}), headers

@@ -86,10 +86,10 @@ def visible_share(post: Post, as_of: datetime) -> float:
     return accumulated_share(post.created_at, as_of, at_posting=0.3)
 
 
-def public_metrics(seed: int, post: Post, as_of: datetime) -> dict:
+def public_metrics(seed: int, post: Post, as_of: datetime, size: int = DEFAULT_SIZE) -> dict:
     share = visible_share(post, as_of)
-    likes = int(len(engagers(seed, post.id, "like")) * share)
-    reposts = int(len(engagers(seed, post.id, "repost")) * share)
+    likes = int(len(engagers(seed, post.id, "like", size)) * share)
+    reposts = int(len(engagers(seed, post.id, "repost", size)) * share)
     rng = random.Random(f"{seed}|x-metrics|{post.id}")
     return {"retweet_count": reposts, "reply_count": int(likes * rng.uniform(0.02, 0.1)), "like_count": likes,
             "quote_count": int(reposts * rng.uniform(0.05, 0.3)), "bookmark_count": int(likes * 0.05),

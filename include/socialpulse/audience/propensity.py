@@ -115,22 +115,24 @@ def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7):
         lookup = keras.layers.StringLookup(output_mode="one_hot", name=f"lookup_{name}")
         lookup.adapt(data[name])
         encoded.append(lookup(inputs[name]))
-    x = keras.layers.Concatenate()(encoded)
+    features = keras.layers.Concatenate(name="features")(encoded)
+    # Preprocessing learns nothing: the rows go through it once, and the layers that learn train on its output,
+    # one float matrix. Fed the ~45 raw inputs, each step took 55 ms and training 173 s at 200,000 people.
+    prepared = keras.Model(inputs, features).predict(tf.data.Dataset.from_tensor_slices(data).batch(8192), verbose=0)
     hidden, l2, batch, epochs = architecture(len(y))
+    x = head_input = keras.Input(shape=(prepared.shape[1],), name="features")
     for width in hidden:
         x = keras.layers.Dense(width, activation="relu", kernel_regularizer=keras.regularizers.l2(l2))(x)
-    output = keras.layers.Dense(1, activation="sigmoid", name="score")(x)
-    model = keras.Model(inputs, output, name="propensity")
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
+    head = keras.Model(head_input, keras.layers.Dense(1, activation="sigmoid", name="score")(x), name="head")
+    head.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
     order = np.random.default_rng(seed).permutation(len(y))
-    rows = tf.data.Dataset.from_tensor_slices(({k: v[order] for k, v in data.items()},
-                                               np.asarray(y, dtype="float32").reshape(-1, 1)[order]))
-    # Below LARGE, rows are reshuffled each epoch. From LARGE, rows are permuted once and whole batches reshuffled:
-    # a buffer of rows holds each as ~45 tensors, 2 GiB more at 200,000 people, and training took 3x longer.
+    rows = tf.data.Dataset.from_tensor_slices((prepared[order], np.asarray(y, dtype="float32").reshape(-1, 1)[order]))
+    # Below LARGE, rows are reshuffled each epoch. From LARGE, rows are permuted once and whole batches reshuffled,
+    # as chosen when each row was ~45 raw tensors (a row buffer took 2 GiB more at 200,000 people, training 3x longer).
     batches = rows.shuffle(len(y), seed=seed).batch(batch) if len(y) < LARGE else \
         rows.batch(batch).shuffle(-(-len(y) // batch), seed=seed)
-    model.fit(batches, epochs=epochs, shuffle=False, verbose=0)
-    return model
+    head.fit(batches, epochs=epochs, shuffle=False, verbose=0)
+    return keras.Model(inputs, head(features), name="propensity")  # raw columns in, as saved and scored
 
 
 def load_keras(path: str):

@@ -35,6 +35,7 @@ EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every l
 ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure", "source_freshness"]
 # "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
 BUSY_TRIES = 6
+FINISHED = ("success", "failed")  # a backfill's runs are all made, queued, when it is created
 
 
 def service_env(home: Path, port: int) -> dict[str, str]:
@@ -226,7 +227,7 @@ def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
 
 
 def start_backfill(api: Api, body: dict) -> int:
-    """Create a backfill; one left running by an earlier try is cancelled first and the id of the new one returned.
+    """Create a backfill; one left running (by an earlier try, or not yet marked complete) is cancelled first.
 
     Airflow commits a backfill before creating its runs: when the metadata DB is locked in between
     (HTTP 503, tried again) and its clean-up fails too, the half-made backfill blocks the next try (409).
@@ -248,16 +249,19 @@ def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: Ser
 
     The DAGs named in `in_order` run one day at a time, oldest first. Raises naming the runs that did not succeed.
     """
-    created = [start_backfill(api, {
-        "dag_id": dag_id, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T00:00:00Z",
-        "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})
-        for dag_id in dag_ids]
-    wait_until(f"the backfills of {', '.join(dag_ids)}",
-               lambda: all(api.get(f"/api/v2/backfills/{b}")["completed_at"] for b in created), timeout, processes,
-               every=2)
-    runs = [run for dag_id in dag_ids
-            for run in api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&logical_date_gte={first}T00:00:00Z"
-                               f"&logical_date_lte={last}T00:00:00Z")["dag_runs"]]
+    for dag_id in dag_ids:
+        start_backfill(api, {"dag_id": dag_id, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T00:00:00Z",
+                             "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})
+
+    def finished() -> list[dict] | None:
+        """Every run of the days once none is queued or running (the backfills' own completed_at lags up to 30 s)."""
+        runs = [run for dag_id in dag_ids
+                for run in api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&logical_date_gte={first}T00:00:00Z"
+                                   f"&logical_date_lte={last}T00:00:00Z")["dag_runs"]]
+        done = {r["dag_id"] for r in runs} == set(dag_ids) and all(r["state"] in FINISHED for r in runs)
+        return runs if done else None
+
+    runs = wait_until(f"the backfills of {', '.join(dag_ids)}", finished, timeout, processes, every=2)
     failed = [f"{r['dag_id']} {r['logical_date'][:10]}: {r['state']}" for r in runs if r["state"] != "success"]
     if failed:
         raise RuntimeError(f"runs did not succeed: {'; '.join(failed)}; their task logs are in the UI and under "

@@ -4,13 +4,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from socialpulse.config import PROJECT_ROOT
-from tests.conftest import PG_DSN
+from tests.conftest import PG_DSN, free_port
 
 
-def run(*args: str) -> str:
+def run(*args: str, timeout: float = 300) -> str:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as `make bench` runs them
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT,
                           env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
@@ -44,3 +46,16 @@ def test_experiments_bench_runs():
     assert float(row.split("|")[3].strip().rstrip("%")) <= 5.0  # the false winners stay within alpha
     assert "fixed z-test, once on day 7" in output and "on its first day of data" in output
     assert "SRM p = " in output and ": caught" in output
+
+
+@pytest.mark.slow
+def test_e2e_bench_runs_every_dag_and_samples_each_tasks_memory(pg_conn):
+    output = run("bench/e2e.py", "--sizes", "3000", "--lookback-days", "3", "--dsn", PG_DSN,
+                 "--port", str(free_port()), timeout=1200)
+    assert "### 3,000 people:" in output and "below the issue's 1,000,000" in output
+    tasks = {(row[1].strip(), row[2].strip()): row[6].strip() for row in
+             (line.split("|") for line in output.splitlines() if line.count("|") == 7)}
+    for dag_task in (("crm_daily", "clean_crm"), ("organic_social_daily", "extract_organic"),
+                     ("audience_intelligence", "train_propensity"), ("experiments_daily", "evaluate_experiments"),
+                     ("source_freshness", "check_source_freshness"), ("privacy_erasure", "erase_person")):
+        assert float(tasks[dag_task].replace(",", "")) > 50, dag_task  # sampled: a Python task holds more than that

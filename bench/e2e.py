@@ -51,6 +51,7 @@ from socialpulse_dev.local_airflow import (
     wait_until,
 )
 from socialpulse_dev.simulator.crm_drop import write_drop
+from socialpulse_dev.simulator.process import simulator_process
 
 BIN = Path(sys.executable).parent
 DAY = date(2026, 11, 1)
@@ -127,24 +128,6 @@ def postgres_database(dsn: str) -> Iterator[str]:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-@contextmanager
-def simulator(people: int, as_of: date, folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    port_file = folder / "simulator.port"
-    process = subprocess.Popen([sys.executable, "-m", "socialpulse_dev.simulator", "--port", "0", "--port-file",
-                                str(port_file), "--people", str(people), "--as-of", as_of.isoformat(), *LENIENT],
-                               stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the simulator did not start")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port_file.read_text().strip()}", process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def table_rows(warehouse: str) -> dict[str, int]:
     """Rows of every warehouse table."""
     import psycopg
@@ -177,7 +160,8 @@ def one_day(people: int, lookback_days: int, dsn: str, folder: Path, port: int) 
     print(f"  CRM drop of {people:,} people written in {time.monotonic() - prepared:.0f} s (not timed)", flush=True)
     result: dict = {"people": people, "steps": [], "runs": []}
     with postgres_database(dsn) as metadata, postgres_database(dsn) as warehouse, \
-            simulator(people, DAY + timedelta(days=2), folder) as (url, sim):
+            simulator_process(folder / "simulator.port", "--people", str(people), "--as-of",
+                              (DAY + timedelta(days=2)).isoformat(), *LENIENT) as (url, sim):
         home = folder / "airflow"
         env = {**os.environ, **airflow_home_env(home, metadata.replace("postgresql://", "postgresql+psycopg://", 1)),
                **service_env(home, port), **pipeline_env(url, warehouse, folder / "lake", crm),

@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
@@ -44,27 +43,12 @@ from socialpulse_dev.local_airflow import (
     wait_for_dags,
 )
 from socialpulse_dev.simulator.crm_drop import write_drop
+from socialpulse_dev.simulator.process import simulator_process
 
 CRM_EXPORT_DAYS = 365  # the first drop is a full export
 DEMO_X_CALLS = 10_000  # per endpoint and window
 DEMO_META_CALLS = 100_000  # per minute
 BIN = Path(sys.executable).parent
-
-
-def wait_for_simulator(process: subprocess.Popen, port_file: Path, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the simulator exited at start; see its output above")
-        if port_file.exists() and port_file.read_text().strip():
-            url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-                return url
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise TimeoutError(f"the simulator did not answer within {timeout:.0f} s")
 
 
 def summary(warehouse: Path, lake: Path) -> None:
@@ -187,25 +171,17 @@ def demo_stack(args: argparse.Namespace, dates: list[date]) -> Iterator[tuple[Ap
     subprocess.run([BIN / "airflow", "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([BIN / "airflow", "pools", "set", "tensorflow", "1", "TensorFlow trainings, one at a time"],
                    env=env, check=True, stdout=subprocess.DEVNULL)
-    port_file = data / "simulator.port"
-    port_file.unlink(missing_ok=True)
     # The simulator's "today": two days after the last date, so restated days show.
     as_of = (dates[-1] + timedelta(days=2)).isoformat()
     # X allows 900 engager calls per 15-minute window and Meta's app usage reaches 100% at 600 calls a minute; a
     # first run's 90 days of posts need more, and the connectors would wait as they must on the platforms. The
     # demo's platforms are lenient so the demo does not wait.
-    simulator = subprocess.Popen([sys.executable, "-m", "socialpulse_dev.simulator", "--port", "0",
-                                  "--port-file", str(port_file), "--as-of", as_of, "--x-rate-limit", str(DEMO_X_CALLS),
-                                  "--meta-app-budget", str(DEMO_META_CALLS)])
-    try:
-        url = wait_for_simulator(simulator, port_file)
+    with simulator_process(data / "simulator.port", "--as-of", as_of, "--x-rate-limit", str(DEMO_X_CALLS),
+                           "--meta-app-budget", str(DEMO_META_CALLS)) as (url, _):
         env.update(pipeline_env(url, data / "warehouse.db", data / "lake", data / "crm"))
         with running(env, home, args.port) as (api, processes):
             wait_for_dags(api, ALL_DAGS, processes)
             yield api, processes
-    finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
 
 
 def open_the_ui(args: argparse.Namespace) -> str:

@@ -3,8 +3,9 @@
 
 Every hour, each source DAG's newest loaded day (its entities' newest day in
 `pipeline_audit`) against its freshness target: day D loaded by a set UTC hour of D+1
-(`FRESHNESS_HOURS` in `socialpulse_airflow/alerts.py`: 06:00 for `meta_ads_daily` and
-`organic_social_daily`, 08:00 for `crm_daily`).
+(by default 06:00 for `meta_ads_daily` and `organic_social_daily`, 08:00 for `crm_daily`;
+the variable `socialpulse_freshness_hours`, a JSON object such as `{"crm_daily": 11}`,
+moves them, and a wrong one fails the check at once naming it).
 
 * `check_source_freshness`: a source whose day fell due within the run's hour and is not
   loaded is logged and, when the connection `socialpulse_alerts` is set, e-mailed once

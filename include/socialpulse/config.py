@@ -23,6 +23,7 @@ FX_RATES_SOURCE_VARIABLE = "socialpulse_fx_rates_source"  # default: the ECB's d
 RAW_RETENTION_VARIABLE = "socialpulse_raw_retention_days"  # default 90
 FIRST_RUN_LOOKBACK_VARIABLE = "socialpulse_first_run_lookback_days"  # default 90: posts a platform's first run pulls
 EXPERIMENTS_FILE_VARIABLE = "socialpulse_experiments_file"  # default: experiments.yaml of the checkout
+FRESHNESS_HOURS_VARIABLE = "socialpulse_freshness_hours"  # JSON {source DAG: UTC hour of D+1}, over the defaults
 EXPERIMENTS_VARIABLE = "socialpulse_experiments"  # more experiments, as YAML text in the variable itself
 
 # Embedded defaults: everything under ./data of the checkout.

@@ -2,8 +2,45 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+
+class FreshnessTargetError(ValueError):
+    """A freshness target that cannot be used; the message names the setting and what to write."""
+
+    retryable = False
+
+
+def targets(defaults: Mapping[str, int], overrides: str | Mapping | None, setting: str) -> dict[str, int]:
+    """Each source's target hour: the defaults, with the hours a setting (JSON object or mapping) overrides.
+
+    A source the defaults do not know or an hour outside 0-23 is an error naming `setting`:
+    a typo would otherwise leave a source on its default without anyone noticing.
+    """
+    if overrides is None or overrides == "":
+        return dict(defaults)
+    if isinstance(overrides, str):
+        try:
+            overrides = json.loads(overrides)
+        except json.JSONDecodeError as err:
+            raise FreshnessTargetError(f"{setting} is not JSON ({err.msg}): write an object such as "
+                                       '{"crm_daily": 9}') from None
+    if not isinstance(overrides, Mapping):
+        raise FreshnessTargetError(f"{setting} must be a JSON object of source DAG to UTC hour, such as "
+                                   '{"crm_daily": 9}')
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise FreshnessTargetError(f"{setting} names {', '.join(map(str, unknown))}, which "
+                                   f"{'is not a source DAG' if len(unknown) == 1 else 'are not source DAGs'}: "
+                                   f"use {', '.join(sorted(defaults))}")
+    bad = sorted(k for k, v in overrides.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 23)
+    if bad:
+        raise FreshnessTargetError(f"{setting}: the hour of {', '.join(bad)} must be a whole UTC hour from 0 to 23 "
+                                   "of the day after the data's day")
+    return {**defaults, **overrides}
 
 
 def due_at(day: date, target_hour: int) -> datetime:

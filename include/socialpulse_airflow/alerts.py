@@ -16,11 +16,13 @@ import logging
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-from socialpulse.config import ALERTS_CONN_ID
+from socialpulse.config import ALERTS_CONN_ID, FRESHNESS_HOURS_VARIABLE
+from socialpulse_airflow.failures import fail_fast
 
 log = logging.getLogger(__name__)
 
-# Freshness targets: data for day D loaded (its clean step audited) by this UTC hour of D+1.
+# Freshness targets: data for day D loaded (its clean step audited) by this UTC hour of D+1;
+# the variable socialpulse_freshness_hours overrides them per source (freshness_hours).
 FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 8}
 # The entities each source DAG audits in pipeline_audit: the source's day is loaded when all of them are.
 SOURCE_ENTITIES = {"meta_ads_daily": ("campaign_metrics",),
@@ -53,6 +55,13 @@ class PipelineAlert(SmtpNotifier):
         super()._build_email_content(smtp, context)
 
 
+def freshness_hours(configured: str | None) -> dict[str, int]:
+    """Each source DAG's target hour: FRESHNESS_HOURS with what the variable's JSON object sets."""
+    from socialpulse.freshness import targets
+
+    return targets(FRESHNESS_HOURS, configured, f"variable '{FRESHNESS_HOURS_VARIABLE}'")
+
+
 def alert_day(context) -> str:
     """The day a failure e-mail names: the data interval's, else the logical date's, else when the run was due.
 
@@ -83,7 +92,7 @@ def alert_failure(context) -> None:
     PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context)})
 
 
-def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
+def check_freshness(newest_audited: dict, hours: dict[str, int], start, end, context) -> list[dict]:
     """Each source whose day fell due in [start, end) without being loaded: logged, and e-mailed when configured.
 
     Run once per hour, each missed day is named once, in the hour its target passed.
@@ -95,7 +104,7 @@ def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
     base_url = conf.get("api", "base_url", fallback="http://localhost:8080/").rstrip("/")
     send = alerts_configured()
     late = []
-    for dag_id, hour in sorted(FRESHNESS_HOURS.items()):
+    for dag_id, hour in sorted(hours.items()):
         newest = newest_day(newest_audited, SOURCE_ENTITIES[dag_id])
         day = missed_between(newest, hour, start, end)
         if day is None:
@@ -113,11 +122,14 @@ def check_freshness(newest_audited: dict, start, end, context) -> list[dict]:
     return late
 
 
+@fail_fast
 def check_sources(start, end) -> list[dict]:
     """The task of `source_freshness`: the warehouse's audit against each source's target, for [start, end)."""
     from airflow.sdk import get_current_context
 
     from socialpulse.freshness import newest_audited_days
+    from socialpulse_airflow.settings import variable
     from socialpulse_airflow.warehouse import in_warehouse
 
-    return check_freshness(in_warehouse(newest_audited_days), start, end, get_current_context())
+    hours = freshness_hours(variable(FRESHNESS_HOURS_VARIABLE))
+    return check_freshness(in_warehouse(newest_audited_days), hours, start, end, get_current_context())

@@ -53,3 +53,19 @@ def no_retries(dag, monkeypatch) -> None:
 
 def task_states(run) -> dict[str, str]:
     return {f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": ti.state for ti in run.get_task_instances()}
+
+
+def failed_tries(run, task_id: str) -> dict[str, int]:
+    """Each failed instance of a task (by map index) and the try it failed on."""
+    return {ti.rendered_map_index or str(ti.map_index): ti.try_number for ti in run.get_task_instances()
+            if ti.task_id == task_id and ti.state == "failed"}
+
+
+def causes(run) -> list[str]:
+    """What the run's failure summary names: each failed task's cause, kept by its failure callback."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return sorted(str(x.value) for x in session.query(XComModel).filter(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"))

@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from socialpulse_airflow.alerts import FRESHNESS_HOURS
+from tests.dags.conftest import causes, failed_tries
 
 AS_OF, DAY = date(2026, 11, 5), date(2026, 11, 2)
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
@@ -116,6 +117,28 @@ def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_pa
         inbox.messages.clear()
     assert sent == {6: ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"], 7: [],
                     8: ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"]}
+
+
+def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dags, pipeline, inbox, monkeypatch):
+    warehouse, _ = pipeline(DAY, AS_OF)
+    audit_until(warehouse, {"campaign_metrics": "2026-11-01", "post_metrics": "2026-11-02",
+                            "engagement_events": "2026-11-02", "crm_users": "2026-11-02", "crm_orders": "2026-11-02"})
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"meta_ads_daily": 7}')
+    dag = dags["source_freshness"]
+    sent = {}
+    for hour in (6, 7):
+        assert dag.test(logical_date=datetime(2026, 11, 3, hour + 1, tzinfo=UTC)).state == "success"
+        sent[hour] = [message["Subject"] for _, message in inbox.messages]
+        inbox.messages.clear()
+    assert sent == {6: [], 7: ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"]}
+
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"meta_ads": 7}')
+    assert all(task.retries == 3 for task in dag.tasks)  # dag.test would wait minutes if it were retried
+    run = dag.test(logical_date=datetime(2026, 11, 3, 9, tzinfo=UTC))
+    assert run.state == "failed" and failed_tries(run, "check_source_freshness") == {"-1": 1}
+    assert len(causes(run)) == 1 and "variable 'socialpulse_freshness_hours' names meta_ads" in causes(run)[0]
+    assert [message["Subject"] for _, message in inbox.messages] == [
+        "SocialPulse: source_freshness failed for 2026-11-03 in check_source_freshness"]
 
 
 def test_every_source_dag_has_a_target_and_its_entities(dags):

@@ -6,8 +6,7 @@ import sqlite3
 from datetime import UTC, date, datetime
 
 from socialpulse_dev.simulator.crm_drop import write_drop
-from tests.dags.conftest import no_retries, task_states
-from tests.dags.test_failing_fast import causes
+from tests.dags.conftest import causes, no_retries, task_states
 
 AS_OF = date(2026, 11, 5)
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)  # the data interval is 2026-11-02

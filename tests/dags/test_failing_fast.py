@@ -6,25 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.dags.conftest import task_states
+from tests.dags.conftest import causes, failed_tries, task_states
 
 AS_OF, DAY = date(2026, 11, 5), date(2026, 11, 2)
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
-
-
-def failed_tries(run, task_id: str) -> dict[str, int]:
-    return {ti.rendered_map_index or str(ti.map_index): ti.try_number for ti in run.get_task_instances()
-            if ti.task_id == task_id and ti.state == "failed"}
-
-
-def causes(run) -> list[str]:
-    """What the run's failure summary names: each failed task's cause, kept by its failure callback."""
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        return sorted(str(x.value) for x in session.query(XComModel).filter(
-            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"))
 
 
 @pytest.mark.parametrize(("dag_id", "fault", "task_id", "failing", "says"), [

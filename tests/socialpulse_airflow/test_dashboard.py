@@ -145,6 +145,17 @@ def test_health_shows_each_source_against_its_freshness_target(client, warehouse
     assert "06:00 of D+1" in page and "08:00 of D+1" in page
 
 
+def test_health_shows_the_targets_the_variable_sets_and_names_a_wrong_one(client, warehouse, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"crm_daily": 11}')
+    page = client.get(f"{PREFIX}/health", headers=viewer()).text
+    assert "11:00 of D+1" in page and "08:00 of D+1" not in page and "06:00 of D+1" in page
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"crm": 11}')
+    answer = client.get(f"{PREFIX}/health", headers=viewer())
+    assert answer.status_code == 200 and "of D+1</td>" not in answer.text
+    assert "variable &#39;socialpulse_freshness_hours&#39; names crm, which is not a source DAG" in answer.text
+    assert 'id="audit"' in answer.text and 'id="findings"' in answer.text  # the rest of the page is still shown
+
+
 def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):
     page = client.get(f"{PREFIX}/?since={DAYS[0]}&until={DAYS[1]}",
                       headers={"Authorization": f"Bearer {token('viewer')}"}).text

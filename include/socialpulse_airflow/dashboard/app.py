@@ -143,19 +143,26 @@ def experiments(request: Request):
 @app.get("/health", response_class=HTMLResponse)
 def health(request: Request):
     """Each source's freshness against its target; rows and quarantine per entity and day; data-quality findings."""
+    from airflow.models.variable import Variable
+
+    from socialpulse.config import FRESHNESS_HOURS_VARIABLE
     from socialpulse.dashboard import queries
-    from socialpulse.freshness import freshness, newest_audited_days, newest_day
-    from socialpulse_airflow.alerts import FRESHNESS_HOURS, SOURCE_ENTITIES
+    from socialpulse.freshness import FreshnessTargetError, freshness, newest_audited_days, newest_day
+    from socialpulse_airflow.alerts import SOURCE_ENTITIES, freshness_hours
 
     now = datetime.now(UTC)
     since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
+    try:  # the targets source_freshness checks; a wrong variable is named on the page, the rest still shown
+        hours, targets_error = freshness_hours(Variable.get(FRESHNESS_HOURS_VARIABLE, default_var=None)), None
+    except FreshnessTargetError as error:
+        hours, targets_error = {}, str(error)
 
     def read(conn) -> dict:
         newest = newest_audited_days(conn)
         sources = [{"dag_id": dag_id, "target_hour": hour,
                     **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
-                   for dag_id, hour in sorted(FRESHNESS_HOURS.items())]
-        return {"sources": sources, "audit": queries.audit(conn, since),
+                   for dag_id, hour in sorted(hours.items())]
+        return {"sources": sources, "targets_error": targets_error, "audit": queries.audit(conn, since),
                 "findings": queries.open_findings(conn, since)}
 
     return _page(request, "health.html", read, page="health")

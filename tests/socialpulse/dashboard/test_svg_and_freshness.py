@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from socialpulse.dashboard.svg import interval_chart
-from socialpulse.freshness import freshness, missed_between, newest_day
+from socialpulse.freshness import FreshnessTargetError, freshness, missed_between, newest_day, targets
 
 
 def test_the_chart_draws_each_known_value_and_the_band_where_intervals_exist():
@@ -55,3 +57,26 @@ def test_a_source_is_as_fresh_as_its_stalest_entity():
     assert newest_day(newest, ("post_metrics", "engagement_events")) == date(2026, 11, 2)
     assert newest_day(newest, ("crm_users", "crm_orders")) is None
     assert newest_day(newest, ("post_metrics", "crm_orders")) is None
+
+
+DEFAULTS = {"crm_daily": 8, "meta_ads_daily": 6}
+
+
+def test_a_setting_overrides_the_targets_it_names_and_keeps_the_others():
+    assert targets(DEFAULTS, None, "v") == targets(DEFAULTS, "", "v") == DEFAULTS
+    assert targets(DEFAULTS, '{"crm_daily": 11}', "v") == {"crm_daily": 11, "meta_ads_daily": 6}
+    assert targets(DEFAULTS, {"meta_ads_daily": 0}, "v") == {"crm_daily": 8, "meta_ads_daily": 0}
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("{crm_daily: 9}", r"variable 'x' is not JSON \(.*\): write an object such as"),
+    ("[9]", "must be a JSON object of source DAG to UTC hour"),
+    ('{"crm_dialy": 9}', "names crm_dialy, which is not a source DAG: use crm_daily, meta_ads_daily"),
+    ('{"crm_daily": 24}', "the hour of crm_daily must be a whole UTC hour from 0 to 23"),
+    ('{"crm_daily": "9"}', "the hour of crm_daily must be"),
+    ('{"crm_daily": true}', "the hour of crm_daily must be"),
+])
+def test_a_wrong_target_names_the_setting_and_what_to_write(setting, message):
+    with pytest.raises(FreshnessTargetError, match=message):
+        targets(DEFAULTS, setting, "variable 'x'")
+    assert FreshnessTargetError.retryable is False

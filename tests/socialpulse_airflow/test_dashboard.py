@@ -160,9 +160,14 @@ def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):
     page = client.get(f"{PREFIX}/?since={DAYS[0]}&until={DAYS[1]}",
                       headers={"Authorization": f"Bearer {token('viewer')}"}).text
     with sqlite3.connect(warehouse) as conn:
-        accounts = queries.overview(conn, *DAYS)
+        accounts, daily = queries.overview(conn, *DAYS), queries.daily_totals(conn, *DAYS)
     for account in accounts:
         assert f"{account['spend']:,.2f}" in page and f"{account['ctr']:.2%}" in page
+    trend = re.search(r'<div class="charts" id="trend-USD">(.*?)</div>', page, re.S).group(1)
+    lines = re.findall(r'<polyline class="line" points="([^"]+)"', trend)
+    assert {d["currency"] for d in daily} == {"USD"} and len(daily) > 1
+    assert len(lines) == 5 and all(len(line.split()) == len(daily) for line in lines)
+    assert "ROAS per day (USD)" in trend and f"{max(d['spend'] for d in daily):,.0f}" in trend
     assert 'href="static/dashboard.css"' in page and "http" not in re.sub(r"<!doctype[^>]*>", "", page)
 
 

@@ -57,10 +57,28 @@ def overview(request: Request, since: Annotated[date | None, Query()] = None,
     first, last = _range(since, until)
 
     def read(conn) -> dict:
-        return {"accounts": queries.overview(conn, first, last), "daily": queries.daily_totals(conn, first, last),
+        daily = queries.daily_totals(conn, first, last)
+        return {"accounts": queries.overview(conn, first, last), "daily": daily, "trends": _trends(daily),
                 "latest": queries.latest_against_trailing(conn, last)}
 
     return _page(request, "overview.html", read, since=first, until=last, page="overview")
+
+
+# The overview's trend charts: (metric, label, how its axis reads).
+TREND_METRICS = (("spend", "spend", "{:,.0f}"), ("conversions", "conversions", "{:,.0f}"),
+                 ("revenue", "revenue", "{:,.0f}"), ("roas", "ROAS", "{:.2f}"), ("ctr", "CTR", "{:.1%}"))
+
+
+def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    """Per reporting currency, each metric's line over the days of the range (inline SVG)."""
+    from socialpulse.dashboard.svg import line_chart
+
+    by_currency: dict[str, list[dict]] = {}
+    for day in daily:
+        by_currency.setdefault(day["currency"], []).append(day)
+    return {currency: [(label, line_chart(days, metric, "metric_date", fmt=fmt, width=220, height=110))
+                       for metric, label, fmt in TREND_METRICS]
+            for currency, days in sorted(by_currency.items(), key=lambda item: str(item[0]))}
 
 
 @app.get("/campaigns", response_class=HTMLResponse)

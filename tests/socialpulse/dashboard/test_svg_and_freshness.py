@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from socialpulse.dashboard.svg import interval_chart
+from socialpulse.dashboard.svg import interval_chart, line_chart
 from socialpulse.freshness import FreshnessTargetError, freshness, missed_between, newest_day, targets
 
 
@@ -24,6 +24,16 @@ def test_the_chart_draws_each_known_value_and_the_band_where_intervals_exist():
     ys = [float(p.split(",")[1]) for p in line]
     assert ys[0] > ys[1] > ys[2]  # rising lift is drawn upwards
     assert interval_chart(points[:1]) == ""
+
+
+def test_a_trend_line_spans_its_own_values_without_the_zero_line():
+    days = [{"day": "2026-10-01", "spend": 100.0}, {"day": "2026-10-02", "spend": None},
+            {"day": "2026-10-03", "spend": 300.0}]
+    svg = line_chart(days, "spend", "day")
+    ys = [float(p.split(",")[1]) for p in re.search(r'class="line" points="([^"]+)"', svg).group(1).split()]
+    assert len(ys) == 2 and ys[0] > ys[1] and 'class="zero"' not in svg and 'class="band"' not in svg
+    assert ">300<" in svg and ">100<" in svg and ">0<" not in svg  # the axis is the values' own range
+    assert line_chart(days, "clicks", "day") == ""
 
 
 def test_a_day_is_due_by_its_target_hour_of_the_next_day():

@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -152,13 +152,17 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(description: str, extra: Callable[[argparse.ArgumentParser], object] | None = None
+              ) -> argparse.Namespace:
+    """The demo's options (dates, folders, port), shared by make demo, make ui and the dashboard tour; `extra` adds."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--first-date", type=date.fromisoformat, default=date(2026, 11, 1))
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="lake and warehouse go here")
     parser.add_argument("--airflow-home", type=Path, default=PROJECT_ROOT / ".airflow")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the api-server's port on 127.0.0.1")
+    if extra:
+        extra(parser)
     return parser.parse_args()
 
 

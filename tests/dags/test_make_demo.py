@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from socialpulse.config import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, require_service
 
 
 def run_demo(data_dir, airflow_home, port: int) -> str:
@@ -58,6 +58,24 @@ def check_make_ui(data, home, port: int) -> None:
             raise
         finally:
             log.close()
+
+
+def check_dashboard_tour(data, home, port: int, out) -> None:
+    """The README's page loads and screenshots: every page of the Marketing view opens on the demo's data."""
+    from socialpulse_dev import browser
+
+    if not browser.installed():
+        require_service("Chromium is not installed: apt-get install chromium chromium-driver")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "dashboard_tour.py"), "--data-dir",
+                           str(data), "--airflow-home", str(home), "--port", str(port), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    pages = re.findall(r"^(\w+) +(\d+) +(\d+)  (\S+)$", done.stdout, re.MULTILINE)
+    assert [p[0] for p in pages] == ["overview", "campaigns", "posts", "audience", "experiments", "health"]
+    for page, first, again, shot in pages:
+        assert int(first) > 0 and int(again) > 0 and shot == str(out / f"dashboard-{page}.png")
+        assert (out / f"dashboard-{page}.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
@@ -135,3 +153,4 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
     changed = [t for t in audience if rows_but_lineage(data / "warehouse.db", t) != audience[t]]
     assert changed == []  # names the tables, not a diff of thousands of rows
     check_make_ui(data, home, port)
+    check_dashboard_tour(data, home, port, tmp_path / "screenshots")

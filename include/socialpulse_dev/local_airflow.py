@@ -219,7 +219,7 @@ def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
         processes = Services(env, home, cleanup)
         for service in (s if isinstance(s, Service) else Service(s) for s in services):
             processes.start(service)
-        base_url = f"http://127.0.0.1:{port}"
+        base_url = env.get("AIRFLOW__API__BASE_URL", f"http://127.0.0.1:{port}/").rstrip("/")  # a sub-path too
         wait_until("the api-server", lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health",
                                                                     timeout=5).status == 200, 120, processes)
         yield Api(base_url, home), processes

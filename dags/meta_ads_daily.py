@@ -75,8 +75,8 @@ def meta_ads_daily():
         return meta_ads.clean(day_of(data_interval_start), run_id, params)
 
     @task(outlets=[meta_ads.CAMPAIGN_METRICS])
-    def load_campaign_metrics(cleaned: dict, run_id=None, outlet_events=None) -> dict:
-        return meta_ads.load(cleaned, run_id, outlet_events)
+    def load_campaign_metrics(cleaned: dict, data_interval_start=None, run_id=None, outlet_events=None) -> dict:
+        return meta_ads.load(cleaned, day_of(data_interval_start), run_id, outlet_events)
 
     @task
     def check_campaign_metrics_volume(loaded: dict, data_interval_start=None, run_id=None, params=None) -> int:

@@ -2,7 +2,8 @@
 ### source_freshness
 
 Every hour, each source DAG's newest loaded day (its entities' newest day in
-`pipeline_audit`) against its freshness target: day D loaded by a set UTC hour of D+1
+`pipeline_audit` whose run's publishing step succeeded, `loaded_at`) against its freshness
+target: day D loaded by a set UTC hour of D+1
 (by default 06:00 for `meta_ads_daily` and `organic_social_daily`, 08:00 for `crm_daily`;
 the variable `socialpulse_freshness_hours`, a JSON object such as `{"crm_daily": 11}`,
 moves them, and a wrong one fails the check at once naming it).

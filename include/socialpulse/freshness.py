@@ -76,14 +76,14 @@ def missed_between(last_day: date | None, target_hour: int, start: datetime, end
     return day if last_day is None or last_day < day else None
 
 
-def newest_day(newest_audited: dict[str, date], entities: tuple[str, ...]) -> date | None:
+def newest_day(newest_loaded: dict[str, date], entities: tuple[str, ...]) -> date | None:
     """A source's newest loaded day: the oldest of its entities' newest audited days (all must be there)."""
-    days = [newest_audited.get(entity) for entity in entities]
+    days = [newest_loaded.get(entity) for entity in entities]
     return None if not days or None in days else min(days)
 
 
-def newest_audited_days(conn: Any) -> dict[str, date]:
-    """Each entity's newest day in the warehouse's pipeline_audit: the newest day its clean step handled."""
+def newest_loaded_days(conn: Any) -> dict[str, date]:
+    """Each entity's newest loaded day in the warehouse's pipeline_audit: audited, and its run's load succeeded."""
     cursor = conn.cursor()
-    cursor.execute("SELECT entity, max(ds) FROM pipeline_audit GROUP BY entity")
+    cursor.execute("SELECT entity, max(ds) FROM pipeline_audit WHERE loaded_at IS NOT NULL GROUP BY entity")
     return {entity: date.fromisoformat(str(day)[:10]) for entity, day in cursor.fetchall()}

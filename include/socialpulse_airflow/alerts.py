@@ -18,16 +18,13 @@ from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
 from socialpulse.config import ALERTS_CONN_ID, FRESHNESS_HOURS_VARIABLE
 from socialpulse_airflow.failures import fail_fast
+from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
 log = logging.getLogger(__name__)
 
-# Freshness targets: data for day D loaded (its clean step audited) by this UTC hour of D+1;
+# Freshness targets: data for day D loaded (audited, and its run's load succeeded) by this UTC hour of D+1;
 # the variable socialpulse_freshness_hours overrides them per source (freshness_hours).
 FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 8}
-# The entities each source DAG audits in pipeline_audit: the source's day is loaded when all of them are.
-SOURCE_ENTITIES = {"meta_ads_daily": ("campaign_metrics",),
-                   "organic_social_daily": ("post_metrics", "engagement_events"),
-                   "crm_daily": ("crm_users", "crm_orders")}
 
 FAILURE_SUBJECT = "SocialPulse: {{ ti.dag_id }} failed for {{ alert_day }} in {{ ti.task_id }}"
 FAILURE_BODY = (
@@ -92,7 +89,7 @@ def alert_failure(context) -> None:
     PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context)})
 
 
-def check_freshness(newest_audited: dict, hours: dict[str, int], start, end, context) -> list[dict]:
+def check_freshness(newest_loaded: dict, hours: dict[str, int], start, end, context) -> list[dict]:
     """Each source whose day fell due in [start, end) without being loaded: logged, and e-mailed when configured.
 
     Run once per hour, each missed day is named once, in the hour its target passed.
@@ -105,7 +102,7 @@ def check_freshness(newest_audited: dict, hours: dict[str, int], start, end, con
     send = alerts_configured()
     late = []
     for dag_id, hour in sorted(hours.items()):
-        newest = newest_day(newest_audited, SOURCE_ENTITIES[dag_id])
+        newest = newest_day(newest_loaded, SOURCE_ENTITIES[dag_id])
         day = missed_between(newest, hour, start, end)
         if day is None:
             continue
@@ -127,9 +124,9 @@ def check_sources(start, end) -> list[dict]:
     """The task of `source_freshness`: the warehouse's audit against each source's target, for [start, end)."""
     from airflow.sdk import get_current_context
 
-    from socialpulse.freshness import newest_audited_days
+    from socialpulse.freshness import newest_loaded_days
     from socialpulse_airflow.settings import variable
     from socialpulse_airflow.warehouse import in_warehouse
 
     hours = freshness_hours(variable(FRESHNESS_HOURS_VARIABLE))
-    return check_freshness(in_warehouse(newest_audited_days), hours, start, end, get_current_context())
+    return check_freshness(in_warehouse(newest_loaded_days), hours, start, end, get_current_context())

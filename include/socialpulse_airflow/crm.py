@@ -6,7 +6,7 @@ from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
 from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
-from socialpulse_airflow.warehouse import audited
+from socialpulse_airflow.warehouse import audited, published
 
 
 @fail_fast
@@ -28,4 +28,5 @@ def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
 
     cleaned = audited(clean(lake_root(), ds, pseudonymization_key(), **currency_kwargs()), run_id, params)
     mark_days(outlet_events, [CRM_USERS, CRM_ORDERS], ds, ds)
+    published("crm_daily", run_id, ds)  # the clean zone is what the CRM publishes
     return cleaned

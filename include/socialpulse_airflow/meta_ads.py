@@ -9,7 +9,7 @@ from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
 from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.findings import check_api_version
 from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
-from socialpulse_airflow.warehouse import audited, in_warehouse
+from socialpulse_airflow.warehouse import audited, in_warehouse, published
 
 log = logging.getLogger(__name__)
 # The ads' raw zone, and where it was before it was named meta_ads like everywhere else: retention ages both.
@@ -55,13 +55,15 @@ def clean(ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
-def load(cleaned: dict, run_id: str, outlet_events) -> dict:
-    """Upsert the clean partition; the asset event names the days loaded."""
+def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
+    """Upsert the clean partition; the asset event names the days loaded; the run's day counts as loaded."""
     from socialpulse.jobs.meta_ads import load
 
     mark_days(outlet_events, [CAMPAIGN_METRICS], cleaned["since"], cleaned["until"])
     lake_root()  # the lake's credentials, for the path XCom brought
-    return {**in_warehouse(load, cleaned["clean_path"], run_id), "since": cleaned["since"], "until": cleaned["until"]}
+    loaded = in_warehouse(load, cleaned["clean_path"], run_id)
+    published("meta_ads_daily", run_id, ds)
+    return {**loaded, "since": cleaned["since"], "until": cleaned["until"]}
 
 
 @fail_fast

@@ -7,7 +7,7 @@ from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_day
 from socialpulse_airflow.failures import fail_fast
 from socialpulse_airflow.findings import check_api_version, refused_metrics
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key, variable
-from socialpulse_airflow.warehouse import audited, in_warehouse
+from socialpulse_airflow.warehouse import audited, in_warehouse, published
 
 
 def _graph():
@@ -76,4 +76,6 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
 
     mark_days(outlet_events, [POST_METRICS, ENGAGEMENT_EVENTS], ds, ds)
     lake_root()  # the lake's credentials, for the path XCom brought
-    return in_warehouse(load, cleaned["clean_path"], run_id)
+    loaded = in_warehouse(load, cleaned["clean_path"], run_id)
+    published("organic_social_daily", run_id, ds)
+    return loaded

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from socialpulse.config import WAREHOUSE_CONN_ID
 
+# The entities each source DAG audits in pipeline_audit: the source's day is loaded when all of them are.
+SOURCE_ENTITIES = {"meta_ads_daily": ("campaign_metrics",),
+                   "organic_social_daily": ("post_metrics", "engagement_events"),
+                   "crm_daily": ("crm_users", "crm_orders")}
+
 
 def in_warehouse(job, *args):
     """Call job(connection, *args) on a fresh warehouse connection, closed afterwards."""
@@ -21,6 +26,13 @@ def migrate_warehouse() -> list[int]:
     from socialpulse.warehouse import apply_migrations
 
     return in_warehouse(apply_migrations)
+
+
+def published(dag_id: str, run_id: str, ds: str) -> None:
+    """The source DAG's publishing step loaded the run's audited day of its entities: freshness now counts it."""
+    from socialpulse.warehouse.audit import mark_loaded
+
+    in_warehouse(mark_loaded, run_id, ds, list(SOURCE_ENTITIES[dag_id]))
 
 
 def audited(cleaned: dict, run_id: str, params: dict) -> dict:

@@ -89,7 +89,7 @@ def test_a_run_without_a_data_interval_is_named_by_its_logical_date_or_when_it_w
 
 
 def audit_until(warehouse, days: dict[str, str]) -> None:
-    """pipeline_audit as the clean steps leave it: each entity's days up to the one given."""
+    """pipeline_audit as the clean steps and loads leave it: each entity's days up to the one given, loaded."""
     import sqlite3
 
     from socialpulse.warehouse import apply_migrations
@@ -99,8 +99,8 @@ def audit_until(warehouse, days: dict[str, str]) -> None:
         for entity, newest in days.items():
             for back in range(3):
                 day = (date.fromisoformat(newest) - timedelta(days=back)).isoformat()
-                conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in) VALUES (?, ?, 'r', 1)",
-                             (day, entity))
+                conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, loaded_at) "
+                             "VALUES (?, ?, 'r', 1, '2026-11-03T01:00:00+00:00')", (day, entity))
 
 
 def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_passes(dags, pipeline, inbox,
@@ -142,7 +142,7 @@ def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dag
 
 
 def test_every_source_dag_has_a_target_and_its_entities(dags):
-    from socialpulse_airflow.alerts import SOURCE_ENTITIES
+    from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     sources = {"meta_ads_daily", "organic_social_daily", "crm_daily"}
     assert set(FRESHNESS_HOURS) == set(SOURCE_ENTITIES) == sources and sources <= set(dags)

@@ -165,15 +165,15 @@ def test_every_dag_into_a_postgres_warehouse(dags, pipeline, postgres_database):
         history = conn.execute("SELECT count(*) FROM campaign_metrics_history").fetchone()[0]
         credited = conn.execute("SELECT sum(attributed_orders) FROM campaign_metrics_daily "
                                 "WHERE metric_date = %s", (DAY,)).fetchone()[0]
-        audit = conn.execute("SELECT entity, count(DISTINCT run_id), sum(rows_in) FROM pipeline_audit "
-                             "GROUP BY entity ORDER BY entity").fetchall()
+        audit = conn.execute("SELECT entity, count(DISTINCT run_id), sum(rows_in), count(loaded_at) "
+                             "FROM pipeline_audit GROUP BY entity ORDER BY entity").fetchall()
     assert (count, dates, newest) == (CAMPAIGN_DAYS, 29, DAY)
     assert versions == [(m.version,) for m in MIGRATIONS]
     assert history == count  # the second run saw the same values: no new versions
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
-    assert [(entity, runs) for entity, runs, _ in audit] == [
-        (e, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")]
-    assert all(rows_in > 0 for _, _, rows_in in audit)
+    assert [(entity, runs, loaded) for entity, runs, _, loaded in audit] == [
+        (e, 2, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")]
+    assert all(rows_in > 0 for _, _, rows_in, _ in audit)
 
 
 def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monkeypatch, tmp_path):
@@ -188,9 +188,10 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
     crm = run(dags["crm_daily"])
     assert crm.state == "failed" and task_states(crm)["clean_crm[-1]"] == "failed"
     with sqlite3.connect(warehouse) as conn:
-        share, reasons, path = conn.execute("SELECT quarantined_share, top_reasons, quarantine_path "
-                                            "FROM pipeline_audit WHERE entity = 'crm_users'").fetchone()
-    assert share > 0.19 and "age outside 13-100" in reasons
+        share, reasons, path, loaded = conn.execute(
+            "SELECT quarantined_share, top_reasons, quarantine_path, loaded_at FROM pipeline_audit "
+            "WHERE entity = 'crm_users'").fetchone()
+    assert share > 0.19 and "age outside 13-100" in reasons and loaded is None  # audited, not published
     assert path == str(lake / "quarantine" / "crm_users" / f"ds={DAY}")
 
 

@@ -157,6 +157,8 @@ PIPELINE_AUDIT = Schema(
         _count("bytes", "bytes the raw partition holds"),
         Field("quarantine_path", "string", doc="where the quarantined rows are, if any"),
         Field("extracted_at", "timestamp", doc=EXTRACTED_AT),
+        Field("loaded_at", "timestamp", doc="when the run's publishing step loaded the day; null while it has not "
+                                            "(a failed quarantine gate or load): freshness counts loaded days only"),
     ),
     key=("ds", "entity", "run_id"),
     table="pipeline_audit",

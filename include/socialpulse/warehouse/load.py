@@ -63,7 +63,7 @@ def history_sql(table: Table, history: Table, dialect: str, source: str = STAGE)
 
 def _sqlite_value(value: Any) -> Any:
     """A Python value sqlite3 binds: None for NA, ISO text for dates and times, plain numbers."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -165,8 +165,9 @@ def health(request: Request):
 
     from socialpulse.config import FRESHNESS_HOURS_VARIABLE
     from socialpulse.dashboard import queries
-    from socialpulse.freshness import FreshnessTargetError, freshness, newest_audited_days, newest_day
-    from socialpulse_airflow.alerts import SOURCE_ENTITIES, freshness_hours
+    from socialpulse.freshness import FreshnessTargetError, freshness, newest_day, newest_loaded_days
+    from socialpulse_airflow.alerts import freshness_hours
+    from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     now = datetime.now(UTC)
     since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
@@ -176,7 +177,7 @@ def health(request: Request):
         hours, targets_error = {}, str(error)
 
     def read(conn) -> dict:
-        newest = newest_audited_days(conn)
+        newest = newest_loaded_days(conn)
         sources = [{"dag_id": dag_id, "target_hour": hour,
                     **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
                    for dag_id, hour in sorted(hours.items())]
@@ -189,7 +190,7 @@ def health(request: Request):
 def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs."""
     from socialpulse.transforms import schemas
-    from socialpulse_airflow.alerts import SOURCE_ENTITIES
+    from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     declared = {s.entity: s for s in (schemas.CAMPAIGN_METRICS, schemas.POST_METRICS, schemas.ENGAGEMENT_EVENTS,
                                       schemas.CRM_USERS, schemas.CRM_ORDERS)}

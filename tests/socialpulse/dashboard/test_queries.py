@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from socialpulse.dashboard import queries
-from socialpulse.freshness import newest_audited_days
+from socialpulse.freshness import newest_loaded_days
 from socialpulse.warehouse import apply_migrations
+from socialpulse.warehouse.audit import mark_loaded
 from socialpulse.warehouse.dialect import bind_day
 from tests.socialpulse.jobs.test_experiments import load_campaign_days
 
@@ -74,8 +75,13 @@ def test_health_shows_each_day_s_newest_run_and_counts_failed_conversions(wareho
     warehouse_conn.commit()
     audit = queries.audit(warehouse_conn, "2026-10-01")
     assert [(a["run_id"], a["rows_quarantined"]) for a in audit] == [("manual__2026-11-05", 1)]
-    assert newest_audited_days(warehouse_conn) == {"crm_users": date(2026, 11, 3)}
-    assert queries.audit(warehouse_conn, "2026-11-04") == []
+    assert newest_loaded_days(warehouse_conn) == {}  # audited, but no run said it loaded the day
+    assert mark_loaded(warehouse_conn, "manual__2026-11-05", "2026-11-03", ["crm_users", "crm_orders"]) == 1
+    cursor.execute(f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in) VALUES ({mark}, 'crm_users', 'r', 1)",
+                   (bind_day(warehouse_conn, "2026-11-04"),))  # a later day whose gate or load failed
+    warehouse_conn.commit()
+    assert newest_loaded_days(warehouse_conn) == {"crm_users": date(2026, 11, 3)}
+    assert [str(a["ds"]) for a in queries.audit(warehouse_conn, "2026-11-04")] == ["2026-11-04"]
 
 
 def test_empty_tables_give_empty_pages(warehouse_conn):

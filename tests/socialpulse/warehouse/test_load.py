@@ -7,7 +7,7 @@ import pytest
 
 from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
 from socialpulse.warehouse.dialect import dialect_of
-from socialpulse.warehouse.load import merge_sql
+from socialpulse.warehouse.load import _sqlite_value, merge_sql
 from socialpulse.warehouse.migrations import MIGRATIONS
 from tests.payloads import INSIGHTS_PAGE, insights
 
@@ -52,6 +52,11 @@ def test_values_survive_the_round_trip(warehouse_conn):
     assert row["ctr"] == pytest.approx(51 / 2466)
     second = dict(zip(CAMPAIGN_METRICS_DAILY.column_names, table(warehouse_conn)[1], strict=True))
     assert second["reach"] is None and second["cpc"] is None  # nulls stay null
+
+
+def test_a_missing_timestamp_binds_as_null_in_sqlite():
+    stamps = pd.DataFrame({"at": pd.to_datetime(["2026-11-02T06:00:00+00:00", None], utc=True)}).astype(object)
+    assert [_sqlite_value(v) for v in stamps["at"]] == ["2026-11-02T06:00:00+00:00", None]  # not the text 'NaT'
 
 
 def test_restated_day_updates_in_place(warehouse_conn):

@@ -32,6 +32,8 @@ FROZEN = {
     "0009_audience_intelligence.sqlite.sql": "cf548287d284baef0734e384d1b85f94ae7d01a8b633f877b55ed108b06a3b61",
     "0010_experiment_results.postgres.sql": "99cb684be249b6dd5b56c75f3d9261f0cf4051c956bfe385f05eac5156efc9ea",
     "0010_experiment_results.sqlite.sql": "920fa035940c79e6ca489c0d092e8a1e58b08b92c8c368098179f03b642ce958",
+    "0011_pipeline_audit_loaded.postgres.sql": "f30a6f8249838c8dd401f6618642e50843e213c160ba623bbeb29e39ee9c5b97",
+    "0011_pipeline_audit_loaded.sqlite.sql": "bf31dab743852063745f275548879b3482832085bd4017441eba7434d0bb351d",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -64,15 +64,15 @@ def freshness(last_day: date | None, target_hour: int, now: datetime) -> dict:
 
 
 def missed_between(last_day: date | None, target_hour: int, start: datetime, end: datetime) -> date | None:
-    """The day whose due time falls in [start, end) and that is not loaded, else None.
+    """The newest day whose due time falls in [start, end) and that is not loaded, else None.
 
-    A check run once per interval so names each missed day once, at the interval its target passed in.
+    A check run once per interval names each missed day once, at the interval its target passed in;
+    a window reaching back to the last successful check (after the scheduler was down) names the
+    newest day that fell due while nobody checked.
     """
-    day = (start - timedelta(hours=target_hour)).date() - timedelta(days=1)
-    if not start <= due_at(day, target_hour) < end:
-        day += timedelta(days=1)
-        if not start <= due_at(day, target_hour) < end:
-            return None
+    day = (end - timedelta(microseconds=1, hours=target_hour)).date() - timedelta(days=1)  # the newest due before end
+    if due_at(day, target_hour) < start:
+        return None
     return day if last_day is None or last_day < day else None
 
 

@@ -120,8 +120,12 @@ def check_freshness(newest_loaded: dict, hours: dict[str, int], start, end, cont
 
 
 @fail_fast
-def check_sources(start, end) -> list[dict]:
-    """The task of `source_freshness`: the warehouse's audit against each source's target, for [start, end)."""
+def check_sources(start, end, last_checked=None) -> list[dict]:
+    """The task of `source_freshness`: the warehouse's audit against each source's target, for [start, end).
+
+    The window reaches back to the end of the last successful check (`last_checked`): targets that
+    passed while the scheduler was down or the checks failed are still named, once.
+    """
     from airflow.sdk import get_current_context
 
     from socialpulse.freshness import newest_loaded_days
@@ -129,4 +133,6 @@ def check_sources(start, end) -> list[dict]:
     from socialpulse_airflow.warehouse import in_warehouse
 
     hours = freshness_hours(variable(FRESHNESS_HOURS_VARIABLE))
+    if last_checked and last_checked < start:  # a lazy proxy from the context: `is not None` is always true
+        start = last_checked
     return check_freshness(in_warehouse(newest_loaded_days), hours, start, end, get_current_context())

@@ -119,6 +119,20 @@ def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_pa
                     8: ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"]}
 
 
+def test_targets_passed_while_no_check_ran_are_named_by_the_next_one(dags, pipeline, inbox):
+    warehouse, _ = pipeline(DAY, AS_OF)
+    audit_until(warehouse, {"campaign_metrics": "2026-11-02", "post_metrics": "2026-11-03",
+                            "engagement_events": "2026-11-03", "crm_users": "2026-11-03", "crm_orders": "2026-11-02"})
+    dag = dags["source_freshness"]
+    assert dag.test(logical_date=datetime(2026, 11, 4, 5, tzinfo=UTC)).state == "success"  # checks 04:00-05:00
+    assert inbox.messages == []
+    # No check ran from 05:00 to 09:00 (the scheduler was down): both targets passed meanwhile.
+    assert dag.test(logical_date=datetime(2026, 11, 4, 10, tzinfo=UTC)).state == "success"
+    assert sorted(message["Subject"] for _, message in inbox.messages) == [
+        "SocialPulse: crm_daily has not loaded 2026-11-03 by its freshness target",
+        "SocialPulse: meta_ads_daily has not loaded 2026-11-03 by its freshness target"]
+
+
 def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dags, pipeline, inbox, monkeypatch):
     warehouse, _ = pipeline(DAY, AS_OF)
     audit_until(warehouse, {"campaign_metrics": "2026-11-01", "post_metrics": "2026-11-02",

@@ -60,6 +60,9 @@ def test_a_missed_day_is_named_once_in_the_hour_its_target_passes():
     assert missed_between(None, hour, first, first + timedelta(hours=1)) == date(2026, 11, 2)
     day_long = missed_between(date(2026, 10, 1), hour, first - timedelta(hours=12), first + timedelta(hours=12))
     assert day_long == date(2026, 11, 2)  # a daily check names the day due within it
+    down = (first - timedelta(days=2, hours=3), first + timedelta(hours=5))  # no check ran for two days
+    assert missed_between(date(2026, 10, 30), hour, *down) == date(2026, 11, 2)  # the newest that fell due meanwhile
+    assert missed_between(date(2026, 11, 2), hour, *down) is None
 
 
 def test_a_source_is_as_fresh_as_its_stalest_entity():

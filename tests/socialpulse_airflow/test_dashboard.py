@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,8 +58,8 @@ def seed_warehouse(tmp_path) -> tuple[Path, Path]:
         conn.execute("INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
                      "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)", (DAYS[1],))
         conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_clean, rows_quarantined, "
-                     "quarantined_share, top_reasons) VALUES (?, 'campaign_metrics', 'scheduled__x', 40, 38, 2, 0.05, "
-                     "'spend: negative (2)')", (DAYS[1],))
+                     "quarantined_share, top_reasons, loaded_at) VALUES (?, 'campaign_metrics', 'scheduled__x', "
+                     "40, 38, 2, 0.05, 'spend: negative (2)', '2026-11-04T05:00:00+00:00')", (DAYS[1],))
         conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, top_reasons) "
                      "VALUES (?, 'crm_users', 'scheduled__x', 9, 9, 'another DAG, same run id')", (DAYS[1],))
     report = tmp_path / "lake" / "reports" / "audience" / f"ds={DAYS[1]}"
@@ -140,9 +140,18 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
 
 def test_health_shows_each_source_against_its_freshness_target(client, warehouse):
     page = client.get(f"{PREFIX}/health", headers=viewer()).text
-    for dag_id in ("crm_daily", "meta_ads_daily", "organic_social_daily"):
-        assert f"<td>{dag_id}</td>" in page
-    assert "06:00 of D+1" in page and "08:00 of D+1" in page
+    freshness = {row[0]: row[1:] for row in re.findall(
+        r'<tr class="(?:on_time|late)"><td>(\w+)</td><td>([^<]+)</td><td>([^<]+)</td><td>[^<]+</td>\s*<td>([^<]+)</td>',
+        page)}
+    # The loaded campaign day; 2026-11-04 was due by 06:00 of 2026-11-05, so Meta is late since then.
+    late = (datetime.now(UTC) - datetime(2026, 11, 5, 6, tzinfo=UTC)).total_seconds() / 3600
+    assert freshness["meta_ads_daily"][:2] == (DAYS[1], "06:00 of D+1")
+    assert abs(int(re.fullmatch(r"late by ([\d,]+) h", freshness["meta_ads_daily"][2]).group(1).replace(",", ""))
+               - late) <= 1
+    assert freshness["crm_daily"] == ("never", "08:00 of D+1", "no successful run yet")  # audited, never loaded
+    assert freshness["organic_social_daily"][0] == "never"
+    # Without a range, the audit shows the four weeks up to the newest audited day, whatever today is.
+    assert f"since {date.fromisoformat(DAYS[1]) - timedelta(days=27)}" in page and "<td>campaign_metrics</td>" in page
 
 
 def test_health_shows_the_targets_the_variable_sets_and_names_a_wrong_one(client, warehouse, monkeypatch):
@@ -154,6 +163,12 @@ def test_health_shows_the_targets_the_variable_sets_and_names_a_wrong_one(client
     assert answer.status_code == 200 and "of D+1</td>" not in answer.text
     assert "variable &#39;socialpulse_freshness_hours&#39; names crm, which is not a source DAG" in answer.text
     assert 'id="audit"' in answer.text and 'id="findings"' in answer.text  # the rest of the page is still shown
+
+
+def test_without_a_range_the_pages_show_the_four_weeks_up_to_the_newest_data(client, warehouse):
+    first = date.fromisoformat(DAYS[1]) - timedelta(days=27)
+    for path in ("/", "/campaigns"):
+        assert f"Campaigns, {first} to {DAYS[1]}" in client.get(PREFIX + path, headers=viewer()).text, path
 
 
 def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):

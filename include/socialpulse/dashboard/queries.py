@@ -39,6 +39,17 @@ _TOTALS = ("reporting_currency AS currency, sum(impressions) AS impressions, sum
            "sum(CASE WHEN spend IS NOT NULL AND spend_reporting IS NULL THEN 1 ELSE 0 END) AS unconverted")
 
 
+# The day column of each table a page's default range ends at (the newest day there, not today).
+_DAY_COLUMNS = {"campaign_metrics_daily": "metric_date", "post_metrics_daily": "metric_date", "pipeline_audit": "ds"}
+
+
+def newest_day(conn: Any, table: str, until: str) -> str | None:
+    """The newest day of `table` up to `until`: where a page without a chosen range ends."""
+    found = _rows(conn, f"SELECT max({_DAY_COLUMNS[table]}) AS day FROM {table} WHERE {_DAY_COLUMNS[table]} <= ?",
+                  (bind_day(conn, until),))[0]["day"]
+    return None if found is None else str(found)[:10]
+
+
 def overview(conn: Any, since: str, until: str) -> list[dict]:
     """Spend, conversions, revenue, ROAS, CTR and CPC per platform, account and reporting currency between two days."""
     rows = _rows(conn, f"SELECT platform, account_id, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? "

@@ -31,8 +31,12 @@ app = FastAPI(title="SocialPulse marketing", dependencies=[Depends(requires_acce
               docs_url=None, redoc_url=None, openapi_url=None)
 
 
-def _range(since: date | None, until: date | None) -> tuple[str, str]:
-    last = until or date.today()
+def _range(conn, table: str, since: date | None, until: date | None) -> tuple[str, str]:
+    """The chosen days, or the DEFAULT_DAYS ending at the table's newest day (a paused or backfilled pipeline's too)."""
+    from socialpulse.dashboard import queries
+
+    newest = None if until else queries.newest_day(conn, table, date.today().isoformat())
+    last = until or (date.fromisoformat(newest) if newest else date.today())
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     return min(first, last).isoformat(), max(first, last).isoformat()
 
@@ -54,14 +58,13 @@ def overview(request: Request, since: Annotated[date | None, Query()] = None,
     """Spend, conversions, revenue, ROAS, CTR and CPC per platform and account; the latest day against the week."""
     from socialpulse.dashboard import queries
 
-    first, last = _range(since, until)
-
     def read(conn) -> dict:
+        first, last = _range(conn, "campaign_metrics_daily", since, until)
         daily = queries.daily_totals(conn, first, last)
         return {"accounts": queries.overview(conn, first, last), "daily": daily, "trends": _trends(daily),
-                "latest": queries.latest_against_trailing(conn, last)}
+                "latest": queries.latest_against_trailing(conn, last), "since": first, "until": last}
 
-    return _page(request, "overview.html", read, since=first, until=last, page="overview")
+    return _page(request, "overview.html", read, page="overview")
 
 
 # The overview's trend charts: (metric, label, how its axis reads).
@@ -87,10 +90,12 @@ def campaigns(request: Request, since: Annotated[date | None, Query()] = None,
     """Each campaign's totals, and every campaign-day Meta restated: as first reported and as now."""
     from socialpulse.dashboard import queries
 
-    first, last = _range(since, until)
-    return _page(request, "campaigns.html", lambda conn: {
-        "campaigns": queries.campaigns(conn, first, last), "restatements": queries.restatements(conn, first, last)},
-        since=first, until=last, page="campaigns")
+    def read(conn) -> dict:
+        first, last = _range(conn, "campaign_metrics_daily", since, until)
+        return {"campaigns": queries.campaigns(conn, first, last),
+                "restatements": queries.restatements(conn, first, last), "since": first, "until": last}
+
+    return _page(request, "campaigns.html", read, page="campaigns")
 
 
 @app.get("/posts", response_class=HTMLResponse)
@@ -99,9 +104,11 @@ def posts(request: Request, since: Annotated[date | None, Query()] = None,
     """The posts of the range at their newest snapshot, most seen first."""
     from socialpulse.dashboard import queries
 
-    first, last = _range(since, until)
-    return _page(request, "posts.html", lambda conn: {"posts": queries.posts(conn, first, last),
-                                                      "limit": 200}, since=first, until=last, page="posts")
+    def read(conn) -> dict:
+        first, last = _range(conn, "post_metrics_daily", since, until)
+        return {"posts": queries.posts(conn, first, last), "limit": 200, "since": first, "until": last}
+
+    return _page(request, "posts.html", read, page="posts")
 
 
 def _report_charts(day: str) -> dict:
@@ -170,7 +177,6 @@ def health(request: Request):
     from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     now = datetime.now(UTC)
-    since = (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
     try:  # the targets source_freshness checks; a wrong variable is named on the page, the rest still shown
         hours, targets_error = freshness_hours(Variable.get(FRESHNESS_HOURS_VARIABLE, default_var=None)), None
     except FreshnessTargetError as error:
@@ -181,8 +187,9 @@ def health(request: Request):
         sources = [{"dag_id": dag_id, "target_hour": hour,
                     **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
                    for dag_id, hour in sorted(hours.items())]
+        since, _ = _range(conn, "pipeline_audit", None, None)  # the four weeks up to the newest audited day
         return {"sources": sources, "targets_error": targets_error, "audit": queries.audit(conn, since),
-                "findings": queries.open_findings(conn, since)}
+                "findings": queries.open_findings(conn, since), "since": since}
 
     return _page(request, "health.html", read, page="health")
 

@@ -71,6 +71,30 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return sqlite3.Error, psycopg.Error, OSError
 
 
+def _require_current_schema(conn: Any) -> None:
+    """Refuse, saying what to do, a warehouse older than the migrations this code reads (pages would fail)."""
+    from socialpulse.warehouse.migrations import MIGRATIONS, MIGRATIONS_TABLE
+
+    needed = MIGRATIONS[-1].version
+    cursor = conn.cursor()
+    try:
+        cursor.execute(f"SELECT max(version) FROM {MIGRATIONS_TABLE}")
+        applied = cursor.fetchone()[0] or 0
+    except _driver_errors():
+        conn.rollback()  # Postgres refuses every later statement of a failed transaction
+        applied = 0
+    finally:
+        cursor.close()
+    if applied == 0:
+        raise WarehouseUnavailableError(f"the warehouse (connection '{WAREHOUSE_CONN_ID}') has no SocialPulse "
+                                        "tables yet: run the pipeline first")
+    if applied < needed:
+        raise WarehouseUnavailableError(
+            f"the warehouse (connection '{WAREHOUSE_CONN_ID}') is at schema version {applied} and this SocialPulse "
+            f"reads version {needed}: the DAGs migrate it when they next run (each starts with "
+            "apply_warehouse_migrations); trigger one to migrate it now")
+
+
 @contextmanager
 def read_only() -> Iterator[Any]:
     """The marketing_warehouse connection, read-only.
@@ -84,6 +108,7 @@ def read_only() -> Iterator[Any]:
     try:
         c = _connection()
         conn = open_read_only(c.conn_type, c.host, c.port, c.schema, c.login, c.password, c.extra_dejson)
+        _require_current_schema(conn)
         yield conn
     except _driver_errors() as error:
         log.exception("the dashboard could not read the warehouse")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from socialpulse_airflow import privacy
-from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, warehouse_migrations
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, failure_summary, warehouse_migrations
 
 
 @dag(
@@ -43,7 +43,7 @@ def privacy_erasure():
     def erase_person(params=None, run_id=None) -> dict:
         return privacy.erase(params, run_id)
 
-    warehouse_migrations() >> erase_person()
+    warehouse_migrations() >> erase_person() >> failure_summary()
 
 
 privacy_erasure()

@@ -26,12 +26,14 @@ log = logging.getLogger(__name__)
 # the variable socialpulse_freshness_hours overrides them per source (freshness_hours).
 FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 8}
 
-FAILURE_SUBJECT = "SocialPulse: {{ ti.dag_id }} failed for {{ alert_day }} in {{ ti.task_id }}"
+# One e-mail per failed run, sent by its summarize_failures task: every failed task with its cause and log.
+FAILURE_SUBJECT = ("SocialPulse: {{ dag_run.dag_id }} failed for {{ alert_day }} in {{ failures[0].label }}"
+                   "{% if failures | length > 1 %} and {{ failures | length - 1 }} more{% endif %}")
 FAILURE_BODY = (
-    "<p>DAG <b>{{ ti.dag_id }}</b>, data date <b>{{ alert_day }}</b> "
-    "(run {{ ti.run_id }}): task <b>{{ ti.task_id }}</b>{% if ti.map_index is not none and ti.map_index >= 0 %}"
-    " [{{ ti.map_index }}]{% endif %} failed after {{ ti.try_number }} tries.</p>"
-    "<p>{{ exception | e }}</p><p>Its log: <a href=\"{{ ti.log_url }}\">{{ ti.log_url }}</a></p>")
+    "<p>DAG <b>{{ dag_run.dag_id }}</b>, data date <b>{{ alert_day }}</b> (run {{ dag_run.run_id }}): "
+    "{{ failures | length }} task{{ 's' if failures | length > 1 }} failed after their last try.</p><ul>"
+    "{% for f in failures %}<li><b>{{ f.label }}</b>: {{ f.cause | e }}<br>"
+    "Its log: <a href=\"{{ f.log_url }}\">{{ f.log_url }}</a></li>{% endfor %}</ul>")
 LATE_SUBJECT = "SocialPulse: {dag_id} has not loaded {day} by its freshness target"
 LATE_BODY = ("<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "
              "{newest}. Its runs and their logs: <a href=\"{url}\">{url}</a></p>")
@@ -81,12 +83,12 @@ def alerts_configured() -> bool:
     return True
 
 
-def alert_failure(context) -> None:
-    """on_failure_callback of every task: one e-mail per failed task (after its last retry)."""
+def alert_failure(context, failures: list[dict]) -> None:
+    """One e-mail for a failed run: each failed task (label, cause, log_url); sent by the run's summary task."""
     if not alerts_configured():
         log.info("connection '%s' is not set: no e-mail about this failure", ALERTS_CONN_ID)
         return
-    PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context)})
+    PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context), "failures": failures})
 
 
 def check_freshness(newest_loaded: dict, hours: dict[str, int], start, end, context) -> list[dict]:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, task
 
-from socialpulse_airflow.alerts import alert_failure
 from socialpulse_airflow.failures import remember_failure, summarize
 from socialpulse_airflow.warehouse import migrate_warehouse
 
@@ -20,8 +19,8 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
-    # for the run's failure summary, and an e-mail when the alerts connection is set
-    "on_failure_callback": [remember_failure, alert_failure],
+    # for the run's failure summary, which sends one e-mail for the run when the alerts connection is set
+    "on_failure_callback": remember_failure,
 }
 
 
@@ -51,7 +50,10 @@ def failure_summary():
 
     @task(trigger_rule="all_done", on_failure_callback=None)  # it is the summary, not one of its causes
     def summarize_failures(ti=None, dag_run=None) -> None:
-        summarize(ti, dag_run.dag_id, dag_run.run_id, [t for t in ti.task.dag.task_ids if t != ti.task_id])
+        from airflow.sdk import get_current_context
+
+        summarize(ti, dag_run.dag_id, dag_run.run_id, [t for t in ti.task.dag.task_ids if t != ti.task_id],
+                  get_current_context())
 
     return summarize_failures()
 

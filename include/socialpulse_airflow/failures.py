@@ -49,26 +49,32 @@ def remember_failure(context) -> None:
     shown = getattr(ti, "rendered_map_index", None) or (ti.map_index if mapped else None)
     if isinstance(error, AirflowFailException) and isinstance(error.__cause__, Exception):
         error = error.__cause__  # fail_fast's wrapper: the library's own error says it best
+    label = f"{ti.task_id}[{shown}]" if shown is not None else ti.task_id
     ti.xcom_push(key=FAILURE_KEY, value={
         "task": f"{ti.task_id}_{ti.map_index}" if mapped else ti.task_id,  # as get_task_states names it
-        "cause": f"{ti.task_id}{f'[{shown}]' if shown is not None else ''}: {error or 'see its log'}"})
+        "label": label, "cause": f"{label}: {error or 'see its log'}", "log_url": ti.log_url})
 
 
-def summarize(ti, dag_id: str, run_id: str, task_ids: list[str]) -> None:
-    """Fail naming every task of the run that failed and why; a run whose sources were only skipped passes.
+def summarize(ti, dag_id: str, run_id: str, task_ids: list[str], context) -> None:
+    """Fail naming every task of the run that failed and why, in one alert e-mail; a run whose sources were only
+    skipped passes.
 
     A cause counts only while its task is failed (one marked success later does not fail
-    the run again); a failed task whose callback kept nothing is still named.
+    the run again); a failed task whose callback kept nothing is still named, with the run's page.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from socialpulse_airflow.alerts import alert_failure
+
     states = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
     failed = sorted(task for task, state in states.items() if state == "failed")
-    kept = {c["task"]: c["cause"] for c in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or []
-            if isinstance(c, dict)}
-    named = [kept.get(task, f"{task}: failed, see its log") for task in failed]
+    kept = {c["task"]: c for c in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or [] if isinstance(c, dict)}
+    run_page = ti.log_url.split("/tasks/")[0]
+    named = [kept.get(task, {"label": task, "cause": f"{task}: failed, see its log", "log_url": run_page})
+             for task in failed]
     if named:
-        raise AirflowFailException(f"{len(named)} failed in this run: " + "; ".join(named))
+        alert_failure(context, named)
+        raise AirflowFailException(f"{len(named)} failed in this run: " + "; ".join(n["cause"] for n in named))
 
 
 def fail_fast(function: F) -> F:

@@ -67,5 +67,5 @@ def causes(run) -> list[str]:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        return sorted(str(x.value) for x in session.query(XComModel).filter(
+        return sorted(x.value["cause"] for x in session.query(XComModel).filter(
             XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"))

@@ -55,13 +55,27 @@ def test_a_failed_task_sends_one_message_naming_dag_date_task_and_log(dags, pipe
     (tmp_path / "crm" / f"ds={DAY}" / "orders.csv").write_text("order_id,user_id\no1,u1\n")
     run = dags["crm_daily"].test(logical_date=LOGICAL_DATE)
     assert run.state == "failed"
-    assert len(inbox.messages) == 1  # extract_crm only: skipped and upstream-failed tasks and the summary send none
+    assert len(inbox.messages) == 1  # from the run's summary: extract_crm failed, the rest were skipped or upstream
     recipients, message = inbox.messages[0]
     assert recipients == RECIPIENTS
     assert message["Subject"] == f"SocialPulse: crm_daily failed for {DAY} in extract_crm"
     text = body(message)
     assert f"/dags/crm_daily/runs/{quote(run.run_id)}/tasks/extract_crm?try_number=1" in text
     assert "orders.csv" in text  # the cause, in the library's words
+
+
+def test_a_run_with_several_failed_tasks_sends_one_message_naming_each(dags, pipeline, inbox):
+    pipeline(DAY, AS_OF, x_token="another-token")  # X refuses the token: both X accounts' extracts fail
+    run = dags["organic_social_daily"].test(logical_date=LOGICAL_DATE)
+    assert run.state == "failed" and len(inbox.messages) == 1
+    _, message = inbox.messages[0]
+    first = "extract_organic[x:1597000000000000001]"
+    assert message["Subject"] == f"SocialPulse: organic_social_daily failed for {DAY} in {first} and 1 more"
+    text = body(message)
+    assert text.count("<li>") == 2 and text.count("connection &#39;x_api&#39;") == 2
+    failed = [ti.map_index for ti in run.get_task_instances()
+              if ti.task_id == "extract_organic" and ti.state == "failed"]
+    assert len(failed) == 2 and all(f"/tasks/extract_organic/mapped/{i}?try_number=1" in text for i in failed)
 
 
 def test_without_the_alerts_connection_a_failure_is_only_logged(dags, pipeline, tmp_path, monkeypatch, caplog):

@@ -181,7 +181,7 @@ def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):
     trend = re.search(r'<div class="charts" id="trend-USD">(.*?)</div>', page, re.S).group(1)
     lines = re.findall(r'<polyline class="line" points="([^"]+)"', trend)
     assert {d["currency"] for d in daily} == {"USD"} and len(daily) > 1
-    assert len(lines) == 5 and all(len(line.split()) == len(daily) for line in lines)
+    assert len(lines) == 6 and all(len(line.split()) == len(daily) for line in lines)
     assert "ROAS per day (USD)" in trend and f"{max(d['spend'] for d in daily):,.0f}" in trend
     assert 'href="static/dashboard.css"' in page and "http" not in re.sub(r"<!doctype[^>]*>", "", page)
 
@@ -217,11 +217,16 @@ def test_the_experiments_page_shows_each_decision_and_its_interval(client, wareh
     from socialpulse_dev.simulator import experiments as planted
 
     with sqlite3.connect(warehouse) as conn:
-        evaluate_all(conn, str(tmp_path / "lake"), (planted.declared()["video_creative"],), DAYS[1], "run")
-        arm = queries.experiments(conn)[0]
+        evaluate_all(conn, str(tmp_path / "lake"), tuple(planted.declared()[name] for name in (
+            "video_creative", "headline_copy")), DAYS[1], "run")
+        arms = {a["experiment"]: a for a in queries.experiments(conn)}
     page = client.get(f"{PREFIX}/experiments", headers={"Authorization": f"Bearer {token('viewer')}"}).text
+    arm = arms["video_creative"]
     assert "winner (video)" in page and f"[{arm['lift_low']:+.1%}, {arm['lift_high']:+.1%}]" in page
-    assert page.count('<polyline class="line"') == 1 and 'id="chart-video_creative-video"' in page
+    assert page.count('<polyline class="line"') == 2 and 'id="chart-video_creative-video"' in page
+    srm = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td>.*?<td class="srm">(.*?)</td>', page, re.S))
+    assert srm["headline_copy"].startswith("<b>mismatch</b> (p ")  # the planted broken split
+    assert srm["video_creative"] == f"as planned (p {arms['video_creative']['srm_p_value']:.2g})"
 
 
 def test_an_unreachable_warehouse_is_named_without_its_details(client, monkeypatch):

@@ -69,7 +69,8 @@ def overview(request: Request, since: Annotated[date | None, Query()] = None,
 
 # The overview's trend charts: (metric, label, how its axis reads).
 TREND_METRICS = (("spend", "spend", "{:,.0f}"), ("conversions", "conversions", "{:,.0f}"),
-                 ("revenue", "revenue", "{:,.0f}"), ("roas", "ROAS", "{:.2f}"), ("ctr", "CTR", "{:.1%}"))
+                 ("revenue", "revenue", "{:,.0f}"), ("roas", "ROAS", "{:.2f}"), ("ctr", "CTR", "{:.1%}"),
+                 ("cpc", "CPC", "{:.2f}"))
 
 
 def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
@@ -79,7 +80,7 @@ def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
     by_currency: dict[str, list[dict]] = {}
     for day in daily:
         by_currency.setdefault(day["currency"], []).append(day)
-    return {currency: [(label, line_chart(days, metric, "metric_date", fmt=fmt, width=220, height=110))
+    return {currency: [(label, line_chart(days, metric, "metric_date", fmt=fmt, width=190, height=110))
                        for metric, label, fmt in TREND_METRICS]
             for currency, days in sorted(by_currency.items(), key=lambda item: str(item[0]))}
 

@@ -127,10 +127,15 @@ def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_pa
     for hour in (6, 7, 8):  # the hours starting at 06:00, 07:00 and 08:00 of 2026-11-03
         run = dag.test(logical_date=datetime(2026, 11, 3, hour + 1, tzinfo=UTC))  # a manual run checks the hour before
         assert run.state == "success" and run.data_interval_start.hour == hour
-        sent[hour] = [message["Subject"] for _, message in inbox.messages]
+        sent[hour] = [message for _, message in inbox.messages]
         inbox.messages.clear()
-    assert sent == {6: ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"], 7: [],
-                    8: ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"]}
+    assert [(h, [m["Subject"] for m in sent[h]]) for h in sorted(sent)] == [
+        (6, ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"]), (7, []),
+        (8, ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"])]
+    meta = body(sent[6][0])
+    assert "data date <b>2026-11-02</b> was due by 2026-11-03 06:00 (UTC)" in meta
+    assert "the newest day loaded is 2026-11-01" in meta and "/dags/meta_ads_daily\"" in meta
+    assert "the newest day loaded is none" in body(sent[8][0])  # crm_orders never loaded
 
 
 def test_targets_passed_while_no_check_ran_are_named_by_the_next_one(dags, pipeline, inbox):

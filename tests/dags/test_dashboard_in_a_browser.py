@@ -35,6 +35,7 @@ def test_the_marketing_view_shows_the_warehouse_s_figures_in_chromium(tmp_path, 
     with running(env, migrated_airflow, port, services=("api-server",)), browser.chromium() as driver:
         base_url = f"http://127.0.0.1:{port}{sub_path}"
         browser.sign_in(driver, base_url, password(migrated_airflow))
+        framed = driver.execute_script("return location.href")  # where the nav entry's relative href led
         load_ms = browser.visit(driver, base_url, f"?since={DAYS[0]}&until={DAYS[1]}")
         shown = {(row[0], row[1]): row for row in browser.cells(driver, "accounts")}
         spend_header = driver.find_element("xpath", "//table[@id='accounts']//th[text()='spend']")
@@ -51,6 +52,7 @@ def test_the_marketing_view_shows_the_warehouse_s_figures_in_chromium(tmp_path, 
         row = shown[(account["platform"], account["account_id"])]
         assert row[3] == f"{account['spend']:,.2f}" and row[7] == f"{account['ctr']:.2%}"
         assert row[6] == f"{account['roas']:.2f}"
+    assert framed == f"{base_url}/socialpulse/"
     assert len(styled) == 1 and styled[0].startswith(f"{base_url}/socialpulse/static/dashboard.css ")
     assert int(styled[0].split()[1]) > 10  # the stylesheet arrived through the login, and under the sub-path
     assert len(orders[0]) > 1 and orders[0] == sorted(orders[0]) and orders[1] == sorted(orders[0], reverse=True)

@@ -58,7 +58,7 @@ def open_read_only(conn_type: str, host: str | None, port: int | None = None, sc
         conn = psycopg.connect(host=host, port=port or 5432, dbname=schema, user=login, password=password,
                                connect_timeout=TIMEOUT_SECONDS, **settings)
         conn.read_only = True
-        conn.execute(f"SET statement_timeout = {TIMEOUT_SECONDS * 1000}")
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(TIMEOUT_SECONDS * 1000),))
         conn.commit()
         return conn
     raise WarehouseUnavailableError(f"the connection '{WAREHOUSE_CONN_ID}' is of type {conn_type!r}: the dashboard "

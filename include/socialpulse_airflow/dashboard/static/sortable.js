@@ -7,7 +7,9 @@ document.addEventListener("DOMContentLoaded", () => {
       header.dataset.order = ascending ? "asc" : "desc";
       const key = (row) => {
         const cell = row.cells[header.cellIndex];
-        return cell.dataset.value !== undefined ? Number(cell.dataset.value) : cell.textContent.trim();
+        if (cell.dataset.value === undefined) return cell.textContent.trim();
+        const number = Number(cell.dataset.value);
+        return Number.isNaN(number) ? -Infinity : number; // an unknown value sorts first, not at random
       };
       const rows = Array.from(body.rows).sort((a, b) => {
         const x = key(a), y = key(b);

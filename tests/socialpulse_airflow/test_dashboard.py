@@ -103,6 +103,21 @@ def test_every_route_needs_an_airflow_user_allowed_to_see_plugins(client, wareho
         client.cookies.clear()
 
 
+def test_a_run_s_page_needs_read_access_to_its_dag_too(client, warehouse, monkeypatch):
+    from airflow.api_fastapi.app import get_auth_manager
+
+    manager = type(get_auth_manager())
+    allowed = manager.is_authorized_dag
+    monkeypatch.setattr(manager, "is_authorized_dag", lambda self, *, method, access_entity=None, details=None,
+                        user: details.id != "meta_ads_daily" and allowed(self, method=method,
+                                                                         access_entity=access_entity,
+                                                                         details=details, user=user))
+    path = f"{PREFIX}/run?dag_id={{}}&run_id=scheduled__x"
+    assert client.get(path.format("meta_ads_daily"), headers=viewer()).status_code == 403
+    assert client.get(path.format("crm_daily"), headers=viewer()).status_code == 200
+    assert client.get(f"{PREFIX}/", headers=viewer()).status_code == 200  # the other pages need plugins only
+
+
 def test_the_plugin_is_in_the_navigation_with_a_relative_link(client):
     views = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token('viewer')}"}).json()
     ours = next(p for p in views["plugins"] if p["name"] == "socialpulse_dashboard")

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
-from airflow.api_fastapi.core_api.security import requires_access_view
+from airflow.api_fastapi.auth.managers.models.resource_details import AccessView, DagAccessEntity
+from airflow.api_fastapi.core_api.security import requires_access_dag, requires_access_view
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -206,7 +206,8 @@ def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return entities, tuple(declared[e].table for e in entities if declared[e].table)
 
 
-@app.get("/run", response_class=HTMLResponse)
+# A run's audit, findings and quarantine paths are the DAG's: its page also needs read access to that DAG's runs.
+@app.get("/run", response_class=HTMLResponse, dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN))])
 def run(request: Request, dag_id: Annotated[str, Query(max_length=250)],
         run_id: Annotated[str, Query(max_length=250)]):
     """One run's page in the Airflow UI: what it audited, found and loaded."""

@@ -118,6 +118,21 @@ def test_a_run_s_page_needs_read_access_to_its_dag_too(client, warehouse, monkey
     assert client.get(f"{PREFIX}/", headers=viewer()).status_code == 200  # the other pages need plugins only
 
 
+def test_a_lake_that_cannot_be_read_is_a_message_beside_the_warehouse_s_figures(client, warehouse, monkeypatch):
+    from socialpulse import lake as lake_zone
+
+    def refuse(path) -> bool:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(lake_zone, "partition_exists", refuse)
+    page = client.get(f"{PREFIX}/audience", headers=viewer())
+    assert page.status_code == 200 and "young travellers on Instagram" in page.text
+    assert "the audience report&#39;s charts could not be read from the lake: PermissionError; the api-server&#39;s " \
+           "log has the details" in page.text and "Permission denied" not in page.text
+    chart = client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer())
+    assert chart.status_code == 503 and "PermissionError" in chart.text
+
+
 def test_the_plugin_is_in_the_navigation_with_a_relative_link(client):
     views = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token('viewer')}"}).json()
     ours = next(p for p in views["plugins"] if p["name"] == "socialpulse_dashboard")

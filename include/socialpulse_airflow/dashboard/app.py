@@ -7,6 +7,7 @@ Links and assets are relative, so the pages work under an api-server `base_url` 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from socialpulse_airflow.dashboard.warehouse import WarehouseUnavailableError, read_only
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 DEFAULT_DAYS = 28
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -129,6 +131,20 @@ def _report_charts(day: str) -> dict:
     return {p.stem: p for p in lake_zone.current(folder).glob("*.png")}
 
 
+class LakeUnavailableError(RuntimeError):
+    """The lake (another system: a disk, an object store) could not be read; the message says so without details."""
+
+
+def _charts_in_lake(day: str) -> dict:
+    """_report_charts, with any failure of the lake's (permissions, credentials, a store down) as one error."""
+    try:
+        return _report_charts(day)
+    except Exception as error:  # the store's client raises its own classes: none is a dashboard bug to show
+        log.exception("the dashboard could not read the audience report of %s from the lake", day)
+        raise LakeUnavailableError(f"the audience report's charts could not be read from the lake: "
+                                   f"{type(error).__name__}; the api-server's log has the details") from error
+
+
 @app.get("/audience", response_class=HTMLResponse)
 def audience(request: Request):
     """Segments, the propensity model card, target audiences' sizes and the latest report's charts."""
@@ -138,7 +154,10 @@ def audience(request: Request):
         found = queries.audience(conn)
         if found is None:
             return {"audience": None, "charts": []}
-        return {"audience": found, "charts": sorted(_report_charts(found["day"]))}
+        try:
+            return {"audience": found, "charts": sorted(_charts_in_lake(found["day"]))}
+        except LakeUnavailableError as error:  # the warehouse's figures are still worth showing
+            return {"audience": found, "charts": [], "lake_error": str(error)}
 
     return _page(request, "audience.html", read, page="audience")
 
@@ -146,7 +165,10 @@ def audience(request: Request):
 @app.get("/audience/{day}/{name}.png")
 def audience_chart(day: date, name: str) -> Response:
     """A chart of an audience report, from the lake: only files the report folder holds."""
-    charts = _report_charts(day.isoformat())
+    try:
+        charts = _charts_in_lake(day.isoformat())
+    except LakeUnavailableError as error:
+        raise HTTPException(503, str(error)) from None
     if name not in charts:
         raise HTTPException(404, f"no chart {name} in the audience report of {day}")
     return Response(charts[name].read_bytes(), media_type="image/png")

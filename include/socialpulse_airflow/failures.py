@@ -12,10 +12,12 @@ its errors say `retryable = False`, or are of a class listed here.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 def permanent(error: BaseException) -> bool:
@@ -70,10 +72,14 @@ def summarize(ti, dag_id: str, run_id: str, task_ids: list[str], context) -> Non
     failed = sorted(task for task, state in states.items() if state == "failed")
     kept = {c["task"]: c for c in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or [] if isinstance(c, dict)}
     run_page = ti.log_url.split("/tasks/")[0]
-    named = [kept.get(task, {"label": task, "cause": f"{task}: failed, see its log", "log_url": run_page})
+    # What a callback kept goes over the defaults: one kept before label and log_url existed still reads.
+    named = [{"label": task, "cause": f"{task}: failed, see its log", "log_url": run_page, **kept.get(task, {})}
              for task in failed]
     if named:
-        alert_failure(context, named)
+        try:
+            alert_failure(context, named)
+        except Exception:  # a mail server down must not hide the run's summary, nor retry it into more mails
+            log.exception("the failure e-mail of this run could not be sent")
         raise AirflowFailException(f"{len(named)} failed in this run: " + "; ".join(n["cause"] for n in named))
 
 

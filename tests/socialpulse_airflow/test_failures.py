@@ -58,3 +58,33 @@ def test_what_a_retry_may_change_is_left_to_airflow_s_retries(error):
 
     with pytest.raises(type(error)):
         task()
+
+
+class SummaryTi:
+    """What summarize asks of its task instance: the run's task states, the kept causes, its own log link."""
+
+    log_url = "http://ui/dags/d/runs/r/tasks/summarize_failures?try_number=1"
+
+    def get_task_states(self, dag_id: str, run_ids: list[str]) -> dict:
+        return {"r": {"a": "failed", "b": "failed", "c": "success"}}
+
+    def xcom_pull(self, task_ids: list[str], key: str) -> list[dict]:
+        return [{"task": "a", "cause": "a: boom"}]  # kept before label and log_url existed
+
+
+def test_the_summary_fails_the_run_even_when_its_e_mail_cannot_be_sent(monkeypatch):
+    from socialpulse_airflow import alerts
+    from socialpulse_airflow.failures import summarize
+
+    sent = []
+
+    def mail_server_down(context, failures: list[dict]) -> None:
+        sent.append(failures)
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(alerts, "alert_failure", mail_server_down)
+    with pytest.raises(AirflowFailException, match=r"^2 failed in this run: a: boom; b: failed, see its log$"):
+        summarize(SummaryTi(), "d", "r", ["a", "b", "c"], {})
+    run_page = "http://ui/dags/d/runs/r"
+    assert sent == [[{"task": "a", "label": "a", "cause": "a: boom", "log_url": run_page},
+                     {"label": "b", "cause": "b: failed, see its log", "log_url": run_page}]]

@@ -269,6 +269,14 @@ def test_an_unreachable_warehouse_is_named_without_its_details(client, monkeypat
     assert "secret" not in answer.text and "127.0.0.1" not in answer.text
 
 
+def test_an_empty_sqlite_warehouse_says_to_run_the_pipeline(client, tmp_path, monkeypatch):
+    sqlite3.connect(tmp_path / "empty.db").close()
+    monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE",
+                       json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "empty.db")}))
+    answer = client.get(f"{PREFIX}/", headers=viewer())
+    assert answer.status_code == 503 and "has no SocialPulse tables yet: run the pipeline first" in answer.text
+
+
 def test_an_unmigrated_warehouse_says_what_migrates_it(client, monkeypatch, postgres_database):
     import psycopg
 

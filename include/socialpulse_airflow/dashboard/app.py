@@ -8,6 +8,8 @@ Links and assets are relative, so the pages work under an api-server `base_url` 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -37,7 +39,8 @@ def _range(conn, table: str, since: date | None, until: date | None) -> tuple[st
     """The chosen days, or the DEFAULT_DAYS ending at the table's newest day (a paused or backfilled pipeline's too)."""
     from socialpulse.dashboard import queries
 
-    newest = None if until else queries.newest_day(conn, table, date.today().isoformat())
+    # Only a page opened without any date follows the data; a chosen start keeps today as its end.
+    newest = queries.newest_day(conn, table, date.today().isoformat()) if since is None and until is None else None
     last = until or (date.fromisoformat(newest) if newest else date.today())
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     return min(first, last).isoformat(), max(first, last).isoformat()
@@ -135,14 +138,15 @@ class LakeUnavailableError(RuntimeError):
     """The lake (another system: a disk, an object store) could not be read; the message says so without details."""
 
 
-def _charts_in_lake(day: str) -> dict:
-    """_report_charts, with any failure of the lake's (permissions, credentials, a store down) as one error."""
+@contextmanager
+def _from_lake(what: str) -> Iterator[None]:
+    """Any failure of the lake's (permissions, credentials, a store down) as LakeUnavailableError naming `what`."""
     try:
-        return _report_charts(day)
+        yield
     except Exception as error:  # the store's client raises its own classes: none is a dashboard bug to show
-        log.exception("the dashboard could not read the audience report of %s from the lake", day)
-        raise LakeUnavailableError(f"the audience report's charts could not be read from the lake: "
-                                   f"{type(error).__name__}; the api-server's log has the details") from error
+        log.exception("the dashboard could not read %s from the lake", what)
+        raise LakeUnavailableError(f"{what} could not be read from the lake: {type(error).__name__}; the "
+                                   "api-server's log has the details") from error
 
 
 @app.get("/audience", response_class=HTMLResponse)
@@ -155,7 +159,8 @@ def audience(request: Request):
         if found is None:
             return {"audience": None, "charts": []}
         try:
-            return {"audience": found, "charts": sorted(_charts_in_lake(found["day"]))}
+            with _from_lake("the audience report's charts"):
+                return {"audience": found, "charts": sorted(_report_charts(found["day"]))}
         except LakeUnavailableError as error:  # the warehouse's figures are still worth showing
             return {"audience": found, "charts": [], "lake_error": str(error)}
 
@@ -166,12 +171,14 @@ def audience(request: Request):
 def audience_chart(day: date, name: str) -> Response:
     """A chart of an audience report, from the lake: only files the report folder holds."""
     try:
-        charts = _charts_in_lake(day.isoformat())
+        with _from_lake("the audience report's charts"):
+            charts = _report_charts(day.isoformat())
+            chart = charts[name].read_bytes() if name in charts else None
     except LakeUnavailableError as error:
         raise HTTPException(503, str(error)) from None
-    if name not in charts:
+    if chart is None:
         raise HTTPException(404, f"no chart {name} in the audience report of {day}")
-    return Response(charts[name].read_bytes(), media_type="image/png")
+    return Response(chart, media_type="image/png")
 
 
 @app.get("/experiments", response_class=HTMLResponse)

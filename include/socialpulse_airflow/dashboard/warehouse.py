@@ -73,6 +73,8 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
 
 def _require_current_schema(conn: Any) -> None:
     """Refuse, saying what to do, a warehouse older than the migrations this code reads (pages would fail)."""
+    import psycopg
+
     from socialpulse.warehouse.migrations import MIGRATIONS, MIGRATIONS_TABLE
 
     needed = MIGRATIONS[-1].version
@@ -80,7 +82,9 @@ def _require_current_schema(conn: Any) -> None:
     try:
         cursor.execute(f"SELECT max(version) FROM {MIGRATIONS_TABLE}")
         applied = cursor.fetchone()[0] or 0
-    except _driver_errors():
+    except (sqlite3.OperationalError, psycopg.errors.UndefinedTable) as error:
+        if isinstance(error, sqlite3.OperationalError) and "no such table" not in str(error):
+            raise  # locked, interrupted, unreadable: read_only's message, not "run the pipeline"
         conn.rollback()  # Postgres refuses every later statement of a failed transaction
         applied = 0
     finally:

@@ -48,12 +48,17 @@ def sign_in(driver, base_url: str, secret: str) -> float:
 
 def visit(driver, base_url: str, path: str) -> float:
     """Take the dashboard's frame to another of its pages, as a link or the date form inside it would; ms."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     target = f"{base_url}/socialpulse/{path}"
+    before = driver.execute_script("return performance.timeOrigin")  # the page now shown, maybe the same URL
     driver.execute_script("window.location.href = arguments[0]", target)
-    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script("return location.href") == target
-                                              and d.execute_script("return document.readyState") == "complete")
+    # Scripts may fail while the frame swaps documents: asked again until the new one is there.
+    WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return performance.timeOrigin") != before
+        and d.execute_script("return location.href") == target
+        and d.execute_script("return document.readyState") == "complete")
     return loaded(driver)
 
 

@@ -60,12 +60,23 @@ def check_make_ui(data, home, port: int) -> None:
             log.close()
 
 
-def check_dashboard_tour(data, home, port: int, out) -> None:
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple:
+    """One `make demo` run: its data folder, Airflow home, port and printout."""
+    root = tmp_path_factory.mktemp("demo")
+    data, home, port = root / "data", root / "airflow", free_port()
+    return data, home, port, run_demo(data, home, port)
+
+
+@pytest.mark.slow
+def test_the_dashboard_tour_opens_every_page_on_the_demo_s_data(demo, tmp_path):
     """The README's page loads and screenshots: every page of the Marketing view opens on the demo's data."""
     from socialpulse_dev import browser
 
     if not browser.installed():
         require_service("Chromium is not installed: apt-get install chromium chromium-driver")
+    data, home, port, _ = demo
+    out = tmp_path / "screenshots"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
     done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "dashboard_tour.py"), "--data-dir",
                            str(data), "--airflow-home", str(home), "--port", str(port), "--out", str(out)],
@@ -116,9 +127,8 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
-    data, home, port = tmp_path / "data", tmp_path / "airflow", free_port()
-    output = run_demo(data, home, port)
+def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
+    data, home, port, output = demo
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
         for dag_id in ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily"):
             assert re.search(rf"^{dag_id} +{day} +success +\d+\.\d s$", output, re.MULTILINE), (dag_id, day)
@@ -153,4 +163,3 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(tmp_path):
     changed = [t for t in audience if rows_but_lineage(data / "warehouse.db", t) != audience[t]]
     assert changed == []  # names the tables, not a diff of thousands of rows
     check_make_ui(data, home, port)
-    check_dashboard_tour(data, home, port, tmp_path / "screenshots")

@@ -20,7 +20,9 @@ from socialpulse.config import DEFAULT_DATA_DIR
 from socialpulse_dev import browser
 from socialpulse_dev.local_airflow import password
 
-PAGES = ("overview", "campaigns", "posts", "audience", "experiments", "health")
+# Each page and its path under the view, opened with its default range.
+PAGES = {"overview": "", "campaigns": "campaigns", "posts": "posts", "audience": "audience",
+         "experiments": "experiments", "health": "health"}
 
 
 def main() -> int:
@@ -33,7 +35,6 @@ def main() -> int:
         print("Chromium is not installed: apt-get install chromium chromium-driver", file=sys.stderr)
         return 1
     dates = [args.first_date + timedelta(days=i) for i in range(args.days)]
-    paths = {page: "" if page == "overview" else page for page in PAGES}  # each with its default range
     args.out.mkdir(parents=True, exist_ok=True)
     with demo_stack(args, dates), browser.chromium() as driver:
         base_url = f"http://127.0.0.1:{args.port}"
@@ -41,7 +42,7 @@ def main() -> int:
         print(f"signed in; the Marketing view's first page (the api-server's first request to it): {cold:.0f} ms")
         print(f"Marketing view on the demo's data (the four weeks to {dates[-1]}), frame page loads:")
         print(f"{'page':<12} {'first ms':>9} {'again ms':>9}  screenshot")
-        for page, path in paths.items():
+        for page, path in PAGES.items():
             first = browser.visit(driver, base_url, path)
             again = browser.visit(driver, base_url, path)
             refused = driver.find_elements("id", "warehouse-error")

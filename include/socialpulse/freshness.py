@@ -77,7 +77,7 @@ def missed_between(last_day: date | None, target_hour: int, start: datetime, end
 
 
 def newest_day(newest_loaded: dict[str, date], entities: tuple[str, ...]) -> date | None:
-    """A source's newest loaded day: the oldest of its entities' newest audited days (all must be there)."""
+    """A source's newest loaded day: the oldest of its entities' newest loaded days (all must be there)."""
     days = [newest_loaded.get(entity) for entity in entities]
     return None if not days or None in days else min(days)
 

@@ -43,7 +43,7 @@ _TOTALS = ("reporting_currency AS currency, sum(impressions) AS impressions, sum
 _DAY_COLUMNS = {"campaign_metrics_daily": "metric_date", "post_metrics_daily": "metric_date", "pipeline_audit": "ds"}
 
 
-def newest_day(conn: Any, table: str, until: str) -> str | None:
+def newest_data_day(conn: Any, table: str, until: str) -> str | None:
     """The newest day of `table` up to `until`: where a page without a chosen range ends."""
     found = _rows(conn, f"SELECT max({_DAY_COLUMNS[table]}) AS day FROM {table} WHERE {_DAY_COLUMNS[table]} <= ?",
                   (bind_day(conn, until),))[0]["day"]

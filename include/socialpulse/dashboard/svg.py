@@ -25,7 +25,9 @@ def line_chart(points: list[dict], value: str, label: str, *, low: str | None = 
     if not known:
         return ""
     bounds = [float(p[k]) for p in points for k in (value, low, high) if k and p.get(k) is not None]
-    top, bottom = max(bounds + [0.0] * zero), min(bounds + [0.0] * zero)
+    if zero:
+        bounds.append(0.0)
+    top, bottom = max(bounds), min(bounds)
     span = (top - bottom) or 1.0
     pad = 28
     step = (width - 2 * pad) / max(len(points) - 1, 1)

@@ -28,7 +28,7 @@ def record_audit(conn: Any, run_id: str, entries: list[dict]) -> LoadResult:
     return upsert_frame(conn, PIPELINE_AUDIT, frame, run_id)
 
 
-def mark_loaded(conn: Any, run_id: str, ds: str, entities: list[str], at: datetime | None = None) -> int:
+def mark_loaded(conn: Any, run_id: str, ds: str, entities: list[str]) -> int:
     """Record that the run's publishing step loaded its audited day of these entities; the rows marked.
 
     Freshness (socialpulse.freshness) counts these days only: a day audited by a run whose
@@ -36,7 +36,7 @@ def mark_loaded(conn: Any, run_id: str, ds: str, entities: list[str], at: dateti
     """
     dialect = dialect_of(conn)
     mark = placeholder(dialect)
-    when = at or datetime.now(UTC)
+    when = datetime.now(UTC)
     with transaction(conn, dialect) as cursor:
         cursor.execute(f"UPDATE pipeline_audit SET loaded_at = {mark} WHERE run_id = {mark} AND ds = {mark} "
                        f"AND entity IN ({', '.join([mark] * len(entities))})",

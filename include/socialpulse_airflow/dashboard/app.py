@@ -40,7 +40,7 @@ def _range(conn, table: str, since: date | None, until: date | None) -> tuple[st
     from socialpulse.dashboard import queries
 
     # Only a page opened without any date follows the data; a chosen start keeps today as its end.
-    newest = queries.newest_day(conn, table, date.today().isoformat()) if since is None and until is None else None
+    newest = queries.newest_data_day(conn, table, date.today().isoformat()) if since is None and until is None else None
     last = until or (date.fromisoformat(newest) if newest else date.today())
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     return min(first, last).isoformat(), max(first, last).isoformat()

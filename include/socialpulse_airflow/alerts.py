@@ -26,13 +26,14 @@ log = logging.getLogger(__name__)
 # the variable socialpulse_freshness_hours overrides them per source (freshness_hours).
 FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 8}
 
-# One e-mail per failed run, sent by its summarize_failures task: every failed task with its cause and log.
+# One e-mail per failed run, sent by its summarize_failures task: every failed task with its cause (which starts
+# with the task's label) and log.
 FAILURE_SUBJECT = ("SocialPulse: {{ dag_run.dag_id }} failed for {{ alert_day }} in {{ failures[0].label }}"
                    "{% if failures | length > 1 %} and {{ failures | length - 1 }} more{% endif %}")
 FAILURE_BODY = (
     "<p>DAG <b>{{ dag_run.dag_id }}</b>, data date <b>{{ alert_day }}</b> (run {{ dag_run.run_id }}): "
     "{{ failures | length }} task{{ 's' if failures | length > 1 }} failed after their last try.</p><ul>"
-    "{% for f in failures %}<li><b>{{ f.label }}</b>: {{ f.cause | e }}<br>"
+    "{% for f in failures %}<li>{{ f.cause | e }}<br>"
     "Its log: <a href=\"{{ f.log_url }}\">{{ f.log_url }}</a></li>{% endfor %}</ul>")
 LATE_SUBJECT = "SocialPulse: {dag_id} has not loaded {day} by its freshness target"
 LATE_BODY = ("<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "

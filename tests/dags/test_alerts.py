@@ -73,6 +73,7 @@ def test_a_run_with_several_failed_tasks_sends_one_message_naming_each(dags, pip
     assert message["Subject"] == f"SocialPulse: organic_social_daily failed for {DAY} in {first} and 1 more"
     text = body(message)
     assert text.count("<li>") == 2 and text.count("connection &#39;x_api&#39;") == 2
+    assert text.count(f"<li>{first}: ") == 1 and text.count(first) == 1  # each task named once, by its cause
     failed = [ti.map_index for ti in run.get_task_instances()
               if ti.task_id == "extract_organic" and ti.state == "failed"]
     assert len(failed) == 2 and all(f"/tasks/extract_organic/mapped/{i}?try_number=1" in text for i in failed)

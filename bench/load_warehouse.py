@@ -43,6 +43,7 @@ def synthetic_frame(rows: int, seed: int = 1) -> pd.DataFrame:
         "campaign_id": (index % campaigns).astype(str),
         "campaign_name": "Campaign " + pd.Series(index % campaigns).astype(str),
         "currency": "USD",
+        "attribution_setting": "7d_click_1d_view",
     })
     frame["metric_date"] = frame["metric_date"].dt.date
     counts = {"impressions": impressions, "reach": impressions // 2, "clicks": clicks,

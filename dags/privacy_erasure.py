@@ -1,49 +1,60 @@
 """
 ### privacy_erasure
 
-Erase one person (a right-to-erasure request), triggered by hand:
+Right to erasure, daily: the people the day's CRM drop asks to forget are removed from everything
+SocialPulse keeps. Requests arrive as CRMs export them, a suppression list beside the day's drop
+(variable `socialpulse_crm_source`):
 
-    airflow dags trigger privacy_erasure --conf '{"user_id": "u000042"}'
+    ds=YYYY-MM-DD/erasure_requests.csv      user_id[,id_namespace]
 
-`user_id` is a CRM user id by default; set `"id_namespace"` to `facebook`, `instagram` or
-`x` for a platform-scoped id (when a CRM drop links it, the CRM user behind it is erased).
-The task computes the person's pseudonyms (theirs, and those of every platform id the CRM
-ever linked to them), rewrites
-every clean-zone and features partition holding them, deletes their rows from every
-warehouse table with a `person_id` column, and lists them as erased so that rerunning an
-old date cannot bring them back. `privacy_erasures` records the pseudonym, time and row
-counts, never the id itself. The raw zone keeps what arrived until its retention period
-(variable `socialpulse_raw_retention_days`) deletes it.
+`user_id` is a CRM user id; `id_namespace` (`crm` by default, or `facebook`, `instagram`, `x`)
+says whose id it is (when a CRM drop links a platform id, the CRM user behind it is erased).
+
+* `land_erasure_requests`: the exact bytes of each such file of the day's drop and the 7 before it
+  that no run landed yet (a drop that came late, a paused scheduler) into the raw zone.
+* `erase_requested_people`: each line no earlier run recorded: the person's pseudonyms (theirs, and
+  those of every platform id any drop linked to them) go on the lake's suppression list (as SHA-256
+  digests), every clean, features and quarantine partition holding them is rewritten, their rows
+  are deleted from every warehouse table with a `person_id`, and `privacy_erasures` records the
+  request by pseudonym, drop and line: `erased`, `already_erased`, or `not_found` (no data and no
+  CRM drop knows the id: a typo?).
+
+No raw id passes through Airflow: not a run's conf, an XCom or a log line (the log names each
+request by its line). To erase at once, add the request to a drop of the last week and trigger
+the DAG. The raw zone keeps what arrived until its retention (variable
+`socialpulse_raw_retention_days`, 90 days) deletes it.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from socialpulse_airflow import privacy
-from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, failure_summary, warehouse_migrations
+from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
+from socialpulse_airflow.settings import day_of
 
 
 @dag(
-    schedule=None,
+    schedule=daily(),
     start_date=START_DATE,
     catchup=False,
-    max_active_runs=1,  # one rewrite of the clean zone at a time
+    max_active_runs=1,  # one rewrite of the lake at a time
     default_args=DEFAULT_ARGS,
-    params={
-        "user_id": Param(type="string", minLength=1, description="the id of the person to erase"),
-        "id_namespace": Param("crm", enum=["crm", "facebook", "instagram", "x"],
-                              description="whose id it is: the CRM's, or a platform's"),
-    },
     tags=["socialpulse", "privacy"],
     doc_md=__doc__,
 )
 def privacy_erasure():
     @task
-    def erase_person(params=None, run_id=None) -> dict:
-        return privacy.erase(params, run_id)
+    def land_erasure_requests(data_interval_start=None) -> dict:
+        return privacy.land_requests(day_of(data_interval_start))
 
-    warehouse_migrations() >> erase_person() >> failure_summary()
+    @task
+    def erase_requested_people(landed: dict, data_interval_start=None, run_id=None) -> dict:
+        return privacy.erase(day_of(data_interval_start), run_id)
+
+    erased = erase_requested_people(land_erasure_requests())
+    warehouse_migrations() >> erased
+    erased >> failure_summary()
 
 
 privacy_erasure()

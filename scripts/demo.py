@@ -42,7 +42,7 @@ from socialpulse_dev.local_airflow import (
     set_paused,
     wait_for_dags,
 )
-from socialpulse_dev.simulator.crm_drop import write_drop
+from socialpulse_dev.simulator.crm_drop import erasure_requests, write_drop, write_erasure_requests
 from socialpulse_dev.simulator.process import simulator_process
 
 CRM_EXPORT_DAYS = 365  # the first drop is a full export
@@ -152,6 +152,20 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
 
 
+def erasure_summary(warehouse: Path) -> None:
+    """Each erasure request of the newest privacy_erasure run: its line, outcome and rows removed."""
+    with sqlite3.connect(warehouse) as conn:
+        rows = conn.execute(
+            "SELECT request_day, request_line, status, clean_rows, feature_rows, quarantine_rows, warehouse_rows "
+            "FROM privacy_erasures WHERE run_id = (SELECT run_id FROM privacy_erasures ORDER BY erased_at DESC "
+            "LIMIT 1) ORDER BY request_line").fetchall()
+    print(f"\nerasure requests of the drop of {rows[0][0] if rows else '-'} (privacy_erasures; the ids themselves "
+          "stay in the raw zone until its retention):")
+    for _, line, status, clean, features, quarantine, kept in rows:
+        print(f"  line {line}  {status:<15} {clean} clean, {features} features, {quarantine} quarantine and {kept} "
+              "warehouse rows removed")
+
+
 def arguments(description: str, extra: Callable[[argparse.ArgumentParser], object] | None = None
               ) -> argparse.Namespace:
     """The demo's options (dates, folders, port), shared by make demo, make ui and the dashboard tour; `extra` adds."""
@@ -202,6 +216,8 @@ def main() -> int:
     data = args.data_dir
     for day in dates:  # the simulator's CRM drops: a full export first, then daily increments
         write_drop(data / "crm", day, history_days=CRM_EXPORT_DAYS if day == dates[0] else 0)
+    # The last drop carries a suppression list: three people asked to be forgotten, and a typo
+    write_erasure_requests(data / "crm", dates[-1], erasure_requests(7, dates[-1]))
     print(f"Airflow home {args.airflow_home}: api-server, scheduler and dag-processor on 127.0.0.1:{args.port}",
           flush=True)
     started = time.monotonic()
@@ -223,6 +239,7 @@ def main() -> int:
     summary(data / "warehouse.db", data / "lake")
     audience_summary(data / "warehouse.db", data / "lake", last)
     experiments_summary(data / "warehouse.db", data / "lake", last)
+    erasure_summary(data / "warehouse.db")
     print(f"\n{len(dates)} days of every source and attribution, then the audience and experiments runs, backfilled "
           f"through the scheduler in {elapsed:.1f} s (services started and stopped included)")
     print("\nSee the runs, their real durations and logs, and the Marketing dashboard, in the Airflow UI:")

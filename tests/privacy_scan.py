@@ -63,3 +63,55 @@ def scan_sqlite(path: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
             texts[f"{path}:{table}"] = frame.astype(str).to_csv(index=False)
             values[f"{path}:{table}"] = cells(frame)
     return texts, values
+
+
+def erased_people(day, seed: int = 7) -> tuple[list, frozenset[str]]:
+    """The people the simulator's erasure requests of `day` name, and every trace of them to look for: ids, name,
+    email, and each pseudonym they carry (the CRM user's and each linked platform id's)."""
+    from socialpulse.transforms.privacy import Pseudonymizer
+    from socialpulse_dev.simulator.crm_drop import UNKNOWN_ID, erasure_requests
+
+    members = {m.user_id: m for m in audience(seed)}
+    by_x = {m.x_id: m for m in members.values() if m.x_id}
+    people = [by_x[r["user_id"]] if r["id_namespace"] == "x" else members[r["user_id"]]
+              for r in erasure_requests(seed, day) if r["user_id"] != UNKNOWN_ID]
+    plain = Pseudonymizer(DEMO_KEY)
+    traces = set()
+    for person in people:
+        linked = {"facebook": person.facebook_id, "instagram": person.instagram_id, "x": person.x_id}
+        traces |= {person.user_id, person.name, person.email, plain.token("crm", person.user_id)}
+        traces |= {i for i in linked.values() if i} | {plain.token(p, i) for p, i in linked.items() if i}
+    return people, frozenset(traces)
+
+
+def file_texts(path: Path) -> list[str]:
+    """What a file holds, as text to search: its bytes (Parquet footers keep min/max statistics uncompressed),
+    gunzipped, a Parquet file's cells, a zip's members (a Keras model)."""
+    import gzip
+    import zipfile
+
+    data = path.read_bytes()
+    texts = [data.decode("latin-1")]
+    if path.suffix == ".gz":
+        texts.append(gzip.decompress(data).decode("latin-1"))
+    if path.suffix == ".parquet":
+        texts.append(pd.read_parquet(path).astype(str).to_csv(index=False))
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            texts += [archive.read(name).decode("latin-1") for name in archive.namelist()]
+    return texts
+
+
+def traces_in_files(root: Path, traces: frozenset[str], skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every file under root (but the folders in `skip`) whose name or content holds one of the traces, with which;
+    and how many files were read, under the key ''."""
+    found, read = {}, 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if any(part in skip for part in path.relative_to(root).parts):
+            continue
+        read += 1
+        texts = [str(path.relative_to(root)), *file_texts(path)]  # a file's name can hold a person too
+        hits = sorted(t for t in traces if any(t in text for text in texts))
+        if hits:
+            found[str(path)] = hits
+    return {**found, "": [str(read)]}

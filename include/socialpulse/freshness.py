@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from socialpulse.bounded_input import load_json
+from socialpulse.errors import DeclarationError, Name, describe, unknown
 
-class FreshnessTargetError(ValueError):
+EXAMPLE = '{"crm_daily": 9}'
+
+
+class FreshnessTargetError(DeclarationError):
     """A freshness target that cannot be used; the message names the setting and what to write."""
-
-    retryable = False
 
 
 def targets(defaults: Mapping[str, int], overrides: str | Mapping | None, setting: str) -> dict[str, int]:
@@ -24,22 +26,25 @@ def targets(defaults: Mapping[str, int], overrides: str | Mapping | None, settin
         return dict(defaults)
     if isinstance(overrides, str):
         try:
-            overrides = json.loads(overrides)
-        except json.JSONDecodeError as err:
-            raise FreshnessTargetError(f"{setting} is not JSON ({err.msg}): write an object such as "
-                                       '{"crm_daily": 9}') from None
+            overrides = load_json(overrides, setting)
+        except DeclarationError as error:
+            raise FreshnessTargetError("{error}: write an object such as {example}", error=Name(str(error)),
+                                       example=Name(EXAMPLE)) from None
     if not isinstance(overrides, Mapping):
-        raise FreshnessTargetError(f"{setting} must be a JSON object of source DAG to UTC hour, such as "
-                                   '{"crm_daily": 9}')
-    unknown = sorted(set(overrides) - set(defaults))
-    if unknown:
-        raise FreshnessTargetError(f"{setting} names {', '.join(map(str, unknown))}, which "
-                                   f"{'is not a source DAG' if len(unknown) == 1 else 'are not source DAGs'}: "
-                                   f"use {', '.join(sorted(defaults))}")
+        raise FreshnessTargetError("{setting} must be a JSON object of source DAG to UTC hour, such as {example}; "
+                                   "it is {got}", setting=Name(setting), example=Name(EXAMPLE), got=describe(overrides))
+    strangers = sorted(str(k) for k in set(overrides) - set(defaults))
+    if strangers:
+        raise FreshnessTargetError("{setting} names {count} {keys} that {verb} not a source DAG ({what}): use "
+                                   "{sources}", keys=Name("key" if len(strangers) == 1 else "keys"),
+                                   setting=Name(setting), count=len(strangers),
+                                   verb=Name("is" if len(strangers) == 1 else "are"),
+                                   what=Name("; ".join(unknown(k, defaults) for k in strangers[:3])),
+                                   sources=Name(", ".join(sorted(defaults))))
     bad = sorted(k for k, v in overrides.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 23)
     if bad:
-        raise FreshnessTargetError(f"{setting}: the hour of {', '.join(bad)} must be a whole UTC hour from 0 to 23 "
-                                   "of the day after the data's day")
+        raise FreshnessTargetError("{setting}: the hour of {sources} must be a whole UTC hour from 0 to 23 of the day "
+                                   "after the data's day", setting=Name(setting), sources=Name(", ".join(bad)))
     return {**defaults, **overrides}
 
 

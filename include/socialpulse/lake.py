@@ -150,15 +150,41 @@ class Lake:
 
     @property
     def erased_dir(self) -> Path:
-        """One empty file per erased person, named by pseudonym: cleaning drops them on every rerun."""
+        """The suppression list: one empty file per erased person, named by the SHA-256 digest of their pseudonym
+        (socialpulse.transforms.privacy.erasure_digest), so that it holds no pseudonym; cleaning and the audience
+        steps drop these people on every rerun."""
+        return self.root / "privacy" / "suppressed"
+
+    @property
+    def legacy_erased_dir(self) -> Path:
+        """Where an older SocialPulse listed erased people by pseudonym itself; migrate_erased() empties it."""
         return self.root / "privacy" / "erased"
 
     def erased(self) -> frozenset[str]:
-        return frozenset(p.name for p in self.erased_dir.iterdir()) if self.erased_dir.is_dir() else frozenset()
+        """The digests of every erased person (the legacy list's pseudonyms digested as read)."""
+        from socialpulse.transforms.privacy import erasure_digest
 
-    def mark_erased(self, pseudonym: str) -> None:
+        digests = {p.name for p in self.erased_dir.iterdir()} if self.erased_dir.is_dir() else set()
+        if self.legacy_erased_dir.is_dir():
+            digests |= {erasure_digest(p.name) for p in self.legacy_erased_dir.iterdir()}
+        return frozenset(digests)
+
+    def mark_erased(self, digest: str) -> None:
         ensure_dir(self.erased_dir)
-        (self.erased_dir / safe_key(pseudonym)).touch()
+        (self.erased_dir / safe_key(digest)).touch()
+
+    def migrate_erased(self) -> int:
+        """Move the legacy list's people into the suppression list by digest; how many moved."""
+        from socialpulse.transforms.privacy import erasure_digest
+
+        if not self.legacy_erased_dir.is_dir():
+            return 0
+        moved = 0
+        for marker in list(self.legacy_erased_dir.iterdir()):
+            self.mark_erased(erasure_digest(marker.name))
+            marker.unlink()
+            moved += 1
+        return moved
 
 
 def sanitize_page(page: object) -> object:

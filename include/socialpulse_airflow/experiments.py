@@ -16,13 +16,16 @@ log = logging.getLogger(__name__)
 def declared_experiments() -> tuple:
     """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the checkout)
     and of the variable socialpulse_experiments (YAML text); a file named by the variable must exist."""
+    from socialpulse.bounded_input import read_declaration_file
+    from socialpulse.errors import Name
     from socialpulse.experiments.declarations import ExperimentError, combine, parse
 
     named = variable(EXPERIMENTS_FILE_VARIABLE)
     path = Path(named or DEFAULT_EXPERIMENTS_FILE)
     if named and not path.is_file():
-        raise ExperimentError(f"variable {EXPERIMENTS_FILE_VARIABLE} names {path}, which is not a file")
-    from_file = parse(path.read_text(encoding="utf-8"), str(path)) if path.is_file() else ()
+        raise ExperimentError("variable {variable} names {path}, which is not a file",
+                              variable=Name(EXPERIMENTS_FILE_VARIABLE), path=Name(str(path)))
+    from_file = parse(read_declaration_file(path), str(path)) if path.is_file() else ()
     from_variable = parse(variable(EXPERIMENTS_VARIABLE) or "", f"variable {EXPERIMENTS_VARIABLE}")
     experiments = combine(from_file, from_variable)
     log.info("%d experiments declared: %d in %s, %d in variable %s", len(experiments), len(from_file), path,

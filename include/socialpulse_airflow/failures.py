@@ -23,20 +23,17 @@ log = logging.getLogger(__name__)
 def permanent(error: BaseException) -> bool:
     """Whether retrying the task cannot change the outcome."""
     from socialpulse.connectors.connection import ConnectionSettingsError
-    from socialpulse.connectors.crm import CrmDropError
     from socialpulse.connectors.http import RetriesExhaustedError
-    from socialpulse.experiments.declarations import ExperimentError
+    from socialpulse.errors import SocialPulseError
     from socialpulse.jobs.quality import QualityGateError
     from socialpulse.lake import RawPayloadError
-    from socialpulse.transforms.currency import RatesError
     from socialpulse.transforms.privacy import PseudonymizationKeyError
 
     if isinstance(error, RetriesExhaustedError) or getattr(error, "retryable", None) is True:
         return False  # busy, down, or not there yet: a retry minutes later may find it back
-    if getattr(error, "retryable", None) is False:
-        return True  # a platform error its client classified: auth, permission, cap, bad request
-    return isinstance(error, ConnectionSettingsError | CrmDropError | QualityGateError | RawPayloadError
-                      | RatesError | PseudonymizationKeyError | ExperimentError)
+    if getattr(error, "retryable", None) is False or isinstance(error, SocialPulseError):
+        return True  # classified: a platform's auth, permission, cap, bad request; a declaration; a drop
+    return isinstance(error, ConnectionSettingsError | QualityGateError | RawPayloadError | PseudonymizationKeyError)
 
 
 FAILURE_KEY = "failure"

@@ -1,18 +1,32 @@
-"""Privacy tasks: erasing one person (privacy_erasure), and each source DAG's raw retention."""
+"""Privacy tasks: the daily erasure of the people a CRM drop asks to forget (privacy_erasure), and raw retention."""
 
 from __future__ import annotations
 
+from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.failures import fail_fast
-from socialpulse_airflow.settings import lake_root, pseudonymization_key, retention_days
+from socialpulse_airflow.settings import lake_root, pseudonymization_key, retention_days, variable
 from socialpulse_airflow.warehouse import in_warehouse
 
 
 @fail_fast
-def erase(params: dict, run_id: str) -> dict:
-    from socialpulse.jobs.privacy import erase_person
+def land_requests(ds: str) -> dict:
+    """The erasure_requests.csv of the look-back's drops into the raw zone; skipped without a CRM source."""
+    from airflow.sdk.exceptions import AirflowSkipException
 
-    return in_warehouse(erase_person, lake_root(), pseudonymization_key(), str(params["user_id"]).strip(),
-                        params["id_namespace"], run_id)
+    from socialpulse.jobs.erasure import land_requests
+
+    source = variable(CRM_SOURCE_VARIABLE)
+    if not source:
+        raise AirflowSkipException(f"variable '{CRM_SOURCE_VARIABLE}' is not set: no CRM drop, no erasure requests")
+    return land_requests(source, lake_root(), ds)
+
+
+@fail_fast
+def erase(ds: str, run_id: str) -> dict:
+    """Everyone the landed requests name, erased from the lake and the warehouse; counts per outcome only."""
+    from socialpulse.jobs.erasure import erase_requests
+
+    return in_warehouse(erase_requests, lake_root(), pseudonymization_key(), ds, run_id)
 
 
 @fail_fast

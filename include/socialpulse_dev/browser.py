@@ -27,6 +27,7 @@ def chromium():
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1440,1100"):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console: CSP refusals show there
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
@@ -68,6 +69,20 @@ def loaded(driver) -> float:
 
     return WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script(
         "const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 && n.duration"))
+
+
+def refusals(driver) -> list[str]:
+    """What the console said the page's security policy refused since the last call (a script, a style, a frame)."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+
+
+def answer_headers(driver, names: tuple[str, ...]) -> dict[str, str | None]:
+    """The headers the frame's own page is served with, fetched again from inside it (its session, its origin)."""
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1], names = arguments[0];"
+        "fetch(location.href, {credentials: 'same-origin'}).then(r => done(Object.fromEntries("
+        "names.map(n => [n, r.headers.get(n)]))));", list(names))
 
 
 def cells(driver, table_id: str) -> list[list[str]]:

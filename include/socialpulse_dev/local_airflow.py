@@ -32,7 +32,8 @@ IN_ORDER = ("organic_social_daily",)
 ATTRIBUTION_DAG = "attribution_daily"  # after the sources: it credits each day's orders to its campaigns
 AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
 EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
-ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, "privacy_erasure", "source_freshness"]
+ERASURE_DAG = "privacy_erasure"  # on the last date, before anything reads the clean zone: its drop's requests
+ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, ERASURE_DAG, "source_freshness"]
 # "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
 BUSY_TRIES = 6
 FINISHED = ("success", "failed")  # a backfill's runs are all made, queued, when it is created
@@ -61,8 +62,13 @@ def service_env(home: Path, port: int) -> dict[str, str]:
 
 
 def pipeline_steps(first: str, last: str) -> list[tuple[tuple[str, ...], str]]:
-    """(DAGs, first day) to backfill in turn up to `last`: the sources, attribution, then audience and experiments."""
-    return [(SOURCE_DAGS, first), ((ATTRIBUTION_DAG,), first), ((AUDIENCE_DAG, EXPERIMENTS_DAG), last)]
+    """(DAGs, first day) to backfill in turn up to `last`: the sources, the erasure requests of the last drop,
+    attribution, then audience and experiments.
+
+    The erasure comes before anything reads the clean zone, so a rerun of the whole gives the same rows.
+    """
+    return [(SOURCE_DAGS, first), ((ERASURE_DAG,), last), ((ATTRIBUTION_DAG,), first),
+            ((AUDIENCE_DAG, EXPERIMENTS_DAG), last)]
 
 
 def password(home: Path) -> str:

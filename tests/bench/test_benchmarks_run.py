@@ -57,7 +57,7 @@ def test_e2e_bench_runs_every_dag_and_records_each_tasks_memory(pg_conn):
     tasks = {(row[1].strip(), row[2].strip()): row[6].strip() for row in rows if row[3].strip().isdigit()}
     for dag_task in (("crm_daily", "clean_crm"), ("organic_social_daily", "extract_organic"),
                      ("audience_intelligence", "train_propensity"), ("experiments_daily", "evaluate_experiments"),
-                     ("source_freshness", "check_source_freshness"), ("privacy_erasure", "erase_person")):
+                     ("source_freshness", "check_source_freshness"), ("privacy_erasure", "erase_requested_people")):
         assert dag_task in tasks, dag_task
     # Every task ran in a process of its own, the shortest (a tenth of a second) included, and recorded
     # its peak: a Python task holds more than 50 MiB.

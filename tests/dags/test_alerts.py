@@ -170,7 +170,8 @@ def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dag
     assert all(task.retries == 3 for task in dag.tasks)  # dag.test would wait minutes if it were retried
     run = dag.test(logical_date=datetime(2026, 11, 3, 9, tzinfo=UTC))
     assert run.state == "failed" and failed_tries(run, "check_source_freshness") == {"-1": 1}
-    assert len(causes(run)) == 1 and "variable 'socialpulse_freshness_hours' names meta_ads" in causes(run)[0]
+    assert len(causes(run)) == 1 and "variable 'socialpulse_freshness_hours' names 1 key that is not a source DAG " \
+        "(text of 8 characters, did you mean meta_ads_daily?)" in causes(run)[0]
     assert [message["Subject"] for _, message in inbox.messages] == [
         "SocialPulse: source_freshness failed for 2026-11-03 in check_source_freshness"]
 

@@ -62,9 +62,8 @@ def test_house_rules(dagbag):
 
     for dag in dagbag.dags.values():
         assert dag.doc_md and dag.tags, f"{dag.dag_id}: doc_md and tags"
-        if dag.dag_id != "privacy_erasure":  # triggered by hand, per request
-            timetable = getattr(dag.timetable, "timetable", dag.timetable)  # an AssetOrTimeSchedule's time part
-            assert isinstance(timetable, CronDataIntervalTimetable), f"{dag.dag_id}: a daily data interval"
+        timetable = getattr(dag.timetable, "timetable", dag.timetable)  # an AssetOrTimeSchedule's time part
+        assert isinstance(timetable, CronDataIntervalTimetable), f"{dag.dag_id}: a daily data interval"
         for task in dag.tasks:
             assert task.retries >= 1, f"{dag.dag_id}.{task.task_id} has no retries"
             assert task.retry_exponential_backoff
@@ -80,10 +79,9 @@ def test_each_source_is_a_dag_of_its_own(dagbag):
         assert "apply_warehouse_migrations" in dag.task_dict[clean].get_flat_relative_ids(upstream=True)  # audit
     assert organic.task_dict["land_organic"].trigger_rule == "all_done"  # one platform failing spares the others
     for dag in dagbag.dags.values():  # every run ends in one summary of what failed and why
-        if dag.dag_id != "privacy_erasure":
-            summary = dag.task_dict["summarize_failures"]
-            assert summary.trigger_rule == "all_done" and not summary.downstream_task_ids
-            assert summary.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {summary.task_id}
+        summary = dag.task_dict["summarize_failures"]
+        assert summary.trigger_rule == "all_done" and not summary.downstream_task_ids
+        assert summary.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {summary.task_id}
     assert ads.task_dict["check_campaign_metrics_columns"].upstream_task_ids == {"load_campaign_metrics"}
 
 

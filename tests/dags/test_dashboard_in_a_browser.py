@@ -13,6 +13,7 @@ import sqlite3
 import pytest
 
 from socialpulse.dashboard import queries
+from socialpulse_airflow.dashboard.app import SECURITY_HEADERS
 from socialpulse_dev import browser
 from socialpulse_dev.devenv import airflow_home_env
 from socialpulse_dev.local_airflow import password, running, service_env
@@ -44,6 +45,8 @@ def test_the_marketing_view_shows_the_warehouse_s_figures_in_chromium(tmp_path, 
             spend_header.click()
             orders.append([float(row[3].replace(",", "")) for row in browser.cells(driver, "accounts")])
         styled = driver.execute_script("return [...document.styleSheets].map(s => s.href + ' ' + s.cssRules.length)")
+        headers = browser.answer_headers(driver, tuple(SECURITY_HEADERS))
+        refused = browser.refusals(driver)  # the frame, its stylesheet, script and sorting ran under the policy
         driver.switch_to.default_content()
         driver.save_screenshot(str(tmp_path / "marketing.png"))
     print(f"\nMarketing view: frame page loaded in {load_ms:.0f} ms; screenshot {tmp_path / 'marketing.png'}")
@@ -53,6 +56,7 @@ def test_the_marketing_view_shows_the_warehouse_s_figures_in_chromium(tmp_path, 
         assert row[3] == f"{account['spend']:,.2f}" and row[7] == f"{account['ctr']:.2%}"
         assert row[6] == f"{account['roas']:.2f}"
     assert framed == f"{base_url}/socialpulse/"
+    assert headers == SECURITY_HEADERS and refused == []  # X-Frame-Options SAMEORIGIN lets the UI frame it
     assert len(styled) == 1 and styled[0].startswith(f"{base_url}/socialpulse/static/dashboard.css ")
     assert int(styled[0].split()[1]) > 10  # the stylesheet arrived through the login, and under the sub-path
     assert len(orders[0]) > 1 and orders[0] == sorted(orders[0]) and orders[1] == sorted(orders[0], reverse=True)

@@ -36,7 +36,7 @@ def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_t
     failed = dags["experiments_daily"].test(logical_date=datetime(2026, 11, 4, tzinfo=UTC))
     states = task_states(failed)
     assert states["evaluate_experiments[-1]"] == "failed" and failed.state == "failed", states
-    assert causes(failed) == ["evaluate_experiments: variable socialpulse_experiments:3: experiment 'typo' field "
-                              "'hypotesis': unknown field; expected one of ['alpha', 'arms', 'crm_column', 'end_date', "
-                              "'guardrail_metrics', 'hypothesis', 'minimum_effect', 'name', 'primary_metric', "
-                              "'start_date']"]
+    assert causes(failed) == ["evaluate_experiments: variable socialpulse_experiments:3: experiment 'typo': an "
+                              "unknown field (text of 9 characters, did you mean hypothesis?); expected one of [alpha, "
+                              "arms, crm_column, end_date, guardrail_metrics, hypothesis, minimum_effect, name, "
+                              "primary_metric, start_date]"]

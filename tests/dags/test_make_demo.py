@@ -102,6 +102,29 @@ def rows_but_lineage(path, table: str) -> list[tuple]:
         return [tuple(row[i] for i in keep) for row in cursor.fetchall()]
 
 
+def assert_the_erased_are_gone(data, home) -> None:
+    """The three people the last drop asks to forget: no id, name, email or pseudonym of theirs in any file of the
+    lake but the raw zone's exact payloads, in the Airflow home (metadata DB, every log), or in any warehouse table
+    but privacy_erasures, which records them by pseudonym."""
+    from datetime import date
+
+    from tests.privacy_scan import erased_people, traces_in_files
+
+    people, traces = erased_people(date(2026, 11, 3))
+    assert len(people) == 3 and len(traces) >= 15
+    lake, airflow = traces_in_files(data / "lake", traces, skip=("raw",)), traces_in_files(home, traces)
+    read = int(lake.pop("")[0]) + int(airflow.pop("")[0])
+    assert lake == {} and airflow == {} and read > 200  # every file was read: parquet, models, reports, logs, DB
+    with sqlite3.connect(data / "warehouse.db") as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        held = {t: conn.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables if t != "privacy_erasures"}
+        erasures = conn.execute("SELECT pseudonym, status FROM privacy_erasures").fetchall()
+    assert [t for t, rows in held.items() if any(trace in str(rows) for trace in traces)] == []
+    assert sorted(status for pseudonym, status in erasures if pseudonym in traces) == ["erased"] * 3
+    in_raw = traces_in_files(data / "lake" / "raw" / "crm", traces)
+    assert in_raw.pop("") and in_raw  # the scan does find what the raw zone rightly holds
+
+
 def assert_nothing_personal_leaves_raw(data, home) -> None:
     """No token, 'bearer', raw user id, name or email in the clean zone, quarantine, warehouse or task logs."""
     import gzip
@@ -117,7 +140,7 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
     values.update(scan_lake_zone(data / "lake" / "features")[1])
     logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}  # the services' logs and every task's
     runs = {p.parent for p in (home / "logs").glob("dag_id=*/run_id=*/task_id=*")}
-    assert len(runs) == 14 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 2
+    assert len(runs) == 15 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 3
     reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
     assert len(reports) == 1
     assert findings({**texts, **logs, **reports}, values) == []
@@ -153,6 +176,8 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
                     r"lookalike_audience +keep_running"):
         assert re.search(planted, output), planted
     assert_nothing_personal_leaves_raw(data, home)
+    assert_the_erased_are_gone(data, home)
+    assert re.search(r"line 2  erased .*\n  line 3  erased .*\n  line 4  erased .*\n  line 5  not_found ", output)
     assert "backfilled through the scheduler" in output and "make ui" in output
     history = sorted(rows(data / "warehouse.db", "campaign_metrics_history"))
     assert len(history) == len(first)  # the simulator restates nothing between the demo's runs

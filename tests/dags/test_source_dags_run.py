@@ -195,14 +195,16 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
     assert path == str(lake / "quarantine" / "crm_users" / f"ds={DAY}")
 
 
-def test_privacy_erasure_removes_a_person_for_good(dags, pipeline, tmp_path):
+def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline, tmp_path):
     import pandas as pd
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
 
     from socialpulse.jobs import first_party
     from socialpulse.transforms.privacy import Pseudonymizer
     from socialpulse_dev.devenv import DEMO_KEY
     from socialpulse_dev.simulator.audience import audience
-    from socialpulse_dev.simulator.crm_drop import write_drop
+    from socialpulse_dev.simulator.crm_drop import UNKNOWN_ID, write_drop, write_erasure_requests
 
     warehouse, lake = pipeline(DAY, AS_OF)
     write_drop(tmp_path / "crm", date(2026, 11, 1))  # the day before's drop links the platform ids
@@ -216,13 +218,22 @@ def test_privacy_erasure_removes_a_person_for_good(dags, pipeline, tmp_path):
     before = int((events.person_id == pseudonym).sum())
     assert before > 0
 
-    assert dags["privacy_erasure"].test(run_conf={"user_id": person.user_id}).state == "success"
+    # the documented route: the CRM's suppression list in the day's drop, by X id here; and a typo
+    write_erasure_requests(tmp_path / "crm", DAY, [{"user_id": person.x_id, "id_namespace": "x"},
+                                                   {"user_id": UNKNOWN_ID, "id_namespace": ""}])
+    erasure = run(dags["privacy_erasure"])
+    assert erasure.state == "success", task_states(erasure)
     for dag_id in ("crm_daily", "organic_social_daily"):  # rerun the day: the person stays erased
         assert run(dags[dag_id]).state == "success"
     for entity in ("engagement_events", "crm_users", "crm_orders"):
         frame = pd.read_parquet(lake / "clean" / entity / f"ds={DAY}")
         assert pseudonym not in set(frame.person_id), entity
     with sqlite3.connect(warehouse) as conn:
-        record = conn.execute("SELECT * FROM privacy_erasures").fetchall()
-    assert len(record) == 1 and record[0][0] == pseudonym and person.user_id not in str(record)
-    assert record[0][3] >= before  # clean_rows: at least the engagement events
+        record = conn.execute("SELECT pseudonym, status, request_day, request_line, clean_rows FROM privacy_erasures "
+                              "ORDER BY request_line").fetchall()
+    assert [r[1:4] for r in record] == [("erased", str(DAY), 2), ("not_found", str(DAY), 3)]
+    assert record[0][0] == pseudonym and record[0][4] >= before  # clean_rows: at least the engagement events
+    with create_session() as session:  # Airflow's metadata: neither the conf nor an XCom names anyone
+        stored = [str(x.value) for x in session.query(XComModel).filter(XComModel.run_id == erasure.run_id)]
+    assert not erasure.conf and stored and not [
+        s for s in stored if person.user_id in s or person.x_id in s or pseudonym in s or UNKNOWN_ID in s]

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs.privacy import enforce_retention, erase_from_lake
+from socialpulse.jobs.erasure import erase_from_lake
+from socialpulse.jobs.privacy import enforce_retention
+from socialpulse.transforms.privacy import erasure_digest
 from tests.payloads import INSIGHTS_PAGE
 
 READS = 40  # a reader's looks at a partition two publishers keep replacing
@@ -128,13 +130,12 @@ def test_files_for_libraries_that_only_know_local_paths(lake):
 
 
 def test_erasure_and_retention_reach_every_version(lake):
-    lake.mark_erased("p-1")
-    assert lake.erased() == {"p-1"}
     partition = lake.clean_partition("crm_users", "2026-11-01")
     lake_zone.write_clean_partition(pd.DataFrame({"person_id": ["p-1", "p-2"]}), partition)
     lake_zone.write_clean_partition(pd.DataFrame({"person_id": ["p-1", "p-3"]}), partition)
-    clean_rows, feature_rows, files = erase_from_lake(str(lake.root), {"p-1"})
-    assert (clean_rows, feature_rows, files) == (1, 0, 1)
+    erased = erase_from_lake(str(lake.root), {"p-1": {"p-1"}})["p-1"]
+    assert (erased.clean_rows, erased.feature_rows, erased.files_rewritten) == (1, 0, 1)
+    assert lake.erased() == {erasure_digest("p-1")}  # the suppression list holds a digest, not the pseudonym
     versions = lake_zone.partition_versions(partition)
     assert [lake_zone.read_parquet(v / lake_zone.CLEAN_FILE)["person_id"].tolist() for v in versions] == [
         ["p-2"], ["p-3"]]

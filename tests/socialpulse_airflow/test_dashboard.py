@@ -191,7 +191,7 @@ def test_health_shows_the_targets_the_variable_sets_and_names_a_wrong_one(client
     monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"crm": 11}')
     answer = client.get(f"{PREFIX}/health", headers=viewer())
     assert answer.status_code == 200 and "of D+1</td>" not in answer.text
-    assert "variable &#39;socialpulse_freshness_hours&#39; names crm, which is not a source DAG" in answer.text
+    assert "variable &#39;socialpulse_freshness_hours&#39; names 1 key that is not a source DAG" in answer.text
     assert 'id="audit"' in answer.text and 'id="findings"' in answer.text  # the rest of the page is still shown
 
 
@@ -220,8 +220,33 @@ def test_a_missing_warehouse_is_a_message_not_a_stack_trace(client, tmp_path, mo
     missing = tmp_path / "nowhere.db"
     monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(missing)}))
     answer = client.get(f"{PREFIX}/health", headers={"Authorization": f"Bearer {token('viewer')}"})
-    assert answer.status_code == 503 and f"the SQLite warehouse {missing} does not exist yet" in answer.text
-    assert "Traceback" not in answer.text
+    assert answer.status_code == 503 and "the SQLite warehouse of connection &#39;marketing_warehouse&#39; does not " \
+                                          "exist yet" in answer.text
+    assert "Traceback" not in answer.text and str(tmp_path) not in answer.text  # no server path for every viewer
+
+
+@pytest.mark.parametrize("query", [f"?until=0001-01-{day:02d}" for day in (1, 13, 27)]
+                         + ["?since=0001-01-01", "?until=9999-12-31", "?since=1969-12-31&until=2026-11-01"])
+@pytest.mark.parametrize("page", ["", "campaigns", "posts"])
+def test_a_day_outside_any_data_s_span_is_refused_with_422_not_a_500(client, warehouse, page, query):
+    answer = client.get(f"{PREFIX}/{page}{query}", headers={"Authorization": f"Bearer {token('viewer')}"})
+    assert answer.status_code == 422 and "a day from 1970-01-01 to 2999-12-31" in answer.text
+
+
+def test_a_chart_of_a_day_outside_the_span_is_422(client, warehouse):
+    answer = client.get(f"{PREFIX}/audience/0001-01-01/segments.png",
+                        headers={"Authorization": f"Bearer {token('viewer')}"})
+    assert answer.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/static/dashboard.css", "/nowhere", "/?until=0001-01-01"])
+def test_every_answer_carries_the_security_headers(client, warehouse, path):
+    from socialpulse_airflow.dashboard.app import SECURITY_HEADERS
+
+    answer = client.get(f"{PREFIX}{path}", headers={"Authorization": f"Bearer {token('viewer')}"})
+    assert {k: answer.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert answer.headers["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in \
+        answer.headers["Content-Security-Policy"]
 
 
 def test_the_dashboard_cannot_write(tmp_path, pg_conn):

@@ -1,7 +1,10 @@
-"""The first-party CRM drop: users.csv and orders.csv of a day, from a folder or a URL.
+"""The first-party CRM drop: users.csv and orders.csv of a day, from a folder or a URL, and its erasure requests.
 
 The source (variable `socialpulse_crm_source`) is a local folder, a file:// URL or
-an http(s) URL; a day's drop is `<source>/ds=YYYY-MM-DD/{users,orders}.csv`.
+an http(s) URL; a day's drop is `<source>/ds=YYYY-MM-DD/{users,orders}.csv`, and, on a
+day someone asked to be forgotten, `erasure_requests.csv` beside them: the suppression
+list a CRM exports (README, "Privacy"). These files hold personal data: their errors name
+files, columns and counts only (socialpulse.errors), never a cell.
 """
 
 from __future__ import annotations
@@ -11,18 +14,19 @@ import io
 
 from socialpulse.connectors.files import FileClient, SourceFileMissingError, read_location
 from socialpulse.connectors.http import strip_secrets
+from socialpulse.errors import Name, PersonalDataError
 
 DROP_FILES = ("users.csv", "orders.csv")
+ERASURE_FILE = "erasure_requests.csv"
 REQUIRED_COLUMNS = {
     "users.csv": ("user_id", "age", "gender", "country", "city", "signup_date"),
     "orders.csv": ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign"),
+    ERASURE_FILE: ("user_id",),
 }
 
 
-class CrmDropError(Exception):
+class CrmDropError(PersonalDataError):
     """The drop is unreadable or lacks required columns: say which and where. No retry changes it."""
-
-    retryable = False
 
 
 class CrmDropMissingError(CrmDropError):
@@ -36,21 +40,57 @@ def _read(source: str, relative: str, client: FileClient | None) -> bytes:
     try:
         return read_location(location, client)
     except SourceFileMissingError as exc:
-        raise CrmDropMissingError(f"no CRM file at {exc}: has the day's drop arrived in {strip_secrets(source)}?") \
-            from exc
+        raise CrmDropMissingError("no CRM file at {where}: has the day's drop arrived in {source}?",
+                                  where=Name(strip_secrets(str(exc))), source=Name(strip_secrets(source))) from None
+
+
+def looks_like_data(cell: str) -> bool:
+    """Whether a header cell reads like a value (an email, a number, a date) rather than a column name."""
+    text = cell.strip()
+    return "@" in text or text.replace("-", "").replace(".", "").replace(":", "").isdigit()
+
+
+def check_header(name: str, payload: bytes, ds: str, source: str) -> None:
+    """Refuse a file that is not UTF-8 or lacks a column its cleaning needs, naming only the expected columns.
+
+    The header is the first row: when it is missing, that row is a person, so the message
+    counts its cells and says whether they look like data, and quotes none of them.
+    """
+    where = {"file": Name(name), "ds": Name(ds), "source": Name(strip_secrets(source))}
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CrmDropError("{file} of the drop of {ds} in {source} is not UTF-8 text (byte {byte}); export it as "
+                           "UTF-8, with or without a BOM", byte=exc.start, **where) from None
+    try:
+        header = [c.strip() for c in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
+    except csv.Error:
+        header = []
+    missing = [Name(c) for c in REQUIRED_COLUMNS[name] if c not in header]
+    if not missing:
+        return
+    hint = ""
+    if len(missing) == len(REQUIRED_COLUMNS[name]):
+        data_like = sum(looks_like_data(c) for c in header)
+        hint = (f"; none of its {len(header)} header cells names a column it needs"
+                + (f" and {data_like} of them look like values (an email, a number, a date)" if data_like else "")
+                + ": is the header row missing?")
+    raise CrmDropError("{file} of {ds} lacks columns {missing}{hint}", missing=missing, hint=Name(hint), **where)
 
 
 def fetch_drop(source: str, ds: str, *, client: FileClient | None = None) -> dict[str, bytes]:
     """{file name: exact bytes} of the day's drop, after checking each file's header."""
     drop = {name: _read(source, f"ds={ds}/{name}", client) for name in DROP_FILES}
     for name, payload in drop.items():
-        try:
-            text = payload.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CrmDropError(f"{name} of the drop of {ds} in {strip_secrets(source)} is not UTF-8 text (byte "
-                               f"{exc.start}: {exc.reason}); export it as UTF-8, with or without a BOM") from exc
-        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-        missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
-        if missing:
-            raise CrmDropError(f"{name} of {ds} lacks columns {missing}; its header is {header}")
+        check_header(name, payload, ds, source)
     return drop
+
+
+def fetch_erasure_requests(source: str, ds: str, *, client: FileClient | None = None) -> bytes | None:
+    """The exact bytes of the day's erasure requests, header checked; None on a day without any."""
+    try:
+        payload = _read(source, f"ds={ds}/{ERASURE_FILE}", client)
+    except CrmDropMissingError:
+        return None
+    check_header(ERASURE_FILE, payload, ds, source)
+    return payload

@@ -3,6 +3,8 @@
 An experiment compares arms: each arm is a set of Meta campaigns (a split test run as
 separate campaigns) or a CRM group (people whose `crm_column` in the CRM users drop holds
 the arm's value, as for a holdout from targeting). The first arm is the control.
+The YAML is read bounded (socialpulse.bounded_input), and a message describes a wrong
+value (its kind and size) rather than quoting it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import yaml
+from socialpulse.bounded_input import load_yaml
+from socialpulse.errors import DeclarationError, Name, describe, unknown
 
 CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
 # metric -> the arm kinds it can be measured on
@@ -29,9 +32,12 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _EXPERIMENT_KEYS = {"name", "hypothesis", "start_date", "end_date", "primary_metric", "guardrail_metrics",
                     "minimum_effect", "alpha", "crm_column", "arms"}
 _ARM_KEYS = {"name", "campaigns", "crm_group", "traffic"}
+MAX_EXPERIMENTS = 200  # per file or variable
+MAX_ARMS = 20
+MAX_CAMPAIGNS_PER_ARM = 200
 
 
-class ExperimentError(ValueError):
+class ExperimentError(DeclarationError):
     """A declaration that cannot be evaluated; the message names where and what to fix."""
 
 
@@ -74,31 +80,25 @@ class Experiment:
         return (self.primary_metric, *self.guardrail_metrics)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe YAML whose mappings remember the line of each key (`__lines__`) and their own (`__line__`)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        mapping = super().construct_mapping(node, deep=True)
-        mapping["__line__"] = node.start_mark.line + 1
-        mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value}
-        return mapping
-
-
 class _Reader:
     """Reads one mapping's fields, raising errors that point at the field's line."""
 
     def __init__(self, mapping: dict, source: str, what: str) -> None:
         self.mapping, self.source, self.what = mapping, source, what
 
-    def fail(self, key: str | None, problem: str) -> ExperimentError:
+    def fail(self, key: str | None, problem: str, **facts: object) -> ExperimentError:
         line = self.mapping["__lines__"].get(key, self.mapping["__line__"]) if key else self.mapping["__line__"]
         field = f" field '{key}'" if key else ""
-        return ExperimentError(f"{self.source}:{line}: {self.what}{field}: {problem}")
+        return ExperimentError("{source}:{line}: {what}{field}: " + problem, source=Name(self.source), line=line,
+                               what=Name(self.what), field=Name(field), **facts)
 
     def check_keys(self, allowed: set[str]) -> None:
         for key in self.mapping["__lines__"]:
             if key not in allowed:
-                raise self.fail(key, f"unknown field; expected one of {sorted(allowed)}")
+                line = self.mapping["__lines__"][key]
+                raise ExperimentError("{source}:{line}: {what}: an unknown field ({key}); expected one of {allowed}",
+                                      source=Name(self.source), line=line, what=Name(self.what),
+                                      key=unknown(key, allowed), allowed=[Name(k) for k in sorted(allowed)])
 
     def get(self, key: str, required: bool = True) -> Any:
         value = self.mapping.get(key)
@@ -111,44 +111,51 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"expected text, got {value!r}")
+            raise self.fail(key, "expected text, got {got}", got=describe(value))
         if pattern and not pattern.fullmatch(value):
-            raise self.fail(key, f"{value!r} must match {pattern.pattern}")
+            raise self.fail(key, "the value ({got}) must match {pattern}", got=describe(value),
+                            pattern=Name(pattern.pattern))
         return value.strip()
 
     def day(self, key: str, required: bool = True) -> date | None:
         value = self.get(key, required)
         if isinstance(value, datetime):
-            raise self.fail(key, f"expected a date YYYY-MM-DD, got a time {value}: an experiment's looks are days")
+            raise self.fail(key, "expected a date YYYY-MM-DD, got a time: an experiment's looks are days")
         if value is None or isinstance(value, date):
             return value
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            raise self.fail(key, f"expected a date YYYY-MM-DD, got {value!r}") from None
+            raise self.fail(key, "expected a date YYYY-MM-DD, got {got}", got=describe(value)) from None
 
     def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
         value = self.get(key, required)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
-            raise self.fail(key, f"expected a number between {low} and {high} (exclusive), got {value!r}")
+            got = Name(f"{value:g}") if isinstance(value, int | float) and not isinstance(value, bool) else \
+                describe(value)
+            raise self.fail(key, "expected a number between {low} and {high} (exclusive), got {got}", low=low,
+                            high=high, got=got)
         return float(value)
 
-    def items(self, key: str, required: bool = True) -> list:
+    def items(self, key: str, required: bool = True, limit: int = MAX_CAMPAIGNS_PER_ARM) -> list:
         value = self.get(key, required)
         if value is None:
             return []
         if not isinstance(value, list) or not value:
-            raise self.fail(key, f"expected a non-empty list, got {value!r}")
+            raise self.fail(key, "expected a non-empty list, got {got}", got=describe(value))
+        if len(value) > limit:
+            raise self.fail(key, "{n} items, more than the {limit} allowed", n=len(value), limit=limit)
         return value
 
 
 def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
-    if name not in METRICS:
-        raise reader.fail(key, f"unknown metric {name!r}; expected one of {sorted(METRICS)}")
+    if not isinstance(name, str) or name not in METRICS:
+        raise reader.fail(key, "an unknown metric ({got}); expected one of {metrics}", got=unknown(name, METRICS),
+                          metrics=[Name(m) for m in sorted(METRICS)])
     if kind not in METRICS[name]:
-        raise reader.fail(key, f"{name} cannot be measured on {kind} arms")
+        raise reader.fail(key, "{metric} cannot be measured on {kind} arms", metric=Name(name), kind=Name(kind))
     return name
 
 
@@ -167,19 +174,21 @@ def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
     if campaigns is not None:
         ids = reader.items("campaigns")
         if any(not isinstance(c, str | int) or isinstance(c, bool) or not str(c).strip() for c in ids):
-            raise reader.fail("campaigns", f"expected Meta campaign ids, got {campaigns!r}")
+            raise reader.fail("campaigns", "expected Meta campaign ids (text or whole numbers), got {got}",
+                              got=describe(campaigns))
         return Arm(name, traffic, campaigns=tuple(str(c) for c in ids))
     return Arm(name, traffic, crm_group=reader.text("crm_group"))
 
 
 def _experiment(mapping: Any, source: str, index: int) -> Experiment:
     if not isinstance(mapping, dict):
-        raise ExperimentError(f"{source}: experiment {index + 1} must be a mapping, got {mapping!r}")
+        raise ExperimentError("{source}: experiment {n} must be a mapping, got {got}", source=Name(source),
+                              n=index + 1, got=describe(mapping))
     reader = _Reader(mapping, source, f"experiment {index + 1}")
     name = reader.text("name", pattern=_NAME)
     reader.what = f"experiment '{name}'"
     reader.check_keys(_EXPERIMENT_KEYS)
-    arms = tuple(_arm(arm, source, reader, i) for i, arm in enumerate(reader.items("arms")))
+    arms = tuple(_arm(arm, source, reader, i) for i, arm in enumerate(reader.items("arms", limit=MAX_ARMS)))
     if len(arms) < 2:
         raise reader.fail("arms", "an experiment needs a control (the first arm) and at least one more arm")
     if len({arm.name for arm in arms}) < len(arms):
@@ -187,25 +196,27 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
     if len({arm.kind for arm in arms}) > 1:
         raise reader.fail("arms", "arms mix campaigns and CRM groups; compare like with like")
     if abs(sum(arm.traffic for arm in arms) - 1) > 1e-6:
-        raise reader.fail("arms", f"the arms' traffic shares add up to {sum(a.traffic for a in arms):g}, not 1")
+        raise reader.fail("arms", "the arms' traffic shares add up to {total}, not 1",
+                          total=Name(f"{sum(a.traffic for a in arms):g}"))
     kind = arms[0].kind
     values = [c for arm in arms for c in arm.campaigns] if kind == CAMPAIGNS else [a.crm_group for a in arms]
     if len(set(values)) < len(values):
-        raise reader.fail("arms", f"a {'campaign' if kind == CAMPAIGNS else 'CRM group'} is in two arms")
+        raise reader.fail("arms", "a {thing} is in two arms",
+                          thing=Name("campaign" if kind == CAMPAIGNS else "CRM group"))
     crm_column = reader.text("crm_column", required=kind == CRM_GROUP)
     if kind == CRM_GROUP and not crm_column.startswith(CRM_COLUMN_PREFIX):
-        raise reader.fail("crm_column", f"CRM group columns must be named {CRM_COLUMN_PREFIX}<something>: the CRM "
-                                        "clean step keeps only those")
+        raise reader.fail("crm_column", "CRM group columns must be named {prefix}<something>: the CRM clean step "
+                                        "keeps only those", prefix=Name(CRM_COLUMN_PREFIX))
     if kind == CAMPAIGNS and crm_column:
         raise reader.fail("crm_column", "only experiments on CRM groups name a CRM column")
     start, end = reader.day("start_date"), reader.day("end_date", required=False)
     if end is not None and end < start:
-        raise reader.fail("end_date", f"{end} is before start_date {start}")
+        raise reader.fail("end_date", "{end} is before start_date {start}", end=end, start=start)
     guardrails = tuple(_metric(reader, "guardrail_metrics", m, kind)
                        for m in reader.items("guardrail_metrics", required=False))
     primary = _metric(reader, "primary_metric", reader.get("primary_metric"), kind)
     if primary in guardrails:
-        raise reader.fail("guardrail_metrics", f"{primary} is the primary metric")
+        raise reader.fail("guardrail_metrics", "{metric} is the primary metric", metric=Name(primary))
     return Experiment(
         name=name, hypothesis=reader.text("hypothesis"), start_date=start, primary_metric=primary,
         minimum_effect=reader.number("minimum_effect", 0, 10), arms=arms, guardrail_metrics=guardrails,
@@ -213,21 +224,23 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
         crm_column=crm_column, source=f"{source}:{mapping['__line__']}")
 
 
-def parse(text: str, source: str) -> tuple[Experiment, ...]:
+def parse(text: str | bytes, source: str) -> tuple[Experiment, ...]:
     """The experiments of one YAML document `experiments: [...]`; `source` names it in errors."""
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no arbitrary objects
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ExperimentError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+        document = load_yaml(text, source)
+    except DeclarationError as error:
+        raise ExperimentError(str(error)) from None
     if document is None:
         return ()
     if not isinstance(document, dict) or set(document["__lines__"]) != {"experiments"}:
-        raise ExperimentError(f"{source}:1: expected a mapping with the single key 'experiments'")
+        raise ExperimentError("{source}:1: expected a mapping with the single key 'experiments'", source=Name(source))
     listed = document["experiments"] or []
+    line = document["__lines__"]["experiments"]
     if not isinstance(listed, list):
-        raise ExperimentError(f"{source}:{document['__lines__']['experiments']}: 'experiments' must be a list")
+        raise ExperimentError("{source}:{line}: 'experiments' must be a list", source=Name(source), line=line)
+    if len(listed) > MAX_EXPERIMENTS:
+        raise ExperimentError("{source}:{line}: {n} experiments, more than the {limit} one file or variable may "
+                              "declare", source=Name(source), line=line, n=len(listed), limit=MAX_EXPERIMENTS)
     return tuple(_experiment(item, source, i) for i, item in enumerate(listed))
 
 
@@ -236,7 +249,8 @@ def combine(*declared: tuple[Experiment, ...]) -> tuple[Experiment, ...]:
     seen: dict[str, Experiment] = {}
     for experiment in (e for group in declared for e in group):
         if experiment.name in seen:
-            raise ExperimentError(f"{experiment.source}: experiment '{experiment.name}' is also declared at "
-                                  f"{seen[experiment.name].source}")
+            raise ExperimentError("{source}: experiment '{name}' is also declared at {first}",
+                                  source=Name(experiment.source), name=Name(experiment.name),
+                                  first=Name(seen[experiment.name].source))
         seen[experiment.name] = experiment
     return tuple(seen.values())

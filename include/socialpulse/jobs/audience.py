@@ -20,6 +20,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
+from socialpulse.transforms.privacy import drop_erased, erased_rows
 
 log = logging.getLogger(__name__)
 SEED = 7
@@ -50,7 +51,7 @@ def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     newest_users = {"crm_users": found["crm_users"][-1:]}
     frames = {entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
               for entity, columns in INPUT_COLUMNS.items()}
-    frames = {e: f[~f["person_id"].isin(erased)] if "person_id" in f else f for e, f in frames.items()}
+    frames = {e: drop_erased(f, erased)[0] for e, f in frames.items()}
     inputs = AudienceInputs.resolve(frames["crm_users"], frames["crm_orders"], frames["engagement_events"],
                                     frames["post_metrics"])
     log.info("inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts) from %d "
@@ -64,7 +65,27 @@ def features_partition(lake_root: str, entity: str, ds: str) -> lake_zone.LakePa
 
 
 def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) -> str:
-    return str(lake_zone.write_clean_partition(frame, features_partition(lake_root, entity, ds)))
+    """A features partition, published, then published again without anyone an erasure listed meanwhile."""
+    lake = lake_zone.Lake.at(lake_root)
+    while True:
+        path = str(lake_zone.write_clean_partition(frame, features_partition(lake_root, entity, ds)))
+        frame, dropped = drop_erased(frame, lake.erased())
+        if not dropped:
+            return path
+
+
+def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: dict, run_id: str) -> int:
+    """replace_rows of a table of people, then a delete of anyone an erasure listed meanwhile (its own warehouse
+    delete may have come first)."""
+    from socialpulse.warehouse.erasure import erase_from_warehouse
+    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.warehouse.snapshots import replace_rows
+
+    written = replace_rows(conn, AUDIENCE_TABLES[table], frame, scope, run_id)
+    late = frame.loc[erased_rows(frame["person_id"], lake_zone.Lake.at(lake_root).erased()), "person_id"]
+    if len(late):
+        erase_from_warehouse(conn, set(late))
+    return written
 
 
 def read_features(lake_root: str, entity: str, ds: str) -> pd.DataFrame:
@@ -153,7 +174,7 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
-    replace_rows(conn, AUDIENCE_TABLES["user_profiles"], profiles, {"as_of_date": as_of}, run_id)
+    replace_people(conn, lake_root, "user_profiles", profiles, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
     register_model(conn, version, "segments", as_of, run_id, {
         "metrics": json.dumps({"k": len(model.segment_ids), "silhouettes": model.silhouettes}),
@@ -207,7 +228,7 @@ def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, m
     for reason in skipped:
         log.info("no audience for campaign %s", reason)
     write_features(lake_root, "target_audiences", ds, members)
-    replace_rows(conn, AUDIENCE_TABLES["target_audiences"], members, {"as_of_date": as_of}, run_id)
+    replace_people(conn, lake_root, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
         log.info("campaign %s (%s): %d people, %.1f expected conversions", row.campaign_id, row.markets, row.size,
@@ -218,8 +239,6 @@ def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, m
 def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     """Each person's next three topics, and their offline quality against popularity."""
     from socialpulse.audience import recommend as recommender
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
-    from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
     profiles = read_features(lake_root, "user_profiles", ds)
@@ -229,7 +248,7 @@ def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     recs = recommender.recommend(recommender.recent(events, as_of), segments,
                                  pd.Index(profiles["person_id"])).assign(as_of_date=as_of)
     write_features(lake_root, "content_recommendations", ds, recs)
-    replace_rows(conn, AUDIENCE_TABLES["content_recommendations"], recs, {"as_of_date": as_of}, run_id)
+    replace_people(conn, lake_root, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
     version = f"recommendations-{ds}"
     register_model(conn, version, "recommendations", as_of, run_id, {
         "metrics": json.dumps(quality), "rows_eval": quality["model"]["people"], "champion_version": version,

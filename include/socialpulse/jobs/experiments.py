@@ -22,7 +22,9 @@ from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, Experime
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
 from socialpulse.reports.charts import experiment_chart
+from socialpulse.transforms.privacy import drop_erased
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
+from socialpulse.warehouse.findings import Finding, record_findings
 from socialpulse.warehouse.schema import EXPERIMENT_RESULTS
 from socialpulse.warehouse.snapshots import replace_rows
 
@@ -45,6 +47,25 @@ def campaign_days(conn: Any, campaigns: tuple[str, ...], first: str, last: str) 
     return frame
 
 
+def unknown_campaigns(conn: Any, experiments: tuple[Experiment, ...], ds: str) -> list[Finding]:
+    """A warning per declared campaign id that has no row in campaign_metrics_daily at all: a typo, or a campaign of
+    an ad account not configured. Its arm then reads as empty, which a person should hear about."""
+    declared = {(e, arm.name, c) for e in experiments if e.kind == CAMPAIGNS for arm in e.arms for c in arm.campaigns}
+    if not declared:
+        return []
+    ids = sorted({c for _, _, c in declared})
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT DISTINCT campaign_id FROM campaign_metrics_daily WHERE campaign_id IN "
+                   f"({', '.join([mark] * len(ids))})", ids)
+    known = {str(row[0]) for row in cursor.fetchall()}
+    return [Finding(f"experiment {e.name}", date.fromisoformat(ds), f"campaign {c}", "unknown_campaign", None, None,
+                    None, "warning", f"experiment '{e.name}' ({e.source}), arm '{arm}', names campaign {c}, which has "
+                    "no row in campaign_metrics_daily: a typo, or a campaign of an ad account the connection does not "
+                    "list?")
+            for e, arm, c in sorted(declared, key=lambda d: (d[0].name, d[1], d[2])) if c not in known]
+
+
 class CleanZone:
     """The clean orders and the newest users up to a day, read once per run and only if an experiment needs them."""
 
@@ -59,7 +80,7 @@ class CleanZone:
         orders = lake_zone.read_clean_partitions(paths, ["order_id", "person_id", "ordered_at", "amount_reporting",
                                                          "utm_campaign"])
         orders = orders.drop_duplicates("order_id", keep="last")  # the newest version of each order
-        orders = orders[~orders["person_id"].isin(self.lake.erased())]
+        orders, _ = drop_erased(orders, self.lake.erased())
         return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
 
     @cache  # noqa: B019
@@ -68,7 +89,7 @@ class CleanZone:
         if not paths:
             raise FileNotFoundError(f"no clean crm_users up to {self.ds} in {self.lake.root}: run crm_daily first")
         users = lake_zone.read_clean_partitions(paths[-1:], ["person_id", "signup_date", "experiment_groups"])
-        return users[~users["person_id"].isin(self.lake.erased())]
+        return drop_erased(users, self.lake.erased())[0]
 
 
 def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]) -> pd.DataFrame:
@@ -103,6 +124,8 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
     are written, then the run fails naming each one that could not be read.
     """
     zone, outcome, charts, failed = CleanZone(lake_root, ds), {}, {}, []
+    for finding in record_findings(conn, unknown_campaigns(conn, experiments, ds), run_id, any_day=True):
+        log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)
     for experiment in experiments:
         days = look_days(experiment, date.fromisoformat(ds))
         if not days:

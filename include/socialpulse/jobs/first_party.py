@@ -1,4 +1,9 @@
-"""The CRM drop, step by step: land the day's files, type them, credit orders to campaigns."""
+"""The CRM drop, step by step: land the day's files, type them, credit orders to campaigns.
+
+The drop is personal data: its headers are checked with messages that quote no cell, and
+cleaning runs under `withholding_values`, so an error of any kind names a file, column
+or line, never a cell.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
+from socialpulse.errors import withholding_values
 
 PLATFORM = "crm"
 log = logging.getLogger(__name__)
@@ -20,7 +26,7 @@ def _entity(name: str) -> str:
 def extract(source: str, lake_root: str, ds: str, run_id: str) -> dict:
     """Land users.csv and orders.csv of the day as exact gzipped files, each partition replaced whole."""
     lake = lake_zone.Lake.at(lake_root)
-    drop = fetch_drop(source, ds)
+    drop = fetch_drop(source, ds)  # each header checked: its errors name files and columns, never a cell
     extracted_at = datetime.now(UTC).isoformat()
     counts = {}
     for name in DROP_FILES:
@@ -34,7 +40,11 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> dict:
 
 
 def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
-    """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined."""
+    """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined.
+
+    Both files are validated before either is written, so a file that stops the step (a
+    column that looks personal throughout) leaves the day's clean zone as it was.
+    """
     import pandas as pd
 
     from socialpulse.jobs import quality
@@ -47,20 +57,24 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     pseudonymizer, erased = Pseudonymizer(key), lake.erased()
     cleaners = {"users": lambda payload: clean_users(payload, pseudonymizer, erased),
                 "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased)}
-    result, audit = {}, []
+    validated, stats = {}, {}
     for name in DROP_FILES:
         entity = _entity(name)
         raw = lake.raw_partition(PLATFORM, entity, ds)
         if not lake_zone.partition_exists(raw):
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
         raw = lake_zone.current(raw)  # one version throughout
-        validated = cleaners[entity](lake_zone.read_raw_file(raw, name))
-        stats = quality.raw_stats(raw)
-        validated.clean["extracted_at"] = pd.Timestamp(stats["extracted_at"])
-        audit.append(quality.publish(lake, f"crm_{entity}", ds, validated, stats))
-        result[entity] = {"clean_path": audit[-1]["clean_path"], "rows": len(validated.clean),
-                          "quarantined": len(validated.quarantined)}
-    return {**result, "audit": audit}
+        with withholding_values(f"cleaning {name} of {ds}"):
+            validated[entity] = cleaners[entity](lake_zone.read_raw_file(raw, name))
+        stats[entity] = quality.raw_stats(raw)
+    result, audit, findings = {}, [], []
+    for entity, checked in validated.items():
+        checked.clean["extracted_at"] = pd.Timestamp(stats[entity]["extracted_at"])
+        audit.append(quality.publish(lake, f"crm_{entity}", ds, checked, stats[entity]))
+        findings += quality.empty_input(f"crm_{entity}", f"{entity}.csv", ds, checked)
+        result[entity] = {"clean_path": audit[-1]["clean_path"], "rows": len(checked.clean),
+                          "quarantined": len(checked.quarantined)}
+    return {**result, "audit": audit, "findings": findings}
 
 
 def credit(conn: Any, orders_path: str, ds: str) -> dict:

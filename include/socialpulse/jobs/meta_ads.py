@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from socialpulse import lake as lake_zone
@@ -13,34 +14,59 @@ from socialpulse.jobs import landing
 
 PLATFORM, ENTITY = "meta_ads", "ads_insights"
 CLEAN_ENTITY = "campaign_metrics"
+# Meta keeps ads insights for 37 months: an older start is refused with error #3018 ("The start date of the time
+# range cannot be beyond 37 months from the current date").
+INSIGHTS_RETENTION_MONTHS = 37
 
 log = logging.getLogger(__name__)
 
 
+def retention_start(today: date, months: int = INSIGHTS_RETENTION_MONTHS) -> date:
+    """The oldest day Meta still reports: `months` before today, plus a day for the account's own timezone."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day) + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Window:
-    """The report dates a run pulls: its own date and the look-back before it."""
+    """The report dates a run pulls: its own date and the look-back before it, within Meta's retention."""
 
     since: date
     until: date
+    clamped_from: date | None = None  # the start asked for, when Meta no longer keeps it
 
     @classmethod
-    def for_run(cls, ds: str, lookback_days: int) -> Window:
+    def for_run(cls, ds: str, lookback_days: int, today: date | None = None) -> Window:
+        """The run's window; days older than Meta keeps are cut off (`clamped_from` says from where)."""
         if lookback_days < 0:
             raise ValueError(f"lookback_days must be 0 or more, got {lookback_days}")
         until = date.fromisoformat(ds)
-        return cls(until - timedelta(days=lookback_days), until)
+        since = until - timedelta(days=lookback_days)
+        oldest = retention_start(today or datetime.now(UTC).date())
+        return cls(oldest, until, since) if since < oldest else cls(since, until)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing of it is still kept: a backfill older than Meta's retention."""
+        return self.until < self.since
 
 
 def extract_account(client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str,
                     run_id: str, mode: str = "async") -> dict:
     """Pull one account's insights for the window into the run's staging area."""
     account = normalize_account_id(account_id)
+    if window.clamped_from is not None:
+        log.warning("act_%s: Meta keeps insights for %d months: the days from %s to %s are no longer reported, "
+                    "so this run %s", account, INSIGHTS_RETENTION_MONTHS, window.clamped_from,
+                    min(window.since - timedelta(days=1), window.until),
+                    "pulls nothing" if window.empty else f"pulls {window.since}..{window.until} only")
     log.info("act_%s: pulling %s..%s (%s report)", account, window.since, window.until, mode)
-    pages = insights_pages(client, account, window.since, window.until, mode=mode)
+    pages = iter(()) if window.empty else insights_pages(client, account, window.since, window.until, mode=mode)
     summary = landing.stage_account(lake_root, PLATFORM, ENTITY, ds, run_id, account, pages, {
         "mode": mode, "api_version": client.api_version,
-        "window": {"since": window.since.isoformat(), "until": window.until.isoformat()}})
+        "window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
+        **({"clamped_from": window.clamped_from.isoformat()} if window.clamped_from else {})})
     log.info("act_%s: %d calls (%d retries)", account, client.calls, client.retries)
     return summary
 
@@ -53,21 +79,26 @@ def land(lake_root: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
 def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
     from socialpulse.jobs import quality
-    from socialpulse.jobs.rates import rates_for_run
+    from socialpulse.jobs.rates import rates_if_available
     from socialpulse.transforms.meta_insights import clean_insights
+    from socialpulse.warehouse.findings import Finding
 
     lake = lake_zone.Lake.at(lake_root)
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
     if not lake_zone.partition_exists(raw):
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
     raw = lake_zone.current(raw)  # one version throughout, whatever another run publishes meanwhile
-    rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
+    rates, reporting, unavailable = rates_if_available(lake_root, ds, rates_source, reporting)
     result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
     dates = result.clean["metric_date"]
+    findings = [Finding(CLEAN_ENTITY, date.fromisoformat(ds), "spend_reporting", "exchange_rates_unavailable", None,
+                        None, None, "warning", f"{unavailable}: spend and conversion value loaded in each account's "
+                        "currency, the reporting columns null; the next run's look-back fills them")] \
+        if unavailable else []
     return {"clean_path": audit["clean_path"], "rows": len(result.clean), "quarantined": audit["rows_quarantined"],
             "since": str(dates.min()) if len(dates) else ds, "until": str(dates.max()) if len(dates) else ds,
-            "audit": [audit]}
+            "audit": [audit], "findings": findings}
 
 
 def load(conn: Any, clean_path: str, run_id: str) -> dict:

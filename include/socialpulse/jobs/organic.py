@@ -116,6 +116,7 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
     import itertools
 
     from socialpulse import lake as lake_zone
+    from socialpulse.errors import withholding_values
     from socialpulse.jobs import quality
     from socialpulse.jobs.privacy import pseudonymizer
     from socialpulse.transforms.posts import clean_posts, refused_metrics
@@ -127,7 +128,8 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
     partitions = [lake_zone.current(p) for p in partitions]  # one version each throughout
     pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
-    posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
+    with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
+        posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [quality.publish(lake, "post_metrics", ds, posts, source),

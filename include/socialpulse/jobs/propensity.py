@@ -22,7 +22,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.metrics import deciles, evaluate
-from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, write_features
+from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, replace_people, write_features
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _champion_before(conn: Any, ds: str) -> tuple[str | None, datetime | None]:
 
 def _last_erasure(conn: Any) -> datetime | None:
     cursor = conn.cursor()
-    cursor.execute("SELECT max(erased_at) FROM privacy_erasures")
+    cursor.execute("SELECT max(erased_at) FROM privacy_erasures WHERE status IS NULL OR status = 'erased'")
     return _timestamp(cursor.fetchone()[0])
 
 
@@ -105,8 +105,6 @@ def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | 
 
 def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     """Train, evaluate against the baselines and the champion, register, and score the date's profiles."""
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
-    from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
     train_rows, eval_rows = (read_features(lake_root, f"propensity_{name}", ds) for name in ("train", "eval"))
@@ -151,6 +149,6 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
     frame = pd.DataFrame({"as_of_date": as_of, "person_id": profiles["person_id"], "score": predicted,
                           "decile": deciles(predicted), "model_version": scorer_version})
     write_features(lake_root, "propensity_scores", ds, frame)
-    replace_rows(conn, AUDIENCE_TABLES["propensity_scores"], frame, {"as_of_date": as_of}, run_id)
+    replace_people(conn, lake_root, "propensity_scores", frame, {"as_of_date": as_of}, run_id)
     return {"version": version, "promoted": promote, "decision": decision, "scored_by": scorer_version,
             "people_scored": len(frame), "auc": {n: round(m["roc_auc"], 4) for n, m in metrics.items()}}

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from socialpulse import lake as lake_zone
+from socialpulse.transforms.privacy import erased_in_originals, erased_rows
 from socialpulse.transforms.validation import Validated
+from socialpulse.warehouse.findings import Finding
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 log = logging.getLogger(__name__)
@@ -18,17 +23,45 @@ class QualityGateError(Exception):
     """Too much of an entity was quarantined for its rows to be trusted: not worth retrying."""
 
 
+def without_erased(lake: lake_zone.Lake, result: Validated) -> Validated | None:
+    """The result without the people on the suppression list as it is now, or None when it holds none of them."""
+    erased = lake.erased()
+    if not erased:
+        return None
+    clean = erased_rows(result.clean["person_id"], erased) if "person_id" in result.clean else \
+        pd.Series(False, index=result.clean.index)
+    quarantined = erased_in_originals(result.quarantined["original"], erased) if len(result.quarantined) else \
+        pd.Series(False, index=result.quarantined.index)
+    if not clean.any() and not quarantined.any():
+        return None
+    return replace(result, clean=result.clean.loc[~clean].reset_index(drop=True),
+                   quarantined=result.quarantined.loc[~quarantined].reset_index(drop=True))
+
+
 def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated, source: dict | None = None) -> dict:
-    """Write the clean partition and the quarantine (or remove a stale one); returns the audit entry."""
-    clean_path = lake_zone.write_clean_partition(result.clean, lake.clean_partition(entity, ds))
+    """Write the clean partition and the quarantine (or remove a stale one); returns the audit entry.
+
+    Once published, the suppression list is read again: an erasure that began while this
+    step ran may have passed these partitions already, so its people are dropped and the
+    partitions published again, until the list holds none of theirs.
+    """
     quarantine = lake.quarantine_partition(entity, ds)
+    while True:
+        clean_path = lake_zone.write_clean_partition(result.clean, lake.clean_partition(entity, ds))
+        if len(result.quarantined):
+            lake_zone.write_clean_partition(result.quarantined, quarantine)
+        else:
+            lake_zone.remove_partition(quarantine)
+        fresher = without_erased(lake, result)
+        if fresher is None:
+            break
+        log.info("%s %s: an erasure began meanwhile; its people are dropped and the day published again", entity,
+                 ds)
+        result = fresher
     quarantined = len(result.quarantined)
     if quarantined:
-        lake_zone.write_clean_partition(result.quarantined, quarantine)
         log.warning("%s: %d of %d rows quarantined at %s; top reasons %s", entity, quarantined, result.rows_in,
                     quarantine, result.top_reasons())
-    else:
-        lake_zone.remove_partition(quarantine)
     if result.missing_fields:
         log.warning("%s: fields absent from every row (null throughout): %s", entity, list(result.missing_fields))
     if result.unexpected_fields:
@@ -45,6 +78,15 @@ def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated, sourc
     log.info("%s %s: %d in, %d clean, %d quarantined, %d duplicates dropped", entity, ds, entry["rows_in"],
              entry["rows_clean"], quarantined, result.duplicates_dropped)
     return entry
+
+
+def empty_input(entity: str, file: str, ds: str, result: Validated) -> list[Finding]:
+    """A warning finding, and a log line, for a file that arrived with its header and no rows: cut short?"""
+    if result.rows_in:
+        return []
+    detail = f"{file} of {ds} has its header and no rows: was the export cut short? Nothing of it was loaded"
+    log.warning("%s: %s", entity, detail)
+    return [Finding(entity, date.fromisoformat(ds), "rows", "empty_input", 0, None, None, "warning", detail)]
 
 
 def check_quarantine_share(entries: list[dict], max_share: float) -> None:

@@ -2,44 +2,74 @@
 
 Names, emails and the raw ids never reach the frames that leave this module:
 undeclared columns are dropped and ids pseudonymised before validation, so even
-a quarantined row holds only pseudonyms.
+a quarantined row holds only pseudonyms. A raw id too long or holding control
+characters is quarantined for it (its pseudonym would name nobody), and an error
+reading a file names the file and line, never a cell.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
+from socialpulse.errors import Name, PersonalDataError
 from socialpulse.experiments.declarations import CRM_COLUMN_PREFIX
+from socialpulse.transforms.content import has_control
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.normalize import normalize_country, normalize_gender
-from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, drop_erased, pseudonymize_text_ids
+from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, erased_rows, pseudonymize_text_ids
 from socialpulse.transforms.schemas import CRM_ORDERS, CRM_USERS
 from socialpulse.transforms.validation import Validated, validate
 
+MAX_ID_LENGTH = 256  # characters of a raw CRM or platform id; a longer one is quarantined, not pseudonymised
 
-def read_csv(payload: bytes) -> pd.DataFrame:
-    """A CRM file as text columns, empty cells as null."""
-    frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+def read_csv(payload: bytes, name: str = "the CRM file", **options: Any) -> pd.DataFrame:
+    """A CRM file as text columns, empty cells as null; a malformed file is an error naming its line only.
+
+    pandas' own message for a broken row can quote it; ours keeps its numbers (line, field counts).
+    """
+    try:
+        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig", **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
+        numbers = [Name(n) for n in re.findall(r"\b\d{1,8}\b", str(error))[:4]]  # lines, counts: no long ids
+        raise PersonalDataError("{file} is not a well-formed CSV file ({kind}; the numbers in its message: "
+                                "{numbers}): export it again as CSV with one header row", file=Name(name),
+                                kind=Name(type(error).__name__), numbers=numbers) from None
     return frame.apply(lambda c: c.str.strip()).replace("", None)
+
+
+def id_problems(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Per row, what is wrong with its raw ids ("" for nothing): too long, or holding control characters."""
+    problems = pd.Series("", index=raw.index, dtype=object)
+    for column in (c for c in columns if c in raw):
+        ids = raw[column].astype("string")
+        for mask, text in ((ids.str.len() > MAX_ID_LENGTH, f"{column} longer than {MAX_ID_LENGTH} characters"),
+                           (has_control(ids), f"{column} holds control characters")):
+            mask = mask.fillna(False).astype(bool)
+            problems = problems.mask(mask, problems + text + "; ")
+    return problems.str.rstrip("; ")
 
 
 def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
                  reporting: str = DEFAULT_REPORTING_CURRENCY, erased: frozenset[str] = frozenset()) -> Validated:
     """Orders with UTC times, numeric amounts, a null utm_campaign for organic orders, and amount_reporting."""
-    raw = read_csv(payload)
+    raw = read_csv(payload, "orders.csv")
     frame = pd.DataFrame({
         "order_id": raw["order_id"],
         "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
         "ordered_at": raw["ordered_at"], "amount": raw["amount"],
         "currency": raw["currency"].str.upper(), "utm_campaign": raw["utm_campaign"],
     })
-    result = validate(frame, CRM_ORDERS.restrict("currency", rates.currencies))
-    clean, _ = drop_erased(result.clean, erased)  # before conversion, so no erased order reaches quarantine
-    result = replace(result, clean=clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
+    keep = ~erased_rows(frame["person_id"], erased)  # before validation: no erased person reaches quarantine
+    result = validate(frame[keep], CRM_ORDERS.restrict("currency", rates.currencies),
+                      id_problems(raw, ("user_id",))[keep])
+    result = replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
     return convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
 
 
@@ -60,7 +90,7 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
     so profiles can join to this person the events cleaned before the CRM linked it. The
     experiment_* columns (groups of experiments on CRM groups) are kept as one JSON column.
     """
-    raw = read_csv(payload)
+    raw = read_csv(payload, "users.csv")
     frame = pd.DataFrame({
         "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
         "age": raw["age"], "gender": normalize_gender(raw["gender"]), "country": normalize_country(raw["country"]),
@@ -71,9 +101,8 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
            if column in raw else None for platform, column in LINKED_ID_COLUMNS.items()},
         "experiment_groups": experiment_groups(raw),
     })
-    result = validate(frame, CRM_USERS)
-    clean, _ = drop_erased(result.clean, erased)
-    return replace(result, clean=clean)
+    keep = ~erased_rows(frame["person_id"], erased)  # before validation: no erased person reaches quarantine
+    return validate(frame[keep], CRM_USERS, id_problems(raw, ("user_id", *LINKED_ID_COLUMNS.values()))[keep])
 
 
 def attribution(orders: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from socialpulse.config import FX_RATES_SOURCE_VARIABLE
+from socialpulse.errors import Name, SocialPulseError
 from socialpulse.transforms.validation import Validated
 
 DEFAULT_REPORTING_CURRENCY = "USD"
@@ -25,10 +27,8 @@ BASE_CURRENCY = "EUR"
 ECB_COLUMNS = {"CURRENCY": "currency", "TIME_PERIOD": "date", "OBS_VALUE": "per_eur"}
 
 
-class RatesError(ValueError):
+class RatesError(SocialPulseError):
     """The rates answer cannot be read, or cannot serve the reporting currency: say what is wrong and where."""
-
-    retryable = False
 
 
 class RatesUnavailableError(RatesError):
@@ -44,15 +44,27 @@ class Rates:
 
     @classmethod
     def from_ecb_csv(cls, payload: bytes, source: str) -> Rates:
-        """Rates from the ECB's csvdata answer; an empty answer (no published day in the range) is an empty table."""
+        """Rates from the ECB's csvdata answer; an empty answer (no published day in the range) is an empty table.
+
+        Anything else (a zip, an HTML error page, another CSV) is a RatesError on the first try,
+        naming the variable to fix: no retry turns it into csvdata.
+        """
         if not payload.strip():
             return cls(pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "currency": pd.Series(dtype=str),
                                      "per_eur": pd.Series(dtype=float)}), source)
-        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False)
+        try:
+            text = payload.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise not_csvdata(source, "not text: a zip or another binary file") from None
+        if text.lstrip().startswith("<"):
+            raise not_csvdata(source, "an HTML or XML page")
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            raise not_csvdata(source, "not a CSV table") from None
         missing = [c for c in ECB_COLUMNS if c not in frame]
         if missing:
-            raise RatesError(f"rates from {source} lack columns {missing}; expected the ECB csvdata format "
-                             f"({', '.join(ECB_COLUMNS)})")
+            raise not_csvdata(source, f"a CSV without the columns {', '.join(missing)}")
         frame = frame[list(ECB_COLUMNS)].rename(columns=ECB_COLUMNS)
         frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
         frame["per_eur"] = pd.to_numeric(frame["per_eur"], errors="coerce")  # the ECB writes N/A or nothing
@@ -84,6 +96,14 @@ class Rates:
         return (target / self.per_eur(currencies, dates)).astype("Float64")
 
 
+def not_csvdata(source: str, what: str) -> RatesError:
+    """The error for a rates answer in the wrong format: what it is, the variable to fix, the format expected."""
+    return RatesError("the exchange rates from {source} are {what}, not the ECB's csvdata: set the variable "
+                      "{variable} to the ECB Data Portal's EXR series (the default when unset) or to a file in its "
+                      "csvdata format, with the columns {columns}", source=Name(source), what=Name(what),
+                      variable=Name(FX_RATES_SOURCE_VARIABLE), columns=Name(", ".join(ECB_COLUMNS)))
+
+
 def check_reporting_currency(reporting: str, rates: Rates) -> str:
     code = (reporting or "").strip().upper()
     if rates.table.empty:
@@ -108,9 +128,23 @@ def add_reporting_amounts(frame: pd.DataFrame, amounts: tuple[str, ...], rates: 
     return out
 
 
-def convert_or_quarantine(result: Validated, amounts: tuple[str, ...], rates: Rates, reporting: str,
+def without_reporting_amounts(frame: pd.DataFrame, amounts: tuple[str, ...]) -> pd.DataFrame:
+    """The frame with its reporting columns present and null: no rates could be had today; a later run fills them."""
+    out = frame.copy()
+    for column in (*(f"{a}_reporting" for a in amounts), "fx_rate"):
+        out[column] = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    out["reporting_currency"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    return out
+
+
+def convert_or_quarantine(result: Validated, amounts: tuple[str, ...], rates: Rates | None, reporting: str,
                           date_column: str) -> Validated:
-    """Add reporting amounts to the clean rows; rows whose currency has no rate that day move to quarantine."""
+    """Add reporting amounts to the clean rows; rows whose currency has no rate that day move to quarantine.
+
+    Without rates at all (`None`: the source is down), every row stays, its reporting columns null.
+    """
+    if rates is None:
+        return replace(result, clean=without_reporting_amounts(result.clean, amounts))
     converted = add_reporting_amounts(result.clean, amounts, rates, reporting, date_column)
     lacking = converted["fx_rate"].isna().to_numpy(dtype=bool)
     if not lacking.any():

@@ -2,8 +2,10 @@
 
 Metric strings become numbers, `actions` become columns, a purchase reported
 under several action types is counted once, unknown fields are ignored and a
-metric Meta did not return stays null. Rows that break the declared schema
-(transforms/schemas.py), and pages of the wrong shape, are returned apart with
+metric Meta did not return stays null. An action carrying the attribution windows
+we ask for (ads_settings.ATTRIBUTION_WINDOWS) counts their sum, whatever the ad
+set's own setting makes of "value"; one without them (a click, a reaction) counts "value".
+Rows that break the declared schema (transforms/schemas.py), and pages of the wrong shape, are returned apart with
 every reason and the original payload.
 """
 
@@ -12,10 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from socialpulse.connectors.meta.ads_settings import ACTION_COLUMNS, INSIGHTS_FIELDS, PURCHASE_ACTION_PRIORITY
+from socialpulse.connectors.meta.ads_settings import (
+    ACTION_COLUMNS,
+    ATTRIBUTION_WINDOWS,
+    INSIGHTS_FIELDS,
+    PURCHASE_ACTION_PRIORITY,
+)
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.metrics import derive_rates
 from socialpulse.transforms.schemas import CAMPAIGN_METRICS
@@ -26,10 +34,29 @@ AMOUNT_COLUMNS = ("spend", "conversion_value")
 CLEAN_COLUMNS = CAMPAIGN_METRICS.input_names
 
 
-def _actions(values: object) -> dict[str, str] | None:
+def in_windows(action: dict) -> object:
+    """An action's count in our attribution windows: their sum when it carries them, else its "value".
+
+    A window value that is not a number is passed on as it is, for validation to refuse.
+    """
+    windows = [action[w] for w in ATTRIBUTION_WINDOWS if w in action]
+    if not windows:
+        return action.get("value")
+    total = Decimal(0)
+    for window in windows:
+        try:
+            total += Decimal(str(window)) if isinstance(window, str | int | float) else Decimal("NaN")
+        except InvalidOperation:
+            return window  # the first that is not a number
+        if total.is_nan():
+            return window
+    return str(total)
+
+
+def _actions(values: object) -> dict[str, object] | None:
     if not isinstance(values, list):
         return None
-    return {str(a.get("action_type")): a.get("value") for a in values if isinstance(a, dict)}
+    return {str(a.get("action_type")): in_windows(a) for a in values if isinstance(a, dict)}
 
 
 def _first_present(actions: dict[str, str] | None, priority: tuple[str, ...]) -> object:
@@ -52,6 +79,7 @@ def flatten(row: dict, extracted_at: str) -> dict:
         "campaign_id": row.get("campaign_id"),
         "campaign_name": row.get("campaign_name"),
         "currency": row.get("account_currency"),
+        "attribution_setting": row.get("attribution_setting"),
         "impressions": row.get("impressions"),
         "reach": row.get("reach"),
         "clicks": row.get("clicks"),
@@ -66,9 +94,12 @@ def flatten(row: dict, extracted_at: str) -> dict:
     return flat
 
 
-def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates,
+def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates | None,
                    reporting: str = DEFAULT_REPORTING_CURRENCY) -> Validated:
-    """Clean campaign-day rows (rates derived, amounts also in the reporting currency) and quarantined ones."""
+    """Clean campaign-day rows (rates derived, amounts also in the reporting currency) and quarantined ones.
+
+    Without rates (`None`: none could be had today) every row is kept with its reporting columns null.
+    """
     records, problems, seen = [], [], set()
     for manifest, page in pages:
         rows, problem = page_rows(page)
@@ -86,7 +117,7 @@ def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates,
                                       if row.get(name) is not None and not isinstance(row[name], list)))
     frame = pd.DataFrame.from_records(records, columns=[*CLEAN_COLUMNS, "_original"])
     frame["platform"] = PLATFORM
-    schema = CAMPAIGN_METRICS.restrict("currency", rates.currencies)
+    schema = CAMPAIGN_METRICS.restrict("currency", rates.currencies) if rates is not None else CAMPAIGN_METRICS
     result = validate(frame, schema, pd.Series(problems, index=frame.index, dtype=object))
     result = convert_or_quarantine(replace(result, clean=derive_rates(result.clean)), AMOUNT_COLUMNS, rates,
                                    reporting, "metric_date")

@@ -169,6 +169,5 @@ def clean_events(events: pd.DataFrame, pseudonymizer: Pseudonymizer,
     """
     events = events.assign(user_id=pseudonymize_text_ids(pseudonymizer, events["platform"], events["user_id"]))
     events = events.rename(columns={"user_id": "person_id"})
-    result = validate(events, ENGAGEMENT_EVENTS)
-    clean, _ = drop_erased(result.clean, erased)
-    return replace(result, clean=clean)
+    events, _ = drop_erased(events, erased)  # before validation: no erased person reaches quarantine
+    return validate(events, ENGAGEMENT_EVENTS)

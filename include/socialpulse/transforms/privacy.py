@@ -94,9 +94,35 @@ def links_from_users(users: pd.DataFrame) -> dict[str, str]:
     return links
 
 
+def erasure_digest(pseudonym: str) -> str:
+    """What the lake's suppression list keeps of an erased person: a SHA-256 digest of the pseudonym.
+
+    Enough to recognise the person's rows again; not the pseudonym, which then stays only in
+    the warehouse's privacy_erasures record.
+    """
+    return hashlib.sha256(f"erased:{pseudonym}".encode()).hexdigest()
+
+
+def erased_rows(person_ids: pd.Series, erased: frozenset[str]) -> pd.Series:
+    """True where a row's person is on the suppression list (`erased`: digests), each distinct id digested once."""
+    if not erased or person_ids.empty:
+        return pd.Series(False, index=person_ids.index)
+    codes, people = pd.factorize(person_ids.astype("string"), use_na_sentinel=True)
+    listed = np.array([erasure_digest(str(p)) in erased for p in people.tolist()] + [False], dtype=bool)
+    return pd.Series(listed[codes], index=person_ids.index)  # a null id (code -1) takes the trailing False
+
+
+def erased_in_originals(originals: pd.Series, erased: frozenset[str]) -> pd.Series:
+    """True where a quarantined row's original (JSON text) names an erased person: a pseudonym is a 64-hex word."""
+    if not erased or originals.empty:
+        return pd.Series(False, index=originals.index)
+    words = originals.astype("string").str.findall(r"[0-9a-f]{64}")
+    return words.map(lambda found: any(erasure_digest(w) in erased for w in found or ())).astype(bool)
+
+
 def drop_erased(frame: pd.DataFrame, erased: frozenset[str], column: str = "person_id") -> tuple[pd.DataFrame, int]:
-    """The frame without rows of erased people, and how many rows that removed."""
+    """The frame without rows of erased people (`erased`: digests), and how many rows that removed."""
     if not erased or column not in frame or frame.empty:
         return frame, 0
-    keep = ~frame[column].isin(erased)
-    return frame.loc[keep].reset_index(drop=True), int((~keep).sum())
+    hit = erased_rows(frame[column], erased)
+    return frame.loc[~hit].reset_index(drop=True), int(hit.sum())

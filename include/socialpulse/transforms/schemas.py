@@ -44,8 +44,10 @@ CAMPAIGN_METRICS = Schema(
         Field("platform", "string", required=True, allowed=frozenset({"meta_ads"}), doc="source platform"),
         Field("account_id", "string", required=True, doc="ad account id, without act_"),
         Field("campaign_id", "string", required=True, doc="campaign id"),
-        Field("campaign_name", "string", doc="campaign name as of the extraction"),
+        Field("campaign_name", "string", text="free_text", doc="campaign name as of the extraction"),
         Field("currency", "string", required=True, doc="ISO 4217 currency of the ad account: spend's currency"),
+        Field("attribution_setting", "string", doc="the attribution setting Meta reports for the campaign (from its "
+              "ad sets, e.g. 7d_click_1d_view); conversions count the 7d_click and 1d_view windows whatever it is"),
         _count("impressions", "times ads were on screen"),
         _count("reach", "people who saw the ads at least once"),
         _count("clicks", "all clicks"),
@@ -102,7 +104,7 @@ ENGAGEMENT_EVENTS = Schema(
     (
         Field("platform", "string", required=True, allowed=PLATFORMS, doc="facebook, instagram or x"),
         Field("post_id", "string", required=True, doc="the post engaged with"),
-        Field("person_id", "string", required=True, doc=PERSON_ID),
+        Field("person_id", "string", required=True, text="pseudonym", doc=PERSON_ID),
         Field("kind", "string", required=True, allowed=EVENT_KINDS, doc="comment, like or share"),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
     ),
@@ -112,19 +114,19 @@ ENGAGEMENT_EVENTS = Schema(
 CRM_USERS = Schema(
     "crm_users",
     (
-        Field("person_id", "string", required=True, doc=PERSON_ID),
+        Field("person_id", "string", required=True, text="pseudonym", doc=PERSON_ID),
         Field("age", "int", min=13, max=100, doc="age in years; outside 13-100 is rejected"),
         Field("gender", "string", allowed=GENDERS, doc="female, male, non_binary or unknown"),
         Field("country", "string", allowed_from=country_codes, allowed_text="an ISO 3166-1 country",
               doc="ISO 3166-1 alpha-2"),
-        Field("city", "string", max_length=200, doc="city as given"),
+        Field("city", "string", max_length=200, text="free_text", doc="city as given"),
         Field("signup_date", "date", required=True, doc="signup day as the CRM records it"),
         *(Field(f"linked_{platform}", "bool", doc=f"whether the CRM links a {platform} id (the id stays raw)")
           for platform in ("facebook", "instagram", "x")),
-        *(Field(f"{platform}_pseudonym", "string",
+        *(Field(f"{platform}_pseudonym", "string", text="pseudonym",
                 doc=f"the linked {platform} id's own pseudonym: joins the events cleaned before the link")
           for platform in ("facebook", "instagram", "x")),
-        Field("experiment_groups", "string", max_length=20_000,
+        Field("experiment_groups", "string", max_length=20_000, text="free_text",
               doc="JSON {column: group} of the drop's experiment_* columns: the person's experiment groups"),
     ),
     key=("person_id",),
@@ -134,7 +136,7 @@ CRM_ORDERS = Schema(
     "crm_orders",
     (
         Field("order_id", "string", required=True, doc="order id"),
-        Field("person_id", "string", required=True, doc=PERSON_ID),
+        Field("person_id", "string", required=True, text="pseudonym", doc=PERSON_ID),
         Field("ordered_at", "timestamp", required=True, doc="UTC instant of the order"),
         Field("amount", "float", required=True, min=0, doc="order amount in `currency`"),
         Field("currency", "string", required=True, doc="ISO 4217 currency of the order"),
@@ -164,14 +166,20 @@ PIPELINE_AUDIT = Schema(
     table="pipeline_audit",
 )
 
+ERASURE_STATUSES = frozenset({"erased", "already_erased", "not_found"})
 PRIVACY_ERASURES = Schema(  # no personal data: the pseudonym and counts only
     "privacy_erasures",
     (
-        Field("pseudonym", "string", required=True, doc="the erased person's pseudonym"),
+        Field("pseudonym", "string", required=True, text="pseudonym", doc="the erased person's pseudonym"),
         Field("run_id", "string", required=True, doc="the privacy_erasure run"),
         Field("erased_at", "timestamp", doc="UTC instant of the erasure"),
         *(_count(name, f"{name.replace('_', ' ')} erased") for name in
-          ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten")),
+          ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "quarantine_rows")),
+        Field("status", "string", allowed=ERASURE_STATUSES,
+              doc="erased; already_erased (listed before, nothing left); not_found (no data, nor in any CRM drop: a "
+                  "typo in the request?)"),
+        Field("request_day", "date", doc="the CRM drop whose erasure_requests.csv asked for it"),
+        Field("request_line", "int", min=2, doc="its line in that file"),
     ),
     key=("pseudonym", "run_id"),
     table="privacy_erasures",

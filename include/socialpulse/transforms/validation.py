@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from socialpulse.declarations import Schema
+from socialpulse.transforms.content import KINDS as PERSONAL_KINDS
+from socialpulse.transforms.content import PSEUDONYM, WITHHELD, check_emails, check_text
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,25 @@ _RULE_TEXT = {"string": "is not text", "int": "is not a whole number", "float": 
               "date": "is not a YYYY-MM-DD date", "timestamp": "is not an ISO 8601 time", "bool": "is not true/false"}
 
 
+def _withhold(frame: pd.DataFrame, personal: dict[str, pd.Series]) -> pd.DataFrame:
+    """The frame with every value that looks personal replaced by what it looks like, in its cell and its
+    original payload: the quarantine keeps why a row was refused, not the contact data it held."""
+    flagged = {name: kinds[kinds != ""] for name, kinds in personal.items() if (kinds != "").any()}
+    if not flagged:
+        return frame
+    frame = frame.copy()
+    for name, kinds in flagged.items():
+        marks = kinds.map(lambda kind: WITHHELD.format(kind=PERSONAL_KINDS[kind]))
+        if "_original" in frame:
+            values = frame.loc[kinds.index, name].astype(str)
+            frame.loc[kinds.index, "_original"] = [
+                original.replace(json.dumps(value)[1:-1], mark) for original, value, mark in
+                zip(frame.loc[kinds.index, "_original"].astype(str), values, marks, strict=True)]
+        frame[name] = frame[name].astype(object)
+        frame.loc[kinds.index, name] = marks
+    return frame
+
+
 def _originals(frame: pd.DataFrame, rows: pd.Index) -> list[str]:
     if "_original" in frame:
         return frame.loc[rows, "_original"].astype(str).tolist()
@@ -115,7 +136,9 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
     """Type every declared field, quarantine rows breaking any rule, keep the latest extraction per key.
 
     A declared field absent from the input is null throughout, which a required
-    field turns into one reason per row. Columns not declared are dropped.
+    field turns into one reason per row. Columns not declared are dropped. Text
+    columns pass their content checks (transforms/content.py): a value that looks
+    like contact data is quarantined and withheld from the quarantine's copy.
     `problems` holds reasons found before typing ("" for none), such as a payload's
     shape; a row with one is quarantined for it alone, as its fields mean nothing.
     """
@@ -128,6 +151,7 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             reasons = reasons.mask(mask, reasons + text + "; ")
 
     typed: dict[str, pd.Series] = {}
+    personal: dict[str, pd.Series] = {}
     missing = tuple(f.name for f in schema.inputs if f.name not in frame)
     for spec in schema.inputs:
         values = frame[spec.name] if spec.name in frame else pd.Series(None, index=frame.index, dtype=object)
@@ -142,9 +166,18 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             fail(column < spec.min, f"{spec.name} below {spec.min:g}")
         elif spec.max is not None:
             fail(column > spec.max, f"{spec.name} above {spec.max:g}")
+        allowed = spec.allowed_values
+        if spec.kind == "string" and allowed is None:
+            checked = check_text(column, spec.text, schema.entity, spec.name)
+            column, personal[spec.name] = checked.values, checked.personal
+            fail(checked.control, f"{spec.name} holds control characters")
+        elif spec.text != PSEUDONYM:  # a number, a day, a listed value: an email there is a mislabelled file too
+            personal[spec.name] = check_emails(values, schema.entity, spec.name)
+        for kind, text in PERSONAL_KINDS.items():
+            if spec.name in personal:
+                fail(personal[spec.name] == kind, f"{spec.name} looks like {text}")
         if spec.kind == "string":
             fail(column.str.len() > spec.max_length, f"{spec.name} longer than {spec.max_length} characters")
-        allowed = spec.allowed_values
         if allowed is not None:
             fail(column.notna() & ~column.isin(allowed), spec.not_allowed())
         typed[spec.name] = column
@@ -153,7 +186,8 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
         reasons = reasons.mask(shapeless, problems)
     bad_rows = reasons != ""
     quarantined = pd.DataFrame({"reason": reasons[bad_rows].str.rstrip("; ").tolist(),
-                                "original": _originals(frame, frame.index[bad_rows])}, dtype="string")
+                                "original": _originals(_withhold(frame, personal), frame.index[bad_rows])},
+                               dtype="string")
     clean = pd.DataFrame(typed, index=frame.index).loc[~bad_rows]
     before = len(clean)
     if schema.key:

@@ -30,7 +30,7 @@ MEASURES = ("rows", "spend_reporting")
 @dataclass(frozen=True)
 class DayTotals:
     rows: int
-    spend_reporting: float
+    spend_reporting: float | None  # None: some of the day's spend is not converted yet (no exchange rates)
     impressions: int
 
 
@@ -40,11 +40,12 @@ def daily_totals(conn: Any, since: date, until: date) -> dict[date, DayTotals]:
     mark = placeholder(dialect)
     bounds = (since.isoformat(), until.isoformat()) if dialect == SQLITE else (since, until)
     with transaction(conn, dialect) as cursor:
-        cursor.execute(f"SELECT metric_date, COUNT(*), COALESCE(SUM(spend_reporting), 0), "
-                       f"COALESCE(SUM(impressions), 0) FROM {ENTITY} "
+        cursor.execute(f"SELECT metric_date, COUNT(*), CASE WHEN COUNT(spend_reporting) < COUNT(spend) THEN NULL "
+                       f"ELSE COALESCE(SUM(spend_reporting), 0) END, COALESCE(SUM(impressions), 0) FROM {ENTITY} "
                        f"WHERE metric_date BETWEEN {mark} AND {mark} GROUP BY metric_date", bounds)
         rows = cursor.fetchall()
-    return {date.fromisoformat(str(d)): DayTotals(int(n), float(s), int(i)) for d, n, s, i in rows}
+    return {date.fromisoformat(str(d)): DayTotals(int(n), None if s is None else float(s), int(i))
+            for d, n, s, i in rows}
 
 
 def _trailing(totals: dict[date, DayTotals], day: date) -> list[DayTotals]:
@@ -54,7 +55,8 @@ def _trailing(totals: dict[date, DayTotals], day: date) -> list[DayTotals]:
 def anomalies(totals: dict[date, DayTotals], since: date, until: date, tolerance: float) -> list[Finding]:
     """Warnings for each day in [since, until] whose rows or spend leave the band around its trailing median.
 
-    A day with fewer than TRAILING_DAYS earlier days, or a median of 0, has no band yet.
+    A day with fewer than TRAILING_DAYS earlier days, or a median of 0, has no band yet; nor has
+    spend on or around a day whose spend is not all converted yet (no exchange rates).
     """
     found = []
     day = since
@@ -62,8 +64,10 @@ def anomalies(totals: dict[date, DayTotals], since: date, until: date, tolerance
         history = _trailing(totals, day)
         if day in totals and len(history) == TRAILING_DAYS:
             for metric in MEASURES:
-                value = getattr(totals[day], metric)
-                middle = median(getattr(h, metric) for h in history)
+                value, past = getattr(totals[day], metric), [getattr(h, metric) for h in history]
+                if value is None or None in past:
+                    continue
+                middle = median(past)
                 low, high = middle / (1 + tolerance), middle * (1 + tolerance)
                 if middle and not low <= value <= high:
                     found.append(Finding(ENTITY, day, metric, "trailing_median", value, low, high, "warning",
@@ -84,8 +88,11 @@ def stops(totals: dict[date, DayTotals], run_day: date, stop_spend_share: float)
                         f"no campaign rows for the run's day {run_day} while the {TRAILING_DAYS} days before it "
                         f"had {trailing_rows}: an account or the whole feed is missing")]
     today = totals[run_day]
-    spend_median = median(h.spend_reporting for h in history) if history else 0.0
+    converted = [h.spend_reporting for h in history if h.spend_reporting is not None]
+    spend_median = median(converted) if converted else 0.0
     floor = spend_median * stop_spend_share
+    if today.spend_reporting is None:  # not converted yet: its spend is unknown, not stopped
+        return []
     if today.impressions > 0 and spend_median > 0 and today.spend_reporting <= floor:
         return [Finding(ENTITY, run_day, "spend_reporting", "spend_stopped", today.spend_reporting, floor, None,
                         "error", f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "

@@ -11,20 +11,32 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from airflow.api_fastapi.auth.managers.models.resource_details import AccessView, DagAccessEntity
 from airflow.api_fastapi.core_api.security import requires_access_dag, requires_access_view
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator
 
 from socialpulse_airflow.dashboard.warehouse import WarehouseUnavailableError, read_only
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).parent
+HERE = FilePath(__file__).parent
 DEFAULT_DAYS = 28
+# The days a page may be asked for: wide enough for any campaign, narrow enough that a range's arithmetic
+# (four weeks back, a week before) stays inside Python's dates. Outside it, FastAPI answers 422.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+# Every answer: scripts, styles and images from this app only; framed by the Airflow UI (same origin) only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 templates = Jinja2Templates(directory=HERE / "templates")
 
 # Served by a route: a mounted StaticFiles app would skip the login.
@@ -33,6 +45,23 @@ ASSETS = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 # FastAPI's own docs routes would skip the app's dependencies: none are served.
 app = FastAPI(title="SocialPulse marketing", dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
               docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.middleware("http")
+async def security_headers(request: Request, call_next):
+    """The SECURITY_HEADERS on every answer, errors and refusals included."""
+    response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _in_span(day: date | None) -> date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+Day = Annotated[date | None, Query(), AfterValidator(_in_span)]
 
 
 def _range(conn, table: str, since: date | None, until: date | None) -> tuple[str, str]:
@@ -58,8 +87,7 @@ def _page(request: Request, name: str, read, **context) -> HTMLResponse:
 
 
 @app.get("/", response_class=HTMLResponse)
-def overview(request: Request, since: Annotated[date | None, Query()] = None,
-             until: Annotated[date | None, Query()] = None):
+def overview(request: Request, since: Day = None, until: Day = None):
     """Spend, conversions, revenue, ROAS, CTR and CPC per platform and account; the latest day against the week."""
     from socialpulse.dashboard import queries
 
@@ -91,8 +119,7 @@ def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 
 @app.get("/campaigns", response_class=HTMLResponse)
-def campaigns(request: Request, since: Annotated[date | None, Query()] = None,
-              until: Annotated[date | None, Query()] = None):
+def campaigns(request: Request, since: Day = None, until: Day = None):
     """Each campaign's totals, and every campaign-day Meta restated: as first reported and as now."""
     from socialpulse.dashboard import queries
 
@@ -105,8 +132,7 @@ def campaigns(request: Request, since: Annotated[date | None, Query()] = None,
 
 
 @app.get("/posts", response_class=HTMLResponse)
-def posts(request: Request, since: Annotated[date | None, Query()] = None,
-          until: Annotated[date | None, Query()] = None):
+def posts(request: Request, since: Day = None, until: Day = None):
     """The posts of the range at their newest snapshot, most seen first."""
     from socialpulse.dashboard import queries
 
@@ -168,7 +194,7 @@ def audience(request: Request):
 
 
 @app.get("/audience/{day}/{name}.png")
-def audience_chart(day: date, name: str) -> Response:
+def audience_chart(day: Annotated[date, Path(), AfterValidator(_in_span)], name: str) -> Response:
     """A chart of an audience report, from the lake: only files the report folder holds."""
     try:
         with _from_lake("the audience report's charts"):

@@ -45,8 +45,10 @@ def open_read_only(conn_type: str, host: str | None, port: int | None = None, sc
     """
     if conn_type == "sqlite":
         path = Path(host or "")
-        if not path.is_file():
-            raise WarehouseUnavailableError(f"the SQLite warehouse {path} does not exist yet: run the pipeline first")
+        if not path.is_file():  # its path is the server's business: the log has it, the page does not
+            log.warning("the dashboard's SQLite warehouse %s does not exist yet", path)
+            raise WarehouseUnavailableError(f"the SQLite warehouse of connection '{WAREHOUSE_CONN_ID}' does not exist "
+                                            "yet: run the pipeline first")
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
         deadline = time.monotonic() + TIMEOUT_SECONDS
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)

@@ -24,6 +24,8 @@ from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, c
 USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
                 "instagram_id", "x_id", experiments.HOLDOUT_COLUMN)
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
+ERASURE_COLUMNS = ("user_id", "id_namespace")
+UNKNOWN_ID = "u999999"  # an erasure request for nobody: a typo, which the pipeline reports as not found
 
 # Country -> (currency, units per USD, simulated ad account that targets it)
 MARKETS = {"US": ("USD", 1.0, "1001"), "GB": ("GBP", 0.79, None), "DE": ("EUR", 0.92, "1002"),
@@ -106,6 +108,24 @@ def write_drop(out: Path, day: date, seed: int = 7, history_days: int = 0, size:
     _write_csv(folder / "orders.csv", ORDER_COLUMNS, orders)
     write_truth(out / "_truth" / "audience_truth.csv", seed, size)
     return folder
+
+
+def erasure_requests(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
+    """Three people who engage and buy and asked to be forgotten by `day` (two by CRM id, one by the X id the CRM
+    links to them), and one id nobody has: a day's suppression list as a CRM exports it."""
+    members = sorted((m for m in audience(seed, size) if m.signup_date <= day and m.x_id and m.facebook_id),
+                     key=lambda m: (-m.engagement_rate * m.conversion_probability, m.user_id))
+    first, second, third = members[:3]
+    return [{"user_id": first.user_id, "id_namespace": "crm"}, {"user_id": second.user_id, "id_namespace": ""},
+            {"user_id": third.x_id, "id_namespace": "x"}, {"user_id": UNKNOWN_ID, "id_namespace": "crm"}]
+
+
+def write_erasure_requests(out: Path, day: date, requests: list[dict]) -> Path:
+    """The day's erasure_requests.csv beside its users.csv and orders.csv."""
+    path = out / f"ds={day.isoformat()}" / "erasure_requests.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_csv(path, ERASURE_COLUMNS, requests)
+    return path
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ restates conversions; `as_of` is the simulator's "today".
 
 from __future__ import annotations
 
+import calendar
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,25 @@ RESTATEMENT_DAYS = 28
 
 # Purchases reported under three overlapping action types, as Meta does.
 PURCHASE_ACTION_TYPES = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
+# Of the purchases in Meta's standard windows, the share after a click (the rest after a view only).
+CLICK_THROUGH_SHARE = 0.85
+ATTRIBUTION_WINDOWS = ("7d_click", "1d_view")  # the windows an action carries when a request asks for them
+RETENTION_MONTHS = 37  # Meta answers error 3018 for a start older than this
+
+
+def retention_start(today: date) -> date:
+    """The oldest start Meta accepts: 37 months before today (the day clamped to the month's length)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - RETENTION_MONTHS, 12)
+    return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def with_windows(row: dict, windows: list[str]) -> dict:
+    """A row's actions with only the attribution windows the request asked for: none asked, "value" only."""
+    for field in ("actions", "action_values"):
+        if field in row:
+            row[field] = [{k: v for k, v in entry.items() if k not in ATTRIBUTION_WINDOWS or k in windows}
+                          for entry in row[field]]
+    return row
 
 
 @dataclass(frozen=True)
@@ -27,12 +47,14 @@ class AdAccount:
     currency: str
     # Spend per 1,000 impressions, in the account currency.
     cpm: float
+    # The ad sets' attribution setting, which the actions' "value" follows; JP counts clicks only.
+    attribution_setting: str = "7d_click_1d_view"
 
 
 ACCOUNTS: tuple[AdAccount, ...] = (
     AdAccount("1001", "SocialPulse US", "America/Los_Angeles", "USD", 7.5),
     AdAccount("1002", "SocialPulse DE", "Europe/Berlin", "EUR", 6.2),
-    AdAccount("1003", "SocialPulse JP", "Asia/Tokyo", "JPY", 950.0),
+    AdAccount("1003", "SocialPulse JP", "Asia/Tokyo", "JPY", 950.0, "7d_click"),
 )
 
 _THEMES = ("Spring Sale", "Retargeting", "Brand Awareness", "New Arrivals", "Loyalty", "Lookalike")
@@ -95,10 +117,13 @@ def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict
         ("comment", comments),
         ("post", shares),
     ]
-    action_values = []
+    clicked = round(purchases * CLICK_THROUGH_SHARE)
+    windows = {"7d_click": clicked, "1d_view": purchases - clicked}  # what the standard windows count
+    bought = []
     if purchases:
-        actions += [(kind, purchases) for kind in PURCHASE_ACTION_TYPES]
-        action_values = [(kind, round(purchases * order_value, 2)) for kind in PURCHASE_ACTION_TYPES]
+        bought = [{"action_type": kind, **{w: str(n) for w, n in windows.items()},
+                   "value": str(purchases if acct.attribution_setting == "7d_click_1d_view" else clicked)}
+                  for kind in PURCHASE_ACTION_TYPES]
     return {
         "account_id": acct.account_id,
         "account_currency": acct.currency,
@@ -111,10 +136,12 @@ def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict
         "spend": f"{spend:.2f}",
         "cpm": f"{spend / impressions * 1000:.6f}" if impressions else "0",
         "ctr": f"{clicks / impressions * 100:.6f}" if impressions else "0",
-        "actions": [{"action_type": kind, "value": str(value)} for kind, value in actions if value],
-        "action_values": [{"action_type": kind, "value": f"{value:.2f}"} for kind, value in action_values],
+        "actions": [{"action_type": kind, "value": str(value)} for kind, value in actions if value] + bought,
+        "action_values": [{k: v if k == "action_type" else f"{int(v) * order_value:.2f}" for k, v in entry.items()}
+                          for entry in bought],
         "date_start": day.isoformat(),
         "date_stop": day.isoformat(),
+        "attribution_setting": acct.attribution_setting,
     }
 
 

@@ -241,10 +241,19 @@ class Handler(BaseHTTPRequestHandler):
             raise MetaError(400, 100, "(#100) time_range must be {'since':'YYYY-MM-DD','until':'YYYY-MM-DD'}") from exc
         if until < since:
             raise MetaError(400, 100, "(#100) time_range since must not be after until")
+        if since < meta_data.retention_start(self.state.config.as_of):
+            raise MetaError(400, 3018, "(#3018) The start date of the time range cannot be beyond 37 months from the "
+                                       "current date")
+        if json.loads(params.get("action_breakdowns", '["action_type"]')) != ["action_type"]:
+            raise MetaError(400, 100, "(#100) The simulator serves action_breakdowns=[\"action_type\"] only")
+        windows = json.loads(params.get("action_attribution_windows", "[]"))
+        if not set(windows) <= set(meta_data.ATTRIBUTION_WINDOWS):
+            raise MetaError(400, 100, f"(#100) The simulator serves action_attribution_windows "
+                                      f"{list(meta_data.ATTRIBUTION_WINDOWS)} only")
         fields = [f for f in params.get("fields", ",".join(DEFAULT_FIELDS)).split(",") if f]
         rows = meta_data.insight_rows(self.state.config.seed, acct, since, until, self.state.config.as_of)
         keep = set(fields) | {"date_start", "date_stop"}
-        return [{k: v for k, v in row.items() if k in keep} for row in rows]
+        return [meta_data.with_windows({k: v for k, v in row.items() if k in keep}, windows) for row in rows]
 
     def _job_status(self, job_id: str, job: dict) -> dict:
         elapsed = time.monotonic() - job["started"]

@@ -48,7 +48,7 @@ def test_a_missing_day_says_where_it_looked(drop_folder):
 
 def test_a_file_without_required_columns_is_refused(drop_folder):
     (drop_folder / f"ds={DS}" / "orders.csv").write_text("order_id,user_id\no1,u1\n")
-    with pytest.raises(CrmDropError, match=r"orders.csv of 2026-11-02 lacks columns \['ordered_at'"):
+    with pytest.raises(CrmDropError, match=r"orders.csv of 2026-11-02 lacks columns \[ordered_at, amount"):
         fetch_drop(str(drop_folder), DS)
 
 

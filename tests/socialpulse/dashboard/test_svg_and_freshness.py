@@ -82,9 +82,11 @@ def test_a_setting_overrides_the_targets_it_names_and_keeps_the_others():
 
 
 @pytest.mark.parametrize(("setting", "message"), [
-    ("{crm_daily: 9}", r"variable 'x' is not JSON \(.*\): write an object such as"),
+    ("{crm_daily: 9}", r"variable 'x':1: not JSON \(.*\): write an object such as"),
     ("[9]", "must be a JSON object of source DAG to UTC hour"),
-    ('{"crm_dialy": 9}', "names crm_dialy, which is not a source DAG: use crm_daily, meta_ads_daily"),
+    ('{"crm_dialy": 9}', r"names 1 key that is not a source DAG \(text of 9 characters, did you mean crm_daily\?\): "
+                         "use crm_daily, meta_ads_daily"),
+    ('{"crm_daily": 9, "crm_daily": 10}', "a key is repeated in one object"),
     ('{"crm_daily": 24}', "the hour of crm_daily must be a whole UTC hour from 0 to 23"),
     ('{"crm_daily": "9"}', "the hour of crm_daily must be"),
     ('{"crm_daily": true}', "the hour of crm_daily must be"),

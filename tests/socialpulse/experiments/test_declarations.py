@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -46,10 +47,11 @@ def test_a_valid_file_reads_whole():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (("minimum_effect: 0.1", "minimum_efect: 0.1"), "experiments.yaml:7: experiment 'video_test' field "
-                                                    "'minimum_efect': unknown field"),
+    (("minimum_effect: 0.1", "minimum_efect: 0.1"), "experiments.yaml:7: experiment 'video_test': an unknown field "
+                                                    "(text of 13 characters, did you mean minimum_effect?)"),
     (("primary_metric: conversions_per_click", "primary_metric: clicks"), ":5: experiment 'video_test' field "
-                                                                         "'primary_metric': unknown metric 'clicks'"),
+                                                                         "'primary_metric': an unknown metric (text "
+                                                                         "of 6 characters)"),
     (("        traffic: 0.5\n      - name: video", "        traffic: 0.6\n      - name: video"),
      ":8: experiment 'video_test' field 'arms': the arms' traffic shares add up to 1.1, not 1"),
     (("start_date: 2026-10-01", "start_date: yesterday"), ":4: experiment 'video_test' field 'start_date': expected "
@@ -75,7 +77,7 @@ def test_a_valid_file_reads_whole():
 def test_a_malformed_file_names_the_line_and_what_to_fix(change, message):
     old, new = change
     assert old in VALID
-    with pytest.raises(ExperimentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ExperimentError, match=re.escape(message)):
         parse(VALID.replace(old, new, 1), "experiments.yaml")
 
 

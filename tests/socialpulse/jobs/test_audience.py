@@ -11,7 +11,7 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.audience.schemas import AUDIENCE_ENTITIES
-from socialpulse.jobs import audience, audience_report, privacy, propensity
+from socialpulse.jobs import audience, audience_report, erasure, propensity
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse.warehouse import apply_migrations
 from socialpulse.warehouse.erasure import erase_from_warehouse
@@ -105,7 +105,7 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
                                                             if member.facebook_id else set())
     assert all(person in set(table_rows(conn, t).get("person_id", pd.Series(dtype=str)))
                for t in ("user_profiles", "propensity_scores", "content_recommendations"))
-    privacy.erase_from_lake(lake, pseudonyms)
+    erasure.erase_from_lake(lake, {person: pseudonyms})
     erase_from_warehouse(conn, pseudonyms)
     for table in TABLES:
         rows = table_rows(conn, table)

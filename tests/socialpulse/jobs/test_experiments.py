@@ -17,6 +17,7 @@ from socialpulse_dev.audience_inputs import clean_crm
 from socialpulse_dev.simulator import experiments as planted
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.fx_rates import simulated_rates
+from tests.socialpulse.test_bounded_input import EXPERIMENT
 
 DS = "2026-11-03"
 START = date(2026, 10, 8)
@@ -121,3 +122,18 @@ def test_data_that_contradict_a_declaration_name_it_after_the_others_are_written
             "'experiment_retargetting'") in message
     written = {r[0] for r in sqlite_conn.execute("SELECT DISTINCT experiment FROM experiment_results")}
     assert written == {"video_creative", "lookalike_audience"}
+
+
+def test_a_campaign_id_with_no_row_at_all_is_a_warning_finding_once(warehouse_conn, lake, caplog):
+    apply_migrations(warehouse_conn)
+    load_campaign_days(warehouse_conn, date.fromisoformat(DS))
+    video = planted.declared()["video_creative"]
+    declared = "experiments:\n" + EXPERIMENT.format(n=9).replace('"91"', f'"{video.arms[0].campaigns[0]}"')
+    typo = parse(declared.replace('"92"', '"999999999999999"'), "experiments.yaml")  # e9's arm b: a typo
+    with caplog.at_level("WARNING"):
+        evaluate_all(warehouse_conn, lake, (video, *typo), DS, "run-1")
+        evaluate_all(warehouse_conn, lake, (video, *typo), DS, "run-2")  # said once, not every day
+    cursor = warehouse_conn.cursor()
+    cursor.execute("SELECT entity, metric, check_name, severity, run_id FROM data_quality_findings")
+    assert cursor.fetchall() == [("experiment e9", "campaign 999999999999999", "unknown_campaign", "warning", "run-1")]
+    assert caplog.text.count("names campaign 999999999999999, which has no row in campaign_metrics_daily") == 1

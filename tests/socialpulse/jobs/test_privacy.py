@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
@@ -40,36 +39,6 @@ def test_the_newest_crm_drop_links_platform_ids_to_the_person(lake):
     assert before.token("x", member.x_id) == Pseudonymizer(KEY).token("x", member.x_id) != person
 
 
-def test_erasure_rewrites_clean_and_features_and_lists_the_person(lake):
-    member = linked_member()
-    person = Pseudonymizer(KEY).token("crm", member.user_id)
-    platform_only = Pseudonymizer(KEY).token("x", member.x_id)  # events seen before the CRM linked them
-    features = lake_zone.Lake.at(lake).root / "features" / "profiles" / f"ds={DS}"
-    lake_zone.write_clean_partition(pd.DataFrame({"person_id": [person, platform_only, "other"]}), features)
-    found, pseudonyms = privacy.person_pseudonyms(lake, KEY, member.user_id)
-    assert found == person and {person, platform_only} <= pseudonyms
-    clean_rows, feature_rows, files = privacy.erase_from_lake(lake, pseudonyms)
-    assert (feature_rows, clean_rows >= 1, files >= 2) == (2, True, True)
-    assert list(pd.read_parquet(features).person_id) == ["other"]
-    users = pd.read_parquet(lake_zone.Lake.at(lake).clean_partition("crm_users", DS))
-    assert person not in set(users.person_id) and len(users) > 1000
-    assert person in lake_zone.Lake.at(lake).erased()
-    first_party.clean(lake, DS, KEY)  # a rerun of the date does not bring them back
-    users = pd.read_parquet(lake_zone.Lake.at(lake).clean_partition("crm_users", DS))
-    assert person not in set(users.person_id)
-
-
-def test_an_erasure_asked_by_platform_id_finds_the_crm_person_behind_it(lake):
-    member = linked_member()
-    person, pseudonyms = privacy.person_pseudonyms(lake, KEY, member.x_id, "x")
-    assert person == Pseudonymizer(KEY).token("crm", member.user_id)
-    assert pseudonyms == privacy.person_pseudonyms(lake, KEY, member.user_id)[1]
-    stranger, alone = privacy.person_pseudonyms(lake, KEY, "999", "x")  # no drop links this id
-    assert alone == {stranger} == {Pseudonymizer(KEY).token("x", "999")}
-    with pytest.raises(ValueError, match="id_namespace 'tiktok'"):
-        privacy.person_pseudonyms(lake, KEY, "1", "tiktok")
-
-
 def test_retention_deletes_raw_and_quarantine_partitions_past_the_period(lake):
     root = lake_zone.Lake.at(lake).root
     old = root / "raw" / "x" / "posts" / "ds=2026-07-01"
@@ -97,3 +66,15 @@ def test_retention_also_removes_what_a_crash_left_of_an_old_partition(lake):
     assert result["removed"] == 3
     assert sorted(p.name for p in root.iterdir()) == [".ds=2026-07-01.lock", ".ds=2026-07-02.lock",
                                                       ".ds=2026-07-03.lock"]
+
+
+def test_a_drop_with_a_header_and_no_rows_is_a_warning_finding(tmp_path):
+    write_drop(tmp_path / "crm", date.fromisoformat(DS))
+    orders = tmp_path / "crm" / f"ds={DS}" / "orders.csv"
+    orders.write_text(orders.read_text().splitlines()[0] + "\n")
+    root = str(tmp_path / "lake")
+    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
+    cleaned = first_party.clean(root, DS, KEY)
+    (finding,) = cleaned["findings"]
+    assert (finding.entity, finding.check_name, finding.severity) == ("crm_orders", "empty_input", "warning")
+    assert finding.detail.startswith(f"orders.csv of {DS} has its header and no rows")

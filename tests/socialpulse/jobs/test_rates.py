@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from socialpulse.connectors.ecb import rates_location
-from socialpulse.jobs.rates import rates_for_run
+from socialpulse.connectors.http import RetriesExhaustedError
+from socialpulse.jobs.rates import rates_for_run, rates_if_available
+from socialpulse.transforms.currency import RatesError
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX, per_euro
 
 
@@ -28,3 +30,27 @@ def test_rates_are_fetched_once_per_date_and_kept_in_the_lake(simulator, tmp_pat
     assert again.table.equals(rates.table)  # from the lake: no request was made
     factor = rates.factor(pd.Series(["JPY"]), pd.Series(["2026-11-02"]), "USD")[0]
     assert factor == pytest.approx(per_euro(date(2026, 11, 2))["USD"] / per_euro(date(2026, 11, 2))["JPY"])
+
+
+@pytest.mark.parametrize(("payload", "what"), [
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xe9\x88", "not text: a zip or another binary file"),
+    (b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>", "an HTML or XML page"),
+    (b'"a","b\n1', "not a CSV table"),
+])
+def test_a_source_that_is_not_csvdata_fails_at_once_naming_the_variable(tmp_path, payload, what):
+    source = tmp_path / "rates.bin"
+    source.write_bytes(payload)
+    with pytest.raises(RatesError) as caught:
+        rates_for_run(str(tmp_path / "lake"), "2026-11-02", str(source), "USD")
+    assert f"are {what}, not the ECB's csvdata: set the variable socialpulse_fx_rates_source" in str(caught.value)
+    assert not caught.value.retryable and not (tmp_path / "lake" / "reference").exists()  # nothing kept
+
+
+def test_rates_that_cannot_be_had_leave_the_amounts_unconverted(tmp_path, monkeypatch):
+    def down(*args):
+        raise RetriesExhaustedError("gave up after 6 attempts on https://data-api.ecb.europa.eu/...: timed out")
+
+    monkeypatch.setattr("socialpulse.jobs.rates.rates_for_run", down)
+    rates, reporting, why = rates_if_available(str(tmp_path), "2026-11-02", None, "USD")
+    assert rates is None and reporting == "USD" and why.startswith("no exchange rates for 2026-11-02 "
+                                                                    "(RetriesExhaustedError: gave up")

@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from socialpulse.errors import PersonalDataError
 from socialpulse.transforms.crm import attribution, clean_orders, clean_users
 from socialpulse.transforms.currency import Rates
 from socialpulse.transforms.privacy import Pseudonymizer
@@ -94,3 +95,28 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
     assert json.loads(users.loc[u2, "experiment_groups"]) == {"experiment_price": "high"}
     assert pd.isna(users.loc[u3, "experiment_groups"]) and "loyalty_tier" not in users
     assert clean_users(USERS, PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any
+
+
+def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseudonymised():
+    long_id = b"u" + b"9" * 5_000_000
+    drop = (b"user_id,name,age,gender,country,city,signup_date,x_id\n"
+            b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,\n" + long_id + b",Ben,40,M,DE,Berlin,2025-01-02,\n"
+            b"u3\x00,Hana Ito,41,F,JP,Tokyo,2025-01-02,\nu4,Noah,41,M,GB,London,2025-01-02,14\x1b[2J00\n")
+    result = clean_users(drop, PSEUDONYMIZER)
+    assert result.clean["person_id"].tolist() == [PSEUDONYMIZER.token("crm", "u1")]
+    assert result.quarantined["reason"].tolist() == [
+        "user_id longer than 256 characters", "user_id holds control characters", "x_id holds control characters"]
+    assert max(len(o) for o in result.quarantined["original"]) < 1_000  # the 5 MB id is not copied anywhere
+
+
+def test_control_characters_and_escapes_are_stripped_from_the_city():
+    drop = b"user_id,age,gender,country,city,signup_date\nu1,34,F,US,Chi\x00cago\x1b[31m,2025-01-02\n"
+    assert clean_users(drop, PSEUDONYMIZER).clean["city"].tolist() == ["Chicago"]
+
+
+def test_a_malformed_csv_is_named_by_line_never_by_its_cells():
+    drop = b"order_id,user_id,ordered_at,amount,currency,utm_campaign\no1,u1,2026-11-02T10:00:00Z,1,USD,\n" \
+           b'o2,ava@example.com,"unclosed,1,USD,\n'
+    with pytest.raises(PersonalDataError, match=r"orders.csv is not a well-formed CSV file \(ParserError") as caught:
+        clean_orders(drop, PSEUDONYMIZER, RATES)
+    assert "ava@" not in str(caught.value) and caught.value.__cause__ is None

@@ -57,7 +57,8 @@ def test_an_empty_answer_is_no_rates_and_a_foreign_format_is_refused():
     assert caught.value.retryable  # not published yet, or down: a later try may find them
     with pytest.raises(RatesError, match="reporting currency 'CHF'"):
         check_reporting_currency("CHF", RATES)
-    with pytest.raises(RatesError, match="lack columns"):
+    with pytest.raises(RatesError, match=r"a CSV without the columns CURRENCY.*set the variable "
+                                         r"socialpulse_fx_rates_source"):
         Rates.from_ecb_csv(b"date,currency,units_per_usd\n2026-11-02,EUR,0.9\n", "old-format")
     with pytest.raises(RatesError, match="line 2"):
         Rates.from_ecb_csv(b"CURRENCY,TIME_PERIOD,OBS_VALUE\nUSD,02/11/2026,1.1\n", "bad")

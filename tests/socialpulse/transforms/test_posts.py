@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.transforms.posts import POST_COLUMNS, clean_posts, refused_metrics
-from socialpulse.transforms.privacy import Pseudonymizer
+from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from tests.payloads import (
     GRAPH_EMPTY,
     IG_INSIGHTS_WITHOUT_VIEWS,
@@ -128,7 +128,7 @@ def test_metrics_meta_refused_are_named_for_the_findings():
 
 def test_erased_people_are_left_out():
     person = PSEUDONYMIZER.token("crm", "u1")
-    _, events = clean(lines(), erased=frozenset({person}))
+    _, events = clean(lines(), erased=frozenset({erasure_digest(person)}))  # the suppression list: digests
     assert len(events.clean) == 2 and person not in set(events.clean.person_id)
 
 

@@ -34,6 +34,10 @@ FROZEN = {
     "0010_experiment_results.sqlite.sql": "920fa035940c79e6ca489c0d092e8a1e58b08b92c8c368098179f03b642ce958",
     "0011_pipeline_audit_loaded.postgres.sql": "f30a6f8249838c8dd401f6618642e50843e213c160ba623bbeb29e39ee9c5b97",
     "0011_pipeline_audit_loaded.sqlite.sql": "bf31dab743852063745f275548879b3482832085bd4017441eba7434d0bb351d",
+    "0012_attribution_setting.postgres.sql": "81804f3fbc8e6d14e2d1f732d9ec72382bdbb485c9e96cbb2a689977ed7c1553",
+    "0012_attribution_setting.sqlite.sql": "81804f3fbc8e6d14e2d1f732d9ec72382bdbb485c9e96cbb2a689977ed7c1553",
+    "0013_erasure_requests.postgres.sql": "301ca4041ed0d7198d2fbcf64dc89b5b9e6a9cd3131ab2653645a07f4d9d5411",
+    "0013_erasure_requests.sqlite.sql": "c19e1554d13c6ac7a6b91f267e655391ec0204bf654a601352eab0d74d7f6af6",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

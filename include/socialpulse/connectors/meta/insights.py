@@ -8,7 +8,12 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
-from socialpulse.connectors.meta.ads_settings import DEFAULT_PAGE_LIMIT, INSIGHTS_FIELDS
+from socialpulse.connectors.meta.ads_settings import (
+    ACTION_BREAKDOWNS,
+    ATTRIBUTION_WINDOWS,
+    DEFAULT_PAGE_LIMIT,
+    INSIGHTS_FIELDS,
+)
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError, MetaTransientError
 
@@ -34,6 +39,8 @@ def insights_params(since: date, until: date) -> dict:
         "level": "campaign",
         "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":")),
         "time_increment": 1,
+        "action_breakdowns": json.dumps(list(ACTION_BREAKDOWNS), separators=(",", ":")),
+        "action_attribution_windows": json.dumps(list(ATTRIBUTION_WINDOWS), separators=(",", ":")),
     }
 
 

@@ -167,15 +167,18 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
         elif spec.max is not None:
             fail(column > spec.max, f"{spec.name} above {spec.max:g}")
         allowed = spec.allowed_values
+        kinds = None
         if spec.kind == "string" and allowed is None:
             checked = check_text(column, spec.text, schema.entity, spec.name)
-            column, personal[spec.name] = checked.values, checked.personal
+            column, kinds = checked.values, checked.personal
             fail(checked.control, f"{spec.name} holds control characters")
         elif spec.text != PSEUDONYM:  # a number, a day, a listed value: an email there is a mislabelled file too
-            personal[spec.name] = check_emails(values, schema.entity, spec.name)
-        for kind, text in PERSONAL_KINDS.items():
-            if spec.name in personal:
-                fail(personal[spec.name] == kind, f"{spec.name} looks like {text}")
+            kinds = check_emails(values, schema.entity, spec.name)
+        flagged = kinds[kinds != ""] if kinds is not None else None
+        if flagged is not None and len(flagged):  # rare: compared kind by kind only then
+            personal[spec.name] = kinds
+            for kind, text in PERSONAL_KINDS.items():
+                fail(kinds == kind, f"{spec.name} looks like {text}")
         if spec.kind == "string":
             fail(column.str.len() > spec.max_length, f"{spec.name} longer than {spec.max_length} characters")
         if allowed is not None:

@@ -15,20 +15,10 @@ from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from socialpulse.transforms.validation import validate
 from socialpulse.warehouse import apply_migrations
 from socialpulse_dev.simulator.audience import audience
-from socialpulse_dev.simulator.crm_drop import UNKNOWN_ID, write_drop, write_erasure_requests
-from tests.socialpulse.jobs.test_privacy import DS, KEY, linked_member
+from socialpulse_dev.simulator.crm_drop import UNKNOWN_ID, write_erasure_requests
+from tests.socialpulse.jobs.conftest import DS, KEY, linked_member
 
 PLAIN = Pseudonymizer(KEY)
-
-
-@pytest.fixture
-def lake(tmp_path) -> str:
-    """A lake with the CRM drop of DS landed and cleaned (some people quarantined, for an impossible age)."""
-    write_drop(tmp_path / "crm", date.fromisoformat(DS))
-    root = str(tmp_path / "lake")
-    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
-    first_party.clean(root, DS, KEY)
-    return root
 
 
 @pytest.fixture

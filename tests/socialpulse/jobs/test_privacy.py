@@ -9,25 +9,8 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.jobs import first_party, privacy
 from socialpulse.transforms.privacy import Pseudonymizer
-from socialpulse_dev.simulator.audience import audience
 from socialpulse_dev.simulator.crm_drop import write_drop
-
-KEY = "a-test-key-of-enough-bytes"
-DS = "2026-11-02"
-
-
-@pytest.fixture
-def lake(tmp_path) -> str:
-    """A lake with the CRM drop of DS landed and cleaned."""
-    write_drop(tmp_path / "crm", date.fromisoformat(DS))
-    root = str(tmp_path / "lake")
-    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
-    first_party.clean(root, DS, KEY)
-    return root
-
-
-def linked_member():
-    return next(m for m in audience(7) if m.facebook_id and m.x_id and m.signup_date <= date.fromisoformat(DS))
+from tests.socialpulse.jobs.conftest import DS, KEY, linked_member
 
 
 def test_the_newest_crm_drop_links_platform_ids_to_the_person(lake):

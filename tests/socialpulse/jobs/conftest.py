@@ -1,0 +1,28 @@
+"""A lake holding one CRM drop, landed and cleaned, for the privacy and erasure steps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from socialpulse.jobs import first_party
+from socialpulse_dev.simulator.audience import audience
+from socialpulse_dev.simulator.crm_drop import write_drop
+
+KEY = "a-test-key-of-enough-bytes"
+DS = "2026-11-02"
+
+
+@pytest.fixture
+def lake(tmp_path) -> str:
+    """A lake with the CRM drop of DS landed and cleaned (some people quarantined, for an impossible age)."""
+    write_drop(tmp_path / "crm", date.fromisoformat(DS))
+    root = str(tmp_path / "lake")
+    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
+    first_party.clean(root, DS, KEY)
+    return root
+
+
+def linked_member():
+    return next(m for m in audience(7) if m.facebook_id and m.x_id and m.signup_date <= date.fromisoformat(DS))

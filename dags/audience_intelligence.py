@@ -21,7 +21,7 @@ their asset events name); a time-triggered run models its data interval's day.
   Runs in the pool `tensorflow` (1 slot: create it, `airflow pools set tensorflow 1 ...`), so two
   trainings never share a small worker.
 * `segment_audience` and `train_propensity` go to the Celery queue `ml`, served by a worker sized for
-  scikit-learn and TensorFlow (README, "Run it on several machines"); the rest to `default`.
+  scikit-learn and TensorFlow (docs/deployment.md); the rest to `default`.
 * `build_target_audiences`, `recommend_content`, `build_audience_report`: `target_audiences`,
   `content_recommendations`, and the charts and HTML report under `reports/audience/ds=<day>/`.
 

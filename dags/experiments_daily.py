@@ -2,7 +2,7 @@
 ### experiments_daily
 
 Reads every declared A/B experiment each day with statistics that stay valid however
-often they are read (README, "Experiments"): for every look since an experiment's start,
+often they are read (docs/experiments.md): for every look since an experiment's start,
 each arm's primary and guardrail metrics with always-valid confidence intervals, the lift
 against the control with its always-valid interval and p-value, a sample-ratio-mismatch
 check against the planned split, and a decision (`keep_running`, `winner`,

@@ -13,7 +13,7 @@ once naming it).
   when the connection `socialpulse_alerts` is set, e-mailed once through the SMTP provider's
   notifier, with a link to the DAG. It returns the late sources.
 
-Airflow's deadline alerts are not used: see README, "Alerts".
+Airflow's deadline alerts are not used: see docs/alerts.md.
 """
 
 from __future__ import annotations

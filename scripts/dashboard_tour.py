@@ -4,7 +4,7 @@ Run after `make demo` (`PYTHONPATH=include .venv/bin/python scripts/dashboard_to
 starts what `make ui` starts, signs in through Airflow's form as the demo's admin, opens
 each page of the Marketing view twice (the first load pays the api-server's imports and
 a cold cache), prints each page's load time (Navigation Timing of the dashboard's frame)
-and saves a screenshot of the whole Airflow UI per page. The README's screenshots come
+and saves a screenshot of the whole Airflow UI per page. The screenshots in docs/ come
 from here.
 """
 

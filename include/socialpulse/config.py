@@ -6,7 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Airflow connection ids (see README, "Connections").
+# Airflow connection ids (see docs/configuration.md).
 META_MARKETING_CONN_ID = "meta_marketing"
 META_GRAPH_CONN_ID = "meta_graph"
 X_API_CONN_ID = "x_api"

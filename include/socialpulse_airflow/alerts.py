@@ -7,7 +7,7 @@ names an address. Without the connection, failures and late sources are only log
 Freshness is checked by the hourly DAG `source_freshness`, not by Airflow's deadline
 alerts: in Airflow 3.3.2 a DAG with a deadline fails `dag.test()` / `airflow dags test` on
 success (the test's deserialized DAG keeps the encoded alerts where `DagRun.update_state`
-expects their ids), and a backfill's runs get deadlines too (README, "Alerts").
+expects their ids), and a backfill's runs get deadlines too (docs/alerts.md).
 """
 
 from __future__ import annotations

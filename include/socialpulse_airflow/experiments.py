@@ -39,6 +39,6 @@ def evaluate(ds: str, run_id: str) -> dict:
 
     experiments = declared_experiments()
     if not experiments:
-        log.warning("no experiment declared: nothing to evaluate (README, \"Experiments\")")
+        log.warning("no experiment declared: nothing to evaluate (docs/experiments.md)")
         return {}
     return in_warehouse(evaluate_all, lake_root(), experiments, ds, run_id)

@@ -17,7 +17,7 @@ from socialpulse_dev.simulator.meta_data import ACCOUNTS
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
 from socialpulse_dev.simulator.x_data import X_ACCOUNTS
 
-# Only for the simulator: a real deployment sets its own random key (README, "Privacy").
+# Only for the simulator: a real deployment sets its own random key (docs/privacy.md).
 DEMO_KEY = "socialpulse-demo-key-not-for-production"
 
 

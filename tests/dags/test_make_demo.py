@@ -70,7 +70,7 @@ def demo(tmp_path_factory) -> tuple:
 
 @pytest.mark.slow
 def test_the_dashboard_tour_opens_every_page_on_the_demo_s_data(demo, tmp_path):
-    """The README's page loads and screenshots: every page of the Marketing view opens on the demo's data."""
+    """docs/dashboard.md's page loads and screenshots: every page of the Marketing view opens on the demo's data."""
     from socialpulse_dev import browser
 
     if not browser.installed():

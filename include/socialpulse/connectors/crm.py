@@ -3,7 +3,7 @@
 The source (variable `socialpulse_crm_source`) is a local folder, a file:// URL or
 an http(s) URL; a day's drop is `<source>/ds=YYYY-MM-DD/{users,orders}.csv`, and, on a
 day someone asked to be forgotten, `erasure_requests.csv` beside them: the suppression
-list a CRM exports (README, "Privacy"). These files hold personal data: their errors name
+list a CRM exports (docs/privacy.md). These files hold personal data: their errors name
 files, columns and counts only (socialpulse.errors), never a cell.
 """
 

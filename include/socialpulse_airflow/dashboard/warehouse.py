@@ -32,7 +32,7 @@ def _connection():
         return Connection.get_connection_from_secrets(WAREHOUSE_CONN_ID)
     except AirflowNotFoundException:
         raise WarehouseUnavailableError(f"the Airflow connection '{WAREHOUSE_CONN_ID}' is not set: create it "
-                                        "(README, \"Connections and variables\")") from None
+                                        "(docs/configuration.md)") from None
 
 
 def open_read_only(conn_type: str, host: str | None, port: int | None = None, schema: str | None = None,
@@ -41,7 +41,7 @@ def open_read_only(conn_type: str, host: str | None, port: int | None = None, sc
 
     SQLite: mode=ro, and a progress handler that interrupts a statement past the deadline.
     Postgres: read-only transactions and a statement_timeout. Read-only here is a setting,
-    not a permission: give the connection a role that may only SELECT (README, "Dashboard").
+    not a permission: give the connection a role that may only SELECT (docs/dashboard.md).
     """
     if conn_type == "sqlite":
         path = Path(host or "")

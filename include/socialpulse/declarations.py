@@ -15,7 +15,8 @@ KINDS = ("string", "int", "float", "date", "timestamp", "bool")
 # What a text column holds, which decides its content checks (transforms/content.py): an identifier (checked for
 # emails and control characters, which quarantine it), free text (control characters stripped, emails, phones,
 # cards and national ids quarantined) or a pseudonym (declared personal: HMAC output, not checked).
-TEXT_KINDS = ("identifier", "free_text", "pseudonym")
+IDENTIFIER, FREE_TEXT, PSEUDONYM = "identifier", "free_text", "pseudonym"
+TEXT_KINDS = (IDENTIFIER, FREE_TEXT, PSEUDONYM)
 DEFAULT_MAX_LENGTH = 1000  # characters of a text field that declares no maximum of its own
 # The warehouse's logical type of each kind, unless a field names its own (money is `numeric`).
 WAREHOUSE_TYPE_OF_KIND = {"string": "text", "int": "bigint", "float": "double", "date": "date",
@@ -43,7 +44,7 @@ class Field:
     warehouse_type: str = ""  # logical warehouse type; default from the kind
     derived: bool = False
     max_length: int = DEFAULT_MAX_LENGTH  # a longer text is quarantined (strings only)
-    text: str = "identifier"  # strings only: one of TEXT_KINDS
+    text: str = IDENTIFIER  # strings only: one of TEXT_KINDS
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -99,7 +99,7 @@ class PersonalDataError(SocialPulseError):
 
 
 @contextmanager
-def withholding_values(what: str, retryable: bool = True) -> Iterator[None]:
+def withholding_values(what: str) -> Iterator[None]:
     """Inside, an exception that is not a SocialPulseError becomes a PersonalDataError naming its type and the
     line that raised it, without its message or chain (a parser's message quotes its input).
 
@@ -119,5 +119,5 @@ def withholding_values(what: str, retryable: bool = True) -> Iterator[None]:
                                      kind=Name(type(error).__name__), where=Name(where),
                                      frames=Name(" < ".join(f"{Path(f.filename).name}:{f.lineno}"
                                                             for f in reversed(frames[-6:]))))
-        withheld.retryable = getattr(error, "retryable", retryable)  # a classified failure keeps its class
+        withheld.retryable = getattr(error, "retryable", True)  # a classified failure keeps its class
         raise withheld from None

@@ -28,7 +28,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import ERASURE_FILE
 from socialpulse.errors import withholding_values
 from socialpulse.jobs.privacy import CRM_USERS
-from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest
+from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest, pseudonyms_in
 
 ERASURE_REQUESTS = ("crm", "erasure_requests")  # the raw zone's platform and entity of the landed requests
 REQUEST_LOOKBACK_DAYS = 7  # a run also takes the requests of drops this many days back that no run landed
@@ -149,8 +149,7 @@ def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
         return frame["person_id"].map(owner)
     if "original" not in frame:
         return pd.Series(None, index=frame.index, dtype=object)
-    found = frame["original"].astype("string").str.findall(r"[0-9a-f]{64}")
-    return found.map(lambda words: next((owner[w] for w in words or () if w in owner), None))
+    return pseudonyms_in(frame["original"]).map(lambda found: next((owner[w] for w in found if w in owner), None))
 
 
 def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[str, Erased]:

@@ -42,15 +42,19 @@ def in_windows(action: dict) -> object:
     windows = [action[w] for w in ATTRIBUTION_WINDOWS if w in action]
     if not windows:
         return action.get("value")
-    total = Decimal(0)
-    for window in windows:
-        try:
-            total += Decimal(str(window)) if isinstance(window, str | int | float) else Decimal("NaN")
-        except InvalidOperation:
-            return window  # the first that is not a number
-        if total.is_nan():
-            return window
-    return str(total)
+    numbers = [_decimal(w) for w in windows]
+    return windows[numbers.index(None)] if None in numbers else str(sum(numbers))
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A finite number written as text or a JSON number, else None (true/false is no number)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _actions(values: object) -> dict[str, object] | None:

@@ -112,12 +112,17 @@ def erased_rows(person_ids: pd.Series, erased: frozenset[str]) -> pd.Series:
     return pd.Series(listed[codes], index=person_ids.index)  # a null id (code -1) takes the trailing False
 
 
+def pseudonyms_in(originals: pd.Series) -> pd.Series:
+    """The pseudonyms a quarantined row's original (JSON text) holds: each a 64-character hex word."""
+    found = originals.astype("string").str.findall(r"[0-9a-f]{64}")
+    return found.map(lambda words: words if isinstance(words, list) else [])  # a null original holds none
+
+
 def erased_in_originals(originals: pd.Series, erased: frozenset[str]) -> pd.Series:
-    """True where a quarantined row's original (JSON text) names an erased person: a pseudonym is a 64-hex word."""
+    """True where a quarantined row's original names an erased person (`erased`: digests)."""
     if not erased or originals.empty:
         return pd.Series(False, index=originals.index)
-    words = originals.astype("string").str.findall(r"[0-9a-f]{64}")
-    return words.map(lambda found: any(erasure_digest(w) in erased for w in found or ())).astype(bool)
+    return pseudonyms_in(originals).map(lambda found: any(erasure_digest(w) in erased for w in found)).astype(bool)
 
 
 def drop_erased(frame: pd.DataFrame, erased: frozenset[str], column: str = "person_id") -> tuple[pd.DataFrame, int]:

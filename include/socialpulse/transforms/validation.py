@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from socialpulse.declarations import Schema
+from socialpulse.declarations import PSEUDONYM, Schema
 from socialpulse.transforms.content import KINDS as PERSONAL_KINDS
-from socialpulse.transforms.content import PSEUDONYM, WITHHELD, check_emails, check_text
+from socialpulse.transforms.content import WITHHELD, check_emails, check_text
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,13 @@ _RULE_TEXT = {"string": "is not text", "int": "is not a whole number", "float": 
 
 
 def _withhold(frame: pd.DataFrame, personal: dict[str, pd.Series]) -> pd.DataFrame:
-    """The frame with every value that looks personal replaced by what it looks like, in its cell and its
-    original payload: the quarantine keeps why a row was refused, not the contact data it held."""
-    flagged = {name: kinds[kinds != ""] for name, kinds in personal.items() if (kinds != "").any()}
-    if not flagged:
+    """The frame with every value that looks personal (`personal`: column -> the kind of each flagged row) replaced
+    by what it looks like, in its cell and its original payload: the quarantine keeps why a row was refused, not
+    the contact data it held."""
+    if not personal:
         return frame
     frame = frame.copy()
-    for name, kinds in flagged.items():
+    for name, kinds in personal.items():
         marks = kinds.map(lambda kind: WITHHELD.format(kind=PERSONAL_KINDS[kind]))
         if "_original" in frame:
             values = frame.loc[kinds.index, name].astype(str)
@@ -174,9 +174,9 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
             fail(checked.control, f"{spec.name} holds control characters")
         elif spec.text != PSEUDONYM:  # a number, a day, a listed value: an email there is a mislabelled file too
             kinds = check_emails(values, schema.entity, spec.name)
-        flagged = kinds[kinds != ""] if kinds is not None else None
-        if flagged is not None and len(flagged):  # rare: compared kind by kind only then
-            personal[spec.name] = kinds
+        flagged = kinds[kinds != ""] if kinds is not None else ()
+        if len(flagged):  # rare: compared kind by kind only then
+            personal[spec.name] = flagged
             for kind, text in PERSONAL_KINDS.items():
                 fail(kinds == kind, f"{spec.name} looks like {text}")
         if spec.kind == "string":

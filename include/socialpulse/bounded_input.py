@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from yaml.error import Mark
 
 from socialpulse.errors import DeclarationError, Name, describe
+from socialpulse.typing_aliases import JsonObject
 
 MAX_DECLARATION_BYTES = 256 * 1024  # a file or variable of declarations; hundreds of entries fit in a tenth of it
 MAX_DEPTH = 12  # nesting of mappings and lists
@@ -49,7 +52,7 @@ def read_declaration_file(path: Path, limit: int = MAX_DECLARATION_BYTES) -> str
 
 
 def _line(node: yaml.Node | yaml.Event) -> int:
-    return node.start_mark.line + 1
+    return cast(Mark, node.start_mark).line + 1  # the pure-Python loader marks every node and event
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -65,7 +68,7 @@ class _BoundedLoader(yaml.SafeLoader):
         return DeclarationError("{source}:{line}: " + template, source=Name(self.source), line=_line(mark), **facts)
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise self.fail(event, "YAML anchors and aliases (& and *) are not allowed in a declaration: write each "
                                    "value out")
@@ -74,7 +77,7 @@ class _BoundedLoader(yaml.SafeLoader):
         if self._depth > MAX_DEPTH:
             raise self.fail(event, "nested more than {depth} levels deep", depth=MAX_DEPTH)
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # stubs say int; PyYAML also passes a key node or None
         finally:
             self._depth -= nests
 
@@ -88,7 +91,7 @@ class _BoundedLoader(yaml.SafeLoader):
                             hint=Name(_CONSTRUCT_HINTS.get(kind, f"{type(error).__name__} building a YAML {kind}"))) \
                 from None
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         lines: dict[object, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -123,8 +126,8 @@ def load_yaml(text: str | bytes, source: str, limit: int = MAX_DECLARATION_BYTES
             loader.dispose()
 
 
-def _no_duplicates(source: str):
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
+def _no_duplicates(source: str) -> Callable[[list[tuple[str, Any]]], JsonObject]:
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> JsonObject:
         keys = [k for k, _ in pairs]
         if len(set(keys)) < len(keys):
             raise DeclarationError("{source}: a key is repeated in one object: JSON would keep only the last value",

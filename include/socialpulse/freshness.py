@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from socialpulse.bounded_input import load_json
 from socialpulse.errors import DeclarationError, Name, describe, unknown
@@ -16,7 +16,7 @@ class FreshnessTargetError(DeclarationError):
     """A freshness target that cannot be used; the message names the setting and what to write."""
 
 
-def targets(defaults: Mapping[str, int], overrides: str | Mapping | None, setting: str) -> dict[str, int]:
+def targets(defaults: Mapping[str, int], overrides: str | Mapping[str, Any] | None, setting: str) -> dict[str, int]:
     """Each source's target hour: the defaults, with the hours a setting (JSON object or mapping) overrides.
 
     A source the defaults do not know or an hour outside 0-23 is an error naming `setting`:
@@ -48,12 +48,21 @@ def targets(defaults: Mapping[str, int], overrides: str | Mapping | None, settin
     return {**defaults, **overrides}
 
 
+class Freshness(TypedDict):
+    """What `freshness` tells of a source."""
+
+    last_day: date | None
+    due_day: date
+    on_time: bool
+    late_hours: float | None
+
+
 def due_at(day: date, target_hour: int) -> datetime:
     """When day D must be loaded: target_hour (UTC) of D+1."""
     return datetime.combine(day + timedelta(days=1), time(target_hour), tzinfo=UTC)
 
 
-def freshness(last_day: date | None, target_hour: int, now: datetime) -> dict:
+def freshness(last_day: date | None, target_hour: int, now: datetime) -> Freshness:
     """The newest loaded day against the target: the day that should be there by now, and how late it is.
 
     At `now` the newest day due is the one whose due time has passed; `late_hours` counts
@@ -62,7 +71,7 @@ def freshness(last_day: date | None, target_hour: int, now: datetime) -> dict:
     due_day = (now - timedelta(hours=target_hour)).date() - timedelta(days=1)
     if last_day is not None and last_day >= due_day:
         return {"last_day": last_day, "due_day": due_day, "on_time": True, "late_hours": 0.0}
-    late = None
+    late: float | None = None
     if last_day is not None:
         late = (now - due_at(last_day + timedelta(days=1), target_hour)).total_seconds() / 3600
     return {"last_day": last_day, "due_day": due_day, "on_time": False, "late_hours": late}
@@ -84,7 +93,7 @@ def missed_between(last_day: date | None, target_hour: int, start: datetime, end
 def newest_day(newest_loaded: dict[str, date], entities: tuple[str, ...]) -> date | None:
     """A source's newest loaded day: the oldest of its entities' newest loaded days (all must be there)."""
     days = [newest_loaded.get(entity) for entity in entities]
-    return None if not days or None in days else min(days)
+    return None if not days or None in days else min(cast(list[date], days))
 
 
 def newest_loaded_days(conn: Any) -> dict[str, date]:

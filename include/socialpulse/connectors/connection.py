@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
+from socialpulse.typing_aliases import JsonObject
+
 
 class ConnectionSettingsError(ValueError):
     """A connection lacks what its source needs: the message names the connection and what to set."""
@@ -60,7 +62,7 @@ class ConnectionSettings:
 
     @classmethod
     def from_fields(cls, conn_id: str, host: str | None, port: int | None, schema: str | None,
-                    password: str | None, extra: dict) -> Self:
+                    password: str | None, extra: JsonObject) -> Self:
         """Validated settings; a missing token or id list fails naming the connection and what to set."""
         if not password:
             raise ConnectionSettingsError(f"connection '{conn_id}' has no {cls.token_name}: put it in the password")
@@ -68,5 +70,5 @@ class ConnectionSettings:
                    **cls.read_extra(conn_id, extra or {}))
 
     @classmethod
-    def read_extra(cls, conn_id: str, extra: dict) -> dict[str, Any]:
+    def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         raise NotImplementedError

@@ -6,12 +6,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from socialpulse.typing_aliases import JsonObject
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Compared lower-cased: Meta's token names and the usual ones of signed or token file URLs.
 SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "bearer_token", "token", "key",
@@ -56,7 +59,8 @@ class Backoff:
     max_seconds: float = 120.0
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_seconds, self.base_seconds * 2**attempt)
+        scaled: float = self.base_seconds * 2**attempt
+        return min(self.max_seconds, scaled)
 
 
 @dataclass
@@ -118,7 +122,7 @@ class ApiClient:
     def __init__(self, *, session: requests.Session | None = None, backoff: Backoff | None = None,
                  budget: RateBudget | None = None, timeout: float = 60.0,
                  sleep: Callable[[float], None] = time.sleep, secrets: Iterable[str] = (),
-                 conn_id: str | None = None):
+                 conn_id: str | None = None) -> None:
         self.session = session or requests.Session()
         self.backoff = backoff or Backoff()
         self.budget = budget or RateBudget()
@@ -135,15 +139,17 @@ class ApiClient:
     def classify(self, response: requests.Response, body: object) -> Exception:
         raise NotImplementedError
 
-    def request(self, method: str, url: str, params: dict | None = None) -> dict:
+    def request(self, method: str, url: str, params: JsonObject | None = None) -> JsonObject:
         """One call with retries; returns the decoded JSON body (a truncated body is retried)."""
-        return self._with_retries(method, url, params, lambda response: response.json())
+        return cast(JsonObject, self._with_retries(method, url, params, lambda response: response.json()))
 
-    def request_bytes(self, url: str, params: dict | None = None) -> bytes:
+    def request_bytes(self, url: str, params: JsonObject | None = None) -> bytes:
         """One GET with retries; returns the exact bytes of the body."""
-        return self._with_retries("GET", url, params, lambda response: response.content)
+        content: bytes = self._with_retries("GET", url, params, lambda response: response.content)
+        return content
 
-    def _with_retries(self, method: str, url: str, params: dict | None, read: Callable[[requests.Response], Any]):
+    def _with_retries(self, method: str, url: str, params: JsonObject | None,
+                      read: Callable[[requests.Response], _T]) -> _T:
         shown = strip_secrets(url)
         url = url if self.send_url_secrets else shown
         hidden = (*self._secrets, *url_secrets(url))  # transport errors quote the URL they were sent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -16,11 +17,12 @@ from socialpulse.connectors.meta.errors import (
     MetaRetriesExhaustedError,
     classify,
 )
+from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
 
 
-def _usage_pct(headers: requests.structures.CaseInsensitiveDict) -> tuple[float | None, float | None]:
+def _usage_pct(headers: requests.structures.CaseInsensitiveDict[str]) -> tuple[float | None, float | None]:
     """Highest usage share and regain time (s) in X-App-Usage / X-Business-Use-Case-Usage."""
     shares, regain = [], None
     for name in ("X-App-Usage", "X-Ad-Account-Usage"):
@@ -60,7 +62,7 @@ class GraphClient(ApiClient):
     platform = "Meta"
     exhausted_error = MetaRetriesExhaustedError
 
-    def __init__(self, base_url: str, token: str, api_version: str, **options):
+    def __init__(self, base_url: str, token: str, api_version: str, **options: Any) -> None:
         super().__init__(secrets=[token], **options)
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
@@ -76,10 +78,10 @@ class GraphClient(ApiClient):
     def classify(self, response: requests.Response, body: object) -> MetaApiError:
         return classify(response.status_code, body, self.conn_id)
 
-    def pages(self, path: str, params: dict, limit: int) -> Iterator[dict]:
+    def pages(self, path: str, params: JsonObject, limit: int) -> Iterator[JsonObject]:
         """Every page of a cursor-paged edge; halves `limit` when Meta asks for less data."""
         url: str | None = self.url(path)
-        query: dict | None = {**params, "limit": limit}
+        query: JsonObject | None = {**params, "limit": limit}
         pages = rows = 0
         while url:
             try:

@@ -10,6 +10,7 @@ from socialpulse.connectors.connection import ConnectionSettings, ConnectionSett
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.insights import normalize_account_id
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
+from socialpulse.typing_aliases import JsonObject
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class _GraphConnection(ConnectionSettings):
 
     default_base_url: ClassVar[str] = META_BASE_URL
 
-    def client(self, **options) -> GraphClient:
+    def client(self, **options: Any) -> GraphClient:
         return GraphClient(self.base_url, self.token, self.api_version, conn_id=self.conn_id, **options)
 
 
@@ -29,7 +30,7 @@ class MetaAdsSettings(_GraphConnection):
     account_ids: tuple[str, ...] = ()
 
     @classmethod
-    def read_extra(cls, conn_id: str, extra: dict) -> dict[str, Any]:
+    def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         accounts = tuple(id_list(extra.get("ad_account_ids"), normalize_account_id))
         if not accounts:
             raise ConnectionSettingsError(f"connection '{conn_id}' lists no ad accounts: set its extra to "
@@ -44,7 +45,7 @@ class GraphSettings(_GraphConnection):
     sources: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def read_extra(cls, conn_id: str, extra: dict) -> dict[str, Any]:
+    def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         sources = tuple([("facebook", i) for i in id_list(extra.get("page_ids"), numeric_id("Facebook Page id"))]
                         + [("instagram", i) for i in id_list(extra.get("ig_user_ids"),
                                                              numeric_id("Instagram user id"))])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
 
 # Rate limiting: app (4), user (17), page (32), API-specific (613), ads BUC (80000-80014).
@@ -30,7 +32,7 @@ class MetaApiError(Exception):
 class MetaAuthError(MetaApiError):
     """The token is invalid or expired: waiting will not help, a person must renew it."""
 
-    def __init__(self, message: str, conn_id: str | None = None, **kwargs):
+    def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(f"Meta rejected the access token: {message}. Renew the token and store it as the "
                          f"password of {where_to_fix(conn_id)}", **kwargs)
 
@@ -66,7 +68,7 @@ def classify(http_status: int, body: object, conn_id: str | None = None) -> Meta
         return cls(f"unexpected error answer: {str(body)[:200]}", http_status=http_status)
     message = str(error.get("message", ""))
     code = error.get("code")
-    kwargs = {"http_status": http_status, "code": code, "subcode": error.get("error_subcode"),
+    kwargs: dict[str, Any] = {"http_status": http_status, "code": code, "subcode": error.get("error_subcode"),
               "fbtrace_id": error.get("fbtrace_id")}
     if code in AUTH_CODES:
         return MetaAuthError(message, conn_id, **kwargs)

@@ -16,6 +16,7 @@ from socialpulse.connectors.meta.ads_settings import (
 )
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError, MetaTransientError
+from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def normalize_account_id(account_id: str | int) -> str:
     return text
 
 
-def insights_params(since: date, until: date) -> dict:
+def insights_params(since: date, until: date) -> JsonObject:
     """Query of a campaign-level daily insights request over [since, until]."""
     if until < since:
         raise ValueError(f"insights window ends ({until}) before it starts ({since})")
@@ -46,7 +47,7 @@ def insights_params(since: date, until: date) -> dict:
 
 def insights_pages(client: GraphClient, account_id: str, since: date, until: date, *,
                    mode: str = "async", limit: int = DEFAULT_PAGE_LIMIT,
-                   poll_seconds: float = 2.0, max_wait_seconds: float = 3600.0) -> Iterator[dict]:
+                   poll_seconds: float = 2.0, max_wait_seconds: float = 3600.0) -> Iterator[JsonObject]:
     """Every page of an account's daily campaign insights over [since, until]."""
     if mode not in REPORT_MODES:
         raise ValueError(f"report mode {mode!r} is not one of {REPORT_MODES}")

@@ -20,6 +20,7 @@ from socialpulse.connectors.meta import facebook_settings as facebook
 from socialpulse.connectors.meta import instagram_settings as instagram
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError
+from socialpulse.typing_aliases import JsonObject
 
 _UNSUPPORTED = re.compile(r"does not support the ([\w, ]+?) metrics? for")
 # Refusals that name no metric: a deprecated Page metric, or one Instagram does not know at all.
@@ -45,7 +46,7 @@ class Refusals:
             self.refused[(scope, metric)] = message
 
 
-def _window(since: datetime, until: datetime) -> dict:
+def _window(since: datetime, until: datetime) -> dict[str, int]:
     if until <= since:
         raise ValueError(f"window ends ({until}) before it starts ({since})")
     return {"since": int(since.timestamp()), "until": int(until.timestamp())}
@@ -68,7 +69,7 @@ def _refused_alone(client: GraphClient, object_id: str, metrics: list[str]) -> l
 
 
 def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refusals: Refusals,
-             scope: str) -> tuple[dict, dict[str, str]]:
+             scope: str) -> tuple[JsonObject, dict[str, str]]:
     """(insights body, {dropped metric: Meta's reason}) of one post or media, whatever Meta refuses.
 
     A refused metric is dropped and the rest asked again; it is not asked again in
@@ -104,28 +105,28 @@ def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refu
 
 
 def page_posts(client: GraphClient, page_id: str, since: datetime, until: datetime,
-               limit: int = 100) -> Iterator[dict]:
+               limit: int = 100) -> Iterator[JsonObject]:
     """Pages of a Facebook Page's posts created in [since, until), with their `shares`."""
     yield from client.pages(f"{page_id}/posts", {"fields": facebook.POST_FIELDS, **_window(since, until)}, limit)
 
 
-def post_comments(client: GraphClient, post_id: str, limit: int = 100) -> Iterator[dict]:
+def post_comments(client: GraphClient, post_id: str, limit: int = 100) -> Iterator[JsonObject]:
     """Pages of a post's comments (replies included) with `from.id` and `summary.total_count`."""
     yield from client.pages(f"{post_id}/comments", dict(facebook.COMMENT_PARAMS), limit)
 
 
 def ig_media(client: GraphClient, ig_user_id: str, since: datetime, until: datetime,
-             limit: int = 50) -> Iterator[dict]:
+             limit: int = 50) -> Iterator[JsonObject]:
     """Pages of an Instagram account's feed media and reels created in [since, until)."""
     yield from client.pages(f"{ig_user_id}/media", {"fields": instagram.MEDIA_FIELDS, **_window(since, until)}, limit)
 
 
-def ig_stories(client: GraphClient, ig_user_id: str, limit: int = 50) -> Iterator[dict]:
+def ig_stories(client: GraphClient, ig_user_id: str, limit: int = 50) -> Iterator[JsonObject]:
     """Pages of the account's stories live now (posted in the last 24 hours): the edge takes no time window."""
     yield from client.pages(f"{ig_user_id}/stories", {"fields": instagram.STORY_FIELDS}, limit)
 
 
-def insight_values(body: dict) -> dict[str, object]:
+def insight_values(body: JsonObject) -> dict[str, object]:
     """{metric name: lifetime value} from an insights body."""
     return {item["name"]: (item.get("values") or [{}])[-1].get("value") for item in body.get("data", [])
             if isinstance(item, dict) and "name" in item}

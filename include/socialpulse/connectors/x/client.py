@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import requests
 
 from socialpulse.connectors.http import ApiClient
 from socialpulse.connectors.x.errors import XApiError, XRetriesExhaustedError, classify
+from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
 X_BASE_URL = "https://api.x.com"
@@ -23,7 +25,7 @@ class XClient(ApiClient):
     exhausted_error = XRetriesExhaustedError
 
     def __init__(self, base_url: str, bearer_token: str, *, wall_clock: Callable[[], float] = time.time,
-                 **options):
+                 **options: Any) -> None:
         super().__init__(secrets=[bearer_token], **options)
         self.base_url = (base_url or X_BASE_URL).rstrip("/")
         self.session.headers["Authorization"] = f"Bearer {bearer_token}"
@@ -41,7 +43,7 @@ class XClient(ApiClient):
     def classify(self, response: requests.Response, body: object) -> XApiError:
         return classify(response.status_code, body, self.conn_id)
 
-    def pages(self, path: str, params: dict) -> Iterator[dict]:
+    def pages(self, path: str, params: JsonObject) -> Iterator[JsonObject]:
         """Every page of a token-paged endpoint (meta.next_token -> pagination_token)."""
         query, pages = dict(params), 0
         while True:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from socialpulse.connectors.connection import ConnectionSettings, ConnectionSettingsError, id_list, numeric_id
 from socialpulse.connectors.x.client import X_BASE_URL, XClient
+from socialpulse.typing_aliases import JsonObject
 
 
 @dataclass(frozen=True)
@@ -17,12 +18,12 @@ class XSettings(ConnectionSettings):
     default_base_url: ClassVar[str] = X_BASE_URL
 
     @classmethod
-    def read_extra(cls, conn_id: str, extra: dict) -> dict[str, Any]:
+    def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         users = tuple(id_list(extra.get("user_ids"), numeric_id("X user id")))
         if not users:
             raise ConnectionSettingsError(f"connection '{conn_id}' lists no users: set its extra to "
                                           '{"user_ids": ["2244994945"]} (numeric ids, not @handles)')
         return {"user_ids": users}
 
-    def client(self, **options) -> XClient:
+    def client(self, **options: Any) -> XClient:
         return XClient(self.base_url, self.token, conn_id=self.conn_id, **options)

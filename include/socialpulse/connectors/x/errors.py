@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
 
 
@@ -21,7 +23,7 @@ class XApiError(Exception):
 class XAuthError(XApiError):
     """The bearer token was refused: a person must fix the connection."""
 
-    def __init__(self, message: str, conn_id: str | None = None, **kwargs):
+    def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(f"X refused the bearer token ({message}). Put a valid app bearer token in the password "
                          f"of {where_to_fix(conn_id)}", **kwargs)
 
@@ -29,7 +31,7 @@ class XAuthError(XApiError):
 class XUsageCapError(XApiError):
     """The monthly post cap is spent: waiting for a rate-limit reset never clears it."""
 
-    def __init__(self, message: str, **kwargs):
+    def __init__(self, message: str, **kwargs: Any) -> None:
         super().__init__(f"X monthly usage cap reached ({message}). No retry helps until the cap resets or the "
                          "plan is upgraded; lower the look-back or the number of user_ids", **kwargs)
 
@@ -54,7 +56,7 @@ def classify(status: int, body: object, conn_id: str | None = None) -> XApiError
     """The exception for an error answer from its status and problem document; `conn_id` as in Meta's."""
     problem = body if isinstance(body, dict) else {}
     title, detail = str(problem.get("title", "")), str(problem.get("detail", body))[:300]
-    kwargs = {"status": status, "problem_type": problem.get("type")}
+    kwargs: dict[str, Any] = {"status": status, "problem_type": problem.get("type")}
     if status in (401, 403):
         return XAuthError(detail or title, conn_id, **kwargs)
     if status == 429 and (title == "UsageCapExceeded" or "usage-capped" in str(problem.get("type", ""))):

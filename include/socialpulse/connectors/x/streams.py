@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from socialpulse.connectors.x.client import XClient
+from socialpulse.typing_aliases import JsonObject
 
 TWEET_FIELDS = "created_at,public_metrics"
 ENGAGEMENT_EDGES = {"like": "liking_users", "repost": "retweeted_by"}
@@ -18,7 +19,7 @@ def rfc3339(moment: datetime) -> str:
 
 
 def user_posts(client: XClient, user_id: str, start: datetime, end: datetime,
-               max_results: int = 100) -> Iterator[dict]:
+               max_results: int = 100) -> Iterator[JsonObject]:
     """Pages of GET /2/users/:id/tweets created in [start, end)."""
     if not str(user_id).isdigit():
         raise ValueError(f"X user id {user_id!r} must be numeric (the id, not the @handle)")
@@ -27,7 +28,7 @@ def user_posts(client: XClient, user_id: str, start: datetime, end: datetime,
     yield from client.pages(f"users/{user_id}/tweets", params)
 
 
-def engaged_users(client: XClient, post_id: str, kind: str, max_results: int = 100) -> Iterator[dict]:
+def engaged_users(client: XClient, post_id: str, kind: str, max_results: int = 100) -> Iterator[JsonObject]:
     """Pages of the users who liked (kind='like') or reposted (kind='repost') a post."""
     if kind not in ENGAGEMENT_EDGES:
         raise ValueError(f"engagement kind {kind!r} is not one of {sorted(ENGAGEMENT_EDGES)}")

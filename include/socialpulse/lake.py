@@ -41,17 +41,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 from urllib.parse import unquote, urlsplit
 
 from socialpulse.connectors.http import strip_secrets
+from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
     import pandas as pd
+    from typing_extensions import TypeIs
     from upath import UPath
 
 # A local path, or a universal_pathlib path on an object store (which is not a pathlib.Path).
 LakePath = Union[Path, "UPath"]
+_P = TypeVar("_P", Path, "UPath")  # one kind of lake path, kept from argument to result
 
 PAGES_FILE = "pages.jsonl.gz"
 MANIFEST_FILE = "_manifest.json"
@@ -61,7 +64,7 @@ STALE_VERSION_SECONDS = 3600
 _STORAGE_OPTIONS: dict[str, dict[str, Any]] = {}
 
 
-def lake_path(root: str | os.PathLike) -> LakePath:
+def lake_path(root: str | os.PathLike[str]) -> LakePath:
     """The lake root: a local path for a path or file:// URL, else an object-store path (s3://, gs://, ...)."""
     text = os.fspath(root) if isinstance(root, str | Path) else str(root)
     split = urlsplit(text)
@@ -69,7 +72,7 @@ def lake_path(root: str | os.PathLike) -> LakePath:
         return Path(unquote(split.path) if split.scheme == "file" else text)
     from upath import UPath
 
-    path = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
+    path: UPath = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
     if str(path).rstrip("/") != text.rstrip("/"):  # paths travel between tasks as text: it must name them whole
         raise ValueError(f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
                          "a store whose URL names its bucket (s3://, gs://, az://) or a mounted file system")
@@ -87,7 +90,7 @@ def configure_storage(protocol: str, options: dict[str, Any]) -> None:
     _STORAGE_OPTIONS[protocol] = dict(options)
 
 
-def storage_options(protocol: str, login: str | None, password: str | None, extra: dict[str, Any]) -> dict:
+def storage_options(protocol: str, login: str | None, password: str | None, extra: dict[str, Any]) -> dict[str, Any]:
     """fsspec storage options from a connection: its extras as they are (endpoint_url, token, ...), and for
     s3 the key pair as login and password."""
     options = dict(extra)
@@ -106,7 +109,7 @@ def ensure_dir(path: LakePath) -> None:
         path.mkdir(parents=True, exist_ok=True)
 
 
-def on_object_store(path: object) -> bool:
+def on_object_store(path: object) -> TypeIs[UPath]:
     """True for a path on an object store (a UPath); local paths are pathlib's, or strings."""
     return not isinstance(path, str | Path)
 
@@ -121,42 +124,42 @@ class Lake:
     root: LakePath
 
     @classmethod
-    def at(cls, root: str | os.PathLike) -> Lake:
+    def at(cls, root: str | os.PathLike[str]) -> Lake:
         return cls(lake_path(root))
 
-    def raw_partition(self, platform: str, entity: str, ds: str) -> Path:
+    def raw_partition(self, platform: str, entity: str, ds: str) -> LakePath:
         return self.root / "raw" / platform / entity / f"ds={ds}"
 
     def raw_partitions(self, platform: str, entity: str) -> list[LakePath]:
         """Every landed raw partition of an entity, oldest date first."""
         return partitions(self.root / "raw" / platform / entity)
 
-    def staging(self, platform: str, entity: str, ds: str, run_id: str) -> Path:
+    def staging(self, platform: str, entity: str, ds: str, run_id: str) -> LakePath:
         return self.root / "_staging" / platform / entity / f"ds={ds}" / safe_key(run_id)
 
-    def clean_partition(self, entity: str, ds: str) -> Path:
+    def clean_partition(self, entity: str, ds: str) -> LakePath:
         return self.root / "clean" / entity / f"ds={ds}"
 
     def clean_partitions(self, entity: str, until: str) -> list[LakePath]:
         """Every clean partition of an entity up to a day, oldest first."""
         return [p for p in partitions(self.root / "clean" / entity) if p.name.removeprefix("ds=") <= until]
 
-    def quarantine_partition(self, entity: str, ds: str) -> Path:
+    def quarantine_partition(self, entity: str, ds: str) -> LakePath:
         return self.root / "quarantine" / entity / f"ds={ds}"
 
-    def reference_partition(self, name: str, ds: str) -> Path:
+    def reference_partition(self, name: str, ds: str) -> LakePath:
         """Reference data a run used (exchange rates), kept so that a rerun uses the same."""
         return self.root / "reference" / name / f"ds={ds}"
 
     @property
-    def erased_dir(self) -> Path:
+    def erased_dir(self) -> LakePath:
         """The suppression list: one empty file per erased person, named by the SHA-256 digest of their pseudonym
         (socialpulse.transforms.privacy.erasure_digest), so that it holds no pseudonym; cleaning and the audience
         steps drop these people on every rerun."""
         return self.root / "privacy" / "suppressed"
 
     @property
-    def legacy_erased_dir(self) -> Path:
+    def legacy_erased_dir(self) -> LakePath:
         """Where an older SocialPulse listed erased people by pseudonym itself; migrate_erased() empties it."""
         return self.root / "privacy" / "erased"
 
@@ -180,7 +183,7 @@ class Lake:
         if not self.legacy_erased_dir.is_dir():
             return 0
         moved = 0
-        for marker in list(self.legacy_erased_dir.iterdir()):
+        for marker in cast("list[LakePath]", list(self.legacy_erased_dir.iterdir())):
             self.mark_erased(erasure_digest(marker.name))
             marker.unlink()
             moved += 1
@@ -194,7 +197,7 @@ def sanitize_page(page: object) -> object:
         return page
     clean_paging = {k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v
                     for k, v in paging.items()}
-    return {**page, "paging": clean_paging}
+    return {**cast(JsonObject, page), "paging": clean_paging}  # a dict: its paging is one
 
 
 def partitions(folder: LakePath) -> list[LakePath]:
@@ -215,9 +218,10 @@ def replacing(path: LakePath) -> Iterator[LakePath]:
     try:
         yield tmp
         if on_object_store(path):
-            tmp.fs.mv(tmp.path, path.path)
+            moved = cast("UPath", tmp)  # beside `path`, so on its store
+            moved.fs.mv(moved.path, path.path)
         else:
-            os.replace(tmp, path)
+            os.replace(cast(Path, tmp), path)
     except BaseException:
         with suppress(OSError):  # the first error is the one to see
             remove_tree(tmp)
@@ -267,12 +271,12 @@ def remove_tree(path: LakePath) -> None:
         path.unlink(missing_ok=True)
 
 
-def _write_json_atomic(path: LakePath, payload: dict) -> None:
+def _write_json_atomic(path: LakePath, payload: JsonObject) -> None:
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
 
 
-def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: dict) -> dict:
+def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: JsonObject) -> JsonObject:
     """Stream pages into directory/pages.jsonl.gz, one page per line, then write the manifest.
 
     Returns the manifest with the page, row and byte counts added.
@@ -291,7 +295,7 @@ def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: dict
     return manifest
 
 
-def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: dict) -> dict:
+def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: JsonObject) -> JsonObject:
     """Store a file exactly as received, gzipped as <name>.gz, then its manifest; returns the manifest."""
     ensure_dir(directory)
     with replacing(directory / f"{name}.gz") as tmp:
@@ -317,7 +321,7 @@ def partition_versions(final: LakePath) -> list[LakePath]:
         return []
 
 
-def _new_version(final: LakePath) -> LakePath:
+def _new_version(final: _P) -> _P:
     return final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
 
 
@@ -359,7 +363,7 @@ def names_a_version(path: LakePath) -> bool:
 
 def partition_exists(partition: LakePath) -> bool:
     if on_object_store(partition):
-        return partition.fs.isfile(partition.path)
+        return cast(bool, partition.fs.isfile(partition.path))
     return partition.is_dir()
 
 
@@ -368,12 +372,12 @@ def publish_partition(staging: LakePath, final: LakePath) -> None:
     if not staging.is_dir():
         raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
     if on_object_store(final):
-        _publish_on_object_store(staging, final)
+        _publish_on_object_store(cast("UPath", staging), final)  # staged on the partition's store
         return
     with partition_lock(final):
         previous = final.with_name(os.readlink(final)) if final.is_symlink() else None
         version = _new_version(final)
-        os.rename(staging, version)
+        os.rename(cast(Path, staging), version)  # staged on the partition's local disk
         if final.exists() and not final.is_symlink():  # written before versions: becomes the previous one, once
             previous = final.with_name(f".{final.name}@{0:020d}-unversioned")
             os.rename(final, previous)
@@ -382,10 +386,10 @@ def publish_partition(staging: LakePath, final: LakePath) -> None:
         os.replace(link, final)
         for old in partition_versions(final):  # kept: the new one and the one it replaced, whatever the clocks say
             if old not in (version, previous):
-                shutil.rmtree(old, ignore_errors=True)
+                shutil.rmtree(cast(Path, old), ignore_errors=True)  # a local partition's versions are local
 
 
-def _publish_on_object_store(staging: LakePath, final: LakePath) -> None:
+def _publish_on_object_store(staging: UPath, final: UPath) -> None:
     """Copy the staging prefix in as a new version, then point the partition at it in one PUT."""
     fs = final.fs
     previous = current(final) if partition_exists(final) else None
@@ -431,26 +435,26 @@ def remove_partition(final: LakePath) -> None:
             remove_tree(leftover)
 
 
-def write_manifest(directory: LakePath, manifest: dict) -> None:
+def write_manifest(directory: LakePath, manifest: JsonObject) -> None:
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
 
 
-def read_manifest(directory: LakePath) -> dict:
+def read_manifest(directory: LakePath) -> JsonObject:
     """The manifest of a folder or partition; a partition replaced while it was read is read again, as it is now."""
     for _ in range(KEPT_VERSIONS + 3):
         try:
-            return json.loads((current(directory) / MANIFEST_FILE).read_text())
+            return cast(JsonObject, json.loads((current(directory) / MANIFEST_FILE).read_text()))
         except FileNotFoundError:
             if not names_a_version(directory):
                 raise
-    return json.loads((current(directory) / MANIFEST_FILE).read_text())
+    return cast(JsonObject, json.loads((current(directory) / MANIFEST_FILE).read_text()))
 
 
 class RawPayloadError(ValueError):
     """A landed raw file cannot be read: it names the file, which stays where it is, and what to do."""
 
 
-def read_raw_pages(partition: LakePath) -> Iterator[tuple[dict, dict]]:
+def read_raw_pages(partition: LakePath) -> Iterator[tuple[JsonObject, JsonObject]]:
     """(account manifest, page) for every page of a landed raw partition, streamed line by line."""
     version = current(partition)
     for account_dir in sorted((p for p in version.iterdir() if p.is_dir()), key=lambda p: p.name):
@@ -517,7 +521,7 @@ def staged(partition: LakePath) -> Iterator[LakePath]:
     On an object store it is the new version's own prefix, which nothing reads before the pointer names it.
     """
     if on_object_store(partition):
-        staging = _new_version(partition)
+        staging: LakePath = _new_version(partition)
     else:
         staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
         staging.mkdir(parents=True)

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 import pandas as pd
 
@@ -28,13 +29,14 @@ from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, c
 from socialpulse.transforms.metrics import derive_rates
 from socialpulse.transforms.schemas import CAMPAIGN_METRICS
 from socialpulse.transforms.validation import Validated, page_rows, validate
+from socialpulse.typing_aliases import JsonObject
 
 PLATFORM = "meta_ads"
 AMOUNT_COLUMNS = ("spend", "conversion_value")
 CLEAN_COLUMNS = CAMPAIGN_METRICS.input_names
 
 
-def in_windows(action: dict) -> object:
+def in_windows(action: JsonObject) -> object:
     """An action's count in our attribution windows: their sum when it carries them, else its "value".
 
     A window value that is not a number is passed on as it is, for validation to refuse.
@@ -43,7 +45,7 @@ def in_windows(action: dict) -> object:
     if not windows:
         return action.get("value")
     numbers = [_decimal(w) for w in windows]
-    return windows[numbers.index(None)] if None in numbers else str(sum(numbers))
+    return windows[numbers.index(None)] if None in numbers else str(sum(cast(list[Decimal], numbers)))
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -63,13 +65,13 @@ def _actions(values: object) -> dict[str, object] | None:
     return {str(a.get("action_type")): in_windows(a) for a in values if isinstance(a, dict)}
 
 
-def _first_present(actions: dict[str, str] | None, priority: tuple[str, ...]) -> object:
+def _first_present(actions: dict[str, object] | None, priority: tuple[str, ...]) -> object:
     if actions is None:
         return None
     return next((actions[kind] for kind in priority if kind in actions), 0)
 
 
-def flatten(row: dict, extracted_at: str) -> dict:
+def flatten(row: JsonObject, extracted_at: str) -> JsonObject:
     """One payload row as flat strings. An action type Meta left out of a present `actions`
     list is 0 (Meta omits zeros); without an `actions` field the action columns are null."""
     actions = _actions(row.get("actions"))
@@ -98,12 +100,13 @@ def flatten(row: dict, extracted_at: str) -> dict:
     return flat
 
 
-def clean_insights(pages: Iterable[tuple[dict, dict]], rates: Rates | None,
+def clean_insights(pages: Iterable[tuple[JsonObject, JsonObject]], rates: Rates | None,
                    reporting: str = DEFAULT_REPORTING_CURRENCY) -> Validated:
     """Clean campaign-day rows (rates derived, amounts also in the reporting currency) and quarantined ones.
 
     Without rates (`None`: none could be had today) every row is kept with its reporting columns null.
     """
+    seen: set[str]
     records, problems, seen = [], [], set()
     for manifest, page in pages:
         rows, problem = page_rows(page)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import cast
 
 import pandas as pd
 
@@ -25,12 +26,13 @@ from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonym
 from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
 from socialpulse.transforms.topics import topic_of
 from socialpulse.transforms.validation import Validated, page_rows, validate
+from socialpulse.typing_aliases import JsonObject
 
 METRIC_COLUMNS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
 POST_COLUMNS = POST_METRICS.names
 
 
-def _facebook(post: dict, insights: dict, comments: int) -> dict:
+def _facebook(post: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
     reactions = insights.get("post_reactions_by_type_total")
     shares = post.get("shares") if "shares" in post else {"count": 0}  # left out when nobody shared
     return {"created_at": post.get("created_time"), "comments": comments,
@@ -39,15 +41,15 @@ def _facebook(post: dict, insights: dict, comments: int) -> dict:
             "shares": shares.get("count") if isinstance(shares, dict) else shares}
 
 
-def _instagram(media: dict, insights: dict, comments: int) -> dict:
+def _instagram(media: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
     return {"created_at": media.get("timestamp"), "impressions": insights.get("views"),
             "reach": insights.get("reach"), "likes": insights.get("likes", media.get("like_count")),
             "comments": insights.get("comments", media.get("comments_count", insights.get("replies"))),
             "shares": insights.get("shares"), "saves": insights.get("saved")}
 
 
-def _x(post: dict, insights: dict, comments: int) -> dict:
-    metrics = post.get("public_metrics") if isinstance(post.get("public_metrics"), dict) else {}
+def _x(post: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
+    metrics = cast(JsonObject, post.get("public_metrics")) if isinstance(post.get("public_metrics"), dict) else {}
     shares = [metrics.get("retweet_count"), metrics.get("quote_count")]
     return {"created_at": post.get("created_at"), "impressions": metrics.get("impression_count"),
             "likes": metrics.get("like_count"), "comments": metrics.get("reply_count"),
@@ -70,7 +72,7 @@ def _engaged_user(item: object, kind: str) -> object:
 STORY_HOURS = 24  # how long Instagram serves a story
 
 
-def _story_of_the_run(item: dict, manifest: dict) -> bool:
+def _story_of_the_run(item: JsonObject, manifest: JsonObject) -> bool:
     """Whether a live story belongs to this run: posted from its window's start to a day past its end.
 
     The stories edge lists what is live when the task runs, which is after the
@@ -83,13 +85,13 @@ def _story_of_the_run(item: dict, manifest: dict) -> bool:
     if pd.isna(posted) or not window:
         return True  # validation quarantines what it cannot read
     end = pd.Timestamp(window["end"]) + pd.Timedelta(hours=STORY_HOURS)
-    return pd.Timestamp(window["start"]) <= posted < end
+    return cast(bool, pd.Timestamp(window["start"]) <= posted < end)
 
 
-def comment_counts(pages: list[tuple[str, str, dict]]) -> dict[tuple[str, str], int]:
+def comment_counts(pages: list[tuple[str, str | None, JsonObject]]) -> dict[tuple[str, str | None], int]:
     """Comments per (platform, post): the edge's summary.total_count, else the comments paged."""
-    totals: dict[tuple[str, str], int] = {}
-    paged: dict[tuple[str, str], int] = {}
+    totals: dict[tuple[str, str | None], int] = {}
+    paged: dict[tuple[str, str | None], int] = {}
     for platform, parent, page in pages:
         summary = page.get("summary")
         if isinstance(summary, dict) and isinstance(summary.get("total_count"), int):
@@ -98,7 +100,7 @@ def comment_counts(pages: list[tuple[str, str, dict]]) -> dict[tuple[str, str], 
     return {**paged, **totals}
 
 
-def refused_metrics(pages: Iterable[tuple[dict, dict]]) -> dict[str, str]:
+def refused_metrics(pages: Iterable[tuple[JsonObject, JsonObject]]) -> dict[str, str]:
     """{"<scope>: <metric>": Meta's message} of every metric an insights call dropped as refused (#100).
 
     The scope (a Page's posts, an Instagram media type) keeps a refusal for one media
@@ -113,14 +115,14 @@ def refused_metrics(pages: Iterable[tuple[dict, dict]]) -> dict[str, str]:
     return refused
 
 
-def clean_posts(pages: Iterable[tuple[dict, dict]], ds: str, pseudonymizer: Pseudonymizer,
+def clean_posts(pages: Iterable[tuple[JsonObject, JsonObject]], ds: str, pseudonymizer: Pseudonymizer,
                 erased: frozenset[str] = frozenset()) -> tuple[Validated, Validated]:
     """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs."""
-    posts: dict[tuple[str, str], tuple[dict, dict]] = {}
-    insights: dict[tuple[str, str], dict] = {}
-    comment_pages: list[tuple[str, str, dict]] = []
-    events: list[dict] = []
-    shapeless: list[dict] = []
+    posts: dict[tuple[str, str], tuple[JsonObject, JsonObject]] = {}
+    insights: dict[tuple[str, str | None], dict[str, object]] = {}  # a request's parent_id may be missing
+    comment_pages: list[tuple[str, str | None, JsonObject]] = []
+    events: list[JsonObject] = []
+    shapeless: list[JsonObject] = []
     for manifest, page in pages:
         platform, request = manifest["platform"], (page.get("_request") if isinstance(page, dict) else None) or {}
         kind, parent = request.get("kind"), request.get("parent_id")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ def top_reasons(reasons: pd.Series, n: int = 3) -> dict[str, int]:
     return dict(counts.most_common(n))
 
 
-def page_rows(page: object) -> tuple[list, str]:
+def page_rows(page: object) -> tuple[list[Any], str]:
     """The rows of an API page and "", or no rows and why the page has the wrong shape."""
     if not isinstance(page, dict):
         return [], "page is not a JSON object"
@@ -126,7 +127,7 @@ def _withhold(frame: pd.DataFrame, personal: dict[str, pd.Series]) -> pd.DataFra
 
 def _originals(frame: pd.DataFrame, rows: pd.Index) -> list[str]:
     if "_original" in frame:
-        return frame.loc[rows, "_original"].astype(str).tolist()
+        return cast(list[str], frame.loc[rows, "_original"].astype(str).tolist())
     originals = frame.loc[rows].astype(object)
     originals = originals.where(originals.notna(), None)  # null, not NaN, in the JSON
     return [json.dumps(r, default=str, sort_keys=True) for r in originals.to_dict("records")]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import SQLITE, bind_day, dialect_of, placeholder, transaction
 from socialpulse.warehouse.load import LoadResult, upsert_frame
 from socialpulse.warehouse.schema import PIPELINE_AUDIT
@@ -14,7 +15,7 @@ from socialpulse.warehouse.schema import PIPELINE_AUDIT
 _COUNTS = ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped", "pages", "bytes")
 
 
-def record_audit(conn: Any, run_id: str, entries: list[dict]) -> LoadResult:
+def record_audit(conn: Any, run_id: str, entries: list[JsonObject]) -> LoadResult:
     """Upsert the clean steps' audit entries (a retry of the same run replaces its own)."""
     # loaded_at is mark_loaded's: a retried clean step leaves what the run's load already recorded
     frame = pd.DataFrame(entries, columns=[c for c in PIPELINE_AUDIT.column_names if c not in ("run_id", "loaded_at")])
@@ -41,4 +42,4 @@ def mark_loaded(conn: Any, run_id: str, ds: str, entities: list[str]) -> int:
         cursor.execute(f"UPDATE pipeline_audit SET loaded_at = {mark} WHERE run_id = {mark} AND ds = {mark} "
                        f"AND entity IN ({', '.join([mark] * len(entities))})",
                        (when.isoformat() if dialect == SQLITE else when, run_id, bind_day(conn, ds), *entities))
-        return cursor.rowcount
+        return cast(int, cursor.rowcount)

@@ -12,12 +12,13 @@ from typing import Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.first_party import credit
+from socialpulse.typing_aliases import JsonObject
 
 ORDERS_ENTITY = "crm_orders"
 log = logging.getLogger(__name__)
 
 
-def credit_days(conn: Any, lake_root: str, days: list[str]) -> dict:
+def credit_days(conn: Any, lake_root: str, days: list[str]) -> JsonObject:
     """Credit each day with a clean orders partition; returns campaigns credited and the days without orders."""
     lake = lake_zone.Lake.at(lake_root)
     credited, waiting, changed = 0, [], 0

@@ -21,6 +21,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
 from socialpulse.transforms.privacy import drop_erased, erased_rows
+from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
 SEED = 7
@@ -74,7 +75,7 @@ def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) ->
             return path
 
 
-def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: dict, run_id: str) -> int:
+def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str) -> int:
     """replace_rows of a table of people, then a delete of anyone an erasure listed meanwhile (its own warehouse
     delete may have come first)."""
     from socialpulse.warehouse.erasure import erase_from_warehouse
@@ -99,7 +100,7 @@ def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
     return lake_zone.Lake.at(lake_root).root / "models" / model / version
 
 
-def profile(lake_root: str, ds: str) -> dict:
+def profile(lake_root: str, ds: str) -> JsonObject:
     """Profiles as of ds, the propensity training and evaluation snapshots with labels, the resolved events."""
     inputs = read_inputs(lake_root, ds)
     as_of = date.fromisoformat(ds)
@@ -136,12 +137,12 @@ def prune_intermediates(lake_root: str, ds: str) -> int:
 def previous_version(lake_root: str, model: str, ds: str) -> lake_zone.LakePath | None:
     """The newest saved version of a model from a date before ds (a rerun of ds does not see itself)."""
     root = lake_zone.Lake.at(lake_root).root / "models" / model
-    saved = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
+    saved: list[lake_zone.LakePath] = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
     earlier = [p for p in saved if p.name.removeprefix(f"{model}-") < ds]
     return earlier[-1] if earlier else None
 
 
-def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     """Fit segments (ids matched to the previous model's), describe them, load profiles and segments."""
     import joblib
 
@@ -188,7 +189,7 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
             "withheld": withheld, "silhouettes": model.silhouettes}
 
 
-def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str, values: dict) -> None:
+def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str, values: JsonObject) -> None:
     """The model_registry row of a version, replaced whole."""
     from datetime import UTC, datetime
 
@@ -214,7 +215,7 @@ def active_campaigns(conn: Any, ds: str, days: int = 7) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=["account_id", "campaign_id"])
 
 
-def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, max_size: int) -> dict:
+def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, max_size: int) -> JsonObject:
     """Ranked audiences per active campaign, published when at least 100 people."""
     from socialpulse.audience.targeting import target_audiences
     from socialpulse.warehouse.schema import AUDIENCE_TABLES
@@ -236,7 +237,7 @@ def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, m
     return {"campaigns": len(campaigns), "published": len(summaries), "people": len(members), "skipped": skipped}
 
 
-def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     """Each person's next three topics, and their offline quality against popularity."""
     from socialpulse.audience import recommend as recommender
 

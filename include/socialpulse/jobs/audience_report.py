@@ -14,6 +14,7 @@ from socialpulse.audience.recommend import recent
 from socialpulse.jobs.audience import read_features
 from socialpulse.reports import charts
 from socialpulse.reports.audience_report import render
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def _rows(conn: Any, sql: str, ds: str) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
 
 
-def build(conn: Any, lake_root: str, ds: str) -> dict:
+def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
     """Write the charts and report.html of ds; returns where the report is."""
     profiles = read_features(lake_root, "user_profiles", ds)
     events = recent(read_features(lake_root, "engagement_resolved", ds), date.fromisoformat(ds))

@@ -29,6 +29,7 @@ from socialpulse.connectors.crm import ERASURE_FILE
 from socialpulse.errors import withholding_values
 from socialpulse.jobs.privacy import CRM_USERS
 from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest, pseudonyms_in
+from socialpulse.typing_aliases import JsonObject
 
 ERASURE_REQUESTS = ("crm", "erasure_requests")  # the raw zone's platform and entity of the landed requests
 REQUEST_LOOKBACK_DAYS = 7  # a run also takes the requests of drops this many days back that no run landed
@@ -106,7 +107,7 @@ def people_of(lake_root: str, key: str, requests: list[ErasureRequest]) -> dict[
                     for linked, user in ids.loc[ids[column].isin(asked[ns]), [column, "user_id"]].itertuples(False):
                         owners[(ns, linked)].add(str(user))
         everyone = set().union(*owners.values()) if owners else set()
-        linked: dict[str, set[str]] = {user: set() for user in everyone}
+        linked: dict[str, set[str]] = {user: set() for user in everyone}  # type: ignore[no-redef]  # reuses the loop name above
         for partition in partitions if everyone else ():  # then, every platform id any drop linked to them
             ids = _crm_ids(lake_zone.read_raw_file(partition, name))
             theirs = ids[ids["user_id"].isin(everyone)]
@@ -194,7 +195,7 @@ def request_days(ds: str) -> list[str]:
     return [(last - timedelta(days=back)).isoformat() for back in range(REQUEST_LOOKBACK_DAYS, -1, -1)]
 
 
-def land_requests(source: str, lake_root: str, ds: str) -> dict:
+def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
     """Land the erasure_requests.csv of each drop of the look-back that has one no run landed yet, exact bytes.
 
     The raw zone keeps them until its retention (socialpulse_raw_retention_days) deletes them,
@@ -221,7 +222,7 @@ def land_requests(source: str, lake_root: str, ds: str) -> dict:
     return {"files_landed": len(landed), "lines_landed": sum(landed.values())}
 
 
-def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) -> dict:
+def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) -> JsonObject:
     """Erase everyone the landed request files of the look-back name, each line once: lines an earlier run
     recorded are passed over. Outcomes go to privacy_erasures and, by line and counts only, to the log.
 

@@ -23,6 +23,7 @@ from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
 from socialpulse.reports.charts import experiment_chart
 from socialpulse.transforms.privacy import drop_erased
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 from socialpulse.warehouse.findings import Finding, record_findings
 from socialpulse.warehouse.schema import EXPERIMENT_RESULTS
@@ -117,12 +118,13 @@ def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
     return str(final)
 
 
-def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> dict:
+def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> JsonObject:
     """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none).
 
     An experiment whose data contradict its declaration does not hold up the others: they
     are written, then the run fails naming each one that could not be read.
     """
+    outcome: JsonObject
     zone, outcome, charts, failed = CleanZone(lake_root, ds), {}, {}, []
     for finding in record_findings(conn, unknown_campaigns(conn, experiments, ds), run_id, any_day=True):
         log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)

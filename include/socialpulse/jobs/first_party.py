@@ -14,6 +14,7 @@ from typing import Any
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
 from socialpulse.errors import withholding_values
+from socialpulse.typing_aliases import JsonObject
 
 PLATFORM = "crm"
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def _entity(name: str) -> str:
     return name.removesuffix(".csv")
 
 
-def extract(source: str, lake_root: str, ds: str, run_id: str) -> dict:
+def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
     """Land users.csv and orders.csv of the day as exact gzipped files, each partition replaced whole."""
     lake = lake_zone.Lake.at(lake_root)
     drop = fetch_drop(source, ds)  # each header checked: its errors name files and columns, never a cell
@@ -39,7 +40,7 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> dict:
     return counts
 
 
-def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
+def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
     """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined.
 
     Both files are validated before either is written, so a file that stops the step (a
@@ -77,7 +78,7 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     return {**result, "audit": audit, "findings": findings}
 
 
-def credit(conn: Any, orders_path: str, ds: str) -> dict:
+def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:
     """Credit the day's orders to campaign_metrics_daily by utm_campaign."""
 
     from socialpulse.transforms.crm import attribution

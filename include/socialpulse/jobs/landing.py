@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from socialpulse import lake as lake_zone
+from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
 
 
 def stage_account(lake_root: str, platform: str, entity: str, ds: str, run_id: str, account_id: str,
-                  pages: Iterable[dict], manifest: dict) -> dict:
+                  pages: Iterable[JsonObject], manifest: JsonObject) -> JsonObject:
     """Stream an account's pages into the run's staging area; returns a small summary for XCom."""
     directory = lake_zone.Lake.at(lake_root).staging(platform, entity, ds, run_id) / f"account_id={account_id}"
     written = lake_zone.write_raw_pages(directory, pages, {
@@ -23,7 +24,7 @@ def stage_account(lake_root: str, platform: str, entity: str, ds: str, run_id: s
     return {k: written[k] for k in ("platform", "entity", "account_id", "pages", "rows", "bytes")}
 
 
-def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
+def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extracted: list[JsonObject]) -> JsonObject:
     """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
     lake = lake_zone.Lake.at(lake_root)
     staging = lake.staging(platform, entity, ds, run_id)

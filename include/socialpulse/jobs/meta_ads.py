@@ -11,6 +11,7 @@ from typing import Any
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, insights_pages, normalize_account_id
 from socialpulse.jobs import landing
+from socialpulse.typing_aliases import JsonObject
 
 PLATFORM, ENTITY = "meta_ads", "ads_insights"
 CLEAN_ENTITY = "campaign_metrics"
@@ -53,7 +54,7 @@ class Window:
 
 
 def extract_account(client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str,
-                    run_id: str, mode: str = "async") -> dict:
+                    run_id: str, mode: str = "async") -> JsonObject:
     """Pull one account's insights for the window into the run's staging area."""
     account = normalize_account_id(account_id)
     if window.clamped_from is not None:
@@ -71,12 +72,12 @@ def extract_account(client: GraphClient, account_id: str, window: Window, lake_r
     return summary
 
 
-def land(lake_root: str, ds: str, run_id: str, extracted: list[dict]) -> dict:
+def land(lake_root: str, ds: str, run_id: str, extracted: list[JsonObject]) -> JsonObject:
     """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
     return landing.land(lake_root, PLATFORM, ENTITY, ds, run_id, extracted)
 
 
-def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> dict:
+def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
     from socialpulse.jobs import quality
     from socialpulse.jobs.rates import rates_if_available
@@ -101,7 +102,7 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
             "audit": [audit], "findings": findings}
 
 
-def load(conn: Any, clean_path: str, run_id: str) -> dict:
+def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a clean partition into campaign_metrics_daily, each changed day also into campaign_metrics_history."""
 
     from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, upsert_frame

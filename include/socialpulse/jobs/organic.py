@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from socialpulse.connectors.meta import GraphClient
 from socialpulse.connectors.meta import facebook_settings as facebook
@@ -17,6 +18,7 @@ from socialpulse.connectors.meta import instagram_settings as instagram
 from socialpulse.connectors.meta.organic import Refusals, ig_media, ig_stories, insights, page_posts, post_comments
 from socialpulse.connectors.x import XClient, engaged_users, user_posts
 from socialpulse.jobs import landing
+from socialpulse.typing_aliases import JsonObject
 
 ENTITY = "posts"
 FIRST_RUN_LOOKBACK_DAYS = 90  # a new installation's first run reaches this far back, for profiles to learn from
@@ -42,11 +44,11 @@ def lookback_for(lake_root: str, platform: str, ds: str, lookback_days: int, fir
     return lookback_days if earlier else max(lookback_days, first_run_days)
 
 
-def _note(page: dict, kind: str, parent_id: str | None = None, **extra) -> dict:
+def _note(page: JsonObject, kind: str, parent_id: str | None = None, **extra: object) -> JsonObject:
     return {**page, "_request": {"kind": kind, "parent_id": parent_id, **extra}}
 
 
-def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end: datetime) -> Iterator[dict]:
+def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end: datetime) -> Iterator[JsonObject]:
     refusals = Refusals()
     for listing in page_posts(client, page_id, start, end):
         yield _note(listing, "posts")
@@ -57,7 +59,7 @@ def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end:
                 yield _note(comments, "comments", post["id"])
 
 
-def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: datetime) -> Iterator[dict]:
+def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: datetime) -> Iterator[JsonObject]:
     """Feed media and reels of the window, then the live stories posted in it, each with its insights."""
     refusals = Refusals()
     for edge, listings, metrics in (("media", ig_media(client, ig_user_id, start, end), instagram.MEDIA_METRICS),
@@ -72,7 +74,7 @@ def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: 
                 yield _note(body, "insights", media["id"], dropped=dropped, scope=scope)
 
 
-def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> Iterator[dict]:
+def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> Iterator[JsonObject]:
     for listing in user_posts(client, user_id, start, end):
         yield _note(listing, "posts")
         for post in listing.get("data", []):
@@ -84,13 +86,13 @@ def x_pages(client: XClient, user_id: str, start: datetime, end: datetime) -> It
 SOURCES = {"facebook": facebook_page_pages, "instagram": instagram_pages, "x": x_pages}
 
 
-def failed_sources(expected: list[str], extracted: list[dict]) -> list[str]:
+def failed_sources(expected: list[str], extracted: list[JsonObject]) -> list[str]:
     """'platform:account' of every expected source without an extract result."""
     done = {f"{e['platform']}:{e['account_id']}" for e in extracted}
     return [source for source in expected if source not in done]
 
 
-def platforms_ready(expected: list[str], extracted: list[dict]) -> tuple[list[str], list[str]]:
+def platforms_ready(expected: list[str], extracted: list[JsonObject]) -> tuple[list[str], list[str]]:
     """(platforms whose every account extracted, the failed 'platform:account' sources)."""
     failed = failed_sources(expected, extracted)
     platforms = sorted({s.split(":", 1)[0] for s in expected})
@@ -98,7 +100,7 @@ def platforms_ready(expected: list[str], extracted: list[dict]) -> tuple[list[st
 
 
 def extract_account(client: GraphClient | XClient, platform: str, account_id: str, ds: str, lookback_days: int,
-                    lake_root: str, run_id: str, first_run_days: int = FIRST_RUN_LOOKBACK_DAYS) -> dict:
+                    lake_root: str, run_id: str, first_run_days: int = FIRST_RUN_LOOKBACK_DAYS) -> JsonObject:
     """Pull one account's posts of the window and what hangs off them into the run's staging area."""
     if platform not in SOURCES:
         raise ValueError(f"unknown organic platform {platform!r}; one of {sorted(SOURCES)}")
@@ -111,7 +113,7 @@ def extract_account(client: GraphClient | XClient, platform: str, account_id: st
                                  {"window": {"start": start.isoformat(), "end": end.isoformat()}})
 
 
-def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
+def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject:
     """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
     import itertools
 
@@ -139,7 +141,7 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> dict:
             "events": len(events.clean), "audit": audit, "refused": refused_metrics(pages)}
 
 
-def load(conn, clean_path: str, run_id: str) -> dict:
+def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a day's post snapshots into post_metrics_daily."""
     from socialpulse import lake as lake_zone
     from socialpulse.warehouse import upsert_frame

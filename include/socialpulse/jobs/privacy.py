@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from pathlib import Path
 
 from socialpulse import lake as lake_zone
 from socialpulse.transforms.privacy import Pseudonymizer
+from socialpulse.typing_aliases import JsonObject
 
 CRM_USERS = ("crm", "users", "users.csv")
 log = logging.getLogger(__name__)
 
 
-def latest_crm_users(lake: lake_zone.Lake, ds: str) -> Path | None:
+def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_zone.LakePath | None:
     """The newest landed raw CRM users partition dated before ds.
 
     Strictly before: crm_daily lands the day's own drop on its own schedule, so a
@@ -41,7 +41,7 @@ def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
     return Pseudonymizer(key, links)
 
 
-def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], entities: list[str]) -> dict:
+def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], entities: list[str]) -> JsonObject:
     """Delete the platforms' raw and the entities' quarantine partitions dated more than `days` before ds."""
     if days < 1:
         raise ValueError(f"raw retention must be at least 1 day, got {days}")

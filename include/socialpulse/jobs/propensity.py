@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.metrics import deciles, evaluate
 from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, replace_people, write_features
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def _timestamp(value: Any) -> datetime | None:
     if value is None:
         return None
     stamp = pd.Timestamp(value)
-    return (stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")).to_pydatetime()
+    return cast(datetime, (stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")).to_pydatetime())
 
 
 def _champion_before(conn: Any, ds: str) -> tuple[str | None, datetime | None]:
@@ -76,7 +77,7 @@ def decide(new_auc: float, champion: str | None, champion_auc: float | None, cha
                   "same evaluation"
 
 
-def _save(folder, model, baselines) -> None:
+def _save(folder: lake_zone.LakePath, model: Any, baselines: dict[str, Any]) -> None:
     """The Keras file and the baselines, each moved into place whole."""
     import joblib
 
@@ -86,7 +87,7 @@ def _save(folder, model, baselines) -> None:
         joblib.dump(baselines, handle)
 
 
-def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | None) -> list[str]:
+def _retire(conn: Any, lake_root: str, keep: set[str | None], last_erasure: datetime | None) -> list[str]:
     """Delete the saved versions trained before the newest erasure, except those in `keep`."""
     if last_erasure is None:
         return []
@@ -94,7 +95,7 @@ def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | 
     cursor.execute(f"SELECT model_version, last_erasure_seen FROM model_registry WHERE model_name = "
                    f"{placeholder(dialect_of(conn))}", (MODEL,))
     retired = [v for v, seen in cursor.fetchall() if v not in keep
-               and (_timestamp(seen) is None or _timestamp(seen) < last_erasure)
+               and (_timestamp(seen) is None or cast(datetime, _timestamp(seen)) < last_erasure)
                and model_dir(lake_root, MODEL, v).exists()]
     for version in retired:
         lake_zone.remove_tree(model_dir(lake_root, MODEL, version))
@@ -103,7 +104,7 @@ def _retire(conn: Any, lake_root: str, keep: set[str], last_erasure: datetime | 
     return retired
 
 
-def train(conn: Any, lake_root: str, ds: str, run_id: str) -> dict:
+def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     """Train, evaluate against the baselines and the champion, register, and score the date's profiles."""
 
     as_of = date.fromisoformat(ds)

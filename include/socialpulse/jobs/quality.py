@@ -6,13 +6,13 @@ import json
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.transforms.privacy import erased_in_originals, erased_rows
 from socialpulse.transforms.validation import Validated
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.findings import Finding
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
@@ -38,7 +38,8 @@ def without_erased(lake: lake_zone.Lake, result: Validated) -> Validated | None:
                    quarantined=result.quarantined.loc[~quarantined].reset_index(drop=True))
 
 
-def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated, source: dict | None = None) -> dict:
+def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated,
+            source: JsonObject | None = None) -> JsonObject:
     """Write the clean partition and the quarantine (or remove a stale one); returns the audit entry.
 
     Once published, the suppression list is read again: an erasure that began while this
@@ -89,7 +90,7 @@ def empty_input(entity: str, file: str, ds: str, result: Validated) -> list[Find
     return [Finding(entity, date.fromisoformat(ds), "rows", "empty_input", 0, None, None, "warning", detail)]
 
 
-def check_quarantine_share(entries: list[dict], max_share: float) -> None:
+def check_quarantine_share(entries: list[JsonObject], max_share: float) -> None:
     """Raise naming each entity whose quarantined share passes max_share, its top reasons and where to look."""
     over = [e for e in entries if e["quarantined_share"] > max_share]
     if over:
@@ -99,7 +100,7 @@ def check_quarantine_share(entries: list[dict], max_share: float) -> None:
             f"rows and originals at {e['quarantine_path']}" for e in over))
 
 
-def raw_stats(partition: Path) -> dict:
+def raw_stats(partition: lake_zone.LakePath) -> JsonObject:
     """Pages, bytes and extraction time a landed raw partition records in its manifest."""
     manifest = lake_zone.read_manifest(partition)
     return {key: manifest.get(key) for key in ("pages", "bytes", "extracted_at")}

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 from socialpulse.bounded_input import load_yaml
 from socialpulse.errors import DeclarationError, Name, describe, unknown
+from socialpulse.typing_aliases import JsonObject
 
 CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
 # metric -> the arm kinds it can be measured on
@@ -83,7 +84,7 @@ class Experiment:
 class _Reader:
     """Reads one mapping's fields, raising errors that point at the field's line."""
 
-    def __init__(self, mapping: dict, source: str, what: str) -> None:
+    def __init__(self, mapping: JsonObject, source: str, what: str) -> None:
         self.mapping, self.source, self.what = mapping, source, what
 
     def fail(self, key: str | None, problem: str, **facts: object) -> ExperimentError:
@@ -106,7 +107,12 @@ class _Reader:
             raise self.fail(None, f"missing the required field '{key}'")
         return value
 
-    def text(self, key: str, required: bool = True, pattern: re.Pattern | None = None) -> str | None:
+    @overload
+    def text(self, key: str, required: Literal[True] = True, pattern: re.Pattern[str] | None = None) -> str: ...
+    @overload
+    def text(self, key: str, required: bool, pattern: re.Pattern[str] | None = None) -> str | None: ...
+
+    def text(self, key: str, required: bool = True, pattern: re.Pattern[str] | None = None) -> str | None:
         value = self.get(key, required)
         if value is None:
             return None
@@ -116,6 +122,11 @@ class _Reader:
             raise self.fail(key, "the value ({got}) must match {pattern}", got=describe(value),
                             pattern=Name(pattern.pattern))
         return value.strip()
+
+    @overload
+    def day(self, key: str, required: Literal[True] = True) -> date: ...
+    @overload
+    def day(self, key: str, required: bool) -> date | None: ...
 
     def day(self, key: str, required: bool = True) -> date | None:
         value = self.get(key, required)
@@ -128,6 +139,11 @@ class _Reader:
         except ValueError:
             raise self.fail(key, "expected a date YYYY-MM-DD, got {got}", got=describe(value)) from None
 
+    @overload
+    def number(self, key: str, low: float, high: float, required: Literal[True] = True) -> float: ...
+    @overload
+    def number(self, key: str, low: float, high: float, required: bool) -> float | None: ...
+
     def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
         value = self.get(key, required)
         if value is None:
@@ -139,7 +155,7 @@ class _Reader:
                             high=high, got=got)
         return float(value)
 
-    def items(self, key: str, required: bool = True, limit: int = MAX_CAMPAIGNS_PER_ARM) -> list:
+    def items(self, key: str, required: bool = True, limit: int = MAX_CAMPAIGNS_PER_ARM) -> list[Any]:
         value = self.get(key, required)
         if value is None:
             return []
@@ -204,7 +220,7 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
         raise reader.fail("arms", "a {thing} is in two arms",
                           thing=Name("campaign" if kind == CAMPAIGNS else "CRM group"))
     crm_column = reader.text("crm_column", required=kind == CRM_GROUP)
-    if kind == CRM_GROUP and not crm_column.startswith(CRM_COLUMN_PREFIX):
+    if kind == CRM_GROUP and not cast(str, crm_column).startswith(CRM_COLUMN_PREFIX):  # required for CRM groups
         raise reader.fail("crm_column", "CRM group columns must be named {prefix}<something>: the CRM clean step "
                                         "keeps only those", prefix=Name(CRM_COLUMN_PREFIX))
     if kind == CAMPAIGNS and crm_column:

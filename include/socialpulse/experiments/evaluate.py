@@ -28,7 +28,10 @@ higher as better.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from socialpulse.experiments.declarations import CRM_GROUP, Experiment, ExperimentError
@@ -79,7 +82,8 @@ def moments(metric: str, looks: pd.DataFrame) -> tuple[Moments, pd.Series]:
     raise ExperimentError(f"no moments for metric {metric!r}")
 
 
-def decide(lift, low, high, minimum_effect: float, broken_split=False, harmed=False) -> np.ndarray:
+def decide(lift: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike, minimum_effect: float,
+           broken_split: npt.ArrayLike = False, harmed: npt.ArrayLike = False) -> np.ndarray:
     """The decision for lifts with their always-valid interval (arrays, so the benchmark shares it)."""
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return np.select(
@@ -91,7 +95,7 @@ def decide(lift, low, high, minimum_effect: float, broken_split=False, harmed=Fa
 def _estimates(experiment: Experiment, look: pd.DataFrame, metric: str) -> pd.DataFrame:
     """One metric of one look: each arm's value with its interval, and its lift against the control."""
     stats, counted = moments(metric, look)
-    enough = (stats.n >= MIN_UNITS) & (stats.std_error > 0)
+    enough = cast(np.ndarray, (stats.n >= MIN_UNITS) & (stats.std_error > 0))  # moments() gives arrays
     if metric in _PROPORTIONS:  # the normal approximation needs some of both outcomes
         enough &= (counted.to_numpy() >= MIN_COUNTED) & (stats.n - counted.to_numpy() >= MIN_COUNTED)
     width = np.where(enough, halfwidth(stats.std_error, stats.n, experiment.alpha), np.nan)
@@ -99,9 +103,10 @@ def _estimates(experiment: Experiment, look: pd.DataFrame, metric: str) -> pd.Da
                          "value": counted.to_numpy(dtype=float), "metric_value": stats.mean,
                          "metric_low": stats.mean - width, "metric_high": stats.mean + width})
     comparisons = len(experiment.arms) - 1
-    lift, error = relative_lift(Moments(stats.n[0], stats.mean[0], stats.variance[0]), stats)
+    lift, error = relative_lift(Moments(cast(np.ndarray, stats.n)[0], cast(np.ndarray, stats.mean)[0],
+                                        cast(np.ndarray, stats.variance)[0]), stats)
     readable = enough & enough[0] & np.isfinite(error) & (error > 0)
-    n = stats.n + stats.n[0]
+    n = stats.n + cast(np.ndarray, stats.n)[0]
     lift_width = np.where(readable, halfwidth(error, n, experiment.alpha / comparisons), np.nan)
     rows["lift"], rows["lift_low"], rows["lift_high"] = lift, lift - lift_width, lift + lift_width
     p = always_valid_p(lift, error, n, experiment.alpha / comparisons)
@@ -143,7 +148,7 @@ def _look_rows(experiment: Experiment, look: pd.DataFrame) -> pd.DataFrame:
     look = look.set_index("arm").reindex([a.name for a in experiment.arms]).reset_index()
     day = str(look["as_of_date"].iloc[0])
     units = look["units"].to_numpy(dtype=float)
-    srm_p = srm_p_value(units, [a.traffic for a in experiment.arms])
+    srm_p = cast(float, srm_p_value(units, [a.traffic for a in experiment.arms]))  # one look: a float
     broken = broken_split(experiment, units, srm_p)
     out = pd.concat([_estimates(experiment, look, m).assign(role="primary" if m == experiment.primary_metric
                                                             else "guardrail") for m in experiment.metrics],
@@ -177,7 +182,7 @@ def _decided(experiment: Experiment, rows: pd.DataFrame) -> pd.DataFrame:
     primary["decision"] = decide(primary["lift"], primary["lift_low"], primary["lift_high"],
                                  experiment.minimum_effect, primary["broken_split"],
                                  harmed.reindex(primary.index, fill_value=False).to_numpy())
-    primary["winning_arm"] = np.where(primary["decision"] != WINNER, None,
+    primary["winning_arm"] = np.where(primary["decision"] != WINNER, None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
                                       np.where(primary["lift_low"] > 0, primary.index.get_level_values("arm"),
                                                experiment.control.name))
     for day, arms in primary.groupby(level="as_of_date"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import cast
 
 import pandas as pd
 
@@ -72,7 +73,7 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     amount_reporting; `days`: at least one. A member counts from their signup; a person's revenue is their
     orders' since the start. No user carrying the experiment's column is an error: it names the column.
     """
-    groups = groups_of(users, experiment.crm_column)
+    groups = groups_of(users, cast(str, experiment.crm_column))  # a CRM group experiment names its column
     if groups.isna().all():
         raise ExperimentError(f"no CRM user has a value in the column '{experiment.crm_column}' (newest users drop): "
                               "is the drop's column named so?")

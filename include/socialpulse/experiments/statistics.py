@@ -32,8 +32,10 @@ experiments at every look at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 DEFAULT_TUNING_UNITS = 5_000  # n*: units at which the sequence is tightest (GrowthBook's default too)
@@ -53,25 +55,26 @@ class Moments:
         return np.sqrt(self.variance / self.n)
 
 
-def _safe(numerator, denominator):
+def _safe(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.asarray(denominator) > 0, np.asarray(numerator, dtype=float) / denominator, np.nan)
 
 
-def proportion(units, successes) -> Moments:
+def proportion(units: npt.ArrayLike, successes: npt.ArrayLike) -> Moments:
     """A rate of 0/1 outcomes per unit (conversions per click, clicks per impression)."""
     p = _safe(successes, units)
     return Moments(np.asarray(units, dtype=float), p, p * (1 - p))
 
 
-def sample_mean(units, total, sum_squares) -> Moments:
+def sample_mean(units: npt.ArrayLike, total: npt.ArrayLike, sum_squares: npt.ArrayLike) -> Moments:
     """A per-unit value (revenue per person) from its sum and its sum of squares; variance with n − 1."""
     n = np.asarray(units, dtype=float)
     mean = _safe(total, n)
     return Moments(n, mean, np.maximum(_safe(np.asarray(sum_squares) - n * mean**2, n - 1), 0))
 
 
-def ratio(units, numerator, numerator_squares, denominator, denominator_squares, cross) -> Moments:
+def ratio(units: npt.ArrayLike, numerator: npt.ArrayLike, numerator_squares: npt.ArrayLike, denominator: npt.ArrayLike,
+          denominator_squares: npt.ArrayLike, cross: npt.ArrayLike) -> Moments:
     """A ratio of two per-unit sums (revenue / spend), its per-unit variance by the delta method."""
     n = np.asarray(units, dtype=float)
     mean_num, mean_den = _safe(numerator, n), _safe(denominator, n)
@@ -98,16 +101,20 @@ def rho(alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS) -> float:
     return float(np.sqrt((log_term + np.log(log_term + 1)) / tuning_units))
 
 
-def halfwidth(std_error, n, alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS):
+def halfwidth(std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float,
+              tuning_units: float = DEFAULT_TUNING_UNITS) -> np.ndarray | float:
     """Half the width of the asymptotic confidence sequence at n units (module docstring, eq. 9)."""
     n = np.asarray(n, dtype=float)
     r2 = rho(alpha, tuning_units) ** 2
     sigma = np.asarray(std_error) * np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return sigma * np.sqrt(2 * (n * r2 + 1) / (n**2 * r2) * np.log(np.sqrt(n * r2 + 1) / alpha))
+        # a numpy float for a single n (0-d arrays compute to scalars)
+        return cast("np.ndarray | float",
+                    sigma * np.sqrt(2 * (n * r2 + 1) / (n**2 * r2) * np.log(np.sqrt(n * r2 + 1) / alpha)))
 
 
-def always_valid_p(estimate, std_error, n, alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS):
+def always_valid_p(estimate: npt.ArrayLike, std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float,
+                   tuning_units: float = DEFAULT_TUNING_UNITS) -> np.ndarray:
     """The smallest α whose sequence (with the ρ tuned for `alpha`) excludes zero."""
     n = np.asarray(n, dtype=float)
     r2 = rho(alpha, tuning_units) ** 2
@@ -116,7 +123,7 @@ def always_valid_p(estimate, std_error, n, alpha: float, tuning_units: float = D
     return np.where(np.isnan(z), np.nan, np.minimum(p, 1.0))
 
 
-def srm_p_value(units, planned) -> np.ndarray | float:
+def srm_p_value(units: npt.ArrayLike, planned: npt.ArrayLike) -> np.ndarray | float:
     """Pearson chi-square p-value of the units per arm (the last axis) against the planned shares; nan without units."""
     observed = np.asarray(units, dtype=float)
     shares = np.asarray(planned, dtype=float) / np.sum(planned)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from socialpulse.audience.schemas import AUDIENCE_SEGMENTS, MIN_PUBLISHED, TOPIC_COLUMNS
@@ -17,7 +19,8 @@ def _top(values: pd.Series, n: int, at_least: float) -> list[str]:
     return [str(v) for v, s in shares.items() if s >= at_least][:n] or [str(v) for v in shares.index[:1]]
 
 
-def describe_segments(profiles: pd.DataFrame, best_times: pd.DataFrame, as_of, model_version: str) -> pd.DataFrame:
+def describe_segments(profiles: pd.DataFrame, best_times: pd.DataFrame, as_of: date,
+                      model_version: str) -> pd.DataFrame:
     """One row per segment of at least MIN_PUBLISHED people, in AUDIENCE_SEGMENTS' columns.
 
     `profiles` carry segment_id; `best_times` is indexed by segment_id with best_platform and best_hour.

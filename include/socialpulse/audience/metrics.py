@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from socialpulse.typing_aliases import JsonObject
+
 DECILES = 10
 ROC_POINTS = 50  # a curve drawn from this many points: aggregates only, no person's score is kept
 
@@ -15,7 +17,7 @@ def deciles(scores: np.ndarray) -> np.ndarray:
     return (-(-(rank + 1) * DECILES // max(len(scores), 1))).astype(int)
 
 
-def calibration(labels: np.ndarray, scores: np.ndarray) -> list[dict]:
+def calibration(labels: np.ndarray, scores: np.ndarray) -> list[JsonObject]:
     """Per score decile: the mean score and the observed rate, which a calibrated model keeps equal."""
     bins = deciles(scores)
     return [{"decile": d, "mean_score": float(scores[bins == d].mean()), "observed": float(labels[bins == d].mean()),
@@ -28,7 +30,7 @@ def top_decile_lift(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(labels[deciles(scores) == DECILES].mean() / base) if base > 0 else float("nan")
 
 
-def evaluate(labels: np.ndarray, scores: np.ndarray) -> dict:
+def evaluate(labels: np.ndarray, scores: np.ndarray) -> JsonObject:
     """ROC AUC, PR AUC, log loss, Brier score, top-decile lift, calibration by decile and the ROC curve."""
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score, roc_curve
 

@@ -15,6 +15,7 @@ posts cover them at the training snapshot, not the 90-day window.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ def labels(profiles: pd.DataFrame, orders: pd.DataFrame, snapshot: date) -> np.n
     """1 where the person ordered in the LABEL_DAYS after the snapshot's day."""
     start = pd.Timestamp(snapshot + timedelta(days=1), tz="UTC")
     window = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < start + pd.Timedelta(days=LABEL_DAYS))]
-    return profiles["person_id"].isin(set(window["person_id"])).to_numpy(dtype=int)
+    return cast(np.ndarray, profiles["person_id"].isin(set(window["person_id"])).to_numpy(dtype=int))
 
 
 def model_inputs(profiles: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -66,30 +67,30 @@ def model_inputs(profiles: pd.DataFrame) -> dict[str, np.ndarray]:
     return inputs
 
 
-def _layers():
+def _layers() -> tuple[Any, Any]:
     """Keras and the one custom layer, defined on first use (TensorFlow is imported only where it trains)."""
     import keras
 
     @keras.saving.register_keras_serializable(package="socialpulse")
-    class FillMissing(keras.layers.Layer):
+    class FillMissing(keras.layers.Layer):  # type: ignore[misc]  # keras is untyped: its Layer is Any
         """NaN -> a constant, with a 0/1 column saying it was missing: nulls are part of the raw columns."""
 
-        def __init__(self, value: float = 0.0, **kwargs):
+        def __init__(self, value: float = 0.0, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.value = value
 
-        def call(self, inputs):
+        def call(self, inputs: Any) -> Any:
             missing = keras.ops.isnan(inputs)
             filled = keras.ops.where(missing, self.value, inputs)
             return keras.ops.concatenate([filled, keras.ops.cast(missing, inputs.dtype)], axis=-1)
 
-        def get_config(self):
+        def get_config(self) -> dict[str, Any]:
             return {**super().get_config(), "value": self.value}
 
     return keras, FillMissing
 
 
-def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7):
+def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> Any:
     """A small MLP on the raw columns; seeded, and deterministic on CPU (TensorFlow op determinism)."""
     import tensorflow as tf
 
@@ -135,16 +136,16 @@ def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7):
     return keras.Model(inputs, head(features), name="propensity")  # raw columns in, as saved and scored
 
 
-def load_keras(path: str):
+def load_keras(path: str) -> Any:
     keras, _ = _layers()
     return keras.saving.load_model(path)
 
 
-def predict_keras(model, profiles: pd.DataFrame) -> np.ndarray:
+def predict_keras(model: Any, profiles: pd.DataFrame) -> np.ndarray:
     import tensorflow as tf
 
     batches = tf.data.Dataset.from_tensor_slices(model_inputs(profiles)).batch(8192)
-    return model.predict(batches, verbose=0).reshape(-1).astype(float)
+    return cast(np.ndarray, model.predict(batches, verbose=0).reshape(-1).astype(float))
 
 
 def _tabular(profiles: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +157,7 @@ def _tabular(profiles: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dict:
+def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dict[str, Any]:
     """{"logistic_regression": ..., "gradient_boosting": ...}: scikit-learn pipelines on the same columns."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -186,5 +187,5 @@ def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dic
     return {name: model.fit(frame, y) for name, model in models.items()}
 
 
-def predict_baseline(model, profiles: pd.DataFrame) -> np.ndarray:
-    return model.predict_proba(_tabular(profiles))[:, 1]
+def predict_baseline(model: Any, profiles: pd.DataFrame) -> np.ndarray:
+    return cast(np.ndarray, model.predict_proba(_tabular(profiles))[:, 1])

@@ -13,11 +13,13 @@ recommending everyone the most popular topics.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from socialpulse.transforms.topics import OTHER, TOPICS
+from socialpulse.typing_aliases import JsonObject
 
 TOP_N = 3
 MIN_HISTORY = 3
@@ -47,7 +49,7 @@ def similarity(matrix: pd.DataFrame) -> np.ndarray:
     values = matrix.to_numpy()
     norms = np.linalg.norm(values, axis=0)
     norms[norms == 0] = 1.0
-    return (values.T @ values) / np.outer(norms, norms)
+    return cast(np.ndarray, (values.T @ values) / np.outer(norms, norms))
 
 
 def scores(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +87,7 @@ def recommend(events: pd.DataFrame, segments: pd.Series, people: pd.Index) -> pd
     })
 
 
-def _quality(top: dict[str, list[str]], held: dict[str, set[str]]) -> dict:
+def _quality(top: dict[str, list[str]], held: dict[str, set[str]]) -> JsonObject:
     hits, gains = [], []
     ideal = [sum(1 / np.log2(i + 2) for i in range(min(TOP_N, len(t)))) for t in held.values()]
     for (person, truth), best in zip(held.items(), ideal, strict=True):
@@ -96,7 +98,7 @@ def _quality(top: dict[str, list[str]], held: dict[str, set[str]]) -> dict:
             "ndcg_at_3": float(np.mean(gains)) if gains else None, "people": len(held)}
 
 
-def evaluate(events: pd.DataFrame, as_of: date) -> dict:
+def evaluate(events: pd.DataFrame, as_of: date) -> JsonObject:
     """Hit rate@3 and NDCG@3 of the recommendations and of popularity, on each person's newest engagement.
 
     People with little history fall back to everyone's popular topics here, not their

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from socialpulse.audience.schemas import TOPIC_COLUMNS
@@ -51,7 +53,7 @@ def segment_features(profiles: pd.DataFrame) -> pd.DataFrame:
     return frame[list(FEATURES)]
 
 
-def make_pipeline(k: int, rows: int, seed: int):
+def make_pipeline(k: int, rows: int, seed: int) -> Any:
     """Scaling and clustering in one Pipeline, so the saved model assigns new people the same way."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.compose import ColumnTransformer
@@ -65,11 +67,11 @@ def make_pipeline(k: int, rows: int, seed: int):
     return Pipeline([("scale", scale), ("cluster", cluster)])
 
 
-def _weighted_topics(values):
+def _weighted_topics(values: npt.ArrayLike) -> np.ndarray:
     return np.asarray(values, dtype=float) * TOPIC_WEIGHT
 
 
-def choose_k(features: pd.DataFrame, seed: int) -> tuple[int, dict[int, float], dict]:
+def choose_k(features: pd.DataFrame, seed: int) -> tuple[int, dict[int, float], dict[int, Any]]:
     """(the smallest k within K_TOLERANCE of the best silhouette, every k's silhouette, every k's fitted pipeline)."""
     from sklearn.metrics import silhouette_score
 
@@ -93,17 +95,17 @@ def choose_k(features: pd.DataFrame, seed: int) -> tuple[int, dict[int, float], 
 class SegmentModel:
     """A fitted pipeline and the segment id of each of its clusters."""
 
-    pipeline: object
+    pipeline: Any  # a fitted scikit-learn Pipeline
     segment_ids: list[int]  # cluster index -> segment id
     centroids: pd.DataFrame  # per segment id, in feature units (unscaled): what the next retrain matches
     silhouettes: dict[int, float] = field(default_factory=dict)
     next_id: int = 0
 
     def assign(self, features: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.segment_ids)[self.pipeline.predict(features)]
+        return cast(np.ndarray, np.asarray(self.segment_ids)[self.pipeline.predict(features)])
 
 
-def match_ids(new: pd.DataFrame, previous: SegmentModel | None, pipeline) -> tuple[list[int], int]:
+def match_ids(new: pd.DataFrame, previous: SegmentModel | None, pipeline: Any) -> tuple[list[int], int]:
     """Segment ids for the new clusters: the previous model's where a centroid matches, new ones elsewhere.
 
     Hungarian assignment (scipy's linear_sum_assignment) on the distances between

@@ -10,19 +10,20 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 
 TRAILING_DAYS = 7  # the latest day is compared with the average of this many days before it
 
 
-def _rows(conn: Any, sql: str, params: tuple = ()) -> list[dict]:
+def _rows(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[JsonObject]:
     cursor = conn.cursor()
     cursor.execute(sql.replace("?", placeholder(dialect_of(conn))), params)
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _ratios(row: dict) -> dict:
+def _ratios(row: JsonObject) -> JsonObject:
     """CTR, CPC and ROAS of summed counts and amounts; None where the denominator is zero or missing."""
     def share(numerator: str, denominator: str) -> float | None:
         value, base = row.get(numerator), row.get(denominator)
@@ -50,7 +51,7 @@ def newest_data_day(conn: Any, table: str, until: str) -> str | None:
     return None if found is None else str(found)[:10]
 
 
-def overview(conn: Any, since: str, until: str) -> list[dict]:
+def overview(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Spend, conversions, revenue, ROAS, CTR and CPC per platform, account and reporting currency between two days."""
     rows = _rows(conn, f"SELECT platform, account_id, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? "
                        "AND metric_date <= ? GROUP BY platform, account_id, reporting_currency "
@@ -59,7 +60,7 @@ def overview(conn: Any, since: str, until: str) -> list[dict]:
     return [_ratios(r) for r in rows]
 
 
-def daily_totals(conn: Any, since: str, until: str) -> list[dict]:
+def daily_totals(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Each day's totals over every account (per reporting currency): the trend."""
     rows = _rows(conn, f"SELECT metric_date, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? AND "
                        "metric_date <= ? GROUP BY metric_date, reporting_currency ORDER BY metric_date, currency",
@@ -67,7 +68,7 @@ def daily_totals(conn: Any, since: str, until: str) -> list[dict]:
     return [_ratios({**r, "metric_date": str(r["metric_date"])}) for r in rows]
 
 
-def latest_against_trailing(conn: Any, until: str) -> dict | None:
+def latest_against_trailing(conn: Any, until: str) -> JsonObject | None:
     """The newest day up to `until` against the TRAILING_DAYS days before it (per day; ratios of the week's sums).
 
     None without rows, or when they are in more than one reporting currency (the totals would mix them).
@@ -90,7 +91,7 @@ def latest_against_trailing(conn: Any, until: str) -> dict | None:
     return {"day": day, "values": latest, "change": change, "trailing_days": len(before)}
 
 
-def experiments(conn: Any) -> list[dict]:
+def experiments(conn: Any) -> list[JsonObject]:
     """Each experiment's newest look: its decision and every treatment arm's primary lift with its interval."""
     return _rows(conn, "SELECT r.experiment, r.as_of_date, r.arm, r.metric, r.lift, r.lift_low, r.lift_high, "
                        "r.p_value, r.srm_p_value, c.decision, c.winning_arm, c.detail FROM experiment_results r "
@@ -100,7 +101,7 @@ def experiments(conn: Any) -> list[dict]:
                        "r.experiment) ORDER BY r.experiment, r.arm")
 
 
-def audit(conn: Any, since: str) -> list[dict]:
+def audit(conn: Any, since: str) -> list[JsonObject]:
     """Rows and quarantine share per entity and day since `since`, from each day's newest run, latest days first."""
     return _rows(conn, "SELECT ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, top_reasons FROM "
                        "(SELECT a.*, row_number() OVER (PARTITION BY ds, entity ORDER BY extracted_at IS NULL, "
@@ -108,14 +109,14 @@ def audit(conn: Any, since: str) -> list[dict]:
                        "WHERE newest = 1 ORDER BY ds DESC, entity", (bind_day(conn, since),))
 
 
-def open_findings(conn: Any, since: str) -> list[dict]:
+def open_findings(conn: Any, since: str) -> list[JsonObject]:
     """Data-quality findings about days since `since`, newest first."""
     return _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, detail "
                        "FROM data_quality_findings WHERE day >= ? ORDER BY day DESC, entity",
                  (bind_day(conn, since),))
 
 
-def campaigns(conn: Any, since: str, until: str) -> list[dict]:
+def campaigns(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Each campaign's totals between two days, and on how many of those days Meta restated a value."""
     restated = ("SELECT platform AS r_platform, account_id AS r_account, campaign_id AS r_campaign, count(*) AS days "
                 "FROM (SELECT platform, account_id, campaign_id FROM campaign_metrics_history WHERE metric_date >= ? "
@@ -131,7 +132,7 @@ def campaigns(conn: Any, since: str, until: str) -> list[dict]:
     return [_ratios(r) for r in rows]
 
 
-def restatements(conn: Any, since: str, until: str) -> list[dict]:
+def restatements(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Campaign-days between two days whose values changed after the first report: as first reported and as now."""
     return _rows(conn, "SELECT f.metric_date, f.platform, f.account_id, f.campaign_id, d.campaign_name, f.versions, "
                        "f.extracted_at AS first_extracted_at, d.extracted_at AS extracted_at, "
@@ -148,7 +149,7 @@ def restatements(conn: Any, since: str, until: str) -> list[dict]:
                  (bind_day(conn, since), bind_day(conn, until)))
 
 
-def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[dict]:
+def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[JsonObject]:
     """The posts seen between two days, each at its newest snapshot (values so far), most seen first."""
     return _rows(conn, "SELECT metric_date, platform, account_id, post_id, created_at, topic, impressions, reach, "
                        "likes, comments, shares, saves, clicks, engagement_rate FROM (SELECT p.*, row_number() OVER "
@@ -158,7 +159,7 @@ def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[dict]:
                  (bind_day(conn, since), bind_day(conn, until), limit))
 
 
-def audience(conn: Any) -> dict | None:
+def audience(conn: Any) -> JsonObject | None:
     """The newest audience run: segments, the propensity model card and the target audiences' sizes (no people)."""
     day = _rows(conn, "SELECT max(as_of_date) AS day FROM audience_segments")[0]["day"]
     if day is None:
@@ -177,17 +178,17 @@ def audience(conn: Any) -> dict | None:
     return {"day": str(day), "segments": segments, "model": card, "audiences": audiences}
 
 
-def experiment_history(conn: Any) -> dict[tuple[str, str], list[dict]]:
+def experiment_history(conn: Any) -> dict[tuple[str, str], list[JsonObject]]:
     """Every look's primary lift and interval per experiment and treatment arm, oldest first: the charts."""
     rows = _rows(conn, "SELECT experiment, arm, as_of_date, lift, lift_low, lift_high FROM experiment_results "
                        "WHERE role = 'primary' AND NOT is_control ORDER BY experiment, arm, as_of_date")
-    history: dict[tuple[str, str], list[dict]] = {}
+    history: dict[tuple[str, str], list[JsonObject]] = {}
     for row in rows:
         history.setdefault((row["experiment"], row["arm"]), []).append({**row, "as_of_date": str(row["as_of_date"])})
     return history
 
 
-def run_report(conn: Any, run_id: str, entities: tuple[str, ...], tables: tuple[str, ...]) -> dict:
+def run_report(conn: Any, run_id: str, entities: tuple[str, ...], tables: tuple[str, ...]) -> JsonObject:
     """What one Airflow run wrote: its audit and findings of the DAG's entities, and the rows it loaded per table.
 
     Run ids repeat across DAGs (`scheduled__<date>`), so the DAG's entities and tables narrow them down.

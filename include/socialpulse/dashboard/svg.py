@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from html import escape
+from typing import cast
+
+from socialpulse.typing_aliases import JsonObject
 
 
-def interval_chart(points: list[dict], value: str = "lift", low: str = "lift_low", high: str = "lift_high",
+def interval_chart(points: list[JsonObject], value: str = "lift", low: str = "lift_low", high: str = "lift_high",
                    label: str = "as_of_date") -> str:
     """A lift over the looks with its always-valid interval as a band and the zero line, as percentages.
 
@@ -14,7 +17,7 @@ def interval_chart(points: list[dict], value: str = "lift", low: str = "lift_low
     return line_chart(points, value, label, low=low, high=high, fmt="{:+.0%}", zero=True)
 
 
-def line_chart(points: list[dict], value: str, label: str, *, low: str | None = None, high: str | None = None,
+def line_chart(points: list[JsonObject], value: str, label: str, *, low: str | None = None, high: str | None = None,
                fmt: str = "{:,.0f}", zero: bool = False, width: int = 420, height: int = 140) -> str:
     """A line of `value` over the points, labelled by `label` at both ends and `fmt` at the top and bottom.
 
@@ -44,8 +47,8 @@ def line_chart(points: list[dict], value: str, label: str, *, low: str | None = 
     band = [(i, p) for i, p in enumerate(points) if low and high and p.get(low) is not None
             and p.get(high) is not None]
     if band:
-        upper = " ".join(f"{x(i):.1f},{y(p[high]):.1f}" for i, p in band)
-        lower = " ".join(f"{x(i):.1f},{y(p[low]):.1f}" for i, p in reversed(band))
+        upper = " ".join(f"{x(i):.1f},{y(p[cast(str, high)]):.1f}" for i, p in band)  # a band has both bounds
+        lower = " ".join(f"{x(i):.1f},{y(p[cast(str, low)]):.1f}" for i, p in reversed(band))
         parts.append(f'<polygon class="band" points="{upper} {lower}"/>')
     line = " ".join(f"{x(i):.1f},{y(p[value]):.1f}" for i, p in enumerate(points) if p.get(value) is not None)
     parts += [f'<polyline class="line" points="{line}"/>',

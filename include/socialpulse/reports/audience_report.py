@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import cast
 
 import pandas as pd
+
+from socialpulse.typing_aliases import JsonObject
 
 MODEL_LABELS = {"tensorflow": "TensorFlow (Keras)", "logistic_regression": "Logistic regression",
                 "gradient_boosting": "Gradient boosting"}
@@ -14,18 +17,19 @@ METRICS = (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("log_loss", "log loss"
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, classes="data", float_format=lambda v: f"{v:,.4g}", na_rep="")
+    return cast(str, frame.to_html(index=False, border=0, classes="data", float_format=lambda v: f"{v:,.4g}",
+                                   na_rep=""))
 
 
-def model_comparison(metrics: dict) -> pd.DataFrame:
+def model_comparison(metrics: JsonObject) -> pd.DataFrame:
     """One row per model that has every metric, in the registry's metrics JSON."""
     rows = [{"model": MODEL_LABELS.get(name, name), **{label: m[key] for key, label in METRICS}}
             for name, m in metrics.items() if all(key in m for key, _ in METRICS)]
     return pd.DataFrame(rows)
 
 
-def render(ds: str, charts: dict[str, bytes], segments: pd.DataFrame, metrics: dict, decision: str,
-           recommendations: dict, targets: pd.DataFrame) -> str:
+def render(ds: str, charts: dict[str, bytes], segments: pd.DataFrame, metrics: JsonObject, decision: str,
+           recommendations: JsonObject, targets: pd.DataFrame) -> str:
     """The page: model comparison and decision, segments, audiences (sizes only), recommendations, charts."""
     images = "\n".join(
         f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'

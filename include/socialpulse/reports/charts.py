@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from socialpulse.audience.metrics import DECILES
+from socialpulse.typing_aliases import JsonObject
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
-def _figure(width: float = 6.4, height: float = 3.6):
+def _figure(width: float = 6.4, height: float = 3.6) -> tuple[ModuleType, Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg")  # no display: workers have none
@@ -20,7 +27,7 @@ def _figure(width: float = 6.4, height: float = 3.6):
     return plt, figure, axes
 
 
-def _png(plt, figure) -> bytes:
+def _png(plt: ModuleType, figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png")
@@ -54,7 +61,7 @@ def segments_chart(segments: pd.DataFrame) -> bytes:
     return _png(plt, figure)
 
 
-def roc_chart(metrics: dict[str, dict]) -> bytes:
+def roc_chart(metrics: dict[str, JsonObject]) -> bytes:
     """ROC curves from each model's evaluation (metrics.evaluate)."""
     plt, figure, axes = _figure(4.8, 4.4)
     for name, m in metrics.items():
@@ -65,7 +72,7 @@ def roc_chart(metrics: dict[str, dict]) -> bytes:
     return _png(plt, figure)
 
 
-def calibration_chart(metrics: dict[str, dict]) -> bytes:
+def calibration_chart(metrics: dict[str, JsonObject]) -> bytes:
     plt, figure, axes = _figure(4.8, 4.4)
     for name, m in metrics.items():
         axes.plot([b["mean_score"] for b in m["calibration"]], [b["observed"] for b in m["calibration"]],
@@ -76,7 +83,7 @@ def calibration_chart(metrics: dict[str, dict]) -> bytes:
     return _png(plt, figure)
 
 
-def lift_chart(metrics: dict[str, dict]) -> bytes:
+def lift_chart(metrics: dict[str, JsonObject]) -> bytes:
     plt, figure, axes = _figure()
     width = 0.8 / max(len(metrics), 1)
     for offset, (name, m) in enumerate(metrics.items()):
@@ -90,7 +97,7 @@ def lift_chart(metrics: dict[str, dict]) -> bytes:
     return _png(plt, figure)
 
 
-def recommendations_chart(quality: dict) -> bytes:
+def recommendations_chart(quality: JsonObject) -> bytes:
     plt, figure, axes = _figure(5.2, 3.4)
     names = ["hit_rate_at_3", "ndcg_at_3"]
     x = np.arange(len(names))

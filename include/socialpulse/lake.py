@@ -218,8 +218,7 @@ def replacing(path: LakePath) -> Iterator[LakePath]:
     try:
         yield tmp
         if on_object_store(path):
-            moved = cast("UPath", tmp)  # beside `path`, so on its store
-            moved.fs.mv(moved.path, path.path)
+            cast("UPath", tmp).fs.mv(cast("UPath", tmp).path, path.path)  # beside `path`, so on its store
         else:
             os.replace(cast(Path, tmp), path)
     except BaseException:

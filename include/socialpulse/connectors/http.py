@@ -59,8 +59,7 @@ class Backoff:
     max_seconds: float = 120.0
 
     def delay(self, attempt: int) -> float:
-        scaled: float = self.base_seconds * 2**attempt
-        return min(self.max_seconds, scaled)
+        return min(self.max_seconds, cast(float, self.base_seconds * 2**attempt))
 
 
 @dataclass
@@ -145,8 +144,7 @@ class ApiClient:
 
     def request_bytes(self, url: str, params: JsonObject | None = None) -> bytes:
         """One GET with retries; returns the exact bytes of the body."""
-        content: bytes = self._with_retries("GET", url, params, lambda response: response.content)
-        return content
+        return self._with_retries("GET", url, params, lambda response: response.content)
 
     def _with_retries(self, method: str, url: str, params: JsonObject | None,
                       read: Callable[[requests.Response], _T]) -> _T:

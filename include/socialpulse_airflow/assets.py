@@ -12,12 +12,11 @@ from airflow.sdk import Asset
 
 from socialpulse_airflow.settings import day_of
 
-CAMPAIGN_METRICS = Asset(name="campaign_metrics_daily", uri="socialpulse://warehouse/campaign_metrics_daily",
-                         group="warehouse")
-POST_METRICS = Asset(name="post_metrics_daily", uri="socialpulse://warehouse/post_metrics_daily", group="warehouse")
-ENGAGEMENT_EVENTS = Asset(name="engagement_events", uri="socialpulse://lake/clean/engagement_events", group="lake")
-CRM_USERS = Asset(name="crm_users", uri="socialpulse://lake/clean/crm_users", group="lake")
-CRM_ORDERS = Asset(name="crm_orders", uri="socialpulse://lake/clean/crm_orders", group="lake")
+CAMPAIGN_METRICS = Asset(name="campaign_metrics_daily", group="warehouse")
+POST_METRICS = Asset(name="post_metrics_daily", group="warehouse")
+ENGAGEMENT_EVENTS = Asset(name="engagement_events", group="lake")
+CRM_USERS = Asset(name="crm_users", group="lake")
+CRM_ORDERS = Asset(name="crm_orders", group="lake")
 
 
 def mark_days(outlet_events, assets: list[Asset], since: str, until: str) -> None:

@@ -1,15 +1,16 @@
 # Quickstart: `make demo` and `make test`. Both create .venv and install when needed.
+# `make test-fast` is the quick loop: the unit tests only, no services, no model training, no Airflow runs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo ui test lint bench clean
+.PHONY: install demo ui test test-fast lint typecheck docs bench clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -21,11 +22,22 @@ demo: install
 ui: install
 	PYTHONPATH=include $(BIN)/python scripts/ui.py
 
+FAST := not (slow or airflow or postgres or http or s3 or integration)
+
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+typecheck: install
+	$(BIN)/mypy
+
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir .site
+
+test: lint typecheck docs
 	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "$(FAST)"
 
 bench: install
 	PYTHONPATH=include $(BIN)/python bench/clean.py
@@ -33,4 +45,4 @@ bench: install
 	PYTHONPATH=include $(BIN)/python bench/experiments.py
 
 clean:
-	rm -rf .airflow data
+	rm -rf .airflow data .site

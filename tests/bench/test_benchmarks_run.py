@@ -9,6 +9,8 @@ import pytest
 from socialpulse.config import PROJECT_ROOT
 from tests.conftest import PG_DSN, free_port
 
+pytestmark = pytest.mark.integration  # runs each benchmark in a process of its own
+
 
 def run(*args: str, timeout: float = 300) -> str:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as `make bench` runs them

@@ -46,6 +46,7 @@ def test_dagbag_has_no_import_errors(dagbag):
     assert sorted(dagbag.dag_ids) == sorted(p.stem for p in DAG_FILES)  # file name = DAG id
 
 
+@pytest.mark.integration  # a fresh interpreter per file
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
 def test_parse_is_light_and_fast(path: Path, request):
     probe = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True,

@@ -17,7 +17,7 @@ from tests.payloads import INSIGHTS_PAGE
 READS = 40  # a reader's looks at a partition two publishers keep replacing
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
 def lake(request, tmp_path) -> lake_zone.Lake:
     if request.param == "local":
         return lake_zone.Lake.at(tmp_path / "lake")

@@ -12,6 +12,8 @@ import pytest
 from socialpulse_dev import local_airflow
 from socialpulse_dev.local_airflow import Api
 
+pytestmark = pytest.mark.integration  # starts and stops service processes
+
 
 def airflow_answering(*codes: int):
     """A stand-in api-server: a token, then `codes` in turn for every other request, then 200."""

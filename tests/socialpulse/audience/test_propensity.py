@@ -13,6 +13,8 @@ from socialpulse.audience.metrics import evaluate
 from socialpulse.audience.schemas import USER_PROFILES
 from socialpulse.jobs.propensity import decide
 
+pytestmark = pytest.mark.integration  # trains TensorFlow and scikit-learn models
+
 
 def profiles(count: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     """People whose chance of buying rises with past orders and engagement, with missing values and categories."""

@@ -19,6 +19,8 @@ from socialpulse_dev.audience_inputs import clean_zone, write_clean_zone
 from socialpulse_dev.devenv import DEMO_KEY
 from socialpulse_dev.simulator.audience import audience as simulated_audience
 
+pytestmark = pytest.mark.integration  # whole steps on a generated lake and warehouse
+
 DS, NEXT = "2026-11-03", "2026-11-04"
 SIZE = 1500
 TABLES = [s.table for s in AUDIENCE_ENTITIES]

@@ -19,6 +19,8 @@ from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.fx_rates import simulated_rates
 from tests.socialpulse.test_bounded_input import EXPERIMENT
 
+pytestmark = pytest.mark.integration  # whole steps on a generated lake and warehouse
+
 DS = "2026-11-03"
 START = date(2026, 10, 8)
 AS_OF = date(2026, 11, 5)  # the simulator's today: conversions of the last days still being restated

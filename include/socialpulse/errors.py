@@ -9,6 +9,13 @@ day, or a `Name` (a name the code or a user's configuration gives); any other te
 replaced by its description. `withholding_values` turns any other exception raised while
 reading personal data into one that names its type and place, never its message, which a
 parser may have filled with the input.
+
+Whether to retry is said here too, once: every error the library raises on purpose is a
+`RetryableError` (a later try may succeed: throttled, a server's 5xx, a file or a day not
+there yet) or a `FatalError` (no retry changes it: a person must fix a token, a connection,
+a file or a declaration first), as the Singer SDK splits its API errors. A family of errors
+(one platform's answers) sits directly under `SocialPulseError` and each of its members
+picks one of the two. The Airflow side reads only the `retryable` attribute.
 """
 
 from __future__ import annotations
@@ -83,18 +90,43 @@ class SocialPulseError(Exception):
     value from the input is described, never quoted. Without facts the template is the message.
     """
 
-    retryable = False  # what no retry can change fails the task at once (socialpulse_airflow.failures)
+    retryable: bool = False  # what no retry can change fails the task at once (socialpulse_airflow.retries)
 
     def __init__(self, template: str, /, **facts: object) -> None:
         message = template.format(**{k: shown(v) for k, v in facts.items()}) if facts else template
         super().__init__(bounded(message))
 
 
-class DeclarationError(SocialPulseError):
+class RetryableError(SocialPulseError):
+    """A later try may succeed: throttled, a server's 5xx, a file or a day that has not arrived yet."""
+
+    retryable = True
+
+
+class FatalError(SocialPulseError):
+    """No retry can change it: a person must fix a token, a connection, a file or a declaration first."""
+
+    retryable = False
+
+
+class RetriesExhaustedError(RetryableError):
+    """Retryable failures went on past a client's retry budget; the scheduler's retries, minutes apart, may still
+    find the platform back."""
+
+
+class ConnectionConfigError(FatalError):
+    """An Airflow connection lacks what its source needs (or holds what it must not): which, and what to set."""
+
+
+class NotLandedError(RetryableError):
+    """What a step reads has not arrived yet (a drop, a file, a source's day): a later try may find it."""
+
+
+class DeclarationError(FatalError):
     """A file or variable a user declares (experiments, freshness targets) cannot be used: where, and what to fix."""
 
 
-class PersonalDataError(SocialPulseError):
+class PersonalDataError(FatalError):
     """Reading a personal-data source failed; the message names columns, rows and counts, never values."""
 
 

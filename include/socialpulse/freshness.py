@@ -12,10 +12,6 @@ from socialpulse.errors import DeclarationError, Name, describe, unknown
 EXAMPLE = '{"crm_daily": 9}'
 
 
-class FreshnessTargetError(DeclarationError):
-    """A freshness target that cannot be used; the message names the setting and what to write."""
-
-
 def targets(defaults: Mapping[str, int], overrides: str | Mapping[str, Any] | None, setting: str) -> dict[str, int]:
     """Each source's target hour: the defaults, with the hours a setting (JSON object or mapping) overrides.
 
@@ -28,14 +24,14 @@ def targets(defaults: Mapping[str, int], overrides: str | Mapping[str, Any] | No
         try:
             overrides = load_json(overrides, setting)
         except DeclarationError as error:
-            raise FreshnessTargetError("{error}: write an object such as {example}", error=Name(str(error)),
+            raise DeclarationError("{error}: write an object such as {example}", error=Name(str(error)),
                                        example=Name(EXAMPLE)) from None
     if not isinstance(overrides, Mapping):
-        raise FreshnessTargetError("{setting} must be a JSON object of source DAG to UTC hour, such as {example}; "
+        raise DeclarationError("{setting} must be a JSON object of source DAG to UTC hour, such as {example}; "
                                    "it is {got}", setting=Name(setting), example=Name(EXAMPLE), got=describe(overrides))
     strangers = sorted(str(k) for k in set(overrides) - set(defaults))
     if strangers:
-        raise FreshnessTargetError("{setting} names {count} {keys} that {verb} not a source DAG ({what}): use "
+        raise DeclarationError("{setting} names {count} {keys} that {verb} not a source DAG ({what}): use "
                                    "{sources}", keys=Name("key" if len(strangers) == 1 else "keys"),
                                    setting=Name(setting), count=len(strangers),
                                    verb=Name("is" if len(strangers) == 1 else "are"),
@@ -43,7 +39,7 @@ def targets(defaults: Mapping[str, int], overrides: str | Mapping[str, Any] | No
                                    sources=Name(", ".join(sorted(defaults))))
     bad = sorted(k for k, v in overrides.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 23)
     if bad:
-        raise FreshnessTargetError("{setting}: the hour of {sources} must be a whole UTC hour from 0 to 23 of the day "
+        raise DeclarationError("{setting}: the hour of {sources} must be a whole UTC hour from 0 to 23 of the day "
                                    "after the data's day", setting=Name(setting), sources=Name(", ".join(bad)))
     return {**defaults, **overrides}
 

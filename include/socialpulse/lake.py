@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 from urllib.parse import unquote, urlsplit
 
 from socialpulse.connectors.http import strip_secrets
+from socialpulse.errors import FatalError
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
@@ -449,7 +450,7 @@ def read_manifest(directory: LakePath) -> JsonObject:
     return cast(JsonObject, json.loads((current(directory) / MANIFEST_FILE).read_text()))
 
 
-class RawPayloadError(ValueError):
+class RawPayloadError(FatalError):
     """A landed raw file cannot be read: it names the file, which stays where it is, and what to do."""
 
 

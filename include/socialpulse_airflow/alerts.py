@@ -17,7 +17,7 @@ import logging
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
 from socialpulse.config import ALERTS_CONN_ID, FRESHNESS_HOURS_VARIABLE
-from socialpulse_airflow.failures import fail_fast
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
 log = logging.getLogger(__name__)

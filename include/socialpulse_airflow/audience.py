@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from socialpulse_airflow.failures import fail_fast
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import lake_root
 from socialpulse_airflow.warehouse import in_warehouse
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
-from socialpulse_airflow.failures import fail_fast
+from socialpulse_airflow.findings import audited
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
-from socialpulse_airflow.warehouse import audited, published
+from socialpulse_airflow.warehouse import published
 
 
 @fail_fast

@@ -1,39 +1,13 @@
-"""Which failures a retry can change, decided in one place; the others fail the task at once.
+"""A run's failures, kept as they happen and told once at the end: the `summarize_failures` task and its e-mail.
 
-Throttling, 5xx, timeouts and broken bodies are retried inside the clients; when
-those retries run out, Airflow's own retries (minutes apart) may still help. What
-no retry can change (a refused token, a missing permission, X's monthly cap, a
-wrong request, a bad connection, variable, drop file or rates answer, a raw file
-that cannot be read, a malformed experiment declaration) raises AirflowFailException
-on the first try, with the library's message, which says what to fix. The library stays free of Airflow:
-its errors say `retryable = False`, or are of a class listed here.
+Whether a failure is retried at all is decided in socialpulse_airflow.retries.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
-
-
-def permanent(error: BaseException) -> bool:
-    """Whether retrying the task cannot change the outcome."""
-    from socialpulse.connectors.connection import ConnectionSettingsError
-    from socialpulse.connectors.http import RetriesExhaustedError
-    from socialpulse.errors import SocialPulseError
-    from socialpulse.jobs.quality import QualityGateError
-    from socialpulse.lake import RawPayloadError
-    from socialpulse.transforms.privacy import PseudonymizationKeyError
-
-    if isinstance(error, RetriesExhaustedError) or getattr(error, "retryable", None) is True:
-        return False  # busy, down, or not there yet: a retry minutes later may find it back
-    if getattr(error, "retryable", None) is False or isinstance(error, SocialPulseError):
-        return True  # classified: a platform's auth, permission, cap, bad request; a declaration; a drop
-    return isinstance(error, ConnectionSettingsError | QualityGateError | RawPayloadError | PseudonymizationKeyError)
 
 
 FAILURE_KEY = "failure"
@@ -78,21 +52,3 @@ def summarize(ti, dag_id: str, run_id: str, task_ids: list[str], context) -> Non
         except Exception:  # a mail server down must not hide the run's summary, nor retry it into more mails
             log.exception("the failure e-mail of this run could not be sent")
         raise AirflowFailException(f"{len(named)} failed in this run: " + "; ".join(n["cause"] for n in named))
-
-
-def fail_fast(function: F) -> F:
-    """Run a task's function; a failure no retry can change fails the task now, with its message."""
-
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except Exception as error:
-            if not permanent(error):
-                raise
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException(f"{type(error).__name__}: {error} (not retried: no retry can change "
-                                       "this)") from error
-
-    return run  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Recording what a task noticed in data_quality_findings, and logging each finding once."""
+"""Recording what a task noticed: a clean step's audit, its findings in data_quality_findings (each logged once)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,18 @@ def refused_metrics(refused: dict[str, str], entity: str, ds: str, run_id: str) 
     record([Finding(entity, date.fromisoformat(ds), metric, "metric_refused", None, None, None, "warning",
                     f"Meta refused {metric} ({message}): dropped, the other metrics kept")
             for metric, message in sorted(refused.items())], run_id, any_day=True)
+
+
+def audited(cleaned: dict, run_id: str, params: dict) -> dict:
+    """Record a clean step's audit entries in pipeline_audit and its findings, then fail if too much was quarantined.
+
+    The QualityGateError fails the task at once: retries.fail_fast, around every clean task, says so.
+    """
+    from socialpulse.jobs.quality import check_quarantine_share
+    from socialpulse.warehouse.audit import record_audit
+
+    audit = cleaned.pop("audit")
+    in_warehouse(record_audit, run_id, audit)
+    record(cleaned.pop("findings", []), run_id)
+    check_quarantine_share(audit, float(params["max_quarantine_share"]))
+    return cleaned

@@ -6,10 +6,10 @@ import logging
 
 from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
-from socialpulse_airflow.failures import fail_fast
-from socialpulse_airflow.findings import check_api_version
+from socialpulse_airflow.findings import audited, check_api_version
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
-from socialpulse_airflow.warehouse import audited, in_warehouse, published
+from socialpulse_airflow.warehouse import in_warehouse, published
 
 log = logging.getLogger(__name__)
 # The ads' raw zone, and where it was before it was named meta_ads like everywhere else: retention ages both.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, X_API_CONN_ID
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
-from socialpulse_airflow.failures import fail_fast
-from socialpulse_airflow.findings import check_api_version, refused_metrics
+from socialpulse_airflow.findings import audited, check_api_version, refused_metrics
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key, variable
-from socialpulse_airflow.warehouse import audited, in_warehouse, published
+from socialpulse_airflow.warehouse import in_warehouse, published
 
 
 def _graph():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
-from socialpulse_airflow.failures import fail_fast
+from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import lake_root, pseudonymization_key, retention_days, variable
 from socialpulse_airflow.warehouse import in_warehouse
 

@@ -69,7 +69,7 @@ def connection_settings(conn_id: str, settings_class):
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-    from socialpulse.connectors.connection import ConnectionSettingsError
+    from socialpulse.errors import ConnectionConfigError
 
     try:
         conn = BaseHook.get_connection(conn_id)
@@ -79,7 +79,7 @@ def connection_settings(conn_id: str, settings_class):
     try:
         return settings_class.from_fields(conn_id, conn.host, conn.port, conn.schema, conn.password,
                                           conn.extra_dejson)
-    except (ConnectionSettingsError, ValueError) as exc:
+    except (ConnectionConfigError, ValueError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 

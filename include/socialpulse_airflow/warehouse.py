@@ -33,19 +33,3 @@ def published(dag_id: str, run_id: str, ds: str) -> None:
     from socialpulse.warehouse.audit import mark_loaded
 
     in_warehouse(mark_loaded, run_id, ds, list(SOURCE_ENTITIES[dag_id]))
-
-
-def audited(cleaned: dict, run_id: str, params: dict) -> dict:
-    """Record a clean step's audit entries in pipeline_audit and its findings, then fail if too much was quarantined.
-
-    The QualityGateError fails the task at once: failures.fail_fast, around every clean task, says so.
-    """
-    from socialpulse.jobs.quality import check_quarantine_share
-    from socialpulse.warehouse.audit import record_audit
-    from socialpulse_airflow.findings import record
-
-    audit = cleaned.pop("audit")
-    in_warehouse(record_audit, run_id, audit)
-    record(cleaned.pop("findings", []), run_id)
-    check_quarantine_share(audit, float(params["max_quarantine_share"]))
-    return cleaned

@@ -57,3 +57,30 @@ def test_our_own_errors_pass_through_the_guard_as_they_are():
     with pytest.raises(PersonalDataError) as caught, withholding_values("reading"):
         raise own
     assert caught.value is own
+
+
+def test_every_error_the_project_raises_says_once_whether_to_retry():
+    """Each exception class of the library and its Airflow side is a SocialPulseError under exactly one of
+    RetryableError and FatalError; a family (one platform's answers) only groups members that are."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from socialpulse.errors import FatalError, RetryableError, SocialPulseError
+
+    defined = set()
+    for package in ("socialpulse", "socialpulse_airflow"):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+            members = inspect.getmembers(importlib.import_module(module.name), inspect.isclass)
+            defined |= {c for _, c in members if issubclass(c, BaseException) and c.__module__ == module.name}
+    assert len(defined) > 20
+    outside = sorted(c.__qualname__ for c in defined if not issubclass(c, SocialPulseError))
+    assert outside == []
+    undecided = sorted(c.__qualname__ for c in defined - {SocialPulseError, RetryableError, FatalError}
+                       if issubclass(c, RetryableError) == issubclass(c, FatalError)
+                       and not (c.__subclasses__() and all(issubclass(s, RetryableError | FatalError)
+                                                           for s in c.__subclasses__())))
+    assert undecided == []
+    for error in defined:
+        assert error.retryable is issubclass(error, RetryableError), error.__qualname__

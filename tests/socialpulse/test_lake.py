@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.lake import Lake, lake_path, publish_partition, read_raw_pages, write_raw_pages
+from socialpulse.lake import Lake, RawPayloadError, lake_path, publish_partition, read_raw_pages, write_raw_pages
 from tests.payloads import INSIGHTS_PAGE
 
 
@@ -80,6 +80,7 @@ def test_publish_replaces_the_partition_whole(tmp_path):
     assert final.resolve() == lake_zone.partition_versions(final)[-1]
 
 
+@pytest.mark.integration  # two publishing processes racing
 def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
     import threading
 
@@ -134,7 +135,7 @@ def test_corrupt_raw_line_names_file_and_line(tmp_path):
     write_raw_pages(directory, [INSIGHTS_PAGE], {"extracted_at": "t"})
     with gzip.open(directory / "pages.jsonl.gz", "at") as handle:
         handle.write('{"data": [\n')
-    with pytest.raises(ValueError, match="line 2 is not valid JSON"):
+    with pytest.raises(RawPayloadError, match="line 2 is not valid JSON"):
         list(read_raw_pages(tmp_path / "p"))
 
 

@@ -3,17 +3,16 @@
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from socialpulse.connectors.connection import ConnectionSettingsError
 from socialpulse.connectors.crm import CrmDropError, CrmDropMissingError
-from socialpulse.connectors.files import FileFetchError
+from socialpulse.connectors.files import FileRefusedError, FileServerBusyError
 from socialpulse.connectors.meta import MetaAuthError, MetaRetriesExhaustedError, classify
 from socialpulse.connectors.x import XAuthError, XUsageCapError
+from socialpulse.errors import ConnectionConfigError
 from socialpulse.jobs.propensity import NothingToLearnError
 from socialpulse.jobs.quality import QualityGateError
 from socialpulse.lake import RawPayloadError
 from socialpulse.transforms.currency import RatesError, RatesUnavailableError
-from socialpulse.transforms.privacy import PseudonymizationKeyError
-from socialpulse_airflow.failures import fail_fast, permanent
+from socialpulse_airflow.retries import fail_fast, permanent
 
 PERMANENT = [
     MetaAuthError("Session has expired", "meta_marketing"),
@@ -21,15 +20,15 @@ PERMANENT = [
     classify(400, {"error": {"message": "(#2635) You are calling a deprecated version of the Ads API",
                              "code": 2635}}, "meta_marketing"),
     XAuthError("Unauthorized", "x_api"), XUsageCapError("Monthly product cap"),
-    ConnectionSettingsError("connection 'x_api' lists no users"), CrmDropError("users.csv lacks columns"),
-    FileFetchError("HTTP 403", retryable=False), QualityGateError("too much quarantined"),
-    RawPayloadError("truncated"), RatesError("no rates"), PseudonymizationKeyError("short key"),
+    ConnectionConfigError("connection 'x_api' lists no users"), CrmDropError("users.csv lacks columns"),
+    FileRefusedError("HTTP 403"), QualityGateError("too much quarantined"),
+    RawPayloadError("truncated"), RatesError("no rates"), ConnectionConfigError("short key"),
     NothingToLearnError("0 buyers in 4984 people: has the CRM drop's order history landed?"),
 ]
 RETRYABLE = [
     classify(500, {"error": {"message": "An unexpected error has occurred", "code": 2}}),
     classify(400, {"error": {"message": "User request limit reached", "code": 17}}),
-    MetaRetriesExhaustedError("gave up after 6 attempts"), FileFetchError("HTTP 503", retryable=True),
+    MetaRetriesExhaustedError("gave up after 6 attempts"), FileServerBusyError("HTTP 503"),
     ConnectionError("reset by peer"), RuntimeError("a bug: let Airflow's retries and the log show it"),
     CrmDropMissingError("no CRM file: has the day's drop arrived?"), RatesUnavailableError("none published yet"),
 ]

@@ -11,11 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
+from socialpulse.errors import ConnectionConfigError
 from socialpulse.typing_aliases import JsonObject
-
-
-class ConnectionSettingsError(ValueError):
-    """A connection lacks what its source needs: the message names the connection and what to set."""
 
 
 def base_url(host: str | None, port: int | None, scheme: str | None, default: str) -> str:
@@ -43,7 +40,7 @@ def numeric_id(what: str) -> Callable[[str], str]:
 
     def check(text: str) -> str:
         if not text.isdigit():
-            raise ConnectionSettingsError(f"{what} {text!r} is not numeric: use the numeric id")
+            raise ConnectionConfigError(f"{what} {text!r} is not numeric: use the numeric id")
         return text
 
     return check
@@ -65,7 +62,7 @@ class ConnectionSettings:
                     password: str | None, extra: JsonObject) -> Self:
         """Validated settings; a missing token or id list fails naming the connection and what to set."""
         if not password:
-            raise ConnectionSettingsError(f"connection '{conn_id}' has no {cls.token_name}: put it in the password")
+            raise ConnectionConfigError(f"connection '{conn_id}' has no {cls.token_name}: put it in the password")
         return cls(conn_id, base_url(host, port, schema, cls.default_base_url), password,
                    **cls.read_extra(conn_id, extra or {}))
 

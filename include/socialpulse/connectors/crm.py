@@ -14,7 +14,7 @@ import io
 
 from socialpulse.connectors.files import FileClient, SourceFileMissingError, read_location
 from socialpulse.connectors.http import strip_secrets
-from socialpulse.errors import Name, PersonalDataError
+from socialpulse.errors import Name, NotLandedError, PersonalDataError
 
 DROP_FILES = ("users.csv", "orders.csv")
 ERASURE_FILE = "erasure_requests.csv"
@@ -29,10 +29,8 @@ class CrmDropError(PersonalDataError):
     """The drop is unreadable or lacks required columns: say which and where. No retry changes it."""
 
 
-class CrmDropMissingError(CrmDropError):
+class CrmDropMissingError(NotLandedError):
     """The day's drop has not arrived (yet): a retry later may find it."""
-
-    retryable = True
 
 
 def _read(source: str, relative: str, client: FileClient | None) -> bytes:

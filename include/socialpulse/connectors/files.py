@@ -13,20 +13,21 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from socialpulse.connectors.http import ApiClient, strip_secrets
+from socialpulse.errors import FatalError, NotLandedError, RetryableError
 
 RETRYABLE_STATUS = frozenset({408, 429})
 
 
-class SourceFileMissingError(FileNotFoundError):
+class SourceFileMissingError(NotLandedError):
     """Nothing at the location (no file, or HTTP 404)."""
 
 
-class FileFetchError(Exception):
-    """An http(s) server refused the file; retryable for 5xx, 408 and 429."""
+class FileRefusedError(FatalError):
+    """An http(s) server refused the file (a 4xx other than 404, 408 and 429): its address or rights are wrong."""
 
-    def __init__(self, message: str, retryable: bool):
-        super().__init__(message)
-        self.retryable = retryable
+
+class FileServerBusyError(RetryableError):
+    """An http(s) server could not serve the file now (5xx, 408, 429)."""
 
 
 class FileClient(ApiClient):
@@ -39,8 +40,8 @@ class FileClient(ApiClient):
         where = strip_secrets(response.url)
         if response.status_code == 404:
             return SourceFileMissingError(f"{where} (HTTP 404)")
-        retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUS
-        return FileFetchError(f"{where} answered HTTP {response.status_code}", retryable)
+        busy = response.status_code >= 500 or response.status_code in RETRYABLE_STATUS
+        return (FileServerBusyError if busy else FileRefusedError)(f"{where} answered HTTP {response.status_code}")
 
 
 def read_location(location: str, client: FileClient | None = None) -> bytes:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from socialpulse.errors import NotLandedError, RetriesExhaustedError
 from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
@@ -100,10 +101,6 @@ RETRYABLE_TRANSPORT_ERRORS = (
 )
 
 
-class RetriesExhaustedError(Exception):
-    """Retryable failures went on past the retry budget."""
-
-
 class ApiClient:
     """A requests.Session with retries, backoff and a rate budget; subclasses read their platform's answers.
 
@@ -169,12 +166,12 @@ class ApiClient:
             if response.ok:
                 return body
             error = self.classify(response, body)
-            if not getattr(error, "retryable", False):
-                raise error
+            if not getattr(error, "retryable", False) or isinstance(error, NotLandedError):
+                raise error  # what has not landed is asked for again by the task's next try, minutes later
             last_error = error
             self._wait_retry(attempt, str(error))
         raise self.exhausted_error(f"gave up after {self.backoff.attempts} attempts on {shown}: "
-                                   f"{redact(str(last_error), hidden)}")
+                                   f"{type(last_error).__name__}: {redact(str(last_error), hidden)}")
 
     def _wait_retry(self, attempt: int, reason: str) -> None:
         """Back off before the next attempt; a rate limit's reset is waited by the budget."""

@@ -20,6 +20,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
+from socialpulse.errors import NotLandedError
 from socialpulse.transforms.privacy import drop_erased, erased_rows
 from socialpulse.typing_aliases import JsonObject
 
@@ -36,18 +37,14 @@ INPUT_COLUMNS = {
 }
 
 
-class AudienceInputsMissingError(FileNotFoundError):
-    """A source has not landed anything up to the as-of date yet: a later retry may find it."""
-
-
 def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
     lake = lake_zone.Lake.at(lake_root)
     found = {entity: lake.clean_partitions(entity, ds) for entity in INPUT_COLUMNS}
     missing = [entity for entity, paths in found.items() if not paths]
     if missing:
-        raise AudienceInputsMissingError(f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and "
-                                         "organic_social_daily for that date first")
+        raise NotLandedError(f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and "
+                             "organic_social_daily for that date first")
     erased = lake.erased()
     newest_users = {"crm_users": found["crm_users"][-1:]}
     frames = {entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
@@ -92,7 +89,7 @@ def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, s
 def read_features(lake_root: str, entity: str, ds: str) -> pd.DataFrame:
     path = features_partition(lake_root, entity, ds)
     if not lake_zone.partition_exists(path):
-        raise AudienceInputsMissingError(f"no {entity} for {ds} at {path}: its step has not run for that date")
+        raise NotLandedError(f"no {entity} for {ds} at {path}: its step has not run for that date")
     return lake_zone.read_parquet(lake_zone.current(path) / lake_zone.CLEAN_FILE)
 
 

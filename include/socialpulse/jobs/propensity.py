@@ -22,6 +22,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.metrics import deciles, evaluate
+from socialpulse.errors import FatalError
 from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, replace_people, write_features
 from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
@@ -31,10 +32,8 @@ MODEL = "propensity"
 NOT_WORSE = 0.001  # ROC AUC a challenger may fall short of the champion by and still take over (noise)
 
 
-class NothingToLearnError(ValueError):
+class NothingToLearnError(FatalError):
     """The training snapshot has no buyers (or only buyers): the CRM history must land first; a retry cannot help."""
-
-    retryable = False
 
 
 def _timestamp(value: Any) -> datetime | None:

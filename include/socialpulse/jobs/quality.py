@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from socialpulse import lake as lake_zone
+from socialpulse.errors import FatalError
 from socialpulse.transforms.privacy import erased_in_originals, erased_rows
 from socialpulse.transforms.validation import Validated
 from socialpulse.typing_aliases import JsonObject
@@ -19,7 +20,7 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 log = logging.getLogger(__name__)
 
 
-class QualityGateError(Exception):
+class QualityGateError(FatalError):
     """Too much of an entity was quarantined for its rows to be trusted: not worth retrying."""
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from socialpulse.config import FX_RATES_SOURCE_VARIABLE
-from socialpulse.errors import Name, SocialPulseError
+from socialpulse.errors import FatalError, Name, NotLandedError
 from socialpulse.transforms.validation import Validated
 
 DEFAULT_REPORTING_CURRENCY = "USD"
@@ -27,14 +27,12 @@ BASE_CURRENCY = "EUR"
 ECB_COLUMNS = {"CURRENCY": "currency", "TIME_PERIOD": "date", "OBS_VALUE": "per_eur"}
 
 
-class RatesError(SocialPulseError):
+class RatesError(FatalError):
     """The rates answer cannot be read, or cannot serve the reporting currency: say what is wrong and where."""
 
 
-class RatesUnavailableError(RatesError):
+class RatesUnavailableError(NotLandedError):
     """The source answered no rates at all (not published yet, or down): a retry later may find them."""
-
-    retryable = True
 
 
 @dataclass(frozen=True)

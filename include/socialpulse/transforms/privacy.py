@@ -15,15 +15,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from socialpulse.errors import ConnectionConfigError
 from socialpulse.transforms.validation import is_text
 
 CRM = "crm"
 LINKED_ID_COLUMNS = {"facebook": "facebook_id", "instagram": "instagram_id", "x": "x_id"}
 MIN_KEY_LENGTH = 16
-
-
-class PseudonymizationKeyError(ValueError):
-    """The key is missing or too short to protect anyone."""
 
 
 class Pseudonymizer:
@@ -32,7 +29,7 @@ class Pseudonymizer:
     def __init__(self, key: str | bytes, links: Mapping[str, str] | None = None) -> None:
         raw = key.encode() if isinstance(key, str) else key
         if len(raw) < MIN_KEY_LENGTH:
-            raise PseudonymizationKeyError(
+            raise ConnectionConfigError(
                 f"the pseudonymisation key has {len(raw)} bytes; set at least {MIN_KEY_LENGTH} random bytes as the "
                 "password of connection 'socialpulse_pseudonymization'")
         self._mac = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once; each token copies it

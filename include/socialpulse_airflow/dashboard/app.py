@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator
 
+from socialpulse.errors import RetryableError
 from socialpulse_airflow.dashboard.warehouse import WarehouseUnavailableError, read_only
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _report_charts(day: str) -> dict:
     return {p.stem: p for p in lake_zone.current(folder).glob("*.png")}
 
 
-class LakeUnavailableError(RuntimeError):
+class LakeUnavailableError(RetryableError):
     """The lake (another system: a disk, an object store) could not be read; the message says so without details."""
 
 
@@ -228,14 +229,15 @@ def health(request: Request):
 
     from socialpulse.config import FRESHNESS_HOURS_VARIABLE
     from socialpulse.dashboard import queries
-    from socialpulse.freshness import FreshnessTargetError, freshness, newest_day, newest_loaded_days
+    from socialpulse.errors import DeclarationError
+    from socialpulse.freshness import freshness, newest_day, newest_loaded_days
     from socialpulse_airflow.alerts import freshness_hours
     from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     now = datetime.now(UTC)
     try:  # the targets source_freshness checks; a wrong variable is named on the page, the rest still shown
         hours, targets_error = freshness_hours(Variable.get(FRESHNESS_HOURS_VARIABLE, default_var=None)), None
-    except FreshnessTargetError as error:
+    except DeclarationError as error:
         hours, targets_error = {}, str(error)
 
     def read(conn) -> dict:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from socialpulse.config import WAREHOUSE_CONN_ID
+from socialpulse.errors import RetryableError
 
 TIMEOUT_SECONDS = 5  # a slow warehouse gives a message on the page, not a hung request
 # libpq settings a connection's extras may carry (TLS and the like), passed on as the pipeline's hook does
@@ -20,7 +21,7 @@ LIBPQ_EXTRAS = frozenset({"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpas
 log = logging.getLogger(__name__)
 
 
-class WarehouseUnavailableError(RuntimeError):
+class WarehouseUnavailableError(RetryableError):
     """The warehouse could not be reached or read; the message says which connection and what to do."""
 
 

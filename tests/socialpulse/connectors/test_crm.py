@@ -7,7 +7,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from socialpulse.connectors.crm import CrmDropError, fetch_drop
+from socialpulse.connectors.crm import CrmDropError, CrmDropMissingError, fetch_drop
 from socialpulse_dev.simulator.crm_drop import write_drop
 
 DS = "2026-11-02"
@@ -34,7 +34,7 @@ def test_http_source(drop_folder):
         url = f"http://127.0.0.1:{server.server_address[1]}"
         drop = fetch_drop(url, DS)
         assert drop["users.csv"] == (drop_folder / f"ds={DS}" / "users.csv").read_bytes()
-        with pytest.raises(CrmDropError, match="HTTP 404"):
+        with pytest.raises(CrmDropMissingError, match="HTTP 404"):
             fetch_drop(url, "2026-11-09")
     finally:
         server.shutdown()
@@ -42,7 +42,7 @@ def test_http_source(drop_folder):
 
 
 def test_a_missing_day_says_where_it_looked(drop_folder):
-    with pytest.raises(CrmDropError, match=r"ds=2026-11-09/users\.csv"):
+    with pytest.raises(CrmDropMissingError, match=r"ds=2026-11-09/users\.csv"):
         fetch_drop(str(drop_folder), "2026-11-09")
 
 

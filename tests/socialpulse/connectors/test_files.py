@@ -6,8 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from socialpulse.connectors.files import FileClient, FileFetchError, SourceFileMissingError, read_location
-from socialpulse.connectors.http import Backoff, RetriesExhaustedError
+from socialpulse.connectors.files import FileClient, FileRefusedError, SourceFileMissingError, read_location
+from socialpulse.connectors.http import Backoff
+from socialpulse.errors import RetriesExhaustedError
 from tests.fakes import RecordedTime
 
 
@@ -57,7 +58,7 @@ def test_404_is_missing_and_403_fails_at_once(file_server):
     files, sleeps = client()
     with pytest.raises(SourceFileMissingError, match="HTTP 404"):
         read_location(f"{url}/gone.csv", files)
-    with pytest.raises(FileFetchError, match="HTTP 403"):
+    with pytest.raises(FileRefusedError, match="HTTP 403"):
         read_location(f"{url}/secret.csv", files)
     assert len(calls) == 2 and sleeps == []
 

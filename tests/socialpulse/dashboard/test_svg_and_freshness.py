@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from socialpulse.dashboard.svg import interval_chart, line_chart
-from socialpulse.freshness import FreshnessTargetError, freshness, missed_between, newest_day, targets
+from socialpulse.errors import DeclarationError
+from socialpulse.freshness import freshness, missed_between, newest_day, targets
 
 
 def test_the_chart_draws_each_known_value_and_the_band_where_intervals_exist():
@@ -92,6 +93,6 @@ def test_a_setting_overrides_the_targets_it_names_and_keeps_the_others():
     ('{"crm_daily": true}', "the hour of crm_daily must be"),
 ])
 def test_a_wrong_target_names_the_setting_and_what_to_write(setting, message):
-    with pytest.raises(FreshnessTargetError, match=message):
+    with pytest.raises(DeclarationError, match=message):
         targets(DEFAULTS, setting, "variable 'x'")
-    assert FreshnessTargetError.retryable is False
+    assert DeclarationError.retryable is False

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.connectors.ecb import rates_location
-from socialpulse.connectors.http import RetriesExhaustedError
+from socialpulse.errors import RetriesExhaustedError
 from socialpulse.jobs.rates import rates_for_run, rates_if_available
 from socialpulse.transforms.currency import RatesError
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX, per_euro

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.transforms.privacy import (
-    PseudonymizationKeyError,
+    ConnectionConfigError,
     Pseudonymizer,
     links_from_users,
     pseudonymize_text_ids,
@@ -41,7 +41,7 @@ def test_series_hash_each_distinct_id_and_keep_nulls_and_non_text():
 
 
 def test_a_short_key_is_refused_with_the_connection_named():
-    with pytest.raises(PseudonymizationKeyError, match="socialpulse_pseudonymization"):
+    with pytest.raises(ConnectionConfigError, match="socialpulse_pseudonymization"):
         Pseudonymizer("short")
 
 

@@ -14,6 +14,7 @@ _EXPORTS = {
     "MetaApiError": "errors",
     "MetaAuthError": "errors",
     "MetaReduceDataError": "errors",
+    "MetaRequestError": "errors",
     "MetaRetriesExhaustedError": "errors",
     "MetaThrottledError": "errors",
     "MetaTransientError": "errors",

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from socialpulse.config import META_BASE_URL
-from socialpulse.connectors.connection import ConnectionSettings, ConnectionSettingsError, id_list, numeric_id
+from socialpulse.connectors.connection import ConnectionSettings, id_list, numeric_id
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.insights import normalize_account_id
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
+from socialpulse.errors import ConnectionConfigError
 from socialpulse.typing_aliases import JsonObject
 
 
@@ -33,7 +34,7 @@ class MetaAdsSettings(_GraphConnection):
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         accounts = tuple(id_list(extra.get("ad_account_ids"), normalize_account_id))
         if not accounts:
-            raise ConnectionSettingsError(f"connection '{conn_id}' lists no ad accounts: set its extra to "
+            raise ConnectionConfigError(f"connection '{conn_id}' lists no ad accounts: set its extra to "
                                           '{"ad_account_ids": ["123456"]}')
         return {"account_ids": accounts, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}
 
@@ -50,6 +51,6 @@ class GraphSettings(_GraphConnection):
                         + [("instagram", i) for i in id_list(extra.get("ig_user_ids"),
                                                              numeric_id("Instagram user id"))])
         if not sources:
-            raise ConnectionSettingsError(f"connection '{conn_id}' lists no pages or Instagram accounts: set its "
+            raise ConnectionConfigError(f"connection '{conn_id}' lists no pages or Instagram accounts: set its "
                                           'extra to {"page_ids": ["123"], "ig_user_ids": ["178414..."]}')
         return {"sources": sources, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}

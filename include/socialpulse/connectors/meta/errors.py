@@ -1,10 +1,11 @@
-"""Meta Graph API errors sorted into retry, shrink-the-request and fail."""
+"""Meta Graph API errors sorted into retry, shrink-the-request and fail (socialpulse.errors has the two parents)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
+from socialpulse.connectors.http import where_to_fix
+from socialpulse.errors import FatalError, RetriesExhaustedError, RetryableError, SocialPulseError
 
 # Rate limiting: app (4), user (17), page (32), API-specific (613), ads BUC (80000-80014).
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
@@ -14,10 +15,8 @@ AUTH_CODES = frozenset({102, 190})
 REDUCE_DATA_HINT = "reduce the amount of data"
 
 
-class MetaApiError(Exception):
-    """An error answered by the Graph API, fatal unless a subclass says otherwise."""
-
-    retryable = False
+class MetaApiError(SocialPulseError):
+    """An error answered by the Graph API; each member of the family is a RetryableError or a FatalError."""
 
     def __init__(self, message: str, *, http_status: int = 0, code: int | None = None,
                  subcode: int | None = None, fbtrace_id: str | None = None):
@@ -29,7 +28,11 @@ class MetaApiError(Exception):
                 f"subcode {self.subcode}, fbtrace_id {self.fbtrace_id})")
 
 
-class MetaAuthError(MetaApiError):
+class MetaRequestError(MetaApiError, FatalError):
+    """Meta refused the request (a permission, a parameter, a deprecated field): fix it, then run again."""
+
+
+class MetaAuthError(MetaApiError, FatalError):
     """The token is invalid or expired: waiting will not help, a person must renew it."""
 
     def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
@@ -37,19 +40,15 @@ class MetaAuthError(MetaApiError):
                          f"password of {where_to_fix(conn_id)}", **kwargs)
 
 
-class MetaThrottledError(MetaApiError):
+class MetaThrottledError(MetaApiError, RetryableError):
     """Rate limited; the client's rate budget waits Meta's estimated_time_to_regain_access."""
 
-    retryable = True
 
-
-class MetaTransientError(MetaApiError):
+class MetaTransientError(MetaApiError, RetryableError):
     """A 5xx or temporary error that a retry usually clears."""
 
-    retryable = True
 
-
-class MetaReduceDataError(MetaApiError):
+class MetaReduceDataError(MetaApiError, FatalError):
     """Meta asks for a smaller request: halve the page size and ask again."""
 
 
@@ -64,7 +63,7 @@ def classify(http_status: int, body: object, conn_id: str | None = None) -> Meta
     """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
-        cls = MetaTransientError if http_status >= 500 or http_status == 429 else MetaApiError
+        cls = MetaTransientError if http_status >= 500 or http_status == 429 else MetaRequestError
         return cls(f"unexpected error answer: {str(body)[:200]}", http_status=http_status)
     message = str(error.get("message", ""))
     code = error.get("code")
@@ -78,4 +77,4 @@ def classify(http_status: int, body: object, conn_id: str | None = None) -> Meta
         return MetaThrottledError(message, **kwargs)
     if code in TRANSIENT_CODES or error.get("is_transient") or http_status >= 500:
         return MetaTransientError(message, **kwargs)
-    return MetaApiError(message, **kwargs)
+    return MetaRequestError(message, **kwargs)

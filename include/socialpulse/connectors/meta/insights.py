@@ -15,7 +15,7 @@ from socialpulse.connectors.meta.ads_settings import (
     INSIGHTS_FIELDS,
 )
 from socialpulse.connectors.meta.client import GraphClient
-from socialpulse.connectors.meta.errors import MetaApiError, MetaRetriesExhaustedError, MetaTransientError
+from socialpulse.connectors.meta.errors import MetaRequestError, MetaRetriesExhaustedError, MetaTransientError
 from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def insights_pages(client: GraphClient, account_id: str, since: date, until: dat
     started = client.request("POST", client.url(f"{account}/insights"), params)
     report_id = started.get("report_run_id")
     if not report_id:
-        raise MetaApiError(f"Meta answered an async insights request without report_run_id: {started}")
+        raise MetaRequestError(f"Meta answered an async insights request without report_run_id: {started}")
     log.info("%s: async report %s started for %s..%s", account, report_id, since, until)
     deadline = time.monotonic() + max_wait_seconds
     while True:

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from socialpulse.connectors.http import ApiClient
-from socialpulse.connectors.x.errors import XApiError, XRetriesExhaustedError, classify
+from socialpulse.connectors.x.errors import XApiError, XRequestError, XRetriesExhaustedError, classify
 from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class XClient(ApiClient):
         while True:
             page = self.request("GET", self.url(path), query)
             if page.get("errors") and not page.get("data"):
-                raise XApiError(f"X answered errors for {path}: {page['errors'][:3]}", status=200)
+                raise XRequestError(f"X answered errors for {path}: {page['errors'][:3]}", status=200)
             pages += 1
             log.info("%s: page %d, %d results", path, pages, (page.get("meta") or {}).get("result_count", 0))
             yield page

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from socialpulse.connectors.connection import ConnectionSettings, ConnectionSettingsError, id_list, numeric_id
+from socialpulse.connectors.connection import ConnectionSettings, id_list, numeric_id
 from socialpulse.connectors.x.client import X_BASE_URL, XClient
+from socialpulse.errors import ConnectionConfigError
 from socialpulse.typing_aliases import JsonObject
 
 
@@ -21,7 +22,7 @@ class XSettings(ConnectionSettings):
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         users = tuple(id_list(extra.get("user_ids"), numeric_id("X user id")))
         if not users:
-            raise ConnectionSettingsError(f"connection '{conn_id}' lists no users: set its extra to "
+            raise ConnectionConfigError(f"connection '{conn_id}' lists no users: set its extra to "
                                           '{"user_ids": ["2244994945"]} (numeric ids, not @handles)')
         return {"user_ids": users}
 

@@ -1,16 +1,15 @@
-"""X API v2 errors (RFC 7807 problems) sorted into wait, retry and fail."""
+"""X API v2 errors (RFC 7807 problems) sorted into wait, retry and fail (socialpulse.errors has the two parents)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from socialpulse.connectors.http import RetriesExhaustedError, where_to_fix
+from socialpulse.connectors.http import where_to_fix
+from socialpulse.errors import FatalError, RetriesExhaustedError, RetryableError, SocialPulseError
 
 
-class XApiError(Exception):
-    """An error answered by the X API, fatal unless a subclass says otherwise."""
-
-    retryable = False
+class XApiError(SocialPulseError):
+    """An error answered by the X API; each member of the family is a RetryableError or a FatalError."""
 
     def __init__(self, message: str, *, status: int = 0, problem_type: str | None = None):
         super().__init__(message)
@@ -20,7 +19,11 @@ class XApiError(Exception):
         return f"{self.args[0]} (HTTP {self.status}, {self.problem_type})"
 
 
-class XAuthError(XApiError):
+class XRequestError(XApiError, FatalError):
+    """X refused the request (a parameter, a user id, the plan's access): fix it, then run again."""
+
+
+class XAuthError(XApiError, FatalError):
     """The bearer token was refused: a person must fix the connection."""
 
     def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
@@ -28,7 +31,7 @@ class XAuthError(XApiError):
                          f"of {where_to_fix(conn_id)}", **kwargs)
 
 
-class XUsageCapError(XApiError):
+class XUsageCapError(XApiError, FatalError):
     """The monthly post cap is spent: waiting for a rate-limit reset never clears it."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
@@ -36,16 +39,12 @@ class XUsageCapError(XApiError):
                          "plan is upgraded; lower the look-back or the number of user_ids", **kwargs)
 
 
-class XRateLimitedError(XApiError):
+class XRateLimitedError(XApiError, RetryableError):
     """429 Too Many Requests: wait for x-rate-limit-reset, then retry."""
 
-    retryable = True
 
-
-class XTransientError(XApiError):
+class XTransientError(XApiError, RetryableError):
     """5xx: retry with backoff."""
-
-    retryable = True
 
 
 class XRetriesExhaustedError(XApiError, RetriesExhaustedError):
@@ -65,4 +64,4 @@ def classify(status: int, body: object, conn_id: str | None = None) -> XApiError
         return XRateLimitedError(detail or title, **kwargs)
     if status >= 500:
         return XTransientError(detail or title, **kwargs)
-    return XApiError(f"{title}: {detail}", **kwargs)
+    return XRequestError(f"{title}: {detail}", **kwargs)

@@ -2,11 +2,12 @@
 
 import pytest
 
-from socialpulse.connectors.connection import ConnectionSettingsError, base_url, id_list, numeric_id
+from socialpulse.connectors.connection import base_url, id_list, numeric_id
 from socialpulse.connectors.meta import normalize_account_id
 from socialpulse.connectors.meta.connection import GraphSettings, MetaAdsSettings
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse.connectors.x.connection import XSettings
+from socialpulse.errors import ConnectionConfigError
 
 
 @pytest.mark.parametrize(("host", "port", "scheme", "expected"), [
@@ -29,10 +30,10 @@ def test_ids_from_list_or_string():
 def test_a_non_numeric_id_is_named_for_what_it_is():
     with pytest.raises(ValueError, match="act_123456"):
         normalize_account_id("my-account")
-    with pytest.raises(ConnectionSettingsError, match="X user id '@brand'") as caught:
+    with pytest.raises(ConnectionConfigError, match="X user id '@brand'") as caught:
         XSettings.from_fields("x_api", None, None, None, "tok", {"user_ids": ["@brand"]})
     assert "ad account" not in str(caught.value)
-    with pytest.raises(ConnectionSettingsError, match="Facebook Page id 'mypage'"):
+    with pytest.raises(ConnectionConfigError, match="Facebook Page id 'mypage'"):
         id_list(["mypage"], numeric_id("Facebook Page id"))
 
 
@@ -42,9 +43,9 @@ def test_a_non_numeric_id_is_named_for_what_it_is():
     (XSettings, "x_api", {"user_ids": ["1"]}, "user_ids"),
 ])
 def test_every_connection_says_which_it_is_and_what_to_set(settings_class, conn_id, extra, missing):
-    with pytest.raises(ConnectionSettingsError, match=f"connection '{conn_id}' has no .*password"):
+    with pytest.raises(ConnectionConfigError, match=f"connection '{conn_id}' has no .*password"):
         settings_class.from_fields(conn_id, "h", None, None, "", extra)
-    with pytest.raises(ConnectionSettingsError, match=f"connection '{conn_id}' lists no .*{missing}"):
+    with pytest.raises(ConnectionConfigError, match=f"connection '{conn_id}' lists no .*{missing}"):
         settings_class.from_fields(conn_id, "h", None, None, "tok", {})
     settings = settings_class.from_fields(conn_id, None, None, None, "EAAB-secret", extra)
     assert "EAAB-secret" not in repr(settings) and settings.conn_id == conn_id

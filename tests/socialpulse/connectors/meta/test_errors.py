@@ -1,9 +1,9 @@
 import pytest
 
 from socialpulse.connectors.meta import (
-    MetaApiError,
     MetaAuthError,
     MetaReduceDataError,
+    MetaRequestError,
     MetaThrottledError,
     MetaTransientError,
     classify,
@@ -56,5 +56,5 @@ def test_transient_errors_retry(status, body):
 @pytest.mark.parametrize("body", [_body(100, "(#100) Invalid parameter"), _body(200, "Permissions error")])
 def test_request_errors_are_fatal(body):
     error = classify(400, body)
-    assert type(error) is MetaApiError
+    assert type(error) is MetaRequestError
     assert not error.retryable

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from socialpulse.connectors.meta import GraphClient, MetaApiError, MetaAuthError
+from socialpulse.connectors.meta import GraphClient, MetaApiError, MetaAuthError, MetaRequestError
 from socialpulse.connectors.meta import facebook_settings as facebook
 from socialpulse.connectors.meta import instagram_settings as instagram
 from socialpulse.connectors.meta.connection import GraphSettings
@@ -197,7 +197,7 @@ class RefusingClient:
     """A client whose every insights call answers one Meta error."""
 
     def __init__(self, code: int, message: str):
-        self.error = MetaApiError(message, http_status=400, code=code)
+        self.error = MetaRequestError(message, http_status=400, code=code)
 
     def url(self, path: str) -> str:
         return path

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from socialpulse.connectors.x import (
-    XApiError,
     XAuthError,
     XRateLimitedError,
+    XRequestError,
     XTransientError,
     XUsageCapError,
     classify,
@@ -43,7 +43,7 @@ def test_refused_token_names_the_connection():
 def test_5xx_retries_and_4xx_fails():
     assert isinstance(classify(503, {"title": "Service Unavailable"}), XTransientError)
     error = classify(400, INVALID)
-    assert type(error) is XApiError and not error.retryable
+    assert type(error) is XRequestError and not error.retryable
     assert "Invalid Request" in str(error)
 
 

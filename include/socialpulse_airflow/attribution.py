@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from socialpulse_airflow.assets import days_of_events
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import day_of, lake_root
 from socialpulse_airflow.warehouse import in_warehouse
 
 
 @fail_fast
+@lineage(inputs=["lake:clean/crm_orders"], outputs=["warehouse:campaign_metrics_daily"])
 def credit(data_interval_start: datetime | None, triggering_asset_events) -> dict:
     """Credit every day the triggering loads changed, and the run's own day on the time schedule."""
     import logging

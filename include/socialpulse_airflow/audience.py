@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import lake_root
 from socialpulse_airflow.warehouse import in_warehouse
 
 
 @fail_fast
+@lineage(inputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:clean/engagement_events",
+          "lake:clean/post_metrics"],
+         outputs=["lake:features/user_profiles", "lake:features/engagement_resolved", "lake:features/orders_known"])
 def profile(ds: str) -> dict:
     from socialpulse.jobs.audience import profile
 
@@ -15,6 +19,8 @@ def profile(ds: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
+         outputs=["lake:features/user_profiles", "warehouse:user_profiles", "warehouse:audience_segments"])
 def segment(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.audience import segment
 
@@ -22,6 +28,8 @@ def segment(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:features/user_profiles", "warehouse:privacy_erasures"],
+         outputs=["lake:features/propensity_scores", "warehouse:propensity_scores", "warehouse:model_registry"])
 def train_propensity(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.propensity import train
 
@@ -29,6 +37,10 @@ def train_propensity(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:features/user_profiles", "lake:features/propensity_scores", "lake:features/orders_known",
+          "warehouse:campaign_metrics_daily"],
+         outputs=["lake:features/target_audiences", "warehouse:target_audiences",
+                  "warehouse:target_audience_summaries"])
 def target(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.audience import target
 
@@ -37,6 +49,9 @@ def target(ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
+         outputs=["lake:features/content_recommendations", "warehouse:content_recommendations",
+                  "warehouse:model_registry"])
 def recommend(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.audience import recommend
 
@@ -44,6 +59,8 @@ def recommend(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["warehouse:audience_segments", "warehouse:model_registry", "warehouse:target_audience_summaries"],
+         outputs=["lake:reports/audience"])
 def report(ds: str) -> dict:
     from socialpulse.jobs.audience_report import build
 

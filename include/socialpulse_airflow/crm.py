@@ -5,12 +5,14 @@ from __future__ import annotations
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
 from socialpulse_airflow.findings import audited
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import published
 
 
 @fail_fast
+@lineage(outputs=["lake:raw/crm/users", "lake:raw/crm/orders"])
 def extract(ds: str, run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -23,6 +25,10 @@ def extract(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:raw/crm/users", "lake:raw/crm/orders"],
+         outputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:quarantine/crm_users",
+           "lake:quarantine/crm_orders", "lake:reference/fx_rates", "warehouse:pipeline_audit",
+           "warehouse:data_quality_findings"])
 def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
     """Users and orders into the clean zone; their asset events name the day."""
     from socialpulse.jobs.first_party import clean

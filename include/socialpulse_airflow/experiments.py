@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from socialpulse.config import DEFAULT_EXPERIMENTS_FILE, EXPERIMENTS_FILE_VARIABLE, EXPERIMENTS_VARIABLE
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import lake_root, variable
 from socialpulse_airflow.warehouse import in_warehouse
@@ -34,6 +35,8 @@ def declared_experiments() -> tuple:
 
 
 @fail_fast
+@lineage(inputs=["warehouse:campaign_metrics_daily", "lake:clean/crm_users", "lake:clean/crm_orders"],
+         outputs=["warehouse:experiment_results", "lake:reports/experiments"])
 def evaluate(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.experiments import evaluate_all
 

@@ -7,6 +7,7 @@ import logging
 from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
 from socialpulse_airflow.warehouse import in_warehouse, published
@@ -41,6 +42,7 @@ def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
+@lineage(outputs=["lake:raw/meta_ads/ads_insights"])
 def land(extracted: list[dict], ds: str, run_id: str) -> dict:
     from socialpulse.jobs.meta_ads import land
 
@@ -48,6 +50,9 @@ def land(extracted: list[dict], ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:raw/meta_ads/ads_insights"],
+         outputs=["lake:clean/campaign_metrics", "lake:quarantine/campaign_metrics", "lake:reference/fx_rates",
+           "warehouse:pipeline_audit", "warehouse:data_quality_findings"])
 def clean(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import clean
 
@@ -55,6 +60,8 @@ def clean(ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:clean/campaign_metrics"],
+         outputs=["warehouse:campaign_metrics_daily", "warehouse:campaign_metrics_history", "warehouse:pipeline_audit"])
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     """Upsert the clean partition; the asset event names the days loaded; the run's day counts as loaded."""
     from socialpulse.jobs.meta_ads import load
@@ -67,6 +74,7 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["warehouse:campaign_metrics_daily"], outputs=["warehouse:data_quality_findings"])
 def check_volume(loaded: dict, ds: str, run_id: str, params: dict) -> int:
     """Record rows and spend anomalies once each, as warnings; fail only on a missing day or a spend stop."""
     from datetime import date

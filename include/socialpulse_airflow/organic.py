@@ -5,9 +5,12 @@ from __future__ import annotations
 from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, X_API_CONN_ID
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version, refused_metrics
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import in_warehouse, published
+
+RAW_POSTS = [f"lake:raw/{platform}/posts" for platform in ("facebook", "instagram", "x")]
 
 
 def _graph():
@@ -46,6 +49,7 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
+@lineage(outputs=[*RAW_POSTS])
 def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_id: str) -> dict:
     """Land each platform whose accounts all extracted; name the others."""
     from socialpulse.jobs.landing import land
@@ -58,6 +62,9 @@ def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_i
 
 
 @fail_fast
+@lineage(inputs=[*RAW_POSTS],
+         outputs=["lake:clean/post_metrics", "lake:clean/engagement_events", "lake:quarantine/post_metrics",
+           "lake:quarantine/engagement_events", "warehouse:pipeline_audit", "warehouse:data_quality_findings"])
 def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -71,6 +78,7 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:clean/post_metrics"], outputs=["warehouse:post_metrics_daily", "warehouse:pipeline_audit"])
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.organic import load
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
+from socialpulse_airflow.lineage import lineage
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.settings import lake_root, pseudonymization_key, retention_days, variable
 from socialpulse_airflow.warehouse import in_warehouse
 
 
 @fail_fast
+@lineage(outputs=["lake:raw/crm/erasure_requests"])
 def land_requests(ds: str) -> dict:
     """The erasure_requests.csv of the look-back's drops into the raw zone; skipped without a CRM source."""
     from airflow.sdk.exceptions import AirflowSkipException
@@ -22,6 +24,7 @@ def land_requests(ds: str) -> dict:
 
 
 @fail_fast
+@lineage(inputs=["lake:raw/crm/erasure_requests"], outputs=["warehouse:privacy_erasures"])
 def erase(ds: str, run_id: str) -> dict:
     """Everyone the landed requests name, erased from the lake and the warehouse; counts per outcome only."""
     from socialpulse.jobs.erasure import erase_requests

@@ -33,9 +33,8 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from socialpulse.config import PROJECT_ROOT
 from socialpulse_dev.audience_inputs import ORDER_HISTORY_DAYS
-from socialpulse_dev.devenv import airflow_home_env, pipeline_env
+from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
     ALL_DAGS,
     IN_ORDER,

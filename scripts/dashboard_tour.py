@@ -16,7 +16,7 @@ from pathlib import Path
 
 from demo import arguments, demo_stack
 
-from socialpulse.config import DEFAULT_DATA_DIR
+from socialpulse.config import data_dir
 from socialpulse_dev import browser
 from socialpulse_dev.local_airflow import password
 
@@ -27,7 +27,7 @@ PAGES = {"overview": "", "campaigns": "campaigns", "posts": "posts", "audience":
 
 def main() -> int:
     args = arguments(__doc__, extra=lambda parser: parser.add_argument(
-        "--out", type=Path, default=DEFAULT_DATA_DIR / "screenshots", help="screenshots go here, dashboard-<page>.png"))
+        "--out", type=Path, default=data_dir() / "screenshots", help="screenshots go here, dashboard-<page>.png"))
     if not (args.data_dir / "warehouse.db").exists():
         print(f"no warehouse in {args.data_dir}: run `make demo` first", file=sys.stderr)
         return 1

@@ -26,8 +26,8 @@ from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from pathlib import Path
 
-from socialpulse.config import DEFAULT_DATA_DIR, PROJECT_ROOT
-from socialpulse_dev.devenv import airflow_home_env, pipeline_env
+from socialpulse.config import data_dir
+from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
     ALL_DAGS,
     DEFAULT_PORT,
@@ -172,7 +172,7 @@ def arguments(description: str, extra: Callable[[argparse.ArgumentParser], objec
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--first-date", type=date.fromisoformat, default=date(2026, 11, 1))
     parser.add_argument("--days", type=int, default=3)
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="lake and warehouse go here")
+    parser.add_argument("--data-dir", type=Path, default=data_dir(), help="lake and warehouse go here")
     parser.add_argument("--airflow-home", type=Path, default=PROJECT_ROOT / ".airflow")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the api-server's port on 127.0.0.1")
     if extra:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Airflow connection ids (see docs/configuration.md).
 META_MARKETING_CONN_ID = "meta_marketing"
@@ -26,10 +25,20 @@ EXPERIMENTS_FILE_VARIABLE = "socialpulse_experiments_file"  # default: experimen
 FRESHNESS_HOURS_VARIABLE = "socialpulse_freshness_hours"  # JSON {source DAG: UTC hour of D+1}, over the defaults
 EXPERIMENTS_VARIABLE = "socialpulse_experiments"  # more experiments, as YAML text in the variable itself
 
-# Embedded defaults: everything under ./data of the checkout.
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_LAKE_ROOT = DEFAULT_DATA_DIR / "lake"
-DEFAULT_EXPERIMENTS_FILE = PROJECT_ROOT / "experiments.yaml"
+# Embedded defaults, wherever the package is installed: the lake under the data directory (the environment
+# variable SOCIALPULSE_DATA_DIR, else ./data of the working directory), the experiments in ./experiments.yaml.
+DATA_DIR_ENV = "SOCIALPULSE_DATA_DIR"
+DEFAULT_EXPERIMENTS_FILE = Path("experiments.yaml")
+
+
+def data_dir() -> Path:
+    """Where the embedded defaults keep their files: $SOCIALPULSE_DATA_DIR, or ./data of the working directory."""
+    return Path(os.environ.get(DATA_DIR_ENV) or "data").absolute()
+
+
+def default_lake_root() -> Path:
+    """The lake when the variable socialpulse_lake_root is not set."""
+    return data_dir() / "lake"
 
 META_BASE_URL = "https://graph.facebook.com"
 

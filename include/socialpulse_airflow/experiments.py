@@ -15,14 +15,14 @@ log = logging.getLogger(__name__)
 
 
 def declared_experiments() -> tuple:
-    """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the checkout)
+    """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the working directory)
     and of the variable socialpulse_experiments (YAML text); a file named by the variable must exist."""
     from socialpulse.bounded_input import read_declaration_file
     from socialpulse.errors import Name
     from socialpulse.experiments.declarations import ExperimentError, combine, parse
 
     named = variable(EXPERIMENTS_FILE_VARIABLE)
-    path = Path(named or DEFAULT_EXPERIMENTS_FILE)
+    path = Path(named or DEFAULT_EXPERIMENTS_FILE).absolute()
     if named and not path.is_file():
         raise ExperimentError("variable {variable} names {path}, which is not a file",
                               variable=Name(EXPERIMENTS_FILE_VARIABLE), path=Name(str(path)))

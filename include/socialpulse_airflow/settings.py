@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from socialpulse.config import (  # light: names only
-    DEFAULT_LAKE_ROOT,
     FX_RATES_SOURCE_VARIABLE,
     LAKE_CONN_ID,
     LAKE_ROOT_VARIABLE,
     PSEUDONYMIZATION_CONN_ID,
     RAW_RETENTION_VARIABLE,
     REPORTING_CURRENCY_VARIABLE,
+    default_lake_root,
 )
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def lake_root() -> str:
     """The lake root variable; on an object store, its credentials are set from the lake connection first."""
     from airflow.sdk import BaseHook
 
-    return configured_lake(variable(LAKE_ROOT_VARIABLE, str(DEFAULT_LAKE_ROOT)), BaseHook.get_connection)
+    return configured_lake(variable(LAKE_ROOT_VARIABLE, str(default_lake_root())), BaseHook.get_connection)
 
 
 def configured_lake(root: str, get_connection) -> str:

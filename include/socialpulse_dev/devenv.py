@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from socialpulse.config import PROJECT_ROOT
 from socialpulse_dev.simulator.experiments import PLANTED_FILE
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX
 from socialpulse_dev.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
@@ -17,6 +16,8 @@ from socialpulse_dev.simulator.meta_data import ACCOUNTS
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
 from socialpulse_dev.simulator.x_data import X_ACCOUNTS
 
+# The checkout the development tools run from (the installed package has no such place).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Only for the simulator: a real deployment sets its own random key (docs/privacy.md).
 DEMO_KEY = "socialpulse-demo-key-not-for-production"
 

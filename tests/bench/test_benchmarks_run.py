@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from socialpulse.config import PROJECT_ROOT
+from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.conftest import PG_DSN, free_port
 
 pytestmark = pytest.mark.integration  # runs each benchmark in a process of its own

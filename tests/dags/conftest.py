@@ -17,7 +17,7 @@ BIN = Path(sys.executable).parent
 def dagbag():
     from airflow.dag_processing.dagbag import DagBag
 
-    from socialpulse.config import PROJECT_ROOT
+    from socialpulse_dev.devenv import PROJECT_ROOT
 
     return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
 

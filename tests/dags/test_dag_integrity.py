@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from socialpulse.config import PROJECT_ROOT
+from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.conftest import DAG_PARSE_TIMES
 
 DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))

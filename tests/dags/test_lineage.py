@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from socialpulse.config import PROJECT_ROOT
 from socialpulse_airflow.lineage import dataset_name, lineage
+from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.dags.test_source_dags_run import AS_OF, DAY, LOGICAL_DATE
 
 # The listener registers when Airflow loads its plugins, so the run gets a process of its own with the transport set.

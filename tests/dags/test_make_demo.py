@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from socialpulse.config import PROJECT_ROOT
+from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.conftest import free_port, require_service
 
 

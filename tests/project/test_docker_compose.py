@@ -11,13 +11,13 @@ from socialpulse.config import (
     LAKE_ROOT_VARIABLE,
     META_GRAPH_CONN_ID,
     META_MARKETING_CONN_ID,
-    PROJECT_ROOT,
     PSEUDONYMIZATION_CONN_ID,
     RAW_RETENTION_VARIABLE,
     REPORTING_CURRENCY_VARIABLE,
     WAREHOUSE_CONN_ID,
     X_API_CONN_ID,
 )
+from socialpulse_dev.devenv import PROJECT_ROOT
 
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
                     "airflow-triggerer", "airflow-worker", "airflow-worker-ml")

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from socialpulse.config import PROJECT_ROOT
+from socialpulse_dev.devenv import PROJECT_ROOT
 
 SHIPPED = ("socialpulse", "socialpulse_airflow")
 

@@ -150,10 +150,10 @@ def _report_charts(day: str) -> dict:
     from airflow.models.variable import Variable
 
     from socialpulse import lake as lake_zone
-    from socialpulse.config import DEFAULT_LAKE_ROOT, LAKE_ROOT_VARIABLE
+    from socialpulse.config import LAKE_ROOT_VARIABLE, default_lake_root
     from socialpulse_airflow.settings import configured_lake
 
-    root = configured_lake(Variable.get(LAKE_ROOT_VARIABLE, default_var=str(DEFAULT_LAKE_ROOT)),
+    root = configured_lake(Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())),
                            Connection.get_connection_from_secrets)
     folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={day}"
     if not lake_zone.partition_exists(folder):

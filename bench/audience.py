@@ -32,8 +32,10 @@ STEPS = (
     ("build_profiles", "from socialpulse.jobs.audience import profile; profile(LAKE, DS)"),
     ("segment_audience", "from socialpulse.jobs.audience import segment; segment(conn(), LAKE, DS, 'bench')"),
     ("train_propensity", "from socialpulse.jobs.propensity import train; train(conn(), LAKE, DS, 'bench')"),
-    ("build_target_audiences", "from socialpulse.jobs.audience import target; "
-                               "target(conn(), LAKE, DS, 'bench', 30, 5000)"),
+    (
+        "build_target_audiences",
+        "from socialpulse.jobs.audience import target; target(conn(), LAKE, DS, 'bench', 30, 5000)",
+    ),
     ("recommend_content", "from socialpulse.jobs.audience import recommend; recommend(conn(), LAKE, DS, 'bench')"),
     ("build_audience_report", "from socialpulse.jobs.audience_report import build; build(conn(), LAKE, DS)"),
 )
@@ -53,8 +55,9 @@ def conn():
 def run_step(code: str, lake: str, warehouse: str) -> tuple[float, float]:
     """(seconds, peak MiB) of one step in a fresh interpreter."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse],
-                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})  # TensorFlow's start-up notes
+    process = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    )  # TensorFlow's start-up notes
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"step failed: {code}")
@@ -80,8 +83,11 @@ def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
     zone = clean_zone(size, date.fromisoformat(AS_OF))
     lake = str(root / "lake")
     write_clean_zone(lake, zone, AS_OF)
-    print(f"  generated {len(zone.users):,} CRM users, {len(zone.orders):,} orders, {len(zone.events):,} engagement "
-          f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)", flush=True)
+    print(
+        f"  generated {len(zone.users):,} CRM users, {len(zone.orders):,} orders, {len(zone.events):,} engagement "
+        f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)",
+        flush=True,
+    )
     if dsn:
         import psycopg
 
@@ -110,7 +116,8 @@ def seed_campaigns(conn, mark: str) -> None:
             conn.cursor().execute(
                 f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, spend,"
                 f" extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
-                (AS_OF if mark == "?" else date.fromisoformat(AS_OF), account, campaign, "2026-11-04T00:00:00Z"))
+                (AS_OF if mark == "?" else date.fromisoformat(AS_OF), account, campaign, "2026-11-04T00:00:00Z"),
+            )
     conn.commit()
 
 
@@ -127,9 +134,15 @@ def quality(lake: str, warehouse: str, size: int) -> dict:
     metrics = {name: json.loads(text) for name, text in cursor.fetchall()}
     conn.close()
     truth = against_truth(lake, AS_OF, size=size)
-    return {"auc": {m: metrics["propensity"][m]["roc_auc"] for m in
-                    ("tensorflow", "logistic_regression", "gradient_boosting")} | {"oracle": truth["oracle_auc"]},
-            "ari": truth["ari"], "k": metrics["segments"]["k"], "recommendations": metrics["recommendations"]}
+    return {
+        "auc": {
+            m: metrics["propensity"][m]["roc_auc"] for m in ("tensorflow", "logistic_regression", "gradient_boosting")
+        }
+        | {"oracle": truth["oracle_auc"]},
+        "ari": truth["ari"],
+        "k": metrics["segments"]["k"],
+        "recommendations": metrics["recommendations"],
+    }
 
 
 def kmeans_side_by_side(lake: str, k: int) -> dict:
@@ -172,24 +185,34 @@ def main() -> None:
             figures = quality(lake, warehouse, size)
             side = kmeans_side_by_side(lake, figures["k"])
         auc, recs = figures["auc"], figures["recommendations"]
-        print(f"  ROC AUC  tensorflow {auc['tensorflow']:.4f}  logistic {auc['logistic_regression']:.4f}  "
-              f"boosting {auc['gradient_boosting']:.4f}  oracle {auc['oracle']:.4f}  "
-              f"(tensorflow / oracle {auc['tensorflow'] / auc['oracle']:.3f})")
+        print(
+            f"  ROC AUC  tensorflow {auc['tensorflow']:.4f}  logistic {auc['logistic_regression']:.4f}  "
+            f"boosting {auc['gradient_boosting']:.4f}  oracle {auc['oracle']:.4f}  "
+            f"(tensorflow / oracle {auc['tensorflow'] / auc['oracle']:.3f})"
+        )
         print(f"  segments k={figures['k']}  adjusted Rand index vs planted {figures['ari']:.3f}")
-        print(f"  recommendations hit rate@3 {recs['model']['hit_rate_at_3']:.3f} vs popularity "
-              f"{recs['popularity']['hit_rate_at_3']:.3f}; NDCG@3 {recs['model']['ndcg_at_3']:.3f} vs "
-              f"{recs['popularity']['ndcg_at_3']:.3f}")
+        print(
+            f"  recommendations hit rate@3 {recs['model']['hit_rate_at_3']:.3f} vs popularity "
+            f"{recs['popularity']['hit_rate_at_3']:.3f}; NDCG@3 {recs['model']['ndcg_at_3']:.3f} vs "
+            f"{recs['popularity']['ndcg_at_3']:.3f}"
+        )
         km, mb = side["KMeans"], side["MiniBatchKMeans"]
-        print(f"  KMeans {km[0]:.2f} s (inertia/row {km[1]:.3f}) vs MiniBatchKMeans {mb[0]:.2f} s ({mb[1]:.3f}): "
-              f"{km[0] / mb[0]:.1f}x")
+        print(
+            f"  KMeans {km[0]:.2f} s (inertia/row {km[1]:.3f}) vs MiniBatchKMeans {mb[0]:.2f} s ({mb[1]:.3f}): "
+            f"{km[0] / mb[0]:.1f}x"
+        )
         rows.append((size, events, total, auc, figures["ari"], recs))
-    print("\n| people | events | whole DAG | TF AUC | LR AUC | GB AUC | oracle AUC | TF/oracle | ARI | hit@3 | "
-          "popularity hit@3 |")
+    print(
+        "\n| people | events | whole DAG | TF AUC | LR AUC | GB AUC | oracle AUC | TF/oracle | ARI | hit@3 | "
+        "popularity hit@3 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size, events, total, auc, ari, recs in rows:
-        print(f"| {size:,} | {events:,} | {total:.0f} s | {auc['tensorflow']:.4f} | {auc['logistic_regression']:.4f} "
-              f"| {auc['gradient_boosting']:.4f} | {auc['oracle']:.4f} | {auc['tensorflow'] / auc['oracle']:.3f} | "
-              f"{ari:.3f} | {recs['model']['hit_rate_at_3']:.3f} | {recs['popularity']['hit_rate_at_3']:.3f} |")
+        print(
+            f"| {size:,} | {events:,} | {total:.0f} s | {auc['tensorflow']:.4f} | {auc['logistic_regression']:.4f} "
+            f"| {auc['gradient_boosting']:.4f} | {auc['oracle']:.4f} | {auc['tensorflow'] / auc['oracle']:.3f} | "
+            f"{ari:.3f} | {recs['model']['hit_rate_at_3']:.3f} | {recs['popularity']['hit_rate_at_3']:.3f} |"
+        )
 
 
 if __name__ == "__main__":

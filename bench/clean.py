@@ -34,18 +34,21 @@ KINDS = np.array(["like", "comment", "share"])
 def raw_events(rows: int, seed: int = 3) -> pd.DataFrame:
     """Events of 60,000 people on 2,000 posts; some broken, some repeated, as text like the raw zone."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "platform": PLATFORMS[rng.integers(0, 3, rows)],
-        "post_id": pd.Series(rng.integers(0, 2_000, rows)).map("post{}".format),
-        "user_id": pd.Series(rng.integers(7_000_000_000, 7_000_060_000, rows)).astype(str),
-        "kind": KINDS[rng.integers(0, 3, rows)],
-        "extracted_at": "2026-11-27T06:00:00+00:00",
-    }, columns=list(RAW_EVENT_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "platform": PLATFORMS[rng.integers(0, 3, rows)],
+            "post_id": pd.Series(rng.integers(0, 2_000, rows)).map("post{}".format),
+            "user_id": pd.Series(rng.integers(7_000_000_000, 7_000_060_000, rows)).astype(str),
+            "kind": KINDS[rng.integers(0, 3, rows)],
+            "extracted_at": "2026-11-27T06:00:00+00:00",
+        },
+        columns=list(RAW_EVENT_COLUMNS),
+    )
     broken = rng.random(rows)
     frame.loc[broken < 0.005, "user_id"] = None
     frame.loc[(broken >= 0.005) & (broken < 0.01), "kind"] = "retweet"
     repeated = rng.integers(0, rows, rows // 50)
-    frame.iloc[-len(repeated):] = frame.iloc[repeated].to_numpy()
+    frame.iloc[-len(repeated) :] = frame.iloc[repeated].to_numpy()
     return frame
 
 
@@ -68,15 +71,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "events.parquet"
         raw_events(args.rows).to_parquet(path, index=False)
-        print(f"{args.rows:,} raw engagement events, {path.stat().st_size / 1e6:.1f} MB of Parquet, "
-              f"best of {args.runs}")
+        print(
+            f"{args.rows:,} raw engagement events, {path.stat().st_size / 1e6:.1f} MB of Parquet, best of {args.runs}"
+        )
         read, _ = best_of(args.runs, lambda: pd.read_parquet(path))
         clean, result = best_of(args.runs, lambda: clean_events(pd.read_parquet(path), pseudonymizer))
     print(f"  {'read only (pd.read_parquet)':<52} {read:7.2f} s  {args.rows / read:12,.0f} rows/s")
-    print(f"  {'read + validate + pseudonymise + dedup (clean_events)':<52} {clean:7.2f} s  "
-          f"{args.rows / clean:12,.0f} rows/s")
-    print(f"  -> {len(result.clean):,} clean, {len(result.quarantined):,} quarantined, "
-          f"{result.duplicates_dropped:,} duplicates dropped; top reasons {result.top_reasons()}")
+    print(
+        f"  {'read + validate + pseudonymise + dedup (clean_events)':<52} {clean:7.2f} s  "
+        f"{args.rows / clean:12,.0f} rows/s"
+    )
+    print(
+        f"  -> {len(result.clean):,} clean, {len(result.quarantined):,} quarantined, "
+        f"{result.duplicates_dropped:,} duplicates dropped; top reasons {result.top_reasons()}"
+    )
     print(f"cleaning costs {clean / read:.1f}x a plain read ({read / clean:.2f} of its speed)")
 
 

@@ -108,8 +108,12 @@ def audited_records(warehouse: str) -> dict[str, int]:
     import psycopg
 
     with psycopg.connect(warehouse) as conn:
-        return {entity: int(rows) for entity, rows in conn.execute(
-            "SELECT entity, sum(rows_in) FROM pipeline_audit GROUP BY entity ORDER BY entity")}
+        return {
+            entity: int(rows)
+            for entity, rows in conn.execute(
+                "SELECT entity, sum(rows_in) FROM pipeline_audit GROUP BY entity ORDER BY entity"
+            )
+        }
 
 
 def seconds(start: str | None, end: str | None) -> float:
@@ -128,14 +132,28 @@ def one_day(people: int, lookback_days: int, dsn: str, folder: Path, port: int) 
     result: dict = {"people": people, "steps": [], "runs": []}
     peaks = folder / "peaks"
     peaks.mkdir()
-    with postgres_database(dsn) as metadata, postgres_database(dsn) as warehouse, \
-            simulator_process(folder / "simulator.port", "--people", str(people), "--as-of",
-                              (DAY + timedelta(days=2)).isoformat(), *LENIENT) as (url, sim):
+    with (
+        postgres_database(dsn) as metadata,
+        postgres_database(dsn) as warehouse,
+        simulator_process(
+            folder / "simulator.port",
+            "--people",
+            str(people),
+            "--as-of",
+            (DAY + timedelta(days=2)).isoformat(),
+            *LENIENT,
+        ) as (url, sim),
+    ):
         home = folder / "airflow"
-        env = {**os.environ, **airflow_home_env(home, metadata.replace("postgresql://", "postgresql+psycopg://", 1)),
-               **service_env(home, port), **pipeline_env(url, warehouse, folder / "lake", crm),
-               "AIRFLOW_VAR_SOCIALPULSE_FIRST_RUN_LOOKBACK_DAYS": str(lookback_days),
-               "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins_folder(folder)), PEAKS_FOLDER: str(peaks)}
+        env = {
+            **os.environ,
+            **airflow_home_env(home, metadata.replace("postgresql://", "postgresql+psycopg://", 1)),
+            **service_env(home, port),
+            **pipeline_env(url, warehouse, folder / "lake", crm),
+            "AIRFLOW_VAR_SOCIALPULSE_FIRST_RUN_LOOKBACK_DAYS": str(lookback_days),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins_folder(folder)),
+            PEAKS_FOLDER: str(peaks),
+        }
         for command in (["db", "migrate"], ["pools", "set", "tensorflow", "1", "TensorFlow trainings"]):
             subprocess.run([BIN / "airflow", *command], env=env, check=True, capture_output=True)
         with running(env, home, port) as (api, processes):
@@ -170,19 +188,29 @@ def report(result: dict) -> list[str]:
     sources_wall = result["steps"][0][1]
     events = result["audited"].get("engagement_events", 0)
     reached = "at least" if events >= ENGAGEMENT_TARGET else "below"
-    lines = [f"\n### {people:,} people: {events:,} engagement events ({reached} the issue's {ENGAGEMENT_TARGET:,}), "
-             f"day in {result['day_seconds']:.1f} s (target {TARGET_SECONDS} s); simulator CPU "
-             f"{result['simulator_cpu']:.1f} s", "",
-             "| step (DAGs in parallel) | wall s | warehouse rows written | rows/s |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {wall:.1f} | {written:,} | {written / wall:,.0f} |"
-              for name, wall, written in result["steps"]]
+    lines = [
+        f"\n### {people:,} people: {events:,} engagement events ({reached} the issue's {ENGAGEMENT_TARGET:,}), "
+        f"day in {result['day_seconds']:.1f} s (target {TARGET_SECONDS} s); simulator CPU "
+        f"{result['simulator_cpu']:.1f} s",
+        "",
+        "| step (DAGs in parallel) | wall s | warehouse rows written | rows/s |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {wall:.1f} | {written:,} | {written / wall:,.0f} |" for name, wall, written in result["steps"]
+    ]
     lines += ["", "| entity (sources step) | raw records cleaned | records/s |", "|---|---:|---:|"]
     lines += [f"| {entity} | {rows:,} | {rows / sources_wall:,.0f} |" for entity, rows in result["audited"].items()]
     lines += ["", "| DAG | wall s | tasks |", "|---|---:|---:|"]
-    lines += [f"| {run['dag_id']} | {seconds(run['start_date'], run['end_date']):.1f} | {len(run['tasks'])} |"
-              for run in result["runs"]]
-    lines += ["", "| DAG | task | instances | wall s (longest) | wall s (sum) | peak MiB |",
-              "|---|---|---:|---:|---:|---:|"]
+    lines += [
+        f"| {run['dag_id']} | {seconds(run['start_date'], run['end_date']):.1f} | {len(run['tasks'])} |"
+        for run in result["runs"]
+    ]
+    lines += [
+        "",
+        "| DAG | task | instances | wall s (longest) | wall s (sum) | peak MiB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     over = []
     for run in result["runs"]:
         by_task: dict[str, list[dict]] = defaultdict(list)
@@ -192,23 +220,37 @@ def report(result: dict) -> list[str]:
             walls = [seconds(t["start_date"], t["end_date"]) for t in tis]
             peak = max((peaks.get(t["id"], 0.0) for t in tis), default=0.0)
             over += [f"{run['dag_id']}.{task_id}"] if peak > TARGET_MIB else []
-            lines.append(f"| {run['dag_id']} | {task_id} | {len(tis)} | {max(walls):.1f} | {sum(walls):.1f} | "
-                         f"{peak:,.0f} |" if peak else f"| {run['dag_id']} | {task_id} | {len(tis)} | "
-                         f"{max(walls):.1f} | {sum(walls):.1f} | (not recorded) |")
-    longest = max(((peaks.get(t["id"], 0.0), f"{r['dag_id']}.{t['task_id']}") for r in result["runs"]
-                   for t in r["tasks"]), default=(0.0, "-"))
-    lines.append(f"\nLargest task peak: {longest[1]} at {longest[0]:,.0f} MiB (target {TARGET_MIB} MiB); "
-                 f"over target: {', '.join(over) or 'none'}")
+            lines.append(
+                f"| {run['dag_id']} | {task_id} | {len(tis)} | {max(walls):.1f} | {sum(walls):.1f} | {peak:,.0f} |"
+                if peak
+                else f"| {run['dag_id']} | {task_id} | {len(tis)} | "
+                f"{max(walls):.1f} | {sum(walls):.1f} | (not recorded) |"
+            )
+    longest = max(
+        ((peaks.get(t["id"], 0.0), f"{r['dag_id']}.{t['task_id']}") for r in result["runs"] for t in r["tasks"]),
+        default=(0.0, "-"),
+    )
+    lines.append(
+        f"\nLargest task peak: {longest[1]} at {longest[0]:,.0f} MiB (target {TARGET_MIB} MiB); "
+        f"over target: {', '.join(over) or 'none'}"
+    )
     return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50000,200000", help="audience sizes, comma-separated")
-    parser.add_argument("--lookback-days", type=int, default=34,
-                        help="days of posts a first organic run pulls (their engagement is what lands)")
-    parser.add_argument("--dsn", default=os.environ.get("SOCIALPULSE_PG_DSN", "postgresql://postgres@127.0.0.1/test"),
-                        help="a Postgres server to create the metadata and warehouse databases on")
+    parser.add_argument(
+        "--lookback-days",
+        type=int,
+        default=34,
+        help="days of posts a first organic run pulls (their engagement is what lands)",
+    )
+    parser.add_argument(
+        "--dsn",
+        default=os.environ.get("SOCIALPULSE_PG_DSN", "postgresql://postgres@127.0.0.1/test"),
+        help="a Postgres server to create the metadata and warehouse databases on",
+    )
     parser.add_argument("--port", type=int, default=8093, help="the api-server's port")
     args = parser.parse_args()
     results = []
@@ -221,13 +263,18 @@ def main() -> int:
         lines += report(result)
     if len(results) > 1:
         base = results[0]
-        lines += ["", "| people | engagement events | day s | x people | x events | x time |",
-                  "|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| people | engagement events | day s | x people | x events | x time |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in results:
             events, base_events = (x["audited"].get("engagement_events", 0) for x in (r, base))
-            lines.append(f"| {r['people']:,} | {events:,} | {r['day_seconds']:.1f} | "
-                         f"{r['people'] / base['people']:.1f} | {events / max(base_events, 1):.1f} | "
-                         f"{r['day_seconds'] / base['day_seconds']:.2f} |")
+            lines.append(
+                f"| {r['people']:,} | {events:,} | {r['day_seconds']:.1f} | "
+                f"{r['people'] / base['people']:.1f} | {events / max(base_events, 1):.1f} | "
+                f"{r['day_seconds'] / base['day_seconds']:.2f} |"
+            )
     print("\n".join(lines))
     return 0
 

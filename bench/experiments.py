@@ -42,8 +42,9 @@ def simulate(rng: np.random.Generator, experiments: int, days: int, lift: float)
     total = rng.poisson(2 * traffic, (experiments, days))
     control_units = rng.binomial(total, 0.5)
     units = np.stack([control_units, total - control_units], axis=-1)
-    rates = np.stack([np.broadcast_to(rate, (experiments, days)), np.broadcast_to(rate * (1 + lift),
-                                                                                  (experiments, days))], axis=-1)
+    rates = np.stack(
+        [np.broadcast_to(rate, (experiments, days)), np.broadcast_to(rate * (1 + lift), (experiments, days))], axis=-1
+    )
     conversions = rng.binomial(units, rates)
     return {"units": units.cumsum(axis=1), "conversions": conversions.cumsum(axis=1)}
 
@@ -92,19 +93,25 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
-    print(f"{args.experiments:,} experiments per row, {args.days} daily looks each, conversion rate 1-5%, "
-          f"500-5,000 units per arm and day; alpha {ALPHA}")
-    print("| planted lift | read | decided a winner (any look) | for the better arm by the last look | "
-          "median day of that decision |")
+    print(
+        f"{args.experiments:,} experiments per row, {args.days} daily looks each, conversion rate 1-5%, "
+        f"500-5,000 units per arm and day; alpha {ALPHA}"
+    )
+    print(
+        "| planted lift | read | decided a winner (any look) | for the better arm by the last look | "
+        "median day of that decision |"
+    )
     print("|---|---|---|---|---|")
     aa_srm = 0.0
     for lift in (0.0, 0.05, 0.10, 0.20):
         decided = read(simulate(rng, args.experiments, args.days, lift))
         if lift == 0:
             aa_srm = decided["srm"].any(axis=1).mean()
-        readings = (("always-valid interval, daily", "sequential", slice(None)),
-                    ("fixed z-test, daily", "fixed", slice(None)),
-                    (f"fixed z-test, once on day {args.days}", "fixed", slice(args.days - 1, args.days)))
+        readings = (
+            ("always-valid interval, daily", "sequential", slice(None)),
+            ("fixed z-test, daily", "fixed", slice(None)),
+            (f"fixed z-test, once on day {args.days}", "fixed", slice(args.days - 1, args.days)),
+        )
         for label, name, looks in readings:
             ever = decided[name][:, looks].any(axis=1).mean()
             days = first_day(decided[f"{name}_for_treatment"][:, looks])
@@ -114,8 +121,10 @@ def main() -> None:
             print(f"| {shown} | {label} | {ever:.2%} | {f'{better:.2%}' if lift else '-'} | {median} |")
     print(f"\nA/A experiments ever flagged by the sample-ratio check (p < {SRM_P_VALUE}, every look): {aa_srm:.2%}")
     day, units, p = planted_broken_split()
-    print(f"planted broken split (headline_copy, planned 50/50) on its first day of data, {day}: reach {units[0]:,} "
-          f"against {units[1]:,}, SRM p = {p:.1e}: {'caught' if p < SRM_P_VALUE else 'NOT caught'}")
+    print(
+        f"planted broken split (headline_copy, planned 50/50) on its first day of data, {day}: reach {units[0]:,} "
+        f"against {units[1]:,}, SRM p = {p:.1e}: {'caught' if p < SRM_P_VALUE else 'NOT caught'}"
+    )
     print(f"\n{time.perf_counter() - started:.1f} s")
 
 

@@ -34,8 +34,11 @@ def measure(name: str, client, pages: Callable[[], Iterator[dict]], latency: flo
     seconds = time.perf_counter() - started
     calls_per_s = client.calls / seconds
     bound = 1 / latency
-    print(f"{name:<26} {count:>6} {client.calls:>6} {seconds:>8.2f} {count / seconds:>9.1f} {calls_per_s:>9.1f} "
-          f"{bound:>7.1f} {calls_per_s / bound:>7.2f}", flush=True)
+    print(
+        f"{name:<26} {count:>6} {client.calls:>6} {seconds:>8.2f} {count / seconds:>9.1f} {calls_per_s:>9.1f} "
+        f"{bound:>7.1f} {calls_per_s / bound:>7.2f}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -50,18 +53,23 @@ def main() -> None:
     end = datetime.combine(AS_OF, datetime.min.time(), UTC)
     start = end - timedelta(days=args.days)
     print(f"simulator at {url}, {args.latency_ms} ms per request, window {start.date()}..{end.date()}, concurrency 1")
-    print(f"{'connector':<26} {'pages':>6} {'calls':>6} {'seconds':>8} {'pages/s':>9} {'calls/s':>9} "
-          f"{'bound/s':>7} {'ratio':>7}")
+    print(
+        f"{'connector':<26} {'pages':>6} {'calls':>6} {'seconds':>8} {'pages/s':>9} {'calls/s':>9} "
+        f"{'bound/s':>7} {'ratio':>7}"
+    )
 
     def graph() -> GraphClient:
         return GraphClient(url, DEFAULT_TOKEN, DEFAULT_API_VERSION)
 
     meta = graph()
-    measure("meta ads insights (sync)", meta, lambda: insights_pages(
-        meta, "1001", start.date(), end.date(), mode="sync", limit=10), latency)
+    measure(
+        "meta ads insights (sync)",
+        meta,
+        lambda: insights_pages(meta, "1001", start.date(), end.date(), mode="sync", limit=10),
+        latency,
+    )
     facebook = graph()
-    measure("facebook page posts", facebook, lambda: facebook_page_pages(facebook, PAGE_IDS[0], start, end),
-            latency)
+    measure("facebook page posts", facebook, lambda: facebook_page_pages(facebook, PAGE_IDS[0], start, end), latency)
     instagram = graph()
     measure("instagram media", instagram, lambda: instagram_pages(instagram, IG_USER_IDS[0], start, end), latency)
     x = XClient(url, DEFAULT_X_TOKEN)

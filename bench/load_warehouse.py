@@ -25,8 +25,9 @@ from socialpulse.warehouse.load import copy_into
 from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
 
 # The columns the ads load owns: what our loader writes, and so what the others write too.
-TABLE = CAMPAIGN_METRICS_DAILY.only({name for name, _ in CAMPAIGN_METRICS_DAILY.columns
-                                     if not name.startswith("attributed_")})
+TABLE = CAMPAIGN_METRICS_DAILY.only(
+    {name for name, _ in CAMPAIGN_METRICS_DAILY.columns if not name.startswith("attributed_")}
+)
 
 
 def synthetic_frame(rows: int, seed: int = 1) -> pd.DataFrame:
@@ -36,19 +37,29 @@ def synthetic_frame(rows: int, seed: int = 1) -> pd.DataFrame:
     index = np.arange(rows)
     impressions = rng.integers(1_000, 100_000, rows)
     clicks = (impressions * rng.uniform(0.004, 0.03, rows)).astype(int)
-    frame = pd.DataFrame({
-        "metric_date": pd.to_datetime("2020-01-01") + pd.to_timedelta(index // campaigns, unit="D"),
-        "platform": "meta_ads",
-        "account_id": (1000 + index % 7).astype(str),
-        "campaign_id": (index % campaigns).astype(str),
-        "campaign_name": "Campaign " + pd.Series(index % campaigns).astype(str),
-        "currency": "USD",
-        "attribution_setting": "7d_click_1d_view",
-    })
+    frame = pd.DataFrame(
+        {
+            "metric_date": pd.to_datetime("2020-01-01") + pd.to_timedelta(index // campaigns, unit="D"),
+            "platform": "meta_ads",
+            "account_id": (1000 + index % 7).astype(str),
+            "campaign_id": (index % campaigns).astype(str),
+            "campaign_name": "Campaign " + pd.Series(index % campaigns).astype(str),
+            "currency": "USD",
+            "attribution_setting": "7d_click_1d_view",
+        }
+    )
     frame["metric_date"] = frame["metric_date"].dt.date
-    counts = {"impressions": impressions, "reach": impressions // 2, "clicks": clicks,
-              "link_clicks": clicks // 2, "landing_page_views": clicks // 3, "likes": clicks // 4,
-              "comments": clicks // 20, "shares": clicks // 30, "conversions": clicks // 40}
+    counts = {
+        "impressions": impressions,
+        "reach": impressions // 2,
+        "clicks": clicks,
+        "link_clicks": clicks // 2,
+        "landing_page_views": clicks // 3,
+        "likes": clicks // 4,
+        "comments": clicks // 20,
+        "shares": clicks // 30,
+        "conversions": clicks // 40,
+    }
     for name, values in counts.items():
         frame[name] = pd.array(values, dtype="Int64")
     frame["spend"] = np.round(impressions * rng.uniform(0.004, 0.01, rows), 2)
@@ -84,26 +95,36 @@ def main() -> None:
         conn.commit()
         try:
             apply_migrations(conn)
-            ours = timed("socialpulse upsert (COPY -> temp, INSERT ON CONFLICT)",
-                         lambda: upsert_frame(conn, TABLE, frame, "bench"))
-            again = timed("socialpulse upsert again, same rows (all unchanged)",
-                          lambda: upsert_frame(conn, TABLE, frame, "bench-2"))
+            ours = timed(
+                "socialpulse upsert (COPY -> temp, INSERT ON CONFLICT)",
+                lambda: upsert_frame(conn, TABLE, frame, "bench"),
+            )
+            again = timed(
+                "socialpulse upsert again, same rows (all unchanged)",
+                lambda: upsert_frame(conn, TABLE, frame, "bench-2"),
+            )
             conn.execute("TRUNCATE campaign_metrics_daily, campaign_metrics_history")
             conn.commit()
-            with_history = timed("socialpulse upsert + history versions (as the DAG loads)",
-                                 lambda: upsert_frame(conn, TABLE, frame, "bench-3", history=CAMPAIGN_METRICS_HISTORY))
+            with_history = timed(
+                "socialpulse upsert + history versions (as the DAG loads)",
+                lambda: upsert_frame(conn, TABLE, frame, "bench-3", history=CAMPAIGN_METRICS_HISTORY),
+            )
 
             conn.execute(f"CREATE TABLE to_sql_target ({TABLE.column_defs('postgres')})")
             conn.commit()
             from sqlalchemy import create_engine
 
             info = conn.info
-            engine = create_engine(f"postgresql+psycopg://{info.user}@{info.host}:{info.port}/{info.dbname}",
-                                   connect_args={"options": f"-csearch_path={schema}"})
-            to_sql = timed('pandas to_sql(method="multi", chunksize=1000)',
-                           lambda: frame.assign(run_id="bench").to_sql(
-                               "to_sql_target", engine, if_exists="append", index=False, method="multi",
-                               chunksize=1000))
+            engine = create_engine(
+                f"postgresql+psycopg://{info.user}@{info.host}:{info.port}/{info.dbname}",
+                connect_args={"options": f"-csearch_path={schema}"},
+            )
+            to_sql = timed(
+                'pandas to_sql(method="multi", chunksize=1000)',
+                lambda: frame.assign(run_id="bench").to_sql(
+                    "to_sql_target", engine, if_exists="append", index=False, method="multi", chunksize=1000
+                ),
+            )
             engine.dispose()
 
             conn.execute(f"CREATE UNLOGGED TABLE bare_target ({TABLE.column_defs('postgres')})")
@@ -111,13 +132,19 @@ def main() -> None:
 
             def bare_copy() -> None:
                 with conn.cursor() as cursor:
-                    copy_into(cursor, "bare_target", TABLE.column_names, frame.assign(run_id="bench")
-                              [list(TABLE.column_names)])
+                    copy_into(
+                        cursor,
+                        "bare_target",
+                        TABLE.column_names,
+                        frame.assign(run_id="bench")[list(TABLE.column_names)],
+                    )
                 conn.commit()
 
             bare = timed("bare COPY into an empty UNLOGGED table (floor)", bare_copy)
-            counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                      for t in ("campaign_metrics_daily", "to_sql_target", "bare_target")]
+            counts = [
+                conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("campaign_metrics_daily", "to_sql_target", "bare_target")
+            ]
             assert counts == [args.rows] * 3, counts
             history = conn.execute("SELECT count(*) FROM campaign_metrics_history").fetchone()[0]
             assert history == args.rows, history
@@ -131,8 +158,10 @@ def main() -> None:
     print(f"rows/s  bare COPY   {args.rows / bare:12,.0f}")
     print(f"socialpulse vs to_sql:    {to_sql / ours:6.1f}x faster   (target >= 10x)")
     print(f"socialpulse vs bare COPY: {bare / ours:6.2f} of its speed (target >= 0.5)")
-    print(f"with history vs bare COPY: {bare / with_history:5.2f} of its speed "
-          f"({args.rows / with_history:,.0f} rows/s; history costs {with_history / ours - 1:+.0%})")
+    print(
+        f"with history vs bare COPY: {bare / with_history:5.2f} of its speed "
+        f"({args.rows / with_history:,.0f} rows/s; history costs {with_history / ours - 1:+.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -54,10 +54,19 @@ TENSORFLOW_POOL = "tensorflow"
     max_active_runs=1,  # each run reads the models the one before it left
     default_args=DEFAULT_ARGS,
     params={
-        "exclude_recent_buyers_days": Param(30, type="integer", minimum=0, maximum=365,
-                                            description="leave out of target audiences who ordered this recently"),
-        "max_audience_size": Param(5000, type="integer", minimum=100,
-                                   description="people per campaign audience, the highest expected value first"),
+        "exclude_recent_buyers_days": Param(
+            30,
+            type="integer",
+            minimum=0,
+            maximum=365,
+            description="leave out of target audiences who ordered this recently",
+        ),
+        "max_audience_size": Param(
+            5000,
+            type="integer",
+            minimum=100,
+            description="people per campaign audience, the highest expected value first",
+        ),
     },
     tags=["socialpulse", "audience", "ml"],
     doc_md=__doc__,

@@ -42,17 +42,32 @@ LOADED_DAYS = (
 @dag(
     **source_dag(),
     params={
-        "lookback_days": Param(DEFAULT_LOOKBACK_DAYS, type="integer", minimum=0, maximum=90,
-                               description="days before the run's date to pull again (Meta restates up to 28)"),
-        "report_mode": Param("async", enum=["async", "sync"],
-                             description="Meta insights as an async report job or synchronous pages"),
+        "lookback_days": Param(
+            DEFAULT_LOOKBACK_DAYS,
+            type="integer",
+            minimum=0,
+            maximum=90,
+            description="days before the run's date to pull again (Meta restates up to 28)",
+        ),
+        "report_mode": Param(
+            "async", enum=["async", "sync"], description="Meta insights as an async report job or synchronous pages"
+        ),
         "max_quarantine_share": quarantine_param(),
-        "volume_tolerance": Param(0.75, type="number", minimum=0,
-                                  description="a day's rows or spend above (1 + this) times, or below 1 / (1 + this) "
-                                              "of, its trailing 7-day median is recorded as a finding"),
-        "stop_spend_share": Param(0.0, type="number", minimum=0, maximum=1,
-                                  description="fail when the run's day spends at most this share of its trailing "
-                                              "median while its campaigns deliver impressions"),
+        "volume_tolerance": Param(
+            0.75,
+            type="number",
+            minimum=0,
+            description="a day's rows or spend above (1 + this) times, or below 1 / (1 + this) "
+            "of, its trailing 7-day median is recorded as a finding",
+        ),
+        "stop_spend_share": Param(
+            0.0,
+            type="number",
+            minimum=0,
+            maximum=1,
+            description="fail when the run's day spends at most this share of its trailing "
+            "median while its campaigns deliver impressions",
+        ),
     },
     tags=["socialpulse", "meta", "ads"],
     doc_md=__doc__,
@@ -90,12 +105,20 @@ def meta_ads_daily():
     warehouse_migrations() >> accounts  # everything after writes the warehouse (findings, audit, rows)
     cleaned = clean_meta_insights(land_meta_insights(extract_meta_insights.expand(account_id=accounts)))
     loaded = load_campaign_metrics(cleaned)
-    column_checks = SQLColumnCheckOperator(task_id="check_campaign_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
-                                           table=CAMPAIGN_METRICS.table, partition_clause=LOADED_DAYS,
-                                           column_mapping=column_mapping(CAMPAIGN_METRICS))
-    table_checks = SQLTableCheckOperator(task_id="check_campaign_metrics_table", conn_id=WAREHOUSE_CONN_ID,
-                                         table=CAMPAIGN_METRICS.table, partition_clause=LOADED_DAYS,
-                                         checks=CAMPAIGN_TABLE_CHECKS)
+    column_checks = SQLColumnCheckOperator(
+        task_id="check_campaign_metrics_columns",
+        conn_id=WAREHOUSE_CONN_ID,
+        table=CAMPAIGN_METRICS.table,
+        partition_clause=LOADED_DAYS,
+        column_mapping=column_mapping(CAMPAIGN_METRICS),
+    )
+    table_checks = SQLTableCheckOperator(
+        task_id="check_campaign_metrics_table",
+        conn_id=WAREHOUSE_CONN_ID,
+        table=CAMPAIGN_METRICS.table,
+        partition_clause=LOADED_DAYS,
+        checks=CAMPAIGN_TABLE_CHECKS,
+    )
     checks = [column_checks, table_checks, check_campaign_metrics_volume(loaded)]
     loaded >> checks
     [*checks, enforce_raw_retention()] >> failure_summary()

@@ -39,8 +39,13 @@ RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
 @dag(
     **source_dag(),
     params={
-        "post_lookback_days": Param(7, type="integer", minimum=0, maximum=90,
-                                    description="snapshot the metrics of posts created this many days back"),
+        "post_lookback_days": Param(
+            7,
+            type="integer",
+            minimum=0,
+            maximum=90,
+            description="snapshot the metrics of posts created this many days back",
+        ),
         "max_quarantine_share": quarantine_param(),
     },
     tags=["socialpulse", "organic", "facebook", "instagram", "x"],
@@ -69,17 +74,22 @@ def organic_social_daily():
 
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
-        return privacy.enforce_retention(day_of(data_interval_start), ["facebook", "instagram", "x"],
-                                         ["post_metrics", "engagement_events"])
+        return privacy.enforce_retention(
+            day_of(data_interval_start), ["facebook", "instagram", "x"], ["post_metrics", "engagement_events"]
+        )
 
     sources = organic_accounts()
     warehouse_migrations() >> sources  # everything after writes the warehouse (findings, audit, rows)
     landed = land_organic(extract_organic.expand(source=sources), sources)
     cleaned = clean_organic(landed)
     loaded = load_post_metrics(cleaned)
-    checked = SQLColumnCheckOperator(task_id="check_post_metrics_columns", conn_id=WAREHOUSE_CONN_ID,
-                                     table=POST_METRICS.table, partition_clause=RUN_DAY,
-                                     column_mapping=column_mapping(POST_METRICS))
+    checked = SQLColumnCheckOperator(
+        task_id="check_post_metrics_columns",
+        conn_id=WAREHOUSE_CONN_ID,
+        table=POST_METRICS.table,
+        partition_clause=RUN_DAY,
+        column_mapping=column_mapping(POST_METRICS),
+    )
     loaded >> checked
     [checked, enforce_raw_retention()] >> failure_summary()
 

@@ -35,8 +35,9 @@ from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, failure_s
 )
 def source_freshness():
     @task
-    def check_source_freshness(data_interval_start=None, data_interval_end=None,
-                               prev_data_interval_end_success=None) -> list[dict]:
+    def check_source_freshness(
+        data_interval_start=None, data_interval_end=None, prev_data_interval_end_success=None
+    ) -> list[dict]:
         return alerts.check_sources(data_interval_start, data_interval_end, prev_data_interval_end_success)
 
     warehouse_migrations() >> check_source_freshness() >> failure_summary()

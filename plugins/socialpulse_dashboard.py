@@ -25,7 +25,17 @@ class SocialPulseDashboard(AirflowPlugin):
     fastapi_apps = _DashboardApp()
     # Airflow fills in {DAG_ID} and {RUN_ID} on a run's page.
     external_views: ClassVar[list[dict]] = [
-        {"name": "Marketing", "href": "socialpulse/", "url_route": "marketing", "destination": "nav",
-         "category": "browse"},
-        {"name": "Data quality", "href": "socialpulse/run?dag_id={DAG_ID}&run_id={RUN_ID}",
-         "url_route": "data-quality", "destination": "dag_run"}]
+        {
+            "name": "Marketing",
+            "href": "socialpulse/",
+            "url_route": "marketing",
+            "destination": "nav",
+            "category": "browse",
+        },
+        {
+            "name": "Data quality",
+            "href": "socialpulse/run?dag_id={DAG_ID}&run_id={RUN_ID}",
+            "url_route": "data-quality",
+            "destination": "dag_run",
+        },
+    ]

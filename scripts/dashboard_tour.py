@@ -21,13 +21,23 @@ from socialpulse_dev import browser
 from socialpulse_dev.local_airflow import password
 
 # Each page and its path under the view, opened with its default range.
-PAGES = {"overview": "", "campaigns": "campaigns", "posts": "posts", "audience": "audience",
-         "experiments": "experiments", "health": "health"}
+PAGES = {
+    "overview": "",
+    "campaigns": "campaigns",
+    "posts": "posts",
+    "audience": "audience",
+    "experiments": "experiments",
+    "health": "health",
+}
 
 
 def main() -> int:
-    args = arguments(__doc__, extra=lambda parser: parser.add_argument(
-        "--out", type=Path, default=data_dir() / "screenshots", help="screenshots go here, dashboard-<page>.png"))
+    args = arguments(
+        __doc__,
+        extra=lambda parser: parser.add_argument(
+            "--out", type=Path, default=data_dir() / "screenshots", help="screenshots go here, dashboard-<page>.png"
+        ),
+    )
     if not (args.data_dir / "warehouse.db").exists():
         print(f"no warehouse in {args.data_dir}: run `make demo` first", file=sys.stderr)
         return 1

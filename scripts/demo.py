@@ -65,20 +65,27 @@ def summary(warehouse: Path, lake: Path) -> None:
     with sqlite3.connect(warehouse) as conn:
         posts = conn.execute(
             "SELECT metric_date, platform, count(*), sum(impressions), sum(likes), sum(comments), sum(shares) "
-            "FROM post_metrics_daily GROUP BY metric_date, platform ORDER BY metric_date, platform").fetchall()
+            "FROM post_metrics_daily GROUP BY metric_date, platform ORDER BY metric_date, platform"
+        ).fetchall()
         credited = conn.execute(
             "SELECT metric_date, sum(attributed_orders), round(sum(attributed_revenue), 2) FROM campaign_metrics_daily "
-            "WHERE attributed_orders IS NOT NULL GROUP BY metric_date ORDER BY metric_date").fetchall()
+            "WHERE attributed_orders IS NOT NULL GROUP BY metric_date ORDER BY metric_date"
+        ).fetchall()
     print(f"\npost_metrics_daily: {sum(r[2] for r in posts)} rows (a snapshot per post per run date)")
-    print(f"{'metric_date':<12} {'platform':<10} {'posts':>5} {'impressions':>12} {'likes':>7} {'comments':>8} "
-          f"{'shares':>7}")
+    print(
+        f"{'metric_date':<12} {'platform':<10} {'posts':>5} {'impressions':>12} {'likes':>7} {'comments':>8} "
+        f"{'shares':>7}"
+    )
     for metric_date, platform, count, impressions, likes, comments, shares in posts:
-        print(f"{metric_date:<12} {platform:<10} {count:>5} {impressions or 0:>12} {likes or 0:>7} "
-              f"{comments or 0:>8} {shares or 0:>7}")
+        print(
+            f"{metric_date:<12} {platform:<10} {count:>5} {impressions or 0:>12} {likes or 0:>7} "
+            f"{comments or 0:>8} {shares or 0:>7}"
+        )
         audit = conn.execute(
             "SELECT ds, entity, rows_in, rows_quarantined, top_reasons FROM pipeline_audit a WHERE run_id = "
             "(SELECT max(run_id) FROM pipeline_audit b WHERE b.ds = a.ds AND b.entity = a.entity) "
-            "ORDER BY ds, entity").fetchall()
+            "ORDER BY ds, entity"
+        ).fetchall()
     print("\nCRM orders credited to campaigns by utm_campaign (revenue in USD):")
     for metric_date, orders, revenue in credited:
         print(f"{metric_date:<12} {orders:>5} orders {revenue:>12} revenue")
@@ -94,16 +101,22 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     from socialpulse_dev.audience_truth import against_truth
 
     with sqlite3.connect(warehouse) as conn:
-        segments = conn.execute("SELECT segment_id, size, round(100 * conversion_rate, 1), round(avg_order_value, 2),"
-                                " description FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id",
-                                (ds,)).fetchall()
-        registry = dict(conn.execute("SELECT model_name, metrics FROM model_registry WHERE as_of_date = ?",
-                                     (ds,)).fetchall())
-        decision = conn.execute("SELECT decision FROM model_registry WHERE model_name = 'propensity' AND "
-                                "as_of_date = ?", (ds,)).fetchone()[0]
-        audiences = conn.execute("SELECT campaign_id, markets, size, round(expected_conversions, 1) FROM "
-                                 "target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
-                                 (ds,)).fetchall()
+        segments = conn.execute(
+            "SELECT segment_id, size, round(100 * conversion_rate, 1), round(avg_order_value, 2),"
+            " description FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id",
+            (ds,),
+        ).fetchall()
+        registry = dict(
+            conn.execute("SELECT model_name, metrics FROM model_registry WHERE as_of_date = ?", (ds,)).fetchall()
+        )
+        decision = conn.execute(
+            "SELECT decision FROM model_registry WHERE model_name = 'propensity' AND as_of_date = ?", (ds,)
+        ).fetchone()[0]
+        audiences = conn.execute(
+            "SELECT campaign_id, markets, size, round(expected_conversions, 1) FROM "
+            "target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+            (ds,),
+        ).fetchall()
     print(f"\naudience_segments as of {ds} (k chosen by silhouette; segments under 100 people unpublished):")
     for segment_id, size, rate, value, description in segments:
         print(f"  {segment_id:>2}  {size:>5} people  {rate:>5}% bought in 30 days  AOV {value:>7}  {description}")
@@ -112,19 +125,27 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"  {'model':<20} {'ROC AUC':>8} {'PR AUC':>7} {'log loss':>9} {'Brier':>7} {'lift@10%':>9}")
     for name in ("tensorflow", "logistic_regression", "gradient_boosting"):
         m = models[name]
-        print(f"  {name:<20} {m['roc_auc']:>8.4f} {m['pr_auc']:>7.4f} {m['log_loss']:>9.4f} {m['brier']:>7.4f} "
-              f"{m['top_decile_lift']:>9.2f}")
+        print(
+            f"  {name:<20} {m['roc_auc']:>8.4f} {m['pr_auc']:>7.4f} {m['log_loss']:>9.4f} {m['brier']:>7.4f} "
+            f"{m['top_decile_lift']:>9.2f}"
+        )
     truth = against_truth(str(lake), ds)
-    print(f"  {'oracle (planted)':<20} {truth['oracle_auc']:>8.4f}   <- the simulator's truth, never read by the "
-          "pipeline")
+    print(
+        f"  {'oracle (planted)':<20} {truth['oracle_auc']:>8.4f}   <- the simulator's truth, never read by the pipeline"
+    )
     print(f"  {decision}")
     print(f"  segments against the planted ones: adjusted Rand index {truth['ari']:.3f}")
     quality = json.loads(registry["recommendations"])
-    print(f"\ncontent recommendations: hit rate@3 {quality['model']['hit_rate_at_3']:.3f} "
-          f"(popularity {quality['popularity']['hit_rate_at_3']:.3f}), NDCG@3 {quality['model']['ndcg_at_3']:.3f} "
-          f"(popularity {quality['popularity']['ndcg_at_3']:.3f})")
-    print("target audiences (sizes only):", *(f"  campaign {c} in {m}: {n} people, {e} expected conversions"
-                                             for c, m, n, e in audiences), sep="\n")
+    print(
+        f"\ncontent recommendations: hit rate@3 {quality['model']['hit_rate_at_3']:.3f} "
+        f"(popularity {quality['popularity']['hit_rate_at_3']:.3f}), NDCG@3 {quality['model']['ndcg_at_3']:.3f} "
+        f"(popularity {quality['popularity']['ndcg_at_3']:.3f})"
+    )
+    print(
+        "target audiences (sizes only):",
+        *(f"  campaign {c} in {m}: {n} people, {e} expected conversions" for c, m, n, e in audiences),
+        sep="\n",
+    )
     print(f"\naudience report: {lake / 'reports' / 'audience' / f'ds={ds}' / 'report.html'}")
 
 
@@ -139,14 +160,15 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
             "f.experiment = c.experiment AND f.decision = c.decision AND f.is_control) "
             "FROM experiment_results c JOIN experiment_results t ON t.experiment = c.experiment "
             "AND t.as_of_date = c.as_of_date AND t.metric = c.metric AND NOT t.is_control "
-            "WHERE c.as_of_date = ? AND c.is_control AND c.role = 'primary' ORDER BY c.experiment", (ds,)).fetchall()
+            "WHERE c.as_of_date = ? AND c.is_control AND c.role = 'primary' ORDER BY c.experiment",
+            (ds,),
+        ).fetchall()
     truth = {name: planted.truth for name, planted in experiments.PLANTED.items()}
     truth[experiments.HOLDOUT_EXPERIMENT] = experiments.HOLDOUT_TRUTH
     print(f"\nexperiments as of {ds} (always-valid 95% intervals, read daily since each start):")
     for name, decision, winner, detail, arm, metric, lift, low, high, p, since in rows:
         verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
-        read = (f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None
-                else "not comparable yet")
+        read = f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None else "not comparable yet"
         print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {read}")
         print(f"  {'':<20} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
@@ -158,16 +180,20 @@ def erasure_summary(warehouse: Path) -> None:
         rows = conn.execute(
             "SELECT request_day, request_line, status, clean_rows, feature_rows, quarantine_rows, warehouse_rows "
             "FROM privacy_erasures WHERE run_id = (SELECT run_id FROM privacy_erasures ORDER BY erased_at DESC "
-            "LIMIT 1) ORDER BY request_line").fetchall()
-    print(f"\nerasure requests of the drop of {rows[0][0] if rows else '-'} (privacy_erasures; the ids themselves "
-          "stay in the raw zone until its retention):")
+            "LIMIT 1) ORDER BY request_line"
+        ).fetchall()
+    print(
+        f"\nerasure requests of the drop of {rows[0][0] if rows else '-'} (privacy_erasures; the ids themselves "
+        "stay in the raw zone until its retention):"
+    )
     for _, line, status, clean, features, quarantine, kept in rows:
-        print(f"  line {line}  {status:<15} {clean} clean, {features} features, {quarantine} quarantine and {kept} "
-              "warehouse rows removed")
+        print(
+            f"  line {line}  {status:<15} {clean} clean, {features} features, {quarantine} quarantine and {kept} "
+            "warehouse rows removed"
+        )
 
 
-def arguments(description: str, extra: Callable[[argparse.ArgumentParser], object] | None = None
-              ) -> argparse.Namespace:
+def arguments(description: str, extra: Callable[[argparse.ArgumentParser], object] | None = None) -> argparse.Namespace:
     """The demo's options (dates, folders, port), shared by make demo, make ui and the dashboard tour; `extra` adds."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--first-date", type=date.fromisoformat, default=date(2026, 11, 1))
@@ -187,15 +213,26 @@ def demo_stack(args: argparse.Namespace, dates: list[date]) -> Iterator[tuple[Ap
     data.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **airflow_home_env(home), **service_env(home, args.port)}
     subprocess.run([BIN / "airflow", "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([BIN / "airflow", "pools", "set", "tensorflow", "1", "TensorFlow trainings, one at a time"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [BIN / "airflow", "pools", "set", "tensorflow", "1", "TensorFlow trainings, one at a time"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # The simulator's "today": two days after the last date, so restated days show.
     as_of = (dates[-1] + timedelta(days=2)).isoformat()
     # X allows 900 engager calls per 15-minute window and Meta's app usage reaches 100% at 600 calls a minute; a
     # first run's 90 days of posts need more, and the connectors would wait as they must on the platforms. The
     # demo's platforms are lenient so the demo does not wait.
-    with simulator_process(data / "simulator.port", "--as-of", as_of, "--x-rate-limit", str(DEMO_X_CALLS),
-                           "--meta-app-budget", str(DEMO_META_CALLS)) as (url, _):
+    with simulator_process(
+        data / "simulator.port",
+        "--as-of",
+        as_of,
+        "--x-rate-limit",
+        str(DEMO_X_CALLS),
+        "--meta-app-budget",
+        str(DEMO_META_CALLS),
+    ) as (url, _):
         env.update(pipeline_env(url, data / "warehouse.db", data / "lake", data / "crm"))
         with running(env, home, args.port) as (api, processes):
             wait_for_dags(api, ALL_DAGS, processes)
@@ -203,10 +240,12 @@ def demo_stack(args: argparse.Namespace, dates: list[date]) -> Iterator[tuple[Ap
 
 
 def open_the_ui(args: argparse.Namespace) -> str:
-    return (f"  make ui      then open http://127.0.0.1:{args.port}/ as {USER}, password "
-            f"{password(args.airflow_home)}\n"
-            f"               (in {args.airflow_home / 'simple_auth_manager_passwords.json.generated'}); the dashboard "
-            "is Browse > Marketing, each run's data quality its Data quality tab")
+    return (
+        f"  make ui      then open http://127.0.0.1:{args.port}/ as {USER}, password "
+        f"{password(args.airflow_home)}\n"
+        f"               (in {args.airflow_home / 'simple_auth_manager_passwords.json.generated'}); the dashboard "
+        "is Browse > Marketing, each run's data quality its Data quality tab"
+    )
 
 
 def main() -> int:
@@ -218,8 +257,10 @@ def main() -> int:
         write_drop(data / "crm", day, history_days=CRM_EXPORT_DAYS if day == dates[0] else 0)
     # The last drop carries a suppression list: three people asked to be forgotten, and a typo
     write_erasure_requests(data / "crm", dates[-1], erasure_requests(7, dates[-1]))
-    print(f"Airflow home {args.airflow_home}: api-server, scheduler and dag-processor on 127.0.0.1:{args.port}",
-          flush=True)
+    print(
+        f"Airflow home {args.airflow_home}: api-server, scheduler and dag-processor on 127.0.0.1:{args.port}",
+        flush=True,
+    )
     started = time.monotonic()
     with demo_stack(args, dates) as (api, processes):
         try:
@@ -230,8 +271,10 @@ def main() -> int:
                 set_paused(api, list(dag_ids), False)
                 runs = backfill(api, list(dag_ids), since, last, processes, in_order=IN_ORDER)
                 for run in sorted(runs, key=lambda r: (r["dag_id"], r["logical_date"])):
-                    print(f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  "
-                          f"{run['duration']:6.1f} s", flush=True)
+                    print(
+                        f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  {run['duration']:6.1f} s",
+                        flush=True,
+                    )
         finally:  # `make ui` starts a scheduler: nothing runs until a user asks
             with suppress(RuntimeError, OSError):  # an api-server already down must not hide the first error
                 set_paused(api, ALL_DAGS, True)
@@ -240,8 +283,10 @@ def main() -> int:
     audience_summary(data / "warehouse.db", data / "lake", last)
     experiments_summary(data / "warehouse.db", data / "lake", last)
     erasure_summary(data / "warehouse.db")
-    print(f"\n{len(dates)} days of every source and attribution, then the audience and experiments runs, backfilled "
-          f"through the scheduler in {elapsed:.1f} s (services started and stopped included)")
+    print(
+        f"\n{len(dates)} days of every source and attribution, then the audience and experiments runs, backfilled "
+        f"through the scheduler in {elapsed:.1f} s (services started and stopped included)"
+    )
     print("\nSee the runs, their real durations and logs, and the Marketing dashboard, in the Airflow UI:")
     print(open_the_ui(args))
     return 0

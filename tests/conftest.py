@@ -46,8 +46,13 @@ def airflow_home() -> Path:
 @pytest.fixture(scope="session")
 def migrated_airflow(airflow_home: Path) -> Path:
     """`airflow db migrate` once per session, in the private home chosen above."""
-    subprocess.run([Path(sys.executable).parent / "airflow", "db", "migrate"], env=os.environ.copy(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [Path(sys.executable).parent / "airflow", "db", "migrate"],
+        env=os.environ.copy(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return airflow_home
 
 
@@ -143,8 +148,10 @@ def postgres_databases() -> Iterator:
         names.append(f"sp_db_{uuid.uuid4().hex[:10]}")
         admin.execute(f"CREATE DATABASE {names[-1]}")
         info = admin.info
-        return (f"postgresql://{info.user}@{info.host}:{info.port}/{names[-1]}",
-                psycopg.conninfo.make_conninfo(PG_DSN, dbname=names[-1]))
+        return (
+            f"postgresql://{info.user}@{info.host}:{info.port}/{names[-1]}",
+            psycopg.conninfo.make_conninfo(PG_DSN, dbname=names[-1]),
+        )
 
     yield new
     for name in names:
@@ -183,8 +190,13 @@ def no_real_ecb(rates_file, monkeypatch) -> None:
 
 
 # A test is marked by what it needs, from the fixtures it uses: `pytest -m "not postgres"` and the like select.
-MARKS_BY_FIXTURE = {"s3_server": "s3", "pg_conn": "postgres", "postgres_databases": "postgres",
-                    "migrated_airflow": "airflow", "simulator": "http"}
+MARKS_BY_FIXTURE = {
+    "s3_server": "s3",
+    "pg_conn": "postgres",
+    "postgres_databases": "postgres",
+    "migrated_airflow": "airflow",
+    "simulator": "http",
+}
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -73,8 +73,11 @@ def erased_people(day, seed: int = 7) -> tuple[list, frozenset[str]]:
 
     members = {m.user_id: m for m in audience(seed)}
     by_x = {m.x_id: m for m in members.values() if m.x_id}
-    people = [by_x[r["user_id"]] if r["id_namespace"] == "x" else members[r["user_id"]]
-              for r in erasure_requests(seed, day) if r["user_id"] != UNKNOWN_ID]
+    people = [
+        by_x[r["user_id"]] if r["id_namespace"] == "x" else members[r["user_id"]]
+        for r in erasure_requests(seed, day)
+        if r["user_id"] != UNKNOWN_ID
+    ]
     plain = Pseudonymizer(DEMO_KEY)
     traces = set()
     for person in people:

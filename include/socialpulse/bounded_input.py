@@ -28,21 +28,30 @@ from socialpulse.typing_aliases import JsonObject
 MAX_DECLARATION_BYTES = 256 * 1024  # a file or variable of declarations; hundreds of entries fit in a tenth of it
 MAX_DEPTH = 12  # nesting of mappings and lists
 # What a value YAML could not construct probably is, by its tag.
-_CONSTRUCT_HINTS = {"timestamp": "a date or time that does not exist: write YYYY-MM-DD with a real month and day",
-                    "int": "a whole number too long to read", "float": "a number that cannot be read"}
+_CONSTRUCT_HINTS = {
+    "timestamp": "a date or time that does not exist: write YYYY-MM-DD with a real month and day",
+    "int": "a whole number too long to read",
+    "float": "a number that cannot be read",
+}
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # what PyYAML's problems quote of the input (a tag, a character)
 
 
 def _check_size(text: str | bytes, source: str, limit: int) -> str:
     data = text.encode() if isinstance(text, str) else text
     if len(data) > limit:
-        raise DeclarationError("{source}: {size} bytes, more than the {limit} a declaration may have: split it or "
-                               "keep only what is in use", source=Name(source), size=len(data), limit=limit)
+        raise DeclarationError(
+            "{source}: {size} bytes, more than the {limit} a declaration may have: split it or "
+            "keep only what is in use",
+            source=Name(source),
+            size=len(data),
+            limit=limit,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DeclarationError("{source}: not UTF-8 text (byte {byte})", source=Name(source),
-                               byte=error.start) from None
+        raise DeclarationError(
+            "{source}: not UTF-8 text (byte {byte})", source=Name(source), byte=error.start
+        ) from None
 
 
 def read_declaration_file(path: Path, limit: int = MAX_DECLARATION_BYTES) -> str:
@@ -70,8 +79,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise self.fail(event, "YAML anchors and aliases (& and *) are not allowed in a declaration: write each "
-                                   "value out")
+            raise self.fail(
+                event, "YAML anchors and aliases (& and *) are not allowed in a declaration: write each value out"
+            )
         nests = isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent)
         self._depth += nests
         if self._depth > MAX_DEPTH:
@@ -87,9 +97,12 @@ class _BoundedLoader(yaml.SafeLoader):
         except (ValueError, OverflowError) as error:  # an impossible date, a number past Python's digit limit
             value = node.value if isinstance(node, yaml.ScalarNode) else None
             kind = node.tag.rsplit(":", 1)[-1]
-            raise self.fail(node, "a value ({what}) cannot be read: {hint}", what=describe(value),
-                            hint=Name(_CONSTRUCT_HINTS.get(kind, f"{type(error).__name__} building a YAML {kind}"))) \
-                from None
+            raise self.fail(
+                node,
+                "a value ({what}) cannot be read: {hint}",
+                what=describe(value),
+                hint=Name(_CONSTRUCT_HINTS.get(kind, f"{type(error).__name__} building a YAML {kind}")),
+            ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         lines: dict[object, int] = {}
@@ -98,8 +111,11 @@ class _BoundedLoader(yaml.SafeLoader):
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise self.fail(key_node, "a key must be text, not {what}", what=describe(key))
             if key in lines:
-                raise self.fail(key_node, "a key is repeated (first on line {first}): YAML would keep only the "
-                                          "last value", first=lines[key])
+                raise self.fail(
+                    key_node,
+                    "a key is repeated (first on line {first}): YAML would keep only the last value",
+                    first=lines[key],
+                )
             lines[key] = _line(key_node)
         mapping = super().construct_mapping(node, deep=True)
         mapping["__line__"] = _line(node)
@@ -118,9 +134,12 @@ def load_yaml(text: str | bytes, source: str, limit: int = MAX_DECLARATION_BYTES
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else decoded.count("\n", 0, getattr(error, "position", 0)) + 1
-        raise DeclarationError("{source}:{line}: not valid YAML: {problem}", source=Name(source), line=line,
-                               problem=Name(_QUOTED.sub("'...'", str(getattr(error, "problem", None)
-                                                                      or type(error).__name__)))) from None
+        raise DeclarationError(
+            "{source}:{line}: not valid YAML: {problem}",
+            source=Name(source),
+            line=line,
+            problem=Name(_QUOTED.sub("'...'", str(getattr(error, "problem", None) or type(error).__name__))),
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -130,8 +149,9 @@ def _no_duplicates(source: str) -> Callable[[list[tuple[str, Any]]], JsonObject]
     def pairs_hook(pairs: list[tuple[str, Any]]) -> JsonObject:
         keys = [k for k, _ in pairs]
         if len(set(keys)) < len(keys):
-            raise DeclarationError("{source}: a key is repeated in one object: JSON would keep only the last value",
-                                   source=Name(source))
+            raise DeclarationError(
+                "{source}: a key is repeated in one object: JSON would keep only the last value", source=Name(source)
+            )
         return dict(pairs)
 
     return pairs_hook
@@ -143,12 +163,19 @@ def load_json(text: str | bytes, source: str, limit: int = MAX_DECLARATION_BYTES
     try:
         value = json.loads(decoded, object_pairs_hook=_no_duplicates(source))
     except json.JSONDecodeError as error:
-        raise DeclarationError("{source}:{line}: not JSON ({problem})", source=Name(source), line=error.lineno,
-                               problem=Name(error.msg)) from None
+        raise DeclarationError(
+            "{source}:{line}: not JSON ({problem})", source=Name(source), line=error.lineno, problem=Name(error.msg)
+        ) from None
     except (RecursionError, ValueError) as error:  # nested past Python's stack; a number past its digit limit
-        raise DeclarationError("{source}: {problem}", source=Name(source), problem=Name(
-            "nested too deeply to be a declaration" if isinstance(error, RecursionError)
-            else "a number too long to read")) from None
+        raise DeclarationError(
+            "{source}: {problem}",
+            source=Name(source),
+            problem=Name(
+                "nested too deeply to be a declaration"
+                if isinstance(error, RecursionError)
+                else "a number too long to read"
+            ),
+        ) from None
     if _depth(value) > MAX_DEPTH:
         raise DeclarationError("{source}: nested more than {depth} levels deep", source=Name(source), depth=MAX_DEPTH)
     return value

@@ -40,6 +40,7 @@ def default_lake_root() -> Path:
     """The lake when the variable socialpulse_lake_root is not set."""
     return data_dir() / "lake"
 
+
 META_BASE_URL = "https://graph.facebook.com"
 
 # Meta restates insights (attribution) for up to 28 days after the day.

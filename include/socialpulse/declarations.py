@@ -19,8 +19,14 @@ IDENTIFIER, FREE_TEXT, PSEUDONYM = "identifier", "free_text", "pseudonym"
 TEXT_KINDS = (IDENTIFIER, FREE_TEXT, PSEUDONYM)
 DEFAULT_MAX_LENGTH = 1000  # characters of a text field that declares no maximum of its own
 # The warehouse's logical type of each kind, unless a field names its own (money is `numeric`).
-WAREHOUSE_TYPE_OF_KIND = {"string": "text", "int": "bigint", "float": "double", "date": "date",
-                          "timestamp": "timestamp", "bool": "boolean"}
+WAREHOUSE_TYPE_OF_KIND = {
+    "string": "text",
+    "int": "bigint",
+    "float": "double",
+    "date": "date",
+    "timestamp": "timestamp",
+    "bool": "boolean",
+}
 RUN_ID = "run_id"  # lineage: the Airflow run that wrote a warehouse row
 
 
@@ -63,8 +69,11 @@ class Field:
         return self.warehouse_type or WAREHOUSE_TYPE_OF_KIND[self.kind]
 
     def not_allowed(self) -> str:
-        return f"{self.name} not {self.allowed_text}" if self.allowed_text else \
-            f"{self.name} not one of {sorted(self.allowed_values or ())}"
+        return (
+            f"{self.name} not {self.allowed_text}"
+            if self.allowed_text
+            else f"{self.name} not one of {sorted(self.allowed_values or ())}"
+        )
 
 
 @dataclass(frozen=True)

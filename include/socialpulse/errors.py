@@ -146,10 +146,13 @@ def withholding_values(what: str) -> Iterator[None]:
     except Exception as error:
         frames = traceback.extract_tb(error.__traceback__)
         where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "an unknown line"
-        withheld = PersonalDataError("{what} failed with {kind} at {where}; its message is withheld, as it may "
-                                     "quote personal data (the frames: {frames})", what=Name(what),
-                                     kind=Name(type(error).__name__), where=Name(where),
-                                     frames=Name(" < ".join(f"{Path(f.filename).name}:{f.lineno}"
-                                                            for f in reversed(frames[-6:]))))
+        withheld = PersonalDataError(
+            "{what} failed with {kind} at {where}; its message is withheld, as it may "
+            "quote personal data (the frames: {frames})",
+            what=Name(what),
+            kind=Name(type(error).__name__),
+            where=Name(where),
+            frames=Name(" < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:]))),
+        )
         withheld.retryable = getattr(error, "retryable", True)  # a classified failure keeps its class
         raise withheld from None

@@ -24,23 +24,34 @@ def targets(defaults: Mapping[str, int], overrides: str | Mapping[str, Any] | No
         try:
             overrides = load_json(overrides, setting)
         except DeclarationError as error:
-            raise DeclarationError("{error}: write an object such as {example}", error=Name(str(error)),
-                                       example=Name(EXAMPLE)) from None
+            raise DeclarationError(
+                "{error}: write an object such as {example}", error=Name(str(error)), example=Name(EXAMPLE)
+            ) from None
     if not isinstance(overrides, Mapping):
-        raise DeclarationError("{setting} must be a JSON object of source DAG to UTC hour, such as {example}; "
-                                   "it is {got}", setting=Name(setting), example=Name(EXAMPLE), got=describe(overrides))
+        raise DeclarationError(
+            "{setting} must be a JSON object of source DAG to UTC hour, such as {example}; it is {got}",
+            setting=Name(setting),
+            example=Name(EXAMPLE),
+            got=describe(overrides),
+        )
     strangers = sorted(str(k) for k in set(overrides) - set(defaults))
     if strangers:
-        raise DeclarationError("{setting} names {count} {keys} that {verb} not a source DAG ({what}): use "
-                                   "{sources}", keys=Name("key" if len(strangers) == 1 else "keys"),
-                                   setting=Name(setting), count=len(strangers),
-                                   verb=Name("is" if len(strangers) == 1 else "are"),
-                                   what=Name("; ".join(unknown(k, defaults) for k in strangers[:3])),
-                                   sources=Name(", ".join(sorted(defaults))))
+        raise DeclarationError(
+            "{setting} names {count} {keys} that {verb} not a source DAG ({what}): use {sources}",
+            keys=Name("key" if len(strangers) == 1 else "keys"),
+            setting=Name(setting),
+            count=len(strangers),
+            verb=Name("is" if len(strangers) == 1 else "are"),
+            what=Name("; ".join(unknown(k, defaults) for k in strangers[:3])),
+            sources=Name(", ".join(sorted(defaults))),
+        )
     bad = sorted(k for k, v in overrides.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 23)
     if bad:
-        raise DeclarationError("{setting}: the hour of {sources} must be a whole UTC hour from 0 to 23 of the day "
-                                   "after the data's day", setting=Name(setting), sources=Name(", ".join(bad)))
+        raise DeclarationError(
+            "{setting}: the hour of {sources} must be a whole UTC hour from 0 to 23 of the day after the data's day",
+            setting=Name(setting),
+            sources=Name(", ".join(bad)),
+        )
     return {**defaults, **overrides}
 
 

@@ -75,8 +75,10 @@ def lake_path(root: str | os.PathLike[str]) -> LakePath:
 
     path: UPath = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
     if str(path).rstrip("/") != text.rstrip("/"):  # paths travel between tasks as text: it must name them whole
-        raise ValueError(f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
-                         "a store whose URL names its bucket (s3://, gs://, az://) or a mounted file system")
+        raise ValueError(
+            f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
+            "a store whose URL names its bucket (s3://, gs://, az://) or a mounted file system"
+        )
     return path
 
 
@@ -97,8 +99,10 @@ def storage_options(protocol: str, login: str | None, password: str | None, extr
     options = dict(extra)
     if login or password:
         if protocol not in ("s3", "s3a"):
-            raise ValueError(f"a {protocol}:// lake takes its credentials in the connection's extras (fsspec's "
-                             f"storage options for {protocol}), not as login and password")
+            raise ValueError(
+                f"a {protocol}:// lake takes its credentials in the connection's extras (fsspec's "
+                f"storage options for {protocol}), not as login and password"
+            )
         options.update(key=login, secret=password)
     return options
 
@@ -196,8 +200,9 @@ def sanitize_page(page: object) -> object:
     paging = page.get("paging") if isinstance(page, dict) else None
     if not isinstance(paging, dict):
         return page
-    clean_paging = {k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v
-                    for k, v in paging.items()}
+    clean_paging = {
+        k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v for k, v in paging.items()
+    }
     return {**cast(JsonObject, page), "paging": clean_paging}  # a dict: its paging is one
 
 
@@ -300,8 +305,7 @@ def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: Jso
     ensure_dir(directory)
     with replacing(directory / f"{name}.gz") as tmp:
         tmp.write_bytes(gzip.compress(payload))
-    manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload),
-                "rows": max(0, payload.count(b"\n") - 1)}
+    manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload), "rows": max(0, payload.count(b"\n") - 1)}
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
     return manifest
 
@@ -429,8 +433,11 @@ def remove_partition(final: LakePath) -> None:
             final.unlink()
         elif final.exists():
             shutil.rmtree(final)
-        leftovers = [*final.parent.glob(f".{final.name}@*"), *final.parent.glob(f".{final.name}.*.tmp"),
-                     *final.parent.glob(f".{final.name}.link-*")]
+        leftovers = [
+            *final.parent.glob(f".{final.name}@*"),
+            *final.parent.glob(f".{final.name}.*.tmp"),
+            *final.parent.glob(f".{final.name}.link-*"),
+        ]
         for leftover in leftovers:
             remove_tree(leftover)
 

@@ -28,16 +28,21 @@ FRESHNESS_HOURS = {"meta_ads_daily": 6, "organic_social_daily": 6, "crm_daily": 
 
 # One e-mail per failed run, sent by its summarize_failures task: every failed task with its cause (which starts
 # with the task's label) and log.
-FAILURE_SUBJECT = ("SocialPulse: {{ dag_run.dag_id }} failed for {{ alert_day }} in {{ failures[0].label }}"
-                   "{% if failures | length > 1 %} and {{ failures | length - 1 }} more{% endif %}")
+FAILURE_SUBJECT = (
+    "SocialPulse: {{ dag_run.dag_id }} failed for {{ alert_day }} in {{ failures[0].label }}"
+    "{% if failures | length > 1 %} and {{ failures | length - 1 }} more{% endif %}"
+)
 FAILURE_BODY = (
     "<p>DAG <b>{{ dag_run.dag_id }}</b>, data date <b>{{ alert_day }}</b> (run {{ dag_run.run_id }}): "
     "{{ failures | length }} task{{ 's' if failures | length > 1 }} failed after their last try.</p><ul>"
     "{% for f in failures %}<li>{{ f.cause | e }}<br>"
-    "Its log: <a href=\"{{ f.log_url }}\">{{ f.log_url }}</a></li>{% endfor %}</ul>")
+    'Its log: <a href="{{ f.log_url }}">{{ f.log_url }}</a></li>{% endfor %}</ul>'
+)
 LATE_SUBJECT = "SocialPulse: {dag_id} has not loaded {day} by its freshness target"
-LATE_BODY = ("<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "
-             "{newest}. Its runs and their logs: <a href=\"{url}\">{url}</a></p>")
+LATE_BODY = (
+    "<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "
+    '{newest}. Its runs and their logs: <a href="{url}">{url}</a></p>'
+)
 
 
 class PipelineAlert(SmtpNotifier):
@@ -68,8 +73,7 @@ def alert_day(context) -> str:
     Asset-triggered and manual runs without a logical date have no data interval.
     """
     run = context.get("dag_run")
-    when = (context.get("data_interval_start") or context.get("logical_date")
-            or getattr(run, "run_after", None))
+    when = context.get("data_interval_start") or context.get("logical_date") or getattr(run, "run_after", None)
     return when.strftime("%Y-%m-%d") if when is not None else "an unknown date"
 
 
@@ -109,10 +113,20 @@ def check_freshness(newest_loaded: dict, hours: dict[str, int], start, end, cont
         day = missed_between(newest, hour, start, end)
         if day is None:
             continue
-        facts = {"dag_id": dag_id, "day": day.isoformat(), "due": due_at(day, hour).strftime("%Y-%m-%d %H:%M"),
-                 "newest": newest.isoformat() if newest else "none", "url": f"{base_url}/dags/{dag_id}"}
-        log.warning("%s has not loaded %s by its freshness target %s; newest day loaded: %s", dag_id, facts["day"],
-                    facts["due"], facts["newest"])
+        facts = {
+            "dag_id": dag_id,
+            "day": day.isoformat(),
+            "due": due_at(day, hour).strftime("%Y-%m-%d %H:%M"),
+            "newest": newest.isoformat() if newest else "none",
+            "url": f"{base_url}/dags/{dag_id}",
+        }
+        log.warning(
+            "%s has not loaded %s by its freshness target %s; newest day loaded: %s",
+            dag_id,
+            facts["day"],
+            facts["due"],
+            facts["newest"],
+        )
         late.append(facts)
         if send:
             # Already plain text: the notifier's template rendering leaves it as it is.

@@ -9,9 +9,10 @@ from socialpulse_airflow.warehouse import in_warehouse
 
 
 @fail_fast
-@lineage(inputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:clean/engagement_events",
-          "lake:clean/post_metrics"],
-         outputs=["lake:features/user_profiles", "lake:features/engagement_resolved", "lake:features/orders_known"])
+@lineage(
+    inputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:clean/engagement_events", "lake:clean/post_metrics"],
+    outputs=["lake:features/user_profiles", "lake:features/engagement_resolved", "lake:features/orders_known"],
+)
 def profile(ds: str) -> dict:
     from socialpulse.jobs.audience import profile
 
@@ -19,8 +20,10 @@ def profile(ds: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
-         outputs=["lake:features/user_profiles", "warehouse:user_profiles", "warehouse:audience_segments"])
+@lineage(
+    inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
+    outputs=["lake:features/user_profiles", "warehouse:user_profiles", "warehouse:audience_segments"],
+)
 def segment(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.audience import segment
 
@@ -28,8 +31,10 @@ def segment(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:features/user_profiles", "warehouse:privacy_erasures"],
-         outputs=["lake:features/propensity_scores", "warehouse:propensity_scores", "warehouse:model_registry"])
+@lineage(
+    inputs=["lake:features/user_profiles", "warehouse:privacy_erasures"],
+    outputs=["lake:features/propensity_scores", "warehouse:propensity_scores", "warehouse:model_registry"],
+)
 def train_propensity(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.propensity import train
 
@@ -37,21 +42,28 @@ def train_propensity(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:features/user_profiles", "lake:features/propensity_scores", "lake:features/orders_known",
-          "warehouse:campaign_metrics_daily"],
-         outputs=["lake:features/target_audiences", "warehouse:target_audiences",
-                  "warehouse:target_audience_summaries"])
+@lineage(
+    inputs=[
+        "lake:features/user_profiles",
+        "lake:features/propensity_scores",
+        "lake:features/orders_known",
+        "warehouse:campaign_metrics_daily",
+    ],
+    outputs=["lake:features/target_audiences", "warehouse:target_audiences", "warehouse:target_audience_summaries"],
+)
 def target(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.audience import target
 
-    return in_warehouse(target, lake_root(), ds, run_id, int(params["exclude_recent_buyers_days"]),
-                        int(params["max_audience_size"]))
+    return in_warehouse(
+        target, lake_root(), ds, run_id, int(params["exclude_recent_buyers_days"]), int(params["max_audience_size"])
+    )
 
 
 @fail_fast
-@lineage(inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
-         outputs=["lake:features/content_recommendations", "warehouse:content_recommendations",
-                  "warehouse:model_registry"])
+@lineage(
+    inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
+    outputs=["lake:features/content_recommendations", "warehouse:content_recommendations", "warehouse:model_registry"],
+)
 def recommend(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.audience import recommend
 
@@ -59,8 +71,10 @@ def recommend(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["warehouse:audience_segments", "warehouse:model_registry", "warehouse:target_audience_summaries"],
-         outputs=["lake:reports/audience"])
+@lineage(
+    inputs=["warehouse:audience_segments", "warehouse:model_registry", "warehouse:target_audience_summaries"],
+    outputs=["lake:reports/audience"],
+)
 def report(ds: str) -> dict:
     from socialpulse.jobs.audience_report import build
 

@@ -25,10 +25,18 @@ def extract(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:raw/crm/users", "lake:raw/crm/orders"],
-         outputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:quarantine/crm_users",
-           "lake:quarantine/crm_orders", "lake:reference/fx_rates", "warehouse:pipeline_audit",
-           "warehouse:data_quality_findings"])
+@lineage(
+    inputs=["lake:raw/crm/users", "lake:raw/crm/orders"],
+    outputs=[
+        "lake:clean/crm_users",
+        "lake:clean/crm_orders",
+        "lake:quarantine/crm_users",
+        "lake:quarantine/crm_orders",
+        "lake:reference/fx_rates",
+        "warehouse:pipeline_audit",
+        "warehouse:data_quality_findings",
+    ],
+)
 def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
     """Users and orders into the clean zone; their asset events name the day."""
     from socialpulse.jobs.first_party import clean

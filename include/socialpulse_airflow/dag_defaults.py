@@ -31,8 +31,13 @@ def daily() -> CronDataIntervalTimetable:
 
 def source_dag() -> dict:
     """What a daily source DAG passes to @dag besides its params, tags and doc."""
-    return {"schedule": daily(), "start_date": START_DATE, "catchup": False, "max_active_runs": 4,
-            "default_args": DEFAULT_ARGS}
+    return {
+        "schedule": daily(),
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 4,
+        "default_args": DEFAULT_ARGS,
+    }
 
 
 def warehouse_migrations():
@@ -52,12 +57,22 @@ def failure_summary():
     def summarize_failures(ti=None, dag_run=None) -> None:
         from airflow.sdk import get_current_context
 
-        summarize(ti, dag_run.dag_id, dag_run.run_id, [t for t in ti.task.dag.task_ids if t != ti.task_id],
-                  get_current_context())
+        summarize(
+            ti,
+            dag_run.dag_id,
+            dag_run.run_id,
+            [t for t in ti.task.dag.task_ids if t != ti.task_id],
+            get_current_context(),
+        )
 
     return summarize_failures()
 
 
 def quarantine_param() -> Param:
-    return Param(0.05, type="number", minimum=0, maximum=1,
-                 description="fail a clean step when more than this share of an entity's rows is quarantined")
+    return Param(
+        0.05,
+        type="number",
+        minimum=0,
+        maximum=1,
+        description="fail a clean step when more than this share of an entity's rows is quarantined",
+    )

@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def declared_experiments() -> tuple:
-    """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the working directory)
-    and of the variable socialpulse_experiments (YAML text); a file named by the variable must exist."""
+    """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the working
+    directory) and of the variable socialpulse_experiments (YAML text); a file named by the variable must exist."""
     from socialpulse.bounded_input import read_declaration_file
     from socialpulse.errors import Name
     from socialpulse.experiments.declarations import ExperimentError, combine, parse
@@ -24,19 +24,30 @@ def declared_experiments() -> tuple:
     named = variable(EXPERIMENTS_FILE_VARIABLE)
     path = Path(named or DEFAULT_EXPERIMENTS_FILE).absolute()
     if named and not path.is_file():
-        raise ExperimentError("variable {variable} names {path}, which is not a file",
-                              variable=Name(EXPERIMENTS_FILE_VARIABLE), path=Name(str(path)))
+        raise ExperimentError(
+            "variable {variable} names {path}, which is not a file",
+            variable=Name(EXPERIMENTS_FILE_VARIABLE),
+            path=Name(str(path)),
+        )
     from_file = parse(read_declaration_file(path), str(path)) if path.is_file() else ()
     from_variable = parse(variable(EXPERIMENTS_VARIABLE) or "", f"variable {EXPERIMENTS_VARIABLE}")
     experiments = combine(from_file, from_variable)
-    log.info("%d experiments declared: %d in %s, %d in variable %s", len(experiments), len(from_file), path,
-             len(from_variable), EXPERIMENTS_VARIABLE)
+    log.info(
+        "%d experiments declared: %d in %s, %d in variable %s",
+        len(experiments),
+        len(from_file),
+        path,
+        len(from_variable),
+        EXPERIMENTS_VARIABLE,
+    )
     return experiments
 
 
 @fail_fast
-@lineage(inputs=["warehouse:campaign_metrics_daily", "lake:clean/crm_users", "lake:clean/crm_orders"],
-         outputs=["warehouse:experiment_results", "lake:reports/experiments"])
+@lineage(
+    inputs=["warehouse:campaign_metrics_daily", "lake:clean/crm_users", "lake:clean/crm_orders"],
+    outputs=["warehouse:experiment_results", "lake:reports/experiments"],
+)
 def evaluate(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.experiments import evaluate_all
 

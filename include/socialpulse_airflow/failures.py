@@ -23,9 +23,15 @@ def remember_failure(context) -> None:
     if isinstance(error, AirflowFailException) and isinstance(error.__cause__, Exception):
         error = error.__cause__  # fail_fast's wrapper: the library's own error says it best
     label = f"{ti.task_id}[{shown}]" if shown is not None else ti.task_id
-    ti.xcom_push(key=FAILURE_KEY, value={
-        "task": f"{ti.task_id}_{ti.map_index}" if mapped else ti.task_id,  # as get_task_states names it
-        "label": label, "cause": f"{label}: {error or 'see its log'}", "log_url": ti.log_url})
+    ti.xcom_push(
+        key=FAILURE_KEY,
+        value={
+            "task": f"{ti.task_id}_{ti.map_index}" if mapped else ti.task_id,  # as get_task_states names it
+            "label": label,
+            "cause": f"{label}: {error or 'see its log'}",
+            "log_url": ti.log_url,
+        },
+    )
 
 
 def summarize(ti, dag_id: str, run_id: str, task_ids: list[str], context) -> None:
@@ -44,8 +50,10 @@ def summarize(ti, dag_id: str, run_id: str, task_ids: list[str], context) -> Non
     kept = {c["task"]: c for c in ti.xcom_pull(task_ids=task_ids, key=FAILURE_KEY) or [] if isinstance(c, dict)}
     run_page = ti.log_url.split("/tasks/")[0]
     # What a callback kept goes over the defaults: one kept before label and log_url existed still reads.
-    named = [{"label": task, "cause": f"{task}: failed, see its log", "log_url": run_page, **kept.get(task, {})}
-             for task in failed]
+    named = [
+        {"label": task, "cause": f"{task}: failed, see its log", "log_url": run_page, **kept.get(task, {})}
+        for task in failed
+    ]
     if named:
         try:
             alert_failure(context, named)

@@ -16,8 +16,9 @@ def record(findings: list, run_id: str, any_day: bool = False) -> list:
 
     new = in_warehouse(record_findings, findings, run_id, any_day) if findings else []
     for finding in new:
-        log.warning("data quality %s (%s, %s): %s", finding.severity, finding.entity, finding.check_name,
-                    finding.detail)
+        log.warning(
+            "data quality %s (%s, %s): %s", finding.severity, finding.entity, finding.check_name, finding.detail
+        )
     return new
 
 
@@ -29,17 +30,46 @@ def check_api_version(settings, api: str, ds: str, run_id: str) -> None:
     reason = expired(settings.api_version, api, datetime.now(UTC).date())
     if reason:
         log.warning("connection '%s': %s", settings.conn_id, reason)
-        record([Finding(settings.conn_id, date.fromisoformat(ds), "api_version", "api_version_expired", None, None,
-                        None, "warning", reason)], run_id)
+        record(
+            [
+                Finding(
+                    settings.conn_id,
+                    date.fromisoformat(ds),
+                    "api_version",
+                    "api_version_expired",
+                    None,
+                    None,
+                    None,
+                    "warning",
+                    reason,
+                )
+            ],
+            run_id,
+        )
 
 
 def refused_metrics(refused: dict[str, str], entity: str, ds: str, run_id: str) -> None:
     """A finding per metric Meta refuses, recorded the first day it does, so a user sees that Meta changed something."""
     from socialpulse.warehouse.findings import Finding
 
-    record([Finding(entity, date.fromisoformat(ds), metric, "metric_refused", None, None, None, "warning",
-                    f"Meta refused {metric} ({message}): dropped, the other metrics kept")
-            for metric, message in sorted(refused.items())], run_id, any_day=True)
+    record(
+        [
+            Finding(
+                entity,
+                date.fromisoformat(ds),
+                metric,
+                "metric_refused",
+                None,
+                None,
+                None,
+                "warning",
+                f"Meta refused {metric} ({message}): dropped, the other metrics kept",
+            )
+            for metric, message in sorted(refused.items())
+        ],
+        run_id,
+        any_day=True,
+    )
 
 
 def audited(cleaned: dict, run_id: str, params: dict) -> dict:

@@ -50,9 +50,16 @@ def land(extracted: list[dict], ds: str, run_id: str) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:raw/meta_ads/ads_insights"],
-         outputs=["lake:clean/campaign_metrics", "lake:quarantine/campaign_metrics", "lake:reference/fx_rates",
-           "warehouse:pipeline_audit", "warehouse:data_quality_findings"])
+@lineage(
+    inputs=["lake:raw/meta_ads/ads_insights"],
+    outputs=[
+        "lake:clean/campaign_metrics",
+        "lake:quarantine/campaign_metrics",
+        "lake:reference/fx_rates",
+        "warehouse:pipeline_audit",
+        "warehouse:data_quality_findings",
+    ],
+)
 def clean(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import clean
 
@@ -60,8 +67,10 @@ def clean(ds: str, run_id: str, params: dict) -> dict:
 
 
 @fail_fast
-@lineage(inputs=["lake:clean/campaign_metrics"],
-         outputs=["warehouse:campaign_metrics_daily", "warehouse:campaign_metrics_history", "warehouse:pipeline_audit"])
+@lineage(
+    inputs=["lake:clean/campaign_metrics"],
+    outputs=["warehouse:campaign_metrics_daily", "warehouse:campaign_metrics_history", "warehouse:pipeline_audit"],
+)
 def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     """Upsert the clean partition; the asset event names the days loaded; the run's day counts as loaded."""
     from socialpulse.jobs.meta_ads import load
@@ -83,9 +92,15 @@ def check_volume(loaded: dict, ds: str, run_id: str, params: dict) -> int:
 
     from socialpulse.warehouse.volume import check_volume
 
-    new, errors = in_warehouse(check_volume, date.fromisoformat(ds), date.fromisoformat(loaded["since"]),
-                               date.fromisoformat(loaded["until"]), run_id, float(params["volume_tolerance"]),
-                               float(params["stop_spend_share"]))
+    new, errors = in_warehouse(
+        check_volume,
+        date.fromisoformat(ds),
+        date.fromisoformat(loaded["since"]),
+        date.fromisoformat(loaded["until"]),
+        run_id,
+        float(params["volume_tolerance"]),
+        float(params["stop_spend_share"]),
+    )
     for finding in new:
         log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)
     if errors:

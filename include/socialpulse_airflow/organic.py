@@ -33,8 +33,9 @@ def accounts(ds: str, run_id: str) -> list[str]:
     graph, x = _graph(), _x()
     if graph:
         check_api_version(graph, GRAPH, ds, run_id)
-    return ([f"{platform}:{account}" for platform, account in graph.sources] if graph else []) + \
-        ([f"x:{user}" for user in x.user_ids] if x else [])
+    return ([f"{platform}:{account}" for platform, account in graph.sources] if graph else []) + (
+        [f"x:{user}" for user in x.user_ids] if x else []
+    )
 
 
 @fail_fast
@@ -44,8 +45,9 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
     platform, account = source.split(":", 1)
     settings = _x() if platform == "x" else _graph()
     first_run = int(variable(FIRST_RUN_LOOKBACK_VARIABLE, FIRST_RUN_LOOKBACK_DAYS))
-    return extract_account(settings.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(),
-                           run_id, first_run)
+    return extract_account(
+        settings.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(), run_id, first_run
+    )
 
 
 @fail_fast
@@ -62,9 +64,17 @@ def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_i
 
 
 @fail_fast
-@lineage(inputs=[*RAW_POSTS],
-         outputs=["lake:clean/post_metrics", "lake:clean/engagement_events", "lake:quarantine/post_metrics",
-           "lake:quarantine/engagement_events", "warehouse:pipeline_audit", "warehouse:data_quality_findings"])
+@lineage(
+    inputs=[*RAW_POSTS],
+    outputs=[
+        "lake:clean/post_metrics",
+        "lake:clean/engagement_events",
+        "lake:quarantine/post_metrics",
+        "lake:quarantine/engagement_events",
+        "warehouse:pipeline_audit",
+        "warehouse:data_quality_findings",
+    ],
+)
 def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 

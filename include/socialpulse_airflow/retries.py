@@ -38,7 +38,8 @@ def fail_fast(function: F) -> F:
                 raise
             from airflow.sdk.exceptions import AirflowFailException
 
-            raise AirflowFailException(f"{type(error).__name__}: {error} (not retried: no retry can change "
-                                       "this)") from error
+            raise AirflowFailException(
+                f"{type(error).__name__}: {error} (not retried: no retry can change this)"
+            ) from error
 
     return run  # type: ignore[return-value]

@@ -56,8 +56,9 @@ def configured_lake(root: str, get_connection) -> str:
         log.info("connection '%s' is not set: %s uses the machine's own credentials", LAKE_CONN_ID, root)
         lake_zone.configure_storage(protocol, {})  # a long-lived process forgets a connection since deleted
         return root
-    lake_zone.configure_storage(protocol, lake_zone.storage_options(protocol, conn.login, conn.password,
-                                                                     conn.extra_dejson))
+    lake_zone.configure_storage(
+        protocol, lake_zone.storage_options(protocol, conn.login, conn.password, conn.extra_dejson)
+    )
     return root
 
 
@@ -77,8 +78,7 @@ def connection_settings(conn_id: str, settings_class):
         log.warning("connection '%s' is not configured: skipping its source", conn_id)
         return None
     try:
-        return settings_class.from_fields(conn_id, conn.host, conn.port, conn.schema, conn.password,
-                                          conn.extra_dejson)
+        return settings_class.from_fields(conn_id, conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson)
     except (ConnectionConfigError, ValueError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
@@ -103,15 +103,19 @@ def pseudonymization_key() -> str:
     except AirflowNotFoundException:
         key = None
     if not key:
-        raise AirflowFailException(f"connection '{PSEUDONYMIZATION_CONN_ID}' has no password: set it to a random "
-                                   "secret of at least 16 bytes; user ids are pseudonymised under it")
+        raise AirflowFailException(
+            f"connection '{PSEUDONYMIZATION_CONN_ID}' has no password: set it to a random "
+            "secret of at least 16 bytes; user ids are pseudonymised under it"
+        )
     return key
 
 
 def currency_kwargs() -> dict:
     """Keyword arguments of the clean steps that convert amounts."""
-    return {"rates_source": variable(FX_RATES_SOURCE_VARIABLE),
-            "reporting": variable(REPORTING_CURRENCY_VARIABLE, "USD")}
+    return {
+        "rates_source": variable(FX_RATES_SOURCE_VARIABLE),
+        "reporting": variable(REPORTING_CURRENCY_VARIABLE, "USD"),
+    }
 
 
 def retention_days() -> int:
@@ -124,6 +128,8 @@ def retention_days() -> int:
     except (TypeError, ValueError):
         days = 0
     if days < 1:
-        raise AirflowFailException(f"variable '{RAW_RETENTION_VARIABLE}' is {value!r}: set it to a whole number of "
-                                   "days, 1 or more (default 90)")
+        raise AirflowFailException(
+            f"variable '{RAW_RETENTION_VARIABLE}' is {value!r}: set it to a whole number of "
+            "days, 1 or more (default 90)"
+        )
     return days

@@ -5,9 +5,11 @@ from __future__ import annotations
 from socialpulse.config import WAREHOUSE_CONN_ID
 
 # The entities each source DAG audits in pipeline_audit: the source's day is loaded when all of them are.
-SOURCE_ENTITIES = {"meta_ads_daily": ("campaign_metrics",),
-                   "organic_social_daily": ("post_metrics", "engagement_events"),
-                   "crm_daily": ("crm_users", "crm_orders")}
+SOURCE_ENTITIES = {
+    "meta_ads_daily": ("campaign_metrics",),
+    "organic_social_daily": ("post_metrics", "engagement_events"),
+    "crm_daily": ("crm_users", "crm_orders"),
+}
 
 
 def in_warehouse(job, *args):

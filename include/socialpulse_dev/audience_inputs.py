@@ -55,29 +55,39 @@ def _engagement(seed: int, as_of: date, size: int) -> tuple[list[dict], list[dic
         for page in graph_organic.PAGE_IDS:
             for post in graph_organic._content_on(seed, page, day, "page"):
                 posts.append(("facebook", post.id, post.created_at, graph_organic.page_post_message(post.topic)))
-                events += [("facebook", post.id, "comment", m.facebook_id)
-                           for m in graph_organic.commenters(seed, post, now, size)]
+                events += [
+                    ("facebook", post.id, "comment", m.facebook_id)
+                    for m in graph_organic.commenters(seed, post, now, size)
+                ]
         for account in graph_organic.IG_USER_IDS:  # Instagram names no engaged people
-            posts += [("instagram", m.id, m.created_at, graph_organic.media_caption(m.topic))
-                      for m in graph_organic._content_on(seed, account, day, "ig")]
+            posts += [
+                ("instagram", m.id, m.created_at, graph_organic.media_caption(m.topic))
+                for m in graph_organic._content_on(seed, account, day, "ig")
+            ]
         for account in x_data.X_ACCOUNTS:
             for post in x_data.posts_on(seed, account, day):
                 posts.append(("x", post.id, post.created_at, post.text))
-                events += [("x", post.id, kind, m.x_id) for kind, name in (("like", "like"), ("share", "repost"))
-                           for m in x_data.visible_engagers(seed, post, name, now, size)]
-    return ([{"platform": p, "post_id": i, "created_at": c, "topic": topic_of(t)} for p, i, c, t in posts],
-            [{"platform": p, "post_id": i, "kind": k, "user_id": u, "extracted_at": now} for p, i, k, u in events])
+                events += [
+                    ("x", post.id, kind, m.x_id)
+                    for kind, name in (("like", "like"), ("share", "repost"))
+                    for m in x_data.visible_engagers(seed, post, name, now, size)
+                ]
+    return (
+        [{"platform": p, "post_id": i, "created_at": c, "topic": topic_of(t)} for p, i, c, t in posts],
+        [{"platform": p, "post_id": i, "kind": k, "user_id": u, "extracted_at": now} for p, i, k, u in events],
+    )
 
 
-def clean_crm(size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY,
-              history_days: int = ORDER_HISTORY_DAYS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clean_crm(
+    size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY, history_days: int = ORDER_HISTORY_DAYS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(users, orders of `history_days` up to as_of) of the CRM's export, cleaned as the pipeline cleans them."""
     members = audience(seed, size)
     plain = Pseudonymizer(key)  # a first run: no CRM drop before it links anyone
-    users = clean_users(_csv(USER_COLUMNS, [_user_row(seed, m) for m in members if m.signup_date <= as_of]),
-                        plain).clean
-    orders = [o for back in range(history_days, -1, -1)
-              for o in daily_orders(seed, as_of - timedelta(days=back), size)]
+    users = clean_users(
+        _csv(USER_COLUMNS, [_user_row(seed, m) for m in members if m.signup_date <= as_of]), plain
+    ).clean
+    orders = [o for back in range(history_days, -1, -1) for o in daily_orders(seed, as_of - timedelta(days=back), size)]
     return users, clean_orders(_csv(ORDER_COLUMNS, orders), plain, simulated_rates()).clean
 
 
@@ -95,6 +105,10 @@ def write_clean_zone(lake_root: str, zone: CleanZone, ds: str) -> None:
     from socialpulse import lake as lake_zone
 
     lake = lake_zone.Lake.at(lake_root)
-    for entity, frame in (("crm_users", zone.users), ("crm_orders", zone.orders),
-                          ("engagement_events", zone.events), ("post_metrics", zone.posts)):
+    for entity, frame in (
+        ("crm_users", zone.users),
+        ("crm_orders", zone.orders),
+        ("engagement_events", zone.events),
+        ("post_metrics", zone.posts),
+    ):
         lake_zone.write_clean_partition(frame, lake.clean_partition(entity, ds))

@@ -21,9 +21,12 @@ from socialpulse_dev.simulator.audience import DEFAULT_SIZE, audience
 def planted(seed: int = 7, size: int = DEFAULT_SIZE, key: str = DEMO_KEY) -> pd.DataFrame:
     """Per person pseudonym: the planted segment and 30-day conversion probability."""
     plain = Pseudonymizer(key)
-    return pd.DataFrame([{"person_id": plain.token("crm", m.user_id), "segment": m.segment,
-                          "probability": m.conversion_probability} for m in audience(seed, size)]
-                        ).set_index("person_id")
+    return pd.DataFrame(
+        [
+            {"person_id": plain.token("crm", m.user_id), "segment": m.segment, "probability": m.conversion_probability}
+            for m in audience(seed, size)
+        ]
+    ).set_index("person_id")
 
 
 def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, key: str = DEMO_KEY) -> dict:
@@ -35,7 +38,11 @@ def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SI
     known = profiles.index.intersection(truth.index)
     evaluation = read_features(lake_root, "propensity_eval", ds).set_index("person_id")
     scored = evaluation.index.intersection(truth.index)
-    return {"ari": float(adjusted_rand_score(truth.loc[known, "segment"], profiles.loc[known, "segment_id"])),
-            "oracle_auc": evaluate(evaluation.loc[scored, "label"].to_numpy(),
-                                   truth.loc[scored, "probability"].to_numpy())["roc_auc"],
-            "people": len(known), "as_of": date.fromisoformat(ds).isoformat()}
+    return {
+        "ari": float(adjusted_rand_score(truth.loc[known, "segment"], profiles.loc[known, "segment_id"])),
+        "oracle_auc": evaluate(evaluation.loc[scored, "label"].to_numpy(), truth.loc[scored, "probability"].to_numpy())[
+            "roc_auc"
+        ],
+        "people": len(known),
+        "as_of": date.fromisoformat(ds).isoformat(),
+    }

@@ -57,9 +57,12 @@ def visit(driver, base_url: str, path: str) -> float:
     driver.execute_script("window.location.href = arguments[0]", target)
     # Scripts may fail while the frame swaps documents: asked again until the new one is there.
     WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
-        lambda d: d.execute_script("return performance.timeOrigin") != before
-        and d.execute_script("return location.href") == target
-        and d.execute_script("return document.readyState") == "complete")
+        lambda d: (
+            d.execute_script("return performance.timeOrigin") != before
+            and d.execute_script("return location.href") == target
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
     return loaded(driver)
 
 
@@ -67,14 +70,20 @@ def loaded(driver) -> float:
     """The frame's page load in ms (Navigation Timing: request to the end of its load event), once it ended."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script(
-        "const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 && n.duration"))
+    return WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: d.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 && n.duration"
+        )
+    )
 
 
 def refusals(driver) -> list[str]:
     """What the console said the page's security policy refused since the last call (a script, a style, a frame)."""
-    return [entry["message"] for entry in driver.get_log("browser")
-            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]
 
 
 def answer_headers(driver, names: tuple[str, ...]) -> dict[str, str | None]:
@@ -82,12 +91,16 @@ def answer_headers(driver, names: tuple[str, ...]) -> dict[str, str | None]:
     return driver.execute_async_script(
         "const done = arguments[arguments.length - 1], names = arguments[0];"
         "fetch(location.href, {credentials: 'same-origin'}).then(r => done(Object.fromEntries("
-        "names.map(n => [n, r.headers.get(n)]))));", list(names))
+        "names.map(n => [n, r.headers.get(n)]))));",
+        list(names),
+    )
 
 
 def cells(driver, table_id: str) -> list[list[str]]:
     """The text of a table's body cells, row by row."""
     from selenium.webdriver.common.by import By
 
-    return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
-            for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+    return [
+        [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
+    ]

@@ -41,18 +41,31 @@ def airflow_home_env(home: Path, metadata_url: str | None = None) -> dict[str, s
     return env
 
 
-def pipeline_env(simulator_url: str, warehouse: str | Path, lake_root: str | Path, crm_source: str | Path,
-                 token: str = DEFAULT_TOKEN) -> dict[str, str]:
+def pipeline_env(
+    simulator_url: str, warehouse: str | Path, lake_root: str | Path, crm_source: str | Path, token: str = DEFAULT_TOKEN
+) -> dict[str, str]:
     """Connections and variables pointing the pipeline at the simulator, a warehouse, a lake and a CRM folder.
 
     `warehouse` is a SQLite file path or a postgresql:// URI.
     """
-    meta = {"conn_type": "http", "host": simulator_url, "password": token,
-            "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS]}}
-    graph = {"conn_type": "http", "host": simulator_url, "password": token,
-             "extra": {"page_ids": list(PAGE_IDS), "ig_user_ids": list(IG_USER_IDS)}}
-    x = {"conn_type": "http", "host": simulator_url, "password": DEFAULT_X_TOKEN,
-         "extra": {"user_ids": [a.user_id for a in X_ACCOUNTS]}}
+    meta = {
+        "conn_type": "http",
+        "host": simulator_url,
+        "password": token,
+        "extra": {"ad_account_ids": [a.account_id for a in ACCOUNTS]},
+    }
+    graph = {
+        "conn_type": "http",
+        "host": simulator_url,
+        "password": token,
+        "extra": {"page_ids": list(PAGE_IDS), "ig_user_ids": list(IG_USER_IDS)},
+    }
+    x = {
+        "conn_type": "http",
+        "host": simulator_url,
+        "password": DEFAULT_X_TOKEN,
+        "extra": {"user_ids": [a.user_id for a in X_ACCOUNTS]},
+    }
     text = str(warehouse)
     if text.startswith(("postgres://", "postgresql://")):
         warehouse_conn = text.replace("postgresql://", "postgres://", 1)

@@ -67,8 +67,12 @@ def pipeline_steps(first: str, last: str) -> list[tuple[tuple[str, ...], str]]:
 
     The erasure comes before anything reads the clean zone, so a rerun of the whole gives the same rows.
     """
-    return [(SOURCE_DAGS, first), ((ERASURE_DAG,), last), ((ATTRIBUTION_DAG,), first),
-            ((AUDIENCE_DAG, EXPERIMENTS_DAG), last)]
+    return [
+        (SOURCE_DAGS, first),
+        ((ERASURE_DAG,), last),
+        ((ATTRIBUTION_DAG,), first),
+        ((AUDIENCE_DAG, EXPERIMENTS_DAG), last),
+    ]
 
 
 def password(home: Path) -> str:
@@ -92,8 +96,12 @@ class Api:
         attempt = 0
         while True:
             attempt += 1
-            request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
-                                             data=json.dumps(body).encode() if body is not None else None)
+            request = urllib.request.Request(
+                self.base_url + path,
+                method=method,
+                headers=headers,
+                data=json.dumps(body).encode() if body is not None else None,
+            )
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     return json.loads(response.read() or b"{}")
@@ -183,8 +191,13 @@ class Services(dict[str, subprocess.Popen]):
         self.restarts.setdefault(service.name, 0)
         log = self.cleanup.enter_context(self.log(service.name).open("a"))  # a restart's output follows the crash
         self[service.name] = process = subprocess.Popen(
-            [BIN / "airflow", *(service.args or (service.name,))], env={**self.env, **service.env}, cwd=service.cwd,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [BIN / "airflow", *(service.args or (service.name,))],
+            env={**self.env, **service.env},
+            cwd=service.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.cleanup.callback(stop, process)
 
     @contextmanager
@@ -206,17 +219,24 @@ class Services(dict[str, subprocess.Popen]):
                 continue
             tail = log_tail(self.log(name))
             if self.restarts[name] >= self.RESTARTS:
-                raise RuntimeError(f"airflow {name} exited with {process.returncode} after {self.RESTARTS} restarts; "
-                                   f"the end of {self.log(name)}:\n{tail}")
+                raise RuntimeError(
+                    f"airflow {name} exited with {process.returncode} after {self.RESTARTS} restarts; "
+                    f"the end of {self.log(name)}:\n{tail}"
+                )
             self.restarts[name] += 1
-            print(f"airflow {name} exited with {process.returncode}; starting it again ({self.restarts[name]} of "
-                  f"{self.RESTARTS}). The end of {self.log(name)}:\n{tail}", file=sys.stderr, flush=True)
+            print(
+                f"airflow {name} exited with {process.returncode}; starting it again ({self.restarts[name]} of "
+                f"{self.RESTARTS}). The end of {self.log(name)}:\n{tail}",
+                file=sys.stderr,
+                flush=True,
+            )
             self.start(self.specs[name])
 
 
 @contextmanager
-def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
-            services: tuple[str | Service, ...] = SERVICES) -> Iterator[tuple[Api, Services]]:
+def running(
+    env: dict[str, str], home: Path, port: int = DEFAULT_PORT, services: tuple[str | Service, ...] = SERVICES
+) -> Iterator[tuple[Api, Services]]:
     """Start the services (logs in <home>/logs/<service>.log), yield an API client once it answers; stop them."""
     (home / "logs").mkdir(parents=True, exist_ok=True)
     for name in (s.name if isinstance(s, Service) else s for s in services):
@@ -226,8 +246,12 @@ def running(env: dict[str, str], home: Path, port: int = DEFAULT_PORT,
         for service in (s if isinstance(s, Service) else Service(s) for s in services):
             processes.start(service)
         base_url = env.get("AIRFLOW__API__BASE_URL", f"http://127.0.0.1:{port}/").rstrip("/")  # a sub-path too
-        wait_until("the api-server", lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health",
-                                                                    timeout=5).status == 200, 120, processes)
+        wait_until(
+            "the api-server",
+            lambda: urllib.request.urlopen(f"{base_url}/api/v2/monitor/health", timeout=5).status == 200,
+            120,
+            processes,
+        )
         yield Api(base_url, home), processes
 
 
@@ -261,8 +285,15 @@ def start_backfill(api: Api, body: dict) -> int:
     return api.post("/api/v2/backfills", body)["id"]
 
 
-def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: Services, timeout: float = 900,
-             in_order: tuple[str, ...] = ()) -> list[dict]:
+def backfill(
+    api: Api,
+    dag_ids: list[str],
+    first: str,
+    last: str,
+    processes: Services,
+    timeout: float = 900,
+    in_order: tuple[str, ...] = (),
+) -> list[dict]:
     """Backfill the days first..last of each DAG at once, rerunning days done before; the runs when all are done.
 
     The DAGs named in `in_order` run one day at a time, oldest first. Raises naming the runs that did not succeed.
@@ -273,20 +304,35 @@ def backfill(api: Api, dag_ids: list[str], first: str, last: str, processes: Ser
     on_sqlite = processes.env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "").startswith("sqlite")
     with processes.stopped("scheduler") if on_sqlite else nullcontext():
         for dag_id in dag_ids:
-            start_backfill(api, {"dag_id": dag_id, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T00:00:00Z",
-                                 "reprocess_behavior": "completed", "max_active_runs": 1 if dag_id in in_order else 3})
+            start_backfill(
+                api,
+                {
+                    "dag_id": dag_id,
+                    "from_date": f"{first}T00:00:00Z",
+                    "to_date": f"{last}T00:00:00Z",
+                    "reprocess_behavior": "completed",
+                    "max_active_runs": 1 if dag_id in in_order else 3,
+                },
+            )
 
     def finished() -> list[dict] | None:
         """Every run of the days once none is queued or running (the backfills' own completed_at lags up to 30 s)."""
-        runs = [run for dag_id in dag_ids
-                for run in api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&logical_date_gte={first}T00:00:00Z"
-                                   f"&logical_date_lte={last}T00:00:00Z")["dag_runs"]]
+        runs = [
+            run
+            for dag_id in dag_ids
+            for run in api.get(
+                f"/api/v2/dags/{dag_id}/dagRuns?limit=100&logical_date_gte={first}T00:00:00Z"
+                f"&logical_date_lte={last}T00:00:00Z"
+            )["dag_runs"]
+        ]
         done = {r["dag_id"] for r in runs} == set(dag_ids) and all(r["state"] in FINISHED for r in runs)
         return runs if done else None
 
     runs = wait_until(f"the backfills of {', '.join(dag_ids)}", finished, timeout, processes, every=2)
     failed = [f"{r['dag_id']} {r['logical_date'][:10]}: {r['state']}" for r in runs if r["state"] != "success"]
     if failed:
-        raise RuntimeError(f"runs did not succeed: {'; '.join(failed)}; their task logs are in the UI and under "
-                           "the Airflow home's logs/")
+        raise RuntimeError(
+            f"runs did not succeed: {'; '.join(failed)}; their task logs are in the UI and under "
+            "the Airflow home's logs/"
+        )
     return runs

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.integration  # runs each benchmark in a process of its 
 
 def run(*args: str, timeout: float = 300) -> str:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as `make bench` runs them
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT,
-                          env=env)
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT, env=env
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -52,16 +53,34 @@ def test_experiments_bench_runs():
 
 @pytest.mark.slow
 def test_e2e_bench_runs_every_dag_and_records_each_tasks_memory(pg_conn):
-    output = run("bench/e2e.py", "--sizes", "3000", "--lookback-days", "3", "--dsn", PG_DSN,
-                 "--port", str(free_port()), timeout=1200)
+    output = run(
+        "bench/e2e.py",
+        "--sizes",
+        "3000",
+        "--lookback-days",
+        "3",
+        "--dsn",
+        PG_DSN,
+        "--port",
+        str(free_port()),
+        timeout=1200,
+    )
     assert "### 3,000 people:" in output and "below the issue's 1,000,000" in output
     rows = [line.split("|") for line in output.splitlines() if line.count("|") == 7]
     tasks = {(row[1].strip(), row[2].strip()): row[6].strip() for row in rows if row[3].strip().isdigit()}
-    for dag_task in (("crm_daily", "clean_crm"), ("organic_social_daily", "extract_organic"),
-                     ("audience_intelligence", "train_propensity"), ("experiments_daily", "evaluate_experiments"),
-                     ("source_freshness", "check_source_freshness"), ("privacy_erasure", "erase_requested_people")):
+    for dag_task in (
+        ("crm_daily", "clean_crm"),
+        ("organic_social_daily", "extract_organic"),
+        ("audience_intelligence", "train_propensity"),
+        ("experiments_daily", "evaluate_experiments"),
+        ("source_freshness", "check_source_freshness"),
+        ("privacy_erasure", "erase_requested_people"),
+    ):
         assert dag_task in tasks, dag_task
     # Every task ran in a process of its own, the shortest (a tenth of a second) included, and recorded
     # its peak: a Python task holds more than 50 MiB.
-    assert {dag_task: peak for dag_task, peak in tasks.items() if not peak.replace(",", "").isdigit()
-            or int(peak.replace(",", "")) <= 50} == {}
+    assert {
+        dag_task: peak
+        for dag_task, peak in tasks.items()
+        if not peak.replace(",", "").isdigit() or int(peak.replace(",", "")) <= 50
+    } == {}

@@ -57,8 +57,11 @@ def task_states(run) -> dict[str, str]:
 
 def failed_tries(run, task_id: str) -> dict[str, int]:
     """Each failed instance of a task (by map index) and the try it failed on."""
-    return {ti.rendered_map_index or str(ti.map_index): ti.try_number for ti in run.get_task_instances()
-            if ti.task_id == task_id and ti.state == "failed"}
+    return {
+        ti.rendered_map_index or str(ti.map_index): ti.try_number
+        for ti in run.get_task_instances()
+        if ti.task_id == task_id and ti.state == "failed"
+    }
 
 
 def causes(run) -> list[str]:
@@ -67,5 +70,9 @@ def causes(run) -> list[str]:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        return sorted(x.value["cause"] for x in session.query(XComModel).filter(
-            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"))
+        return sorted(
+            x.value["cause"]
+            for x in session.query(XComModel).filter(
+                XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.key == "failure"
+            )
+        )

@@ -38,10 +38,22 @@ def inbox(monkeypatch):
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_SOCIALPULSE_ALERTS", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-        "extra": {"from_email": "socialpulse@example.com", "to": RECIPIENTS, "disable_ssl": True,
-                  "disable_tls": True}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SOCIALPULSE_ALERTS",
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {
+                    "from_email": "socialpulse@example.com",
+                    "to": RECIPIENTS,
+                    "disable_ssl": True,
+                    "disable_tls": True,
+                },
+            }
+        ),
+    )
     yield handler
     controller.stop()
 
@@ -74,8 +86,9 @@ def test_a_run_with_several_failed_tasks_sends_one_message_naming_each(dags, pip
     text = body(message)
     assert text.count("<li>") == 2 and text.count("connection &#39;x_api&#39;") == 2
     assert text.count(f"<li>{first}: ") == 1 and text.count(first) == 1  # each task named once, by its cause
-    failed = [ti.map_index for ti in run.get_task_instances()
-              if ti.task_id == "extract_organic" and ti.state == "failed"]
+    failed = [
+        ti.map_index for ti in run.get_task_instances() if ti.task_id == "extract_organic" and ti.state == "failed"
+    ]
     assert len(failed) == 2 and all(f"/tasks/extract_organic/mapped/{i}?try_number=1" in text for i in failed)
 
 
@@ -114,15 +127,24 @@ def audit_until(warehouse, days: dict[str, str]) -> None:
         for entity, newest in days.items():
             for back in range(3):
                 day = (date.fromisoformat(newest) - timedelta(days=back)).isoformat()
-                conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, loaded_at) "
-                             "VALUES (?, ?, 'r', 1, '2026-11-03T01:00:00+00:00')", (day, entity))
+                conn.execute(
+                    "INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, loaded_at) "
+                    "VALUES (?, ?, 'r', 1, '2026-11-03T01:00:00+00:00')",
+                    (day, entity),
+                )
 
 
-def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_passes(dags, pipeline, inbox,
-                                                                                       tmp_path):
+def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_passes(dags, pipeline, inbox, tmp_path):
     warehouse, _ = pipeline(DAY, AS_OF)
-    audit_until(warehouse, {"campaign_metrics": "2026-11-01", "post_metrics": "2026-11-02",
-                            "engagement_events": "2026-11-02", "crm_users": "2026-11-02"})  # no crm_orders
+    audit_until(
+        warehouse,
+        {
+            "campaign_metrics": "2026-11-01",
+            "post_metrics": "2026-11-02",
+            "engagement_events": "2026-11-02",
+            "crm_users": "2026-11-02",
+        },
+    )  # no crm_orders
     dag = dags["source_freshness"]
     sent = {}
     for hour in (6, 7, 8):  # the hours starting at 06:00, 07:00 and 08:00 of 2026-11-03
@@ -131,18 +153,28 @@ def test_a_source_late_for_its_target_is_e_mailed_once_in_the_hour_its_target_pa
         sent[hour] = [message for _, message in inbox.messages]
         inbox.messages.clear()
     assert [(h, [m["Subject"] for m in sent[h]]) for h in sorted(sent)] == [
-        (6, ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"]), (7, []),
-        (8, ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"])]
+        (6, ["SocialPulse: meta_ads_daily has not loaded 2026-11-02 by its freshness target"]),
+        (7, []),
+        (8, ["SocialPulse: crm_daily has not loaded 2026-11-02 by its freshness target"]),
+    ]
     meta = body(sent[6][0])
     assert "data date <b>2026-11-02</b> was due by 2026-11-03 06:00 (UTC)" in meta
-    assert "the newest day loaded is 2026-11-01" in meta and "/dags/meta_ads_daily\"" in meta
+    assert "the newest day loaded is 2026-11-01" in meta and '/dags/meta_ads_daily"' in meta
     assert "the newest day loaded is none" in body(sent[8][0])  # crm_orders never loaded
 
 
 def test_targets_passed_while_no_check_ran_are_named_by_the_next_one(dags, pipeline, inbox):
     warehouse, _ = pipeline(DAY, AS_OF)
-    audit_until(warehouse, {"campaign_metrics": "2026-11-02", "post_metrics": "2026-11-03",
-                            "engagement_events": "2026-11-03", "crm_users": "2026-11-03", "crm_orders": "2026-11-02"})
+    audit_until(
+        warehouse,
+        {
+            "campaign_metrics": "2026-11-02",
+            "post_metrics": "2026-11-03",
+            "engagement_events": "2026-11-03",
+            "crm_users": "2026-11-03",
+            "crm_orders": "2026-11-02",
+        },
+    )
     dag = dags["source_freshness"]
     assert dag.test(logical_date=datetime(2026, 11, 4, 5, tzinfo=UTC)).state == "success"  # checks 04:00-05:00
     assert inbox.messages == []
@@ -150,13 +182,22 @@ def test_targets_passed_while_no_check_ran_are_named_by_the_next_one(dags, pipel
     assert dag.test(logical_date=datetime(2026, 11, 4, 10, tzinfo=UTC)).state == "success"
     assert sorted(message["Subject"] for _, message in inbox.messages) == [
         "SocialPulse: crm_daily has not loaded 2026-11-03 by its freshness target",
-        "SocialPulse: meta_ads_daily has not loaded 2026-11-03 by its freshness target"]
+        "SocialPulse: meta_ads_daily has not loaded 2026-11-03 by its freshness target",
+    ]
 
 
 def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dags, pipeline, inbox, monkeypatch):
     warehouse, _ = pipeline(DAY, AS_OF)
-    audit_until(warehouse, {"campaign_metrics": "2026-11-01", "post_metrics": "2026-11-02",
-                            "engagement_events": "2026-11-02", "crm_users": "2026-11-02", "crm_orders": "2026-11-02"})
+    audit_until(
+        warehouse,
+        {
+            "campaign_metrics": "2026-11-01",
+            "post_metrics": "2026-11-02",
+            "engagement_events": "2026-11-02",
+            "crm_users": "2026-11-02",
+            "crm_orders": "2026-11-02",
+        },
+    )
     monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FRESHNESS_HOURS", '{"meta_ads_daily": 7}')
     dag = dags["source_freshness"]
     sent = {}
@@ -170,10 +211,15 @@ def test_the_variable_moves_a_target_and_a_wrong_one_fails_the_check_at_once(dag
     assert all(task.retries == 3 for task in dag.tasks)  # dag.test would wait minutes if it were retried
     run = dag.test(logical_date=datetime(2026, 11, 3, 9, tzinfo=UTC))
     assert run.state == "failed" and failed_tries(run, "check_source_freshness") == {"-1": 1}
-    assert len(causes(run)) == 1 and "variable 'socialpulse_freshness_hours' names 1 key that is not a source DAG " \
-        "(text of 8 characters, did you mean meta_ads_daily?)" in causes(run)[0]
+    assert (
+        len(causes(run)) == 1
+        and "variable 'socialpulse_freshness_hours' names 1 key that is not a source DAG "
+        "(text of 8 characters, did you mean meta_ads_daily?)"
+        in causes(run)[0]
+    )
     assert [message["Subject"] for _, message in inbox.messages] == [
-        "SocialPulse: source_freshness failed for 2026-11-03 in check_source_freshness"]
+        "SocialPulse: source_freshness failed for 2026-11-03 in check_source_freshness"
+    ]
 
 
 def test_every_source_dag_has_a_target_and_its_entities(dags):

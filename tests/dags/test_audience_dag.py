@@ -18,16 +18,23 @@ def test_a_new_installation_models_its_audience_on_day_one(dags, pipeline, monke
     warehouse, lake = pipeline(DAY, AS_OF, x_rate_limit=10_000)  # 90 days of X engagers in one window
     write_drop(tmp_path / "crm", DAY, history_days=365)  # the CRM's first export carries a year of orders
     monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_FIRST_RUN_LOOKBACK_DAYS", "90")
-    for dag_id, conf in (("crm_daily", None), ("meta_ads_daily", {"report_mode": "sync"}),
-                         ("organic_social_daily", None)):
+    for dag_id, conf in (
+        ("crm_daily", None),
+        ("meta_ads_daily", {"report_mode": "sync"}),
+        ("organic_social_daily", None),
+    ):
         result = dags[dag_id].test(logical_date=LOGICAL_DATE, run_conf=conf)
         assert result.state == "success", (dag_id, task_states(result))
     run = dags["audience_intelligence"].test(logical_date=LOGICAL_DATE)
     assert run.state == "success", task_states(run)
     assert dags["audience_intelligence"].task_dict["train_propensity"].pool == "tensorflow"
     with sqlite3.connect(warehouse) as conn:
-        counts = {s.table: conn.execute(f"SELECT count(*) FROM {s.table} WHERE as_of_date = ?",
-                                        (DAY.isoformat(),)).fetchone()[0] for s in AUDIENCE_ENTITIES}
+        counts = {
+            s.table: conn.execute(
+                f"SELECT count(*) FROM {s.table} WHERE as_of_date = ?", (DAY.isoformat(),)
+            ).fetchone()[0]
+            for s in AUDIENCE_ENTITIES
+        }
         oldest_post = conn.execute("SELECT min(created_at) FROM post_metrics_daily").fetchone()[0]
     assert all(counts.values()), counts
     assert oldest_post < "2026-08-10"  # the first organic run reached 90 days back

@@ -75,17 +75,23 @@ def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
     cli(env, "db", "migrate")
     processes: dict[str, subprocess.Popen] = {}
     with ExitStack() as cleanup:
-        for name, args in (("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)]),
-                           ("scheduler", ["scheduler"]), ("dag-processor", ["dag-processor"])):
+        for name, args in (
+            ("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)]),
+            ("scheduler", ["scheduler"]),
+            ("dag-processor", ["dag-processor"]),
+        ):
             log = cleanup.enter_context((tmp_path / f"{name}.log").open("w"))
-            processes[name] = subprocess.Popen([BIN / "airflow", *args], env=env, stdout=log,
-                                               stderr=subprocess.STDOUT, start_new_session=True)
+            processes[name] = subprocess.Popen(
+                [BIN / "airflow", *args], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
             cleanup.callback(stop, processes[name])
 
-        wait_for("the dag-processor to register the DAGs",
-                 lambda: {DAG_ID, *OTHER_DAGS} <= {d["dag_id"] for d in json_lines(cli(env, "dags", "list", "-o",
-                                                                                     "json"))},
-                 180, processes)
+        wait_for(
+            "the dag-processor to register the DAGs",
+            lambda: {DAG_ID, *OTHER_DAGS} <= {d["dag_id"] for d in json_lines(cli(env, "dags", "list", "-o", "json"))},
+            180,
+            processes,
+        )
         for other in OTHER_DAGS[:4]:  # unpaused too: only the backfill may start runs
             cli(env, "dags", "unpause", other)
         cli(env, "dags", "unpause", DAG_ID)
@@ -106,13 +112,24 @@ def test_backfilling_one_source_runs_only_that_source(tmp_path, simulator):
     assert all(p.poll() is not None for p in processes.values())
     assert others == {other: [] for other in OTHER_DAGS}
 
-    campaigns = {d: sum(len(meta_data.insight_rows(7, a, date.fromisoformat(d), date.fromisoformat(d), AS_OF))
-                        for a in meta_data.ACCOUNTS) for d in DATES}  # the planted split tests' campaigns too
+    campaigns = {
+        d: sum(
+            len(meta_data.insight_rows(7, a, date.fromisoformat(d), date.fromisoformat(d), AS_OF))
+            for a in meta_data.ACCOUNTS
+        )
+        for d in DATES
+    }  # the planted split tests' campaigns too
     with sqlite3.connect(warehouse) as conn:
-        per_date = dict(conn.execute("SELECT metric_date, count(*) FROM campaign_metrics_daily "
-                                     "WHERE metric_date BETWEEN ? AND ? GROUP BY metric_date", (DATES[0], DATES[-1])))
-        keys = conn.execute("SELECT count(*), count(DISTINCT metric_date || account_id || campaign_id) "
-                            "FROM campaign_metrics_daily").fetchone()
+        per_date = dict(
+            conn.execute(
+                "SELECT metric_date, count(*) FROM campaign_metrics_daily "
+                "WHERE metric_date BETWEEN ? AND ? GROUP BY metric_date",
+                (DATES[0], DATES[-1]),
+            )
+        )
+        keys = conn.execute(
+            "SELECT count(*), count(DISTINCT metric_date || account_id || campaign_id) FROM campaign_metrics_daily"
+        ).fetchone()
     assert per_date == campaigns
     assert keys[0] == keys[1]
     for ds in DATES:

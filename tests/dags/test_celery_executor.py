@@ -67,21 +67,27 @@ def warehouse_rows(dsn: str, lake_root: str) -> dict[str, list[tuple]]:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
-        tables = [t for (t,) in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")]
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            )
+        ]
         found = {}
         for table in tables:
             if table in PER_RUN_TABLES:
                 continue
             cursor = conn.execute(f'SELECT * FROM "{table}"')
             keep = [(i, column.name) for i, column in enumerate(cursor.description) if column.name not in LINEAGE]
-            found[table] = sorted(tuple((name, str(row[i]).replace(lake_root, "<lake>")) for i, name in keep)
-                                  for row in cursor.fetchall())
+            found[table] = sorted(
+                tuple((name, str(row[i]).replace(lake_root, "<lake>")) for i, name in keep) for row in cursor.fetchall()
+            )
     return found
 
 
 def differences(celery: dict, reference: dict) -> dict[str, list[str]]:
     """The tables whose rows differ, with the columns whose values differ (or how many rows each has)."""
+
     def values(rows: list[tuple], column: str) -> list[str]:
         return sorted(value for row in rows for name, value in row if name == column)
 
@@ -91,12 +97,14 @@ def differences(celery: dict, reference: dict) -> dict[str, list[str]]:
         if rows != theirs:
             columns = [name for name, _ in (rows or theirs)[0]]
             found[table] = [c for c in columns if values(rows, c) != values(theirs, c)] or [
-                f"{len(rows)} rows against {len(theirs)}"]
+                f"{len(rows)} rows against {len(theirs)}"
+            ]
     return found
 
 
-def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, warehouse_uri: str,
-                    s3_lake: tuple[str, dict]) -> dict:
+def celery_backfill(
+    tmp_path: Path, simulator_url: str, metadata_uri: str, warehouse_uri: str, s3_lake: tuple[str, dict]
+) -> dict:
     """Every step backfilled through Celery workers; the API's task instances of the ml DAG and the run times."""
     home, port = tmp_path / "airflow", free_port()
     lake_root, options = s3_lake
@@ -105,9 +113,14 @@ def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, wareh
         **airflow_home_env(home, metadata_uri.replace("postgresql://", "postgresql+psycopg://", 1)),
         **service_env(home, port),
         **pipeline_env(simulator_url, warehouse_uri, lake_root, crm_drops(tmp_path / "crm")),
-        "AIRFLOW_CONN_SOCIALPULSE_LAKE": json.dumps({
-            "conn_type": "aws", "login": options["key"], "password": options["secret"],
-            "extra": {"endpoint_url": options["endpoint_url"]}}),
+        "AIRFLOW_CONN_SOCIALPULSE_LAKE": json.dumps(
+            {
+                "conn_type": "aws",
+                "login": options["key"],
+                "password": options["secret"],
+                "extra": {"endpoint_url": options["endpoint_url"]},
+            }
+        ),
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
         # this test's keys only, in a Redis others may use
@@ -121,10 +134,21 @@ def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, wareh
     def worker(queue: str, concurrency: int) -> Service:
         workdir = tmp_path / f"worker-{queue}"
         workdir.mkdir()
-        return Service(f"worker-{queue}", ("celery", "worker", "--queues", queue, "--concurrency", str(concurrency),
-                                           "--celery-hostname", f"{queue}@%h"),
-                       env={"AIRFLOW_HOME": str(workdir),
-                            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}, cwd=workdir)
+        return Service(
+            f"worker-{queue}",
+            (
+                "celery",
+                "worker",
+                "--queues",
+                queue,
+                "--concurrency",
+                str(concurrency),
+                "--celery-hostname",
+                f"{queue}@%h",
+            ),
+            env={"AIRFLOW_HOME": str(workdir), "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())},
+            cwd=workdir,
+        )
 
     services = ("api-server", "scheduler", "dag-processor", worker("default", 2), worker("ml", 1))
     first, last = DATES[0], DATES[-1]
@@ -136,21 +160,25 @@ def celery_backfill(tmp_path: Path, simulator_url: str, metadata_uri: str, wareh
             runs = backfill(api, list(dag_ids), since, last, processes, in_order=IN_ORDER)
             timings[f"backfill {', '.join(dag_ids)}"] = time.monotonic() - step_started
             set_paused(api, list(dag_ids), True)
-            assert len(runs) == len(dag_ids) * len(DATES[DATES.index(since):])
+            assert len(runs) == len(dag_ids) * len(DATES[DATES.index(since) :])
         (run,) = api.get("/api/v2/dags/audience_intelligence/dagRuns")["dag_runs"]
         instances = api.get(f"/api/v2/dags/audience_intelligence/dagRuns/{run['dag_run_id']}/taskInstances")
     timings["total"] = time.monotonic() - started
-    return {"instances": instances["task_instances"], "timings": timings, "homes": {
-        queue: tmp_path / f"worker-{queue}" for queue in ("default", "ml")}}
+    return {
+        "instances": instances["task_instances"],
+        "timings": timings,
+        "homes": {queue: tmp_path / f"worker-{queue}" for queue in ("default", "ml")},
+    }
 
 
 def dag_test_reference(dags, monkeypatch, tmp_path: Path, simulator_url: str, warehouse_uri: str) -> None:
     """The same dates with dag.test(), in this process, into another warehouse and lake."""
-    for name, value in pipeline_env(simulator_url, warehouse_uri, tmp_path / "lake",
-                                    crm_drops(tmp_path / "crm")).items():
+    for name, value in pipeline_env(
+        simulator_url, warehouse_uri, tmp_path / "lake", crm_drops(tmp_path / "crm")
+    ).items():
         monkeypatch.setenv(name, value)
     for dag_ids, since in pipeline_steps(DATES[0], DATES[-1]):
-        for day in DATES[DATES.index(since):]:
+        for day in DATES[DATES.index(since) :]:
             for dag_id in dag_ids:
                 # dag.test's logical date is when the run happens: its data interval is the day before
                 logical = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
@@ -160,19 +188,25 @@ def dag_test_reference(dags, monkeypatch, tmp_path: Path, simulator_url: str, wa
 
 @pytest.mark.slow
 def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
-        tmp_path, simulator, postgres_databases, s3_lake, dags, monkeypatch, run_times):
+    tmp_path, simulator, postgres_databases, s3_lake, dags, monkeypatch, run_times
+):
     redis_reachable()
     url = simulator(as_of=AS_OF, x_rate_limit=10_000, app_budget=100_000)  # as lenient as the demo's
     metadata, (celery_uri, celery_dsn), (reference_uri, reference_dsn) = (
-        postgres_databases()[0], postgres_databases(), postgres_databases())
+        postgres_databases()[0],
+        postgres_databases(),
+        postgres_databases(),
+    )
     result = celery_backfill(tmp_path / "celery", url, metadata, celery_uri, s3_lake)
     run_times.update(result["timings"])
 
     queues = {ti["task_id"]: ti["queue"] for ti in result["instances"]}
     assert {t for t, q in queues.items() if q == "ml"} == ML_TASKS
     assert set(queues.values()) == {"ml", "default"}
-    ran = {queue: {p.name.removeprefix("task_id=") for p in (home / "logs").glob("dag_id=*/run_id=*/task_id=*")}
-           for queue, home in result["homes"].items()}
+    ran = {
+        queue: {p.name.removeprefix("task_id=") for p in (home / "logs").glob("dag_id=*/run_id=*/task_id=*")}
+        for queue, home in result["homes"].items()
+    }
     assert ran["ml"] == ML_TASKS  # each worker logs in its own home: the ml worker ran these and only these
     assert ML_TASKS.isdisjoint(ran["default"]) and {"extract_meta_insights", "build_profiles"} <= ran["default"]
 
@@ -187,6 +221,14 @@ def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
     celery = warehouse_rows(celery_dsn, s3_lake[0])
     reference = warehouse_rows(reference_dsn, str(tmp_path / "reference" / "lake"))
     assert celery.keys() == reference.keys()
-    assert all(celery[t] for t in ("campaign_metrics_daily", "post_metrics_daily", "propensity_scores",
-                                   "experiment_results", "model_registry"))
+    assert all(
+        celery[t]
+        for t in (
+            "campaign_metrics_daily",
+            "post_metrics_daily",
+            "propensity_scores",
+            "experiment_results",
+            "model_registry",
+        )
+    )
     assert differences(celery, reference) == {}  # names tables and columns, not thousands of rows

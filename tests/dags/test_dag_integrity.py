@@ -13,17 +13,30 @@ from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.conftest import DAG_PARSE_TIMES
 
 DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))
-HEAVY_MODULES = ("pandas", "numpy", "pyarrow", "sklearn", "tensorflow", "matplotlib", "requests", "psycopg",
-                 "psycopg2")
+HEAVY_MODULES = ("pandas", "numpy", "pyarrow", "sklearn", "tensorflow", "matplotlib", "requests", "psycopg", "psycopg2")
 # names, declarations and the Airflow side's wiring; the rest loads inside tasks
 LIGHT_LIBRARY_MODULES = (
-    "socialpulse", "socialpulse.config", "socialpulse.declarations", "socialpulse.transforms",
-    "socialpulse.transforms.schemas", "socialpulse.transforms.normalize", "socialpulse.transforms.topics",
+    "socialpulse",
+    "socialpulse.config",
+    "socialpulse.declarations",
+    "socialpulse.transforms",
+    "socialpulse.transforms.schemas",
+    "socialpulse.transforms.normalize",
+    "socialpulse.transforms.topics",
     "socialpulse.connectors",
-    "socialpulse.connectors.meta", "socialpulse.connectors.meta.ads_settings",
+    "socialpulse.connectors.meta",
+    "socialpulse.connectors.meta.ads_settings",
 )
-DAG_IDS = ["attribution_daily", "audience_intelligence", "crm_daily", "experiments_daily", "meta_ads_daily",
-           "organic_social_daily", "privacy_erasure", "source_freshness"]
+DAG_IDS = [
+    "attribution_daily",
+    "audience_intelligence",
+    "crm_daily",
+    "experiments_daily",
+    "meta_ads_daily",
+    "organic_social_daily",
+    "privacy_erasure",
+    "source_freshness",
+]
 
 PARSE_PROBE = """
 import json, runpy, sys, time
@@ -49,12 +62,14 @@ def test_dagbag_has_no_import_errors(dagbag):
 @pytest.mark.integration  # a fresh interpreter per file
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
 def test_parse_is_light_and_fast(path: Path, request):
-    probe = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True,
-                           check=True)
+    probe = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True, check=True)
     report = json.loads(probe.stdout.strip().splitlines()[-1])
     request.config.stash.setdefault(DAG_PARSE_TIMES, {})[str(path.relative_to(PROJECT_ROOT))] = report["seconds"]
-    heavy = [m for m in report["new_modules"] if m.split(".")[0] in HEAVY_MODULES
-             or (m.split(".")[0] == "socialpulse" and m not in LIGHT_LIBRARY_MODULES)]
+    heavy = [
+        m
+        for m in report["new_modules"]
+        if m.split(".")[0] in HEAVY_MODULES or (m.split(".")[0] == "socialpulse" and m not in LIGHT_LIBRARY_MODULES)
+    ]
     assert heavy == [], f"{path.name} imports heavy modules at parse time: {heavy[:10]}"
 
 
@@ -89,8 +104,12 @@ def test_each_source_is_a_dag_of_its_own(dagbag):
 def test_assets_join_the_sources_to_attribution(dagbag):
     from airflow.sdk import AssetOrTimeSchedule
 
-    outlets = {(dag.dag_id, task.task_id): sorted(a.name for a in task.outlets)
-               for dag in dagbag.dags.values() for task in dag.tasks if task.outlets}
+    outlets = {
+        (dag.dag_id, task.task_id): sorted(a.name for a in task.outlets)
+        for dag in dagbag.dags.values()
+        for task in dag.tasks
+        if task.outlets
+    }
     assert outlets == {
         ("meta_ads_daily", "load_campaign_metrics"): ["campaign_metrics_daily"],
         ("organic_social_daily", "load_post_metrics"): ["engagement_events", "post_metrics_daily"],
@@ -98,8 +117,7 @@ def test_assets_join_the_sources_to_attribution(dagbag):
     }
     attribution = dagbag.dags["attribution_daily"]
     assert isinstance(attribution.timetable, AssetOrTimeSchedule)  # asset-triggered, and backfillable on time
-    assert {a.name for a in attribution.timetable.asset_condition.objects} == {
-        "campaign_metrics_daily", "crm_orders"}
+    assert {a.name for a in attribution.timetable.asset_condition.objects} == {"campaign_metrics_daily", "crm_orders"}
 
 
 def test_dag_files_are_thin():
@@ -111,8 +129,7 @@ def test_dag_files_are_thin():
         text = path.read_text()
         assert len(text.splitlines()) <= 150, path.name
         for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.FunctionDef) and any(
-                    "task" in ast.unparse(d) for d in node.decorator_list):
+            if isinstance(node, ast.FunctionDef) and any("task" in ast.unparse(d) for d in node.decorator_list):
                 body = [n for n in node.body if not isinstance(n, ast.Expr) or not isinstance(n.value, ast.Constant)]
                 longest[f"{path.stem}.{node.name}"] = body[-1].end_lineno - body[0].lineno + 1
     assert max(longest.values()) <= 3, sorted(longest.items(), key=lambda kv: -kv[1])[:3]

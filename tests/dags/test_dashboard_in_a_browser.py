@@ -28,9 +28,14 @@ def test_the_marketing_view_shows_the_warehouse_s_figures_in_chromium(tmp_path, 
         require_service("Chromium is not installed: apt-get install chromium chromium-driver")
     warehouse, lake = seed_warehouse(tmp_path)
     port = free_port()
-    env = {**os.environ, **airflow_home_env(migrated_airflow), **service_env(migrated_airflow, port),
-           "AIRFLOW_CONN_MARKETING_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
-           "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake), "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}{sub_path}/"}
+    env = {
+        **os.environ,
+        **airflow_home_env(migrated_airflow),
+        **service_env(migrated_airflow, port),
+        "AIRFLOW_CONN_MARKETING_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
+        "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}{sub_path}/",
+    }
     with sqlite3.connect(warehouse) as conn:
         accounts = queries.overview(conn, *DAYS)
     with running(env, migrated_airflow, port, services=("api-server",)), browser.chromium() as driver:

@@ -13,8 +13,9 @@ LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)  # the data interval is 2026-11
 DAY = date(2026, 11, 2)
 
 
-def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_the_run(dags, pipeline, monkeypatch,
-                                                                                        tmp_path):
+def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_the_run(
+    dags, pipeline, monkeypatch, tmp_path
+):
     warehouse, lake = pipeline(DAY, AS_OF)
     write_drop(tmp_path / "crm", DAY, history_days=40)  # the holdout's orders since its start
     for dag_id, conf in (("crm_daily", None), ("meta_ads_daily", {"report_mode": "sync"})):
@@ -23,8 +24,13 @@ def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_t
     run = dags["experiments_daily"].test(logical_date=LOGICAL_DATE)
     assert run.state == "success", task_states(run)
     with sqlite3.connect(warehouse) as conn:
-        decisions = dict(conn.execute("SELECT experiment, decision FROM experiment_results WHERE as_of_date = ? AND "
-                                      "is_control AND role = 'primary'", (DAY.isoformat(),)).fetchall())
+        decisions = dict(
+            conn.execute(
+                "SELECT experiment, decision FROM experiment_results WHERE as_of_date = ? AND "
+                "is_control AND role = 'primary'",
+                (DAY.isoformat(),),
+            ).fetchall()
+        )
         first_look = conn.execute("SELECT min(as_of_date) FROM experiment_results").fetchone()[0]
     assert decisions["video_creative"] == "winner" and decisions["headline_copy"] == "sample_ratio_mismatch"
     assert set(decisions) == {"video_creative", "lookalike_audience", "headline_copy", "retargeting_holdout"}
@@ -36,7 +42,9 @@ def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_t
     failed = dags["experiments_daily"].test(logical_date=datetime(2026, 11, 4, tzinfo=UTC))
     states = task_states(failed)
     assert states["evaluate_experiments[-1]"] == "failed" and failed.state == "failed", states
-    assert causes(failed) == ["evaluate_experiments: variable socialpulse_experiments:3: experiment 'typo': an "
-                              "unknown field (text of 9 characters, did you mean hypothesis?); expected one of [alpha, "
-                              "arms, crm_column, end_date, guardrail_metrics, hypothesis, minimum_effect, name, "
-                              "primary_metric, start_date]"]
+    assert causes(failed) == [
+        "evaluate_experiments: variable socialpulse_experiments:3: experiment 'typo': an "
+        "unknown field (text of 9 characters, did you mean hypothesis?); expected one of [alpha, "
+        "arms, crm_column, end_date, guardrail_metrics, hypothesis, minimum_effect, name, "
+        "primary_metric, start_date]"
+    ]

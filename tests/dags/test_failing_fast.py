@@ -12,14 +12,33 @@ AS_OF, DAY = date(2026, 11, 5), date(2026, 11, 2)
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("dag_id", "fault", "task_id", "failing", "says"), [
-    ("meta_ads_daily", {"invalid_token": True}, "extract_meta_insights", {"act_1001", "act_1002", "act_1003"},
-     "Renew the token and store it as the password of the Airflow connection 'meta_marketing'"),
-    ("organic_social_daily", {"x_token": "another-token"}, "extract_organic",
-     {"x:1597000000000000001", "x:1597000000000000002"}, "the Airflow connection 'x_api'"),
-    ("organic_social_daily", {"x_monthly_cap": 3}, "extract_organic",
-     {"x:1597000000000000001", "x:1597000000000000002"}, "X monthly usage cap reached"),
-], ids=["meta token expired", "x token refused", "x monthly cap"])
+@pytest.mark.parametrize(
+    ("dag_id", "fault", "task_id", "failing", "says"),
+    [
+        (
+            "meta_ads_daily",
+            {"invalid_token": True},
+            "extract_meta_insights",
+            {"act_1001", "act_1002", "act_1003"},
+            "Renew the token and store it as the password of the Airflow connection 'meta_marketing'",
+        ),
+        (
+            "organic_social_daily",
+            {"x_token": "another-token"},
+            "extract_organic",
+            {"x:1597000000000000001", "x:1597000000000000002"},
+            "the Airflow connection 'x_api'",
+        ),
+        (
+            "organic_social_daily",
+            {"x_monthly_cap": 3},
+            "extract_organic",
+            {"x:1597000000000000001", "x:1597000000000000002"},
+            "X monthly usage cap reached",
+        ),
+    ],
+    ids=["meta token expired", "x token refused", "x monthly cap"],
+)
 def test_a_refusal_fails_each_extract_on_its_first_try(dags, pipeline, dag_id, fault, task_id, failing, says):
     pipeline(DAY, AS_OF, **fault)
     dag = dags[dag_id]

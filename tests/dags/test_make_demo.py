@@ -20,9 +20,22 @@ from tests.conftest import free_port, require_service
 def run_demo(data_dir, airflow_home, port: int) -> str:
     """As `make demo` runs it: the development tools on the path, not installed."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
-    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--data-dir", str(data_dir),
-                           "--airflow-home", str(airflow_home), "--port", str(port)],
-                          capture_output=True, text=True, timeout=1200, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "demo.py"),
+            "--data-dir",
+            str(data_dir),
+            "--airflow-home",
+            str(airflow_home),
+            "--port",
+            str(port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return done.stdout
 
@@ -33,9 +46,22 @@ def check_make_ui(data, home, port: int) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
     log = (home / "ui.log").open("w")
-    ui = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "scripts" / "ui.py"), "--data-dir", str(data),
-                           "--airflow-home", str(home), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                          env=env, start_new_session=True)
+    ui = subprocess.Popen(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "ui.py"),
+            "--data-dir",
+            str(data),
+            "--airflow-home",
+            str(home),
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while "Ctrl-C stops it" not in (home / "ui.log").read_text():
@@ -46,8 +72,9 @@ def check_make_ui(data, home, port: int) -> None:
         assert len(runs) == 3 and all(r["run_type"] == "backfill" and r["state"] == "success" for r in runs)
         assert all(0 < r["duration"] < 600 for r in runs)  # as long as they took, not days from a logical date
         assert all(api.get(f"/api/v2/dags/{d}")["is_paused"] for d in ("meta_ads_daily", "experiments_daily"))
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/socialpulse/",
-                                         headers={"Authorization": f"Bearer {api.token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/socialpulse/", headers={"Authorization": f"Bearer {api.token}"}
+        )
         assert "Per platform and account" in urllib.request.urlopen(request, timeout=30).read().decode()
     finally:
         ui.send_signal(signal.SIGTERM)  # it stops the services it started, each in its own session
@@ -78,9 +105,24 @@ def test_the_dashboard_tour_opens_every_page_on_the_demo_s_data(demo, tmp_path):
     data, home, port, _ = demo
     out = tmp_path / "screenshots"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
-    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "dashboard_tour.py"), "--data-dir",
-                           str(data), "--airflow-home", str(home), "--port", str(port), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "dashboard_tour.py"),
+            "--data-dir",
+            str(data),
+            "--airflow-home",
+            str(home),
+            "--port",
+            str(port),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     pages = re.findall(r"^(\w+) +(\d+) +(\d+)  (\S+)$", done.stdout, re.MULTILINE)
     assert [p[0] for p in pages] == ["overview", "campaigns", "posts", "audience", "experiments", "health"]
@@ -132,8 +174,11 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
     from tests.privacy_scan import findings, scan_lake_zone, scan_sqlite
 
     texts, values = {}, {}
-    for zone in (scan_lake_zone(data / "lake" / "clean"), scan_lake_zone(data / "lake" / "quarantine"),
-                 scan_sqlite(data / "warehouse.db")):
+    for zone in (
+        scan_lake_zone(data / "lake" / "clean"),
+        scan_lake_zone(data / "lake" / "quarantine"),
+        scan_sqlite(data / "warehouse.db"),
+    ):
         texts.update(zone[0])
         values.update(zone[1])
     # the features zone's copies run to megabytes: every cell is checked, not every substring of the whole file
@@ -144,8 +189,9 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
     reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
     assert len(reports) == 1
     assert findings({**texts, **logs, **reports}, values) == []
-    raw_users = gzip.decompress((data / "lake" / "raw" / "crm" / "users" / "ds=2026-11-01" / "users.csv.gz")
-                                .read_bytes()).decode()
+    raw_users = gzip.decompress(
+        (data / "lake" / "raw" / "crm" / "users" / "ds=2026-11-01" / "users.csv.gz").read_bytes()
+    ).decode()
     assert findings({"raw users.csv": raw_users}, {})  # the scan does find what the raw zone rightly holds
 
 
@@ -166,14 +212,25 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
 
     posts = rows(data / "warehouse.db", "post_metrics_daily")
     assert posts
-    audience = {t: rows_but_lineage(data / "warehouse.db", t) for t in (
-        "user_profiles", "audience_segments", "propensity_scores", "target_audiences", "content_recommendations",
-        "experiment_results")}
+    audience = {
+        t: rows_but_lineage(data / "warehouse.db", t)
+        for t in (
+            "user_profiles",
+            "audience_segments",
+            "propensity_scores",
+            "target_audiences",
+            "content_recommendations",
+            "experiment_results",
+        )
+    }
     assert all(audience.values()) and "audience_segments as of 2026-11-03" in output
     assert "oracle (planted)" in output and "promoted: no champion yet" in output and "audience report:" in output
     assert "experiments as of 2026-11-03" in output
-    for planted in (r"video_creative +winner \(video\)", r"headline_copy +sample_ratio_mismatch, first on 2026-10-08",
-                    r"lookalike_audience +keep_running"):
+    for planted in (
+        r"video_creative +winner \(video\)",
+        r"headline_copy +sample_ratio_mismatch, first on 2026-10-08",
+        r"lookalike_audience +keep_running",
+    ):
         assert re.search(planted, output), planted
     assert_nothing_personal_leaves_raw(data, home)
     assert_the_erased_are_gone(data, home)

@@ -14,9 +14,20 @@ from tests.dags.test_alerts import body, inbox  # noqa: F401 - the fixture
 
 AS_OF, DAY = date(2026, 11, 5), date(2026, 11, 2)
 LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
-PERSON = {"user_id": "u777777", "name": "Zelda Quist", "email": "zelda.quist.777777@example.com", "age": "34",
-          "gender": "female", "country": "US", "city": "Chicago", "signup_date": "2025-01-02",
-          "facebook_id": "7777000777", "instagram_id": "", "x_id": "1777000777", "experiment_retargeting": ""}
+PERSON = {
+    "user_id": "u777777",
+    "name": "Zelda Quist",
+    "email": "zelda.quist.777777@example.com",
+    "age": "34",
+    "gender": "female",
+    "country": "US",
+    "city": "Chicago",
+    "signup_date": "2025-01-02",
+    "facebook_id": "7777000777",
+    "instagram_id": "",
+    "x_id": "1777000777",
+    "experiment_retargeting": "",
+}
 # What must never leave the raw zone: the person's ids, name and email (their age or city alone name no one).
 SECRETS = (PERSON["user_id"], PERSON["name"], PERSON["email"], PERSON["facebook_id"], PERSON["x_id"], "Zélda")
 
@@ -60,17 +71,39 @@ def labels_swapped(text: str) -> bytes:
     return written([swapped, [PERSON[c] for c in header], *rest]).encode()
 
 
-@pytest.mark.parametrize(("breaks", "task", "said"), [
-    (without_header, "extract_crm", "users.csv of 2026-11-02 lacks columns [user_id, age, gender, country, city, "
-                                    "signup_date]; none of its 12 header cells names a column it needs and 5 of them "
-                                    "look like values"),
-    (not_utf8, "extract_crm", "is not UTF-8 text (byte"),
-    (broken_csv, "clean_crm", "users.csv is not a well-formed CSV file (ParserError"),
-    (labels_swapped, "clean_crm", "values of column city look like an email address, and city is not a personal "
-                                  "column: are the file's column labels swapped or shifted?"),
-], ids=["no header row", "not UTF-8", "broken CSV", "email and city labels swapped"])
-def test_a_crm_failure_names_where_and_never_a_value(dags, pipeline, inbox, tmp_path, capfd, caplog, monkeypatch,  # noqa: F811
-                                                     breaks, task, said):
+@pytest.mark.parametrize(
+    ("breaks", "task", "said"),
+    [
+        (
+            without_header,
+            "extract_crm",
+            "users.csv of 2026-11-02 lacks columns [user_id, age, gender, country, city, "
+            "signup_date]; none of its 12 header cells names a column it needs and 5 of them "
+            "look like values",
+        ),
+        (not_utf8, "extract_crm", "is not UTF-8 text (byte"),
+        (broken_csv, "clean_crm", "users.csv is not a well-formed CSV file (ParserError"),
+        (
+            labels_swapped,
+            "clean_crm",
+            "values of column city look like an email address, and city is not a personal "
+            "column: are the file's column labels swapped or shifted?",
+        ),
+    ],
+    ids=["no header row", "not UTF-8", "broken CSV", "email and city labels swapped"],
+)
+def test_a_crm_failure_names_where_and_never_a_value(
+    dags,
+    pipeline,
+    inbox,  # noqa: F811 - the fixture imported above
+    tmp_path,
+    capfd,
+    caplog,
+    monkeypatch,
+    breaks,
+    task,
+    said,
+):
     pipeline(DAY, AS_OF)
     users = tmp_path / "crm" / f"ds={DAY}" / "users.csv"
     users.write_bytes(breaks(users.read_text()))
@@ -86,8 +119,15 @@ def test_a_crm_failure_names_where_and_never_a_value(dags, pipeline, inbox, tmp_
     assert leaks(places) == {}
 
 
-def test_a_bug_quoting_a_value_while_cleaning_is_withheld(dags, pipeline, inbox, tmp_path, capfd, caplog,  # noqa: F811
-                                                          monkeypatch):
+def test_a_bug_quoting_a_value_while_cleaning_is_withheld(
+    dags,
+    pipeline,
+    inbox,  # noqa: F811 - the fixture imported above
+    tmp_path,
+    capfd,
+    caplog,
+    monkeypatch,
+):
     """Whatever raises inside the CRM clean step, its message (which may quote the input) is withheld."""
     pipeline(DAY, AS_OF)
     users = tmp_path / "crm" / f"ds={DAY}" / "users.csv"

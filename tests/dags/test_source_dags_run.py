@@ -34,14 +34,19 @@ def test_meta_ads_lands_cleans_and_loads_every_account(dags, pipeline):
     warehouse, lake = pipeline(DAY, AS_OF)
     ads = run(dags["meta_ads_daily"], report_mode="async")
     assert ads.state == "success", task_states(ads)
-    assert sorted(ti.rendered_map_index for ti in ads.get_task_instances()
-                  if ti.task_id == "extract_meta_insights") == ["act_1001", "act_1002", "act_1003"]
+    assert sorted(
+        ti.rendered_map_index for ti in ads.get_task_instances() if ti.task_id == "extract_meta_insights"
+    ) == ["act_1001", "act_1002", "act_1003"]
     rows = warehouse_rows(warehouse)
     assert len(rows) == CAMPAIGN_DAYS
     assert {r[0] for r in rows} == {f"2026-10-{d:02d}" for d in range(5, 32)} | {"2026-11-01", "2026-11-02"}
     raw = lake / "raw" / "meta_ads" / "ads_insights" / "ds=2026-11-02"
     assert sorted(p.name for p in raw.iterdir()) == [
-        "_manifest.json", "account_id=1001", "account_id=1002", "account_id=1003"]
+        "_manifest.json",
+        "account_id=1001",
+        "account_id=1002",
+        "account_id=1003",
+    ]
     assert (lake / "reference" / "fx_rates" / "ds=2026-11-02" / "rates.csv.gz").exists()
     assert not (lake / "raw" / "x").exists() and not (lake / "raw" / "crm").exists()  # one source only
 
@@ -53,8 +58,9 @@ def test_every_source_lands_and_attribution_credits_the_orders(dags, pipeline):
         assert result.state == "success", (dag_id, task_states(result))
     with sqlite3.connect(warehouse) as conn:
         per_platform = dict(conn.execute("SELECT platform, count(*) FROM post_metrics_daily GROUP BY platform"))
-        credited = conn.execute("SELECT sum(attributed_orders) FROM campaign_metrics_daily "
-                                "WHERE metric_date = '2026-11-02'").fetchone()[0]
+        credited = conn.execute(
+            "SELECT sum(attributed_orders) FROM campaign_metrics_daily WHERE metric_date = '2026-11-02'"
+        ).fetchone()[0]
     assert set(per_platform) == {"facebook", "instagram", "x"} and all(per_platform.values())
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
     for entity in ("post_metrics", "engagement_events", "crm_users", "crm_orders"):
@@ -62,8 +68,9 @@ def test_every_source_lands_and_attribution_credits_the_orders(dags, pipeline):
     for platform, entity in (("facebook", "posts"), ("instagram", "posts"), ("x", "posts"), ("crm", "orders")):
         assert (lake / "raw" / platform / entity / "ds=2026-11-02" / "_manifest.json").exists()
     with sqlite3.connect(warehouse) as conn:
-        refused = conn.execute("SELECT entity, metric, severity FROM data_quality_findings "
-                               "WHERE check_name = 'metric_refused'").fetchall()
+        refused = conn.execute(
+            "SELECT entity, metric, severity FROM data_quality_findings WHERE check_name = 'metric_refused'"
+        ).fetchall()
     # carousels have no views: told once, not lost
     assert refused == [("post_metrics", "instagram CAROUSEL_ALBUM/FEED: views", "warning")]
 
@@ -74,20 +81,24 @@ def test_a_meta_api_version_past_its_end_of_life_is_a_warning_and_a_finding(dags
 
     warehouse, _ = pipeline(DAY, AS_OF)
     meta = json.loads(os.environ["AIRFLOW_CONN_META_MARKETING"])
-    monkeypatch.setenv("AIRFLOW_CONN_META_MARKETING", json.dumps({**meta, "extra": {**meta["extra"],
-                                                                                      "api_version": "v21.0"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_META_MARKETING", json.dumps({**meta, "extra": {**meta["extra"], "api_version": "v21.0"}})
+    )
     assert run(dags["meta_ads_daily"], report_mode="sync").state == "success"
     with sqlite3.connect(warehouse) as conn:
-        found = conn.execute("SELECT entity, metric, detail FROM data_quality_findings "
-                             "WHERE check_name = 'api_version_expired'").fetchall()
+        found = conn.execute(
+            "SELECT entity, metric, detail FROM data_quality_findings WHERE check_name = 'api_version_expired'"
+        ).fetchall()
     assert [(entity, metric) for entity, metric, _ in found] == [("meta_marketing", "api_version")]
     assert "Marketing API v21.0 was available until 2025-09-09" in found[0][2]
 
 
 def test_crediting_does_not_depend_on_which_source_loaded_first(dags, pipeline, tmp_path):
     results = []
-    for order in (("crm_daily", "attribution_daily", "meta_ads_daily", "attribution_daily"),
-                  ("meta_ads_daily", "attribution_daily", "crm_daily", "attribution_daily")):
+    for order in (
+        ("crm_daily", "attribution_daily", "meta_ads_daily", "attribution_daily"),
+        ("meta_ads_daily", "attribution_daily", "crm_daily", "attribution_daily"),
+    ):
         warehouse = tmp_path / f"{order[0]}-first.db"
         pipeline(DAY, AS_OF, warehouse=warehouse)
         for dag_id in order:
@@ -160,19 +171,24 @@ def test_every_dag_into_a_postgres_warehouse(dags, pipeline, postgres_database):
             assert result.state == "success", (dag_id, task_states(result))
     with psycopg.connect(dsn) as conn:
         count, dates, newest = conn.execute(
-            "SELECT count(*), count(DISTINCT metric_date), max(metric_date) FROM campaign_metrics_daily").fetchone()
+            "SELECT count(*), count(DISTINCT metric_date), max(metric_date) FROM campaign_metrics_daily"
+        ).fetchone()
         versions = conn.execute("SELECT version FROM socialpulse_schema_migrations ORDER BY 1").fetchall()
         history = conn.execute("SELECT count(*) FROM campaign_metrics_history").fetchone()[0]
-        credited = conn.execute("SELECT sum(attributed_orders) FROM campaign_metrics_daily "
-                                "WHERE metric_date = %s", (DAY,)).fetchone()[0]
-        audit = conn.execute("SELECT entity, count(DISTINCT run_id), sum(rows_in), count(loaded_at) "
-                             "FROM pipeline_audit GROUP BY entity ORDER BY entity").fetchall()
+        credited = conn.execute(
+            "SELECT sum(attributed_orders) FROM campaign_metrics_daily WHERE metric_date = %s", (DAY,)
+        ).fetchone()[0]
+        audit = conn.execute(
+            "SELECT entity, count(DISTINCT run_id), sum(rows_in), count(loaded_at) "
+            "FROM pipeline_audit GROUP BY entity ORDER BY entity"
+        ).fetchall()
     assert (count, dates, newest) == (CAMPAIGN_DAYS, 29, DAY)
     assert versions == [(m.version,) for m in MIGRATIONS]
     assert history == count  # the second run saw the same values: no new versions
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
     assert [(entity, runs, loaded) for entity, runs, _, loaded in audit] == [
-        (e, 2, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")]
+        (e, 2, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")
+    ]
     assert all(rows_in > 0 for _, _, rows_in, _ in audit)
 
 
@@ -181,8 +197,10 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
     users = tmp_path / "crm" / f"ds={DAY}" / "users.csv"
     lines = users.read_text().splitlines()
     age = lines[0].split(",").index("age")
-    messy = [",".join(v if i != age or n % 5 else "250" for i, v in enumerate(line.split(",")))
-             for n, line in enumerate(lines[1:])]
+    messy = [
+        ",".join(v if i != age or n % 5 else "250" for i, v in enumerate(line.split(",")))
+        for n, line in enumerate(lines[1:])
+    ]
     users.write_text("\n".join([lines[0], *messy]) + "\n")
     no_retries(dags["crm_daily"], monkeypatch)
     crm = run(dags["crm_daily"])
@@ -190,7 +208,8 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
     with sqlite3.connect(warehouse) as conn:
         share, reasons, path, loaded = conn.execute(
             "SELECT quarantined_share, top_reasons, quarantine_path, loaded_at FROM pipeline_audit "
-            "WHERE entity = 'crm_users'").fetchone()
+            "WHERE entity = 'crm_users'"
+        ).fetchone()
     assert share > 0.19 and "age outside 13-100" in reasons and loaded is None  # audited, not published
     assert path == str(lake / "quarantine" / "crm_users" / f"ds={DAY}")
 
@@ -219,8 +238,11 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
     assert before > 0
 
     # the documented route: the CRM's suppression list in the day's drop, by X id here; and a typo
-    write_erasure_requests(tmp_path / "crm", DAY, [{"user_id": person.x_id, "id_namespace": "x"},
-                                                   {"user_id": UNKNOWN_ID, "id_namespace": ""}])
+    write_erasure_requests(
+        tmp_path / "crm",
+        DAY,
+        [{"user_id": person.x_id, "id_namespace": "x"}, {"user_id": UNKNOWN_ID, "id_namespace": ""}],
+    )
     erasure = run(dags["privacy_erasure"])
     assert erasure.state == "success", task_states(erasure)
     for dag_id in ("crm_daily", "organic_social_daily"):  # rerun the day: the person stays erased
@@ -229,11 +251,16 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
         frame = pd.read_parquet(lake / "clean" / entity / f"ds={DAY}")
         assert pseudonym not in set(frame.person_id), entity
     with sqlite3.connect(warehouse) as conn:
-        record = conn.execute("SELECT pseudonym, status, request_day, request_line, clean_rows FROM privacy_erasures "
-                              "ORDER BY request_line").fetchall()
+        record = conn.execute(
+            "SELECT pseudonym, status, request_day, request_line, clean_rows FROM privacy_erasures "
+            "ORDER BY request_line"
+        ).fetchall()
     assert [r[1:4] for r in record] == [("erased", str(DAY), 2), ("not_found", str(DAY), 3)]
     assert record[0][0] == pseudonym and record[0][4] >= before  # clean_rows: at least the engagement events
     with create_session() as session:  # Airflow's metadata: neither the conf nor an XCom names anyone
         stored = [str(x.value) for x in session.query(XComModel).filter(XComModel.run_id == erasure.run_id)]
-    assert not erasure.conf and stored and not [
-        s for s in stored if person.user_id in s or person.x_id in s or pseudonym in s or UNKNOWN_ID in s]
+    assert (
+        not erasure.conf
+        and stored
+        and not [s for s in stored if person.user_id in s or person.x_id in s or pseudonym in s or UNKNOWN_ID in s]
+    )

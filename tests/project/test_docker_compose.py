@@ -19,8 +19,15 @@ from socialpulse.config import (
 )
 from socialpulse_dev.devenv import PROJECT_ROOT
 
-AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer", "airflow-worker", "airflow-worker-ml")
+AIRFLOW_SERVICES = (
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-worker-ml",
+)
 
 
 def compose() -> dict:
@@ -31,7 +38,14 @@ def test_services_and_commands_on_the_official_celery_layout():
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "minio", "minio-init", "simulator", *AIRFLOW_SERVICES}
     assert [services[s]["command"][0].split()[0] for s in AIRFLOW_SERVICES] == [
-        "airflow", "api-server", "scheduler", "dag-processor", "triggerer", "celery", "celery"]
+        "airflow",
+        "api-server",
+        "scheduler",
+        "dag-processor",
+        "triggerer",
+        "celery",
+        "celery",
+    ]
     assert "airflow db migrate" in services["airflow-init"]["command"][0]
     assert "airflow pools set tensorflow 1" in services["airflow-init"]["command"][0]
     for name in AIRFLOW_SERVICES[1:]:
@@ -64,8 +78,9 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
     services = compose()["services"]
     for name in AIRFLOW_SERVICES:
         service = services[name]
-        assert {"./dags:/opt/airflow/dags", "./plugins:/opt/airflow/plugins",
-                "./include:/opt/airflow/include"} <= set(service["volumes"])
+        assert {"./dags:/opt/airflow/dags", "./plugins:/opt/airflow/plugins", "./include:/opt/airflow/include"} <= set(
+            service["volumes"]
+        )
         env = service["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
@@ -78,8 +93,10 @@ def test_airflow_services_mount_the_project_and_name_the_documented_connections(
         assert f"lake/{bucket}" in services["minio-init"]["command"][0]
         lake = json.loads(env[f"AIRFLOW_CONN_{LAKE_CONN_ID.upper()}"])
         assert lake["extra"]["endpoint_url"] == "http://minio:9000"
-        assert (lake["login"], lake["password"]) == (services["minio"]["environment"]["MINIO_ROOT_USER"],
-                                                     services["minio"]["environment"]["MINIO_ROOT_PASSWORD"])
+        assert (lake["login"], lake["password"]) == (
+            services["minio"]["environment"]["MINIO_ROOT_USER"],
+            services["minio"]["environment"]["MINIO_ROOT_PASSWORD"],
+        )
         assert f"AIRFLOW_VAR_{CRM_SOURCE_VARIABLE.upper()}" in env
         graph = json.loads(env[f"AIRFLOW_CONN_{META_GRAPH_CONN_ID.upper()}"])
         assert graph["extra"]["page_ids"] and graph["extra"]["ig_user_ids"]

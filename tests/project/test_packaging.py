@@ -18,22 +18,30 @@ def imported_modules(path) -> set[str]:
 
 @pytest.mark.parametrize("package", SHIPPED)
 def test_shipped_code_never_imports_the_development_tools(package):
-    offenders = {str(p.relative_to(PROJECT_ROOT)): sorted(m for m in imported_modules(p) if "socialpulse_dev" in m)
-                 for p in (PROJECT_ROOT / "include" / package).rglob("*.py")}
+    offenders = {
+        str(p.relative_to(PROJECT_ROOT)): sorted(m for m in imported_modules(p) if "socialpulse_dev" in m)
+        for p in (PROJECT_ROOT / "include" / package).rglob("*.py")
+    }
     assert {path: mods for path, mods in offenders.items() if mods} == {}
 
 
 def test_the_library_imports_nothing_from_airflow():
-    offenders = [str(p) for p in (PROJECT_ROOT / "include" / "socialpulse").rglob("*.py")
-                 if any(m.split(".")[0] == "airflow" for m in imported_modules(p))]
+    offenders = [
+        str(p)
+        for p in (PROJECT_ROOT / "include" / "socialpulse").rglob("*.py")
+        if any(m.split(".")[0] == "airflow" for m in imported_modules(p))
+    ]
     assert offenders == []
 
 
 def test_install_and_image_ship_only_the_library_and_its_airflow_side():
     found = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     assert found["include"] == ["socialpulse", "socialpulse.*", "socialpulse_airflow", "socialpulse_airflow.*"]
-    copies = [line.split()[2] for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines()
-              if line.startswith("COPY") and "include" in line]
+    copies = [
+        line.split()[2]
+        for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY") and "include" in line
+    ]
     assert copies == ["include/socialpulse", "include/socialpulse_airflow"]
 
 
@@ -50,8 +58,9 @@ def module_graph(root) -> dict[str, set[str]]:
     `from package import module` is an edge to that module, not to the package's __init__
     (which a submodule always runs after); relative imports are resolved.
     """
-    modules = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): p
-               for p in root.rglob("*.py")}
+    modules = {
+        ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): p for p in root.rglob("*.py")
+    }
 
     def project_module(name: str) -> str | None:
         while name and name not in modules:
@@ -67,8 +76,9 @@ def module_graph(root) -> dict[str, set[str]]:
                 imported |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom):
                 parts = package.split(".")
-                base = ".".join([*parts[:len(parts) - node.level + 1], node.module or ""] if node.level
-                                else [node.module or ""]).strip(".")
+                base = ".".join(
+                    [*parts[: len(parts) - node.level + 1], node.module or ""] if node.level else [node.module or ""]
+                ).strip(".")
                 imported |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
         graph[name] = {m for i in imported if (m := project_module(i)) and m != name}
     return graph

@@ -29,16 +29,50 @@ print("RUN STATE", run.state)
 
 def test_the_wheel_runs_a_dag_from_outside_the_checkout_with_the_default_lake(migrated_airflow, simulator, tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
-                    str(wheels), str(PROJECT_ROOT)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(PROJECT_ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = wheels.glob("socialpulse-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
-    new_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    new_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # The project's dependencies, seen after the wheel: the checkout's own packages (an editable install) are not.
     (venv / new_site / "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
@@ -50,8 +84,9 @@ def test_the_wheel_runs_a_dag_from_outside_the_checkout_with_the_default_lake(mi
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(pipeline_env(simulator(as_of=date(2026, 11, 5)), tmp_path / "warehouse.db", "unused", crm))
     del env["AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT"]  # the embedded default: ./data/lake of the working directory
-    done = subprocess.run([str(python), "-c", RUN_CRM_DAILY], cwd=user, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [str(python), "-c", RUN_CRM_DAILY], cwd=user, env=env, capture_output=True, text=True, timeout=600
+    )
     assert "RUN STATE success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     library = next(line for line in done.stdout.splitlines() if line.startswith("LIBRARY")).split()[1]
     assert library.startswith(str(venv)), library  # the installed wheel ran, not the checkout

@@ -18,8 +18,14 @@ from socialpulse.errors import (
 
 
 def test_facts_that_are_not_names_numbers_or_days_are_described_not_quoted():
-    error = SocialPulseError("{file}: column {column} at row {row} on {day} holds {value}", file=Name("users.csv"),
-                             column=Name("city"), row=12, day=date(2026, 11, 2), value="ava@example.com")
+    error = SocialPulseError(
+        "{file}: column {column} at row {row} on {day} holds {value}",
+        file=Name("users.csv"),
+        column=Name("city"),
+        row=12,
+        day=date(2026, 11, 2),
+        value="ava@example.com",
+    )
     assert str(error) == "users.csv: column city at row 12 on 2026-11-02 holds <text of 15 characters>"
     assert not error.retryable
 
@@ -30,16 +36,26 @@ def test_a_message_is_cut_to_its_limit_keeping_where_it_starts():
     assert str(error).endswith("(9,999,420 more characters cut)")
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    (None, "nothing"), (True, "true/false"), (3.5, "a number"), ("abc", "text of 3 characters"),
-    ({"a": 1}, "a mapping of 1 keys"), ([1, 2], "a list of 2 items"), (object(), "a object")])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (None, "nothing"),
+        (True, "true/false"),
+        (3.5, "a number"),
+        ("abc", "text of 3 characters"),
+        ({"a": 1}, "a mapping of 1 keys"),
+        ([1, 2], "a list of 2 items"),
+        (object(), "a object"),
+    ],
+)
 def test_describe_says_what_a_value_is_never_what_it_says(value, said):
     assert describe(value) == said
 
 
 def test_an_unknown_name_is_described_with_the_closest_known_one():
-    assert unknown("minimum_efect", ["alpha", "minimum_effect"]) == "text of 13 characters, did you mean " \
-                                                                    "minimum_effect?"
+    assert (
+        unknown("minimum_efect", ["alpha", "minimum_effect"]) == "text of 13 characters, did you mean minimum_effect?"
+    )
     assert unknown("zzz", ["alpha"]) == "text of 3 characters"
 
 
@@ -77,10 +93,12 @@ def test_every_error_the_project_raises_says_once_whether_to_retry():
     assert len(defined) > 20
     outside = sorted(c.__qualname__ for c in defined if not issubclass(c, SocialPulseError))
     assert outside == []
-    undecided = sorted(c.__qualname__ for c in defined - {SocialPulseError, RetryableError, FatalError}
-                       if issubclass(c, RetryableError) == issubclass(c, FatalError)
-                       and not (c.__subclasses__() and all(issubclass(s, RetryableError | FatalError)
-                                                           for s in c.__subclasses__())))
+    undecided = sorted(
+        c.__qualname__
+        for c in defined - {SocialPulseError, RetryableError, FatalError}
+        if issubclass(c, RetryableError) == issubclass(c, FatalError)
+        and not (c.__subclasses__() and all(issubclass(s, RetryableError | FatalError) for s in c.__subclasses__()))
+    )
     assert undecided == []
     for error in defined:
         assert error.retryable is issubclass(error, RetryableError), error.__qualname__

@@ -16,14 +16,22 @@ def test_lake_root_accepts_path_file_url_and_object_store_urls(tmp_path):
     store = lake_path("memory://bucket/lake")
     assert lake_zone.on_object_store(store) and store.protocol == "memory" and store.path == "/bucket/lake"
     assert [lake_zone.object_store_protocol(r) for r in ("s3://b/l", "gs://b/l", "file:///l", "/l", "C:/l")] == [
-        "s3", "gs", None, None, None]
+        "s3",
+        "gs",
+        None,
+        None,
+        None,
+    ]
     with pytest.raises(ValueError, match="ftp:// path does not keep its host in the path"):
         lake_path("ftp://host/lake")  # its paths, passed between tasks as text, would lose the host
 
 
 def test_storage_options_take_the_s3_key_pair_from_login_and_password_and_extras_as_they_are():
     assert lake_zone.storage_options("s3", "AKIA", "s3cret", {"endpoint_url": "http://minio:9000"}) == {
-        "endpoint_url": "http://minio:9000", "key": "AKIA", "secret": "s3cret"}
+        "endpoint_url": "http://minio:9000",
+        "key": "AKIA",
+        "secret": "s3cret",
+    }
     assert lake_zone.storage_options("gs", None, None, {"token": "/secrets/sa.json"}) == {"token": "/secrets/sa.json"}
     with pytest.raises(ValueError, match="gs:// lake takes its credentials in the connection's extras"):
         lake_zone.storage_options("gs", "user", "password", {})

@@ -138,9 +138,12 @@ def test_erasure_and_retention_reach_every_version(lake):
     assert lake.erased() == {erasure_digest("p-1")}  # the suppression list holds a digest, not the pseudonym
     versions = lake_zone.partition_versions(partition)
     assert [lake_zone.read_parquet(v / lake_zone.CLEAN_FILE)["person_id"].tolist() for v in versions] == [
-        ["p-2"], ["p-3"]]
-    lake_zone.publish_partition(stage(lake, "old", ["1"]), lake.raw_partition("meta_ads", "ads_insights",
-                                                                              "2026-11-01"))
-    assert enforce_retention(str(lake.root), "2026-12-15", 30, ["meta_ads"], []) == {"cutoff": "2026-11-15",
-                                                                                     "removed": 1}
+        ["p-2"],
+        ["p-3"],
+    ]
+    lake_zone.publish_partition(stage(lake, "old", ["1"]), lake.raw_partition("meta_ads", "ads_insights", "2026-11-01"))
+    assert enforce_retention(str(lake.root), "2026-12-15", 30, ["meta_ads"], []) == {
+        "cutoff": "2026-11-15",
+        "removed": 1,
+    }
     assert lake.raw_partitions("meta_ads", "ads_insights") == []

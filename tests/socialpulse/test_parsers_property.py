@@ -31,12 +31,42 @@ LIMIT = MAX_MESSAGE_CHARS + 60  # the cut message's own tail says how much was c
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 personal = st.text(min_size=0, max_size=12).map(lambda t: f"{SENTINEL}{t}")  # a value someone typed
-plausible = st.sampled_from(["34", "", "F", "US", "Berlin", "2025-01-02", "2026-11-02T10:00:00Z", "9.90", "EUR",
-                             "120210000000001", "u1", "0", "-1", "nan", "\x00", "\x1b[31m", "ava@example.com"])
-cell = st.one_of(personal, plausible, personal.map(lambda t: f"{t}@example.com"),
-                 st.builds(lambda a, b: f"+49 30 {a}{b}", st.integers(1000, 9999), personal))
-header_cell = st.one_of(st.sampled_from(sorted({c for cs in REQUIRED_COLUMNS.values() for c in cs}
-                                               | {"name", "email", "x_id", "facebook_id", "experiment_a"})), personal)
+plausible = st.sampled_from(
+    [
+        "34",
+        "",
+        "F",
+        "US",
+        "Berlin",
+        "2025-01-02",
+        "2026-11-02T10:00:00Z",
+        "9.90",
+        "EUR",
+        "120210000000001",
+        "u1",
+        "0",
+        "-1",
+        "nan",
+        "\x00",
+        "\x1b[31m",
+        "ava@example.com",
+    ]
+)
+cell = st.one_of(
+    personal,
+    plausible,
+    personal.map(lambda t: f"{t}@example.com"),
+    st.builds(lambda a, b: f"+49 30 {a}{b}", st.integers(1000, 9999), personal),
+)
+header_cell = st.one_of(
+    st.sampled_from(
+        sorted(
+            {c for cs in REQUIRED_COLUMNS.values() for c in cs}
+            | {"name", "email", "x_id", "facebook_id", "experiment_a"}
+        )
+    ),
+    personal,
+)
 
 
 def as_csv(rows: list[list[str]]) -> bytes:
@@ -82,13 +112,38 @@ def test_the_crm_drop_reads_or_fails_with_its_own_error_and_never_quotes_it(payl
     assert isinstance(result.clean, pd.DataFrame)
 
 
-yaml_scalar = st.one_of(personal, st.integers(-10, 10**30), st.floats(allow_nan=True), st.booleans(), st.none(),
-                        st.sampled_from(["2026-13-45", "2026-10-01", "conversions_per_click", "0.5", "campaigns"]))
-yaml_key = st.one_of(st.sampled_from(["experiments", "name", "hypothesis", "start_date", "end_date", "arms",
-                                      "primary_metric", "minimum_effect", "traffic", "campaigns", "crm_group",
-                                      "crm_column", "alpha", "guardrail_metrics"]), personal)
-yaml_value = st.recursive(yaml_scalar, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(yaml_key, inner, max_size=5), max_leaves=25)
+yaml_scalar = st.one_of(
+    personal,
+    st.integers(-10, 10**30),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["2026-13-45", "2026-10-01", "conversions_per_click", "0.5", "campaigns"]),
+)
+yaml_key = st.one_of(
+    st.sampled_from(
+        [
+            "experiments",
+            "name",
+            "hypothesis",
+            "start_date",
+            "end_date",
+            "arms",
+            "primary_metric",
+            "minimum_effect",
+            "traffic",
+            "campaigns",
+            "crm_group",
+            "crm_column",
+            "alpha",
+            "guardrail_metrics",
+        ]
+    ),
+    personal,
+)
+yaml_value = st.recursive(
+    yaml_scalar, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(yaml_key, inner, max_size=5), max_leaves=25
+)
 
 
 @st.composite
@@ -98,8 +153,11 @@ def declarations(draw) -> str:
     if kind == 0:
         tokens = st.sampled_from([*"ab:-[]{}&*!|>'\"#%@`,?\n\t 0123", SENTINEL])
         return "".join(draw(st.lists(tokens, max_size=120)))
-    document = {"experiments": draw(st.lists(st.dictionaries(yaml_key, yaml_value, max_size=10), max_size=3))} \
-        if kind < 3 else draw(yaml_value)
+    document = (
+        {"experiments": draw(st.lists(st.dictionaries(yaml_key, yaml_value, max_size=10), max_size=3))}
+        if kind < 3
+        else draw(yaml_value)
+    )
     return yaml.safe_dump(document, allow_unicode=True)
 
 
@@ -113,10 +171,14 @@ def test_experiment_declarations_parse_or_fail_with_their_own_error_and_never_qu
         assert str(error).startswith("experiments.yaml"), str(error)  # where, first
 
 
-json_value = st.recursive(st.one_of(personal, st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False)),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-                              st.one_of(personal, st.sampled_from(["crm_daily", "meta_ads_daily"])), inner,
-                              max_size=3), max_leaves=10)
+json_value = st.recursive(
+    st.one_of(personal, st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.one_of(personal, st.sampled_from(["crm_daily", "meta_ads_daily"])), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
 
 
 @PROPERTY

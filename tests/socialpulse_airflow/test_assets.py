@@ -9,10 +9,14 @@ from socialpulse_airflow.assets import CAMPAIGN_METRICS, CRM_ORDERS, days_of_eve
 
 
 def test_events_name_the_days_their_load_changed():
-    events = {CAMPAIGN_METRICS: [SimpleNamespace(extra={"since": "2026-10-31", "until": "2026-11-02"})],
-              CRM_ORDERS: [SimpleNamespace(extra={"since": "2026-11-02", "until": "2026-11-02"}),
-                           SimpleNamespace(extra={"since": "2026-11-03", "until": "2026-11-03"}),
-                           SimpleNamespace(extra={})]}  # an event from outside the pipeline: no days
+    events = {
+        CAMPAIGN_METRICS: [SimpleNamespace(extra={"since": "2026-10-31", "until": "2026-11-02"})],
+        CRM_ORDERS: [
+            SimpleNamespace(extra={"since": "2026-11-02", "until": "2026-11-02"}),
+            SimpleNamespace(extra={"since": "2026-11-03", "until": "2026-11-03"}),
+            SimpleNamespace(extra={}),
+        ],
+    }  # an event from outside the pipeline: no days
     assert days_of_events(events) == {"2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"}
     assert days_of_events(None) == set() == days_of_events({})
 
@@ -32,8 +36,11 @@ def test_a_time_triggered_run_reads_its_data_interval():
 
 
 def test_an_asset_triggered_run_reads_the_newest_day_every_input_has():
-    events = {"engagement_events": [event("2026-11-02", "2026-11-02"), event("2026-11-04", "2026-11-04")],
-              "crm_orders": [event("2026-11-03", "2026-11-03")], "crm_users": [event("2026-11-03", "2026-11-03")]}
+    events = {
+        "engagement_events": [event("2026-11-02", "2026-11-02"), event("2026-11-04", "2026-11-04")],
+        "crm_orders": [event("2026-11-03", "2026-11-03")],
+        "crm_users": [event("2026-11-03", "2026-11-03")],
+    }
     assert newest_common_day(None, events) == "2026-11-03"  # orders are not in for the 4th yet
 
 

@@ -10,14 +10,32 @@ from socialpulse.warehouse import apply_migrations
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
 
 VALID = {
-    "campaign_metrics_daily": {"metric_date": "2026-11-02", "platform": "meta_ads", "account_id": "1",
-                               "campaign_id": "c1", "currency": "USD", "impressions": 10, "reach": 5, "clicks": 2,
-                               "link_clicks": 1, "extracted_at": "2026-11-03T00:00:00+00:00"},
-    "post_metrics_daily": {"metric_date": "2026-11-02", "platform": "x", "account_id": "1", "post_id": "p1",
-                           "created_at": "2026-11-01T00:00:00+00:00", "extracted_at": "2026-11-03T00:00:00+00:00"},
+    "campaign_metrics_daily": {
+        "metric_date": "2026-11-02",
+        "platform": "meta_ads",
+        "account_id": "1",
+        "campaign_id": "c1",
+        "currency": "USD",
+        "impressions": 10,
+        "reach": 5,
+        "clicks": 2,
+        "link_clicks": 1,
+        "extracted_at": "2026-11-03T00:00:00+00:00",
+    },
+    "post_metrics_daily": {
+        "metric_date": "2026-11-02",
+        "platform": "x",
+        "account_id": "1",
+        "post_id": "p1",
+        "created_at": "2026-11-01T00:00:00+00:00",
+        "extracted_at": "2026-11-03T00:00:00+00:00",
+    },
 }
-BREAK = {"null_check": lambda bound: None, "min": lambda bound: bound["geq_to"] - 1,
-         "max": lambda bound: bound["leq_to"] + 1}
+BREAK = {
+    "null_check": lambda bound: None,
+    "min": lambda bound: bound["geq_to"] - 1,
+    "max": lambda bound: bound["leq_to"] + 1,
+}
 
 
 def warehouse_with(tmp_path, table: str, row: dict) -> sqlite3.Connection:
@@ -30,12 +48,16 @@ def warehouse_with(tmp_path, table: str, row: dict) -> sqlite3.Connection:
 
 def column_check_passes(conn, table: str, column: str, check: str, bound: dict) -> bool:
     operator = SQLColumnCheckOperator(task_id="t", table=table, column_mapping={column: {check: dict(bound)}})
-    (_, _, result), = conn.execute(operator.sql).fetchall()
+    ((_, _, result),) = conn.execute(operator.sql).fetchall()
     return operator._get_match(bound, result)
 
 
-CASES = [(schema.table, column, check, bound) for schema in (CAMPAIGN_METRICS, POST_METRICS)
-         for column, checks in column_mapping(schema).items() for check, bound in checks.items()]
+CASES = [
+    (schema.table, column, check, bound)
+    for schema in (CAMPAIGN_METRICS, POST_METRICS)
+    for column, checks in column_mapping(schema).items()
+    for check, bound in checks.items()
+]
 
 
 @pytest.mark.parametrize(("table", "column", "check", "bound"), CASES, ids=lambda v: str(v))
@@ -55,11 +77,18 @@ def test_checks_leave_what_the_primary_key_enforces_to_it():
     assert {"null_check", "min", "max"} == {check for _, _, check, _ in CASES}
 
 
-@pytest.mark.parametrize(("name", "breaking"), [("rows_loaded", None), ("reach_within_impressions", {"reach": 11}),
-                                                 ("link_clicks_within_clicks", {"link_clicks": 3})])
+@pytest.mark.parametrize(
+    ("name", "breaking"),
+    [
+        ("rows_loaded", None),
+        ("reach_within_impressions", {"reach": 11}),
+        ("link_clicks_within_clicks", {"link_clicks": 3}),
+    ],
+)
 def test_each_table_check_can_fail(tmp_path, name, breaking):
-    operator = SQLTableCheckOperator(task_id="t", table="campaign_metrics_daily",
-                                     checks={name: CAMPAIGN_TABLE_CHECKS[name]})
+    operator = SQLTableCheckOperator(
+        task_id="t", table="campaign_metrics_daily", checks={name: CAMPAIGN_TABLE_CHECKS[name]}
+    )
     conn = warehouse_with(tmp_path, "campaign_metrics_daily", VALID["campaign_metrics_daily"])
     assert dict((n, r) for n, r in conn.execute(operator.sql).fetchall()) == {name: 1}
     if breaking is None:

@@ -38,10 +38,17 @@ def token(role: str | None) -> str:
 
 
 CHART = b"\x89PNG\r\n\x1a\n chart"
-MODEL = {"tensorflow": {"roc_auc": 0.71, "pr_auc": 0.2, "log_loss": 0.3, "brier": 0.1, "top_decile_lift": 2.5,
-                        "calibration": [{"decile": 10, "mean_score": 0.31, "observed": 0.29, "people": 50}]},
-         "logistic_regression": {"roc_auc": 0.69, "pr_auc": 0.19, "log_loss": 0.31, "brier": 0.11,
-                                 "top_decile_lift": 2.2}}
+MODEL = {
+    "tensorflow": {
+        "roc_auc": 0.71,
+        "pr_auc": 0.2,
+        "log_loss": 0.3,
+        "brier": 0.1,
+        "top_decile_lift": 2.5,
+        "calibration": [{"decile": 10, "mean_score": 0.31, "observed": 0.29, "people": 50}],
+    },
+    "logistic_regression": {"roc_auc": 0.69, "pr_auc": 0.19, "log_loss": 0.31, "brier": 0.11, "top_decile_lift": 2.2},
+}
 
 
 def seed_warehouse(tmp_path) -> tuple[Path, Path]:
@@ -50,18 +57,33 @@ def seed_warehouse(tmp_path) -> tuple[Path, Path]:
     with sqlite3.connect(path) as conn:
         apply_migrations(conn)
         load_campaign_days(conn, date.fromisoformat(DAYS[1]))
-        conn.execute("INSERT INTO audience_segments (as_of_date, segment_id, size, share, description, "
-                     "conversion_rate) VALUES (?, 0, 1234, 0.4, 'young travellers on Instagram', 0.052)", (DAYS[1],))
-        conn.execute("INSERT INTO model_registry (model_version, model_name, as_of_date, trained_at, rows_train, "
-                     "rows_eval, metrics, decision) VALUES ('propensity-1', 'propensity', ?, '2026-11-04T01:00', "
-                     "4000, 1000, ?, 'promoted: no champion yet')", (DAYS[1], json.dumps(MODEL)))
-        conn.execute("INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
-                     "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)", (DAYS[1],))
-        conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_clean, rows_quarantined, "
-                     "quarantined_share, top_reasons, loaded_at) VALUES (?, 'campaign_metrics', 'scheduled__x', "
-                     "40, 38, 2, 0.05, 'spend: negative (2)', '2026-11-04T05:00:00+00:00')", (DAYS[1],))
-        conn.execute("INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, top_reasons) "
-                     "VALUES (?, 'crm_users', 'scheduled__x', 9, 9, 'another DAG, same run id')", (DAYS[1],))
+        conn.execute(
+            "INSERT INTO audience_segments (as_of_date, segment_id, size, share, description, "
+            "conversion_rate) VALUES (?, 0, 1234, 0.4, 'young travellers on Instagram', 0.052)",
+            (DAYS[1],),
+        )
+        conn.execute(
+            "INSERT INTO model_registry (model_version, model_name, as_of_date, trained_at, rows_train, "
+            "rows_eval, metrics, decision) VALUES ('propensity-1', 'propensity', ?, '2026-11-04T01:00', "
+            "4000, 1000, ?, 'promoted: no champion yet')",
+            (DAYS[1], json.dumps(MODEL)),
+        )
+        conn.execute(
+            "INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
+            "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)",
+            (DAYS[1],),
+        )
+        conn.execute(
+            "INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_clean, rows_quarantined, "
+            "quarantined_share, top_reasons, loaded_at) VALUES (?, 'campaign_metrics', 'scheduled__x', "
+            "40, 38, 2, 0.05, 'spend: negative (2)', '2026-11-04T05:00:00+00:00')",
+            (DAYS[1],),
+        )
+        conn.execute(
+            "INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, top_reasons) "
+            "VALUES (?, 'crm_users', 'scheduled__x', 9, 9, 'another DAG, same run id')",
+            (DAYS[1],),
+        )
     report = tmp_path / "lake" / "reports" / "audience" / f"ds={DAYS[1]}"
     report.mkdir(parents=True)
     (report / "segments.png").write_bytes(CHART)
@@ -82,9 +104,11 @@ def every_route() -> list[str]:
     from socialpulse_airflow.dashboard.app import app
 
     assert all(isinstance(r, APIRoute) for r in app.routes)  # no mount, no docs route: each passes the login
-    examples = {"/static/{name}": "/static/dashboard.css",
-                "/audience/{day}/{name}.png": f"/audience/{DAYS[1]}/segments.png",
-                "/run": "/run?dag_id=meta_ads_daily&run_id=scheduled__x"}
+    examples = {
+        "/static/{name}": "/static/dashboard.css",
+        "/audience/{day}/{name}.png": f"/audience/{DAYS[1]}/segments.png",
+        "/run": "/run?dag_id=meta_ads_daily&run_id=scheduled__x",
+    }
     return [PREFIX + examples.get(r.path, r.path) for r in app.routes]
 
 
@@ -108,10 +132,14 @@ def test_a_run_s_page_needs_read_access_to_its_dag_too(client, warehouse, monkey
 
     manager = type(get_auth_manager())
     allowed = manager.is_authorized_dag
-    monkeypatch.setattr(manager, "is_authorized_dag", lambda self, *, method, access_entity=None, details=None,
-                        user: details.id != "meta_ads_daily" and allowed(self, method=method,
-                                                                         access_entity=access_entity,
-                                                                         details=details, user=user))
+    monkeypatch.setattr(
+        manager,
+        "is_authorized_dag",
+        lambda self, *, method, access_entity=None, details=None, user: (
+            details.id != "meta_ads_daily"
+            and allowed(self, method=method, access_entity=access_entity, details=details, user=user)
+        ),
+    )
     path = f"{PREFIX}/run?dag_id={{}}&run_id=scheduled__x"
     assert client.get(path.format("meta_ads_daily"), headers=viewer()).status_code == 403
     assert client.get(path.format("crm_daily"), headers=viewer()).status_code == 200
@@ -127,8 +155,12 @@ def test_a_lake_that_cannot_be_read_is_a_message_beside_the_warehouse_s_figures(
     monkeypatch.setattr(lake_zone, "partition_exists", refuse)
     page = client.get(f"{PREFIX}/audience", headers=viewer())
     assert page.status_code == 200 and "young travellers on Instagram" in page.text
-    assert "the audience report&#39;s charts could not be read from the lake: PermissionError; the api-server&#39;s " \
-           "log has the details" in page.text and "Permission denied" not in page.text
+    assert (
+        "the audience report&#39;s charts could not be read from the lake: PermissionError; the api-server&#39;s "
+        "log has the details"
+        in page.text
+        and "Permission denied" not in page.text
+    )
     chart = client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer())
     assert chart.status_code == 503 and "PermissionError" in chart.text
 
@@ -154,8 +186,11 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
     audience = client.get(f"{PREFIX}/audience", headers=viewer()).text
     assert "young travellers on Instagram" in audience and "1,234" in audience and "5.20%" in audience
     assert "0.7100" in audience and "0.6900" in audience and "(baseline)" in audience and "31.00%" in audience
-    assert re.search(r'<td>10011</td><td>1001</td><td class="text">US</td><td data-value="321">321</td>\s*'
-                     r'<td data-value="17.5">17.5</td>', audience)  # a target audience: its size, never its people
+    assert re.search(
+        r'<td>10011</td><td>1001</td><td class="text">US</td><td data-value="321">321</td>\s*'
+        r'<td data-value="17.5">17.5</td>',
+        audience,
+    )  # a target audience: its size, never its people
     assert f'src="audience/{DAYS[1]}/segments.png"' in audience
     assert client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer()).content == CHART
     for missing in (f"/audience/{DAYS[1]}/other.png", "/audience/2026-01-01/segments.png"):
@@ -170,14 +205,21 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
 
 def test_health_shows_each_source_against_its_freshness_target(client, warehouse):
     page = client.get(f"{PREFIX}/health", headers=viewer()).text
-    freshness = {row[0]: row[1:] for row in re.findall(
-        r'<tr class="(?:on_time|late)"><td>(\w+)</td><td>([^<]+)</td><td>([^<]+)</td><td>[^<]+</td>\s*<td>([^<]+)</td>',
-        page)}
+    freshness = {
+        row[0]: row[1:]
+        for row in re.findall(
+            r'<tr class="(?:on_time|late)"><td>(\w+)</td><td>([^<]+)</td><td>([^<]+)</td>'
+            r"<td>[^<]+</td>\s*<td>([^<]+)</td>",
+            page,
+        )
+    }
     # The loaded campaign day; 2026-11-04 was due by 06:00 of 2026-11-05, so Meta is late since then.
     late = (datetime.now(UTC) - datetime(2026, 11, 5, 6, tzinfo=UTC)).total_seconds() / 3600
     assert freshness["meta_ads_daily"][:2] == (DAYS[1], "06:00 of D+1")
-    assert abs(int(re.fullmatch(r"late by ([\d,]+) h", freshness["meta_ads_daily"][2]).group(1).replace(",", ""))
-               - late) <= 1
+    assert (
+        abs(int(re.fullmatch(r"late by ([\d,]+) h", freshness["meta_ads_daily"][2]).group(1).replace(",", "")) - late)
+        <= 1
+    )
     assert freshness["crm_daily"] == ("never", "08:00 of D+1", "no successful run yet")  # audited, never loaded
     assert freshness["organic_social_daily"][0] == "never"
     # Without a range, the audit shows the four weeks up to the newest audited day, whatever today is.
@@ -202,8 +244,9 @@ def test_without_a_range_the_pages_show_the_four_weeks_up_to_the_newest_data(cli
 
 
 def test_the_overview_shows_the_warehouse_s_figures(client, warehouse):
-    page = client.get(f"{PREFIX}/?since={DAYS[0]}&until={DAYS[1]}",
-                      headers={"Authorization": f"Bearer {token('viewer')}"}).text
+    page = client.get(
+        f"{PREFIX}/?since={DAYS[0]}&until={DAYS[1]}", headers={"Authorization": f"Bearer {token('viewer')}"}
+    ).text
     with sqlite3.connect(warehouse) as conn:
         accounts, daily = queries.overview(conn, *DAYS), queries.daily_totals(conn, *DAYS)
     for account in accounts:
@@ -220,13 +263,18 @@ def test_a_missing_warehouse_is_a_message_not_a_stack_trace(client, tmp_path, mo
     missing = tmp_path / "nowhere.db"
     monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(missing)}))
     answer = client.get(f"{PREFIX}/health", headers={"Authorization": f"Bearer {token('viewer')}"})
-    assert answer.status_code == 503 and "the SQLite warehouse of connection &#39;marketing_warehouse&#39; does not " \
-                                          "exist yet" in answer.text
+    assert (
+        answer.status_code == 503
+        and "the SQLite warehouse of connection &#39;marketing_warehouse&#39; does not exist yet" in answer.text
+    )
     assert "Traceback" not in answer.text and str(tmp_path) not in answer.text  # no server path for every viewer
 
 
-@pytest.mark.parametrize("query", [f"?until=0001-01-{day:02d}" for day in (1, 13, 27)]
-                         + ["?since=0001-01-01", "?until=9999-12-31", "?since=1969-12-31&until=2026-11-01"])
+@pytest.mark.parametrize(
+    "query",
+    [f"?until=0001-01-{day:02d}" for day in (1, 13, 27)]
+    + ["?since=0001-01-01", "?until=9999-12-31", "?since=1969-12-31&until=2026-11-01"],
+)
 @pytest.mark.parametrize("page", ["", "campaigns", "posts"])
 def test_a_day_outside_any_data_s_span_is_refused_with_422_not_a_500(client, warehouse, page, query):
     answer = client.get(f"{PREFIX}/{page}{query}", headers={"Authorization": f"Bearer {token('viewer')}"})
@@ -234,8 +282,9 @@ def test_a_day_outside_any_data_s_span_is_refused_with_422_not_a_500(client, war
 
 
 def test_a_chart_of_a_day_outside_the_span_is_422(client, warehouse):
-    answer = client.get(f"{PREFIX}/audience/0001-01-01/segments.png",
-                        headers={"Authorization": f"Bearer {token('viewer')}"})
+    answer = client.get(
+        f"{PREFIX}/audience/0001-01-01/segments.png", headers={"Authorization": f"Bearer {token('viewer')}"}
+    )
     assert answer.status_code == 422
 
 
@@ -245,8 +294,10 @@ def test_every_answer_carries_the_security_headers(client, warehouse, path):
 
     answer = client.get(f"{PREFIX}{path}", headers={"Authorization": f"Bearer {token('viewer')}"})
     assert {k: answer.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
-    assert answer.headers["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in \
-        answer.headers["Content-Security-Policy"]
+    assert (
+        answer.headers["X-Frame-Options"] == "SAMEORIGIN"
+        and "frame-ancestors 'self'" in answer.headers["Content-Security-Policy"]
+    )
 
 
 def test_the_dashboard_cannot_write(tmp_path, pg_conn):
@@ -257,8 +308,15 @@ def test_the_dashboard_cannot_write(tmp_path, pg_conn):
     import psycopg
 
     info = pg_conn.info
-    conn = open_read_only("postgres", info.host, info.port, info.dbname, info.user, info.password,
-                          {"application_name": "dashboard-test", "not_libpq": "ignored"})
+    conn = open_read_only(
+        "postgres",
+        info.host,
+        info.port,
+        info.dbname,
+        info.user,
+        info.password,
+        {"application_name": "dashboard-test", "not_libpq": "ignored"},
+    )
     assert conn.info.parameter_status("application_name") == "dashboard-test"
     assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5s"  # a slow query ends in a message, not a hang
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
@@ -273,8 +331,13 @@ def test_the_experiments_page_shows_each_decision_and_its_interval(client, wareh
     from socialpulse_dev.simulator import experiments as planted
 
     with sqlite3.connect(warehouse) as conn:
-        evaluate_all(conn, str(tmp_path / "lake"), tuple(planted.declared()[name] for name in (
-            "video_creative", "headline_copy")), DAYS[1], "run")
+        evaluate_all(
+            conn,
+            str(tmp_path / "lake"),
+            tuple(planted.declared()[name] for name in ("video_creative", "headline_copy")),
+            DAYS[1],
+            "run",
+        )
         arms = {a["experiment"]: a for a in queries.experiments(conn)}
     page = client.get(f"{PREFIX}/experiments", headers={"Authorization": f"Bearer {token('viewer')}"}).text
     arm = arms["video_creative"]
@@ -289,15 +352,18 @@ def test_an_unreachable_warehouse_is_named_without_its_details(client, monkeypat
     monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE", "postgres://nobody:secret@127.0.0.1:1/nowhere")
     answer = client.get(f"{PREFIX}/", headers={"Authorization": f"Bearer {token('viewer')}"})
     assert answer.status_code == 503
-    assert "the warehouse (connection &#39;marketing_warehouse&#39;) could not be read: OperationalError; the " \
-           "api-server&#39;s log has the details" in answer.text
+    assert (
+        "the warehouse (connection &#39;marketing_warehouse&#39;) could not be read: OperationalError; the "
+        "api-server&#39;s log has the details" in answer.text
+    )
     assert "secret" not in answer.text and "127.0.0.1" not in answer.text
 
 
 def test_an_empty_sqlite_warehouse_says_to_run_the_pipeline(client, tmp_path, monkeypatch):
     sqlite3.connect(tmp_path / "empty.db").close()
-    monkeypatch.setenv("AIRFLOW_CONN_MARKETING_WAREHOUSE",
-                       json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "empty.db")}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_MARKETING_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "empty.db")})
+    )
     answer = client.get(f"{PREFIX}/", headers=viewer())
     assert answer.status_code == 503 and "has no SocialPulse tables yet: run the pipeline first" in answer.text
 
@@ -316,9 +382,14 @@ def test_an_unmigrated_warehouse_says_what_migrates_it(client, monkeypatch, post
         apply_migrations(conn)
         conn.execute("DELETE FROM socialpulse_schema_migrations WHERE version = %s", (MIGRATIONS[-1].version,))
     behind = client.get(f"{PREFIX}/health", headers=viewer())
-    assert behind.status_code == 503 and (
-        f"is at schema version {MIGRATIONS[-1].version - 1} and this SocialPulse reads version "
-        f"{MIGRATIONS[-1].version}: the DAGs migrate it when they next run") in behind.text
+    assert (
+        behind.status_code == 503
+        and (
+            f"is at schema version {MIGRATIONS[-1].version - 1} and this SocialPulse reads version "
+            f"{MIGRATIONS[-1].version}: the DAGs migrate it when they next run"
+        )
+        in behind.text
+    )
 
 
 def test_a_slow_sqlite_query_is_interrupted_at_the_time_limit(tmp_path, monkeypatch):

@@ -17,20 +17,31 @@ from socialpulse_airflow.retries import fail_fast, permanent
 PERMANENT = [
     MetaAuthError("Session has expired", "meta_marketing"),
     classify(400, {"error": {"message": "(#200) Requires ads_read permission", "code": 200}}, "meta_marketing"),
-    classify(400, {"error": {"message": "(#2635) You are calling a deprecated version of the Ads API",
-                             "code": 2635}}, "meta_marketing"),
-    XAuthError("Unauthorized", "x_api"), XUsageCapError("Monthly product cap"),
-    ConnectionConfigError("connection 'x_api' lists no users"), CrmDropError("users.csv lacks columns"),
-    FileRefusedError("HTTP 403"), QualityGateError("too much quarantined"),
-    RawPayloadError("truncated"), RatesError("no rates"), ConnectionConfigError("short key"),
+    classify(
+        400,
+        {"error": {"message": "(#2635) You are calling a deprecated version of the Ads API", "code": 2635}},
+        "meta_marketing",
+    ),
+    XAuthError("Unauthorized", "x_api"),
+    XUsageCapError("Monthly product cap"),
+    ConnectionConfigError("connection 'x_api' lists no users"),
+    CrmDropError("users.csv lacks columns"),
+    FileRefusedError("HTTP 403"),
+    QualityGateError("too much quarantined"),
+    RawPayloadError("truncated"),
+    RatesError("no rates"),
+    ConnectionConfigError("short key"),
     NothingToLearnError("0 buyers in 4984 people: has the CRM drop's order history landed?"),
 ]
 RETRYABLE = [
     classify(500, {"error": {"message": "An unexpected error has occurred", "code": 2}}),
     classify(400, {"error": {"message": "User request limit reached", "code": 17}}),
-    MetaRetriesExhaustedError("gave up after 6 attempts"), FileServerBusyError("HTTP 503"),
-    ConnectionError("reset by peer"), RuntimeError("a bug: let Airflow's retries and the log show it"),
-    CrmDropMissingError("no CRM file: has the day's drop arrived?"), RatesUnavailableError("none published yet"),
+    MetaRetriesExhaustedError("gave up after 6 attempts"),
+    FileServerBusyError("HTTP 503"),
+    ConnectionError("reset by peer"),
+    RuntimeError("a bug: let Airflow's retries and the log show it"),
+    CrmDropMissingError("no CRM file: has the day's drop arrived?"),
+    RatesUnavailableError("none published yet"),
 ]
 
 
@@ -85,5 +96,9 @@ def test_the_summary_fails_the_run_even_when_its_e_mail_cannot_be_sent(monkeypat
     with pytest.raises(AirflowFailException, match=r"^2 failed in this run: a: boom; b: failed, see its log$"):
         summarize(SummaryTi(), "d", "r", ["a", "b", "c"], {})
     run_page = "http://ui/dags/d/runs/r"
-    assert sent == [[{"task": "a", "label": "a", "cause": "a: boom", "log_url": run_page},
-                     {"label": "b", "cause": "b: failed, see its log", "log_url": run_page}]]
+    assert sent == [
+        [
+            {"task": "a", "label": "a", "cause": "a: boom", "log_url": run_page},
+            {"label": "b", "cause": "b: failed, see its log", "log_url": run_page},
+        ]
+    ]

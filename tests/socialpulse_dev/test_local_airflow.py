@@ -23,8 +23,11 @@ def airflow_answering(*codes: int):
         def do_POST(self):
             seen.append(self.path)
             code = 201 if self.path == "/auth/token" else (answers.pop(0) if answers else 200)
-            body = {"access_token": "t"} if self.path == "/auth/token" else (
-                {"id": 7} if code < 300 else {"detail": "Database is locked."})
+            body = (
+                {"access_token": "t"}
+                if self.path == "/auth/token"
+                else ({"id": 7} if code < 300 else {"detail": "Database is locked."})
+            )
             self.send_response(code)
             self.end_headers()
             self.wfile.write(json.dumps(body).encode())
@@ -69,8 +72,10 @@ def test_other_errors_and_a_lock_that_stays_are_named(home):
 def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again(home):
     """Airflow committed the backfill, then met the lock creating its runs: the next POST answers 409."""
     requests: list[str] = []
-    backfills = [{"id": 3, "dag_id": "x", "completed_at": "2026-11-01T00:00:00Z"},
-                 {"id": 4, "dag_id": "x", "completed_at": None}]
+    backfills = [
+        {"id": 3, "dag_id": "x", "completed_at": "2026-11-01T00:00:00Z"},
+        {"id": 4, "dag_id": "x", "completed_at": None},
+    ]
 
     class Handler(BaseHTTPRequestHandler):
         def answer(self, code: int, body: dict) -> None:
@@ -104,8 +109,12 @@ def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again
         assert local_airflow.start_backfill(api, {"dag_id": "x"}) == 5
     finally:
         server.shutdown()
-    assert requests[1:] == ["POST /api/v2/backfills", "GET /api/v2/backfills?dag_id=x&limit=100",
-                            "PUT /api/v2/backfills/4/cancel", "POST /api/v2/backfills"]
+    assert requests[1:] == [
+        "POST /api/v2/backfills",
+        "GET /api/v2/backfills?dag_id=x&limit=100",
+        "PUT /api/v2/backfills/4/cancel",
+        "POST /api/v2/backfills",
+    ]
 
 
 def test_a_conflict_of_another_kind_is_named(home):

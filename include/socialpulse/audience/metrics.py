@@ -20,8 +20,16 @@ def deciles(scores: np.ndarray) -> np.ndarray:
 def calibration(labels: np.ndarray, scores: np.ndarray) -> list[JsonObject]:
     """Per score decile: the mean score and the observed rate, which a calibrated model keeps equal."""
     bins = deciles(scores)
-    return [{"decile": d, "mean_score": float(scores[bins == d].mean()), "observed": float(labels[bins == d].mean()),
-             "people": int((bins == d).sum())} for d in range(1, DECILES + 1) if (bins == d).any()]
+    return [
+        {
+            "decile": d,
+            "mean_score": float(scores[bins == d].mean()),
+            "observed": float(labels[bins == d].mean()),
+            "people": int((bins == d).sum()),
+        }
+        for d in range(1, DECILES + 1)
+        if (bins == d).any()
+    ]
 
 
 def top_decile_lift(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -37,12 +45,17 @@ def evaluate(labels: np.ndarray, scores: np.ndarray) -> JsonObject:
     labels, scores = np.asarray(labels, dtype=int), np.clip(np.asarray(scores, dtype=float), 1e-7, 1 - 1e-7)
     if labels.min() == labels.max():
         raise ValueError("the evaluation snapshot has only one class: no order, or everyone ordered, in its window")
-    return {"roc_auc": float(roc_auc_score(labels, scores)),
-            "pr_auc": float(average_precision_score(labels, scores)),
-            "log_loss": float(log_loss(labels, scores)), "brier": float(brier_score_loss(labels, scores)),
-            "top_decile_lift": top_decile_lift(labels, scores), "calibration": calibration(labels, scores),
-            "positive_rate": float(labels.mean()), "rows": len(labels),
-            "roc_curve": _downsampled(*roc_curve(labels, scores)[:2])}
+    return {
+        "roc_auc": float(roc_auc_score(labels, scores)),
+        "pr_auc": float(average_precision_score(labels, scores)),
+        "log_loss": float(log_loss(labels, scores)),
+        "brier": float(brier_score_loss(labels, scores)),
+        "top_decile_lift": top_decile_lift(labels, scores),
+        "calibration": calibration(labels, scores),
+        "positive_rate": float(labels.mean()),
+        "rows": len(labels),
+        "roc_curve": _downsampled(*roc_curve(labels, scores)[:2]),
+    }
 
 
 def _downsampled(fpr: np.ndarray, tpr: np.ndarray) -> dict[str, list[float]]:

@@ -34,18 +34,24 @@ class AudienceInputs:
     unmatched_events: int = 0  # events on posts the lake has no snapshot of
 
     @classmethod
-    def resolve(cls, users: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame,
-                posts: pd.DataFrame) -> AudienceInputs:
+    def resolve(
+        cls, users: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame, posts: pd.DataFrame
+    ) -> AudienceInputs:
         """Join events to their posts (time, topic) and map pre-link pseudonyms to the CRM person."""
-        parts = [users[[f"{p}_pseudonym", "person_id"]].set_axis(["alias", "person_id"], axis=1)
-                 for p in sorted(PLATFORMS) if f"{p}_pseudonym" in users]  # absent from drops cleaned before them
+        parts = [
+            users[[f"{p}_pseudonym", "person_id"]].set_axis(["alias", "person_id"], axis=1)
+            for p in sorted(PLATFORMS)
+            if f"{p}_pseudonym" in users
+        ]  # absent from drops cleaned before them
         links = pd.concat(parts).dropna() if parts else pd.DataFrame(columns=["alias", "person_id"])
         alias = dict(zip(links["alias"], links["person_id"], strict=True))
         # frames come oldest partition first: a stable order keeps the newest snapshot or version of each
-        posts = (posts.drop_duplicates(["platform", "post_id"], keep="last")
-                 [["platform", "post_id", "created_at", "topic"]].rename(columns={"created_at": "posted_at"}))
-        joined = events[["platform", "post_id", "person_id", "kind"]].merge(posts, on=["platform", "post_id"],
-                                                                             how="left")
+        posts = posts.drop_duplicates(["platform", "post_id"], keep="last")[
+            ["platform", "post_id", "created_at", "topic"]
+        ].rename(columns={"created_at": "posted_at"})
+        joined = events[["platform", "post_id", "person_id", "kind"]].merge(
+            posts, on=["platform", "post_id"], how="left"
+        )
         unmatched = int(joined["posted_at"].isna().sum())
         if unmatched:
             log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
@@ -95,13 +101,17 @@ def order_features(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
     known = orders[orders["ordered_at"] < end]
     recent = known[known["ordered_at"] >= end - pd.Timedelta(days=90)]
     grouped = known.groupby("person_id")
-    rfm = pd.DataFrame({
-        "orders_total": grouped.size(),
-        "orders_90d": recent.groupby("person_id").size(),
-        "recency_days": (pd.Timestamp(as_of) - grouped["ordered_at"].max().dt.tz_convert("UTC").dt.tz_localize(None)
-                         .dt.normalize()).dt.days,  # calendar days: 0 = ordered on the as-of date
-        "monetary_total": grouped["amount_reporting"].sum().astype(float),
-    })
+    rfm = pd.DataFrame(
+        {
+            "orders_total": grouped.size(),
+            "orders_90d": recent.groupby("person_id").size(),
+            "recency_days": (
+                pd.Timestamp(as_of)
+                - grouped["ordered_at"].max().dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+            ).dt.days,  # calendar days: 0 = ordered on the as-of date
+            "monetary_total": grouped["amount_reporting"].sum().astype(float),
+        }
+    )
     rfm["orders_90d"] = rfm["orders_90d"].fillna(0)
     rfm["avg_order_value"] = rfm["monetary_total"] / rfm["orders_total"]
     return rfm
@@ -124,8 +134,11 @@ def build_profiles(inputs: AudienceInputs, as_of: date) -> pd.DataFrame:
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["monetary_total"] = frame["monetary_total"].fillna(0.0)
     for platform in sorted(PLATFORMS):
-        linked = users[f"linked_{platform}"].reindex(frame.index).fillna(False).astype(bool) \
-            if f"linked_{platform}" in users else False
+        linked = (
+            users[f"linked_{platform}"].reindex(frame.index).fillna(False).astype(bool)
+            if f"linked_{platform}" in users
+            else False
+        )
         engaged = frame[[c for c in ENGAGEMENT_COLUMNS if c.startswith(f"{platform}_") and c.endswith("90d")]]
         frame[f"on_{platform}"] = linked | (engaged.sum(axis=1) > 0)
     frame["linked_platforms"] = frame[[f"on_{p}" for p in sorted(PLATFORMS)]].sum(axis=1).astype("int64")
@@ -142,5 +155,8 @@ def _top_topics(shares: pd.DataFrame, n: int = 3) -> pd.Series:
     values = shares.fillna(0).to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")[:, :n]
     names = [c.removeprefix("topic_") for c in shares.columns]
-    return pd.Series([", ".join(names[j] for j in row if values[i, j] > 0) or None for i, row in enumerate(order)],
-                     index=shares.index, dtype="string")
+    return pd.Series(
+        [", ".join(names[j] for j in row if values[i, j] > 0) or None for i, row in enumerate(order)],
+        index=shares.index,
+        dtype="string",
+    )

@@ -23,9 +23,20 @@ import pandas as pd
 from socialpulse.audience.schemas import ENGAGEMENT_COLUMNS, TOPIC_COLUMNS
 
 LABEL_DAYS = 30
-NUMERIC = ("age", "tenure_days", "linked_platforms", *(c for c in ENGAGEMENT_COLUMNS if not c.endswith("90d")),
-           "engagements_7d", "engagements_30d", *TOPIC_COLUMNS, "orders_total", "orders_90d", "recency_days",
-           "monetary_total", "avg_order_value")
+NUMERIC = (
+    "age",
+    "tenure_days",
+    "linked_platforms",
+    *(c for c in ENGAGEMENT_COLUMNS if not c.endswith("90d")),
+    "engagements_7d",
+    "engagements_30d",
+    *TOPIC_COLUMNS,
+    "orders_total",
+    "orders_90d",
+    "recency_days",
+    "monetary_total",
+    "avg_order_value",
+)
 CATEGORICAL = ("gender", "country", "age_band")
 FEATURES = (*NUMERIC, *CATEGORICAL)
 MISSING = "missing"
@@ -60,10 +71,12 @@ def labels(profiles: pd.DataFrame, orders: pd.DataFrame, snapshot: date) -> np.n
 
 def model_inputs(profiles: pd.DataFrame) -> dict[str, np.ndarray]:
     """Raw profile columns as the model's inputs: numbers as float32 (NaN where missing), categories as text."""
-    inputs = {c: profiles[c].astype("Float64").astype("float32").to_numpy(na_value=np.nan).reshape(-1, 1)
-              for c in NUMERIC}
-    inputs.update({c: profiles[c].astype("string").fillna(MISSING).to_numpy(dtype=str).reshape(-1, 1)
-                   for c in CATEGORICAL})
+    inputs = {
+        c: profiles[c].astype("Float64").astype("float32").to_numpy(na_value=np.nan).reshape(-1, 1) for c in NUMERIC
+    }
+    inputs.update(
+        {c: profiles[c].astype("string").fillna(MISSING).to_numpy(dtype=str).reshape(-1, 1) for c in CATEGORICAL}
+    )
     return inputs
 
 
@@ -108,8 +121,9 @@ def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> Any:
         # A column constant in training (no topic share before any engagement landed) keeps unit variance:
         # Keras would divide by its epsilon, and a value seen later would saturate every score.
         variance = seen.var(axis=0)
-        norm = keras.layers.Normalization(mean=seen.mean(axis=0), variance=np.where(variance > 0, variance, 1.0),
-                                          name=f"norm_{name}")
+        norm = keras.layers.Normalization(
+            mean=seen.mean(axis=0), variance=np.where(variance > 0, variance, 1.0), name=f"norm_{name}"
+        )
         encoded.append(norm(filled))
     for name in CATEGORICAL:
         inputs[name] = keras.Input(shape=(1,), name=name, dtype="string")
@@ -130,8 +144,11 @@ def train_keras(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> Any:
     rows = tf.data.Dataset.from_tensor_slices((prepared[order], np.asarray(y, dtype="float32").reshape(-1, 1)[order]))
     # Below LARGE, rows are reshuffled each epoch. From LARGE, rows are permuted once and whole batches reshuffled,
     # as chosen when each row was ~45 raw tensors (a row buffer took 2 GiB more at 200,000 people, training 3x longer).
-    batches = rows.shuffle(len(y), seed=seed).batch(batch) if len(y) < LARGE else \
-        rows.batch(batch).shuffle(-(-len(y) // batch), seed=seed)
+    batches = (
+        rows.shuffle(len(y), seed=seed).batch(batch)
+        if len(y) < LARGE
+        else rows.batch(batch).shuffle(-(-len(y) // batch), seed=seed)
+    )
     head.fit(batches, epochs=epochs, shuffle=False, verbose=0)
     return keras.Model(inputs, head(features), name="propensity")  # raw columns in, as saved and scored
 
@@ -171,18 +188,31 @@ def train_baselines(profiles: pd.DataFrame, y: np.ndarray, seed: int = 7) -> dic
     # column without a value (sklearn fails with "window shape cannot be larger than input array shape"), so an
     # empty column becomes a constant one, which no split uses.
     frame = frame.fillna({c: 0.0 for c in NUMERIC if frame[c].isna().all()})
-    linear = ColumnTransformer([
-        ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
-         list(NUMERIC)),
-        ("categorical", OneHotEncoder(handle_unknown="ignore"), list(CATEGORICAL))])
-    trees = ColumnTransformer([
-        ("numeric", "passthrough", list(NUMERIC)),
-        ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), list(CATEGORICAL))])
+    linear = ColumnTransformer(
+        [
+            (
+                "numeric",
+                make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                list(NUMERIC),
+            ),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), list(CATEGORICAL)),
+        ]
+    )
+    trees = ColumnTransformer(
+        [
+            ("numeric", "passthrough", list(NUMERIC)),
+            ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), list(CATEGORICAL)),
+        ]
+    )
     categorical = [False] * len(NUMERIC) + [True] * len(CATEGORICAL)
     models = {
         "logistic_regression": Pipeline([("prepare", linear), ("model", LogisticRegression(max_iter=2000))]),
-        "gradient_boosting": Pipeline([("prepare", trees), ("model", HistGradientBoostingClassifier(
-            categorical_features=categorical, random_state=seed))]),
+        "gradient_boosting": Pipeline(
+            [
+                ("prepare", trees),
+                ("model", HistGradientBoostingClassifier(categorical_features=categorical, random_state=seed)),
+            ]
+        ),
     }
     return {name: model.fit(frame, y) for name, model in models.items()}
 

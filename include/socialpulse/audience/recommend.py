@@ -70,21 +70,26 @@ def recommend(events: pd.DataFrame, segments: pd.Series, people: pd.Index) -> pd
     """person_id, rank, topic, score, source for every person in `people` (TOP_N rows each)."""
     matrix = topic_matrix(events)
     history = matrix.sum(axis=1).reindex(people, fill_value=0).to_numpy()
-    collaborative = scores(matrix).reindex(people).fillna(0.0).to_numpy() if len(matrix) else \
-        np.zeros((len(people), len(CANDIDATES)))
+    collaborative = (
+        scores(matrix).reindex(people).fillna(0.0).to_numpy()
+        if len(matrix)
+        else np.zeros((len(people), len(CANDIDATES)))
+    )
     popular = segment_popularity(matrix, segments)
     keys = segments.reindex(people).where(lambda s: s.isin(popular.index), -1).fillna(-1)
     fallback = popular.reindex(keys.to_numpy()).to_numpy()
     use_cf = history >= MIN_HISTORY
     ranked = np.where(use_cf[:, None], collaborative, fallback)
     top = np.argsort(-ranked, axis=1, kind="stable")[:, :TOP_N]
-    return pd.DataFrame({
-        "person_id": np.repeat(np.asarray(people), TOP_N),
-        "rank": np.tile(np.arange(1, TOP_N + 1), len(people)),
-        "topic": np.asarray(CANDIDATES)[top].reshape(-1),
-        "score": np.take_along_axis(ranked, top, axis=1).reshape(-1),
-        "source": np.repeat(np.where(use_cf, "collaborative", "segment_popularity"), TOP_N),
-    })
+    return pd.DataFrame(
+        {
+            "person_id": np.repeat(np.asarray(people), TOP_N),
+            "rank": np.tile(np.arange(1, TOP_N + 1), len(people)),
+            "topic": np.asarray(CANDIDATES)[top].reshape(-1),
+            "score": np.take_along_axis(ranked, top, axis=1).reshape(-1),
+            "source": np.repeat(np.where(use_cf, "collaborative", "segment_popularity"), TOP_N),
+        }
+    )
 
 
 def _quality(top: dict[str, list[str]], held: dict[str, set[str]]) -> JsonObject:
@@ -94,8 +99,11 @@ def _quality(top: dict[str, list[str]], held: dict[str, set[str]]) -> JsonObject
         shown = top.get(person, [])[:TOP_N]
         hits.append(any(t in truth for t in shown))
         gains.append(sum(1 / np.log2(i + 2) for i, t in enumerate(shown) if t in truth) / best)
-    return {"hit_rate_at_3": float(np.mean(hits)) if hits else None,
-            "ndcg_at_3": float(np.mean(gains)) if gains else None, "people": len(held)}
+    return {
+        "hit_rate_at_3": float(np.mean(hits)) if hits else None,
+        "ndcg_at_3": float(np.mean(gains)) if gains else None,
+        "people": len(held),
+    }
 
 
 def evaluate(events: pd.DataFrame, as_of: date) -> JsonObject:
@@ -126,9 +134,11 @@ def best_times(events: pd.DataFrame, segments: pd.Series, posts: pd.DataFrame) -
     posts = posts.assign(hour=pd.to_datetime(posts["created_at"], utc=True).dt.hour)
     per_platform = joined.groupby(["segment_id", "platform"]).size() / posts.groupby("platform").size()
     per_hour = joined.groupby(["segment_id", "hour"]).size() / posts.groupby("hour").size()
-    best = pd.DataFrame({
-        "best_platform": per_platform.dropna().groupby(level=0).idxmax().map(lambda k: k[1]),
-        "best_hour": per_hour.dropna().groupby(level=0).idxmax().map(lambda k: int(k[1])),
-    })
+    best = pd.DataFrame(
+        {
+            "best_platform": per_platform.dropna().groupby(level=0).idxmax().map(lambda k: k[1]),
+            "best_hour": per_hour.dropna().groupby(level=0).idxmax().map(lambda k: int(k[1])),
+        }
+    )
     best.index = best.index.astype(int)
     return best

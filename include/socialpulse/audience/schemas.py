@@ -15,8 +15,9 @@ AS_OF = Field("as_of_date", "date", required=True, doc="the day the row describe
 PERSON = Field("person_id", "string", required=True, doc=PERSON_ID)
 WINDOWS = (7, 30, 90)  # days of engagement a profile counts
 AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
-ENGAGEMENT_COLUMNS = tuple(f"{platform}_{kind}s_{days}d" for platform in sorted(PLATFORMS)
-                           for kind in sorted(EVENT_KINDS) for days in WINDOWS)
+ENGAGEMENT_COLUMNS = tuple(
+    f"{platform}_{kind}s_{days}d" for platform in sorted(PLATFORMS) for kind in sorted(EVENT_KINDS) for days in WINDOWS
+)
 TOPIC_COLUMNS = tuple(f"topic_{topic}" for topic in TOPICS)
 MIN_PUBLISHED = 100  # no segment description or audience of fewer people is published
 
@@ -36,18 +37,23 @@ def _money(name: str, doc: str) -> Field:
 USER_PROFILES = Schema(
     "user_profiles",
     (
-        AS_OF, PERSON,
+        AS_OF,
+        PERSON,
         Field("in_crm", "bool", required=True, doc="known to the CRM; false: known by a platform id only"),
         Field("age", "int", min=13, max=100, doc="CRM age"),
         Field("age_band", "string", allowed=frozenset(AGE_BANDS), doc="age in bands"),
         Field("gender", "string", allowed=GENDERS, doc="CRM gender"),
         Field("country", "string", doc="CRM country, ISO 3166-1 alpha-2"),
-        *(Field(f"on_{p}", "bool", doc=f"the CRM links a {p} id, or the person engaged on {p}")
-          for p in sorted(PLATFORMS)),
+        *(
+            Field(f"on_{p}", "bool", doc=f"the CRM links a {p} id, or the person engaged on {p}")
+            for p in sorted(PLATFORMS)
+        ),
         Field("linked_platforms", "int", min=0, max=3, doc="how many of the platforms the person is on"),
         Field("tenure_days", "int", min=0, doc="days since CRM signup"),
-        *(_count(c, f"{c.split('_')[1]} on {c.split('_')[0]} posts of the last {c.split('_')[2]} (by post time)")
-          for c in ENGAGEMENT_COLUMNS),
+        *(
+            _count(c, f"{c.split('_')[1]} on {c.split('_')[0]} posts of the last {c.split('_')[2]} (by post time)")
+            for c in ENGAGEMENT_COLUMNS
+        ),
         *(_count(f"engagements_{d}d", f"all engagement events of the last {d} days") for d in WINDOWS),
         *(_share(c, f"share of the 90-day engagements on {c.removeprefix('topic_')} posts") for c in TOPIC_COLUMNS),
         Field("top_topics", "string", doc="up to three topics engaged with most, by share"),
@@ -74,8 +80,12 @@ AUDIENCE_SEGMENTS = Schema(
         Field("countries", "string", doc="the most common countries"),
         Field("platform", "string", doc="the platform most of it is on"),
         Field("topics", "string", doc="the topics it engages with most"),
-        Field("engagement_level", "string", allowed=frozenset({"low", "medium", "high"}),
-              doc="90-day engagements against everyone's (terciles)"),
+        Field(
+            "engagement_level",
+            "string",
+            allowed=frozenset({"low", "medium", "high"}),
+            doc="90-day engagements against everyone's (terciles)",
+        ),
         _share("conversion_rate", "share of members who ordered in the 30 days before the as-of date"),
         _money("avg_order_value", "mean order value of its buyers, reporting currency"),
         Field("best_platform", "string", doc="the platform where it engages most per post"),
@@ -89,7 +99,8 @@ AUDIENCE_SEGMENTS = Schema(
 PROPENSITY_SCORES = Schema(
     "propensity_scores",
     (
-        AS_OF, PERSON,
+        AS_OF,
+        PERSON,
         _share("score", "probability of an order within 30 days after the as-of date"),
         Field("decile", "int", min=1, max=10, doc="10: the tenth with the highest scores"),
         Field("model_version", "string", required=True, doc="the champion model that scored"),
@@ -105,8 +116,11 @@ MODEL_REGISTRY = Schema(
         Field("model_name", "string", required=True, doc="propensity, segments or recommendations"),
         AS_OF,
         Field("trained_at", "timestamp", doc="UTC instant of training (the one column a rerun changes)"),
-        Field("last_erasure_seen", "timestamp",
-              doc="the newest privacy erasure when it was trained: a later one retires the model"),
+        Field(
+            "last_erasure_seen",
+            "timestamp",
+            doc="the newest privacy erasure when it was trained: a later one retires the model",
+        ),
         Field("train_snapshot", "date", doc="features as of this day, labels in the 30 days after"),
         Field("eval_snapshot", "date", doc="held-out: features as of this later day, labels in the 30 days after"),
         _count("rows_train", "people in the training snapshot"),
@@ -154,16 +168,28 @@ TARGET_AUDIENCE_SUMMARIES = Schema(  # what the dashboard shows: sizes, never th
 CONTENT_RECOMMENDATIONS = Schema(
     "content_recommendations",
     (
-        AS_OF, PERSON,
+        AS_OF,
+        PERSON,
         Field("rank", "int", required=True, min=1, max=3, doc="1: show first"),
         Field("topic", "string", required=True, allowed=frozenset(TOPICS), doc="the topic to show"),
         Field("score", "float", min=0, doc="item-based similarity score (or segment popularity)"),
-        Field("source", "string", allowed=frozenset({"collaborative", "segment_popularity"}),
-              doc="collaborative filtering, or the segment's popularity for people with little history"),
+        Field(
+            "source",
+            "string",
+            allowed=frozenset({"collaborative", "segment_popularity"}),
+            doc="collaborative filtering, or the segment's popularity for people with little history",
+        ),
     ),
     key=("as_of_date", "person_id", "rank"),
     table="content_recommendations",
 )
 
-AUDIENCE_ENTITIES = (USER_PROFILES, AUDIENCE_SEGMENTS, PROPENSITY_SCORES, MODEL_REGISTRY, TARGET_AUDIENCES,
-                     TARGET_AUDIENCE_SUMMARIES, CONTENT_RECOMMENDATIONS)
+AUDIENCE_ENTITIES = (
+    USER_PROFILES,
+    AUDIENCE_SEGMENTS,
+    PROPENSITY_SCORES,
+    MODEL_REGISTRY,
+    TARGET_AUDIENCES,
+    TARGET_AUDIENCE_SUMMARIES,
+    CONTENT_RECOMMENDATIONS,
+)

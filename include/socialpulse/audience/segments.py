@@ -43,13 +43,16 @@ def segment_features(profiles: pd.DataFrame) -> pd.DataFrame:
     """The features above, one row per profile, before scaling."""
     age = profiles["age"].astype("Float64").astype(float)
     aov = np.log(profiles["avg_order_value"].astype("Float64").astype(float).where(lambda v: v > 0))
-    frame = pd.DataFrame({
-        "log_age": np.log(age.fillna(age.median() if age.notna().any() else 35.0)),
-        "log_aov": aov.fillna(aov.quantile(0.1) if aov.notna().any() else 0.0),
-        "buyer": (profiles["orders_total"] > 0).astype(float),
-        **{c: profiles[c].astype(float) for c in FLAGS[1:]},
-        **{c: profiles[c].astype("Float64").astype(float).fillna(0.0) for c in TOPICS},
-    }, index=profiles.index)
+    frame = pd.DataFrame(
+        {
+            "log_age": np.log(age.fillna(age.median() if age.notna().any() else 35.0)),
+            "log_aov": aov.fillna(aov.quantile(0.1) if aov.notna().any() else 0.0),
+            "buyer": (profiles["orders_total"] > 0).astype(float),
+            **{c: profiles[c].astype(float) for c in FLAGS[1:]},
+            **{c: profiles[c].astype("Float64").astype(float).fillna(0.0) for c in TOPICS},
+        },
+        index=profiles.index,
+    )
     return frame[list(FEATURES)]
 
 
@@ -60,10 +63,18 @@ def make_pipeline(k: int, rows: int, seed: int) -> Any:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    scale = ColumnTransformer([("scaled", StandardScaler(), list(SCALED)), ("flags", "passthrough", list(FLAGS)),
-                               ("topics", FunctionTransformer(_weighted_topics), list(TOPICS))])
-    cluster = (MiniBatchKMeans(k, n_init=5, random_state=seed, batch_size=4096) if rows >= MINIBATCH_FROM
-               else KMeans(k, n_init=10, random_state=seed))
+    scale = ColumnTransformer(
+        [
+            ("scaled", StandardScaler(), list(SCALED)),
+            ("flags", "passthrough", list(FLAGS)),
+            ("topics", FunctionTransformer(_weighted_topics), list(TOPICS)),
+        ]
+    )
+    cluster = (
+        MiniBatchKMeans(k, n_init=5, random_state=seed, batch_size=4096)
+        if rows >= MINIBATCH_FROM
+        else KMeans(k, n_init=10, random_state=seed)
+    )
     return Pipeline([("scale", scale), ("cluster", cluster)])
 
 
@@ -138,6 +149,11 @@ def fit_segments(profiles: pd.DataFrame, previous: SegmentModel | None, seed: in
     del pipeline.named_steps["cluster"].labels_  # one per person: the saved model keeps centroids only
     ids, next_id = match_ids(centroids, previous, pipeline)
     centroids.index = pd.Index(ids, name="segment_id")
-    log.info("k=%d (silhouettes %s); segment ids %s%s", k, {q: round(s, 3) for q, s in silhouettes.items()}, ids,
-             "" if previous is None else f", previous {list(previous.centroids.index)}")
+    log.info(
+        "k=%d (silhouettes %s); segment ids %s%s",
+        k,
+        {q: round(s, 3) for q, s in silhouettes.items()},
+        ids,
+        "" if previous is None else f", previous {list(previous.centroids.index)}",
+    )
     return SegmentModel(pipeline, ids, centroids, silhouettes, next_id)

@@ -37,8 +37,15 @@ def expected_order_value(profiles: pd.DataFrame) -> pd.Series:
     return aov.fillna(profiles["segment_id"].map(by_segment)).fillna(overall)
 
 
-def target_audiences(profiles: pd.DataFrame, scores: pd.DataFrame, campaigns: pd.DataFrame, orders: pd.DataFrame,
-                     as_of: date, exclude_days: int, max_size: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def target_audiences(
+    profiles: pd.DataFrame,
+    scores: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    orders: pd.DataFrame,
+    as_of: date,
+    exclude_days: int,
+    max_size: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(members, one summary row per published list, campaigns left out and why)."""
     if exclude_days < 0 or max_size < MIN_PUBLISHED:
         raise ValueError(f"exclude_days must be >= 0 and max_size >= {MIN_PUBLISHED}; got {exclude_days}, {max_size}")
@@ -53,20 +60,51 @@ def target_audiences(profiles: pd.DataFrame, scores: pd.DataFrame, campaigns: pd
         if not countries:
             skipped.append(f"{campaign.campaign_id}: no orders in {MARKET_DAYS} days to learn its markets from")
             continue
-        chosen = eligible[eligible["country"].isin(countries)].sort_values(
-            ["expected_value", "person_id"], ascending=[False, True]).head(max_size)
+        chosen = (
+            eligible[eligible["country"].isin(countries)]
+            .sort_values(["expected_value", "person_id"], ascending=[False, True])
+            .head(max_size)
+        )
         if len(chosen) < MIN_PUBLISHED:
             skipped.append(f"{campaign.campaign_id}: {len(chosen)} people, under {MIN_PUBLISHED}: not published")
             continue
-        members.append(pd.DataFrame({"as_of_date": as_of, "campaign_id": str(campaign.campaign_id),
-                                     "person_id": chosen["person_id"].to_numpy(),
-                                     "rank": range(1, len(chosen) + 1), "score": chosen["score"].to_numpy(),
-                                     "expected_value": chosen["expected_value"].to_numpy()}))
-        summaries.append({"as_of_date": as_of, "campaign_id": str(campaign.campaign_id),
-                          "account_id": str(campaign.account_id), "markets": ", ".join(countries),
-                          "size": len(chosen), "expected_conversions": float(chosen["score"].sum()),
-                          "expected_value": float(chosen["expected_value"].sum())})
+        members.append(
+            pd.DataFrame(
+                {
+                    "as_of_date": as_of,
+                    "campaign_id": str(campaign.campaign_id),
+                    "person_id": chosen["person_id"].to_numpy(),
+                    "rank": range(1, len(chosen) + 1),
+                    "score": chosen["score"].to_numpy(),
+                    "expected_value": chosen["expected_value"].to_numpy(),
+                }
+            )
+        )
+        summaries.append(
+            {
+                "as_of_date": as_of,
+                "campaign_id": str(campaign.campaign_id),
+                "account_id": str(campaign.account_id),
+                "markets": ", ".join(countries),
+                "size": len(chosen),
+                "expected_conversions": float(chosen["score"].sum()),
+                "expected_value": float(chosen["expected_value"].sum()),
+            }
+        )
     columns = ["as_of_date", "campaign_id", "person_id", "rank", "score", "expected_value"]
-    return (pd.concat(members, ignore_index=True) if members else pd.DataFrame(columns=columns),
-            pd.DataFrame(summaries, columns=["as_of_date", "campaign_id", "account_id", "markets", "size",
-                                             "expected_conversions", "expected_value"]), skipped)
+    return (
+        pd.concat(members, ignore_index=True) if members else pd.DataFrame(columns=columns),
+        pd.DataFrame(
+            summaries,
+            columns=[
+                "as_of_date",
+                "campaign_id",
+                "account_id",
+                "markets",
+                "size",
+                "expected_conversions",
+                "expected_value",
+            ],
+        ),
+        skipped,
+    )

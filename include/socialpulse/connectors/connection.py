@@ -58,13 +58,24 @@ class ConnectionSettings:
     default_base_url: ClassVar[str] = ""
 
     @classmethod
-    def from_fields(cls, conn_id: str, host: str | None, port: int | None, schema: str | None,
-                    password: str | None, extra: JsonObject) -> Self:
+    def from_fields(
+        cls,
+        conn_id: str,
+        host: str | None,
+        port: int | None,
+        schema: str | None,
+        password: str | None,
+        extra: JsonObject,
+    ) -> Self:
         """Validated settings; a missing token or id list fails naming the connection and what to set."""
         if not password:
             raise ConnectionConfigError(f"connection '{conn_id}' has no {cls.token_name}: put it in the password")
-        return cls(conn_id, base_url(host, port, schema, cls.default_base_url), password,
-                   **cls.read_extra(conn_id, extra or {}))
+        return cls(
+            conn_id,
+            base_url(host, port, schema, cls.default_base_url),
+            password,
+            **cls.read_extra(conn_id, extra or {}),
+        )
 
     @classmethod
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:

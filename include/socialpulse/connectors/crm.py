@@ -38,8 +38,11 @@ def _read(source: str, relative: str, client: FileClient | None) -> bytes:
     try:
         return read_location(location, client)
     except SourceFileMissingError as exc:
-        raise CrmDropMissingError("no CRM file at {where}: has the day's drop arrived in {source}?",
-                                  where=Name(strip_secrets(str(exc))), source=Name(strip_secrets(source))) from None
+        raise CrmDropMissingError(
+            "no CRM file at {where}: has the day's drop arrived in {source}?",
+            where=Name(strip_secrets(str(exc))),
+            source=Name(strip_secrets(source)),
+        ) from None
 
 
 def looks_like_data(cell: str) -> bool:
@@ -58,8 +61,12 @@ def check_header(name: str, payload: bytes, ds: str, source: str) -> None:
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CrmDropError("{file} of the drop of {ds} in {source} is not UTF-8 text (byte {byte}); export it as "
-                           "UTF-8, with or without a BOM", byte=exc.start, **where) from None
+        raise CrmDropError(
+            "{file} of the drop of {ds} in {source} is not UTF-8 text (byte {byte}); export it as "
+            "UTF-8, with or without a BOM",
+            byte=exc.start,
+            **where,
+        ) from None
     try:
         header = [c.strip() for c in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
     except csv.Error:
@@ -70,9 +77,11 @@ def check_header(name: str, payload: bytes, ds: str, source: str) -> None:
     hint = ""
     if len(missing) == len(REQUIRED_COLUMNS[name]):
         data_like = sum(looks_like_data(c) for c in header)
-        hint = (f"; none of its {len(header)} header cells names a column it needs"
-                + (f" and {data_like} of them look like values (an email, a number, a date)" if data_like else "")
-                + ": is the header row missing?")
+        hint = (
+            f"; none of its {len(header)} header cells names a column it needs"
+            + (f" and {data_like} of them look like values (an email, a number, a date)" if data_like else "")
+            + ": is the header row missing?"
+        )
     raise CrmDropError("{file} of {ds} lacks columns {missing}{hint}", missing=missing, hint=Name(hint), **where)
 
 

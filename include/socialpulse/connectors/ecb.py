@@ -21,8 +21,9 @@ def rates_location(source: str, since: date, until: date) -> str:
     """The URL asking an ECB-style endpoint for [since, until]; a path or file:// URL is read whole."""
     if urlsplit(source).scheme not in ("http", "https"):
         return source
-    query = urlencode({"format": "csvdata", "detail": "dataonly", "startPeriod": since.isoformat(),
-                       "endPeriod": until.isoformat()})
+    query = urlencode(
+        {"format": "csvdata", "detail": "dataonly", "startPeriod": since.isoformat(), "endPeriod": until.isoformat()}
+    )
     return f"{source}{'&' if '?' in source else '?'}{query}"
 
 

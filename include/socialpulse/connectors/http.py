@@ -18,9 +18,26 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 # Compared lower-cased: Meta's token names and the usual ones of signed or token file URLs.
-SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "client_secret", "bearer_token", "token", "key",
-                           "api_key", "apikey", "sig", "signature", "x-amz-signature", "x-amz-credential",
-                           "x-amz-security-token", "x-goog-signature", "x-goog-credential", "code"})
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "appsecret_proof",
+        "client_secret",
+        "bearer_token",
+        "token",
+        "key",
+        "api_key",
+        "apikey",
+        "sig",
+        "signature",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+        "code",
+    }
+)
 
 
 def strip_secrets(url: str) -> str:
@@ -115,10 +132,17 @@ class ApiClient:
     # before the call. A file server may authenticate by the URL itself, which is then sent as given.
     send_url_secrets = False
 
-    def __init__(self, *, session: requests.Session | None = None, backoff: Backoff | None = None,
-                 budget: RateBudget | None = None, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, secrets: Iterable[str] = (),
-                 conn_id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        session: requests.Session | None = None,
+        backoff: Backoff | None = None,
+        budget: RateBudget | None = None,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        secrets: Iterable[str] = (),
+        conn_id: str | None = None,
+    ) -> None:
         self.session = session or requests.Session()
         self.backoff = backoff or Backoff()
         self.budget = budget or RateBudget()
@@ -143,8 +167,9 @@ class ApiClient:
         """One GET with retries; returns the exact bytes of the body."""
         return self._with_retries("GET", url, params, lambda response: response.content)
 
-    def _with_retries(self, method: str, url: str, params: JsonObject | None,
-                      read: Callable[[requests.Response], _T]) -> _T:
+    def _with_retries(
+        self, method: str, url: str, params: JsonObject | None, read: Callable[[requests.Response], _T]
+    ) -> _T:
         shown = strip_secrets(url)
         url = url if self.send_url_secrets else shown
         hidden = (*self._secrets, *url_secrets(url))  # transport errors quote the URL they were sent
@@ -170,8 +195,10 @@ class ApiClient:
                 raise error  # what has not landed is asked for again by the task's next try, minutes later
             last_error = error
             self._wait_retry(attempt, str(error))
-        raise self.exhausted_error(f"gave up after {self.backoff.attempts} attempts on {shown}: "
-                                   f"{type(last_error).__name__}: {redact(str(last_error), hidden)}")
+        raise self.exhausted_error(
+            f"gave up after {self.backoff.attempts} attempts on {shown}: "
+            f"{type(last_error).__name__}: {redact(str(last_error), hidden)}"
+        )
 
     def _wait_retry(self, attempt: int, reason: str) -> None:
         """Back off before the next attempt; a rate limit's reset is waited by the budget."""
@@ -179,6 +206,12 @@ class ApiClient:
             return
         self.retries += 1
         delay = self.backoff.delay(attempt)
-        log.warning("%s call failed (%s); retry %d/%d in %.1f s", self.platform, reason, attempt + 1,
-                    self.backoff.attempts - 1, delay)
+        log.warning(
+            "%s call failed (%s); retry %d/%d in %.1f s",
+            self.platform,
+            reason,
+            attempt + 1,
+            self.backoff.attempts - 1,
+            delay,
+        )
         self.sleep(delay)

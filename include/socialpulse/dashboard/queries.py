@@ -25,19 +25,26 @@ def _rows(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[JsonObject]
 
 def _ratios(row: JsonObject) -> JsonObject:
     """CTR, CPC and ROAS of summed counts and amounts; None where the denominator is zero or missing."""
+
     def share(numerator: str, denominator: str) -> float | None:
         value, base = row.get(numerator), row.get(denominator)
         return float(value) / float(base) if value is not None and base else None
 
-    return {**row, "ctr": share("clicks", "impressions"), "cpc": share("spend", "clicks"),
-            "roas": share("revenue", "spend")}
+    return {
+        **row,
+        "ctr": share("clicks", "impressions"),
+        "cpc": share("spend", "clicks"),
+        "roas": share("revenue", "spend"),
+    }
 
 
 # Amounts are summed in the reporting currency they were converted to; a row whose conversion failed is counted.
-_TOTALS = ("reporting_currency AS currency, sum(impressions) AS impressions, sum(clicks) AS clicks, "
-           "sum(spend_reporting) AS spend, sum(conversions) AS conversions, "
-           "sum(conversion_value_reporting) AS revenue, sum(attributed_revenue) AS crm_revenue, "
-           "sum(CASE WHEN spend IS NOT NULL AND spend_reporting IS NULL THEN 1 ELSE 0 END) AS unconverted")
+_TOTALS = (
+    "reporting_currency AS currency, sum(impressions) AS impressions, sum(clicks) AS clicks, "
+    "sum(spend_reporting) AS spend, sum(conversions) AS conversions, "
+    "sum(conversion_value_reporting) AS revenue, sum(attributed_revenue) AS crm_revenue, "
+    "sum(CASE WHEN spend IS NOT NULL AND spend_reporting IS NULL THEN 1 ELSE 0 END) AS unconverted"
+)
 
 
 # The day column of each table a page's default range ends at (the newest day there, not today).
@@ -46,25 +53,34 @@ _DAY_COLUMNS = {"campaign_metrics_daily": "metric_date", "post_metrics_daily": "
 
 def newest_data_day(conn: Any, table: str, until: str) -> str | None:
     """The newest day of `table` up to `until`: where a page without a chosen range ends."""
-    found = _rows(conn, f"SELECT max({_DAY_COLUMNS[table]}) AS day FROM {table} WHERE {_DAY_COLUMNS[table]} <= ?",
-                  (bind_day(conn, until),))[0]["day"]
+    found = _rows(
+        conn,
+        f"SELECT max({_DAY_COLUMNS[table]}) AS day FROM {table} WHERE {_DAY_COLUMNS[table]} <= ?",
+        (bind_day(conn, until),),
+    )[0]["day"]
     return None if found is None else str(found)[:10]
 
 
 def overview(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Spend, conversions, revenue, ROAS, CTR and CPC per platform, account and reporting currency between two days."""
-    rows = _rows(conn, f"SELECT platform, account_id, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? "
-                       "AND metric_date <= ? GROUP BY platform, account_id, reporting_currency "
-                       "ORDER BY platform, account_id, reporting_currency",
-                 (bind_day(conn, since), bind_day(conn, until)))
+    rows = _rows(
+        conn,
+        f"SELECT platform, account_id, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? "
+        "AND metric_date <= ? GROUP BY platform, account_id, reporting_currency "
+        "ORDER BY platform, account_id, reporting_currency",
+        (bind_day(conn, since), bind_day(conn, until)),
+    )
     return [_ratios(r) for r in rows]
 
 
 def daily_totals(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Each day's totals over every account (per reporting currency): the trend."""
-    rows = _rows(conn, f"SELECT metric_date, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? AND "
-                       "metric_date <= ? GROUP BY metric_date, reporting_currency ORDER BY metric_date, currency",
-                 (bind_day(conn, since), bind_day(conn, until)))
+    rows = _rows(
+        conn,
+        f"SELECT metric_date, {_TOTALS} FROM campaign_metrics_daily WHERE metric_date >= ? AND "
+        "metric_date <= ? GROUP BY metric_date, reporting_currency ORDER BY metric_date, currency",
+        (bind_day(conn, since), bind_day(conn, until)),
+    )
     return [_ratios({**r, "metric_date": str(r["metric_date"])}) for r in rows]
 
 
@@ -73,8 +89,11 @@ def latest_against_trailing(conn: Any, until: str) -> JsonObject | None:
 
     None without rows, or when they are in more than one reporting currency (the totals would mix them).
     """
-    newest = _rows(conn, "SELECT max(metric_date) AS day FROM campaign_metrics_daily WHERE metric_date <= ?",
-                   (bind_day(conn, until),))[0]["day"]
+    newest = _rows(
+        conn,
+        "SELECT max(metric_date) AS day FROM campaign_metrics_daily WHERE metric_date <= ?",
+        (bind_day(conn, until),),
+    )[0]["day"]
     if newest is None:
         return None
     day = str(newest)
@@ -83,80 +102,106 @@ def latest_against_trailing(conn: Any, until: str) -> JsonObject | None:
     if len({d["currency"] for d in days}) > 1:
         return None
     latest, before = days[-1], days[:-1]
-    week = {name: sum(float(d[name] or 0) for d in before) for name in ("impressions", "clicks", "spend",
-                                                                      "conversions", "revenue")}
+    week = {
+        name: sum(float(d[name] or 0) for d in before)
+        for name in ("impressions", "clicks", "spend", "conversions", "revenue")
+    }
     average = _ratios({k: v / len(before) for k, v in week.items()}) if before else {}
-    change = {name: float(latest[name]) / float(average[name]) - 1 if average.get(name) and latest[name] is not None
-              else None for name in ("spend", "conversions", "revenue", "roas", "ctr", "cpc")}
+    change = {
+        name: float(latest[name]) / float(average[name]) - 1 if average.get(name) and latest[name] is not None else None
+        for name in ("spend", "conversions", "revenue", "roas", "ctr", "cpc")
+    }
     return {"day": day, "values": latest, "change": change, "trailing_days": len(before)}
 
 
 def experiments(conn: Any) -> list[JsonObject]:
     """Each experiment's newest look: its decision and every treatment arm's primary lift with its interval."""
-    return _rows(conn, "SELECT r.experiment, r.as_of_date, r.arm, r.metric, r.lift, r.lift_low, r.lift_high, "
-                       "r.p_value, r.srm_p_value, c.decision, c.winning_arm, c.detail FROM experiment_results r "
-                       "JOIN experiment_results c ON c.experiment = r.experiment AND c.as_of_date = r.as_of_date "
-                       "AND c.metric = r.metric AND c.is_control WHERE r.role = 'primary' AND NOT r.is_control "
-                       "AND r.as_of_date = (SELECT max(as_of_date) FROM experiment_results m WHERE m.experiment = "
-                       "r.experiment) ORDER BY r.experiment, r.arm")
+    return _rows(
+        conn,
+        "SELECT r.experiment, r.as_of_date, r.arm, r.metric, r.lift, r.lift_low, r.lift_high, "
+        "r.p_value, r.srm_p_value, c.decision, c.winning_arm, c.detail FROM experiment_results r "
+        "JOIN experiment_results c ON c.experiment = r.experiment AND c.as_of_date = r.as_of_date "
+        "AND c.metric = r.metric AND c.is_control WHERE r.role = 'primary' AND NOT r.is_control "
+        "AND r.as_of_date = (SELECT max(as_of_date) FROM experiment_results m WHERE m.experiment = "
+        "r.experiment) ORDER BY r.experiment, r.arm",
+    )
 
 
 def audit(conn: Any, since: str) -> list[JsonObject]:
     """Rows and quarantine share per entity and day since `since`, from each day's newest run, latest days first."""
-    return _rows(conn, "SELECT ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, top_reasons FROM "
-                       "(SELECT a.*, row_number() OVER (PARTITION BY ds, entity ORDER BY extracted_at IS NULL, "
-                       "extracted_at DESC, run_id DESC) AS newest FROM pipeline_audit a WHERE ds >= ?) ranked "
-                       "WHERE newest = 1 ORDER BY ds DESC, entity", (bind_day(conn, since),))
+    return _rows(
+        conn,
+        "SELECT ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, top_reasons FROM "
+        "(SELECT a.*, row_number() OVER (PARTITION BY ds, entity ORDER BY extracted_at IS NULL, "
+        "extracted_at DESC, run_id DESC) AS newest FROM pipeline_audit a WHERE ds >= ?) ranked "
+        "WHERE newest = 1 ORDER BY ds DESC, entity",
+        (bind_day(conn, since),),
+    )
 
 
 def open_findings(conn: Any, since: str) -> list[JsonObject]:
     """Data-quality findings about days since `since`, newest first."""
-    return _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, detail "
-                       "FROM data_quality_findings WHERE day >= ? ORDER BY day DESC, entity",
-                 (bind_day(conn, since),))
+    return _rows(
+        conn,
+        "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, detail "
+        "FROM data_quality_findings WHERE day >= ? ORDER BY day DESC, entity",
+        (bind_day(conn, since),),
+    )
 
 
 def campaigns(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Each campaign's totals between two days, and on how many of those days Meta restated a value."""
-    restated = ("SELECT platform AS r_platform, account_id AS r_account, campaign_id AS r_campaign, count(*) AS days "
-                "FROM (SELECT platform, account_id, campaign_id FROM campaign_metrics_history WHERE metric_date >= ? "
-                "AND metric_date <= ? GROUP BY platform, account_id, campaign_id, metric_date HAVING count(*) > 1) v "
-                "GROUP BY platform, account_id, campaign_id")
+    restated = (
+        "SELECT platform AS r_platform, account_id AS r_account, campaign_id AS r_campaign, count(*) AS days "
+        "FROM (SELECT platform, account_id, campaign_id FROM campaign_metrics_history WHERE metric_date >= ? "
+        "AND metric_date <= ? GROUP BY platform, account_id, campaign_id, metric_date HAVING count(*) > 1) v "
+        "GROUP BY platform, account_id, campaign_id"
+    )
     day = (bind_day(conn, since), bind_day(conn, until))
-    rows = _rows(conn, f"SELECT platform, account_id, campaign_id, max(campaign_name) AS campaign_name, {_TOTALS}, "
-                       f"coalesce(max(r.days), 0) AS restated_days FROM campaign_metrics_daily d LEFT JOIN "
-                       f"({restated}) r ON r.r_platform = d.platform AND r.r_account = d.account_id AND "
-                       "r.r_campaign = d.campaign_id WHERE metric_date >= ? AND metric_date <= ? "
-                       "GROUP BY platform, account_id, campaign_id, reporting_currency "
-                       "ORDER BY platform, account_id, campaign_id", day + day)
+    rows = _rows(
+        conn,
+        f"SELECT platform, account_id, campaign_id, max(campaign_name) AS campaign_name, {_TOTALS}, "
+        f"coalesce(max(r.days), 0) AS restated_days FROM campaign_metrics_daily d LEFT JOIN "
+        f"({restated}) r ON r.r_platform = d.platform AND r.r_account = d.account_id AND "
+        "r.r_campaign = d.campaign_id WHERE metric_date >= ? AND metric_date <= ? "
+        "GROUP BY platform, account_id, campaign_id, reporting_currency "
+        "ORDER BY platform, account_id, campaign_id",
+        day + day,
+    )
     return [_ratios(r) for r in rows]
 
 
 def restatements(conn: Any, since: str, until: str) -> list[JsonObject]:
     """Campaign-days between two days whose values changed after the first report: as first reported and as now."""
-    return _rows(conn, "SELECT f.metric_date, f.platform, f.account_id, f.campaign_id, d.campaign_name, f.versions, "
-                       "f.extracted_at AS first_extracted_at, d.extracted_at AS extracted_at, "
-                       "f.clicks AS first_clicks, d.clicks, f.conversions AS first_conversions, d.conversions, "
-                       "f.spend_reporting AS first_spend, d.spend_reporting AS spend, "
-                       "f.conversion_value_reporting AS first_revenue, d.conversion_value_reporting AS revenue "
-                       "FROM (SELECT h.*, row_number() OVER (PARTITION BY platform, account_id, campaign_id, "
-                       "metric_date ORDER BY extracted_at) AS version, count(*) OVER (PARTITION BY platform, "
-                       "account_id, campaign_id, metric_date) AS versions FROM campaign_metrics_history h "
-                       "WHERE metric_date >= ? AND metric_date <= ?) f JOIN campaign_metrics_daily d ON "
-                       "d.metric_date = f.metric_date AND d.platform = f.platform AND d.account_id = f.account_id "
-                       "AND d.campaign_id = f.campaign_id WHERE f.version = 1 AND f.versions > 1 "
-                       "ORDER BY f.metric_date DESC, f.platform, f.account_id, f.campaign_id",
-                 (bind_day(conn, since), bind_day(conn, until)))
+    return _rows(
+        conn,
+        "SELECT f.metric_date, f.platform, f.account_id, f.campaign_id, d.campaign_name, f.versions, "
+        "f.extracted_at AS first_extracted_at, d.extracted_at AS extracted_at, "
+        "f.clicks AS first_clicks, d.clicks, f.conversions AS first_conversions, d.conversions, "
+        "f.spend_reporting AS first_spend, d.spend_reporting AS spend, "
+        "f.conversion_value_reporting AS first_revenue, d.conversion_value_reporting AS revenue "
+        "FROM (SELECT h.*, row_number() OVER (PARTITION BY platform, account_id, campaign_id, "
+        "metric_date ORDER BY extracted_at) AS version, count(*) OVER (PARTITION BY platform, "
+        "account_id, campaign_id, metric_date) AS versions FROM campaign_metrics_history h "
+        "WHERE metric_date >= ? AND metric_date <= ?) f JOIN campaign_metrics_daily d ON "
+        "d.metric_date = f.metric_date AND d.platform = f.platform AND d.account_id = f.account_id "
+        "AND d.campaign_id = f.campaign_id WHERE f.version = 1 AND f.versions > 1 "
+        "ORDER BY f.metric_date DESC, f.platform, f.account_id, f.campaign_id",
+        (bind_day(conn, since), bind_day(conn, until)),
+    )
 
 
 def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[JsonObject]:
     """The posts seen between two days, each at its newest snapshot (values so far), most seen first."""
-    return _rows(conn, "SELECT metric_date, platform, account_id, post_id, created_at, topic, impressions, reach, "
-                       "likes, comments, shares, saves, clicks, engagement_rate FROM (SELECT p.*, row_number() OVER "
-                       "(PARTITION BY platform, account_id, post_id ORDER BY metric_date DESC) AS newest FROM "
-                       "post_metrics_daily p WHERE metric_date >= ? AND metric_date <= ?) s WHERE newest = 1 "
-                       "ORDER BY impressions IS NULL, impressions DESC, post_id LIMIT ?",
-                 (bind_day(conn, since), bind_day(conn, until), limit))
+    return _rows(
+        conn,
+        "SELECT metric_date, platform, account_id, post_id, created_at, topic, impressions, reach, "
+        "likes, comments, shares, saves, clicks, engagement_rate FROM (SELECT p.*, row_number() OVER "
+        "(PARTITION BY platform, account_id, post_id ORDER BY metric_date DESC) AS newest FROM "
+        "post_metrics_daily p WHERE metric_date >= ? AND metric_date <= ?) s WHERE newest = 1 "
+        "ORDER BY impressions IS NULL, impressions DESC, post_id LIMIT ?",
+        (bind_day(conn, since), bind_day(conn, until), limit),
+    )
 
 
 def audience(conn: Any) -> JsonObject | None:
@@ -164,14 +209,25 @@ def audience(conn: Any) -> JsonObject | None:
     day = _rows(conn, "SELECT max(as_of_date) AS day FROM audience_segments")[0]["day"]
     if day is None:
         return None
-    segments = _rows(conn, "SELECT segment_id, size, share, description, conversion_rate, avg_order_value, "
-                           "best_platform, best_hour FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id",
-                     (day,))
-    models = _rows(conn, "SELECT model_version, trained_at, rows_train, rows_eval, metrics, champion_version, "
-                         "decision FROM model_registry WHERE model_name = 'propensity' AND as_of_date = ? "
-                         "ORDER BY trained_at DESC", (day,))
-    audiences = _rows(conn, "SELECT campaign_id, account_id, markets, size, expected_conversions, expected_value "
-                            "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id", (day,))
+    segments = _rows(
+        conn,
+        "SELECT segment_id, size, share, description, conversion_rate, avg_order_value, "
+        "best_platform, best_hour FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id",
+        (day,),
+    )
+    models = _rows(
+        conn,
+        "SELECT model_version, trained_at, rows_train, rows_eval, metrics, champion_version, "
+        "decision FROM model_registry WHERE model_name = 'propensity' AND as_of_date = ? "
+        "ORDER BY trained_at DESC",
+        (day,),
+    )
+    audiences = _rows(
+        conn,
+        "SELECT campaign_id, account_id, markets, size, expected_conversions, expected_value "
+        "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+        (day,),
+    )
     card = None
     if models:
         card = {**models[0], "metrics": json.loads(models[0]["metrics"])}
@@ -180,8 +236,11 @@ def audience(conn: Any) -> JsonObject | None:
 
 def experiment_history(conn: Any) -> dict[tuple[str, str], list[JsonObject]]:
     """Every look's primary lift and interval per experiment and treatment arm, oldest first: the charts."""
-    rows = _rows(conn, "SELECT experiment, arm, as_of_date, lift, lift_low, lift_high FROM experiment_results "
-                       "WHERE role = 'primary' AND NOT is_control ORDER BY experiment, arm, as_of_date")
+    rows = _rows(
+        conn,
+        "SELECT experiment, arm, as_of_date, lift, lift_low, lift_high FROM experiment_results "
+        "WHERE role = 'primary' AND NOT is_control ORDER BY experiment, arm, as_of_date",
+    )
     history: dict[tuple[str, str], list[JsonObject]] = {}
     for row in rows:
         history.setdefault((row["experiment"], row["arm"]), []).append({**row, "as_of_date": str(row["as_of_date"])})
@@ -196,12 +255,21 @@ def run_report(conn: Any, run_id: str, entities: tuple[str, ...], tables: tuple[
     if not entities:
         return {"run_audit": [], "findings": [], "loaded": {}}
     marks = ", ".join("?" * len(entities))
-    audit_rows = _rows(conn, "SELECT ds, entity, rows_in, rows_clean, rows_quarantined, quarantined_share, "
-                             f"top_reasons, quarantine_path FROM pipeline_audit WHERE run_id = ? AND entity IN "
-                             f"({marks}) ORDER BY ds, entity", (run_id, *entities))
-    findings = _rows(conn, "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, "
-                           f"detail FROM data_quality_findings WHERE run_id = ? AND entity IN ({marks}) "
-                           "ORDER BY day, entity", (run_id, *entities))
-    loaded = {table: _rows(conn, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", (run_id,))[0]["n"]
-              for table in tables}
+    audit_rows = _rows(
+        conn,
+        "SELECT ds, entity, rows_in, rows_clean, rows_quarantined, quarantined_share, "
+        f"top_reasons, quarantine_path FROM pipeline_audit WHERE run_id = ? AND entity IN "
+        f"({marks}) ORDER BY ds, entity",
+        (run_id, *entities),
+    )
+    findings = _rows(
+        conn,
+        "SELECT entity, day, metric, check_name, value, expected_low, expected_high, severity, "
+        f"detail FROM data_quality_findings WHERE run_id = ? AND entity IN ({marks}) "
+        "ORDER BY day, entity",
+        (run_id, *entities),
+    )
+    loaded = {
+        table: _rows(conn, f"SELECT count(*) AS n FROM {table} WHERE run_id = ?", (run_id,))[0]["n"] for table in tables
+    }
     return {"run_audit": audit_rows, "findings": findings, "loaded": loaded}

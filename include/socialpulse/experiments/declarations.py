@@ -30,8 +30,18 @@ METRICS: dict[str, frozenset[str]] = {
 CRM_COLUMN_PREFIX = "experiment_"  # the CRM clean step keeps the users' columns named so
 DEFAULT_ALPHA = 0.05
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_EXPERIMENT_KEYS = {"name", "hypothesis", "start_date", "end_date", "primary_metric", "guardrail_metrics",
-                    "minimum_effect", "alpha", "crm_column", "arms"}
+_EXPERIMENT_KEYS = {
+    "name",
+    "hypothesis",
+    "start_date",
+    "end_date",
+    "primary_metric",
+    "guardrail_metrics",
+    "minimum_effect",
+    "alpha",
+    "crm_column",
+    "arms",
+}
 _ARM_KEYS = {"name", "campaigns", "crm_group", "traffic"}
 MAX_EXPERIMENTS = 200  # per file or variable
 MAX_ARMS = 20
@@ -90,16 +100,27 @@ class _Reader:
     def fail(self, key: str | None, problem: str, **facts: object) -> ExperimentError:
         line = self.mapping["__lines__"].get(key, self.mapping["__line__"]) if key else self.mapping["__line__"]
         field = f" field '{key}'" if key else ""
-        return ExperimentError("{source}:{line}: {what}{field}: " + problem, source=Name(self.source), line=line,
-                               what=Name(self.what), field=Name(field), **facts)
+        return ExperimentError(
+            "{source}:{line}: {what}{field}: " + problem,
+            source=Name(self.source),
+            line=line,
+            what=Name(self.what),
+            field=Name(field),
+            **facts,
+        )
 
     def check_keys(self, allowed: set[str]) -> None:
         for key in self.mapping["__lines__"]:
             if key not in allowed:
                 line = self.mapping["__lines__"][key]
-                raise ExperimentError("{source}:{line}: {what}: an unknown field ({key}); expected one of {allowed}",
-                                      source=Name(self.source), line=line, what=Name(self.what),
-                                      key=unknown(key, allowed), allowed=[Name(k) for k in sorted(allowed)])
+                raise ExperimentError(
+                    "{source}:{line}: {what}: an unknown field ({key}); expected one of {allowed}",
+                    source=Name(self.source),
+                    line=line,
+                    what=Name(self.what),
+                    key=unknown(key, allowed),
+                    allowed=[Name(k) for k in sorted(allowed)],
+                )
 
     def get(self, key: str, required: bool = True) -> Any:
         value = self.mapping.get(key)
@@ -119,8 +140,9 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, "expected text, got {got}", got=describe(value))
         if pattern and not pattern.fullmatch(value):
-            raise self.fail(key, "the value ({got}) must match {pattern}", got=describe(value),
-                            pattern=Name(pattern.pattern))
+            raise self.fail(
+                key, "the value ({got}) must match {pattern}", got=describe(value), pattern=Name(pattern.pattern)
+            )
         return value.strip()
 
     @overload
@@ -149,10 +171,14 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
-            got = Name(f"{value:g}") if isinstance(value, int | float) and not isinstance(value, bool) else \
-                describe(value)
-            raise self.fail(key, "expected a number between {low} and {high} (exclusive), got {got}", low=low,
-                            high=high, got=got)
+            got = (
+                Name(f"{value:g}")
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else describe(value)
+            )
+            raise self.fail(
+                key, "expected a number between {low} and {high} (exclusive), got {got}", low=low, high=high, got=got
+            )
         return float(value)
 
     def items(self, key: str, required: bool = True, limit: int = MAX_CAMPAIGNS_PER_ARM) -> list[Any]:
@@ -168,8 +194,12 @@ class _Reader:
 
 def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
     if not isinstance(name, str) or name not in METRICS:
-        raise reader.fail(key, "an unknown metric ({got}); expected one of {metrics}", got=unknown(name, METRICS),
-                          metrics=[Name(m) for m in sorted(METRICS)])
+        raise reader.fail(
+            key,
+            "an unknown metric ({got}); expected one of {metrics}",
+            got=unknown(name, METRICS),
+            metrics=[Name(m) for m in sorted(METRICS)],
+        )
     if kind not in METRICS[name]:
         raise reader.fail(key, "{metric} cannot be measured on {kind} arms", metric=Name(name), kind=Name(kind))
     return name
@@ -177,8 +207,9 @@ def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
 
 def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
     if not isinstance(mapping, dict):
-        raise experiment.fail("arms", f"arm {index + 1} must be a mapping with name, traffic and campaigns or "
-                                      "crm_group")
+        raise experiment.fail(
+            "arms", f"arm {index + 1} must be a mapping with name, traffic and campaigns or crm_group"
+        )
     reader = _Reader(mapping, source, f"{experiment.what}, arm {index + 1}")
     name = reader.text("name", pattern=_NAME)
     reader.what = f"{experiment.what}, arm '{name}'"
@@ -190,16 +221,21 @@ def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
     if campaigns is not None:
         ids = reader.items("campaigns")
         if any(not isinstance(c, str | int) or isinstance(c, bool) or not str(c).strip() for c in ids):
-            raise reader.fail("campaigns", "expected Meta campaign ids (text or whole numbers), got {got}",
-                              got=describe(campaigns))
+            raise reader.fail(
+                "campaigns", "expected Meta campaign ids (text or whole numbers), got {got}", got=describe(campaigns)
+            )
         return Arm(name, traffic, campaigns=tuple(str(c) for c in ids))
     return Arm(name, traffic, crm_group=reader.text("crm_group"))
 
 
 def _experiment(mapping: Any, source: str, index: int) -> Experiment:
     if not isinstance(mapping, dict):
-        raise ExperimentError("{source}: experiment {n} must be a mapping, got {got}", source=Name(source),
-                              n=index + 1, got=describe(mapping))
+        raise ExperimentError(
+            "{source}: experiment {n} must be a mapping, got {got}",
+            source=Name(source),
+            n=index + 1,
+            got=describe(mapping),
+        )
     reader = _Reader(mapping, source, f"experiment {index + 1}")
     name = reader.text("name", pattern=_NAME)
     reader.what = f"experiment '{name}'"
@@ -212,32 +248,46 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
     if len({arm.kind for arm in arms}) > 1:
         raise reader.fail("arms", "arms mix campaigns and CRM groups; compare like with like")
     if abs(sum(arm.traffic for arm in arms) - 1) > 1e-6:
-        raise reader.fail("arms", "the arms' traffic shares add up to {total}, not 1",
-                          total=Name(f"{sum(a.traffic for a in arms):g}"))
+        raise reader.fail(
+            "arms", "the arms' traffic shares add up to {total}, not 1", total=Name(f"{sum(a.traffic for a in arms):g}")
+        )
     kind = arms[0].kind
     values = [c for arm in arms for c in arm.campaigns] if kind == CAMPAIGNS else [a.crm_group for a in arms]
     if len(set(values)) < len(values):
-        raise reader.fail("arms", "a {thing} is in two arms",
-                          thing=Name("campaign" if kind == CAMPAIGNS else "CRM group"))
+        raise reader.fail(
+            "arms", "a {thing} is in two arms", thing=Name("campaign" if kind == CAMPAIGNS else "CRM group")
+        )
     crm_column = reader.text("crm_column", required=kind == CRM_GROUP)
     if kind == CRM_GROUP and not cast(str, crm_column).startswith(CRM_COLUMN_PREFIX):  # required for CRM groups
-        raise reader.fail("crm_column", "CRM group columns must be named {prefix}<something>: the CRM clean step "
-                                        "keeps only those", prefix=Name(CRM_COLUMN_PREFIX))
+        raise reader.fail(
+            "crm_column",
+            "CRM group columns must be named {prefix}<something>: the CRM clean step keeps only those",
+            prefix=Name(CRM_COLUMN_PREFIX),
+        )
     if kind == CAMPAIGNS and crm_column:
         raise reader.fail("crm_column", "only experiments on CRM groups name a CRM column")
     start, end = reader.day("start_date"), reader.day("end_date", required=False)
     if end is not None and end < start:
         raise reader.fail("end_date", "{end} is before start_date {start}", end=end, start=start)
-    guardrails = tuple(_metric(reader, "guardrail_metrics", m, kind)
-                       for m in reader.items("guardrail_metrics", required=False))
+    guardrails = tuple(
+        _metric(reader, "guardrail_metrics", m, kind) for m in reader.items("guardrail_metrics", required=False)
+    )
     primary = _metric(reader, "primary_metric", reader.get("primary_metric"), kind)
     if primary in guardrails:
         raise reader.fail("guardrail_metrics", "{metric} is the primary metric", metric=Name(primary))
     return Experiment(
-        name=name, hypothesis=reader.text("hypothesis"), start_date=start, primary_metric=primary,
-        minimum_effect=reader.number("minimum_effect", 0, 10), arms=arms, guardrail_metrics=guardrails,
-        end_date=end, alpha=reader.number("alpha", 0, 0.5, required=False) or DEFAULT_ALPHA,
-        crm_column=crm_column, source=f"{source}:{mapping['__line__']}")
+        name=name,
+        hypothesis=reader.text("hypothesis"),
+        start_date=start,
+        primary_metric=primary,
+        minimum_effect=reader.number("minimum_effect", 0, 10),
+        arms=arms,
+        guardrail_metrics=guardrails,
+        end_date=end,
+        alpha=reader.number("alpha", 0, 0.5, required=False) or DEFAULT_ALPHA,
+        crm_column=crm_column,
+        source=f"{source}:{mapping['__line__']}",
+    )
 
 
 def parse(text: str | bytes, source: str) -> tuple[Experiment, ...]:
@@ -255,8 +305,13 @@ def parse(text: str | bytes, source: str) -> tuple[Experiment, ...]:
     if not isinstance(listed, list):
         raise ExperimentError("{source}:{line}: 'experiments' must be a list", source=Name(source), line=line)
     if len(listed) > MAX_EXPERIMENTS:
-        raise ExperimentError("{source}:{line}: {n} experiments, more than the {limit} one file or variable may "
-                              "declare", source=Name(source), line=line, n=len(listed), limit=MAX_EXPERIMENTS)
+        raise ExperimentError(
+            "{source}:{line}: {n} experiments, more than the {limit} one file or variable may declare",
+            source=Name(source),
+            line=line,
+            n=len(listed),
+            limit=MAX_EXPERIMENTS,
+        )
     return tuple(_experiment(item, source, i) for i, item in enumerate(listed))
 
 
@@ -265,8 +320,11 @@ def combine(*declared: tuple[Experiment, ...]) -> tuple[Experiment, ...]:
     seen: dict[str, Experiment] = {}
     for experiment in (e for group in declared for e in group):
         if experiment.name in seen:
-            raise ExperimentError("{source}: experiment '{name}' is also declared at {first}",
-                                  source=Name(experiment.source), name=Name(experiment.name),
-                                  first=Name(seen[experiment.name].source))
+            raise ExperimentError(
+                "{source}: experiment '{name}' is also declared at {first}",
+                source=Name(experiment.source),
+                name=Name(experiment.name),
+                first=Name(seen[experiment.name].source),
+            )
         seen[experiment.name] = experiment
     return tuple(seen.values())

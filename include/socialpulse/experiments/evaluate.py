@@ -50,14 +50,27 @@ from socialpulse.experiments.statistics import (
 
 # What each look of an arm carries (observations.py builds it): units are people reached (campaign arms) or the
 # group's members (CRM arms); revenue_squares sums each order's (campaigns) or person's (CRM) squared revenue.
-LOOK_COLUMNS = ("as_of_date", "arm", "units", "impressions", "clicks", "conversions", "spend", "revenue",
-                "revenue_squares", "last_active")
+LOOK_COLUMNS = (
+    "as_of_date",
+    "arm",
+    "units",
+    "impressions",
+    "clicks",
+    "conversions",
+    "spend",
+    "revenue",
+    "revenue_squares",
+    "last_active",
+)
 SRM_MIN_SHARE_GAP = 0.01  # campaign arms: an arm's share of the reach this far off the plan, beyond chance
 MIN_UNITS = 100  # per arm before it is compared: the intervals are asymptotic
 MIN_COUNTED = 5  # conversions (and non-conversions) per arm before a rate is compared
 # metric -> (the column counted per unit, the column of units)
-_PROPORTIONS = {"conversions_per_click": ("conversions", "clicks"), "conversions_per_person": ("conversions", "units"),
-                "click_through_rate": ("clicks", "impressions")}
+_PROPORTIONS = {
+    "conversions_per_click": ("conversions", "clicks"),
+    "conversions_per_person": ("conversions", "units"),
+    "click_through_rate": ("clicks", "impressions"),
+}
 
 
 def moments(metric: str, looks: pd.DataFrame) -> tuple[Moments, pd.Series]:
@@ -67,9 +80,11 @@ def moments(metric: str, looks: pd.DataFrame) -> tuple[Moments, pd.Series]:
         too_many = looks[looks[counted] > looks[units]]
         if len(too_many):
             row = too_many.iloc[0]
-            raise ExperimentError(f"arm '{row['arm']}' has {row[counted]:g} {counted} for {row[units]:g} {units} by "
-                                  f"{row['as_of_date']}: {metric} is not a share of them; choose a metric whose "
-                                  "units include every conversion (conversions_per_person)")
+            raise ExperimentError(
+                f"arm '{row['arm']}' has {row[counted]:g} {counted} for {row[units]:g} {units} by "
+                f"{row['as_of_date']}: {metric} is not a share of them; choose a metric whose "
+                "units include every conversion (conversions_per_person)"
+            )
         return proportion(looks[units].to_numpy(), looks[counted].to_numpy()), looks[counted]
     n, revenue, squares = looks["units"].to_numpy(), looks["revenue"].to_numpy(), looks["revenue_squares"].to_numpy()
     if metric == "revenue_per_person":
@@ -82,14 +97,26 @@ def moments(metric: str, looks: pd.DataFrame) -> tuple[Moments, pd.Series]:
     raise ExperimentError(f"no moments for metric {metric!r}")
 
 
-def decide(lift: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike, minimum_effect: float,
-           broken_split: npt.ArrayLike = False, harmed: npt.ArrayLike = False) -> np.ndarray:
+def decide(
+    lift: npt.ArrayLike,
+    low: npt.ArrayLike,
+    high: npt.ArrayLike,
+    minimum_effect: float,
+    broken_split: npt.ArrayLike = False,
+    harmed: npt.ArrayLike = False,
+) -> np.ndarray:
     """The decision for lifts with their always-valid interval (arrays, so the benchmark shares it)."""
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return np.select(
-        [np.asarray(broken_split), np.asarray(harmed),
-         (low > -minimum_effect) & (high < minimum_effect), (low > 0) | (high < 0)],
-        [SRM, GUARDRAIL, NO_DIFFERENCE, WINNER], default=KEEP_RUNNING)
+        [
+            np.asarray(broken_split),
+            np.asarray(harmed),
+            (low > -minimum_effect) & (high < minimum_effect),
+            (low > 0) | (high < 0),
+        ],
+        [SRM, GUARDRAIL, NO_DIFFERENCE, WINNER],
+        default=KEEP_RUNNING,
+    )
 
 
 def _estimates(experiment: Experiment, look: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -99,12 +126,22 @@ def _estimates(experiment: Experiment, look: pd.DataFrame, metric: str) -> pd.Da
     if metric in _PROPORTIONS:  # the normal approximation needs some of both outcomes
         enough &= (counted.to_numpy() >= MIN_COUNTED) & (stats.n - counted.to_numpy() >= MIN_COUNTED)
     width = np.where(enough, halfwidth(stats.std_error, stats.n, experiment.alpha), np.nan)
-    rows = pd.DataFrame({"arm": look["arm"].to_numpy(), "metric": metric, "units": stats.n,
-                         "value": counted.to_numpy(dtype=float), "metric_value": stats.mean,
-                         "metric_low": stats.mean - width, "metric_high": stats.mean + width})
+    rows = pd.DataFrame(
+        {
+            "arm": look["arm"].to_numpy(),
+            "metric": metric,
+            "units": stats.n,
+            "value": counted.to_numpy(dtype=float),
+            "metric_value": stats.mean,
+            "metric_low": stats.mean - width,
+            "metric_high": stats.mean + width,
+        }
+    )
     comparisons = len(experiment.arms) - 1
-    lift, error = relative_lift(Moments(cast(np.ndarray, stats.n)[0], cast(np.ndarray, stats.mean)[0],
-                                        cast(np.ndarray, stats.variance)[0]), stats)
+    lift, error = relative_lift(
+        Moments(cast(np.ndarray, stats.n)[0], cast(np.ndarray, stats.mean)[0], cast(np.ndarray, stats.variance)[0]),
+        stats,
+    )
     readable = enough & enough[0] & np.isfinite(error) & (error > 0)
     n = stats.n + cast(np.ndarray, stats.n)[0]
     lift_width = np.where(readable, halfwidth(error, n, experiment.alpha / comparisons), np.nan)
@@ -130,14 +167,18 @@ def _detail(experiment: Experiment, look: pd.DataFrame, day: str, srm_p: float, 
     if idle:
         notes.append(f"waiting for data: no units yet in {idle}")
     elif unread:
-        notes.append(f"too little data to compare yet (each arm needs {MIN_UNITS} units and, for a rate, "
-                     f"{MIN_COUNTED} conversions and non-conversions)")
+        notes.append(
+            f"too little data to compare yet (each arm needs {MIN_UNITS} units and, for a rate, "
+            f"{MIN_COUNTED} conversions and non-conversions)"
+        )
     stopped = look[(look["units"] > 0) & (look["last_active"].fillna(day) < day)]
     if idle != look["arm"].tolist() and len(stopped):
         notes += [f"arm '{r.arm}' has received no traffic since {r.last_active}" for r in stopped.itertuples()]
     if broken:
-        shares = ", ".join(f"{a.name} {u / look['units'].sum():.1%} (planned {a.traffic:.0%})"
-                           for a, u in zip(experiment.arms, look["units"], strict=True))
+        shares = ", ".join(
+            f"{a.name} {u / look['units'].sum():.1%} (planned {a.traffic:.0%})"
+            for a, u in zip(experiment.arms, look["units"], strict=True)
+        )
         shown = f"p = {srm_p:.1e}" if srm_p > 0 else "p < 1e-300"
         notes.append(f"sample ratio mismatch ({shown}): {shares}")
     return "; ".join(notes)
@@ -150,13 +191,23 @@ def _look_rows(experiment: Experiment, look: pd.DataFrame) -> pd.DataFrame:
     units = look["units"].to_numpy(dtype=float)
     srm_p = cast(float, srm_p_value(units, [a.traffic for a in experiment.arms]))  # one look: a float
     broken = broken_split(experiment, units, srm_p)
-    out = pd.concat([_estimates(experiment, look, m).assign(role="primary" if m == experiment.primary_metric
-                                                            else "guardrail") for m in experiment.metrics],
-                    ignore_index=True)
+    out = pd.concat(
+        [
+            _estimates(experiment, look, m).assign(role="primary" if m == experiment.primary_metric else "guardrail")
+            for m in experiment.metrics
+        ],
+        ignore_index=True,
+    )
     is_control = out["arm"] == experiment.control.name
     unread = bool(out[(out["role"] == "primary") & ~is_control]["lift_low"].isna().any())
-    return out.assign(experiment=experiment.name, as_of_date=day, is_control=is_control, srm_p_value=srm_p,
-                      broken_split=broken, detail=_detail(experiment, look, day, srm_p, broken, unread))
+    return out.assign(
+        experiment=experiment.name,
+        as_of_date=day,
+        is_control=is_control,
+        srm_p_value=srm_p,
+        broken_split=broken,
+        detail=_detail(experiment, look, day, srm_p, broken, unread),
+    )
 
 
 def _narrowed(rows: pd.DataFrame) -> pd.DataFrame:
@@ -176,19 +227,26 @@ def _narrowed(rows: pd.DataFrame) -> pd.DataFrame:
 def _decided(experiment: Experiment, rows: pd.DataFrame) -> pd.DataFrame:
     """Every arm's decision at every look, and on the control's rows the experiment's."""
     key = ["as_of_date", "arm"]
-    harmed = (rows[rows["role"] == "guardrail"].assign(harmed=lambda f: f["lift_high"] < 0)
-              .groupby(key)["harmed"].any())
+    harmed = rows[rows["role"] == "guardrail"].assign(harmed=lambda f: f["lift_high"] < 0).groupby(key)["harmed"].any()
     primary = rows[rows["role"] == "primary"].set_index(key)
-    primary["decision"] = decide(primary["lift"], primary["lift_low"], primary["lift_high"],
-                                 experiment.minimum_effect, primary["broken_split"],
-                                 harmed.reindex(primary.index, fill_value=False).to_numpy())
-    primary["winning_arm"] = np.where(primary["decision"] != WINNER, None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
-                                      np.where(primary["lift_low"] > 0, primary.index.get_level_values("arm"),
-                                               experiment.control.name))
+    primary["decision"] = decide(
+        primary["lift"],
+        primary["lift_low"],
+        primary["lift_high"],
+        experiment.minimum_effect,
+        primary["broken_split"],
+        harmed.reindex(primary.index, fill_value=False).to_numpy(),
+    )
+    primary["winning_arm"] = np.where(
+        primary["decision"] != WINNER,
+        None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
+        np.where(primary["lift_low"] > 0, primary.index.get_level_values("arm"), experiment.control.name),
+    )
     for day, arms in primary.groupby(level="as_of_date"):
         treatments = arms.drop(index=(day, experiment.control.name))
         primary.loc[(day, experiment.control.name), ["decision", "winning_arm"]] = _experiment_decision(
-            treatments["decision"].to_numpy(), treatments["winning_arm"].to_numpy(), treatments["lift"].to_numpy())
+            treatments["decision"].to_numpy(), treatments["winning_arm"].to_numpy(), treatments["lift"].to_numpy()
+        )
     decided = primary[["decision", "winning_arm"]]
     return rows.join(decided, on=key).drop(columns="broken_split")
 
@@ -208,6 +266,7 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame) -> pd.DataFrame:
     """Every look of an experiment: LOOK_COLUMNS per (as_of_date, arm), cumulative since the start."""
     if looks.empty:
         return pd.DataFrame()
-    rows = pd.concat([_look_rows(experiment, look) for _, look in looks.groupby("as_of_date", sort=True)],
-                     ignore_index=True)
+    rows = pd.concat(
+        [_look_rows(experiment, look) for _, look in looks.groupby("as_of_date", sort=True)], ignore_index=True
+    )
     return _decided(experiment, _narrowed(rows))

@@ -25,22 +25,29 @@ SUMMED = ("units", "impressions", "clicks", "conversions", "spend", "revenue", "
 def look_days(experiment: Experiment, as_of: date) -> list[str]:
     """The days read so far: from the start to the as-of date (or the end, if sooner)."""
     last = min(as_of, experiment.end_date or as_of)
-    return [(experiment.start_date + timedelta(days=i)).isoformat()
-            for i in range((last - experiment.start_date).days + 1)]
+    return [
+        (experiment.start_date + timedelta(days=i)).isoformat() for i in range((last - experiment.start_date).days + 1)
+    ]
 
 
-def campaign_looks(experiment: Experiment, metrics: pd.DataFrame, orders: pd.DataFrame,
-                   days: list[str]) -> pd.DataFrame:
+def campaign_looks(
+    experiment: Experiment, metrics: pd.DataFrame, orders: pd.DataFrame, days: list[str]
+) -> pd.DataFrame:
     """Cumulative campaign-arm totals at each look.
 
     `metrics`: metric_date, campaign_id, impressions, reach, clicks, conversions, spend_reporting (a row per
     campaign-day); `orders`: order_date, utm_campaign, amount_reporting (one row per order).
     """
     arm_of = {c: arm.name for arm in experiment.arms for c in arm.campaigns}
-    daily = (metrics.assign(arm=metrics["campaign_id"].map(arm_of), day=metrics["metric_date"].astype(str))
-             .rename(columns={"reach": "units", "spend_reporting": "spend"}))
-    spent = orders.assign(arm=orders["utm_campaign"].map(arm_of), day=orders["order_date"].astype(str),
-                          revenue=orders["amount_reporting"], revenue_squares=orders["amount_reporting"] ** 2)
+    daily = metrics.assign(arm=metrics["campaign_id"].map(arm_of), day=metrics["metric_date"].astype(str)).rename(
+        columns={"reach": "units", "spend_reporting": "spend"}
+    )
+    spent = orders.assign(
+        arm=orders["utm_campaign"].map(arm_of),
+        day=orders["order_date"].astype(str),
+        revenue=orders["amount_reporting"],
+        revenue_squares=orders["amount_reporting"] ** 2,
+    )
     parts = [daily[["day", "arm", *SUMMED[:5]]], spent[["day", "arm", "revenue", "revenue_squares"]]]
     return _cumulate(experiment, pd.concat([p.dropna(subset=["arm"]) for p in parts], ignore_index=True), days)
 
@@ -49,8 +56,14 @@ def _cumulate(experiment: Experiment, daily: pd.DataFrame, days: list[str]) -> p
     arms = [arm.name for arm in experiment.arms]
     grid = pd.MultiIndex.from_product([days, arms], names=["day", "arm"])
     daily = daily[daily["day"].isin(days)]
-    totals = (daily.groupby(["day", "arm"])[list(SUMMED)].sum(min_count=1)
-              .reindex(columns=list(SUMMED)).reindex(grid).fillna(0.0).astype(float))
+    totals = (
+        daily.groupby(["day", "arm"])[list(SUMMED)]
+        .sum(min_count=1)
+        .reindex(columns=list(SUMMED))
+        .reindex(grid)
+        .fillna(0.0)
+        .astype(float)
+    )
     active = totals["units"].gt(0).to_frame("active").reset_index()
     active["last_active"] = active["day"].where(active["active"])
     active["last_active"] = active.groupby("arm")["last_active"].ffill()
@@ -75,8 +88,10 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     """
     groups = groups_of(users, cast(str, experiment.crm_column))  # a CRM group experiment names its column
     if groups.isna().all():
-        raise ExperimentError(f"no CRM user has a value in the column '{experiment.crm_column}' (newest users drop): "
-                              "is the drop's column named so?")
+        raise ExperimentError(
+            f"no CRM user has a value in the column '{experiment.crm_column}' (newest users drop): "
+            "is the drop's column named so?"
+        )
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
@@ -85,13 +100,26 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     rows = []
     for day in days:
         people = members[members["joined"] <= day]
-        spend = bought[(bought["day"] <= day) & (bought["joined"] <= day)].groupby(["arm", "person_id"])[
-            "amount_reporting"].sum()
-        per_arm = pd.DataFrame({
-            "units": people.groupby("arm").size(), "conversions": spend.groupby(level="arm").size(),
-            "revenue": spend.groupby(level="arm").sum(), "revenue_squares": (spend**2).groupby(level="arm").sum()})
-        rows.append(per_arm.reindex([a.name for a in experiment.arms]).fillna(0.0).rename_axis("arm")
-                    .reset_index().assign(as_of_date=day))
+        spend = (
+            bought[(bought["day"] <= day) & (bought["joined"] <= day)]
+            .groupby(["arm", "person_id"])["amount_reporting"]
+            .sum()
+        )
+        per_arm = pd.DataFrame(
+            {
+                "units": people.groupby("arm").size(),
+                "conversions": spend.groupby(level="arm").size(),
+                "revenue": spend.groupby(level="arm").sum(),
+                "revenue_squares": (spend**2).groupby(level="arm").sum(),
+            }
+        )
+        rows.append(
+            per_arm.reindex([a.name for a in experiment.arms])
+            .fillna(0.0)
+            .rename_axis("arm")
+            .reset_index()
+            .assign(as_of_date=day)
+        )
     looks = pd.concat(rows, ignore_index=True)
     for column in ("impressions", "clicks", "spend"):
         looks[column] = 0.0

@@ -26,10 +26,16 @@ EXPERIMENT_RESULTS = Schema(
         Field("arm", "string", required=True, doc="the arm; the first declared is the control"),
         Field("role", "string", allowed=frozenset({"primary", "guardrail"}), doc="the metric's role"),
         Field("is_control", "bool", doc="whether the arm is the control"),
-        Field("units", "float", min=0, doc="the metric's units: clicks, impressions, people reached (campaign arms, "
-                                           "summed over days) or the group's members"),
-        Field("value", "float", min=0, doc="what the metric counts: conversions, clicks or revenue (reporting "
-                                           "currency)"),
+        Field(
+            "units",
+            "float",
+            min=0,
+            doc="the metric's units: clicks, impressions, people reached (campaign arms, "
+            "summed over days) or the group's members",
+        ),
+        Field(
+            "value", "float", min=0, doc="what the metric counts: conversions, clicks or revenue (reporting currency)"
+        ),
         _estimate("metric_value", "the metric: value per unit (roas: revenue per spend)"),
         _estimate("metric_low", "its always-valid 1 - alpha confidence sequence, low end"),
         _estimate("metric_high", "... high end"),
@@ -37,13 +43,26 @@ EXPERIMENT_RESULTS = Schema(
         _estimate("lift_low", "its always-valid interval (alpha / (arms - 1)), low end"),
         _estimate("lift_high", "... high end"),
         Field("p_value", "float", min=0, max=1, doc="always-valid p-value of the lift against zero"),
-        Field("srm_p_value", "float", min=0, max=1, doc="chi-square p-value of the people reached (or members) per arm "
-                                                                      "against the planned split"),
-        Field("decision", "string", allowed=frozenset({KEEP_RUNNING, WINNER, NO_DIFFERENCE, SRM, GUARDRAIL}),
-              doc="the arm's decision against the control; on the control's rows, the experiment's"),
+        Field(
+            "srm_p_value",
+            "float",
+            min=0,
+            max=1,
+            doc="chi-square p-value of the people reached (or members) per arm against the planned split",
+        ),
+        Field(
+            "decision",
+            "string",
+            allowed=frozenset({KEEP_RUNNING, WINNER, NO_DIFFERENCE, SRM, GUARDRAIL}),
+            doc="the arm's decision against the control; on the control's rows, the experiment's",
+        ),
         Field("winning_arm", "string", doc="with decision winner: the better arm"),
-        Field("detail", "string", max_length=2000, doc="the look in words: arms waiting for data or without "
-                                                       "traffic, the split found"),
+        Field(
+            "detail",
+            "string",
+            max_length=2000,
+            doc="the look in words: arms waiting for data or without traffic, the split found",
+        ),
     ),
     key=("experiment", "as_of_date", "metric", "arm"),
     table="experiment_results",

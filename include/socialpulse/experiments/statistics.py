@@ -73,8 +73,14 @@ def sample_mean(units: npt.ArrayLike, total: npt.ArrayLike, sum_squares: npt.Arr
     return Moments(n, mean, np.maximum(_safe(np.asarray(sum_squares) - n * mean**2, n - 1), 0))
 
 
-def ratio(units: npt.ArrayLike, numerator: npt.ArrayLike, numerator_squares: npt.ArrayLike, denominator: npt.ArrayLike,
-          denominator_squares: npt.ArrayLike, cross: npt.ArrayLike) -> Moments:
+def ratio(
+    units: npt.ArrayLike,
+    numerator: npt.ArrayLike,
+    numerator_squares: npt.ArrayLike,
+    denominator: npt.ArrayLike,
+    denominator_squares: npt.ArrayLike,
+    cross: npt.ArrayLike,
+) -> Moments:
     """A ratio of two per-unit sums (revenue / spend), its per-unit variance by the delta method."""
     n = np.asarray(units, dtype=float)
     mean_num, mean_den = _safe(numerator, n), _safe(denominator, n)
@@ -90,8 +96,7 @@ def relative_lift(control: Moments, treatment: Moments) -> tuple[np.ndarray, np.
     """(lift, its standard error): μ_t/μ_c − 1 and the delta-method error of that ratio."""
     mc, mt = np.asarray(control.mean, dtype=float), np.asarray(treatment.mean, dtype=float)
     lift = _safe(mt, mc) - 1
-    variance = _safe(treatment.variance, treatment.n * mc**2) + _safe(mt**2 * control.variance,
-                                                                      control.n * mc**4)
+    variance = _safe(treatment.variance, treatment.n * mc**2) + _safe(mt**2 * control.variance, control.n * mc**4)
     return lift, np.sqrt(variance)
 
 
@@ -101,20 +106,27 @@ def rho(alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS) -> float:
     return float(np.sqrt((log_term + np.log(log_term + 1)) / tuning_units))
 
 
-def halfwidth(std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float,
-              tuning_units: float = DEFAULT_TUNING_UNITS) -> np.ndarray | float:
+def halfwidth(
+    std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS
+) -> np.ndarray | float:
     """Half the width of the asymptotic confidence sequence at n units (module docstring, eq. 9)."""
     n = np.asarray(n, dtype=float)
     r2 = rho(alpha, tuning_units) ** 2
     sigma = np.asarray(std_error) * np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         # a numpy float for a single n (0-d arrays compute to scalars)
-        return cast("np.ndarray | float",
-                    sigma * np.sqrt(2 * (n * r2 + 1) / (n**2 * r2) * np.log(np.sqrt(n * r2 + 1) / alpha)))
+        return cast(
+            "np.ndarray | float", sigma * np.sqrt(2 * (n * r2 + 1) / (n**2 * r2) * np.log(np.sqrt(n * r2 + 1) / alpha))
+        )
 
 
-def always_valid_p(estimate: npt.ArrayLike, std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float,
-                   tuning_units: float = DEFAULT_TUNING_UNITS) -> np.ndarray:
+def always_valid_p(
+    estimate: npt.ArrayLike,
+    std_error: npt.ArrayLike,
+    n: npt.ArrayLike,
+    alpha: float,
+    tuning_units: float = DEFAULT_TUNING_UNITS,
+) -> np.ndarray:
     """The smallest α whose sequence (with the ρ tuned for `alpha`) excludes zero."""
     n = np.asarray(n, dtype=float)
     r2 = rho(alpha, tuning_units) ** 2

@@ -32,5 +32,9 @@ def credit_days(conn: Any, lake_root: str, days: list[str]) -> JsonObject:
         changed += result["rows_changed"]
     if waiting:
         log.info("no clean CRM orders yet for %s: credited when they land", waiting)
-    return {"days": len(days) - len(waiting), "campaigns_credited": credited, "rows_changed": changed,
-            "days_without_orders": waiting}
+    return {
+        "days": len(days) - len(waiting),
+        "campaigns_credited": credited,
+        "rows_changed": changed,
+        "days_without_orders": waiting,
+    }

@@ -43,18 +43,28 @@ def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     found = {entity: lake.clean_partitions(entity, ds) for entity in INPUT_COLUMNS}
     missing = [entity for entity, paths in found.items() if not paths]
     if missing:
-        raise NotLandedError(f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and "
-                             "organic_social_daily for that date first")
+        raise NotLandedError(
+            f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and organic_social_daily for that date first"
+        )
     erased = lake.erased()
     newest_users = {"crm_users": found["crm_users"][-1:]}
-    frames = {entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
-              for entity, columns in INPUT_COLUMNS.items()}
+    frames = {
+        entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
+        for entity, columns in INPUT_COLUMNS.items()
+    }
     frames = {e: drop_erased(f, erased)[0] for e, f in frames.items()}
-    inputs = AudienceInputs.resolve(frames["crm_users"], frames["crm_orders"], frames["engagement_events"],
-                                    frames["post_metrics"])
-    log.info("inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts) from %d "
-             "partitions", ds, len(inputs.users), len(inputs.orders), len(inputs.events), inputs.unmatched_events,
-             sum(len(p) for p in found.values()))
+    inputs = AudienceInputs.resolve(
+        frames["crm_users"], frames["crm_orders"], frames["engagement_events"], frames["post_metrics"]
+    )
+    log.info(
+        "inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts) from %d partitions",
+        ds,
+        len(inputs.users),
+        len(inputs.orders),
+        len(inputs.events),
+        inputs.unmatched_events,
+        sum(len(p) for p in found.values()),
+    )
     return inputs
 
 
@@ -110,8 +120,13 @@ def profile(lake_root: str, ds: str) -> JsonObject:
         frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
         write_features(lake_root, f"propensity_{name}", ds, frame)
         counts[f"{name}_rows"], counts[f"{name}_positive"] = len(frame), int(frame["label"].sum())
-        log.info("%s snapshot as of %s: %d people, %d ordered in the 30 days after", name, snapshot, len(frame),
-                 frame["label"].sum())
+        log.info(
+            "%s snapshot as of %s: %d people, %d ordered in the 30 days after",
+            name,
+            snapshot,
+            len(frame),
+            frame["label"].sum(),
+        )
     write_features(lake_root, "engagement_resolved", ds, inputs.events)
     write_features(lake_root, "orders_known", ds, inputs.orders)
     counts["pruned"] = prune_intermediates(lake_root, ds)
@@ -167,23 +182,44 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     write_features(lake_root, "user_profiles", ds, profiles)
     events = recent(read_features(lake_root, "engagement_resolved", ds), as_of)
     posts = events.drop_duplicates(["platform", "post_id"]).rename(columns={"posted_at": "created_at"})
-    segments = describe_segments(profiles, best_times(events, profiles.set_index("person_id")["segment_id"], posts),
-                                 as_of, version)
+    segments = describe_segments(
+        profiles, best_times(events, profiles.set_index("person_id")["segment_id"], posts), as_of, version
+    )
     withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
     replace_people(conn, lake_root, "user_profiles", profiles, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
-    register_model(conn, version, "segments", as_of, run_id, {
-        "metrics": json.dumps({"k": len(model.segment_ids), "silhouettes": model.silhouettes}),
-        "rows_train": len(profiles), "artifact_path": str(folder), "champion_version": version,
-        "decision": f"k={len(model.segment_ids)} by silhouette; ids {model.segment_ids}"
-                    + (f", matched to {earlier.name}" if earlier else ", first model")})
+    register_model(
+        conn,
+        version,
+        "segments",
+        as_of,
+        run_id,
+        {
+            "metrics": json.dumps({"k": len(model.segment_ids), "silhouettes": model.silhouettes}),
+            "rows_train": len(profiles),
+            "artifact_path": str(folder),
+            "champion_version": version,
+            "decision": f"k={len(model.segment_ids)} by silhouette; ids {model.segment_ids}"
+            + (f", matched to {earlier.name}" if earlier else ", first model"),
+        },
+    )
     for row in segments.itertuples(index=False):
-        log.info("segment %d (%d people, %.1f%% bought in 30 days): %s", row.segment_id, row.size,
-                 100 * row.conversion_rate, row.description)
-    return {"version": version, "k": len(model.segment_ids), "segments": segments["segment_id"].tolist(),
-            "withheld": withheld, "silhouettes": model.silhouettes}
+        log.info(
+            "segment %d (%d people, %.1f%% bought in 30 days): %s",
+            row.segment_id,
+            row.size,
+            100 * row.conversion_rate,
+            row.description,
+        )
+    return {
+        "version": version,
+        "k": len(model.segment_ids),
+        "segments": segments["segment_id"].tolist(),
+        "withheld": withheld,
+        "silhouettes": model.silhouettes,
+    }
 
 
 def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str, values: JsonObject) -> None:
@@ -194,8 +230,13 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
     from socialpulse.warehouse.snapshots import replace_rows
 
     table = AUDIENCE_TABLES["model_registry"]
-    row = {c: None for c in table.column_names} | {"model_version": version, "model_name": name,
-                                                   "as_of_date": as_of, "trained_at": datetime.now(UTC), **values}
+    row = {c: None for c in table.column_names} | {
+        "model_version": version,
+        "model_name": name,
+        "as_of_date": as_of,
+        "trained_at": datetime.now(UTC),
+        **values,
+    }
     replace_rows(conn, table, pd.DataFrame([row]), {"model_version": version}, run_id)
 
 
@@ -207,8 +248,11 @@ def active_campaigns(conn: Any, ds: str, days: int = 7) -> pd.DataFrame:
     since = (date.fromisoformat(ds) - timedelta(days=days - 1)).isoformat()
     bounds = (bind_day(conn, since), bind_day(conn, ds))
     cursor = conn.cursor()
-    cursor.execute("SELECT DISTINCT account_id, campaign_id FROM campaign_metrics_daily WHERE metric_date >= "
-                   f"{mark} AND metric_date <= {mark} AND spend > 0 ORDER BY 1, 2", bounds)
+    cursor.execute(
+        "SELECT DISTINCT account_id, campaign_id FROM campaign_metrics_daily WHERE metric_date >= "
+        f"{mark} AND metric_date <= {mark} AND spend > 0 ORDER BY 1, 2",
+        bounds,
+    )
     return pd.DataFrame(cursor.fetchall(), columns=["account_id", "campaign_id"])
 
 
@@ -221,16 +265,27 @@ def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, m
     as_of = date.fromisoformat(ds)
     campaigns = active_campaigns(conn, ds)
     members, summaries, skipped = target_audiences(
-        read_features(lake_root, "user_profiles", ds), read_features(lake_root, "propensity_scores", ds), campaigns,
-        read_features(lake_root, "orders_known", ds), as_of, exclude_days, max_size)
+        read_features(lake_root, "user_profiles", ds),
+        read_features(lake_root, "propensity_scores", ds),
+        campaigns,
+        read_features(lake_root, "orders_known", ds),
+        as_of,
+        exclude_days,
+        max_size,
+    )
     for reason in skipped:
         log.info("no audience for campaign %s", reason)
     write_features(lake_root, "target_audiences", ds, members)
     replace_people(conn, lake_root, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
-        log.info("campaign %s (%s): %d people, %.1f expected conversions", row.campaign_id, row.markets, row.size,
-                 row.expected_conversions)
+        log.info(
+            "campaign %s (%s): %d people, %.1f expected conversions",
+            row.campaign_id,
+            row.markets,
+            row.size,
+            row.expected_conversions,
+        )
     return {"campaigns": len(campaigns), "published": len(summaries), "people": len(members), "skipped": skipped}
 
 
@@ -243,16 +298,32 @@ def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     events = read_features(lake_root, "engagement_resolved", ds)
     segments = profiles.set_index("person_id")["segment_id"]
     quality = recommender.evaluate(events, as_of)
-    recs = recommender.recommend(recommender.recent(events, as_of), segments,
-                                 pd.Index(profiles["person_id"])).assign(as_of_date=as_of)
+    recs = recommender.recommend(recommender.recent(events, as_of), segments, pd.Index(profiles["person_id"])).assign(
+        as_of_date=as_of
+    )
     write_features(lake_root, "content_recommendations", ds, recs)
     replace_people(conn, lake_root, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
     version = f"recommendations-{ds}"
-    register_model(conn, version, "recommendations", as_of, run_id, {
-        "metrics": json.dumps(quality), "rows_eval": quality["model"]["people"], "champion_version": version,
-        "decision": "item-based collaborative filtering; segment popularity under "
-                    f"{recommender.MIN_HISTORY} engagements"})
-    log.info("recommendations: hit rate@3 %s (popularity %s), NDCG@3 %s (popularity %s) on %d people",
-             quality["model"]["hit_rate_at_3"], quality["popularity"]["hit_rate_at_3"],
-             quality["model"]["ndcg_at_3"], quality["popularity"]["ndcg_at_3"], quality["model"]["people"])
+    register_model(
+        conn,
+        version,
+        "recommendations",
+        as_of,
+        run_id,
+        {
+            "metrics": json.dumps(quality),
+            "rows_eval": quality["model"]["people"],
+            "champion_version": version,
+            "decision": "item-based collaborative filtering; segment popularity under "
+            f"{recommender.MIN_HISTORY} engagements",
+        },
+    )
+    log.info(
+        "recommendations: hit rate@3 %s (popularity %s), NDCG@3 %s (popularity %s) on %d people",
+        quality["model"]["hit_rate_at_3"],
+        quality["popularity"]["hit_rate_at_3"],
+        quality["model"]["ndcg_at_3"],
+        quality["popularity"]["ndcg_at_3"],
+        quality["model"]["people"],
+    )
     return {"people": len(profiles), **quality}

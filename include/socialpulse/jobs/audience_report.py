@@ -33,8 +33,12 @@ def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
     events = recent(read_features(lake_root, "engagement_resolved", ds), date.fromisoformat(ds))
     segments = _rows(conn, "SELECT * FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id", ds)
     registry = _rows(conn, "SELECT model_name, metrics, decision FROM model_registry WHERE as_of_date = ?", ds)
-    targets = _rows(conn, "SELECT campaign_id, markets, size, expected_conversions, expected_value "
-                          "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id", ds)
+    targets = _rows(
+        conn,
+        "SELECT campaign_id, markets, size, expected_conversions, expected_value "
+        "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+        ds,
+    )
     by_model = {r.model_name: r for r in registry.itertuples(index=False)}
     missing = {"propensity", "recommendations"} - set(by_model)
     if missing:
@@ -50,8 +54,7 @@ def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
         "lift": charts.lift_chart(models),
         "recommendations_vs_popularity": charts.recommendations_chart(quality),
     }
-    page = render(ds, images, segments, models, by_model["propensity"].decision,
-                  quality, targets)
+    page = render(ds, images, segments, models, by_model["propensity"].decision, quality, targets)
     lake = lake_zone.Lake.at(lake_root)
     final = lake.root / "reports" / "audience" / f"ds={ds}"
     with lake_zone.staged(final) as staging:

@@ -79,8 +79,13 @@ def read_requests(payload: bytes, day: str) -> tuple[list[ErasureRequest], list[
 def _crm_ids(payload: bytes) -> pd.DataFrame:
     """A users drop's id columns only (user_id and the linked platform ids), as text."""
     wanted = {"user_id", *LINKED_ID_COLUMNS.values()}
-    frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                        usecols=lambda c: c.strip() in wanted)
+    frame = pd.read_csv(
+        io.BytesIO(payload),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        usecols=lambda c: c.strip() in wanted,
+    )
     return frame.rename(columns=str.strip).apply(lambda c: c.str.strip()).replace("", None)
 
 
@@ -213,8 +218,9 @@ def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
         if payload is None:
             continue
         with lake_zone.staged(partition) as staging:
-            manifest = lake_zone.write_raw_file(staging, ERASURE_FILE, payload, {
-                "platform": CRM, "entity": ERASURE_REQUESTS[1], "ds": day})
+            manifest = lake_zone.write_raw_file(
+                staging, ERASURE_FILE, payload, {"platform": CRM, "entity": ERASURE_REQUESTS[1], "ds": day}
+            )
         landed[day] = manifest["rows"]
         log.info("%s of the drop of %s landed: %d lines after the header", ERASURE_FILE, day, manifest["rows"])
     if not landed:
@@ -242,13 +248,16 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
     with withholding_values(f"erasing the requests of the drops of {min(landed)} to {max(landed)}"):
         requests = []
         for day, partition in landed.items():
-            found, unreadable = read_requests(lake_zone.read_raw_file(lake_zone.current(partition), ERASURE_FILE),
-                                              day)
+            found, unreadable = read_requests(lake_zone.read_raw_file(lake_zone.current(partition), ERASURE_FILE), day)
             requests += [r for r in found if (day, r.line) not in done]
             for line in (line for line in unreadable if (day, line) not in done):
-                log.warning("%s of %s, line %d: no user_id, or an id_namespace other than crm, facebook, instagram "
-                            "or x: not erased; correct the line in that drop and run the day again", ERASURE_FILE,
-                            day, line)
+                log.warning(
+                    "%s of %s, line %d: no user_id, or an id_namespace other than crm, facebook, instagram "
+                    "or x: not erased; correct the line in that drop and run the day again",
+                    ERASURE_FILE,
+                    day,
+                    line,
+                )
                 outcome["unreadable"] = outcome.get("unreadable", 0) + 1
         outcome["requests"] = len(requests) + outcome.get("unreadable", 0)
         if not requests:
@@ -263,8 +272,12 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
         for request in requests:
             person = people[request]
             if person.pseudonym in seen:  # the same person twice: counted on the first line
-                log.info("%s of %s, line %d: the same person as an earlier line of this run", ERASURE_FILE,
-                         request.day, request.line)
+                log.info(
+                    "%s of %s, line %d: the same person as an earlier line of this run",
+                    ERASURE_FILE,
+                    request.day,
+                    request.line,
+                )
                 outcome["repeated"] = outcome.get("repeated", 0) + 1
                 continue
             seen.add(person.pseudonym)
@@ -279,14 +292,25 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
                 listed_by_a_crash = erasure_digest(person.pseudonym) in listed and previous is None
                 return "erased" if person.known or listed_by_a_crash else "not_found"
 
-            erased.warehouse_rows, said = erase_and_record(conn, person.pseudonyms, person.pseudonym, run_id,
-                                                           vars(erased), status, request.day, request.line)
+            erased.warehouse_rows, said = erase_and_record(
+                conn, person.pseudonyms, person.pseudonym, run_id, vars(erased), status, request.day, request.line
+            )
             outcome[said] = outcome.get(said, 0) + 1
-            log.log(logging.WARNING if said == "not_found" else logging.INFO,
-                    "%s of %s, line %d (%s id): %s; %d clean, %d features, %d quarantine and %d warehouse rows, "
-                    "%d files rewritten", ERASURE_FILE, request.day, request.line, request.namespace,
-                    said.replace("_", " "), erased.clean_rows, erased.feature_rows, erased.quarantine_rows,
-                    erased.warehouse_rows, erased.files_rewritten)
+            log.log(
+                logging.WARNING if said == "not_found" else logging.INFO,
+                "%s of %s, line %d (%s id): %s; %d clean, %d features, %d quarantine and %d warehouse rows, "
+                "%d files rewritten",
+                ERASURE_FILE,
+                request.day,
+                request.line,
+                request.namespace,
+                said.replace("_", " "),
+                erased.clean_rows,
+                erased.feature_rows,
+                erased.quarantine_rows,
+                erased.warehouse_rows,
+                erased.files_rewritten,
+            )
     log.info("erasure requests of the drops of %s to %s: %s", min(landed), ds, outcome)
     return outcome
 

@@ -38,9 +38,12 @@ def campaign_days(conn: Any, campaigns: tuple[str, ...], first: str, last: str) 
     """The campaigns' rows of campaign_metrics_daily between two days; a count Meta omitted is 0."""
     mark = placeholder(dialect_of(conn))
     cursor = conn.cursor()
-    cursor.execute(f"SELECT {', '.join(CAMPAIGN_COLUMNS)} FROM campaign_metrics_daily WHERE platform = 'meta_ads' "
-                   f"AND campaign_id IN ({', '.join([mark] * len(campaigns))}) AND metric_date >= {mark} "
-                   f"AND metric_date <= {mark}", (*campaigns, bind_day(conn, first), bind_day(conn, last)))
+    cursor.execute(
+        f"SELECT {', '.join(CAMPAIGN_COLUMNS)} FROM campaign_metrics_daily WHERE platform = 'meta_ads' "
+        f"AND campaign_id IN ({', '.join([mark] * len(campaigns))}) AND metric_date >= {mark} "
+        f"AND metric_date <= {mark}",
+        (*campaigns, bind_day(conn, first), bind_day(conn, last)),
+    )
     frame = pd.DataFrame(cursor.fetchall(), columns=CAMPAIGN_COLUMNS)
     counts = CAMPAIGN_COLUMNS[2:6]  # Meta leaves out a count that is zero
     frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0.0)
@@ -57,14 +60,29 @@ def unknown_campaigns(conn: Any, experiments: tuple[Experiment, ...], ds: str) -
     ids = sorted({c for _, _, c in declared})
     mark = placeholder(dialect_of(conn))
     cursor = conn.cursor()
-    cursor.execute(f"SELECT DISTINCT campaign_id FROM campaign_metrics_daily WHERE campaign_id IN "
-                   f"({', '.join([mark] * len(ids))})", ids)
+    cursor.execute(
+        f"SELECT DISTINCT campaign_id FROM campaign_metrics_daily WHERE campaign_id IN "
+        f"({', '.join([mark] * len(ids))})",
+        ids,
+    )
     known = {str(row[0]) for row in cursor.fetchall()}
-    return [Finding(f"experiment {e.name}", date.fromisoformat(ds), f"campaign {c}", "unknown_campaign", None, None,
-                    None, "warning", f"experiment '{e.name}' ({e.source}), arm '{arm}', names campaign {c}, which has "
-                    "no row in campaign_metrics_daily: a typo, or a campaign of an ad account the connection does not "
-                    "list?")
-            for e, arm, c in sorted(declared, key=lambda d: (d[0].name, d[1], d[2])) if c not in known]
+    return [
+        Finding(
+            f"experiment {e.name}",
+            date.fromisoformat(ds),
+            f"campaign {c}",
+            "unknown_campaign",
+            None,
+            None,
+            None,
+            "warning",
+            f"experiment '{e.name}' ({e.source}), arm '{arm}', names campaign {c}, which has "
+            "no row in campaign_metrics_daily: a typo, or a campaign of an ad account the connection does not "
+            "list?",
+        )
+        for e, arm, c in sorted(declared, key=lambda d: (d[0].name, d[1], d[2]))
+        if c not in known
+    ]
 
 
 class CleanZone:
@@ -78,8 +96,9 @@ class CleanZone:
         paths = self.lake.clean_partitions("crm_orders", self.ds)
         if not paths:
             raise FileNotFoundError(f"no clean crm_orders up to {self.ds} in {self.lake.root}: run crm_daily first")
-        orders = lake_zone.read_clean_partitions(paths, ["order_id", "person_id", "ordered_at", "amount_reporting",
-                                                         "utm_campaign"])
+        orders = lake_zone.read_clean_partitions(
+            paths, ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
+        )
         orders = orders.drop_duplicates("order_id", keep="last")  # the newest version of each order
         orders, _ = drop_erased(orders, self.lake.erased())
         return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
@@ -100,11 +119,14 @@ def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]
         unconverted = metrics[metrics["spend_reporting"].isna()]
         if "roas" in experiment.metrics and len(unconverted):
             first = unconverted.iloc[0]
-            raise ExperimentError(f"campaign {first['campaign_id']} has no spend in the reporting currency on "
-                                  f"{first['metric_date']}: roas needs it (rerun meta_ads_daily for that day)")
+            raise ExperimentError(
+                f"campaign {first['campaign_id']} has no spend in the reporting currency on "
+                f"{first['metric_date']}: roas needs it (rerun meta_ads_daily for that day)"
+            )
         needs_revenue = bool(REVENUE_METRICS & set(experiment.metrics))
-        orders = zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign",
-                                                                           "amount_reporting"])
+        orders = (
+            zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"])
+        )
         return campaign_looks(experiment, metrics, orders, days)
     return crm_looks(experiment, zone.users(), zone.orders(), days)
 
@@ -140,19 +162,40 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
             failed.append(f"experiment '{experiment.name}' ({experiment.source}): {error}")
             log.error("%s", failed[-1])
             continue
-        written = replace_rows(conn, EXPERIMENT_RESULTS, rows, {"experiment": experiment.name}, run_id,
-                               through=("as_of_date", date.fromisoformat(ds)))
+        written = replace_rows(
+            conn,
+            EXPERIMENT_RESULTS,
+            rows,
+            {"experiment": experiment.name},
+            run_id,
+            through=("as_of_date", date.fromisoformat(ds)),
+        )
         last = rows[(rows["as_of_date"] == days[-1]) & rows["is_control"] & (rows["role"] == "primary")].iloc[0]
-        outcome[experiment.name] = {"decision": last["decision"], "winning_arm": last["winning_arm"],
-                                    "looks": len(days), "rows": written, "detail": last["detail"]}
-        log.info("%s on %s after %d looks: %s%s %s", experiment.name, days[-1], len(days), last["decision"],
-                 f" ({last['winning_arm']})" if last["winning_arm"] else "", last["detail"])
-        charts[experiment.name] = experiment_chart(rows[rows["role"] == "primary"],
-                                                   f"{experiment.name}: {experiment.primary_metric}",
-                                                   experiment.minimum_effect)
+        outcome[experiment.name] = {
+            "decision": last["decision"],
+            "winning_arm": last["winning_arm"],
+            "looks": len(days),
+            "rows": written,
+            "detail": last["detail"],
+        }
+        log.info(
+            "%s on %s after %d looks: %s%s %s",
+            experiment.name,
+            days[-1],
+            len(days),
+            last["decision"],
+            f" ({last['winning_arm']})" if last["winning_arm"] else "",
+            last["detail"],
+        )
+        charts[experiment.name] = experiment_chart(
+            rows[rows["role"] == "primary"],
+            f"{experiment.name}: {experiment.primary_metric}",
+            experiment.minimum_effect,
+        )
     if charts:
         outcome["charts"] = publish_charts(lake_root, ds, charts)
     if failed:
-        raise ExperimentError(f"{len(failed)} of {len(experiments)} experiments could not be read: "
-                              + "; ".join(failed))
+        raise ExperimentError(
+            f"{len(failed)} of {len(experiments)} experiments could not be read: " + "; ".join(failed)
+        )
     return outcome

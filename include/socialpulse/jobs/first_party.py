@@ -32,8 +32,12 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
     counts = {}
     for name in DROP_FILES:
         staging = lake.staging(PLATFORM, _entity(name), ds, run_id)
-        manifest = lake_zone.write_raw_file(staging, name, drop[name], {
-            "platform": PLATFORM, "entity": _entity(name), "ds": ds, "extracted_at": extracted_at})
+        manifest = lake_zone.write_raw_file(
+            staging,
+            name,
+            drop[name],
+            {"platform": PLATFORM, "entity": _entity(name), "ds": ds, "extracted_at": extracted_at},
+        )
         lake_zone.publish_partition(staging, lake.raw_partition(PLATFORM, _entity(name), ds))
         counts[_entity(name)] = manifest["rows"]
     log.info("CRM drop of %s landed: %s", ds, counts)
@@ -56,8 +60,10 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     lake = lake_zone.Lake.at(lake_root)
     rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
     pseudonymizer, erased = Pseudonymizer(key), lake.erased()
-    cleaners = {"users": lambda payload: clean_users(payload, pseudonymizer, erased),
-                "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased)}
+    cleaners = {
+        "users": lambda payload: clean_users(payload, pseudonymizer, erased),
+        "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased),
+    }
     validated, stats = {}, {}
     for name in DROP_FILES:
         entity = _entity(name)
@@ -73,8 +79,11 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
         checked.clean["extracted_at"] = pd.Timestamp(stats[entity]["extracted_at"])
         audit.append(quality.publish(lake, f"crm_{entity}", ds, checked, stats[entity]))
         findings += quality.empty_input(f"crm_{entity}", f"{entity}.csv", ds, checked)
-        result[entity] = {"clean_path": audit[-1]["clean_path"], "rows": len(checked.clean),
-                          "quarantined": len(checked.quarantined)}
+        result[entity] = {
+            "clean_path": audit[-1]["clean_path"],
+            "rows": len(checked.clean),
+            "quarantined": len(checked.quarantined),
+        }
     return {**result, "audit": audit, "findings": findings}
 
 
@@ -89,5 +98,8 @@ def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:
     if result.unmatched_campaigns:
         log.warning("orders name campaigns with no row on %s: %s", ds, list(result.unmatched_campaigns))
     log.info("credited %d campaigns (%d rows changed)", result.campaigns_credited, result.rows_changed)
-    return {"campaigns_credited": result.campaigns_credited, "rows_changed": result.rows_changed,
-            "unmatched_campaigns": list(result.unmatched_campaigns)}
+    return {
+        "campaigns_credited": result.campaigns_credited,
+        "rows_changed": result.rows_changed,
+        "unmatched_campaigns": list(result.unmatched_campaigns),
+    }

@@ -12,15 +12,39 @@ from socialpulse.typing_aliases import JsonObject
 log = logging.getLogger(__name__)
 
 
-def stage_account(lake_root: str, platform: str, entity: str, ds: str, run_id: str, account_id: str,
-                  pages: Iterable[JsonObject], manifest: JsonObject) -> JsonObject:
+def stage_account(
+    lake_root: str,
+    platform: str,
+    entity: str,
+    ds: str,
+    run_id: str,
+    account_id: str,
+    pages: Iterable[JsonObject],
+    manifest: JsonObject,
+) -> JsonObject:
     """Stream an account's pages into the run's staging area; returns a small summary for XCom."""
     directory = lake_zone.Lake.at(lake_root).staging(platform, entity, ds, run_id) / f"account_id={account_id}"
-    written = lake_zone.write_raw_pages(directory, pages, {
-        "platform": platform, "entity": entity, "ds": ds, "account_id": account_id,
-        "extracted_at": datetime.now(UTC).isoformat(), **manifest})
-    log.info("%s/%s %s: %d pages, %d rows, %d bytes", platform, entity, account_id, written["pages"],
-             written["rows"], written["bytes"])
+    written = lake_zone.write_raw_pages(
+        directory,
+        pages,
+        {
+            "platform": platform,
+            "entity": entity,
+            "ds": ds,
+            "account_id": account_id,
+            "extracted_at": datetime.now(UTC).isoformat(),
+            **manifest,
+        },
+    )
+    log.info(
+        "%s/%s %s: %d pages, %d rows, %d bytes",
+        platform,
+        entity,
+        account_id,
+        written["pages"],
+        written["rows"],
+        written["bytes"],
+    )
     return {k: written[k] for k in ("platform", "entity", "account_id", "pages", "rows", "bytes")}
 
 
@@ -37,12 +61,24 @@ def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extra
         raise FileNotFoundError(f"nothing was extracted for {platform}/{entity} on {ds}")
     for stale in staged - expected:  # left by an earlier try with another account list
         lake_zone.remove_tree(staging / stale)
-    summary = {"ds": ds, "run_id": run_id, "accounts": sorted(e["account_id"] for e in mine),
-               "pages": sum(e["pages"] for e in mine), "rows": sum(e["rows"] for e in mine),
-               "bytes": sum(e["bytes"] for e in mine)}
+    summary = {
+        "ds": ds,
+        "run_id": run_id,
+        "accounts": sorted(e["account_id"] for e in mine),
+        "pages": sum(e["pages"] for e in mine),
+        "rows": sum(e["rows"] for e in mine),
+        "bytes": sum(e["bytes"] for e in mine),
+    }
     lake_zone.write_manifest(staging, summary)
     partition = lake.raw_partition(platform, entity, ds)
     lake_zone.publish_partition(staging, partition)
-    log.info("landed %s/%s: %d accounts, %d pages, %d rows at %s", platform, entity, len(expected),
-             summary["pages"], summary["rows"], partition)
+    log.info(
+        "landed %s/%s: %d accounts, %d pages, %d rows at %s",
+        platform,
+        entity,
+        len(expected),
+        summary["pages"],
+        summary["rows"],
+        partition,
+    )
     return {"raw_path": str(partition), "pages": summary["pages"], "rows": summary["rows"]}

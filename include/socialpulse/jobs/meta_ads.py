@@ -53,21 +53,37 @@ class Window:
         return self.until < self.since
 
 
-def extract_account(client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str,
-                    run_id: str, mode: str = "async") -> JsonObject:
+def extract_account(
+    client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str, run_id: str, mode: str = "async"
+) -> JsonObject:
     """Pull one account's insights for the window into the run's staging area."""
     account = normalize_account_id(account_id)
     if window.clamped_from is not None:
-        log.warning("act_%s: Meta keeps insights for %d months: the days from %s to %s are no longer reported, "
-                    "so this run %s", account, INSIGHTS_RETENTION_MONTHS, window.clamped_from,
-                    min(window.since - timedelta(days=1), window.until),
-                    "pulls nothing" if window.empty else f"pulls {window.since}..{window.until} only")
+        log.warning(
+            "act_%s: Meta keeps insights for %d months: the days from %s to %s are no longer reported, so this run %s",
+            account,
+            INSIGHTS_RETENTION_MONTHS,
+            window.clamped_from,
+            min(window.since - timedelta(days=1), window.until),
+            "pulls nothing" if window.empty else f"pulls {window.since}..{window.until} only",
+        )
     log.info("act_%s: pulling %s..%s (%s report)", account, window.since, window.until, mode)
     pages = iter(()) if window.empty else insights_pages(client, account, window.since, window.until, mode=mode)
-    summary = landing.stage_account(lake_root, PLATFORM, ENTITY, ds, run_id, account, pages, {
-        "mode": mode, "api_version": client.api_version,
-        "window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
-        **({"clamped_from": window.clamped_from.isoformat()} if window.clamped_from else {})})
+    summary = landing.stage_account(
+        lake_root,
+        PLATFORM,
+        ENTITY,
+        ds,
+        run_id,
+        account,
+        pages,
+        {
+            "mode": mode,
+            "api_version": client.api_version,
+            "window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
+            **({"clamped_from": window.clamped_from.isoformat()} if window.clamped_from else {}),
+        },
+    )
     log.info("act_%s: %d calls (%d retries)", account, client.calls, client.retries)
     return summary
 
@@ -93,13 +109,33 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
     result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
     dates = result.clean["metric_date"]
-    findings = [Finding(CLEAN_ENTITY, date.fromisoformat(ds), "spend_reporting", "exchange_rates_unavailable", None,
-                        None, None, "warning", f"{unavailable}: spend and conversion value loaded in each account's "
-                        "currency, the reporting columns null; the next run's look-back fills them")] \
-        if unavailable else []
-    return {"clean_path": audit["clean_path"], "rows": len(result.clean), "quarantined": audit["rows_quarantined"],
-            "since": str(dates.min()) if len(dates) else ds, "until": str(dates.max()) if len(dates) else ds,
-            "audit": [audit], "findings": findings}
+    findings = (
+        [
+            Finding(
+                CLEAN_ENTITY,
+                date.fromisoformat(ds),
+                "spend_reporting",
+                "exchange_rates_unavailable",
+                None,
+                None,
+                None,
+                "warning",
+                f"{unavailable}: spend and conversion value loaded in each account's "
+                "currency, the reporting columns null; the next run's look-back fills them",
+            )
+        ]
+        if unavailable
+        else []
+    )
+    return {
+        "clean_path": audit["clean_path"],
+        "rows": len(result.clean),
+        "quarantined": audit["rows_quarantined"],
+        "since": str(dates.min()) if len(dates) else ds,
+        "until": str(dates.max()) if len(dates) else ds,
+        "audit": [audit],
+        "findings": findings,
+    }
 
 
 def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
@@ -110,7 +146,11 @@ def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
 
     frame = lake_zone.read_parquet(lake_zone.lake_path(clean_path))
     result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)
-    log.info("campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows,
-             result.inserted, result.updated, result.unchanged)
-    return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated,
-            "unchanged": result.unchanged}
+    log.info(
+        "campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",
+        result.rows,
+        result.inserted,
+        result.updated,
+        result.unchanged,
+    )
+    return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged}

@@ -39,8 +39,9 @@ def lookback_for(lake_root: str, platform: str, ds: str, lookback_days: int, fir
     """
     from socialpulse import lake as lake_zone
 
-    earlier = [p for p in lake_zone.Lake.at(lake_root).raw_partitions(platform, ENTITY)
-               if p.name.removeprefix("ds=") < ds]
+    earlier = [
+        p for p in lake_zone.Lake.at(lake_root).raw_partitions(platform, ENTITY) if p.name.removeprefix("ds=") < ds
+    ]
     return lookback_days if earlier else max(lookback_days, first_run_days)
 
 
@@ -62,8 +63,10 @@ def facebook_page_pages(client: GraphClient, page_id: str, start: datetime, end:
 def instagram_pages(client: GraphClient, ig_user_id: str, start: datetime, end: datetime) -> Iterator[JsonObject]:
     """Feed media and reels of the window, then the live stories posted in it, each with its insights."""
     refusals = Refusals()
-    for edge, listings, metrics in (("media", ig_media(client, ig_user_id, start, end), instagram.MEDIA_METRICS),
-                                    ("stories", ig_stories(client, ig_user_id), instagram.STORY_METRICS)):
+    for edge, listings, metrics in (
+        ("media", ig_media(client, ig_user_id, start, end), instagram.MEDIA_METRICS),
+        ("stories", ig_stories(client, ig_user_id), instagram.STORY_METRICS),
+    ):
         for listing in listings:
             yield _note(listing, "posts", edge=edge)
             for media in listing.get("data", []):  # every live story: cleaning keeps those of the window
@@ -99,18 +102,40 @@ def platforms_ready(expected: list[str], extracted: list[JsonObject]) -> tuple[l
     return [p for p in platforms if not any(f.startswith(f"{p}:") for f in failed)], failed
 
 
-def extract_account(client: GraphClient | XClient, platform: str, account_id: str, ds: str, lookback_days: int,
-                    lake_root: str, run_id: str, first_run_days: int = FIRST_RUN_LOOKBACK_DAYS) -> JsonObject:
+def extract_account(
+    client: GraphClient | XClient,
+    platform: str,
+    account_id: str,
+    ds: str,
+    lookback_days: int,
+    lake_root: str,
+    run_id: str,
+    first_run_days: int = FIRST_RUN_LOOKBACK_DAYS,
+) -> JsonObject:
     """Pull one account's posts of the window and what hangs off them into the run's staging area."""
     if platform not in SOURCES:
         raise ValueError(f"unknown organic platform {platform!r}; one of {sorted(SOURCES)}")
     lookback = lookback_for(lake_root, platform, ds, lookback_days, first_run_days)
     start, end = post_window(ds, lookback)
-    log.info("%s %s: posts created %s..%s%s", platform, account_id, start.isoformat(), end.isoformat(),
-             "" if lookback == lookback_days else f" (first run: {lookback} days back)")
+    log.info(
+        "%s %s: posts created %s..%s%s",
+        platform,
+        account_id,
+        start.isoformat(),
+        end.isoformat(),
+        "" if lookback == lookback_days else f" (first run: {lookback} days back)",
+    )
     pages = SOURCES[platform](client, account_id, start, end)
-    return landing.stage_account(lake_root, platform, ENTITY, ds, run_id, account_id, pages,
-                                 {"window": {"start": start.isoformat(), "end": end.isoformat()}})
+    return landing.stage_account(
+        lake_root,
+        platform,
+        ENTITY,
+        ds,
+        run_id,
+        account_id,
+        pages,
+        {"window": {"start": start.isoformat(), "end": end.isoformat()}},
+    )
 
 
 def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject:
@@ -134,11 +159,19 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject
         posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
-    audit = [quality.publish(lake, "post_metrics", ds, posts, source),
-             quality.publish(lake, "engagement_events", ds, events)]
+    audit = [
+        quality.publish(lake, "post_metrics", ds, posts, source),
+        quality.publish(lake, "engagement_events", ds, events),
+    ]
     log.info("clean: %d posts, %d engagement events from %s", len(posts.clean), len(events.clean), platforms)
-    return {"clean_path": audit[0]["clean_path"], "events_path": audit[1]["clean_path"], "posts": len(posts.clean),
-            "events": len(events.clean), "audit": audit, "refused": refused_metrics(pages)}
+    return {
+        "clean_path": audit[0]["clean_path"],
+        "events_path": audit[1]["clean_path"],
+        "posts": len(posts.clean),
+        "events": len(events.clean),
+        "audit": audit,
+        "refused": refused_metrics(pages),
+    }
 
 
 def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
@@ -148,6 +181,11 @@ def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     from socialpulse.warehouse.schema import POST_METRICS_DAILY
 
     result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_parquet(lake_zone.lake_path(clean_path)), run_id)
-    log.info("post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged", result.rows, result.inserted,
-             result.updated, result.unchanged)
+    log.info(
+        "post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",
+        result.rows,
+        result.inserted,
+        result.updated,
+        result.unchanged,
+    )
     return {"rows": result.rows, "inserted": result.inserted, "updated": result.updated}

@@ -51,13 +51,14 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
     for folder in (f for f in folders if f.exists()):
         # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
-        partitions = {p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
-                      for p in folder.glob("**/*ds=*") if p.name.lstrip(".").startswith("ds=")
-                      and not p.name.endswith(".lock")}
+        partitions = {
+            p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
+            for p in folder.glob("**/*ds=*")
+            if p.name.lstrip(".").startswith("ds=") and not p.name.endswith(".lock")
+        }
         for partition in sorted(partitions, key=str):  # an object store's paths have no order of their own
             if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
                 removed.append(str(partition).removeprefix(str(lake.root)).lstrip("/"))
-    log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff,
-             removed[:20])
+    log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff, removed[:20])
     return {"cutoff": cutoff, "removed": len(removed)}

@@ -47,9 +47,12 @@ def _champion_before(conn: Any, ds: str) -> tuple[str | None, datetime | None]:
     """(the version that scored the latest date before ds, the newest erasure it saw when trained)."""
     cursor = conn.cursor()
     mark = placeholder(dialect_of(conn))
-    cursor.execute(f"SELECT r.champion_version, c.last_erasure_seen FROM model_registry r LEFT JOIN model_registry c "
-                   f"ON c.model_version = r.champion_version WHERE r.model_name = {mark} AND r.as_of_date < {mark} "
-                   "ORDER BY r.as_of_date DESC LIMIT 1", (MODEL, bind_day(conn, ds)))
+    cursor.execute(
+        f"SELECT r.champion_version, c.last_erasure_seen FROM model_registry r LEFT JOIN model_registry c "
+        f"ON c.model_version = r.champion_version WHERE r.model_name = {mark} AND r.as_of_date < {mark} "
+        "ORDER BY r.as_of_date DESC LIMIT 1",
+        (MODEL, bind_day(conn, ds)),
+    )
     row = cursor.fetchone()
     return (row[0], _timestamp(row[1])) if row else (None, None)
 
@@ -60,20 +63,29 @@ def _last_erasure(conn: Any) -> datetime | None:
     return _timestamp(cursor.fetchone()[0])
 
 
-def decide(new_auc: float, champion: str | None, champion_auc: float | None, champion_saw: datetime | None,
-           last_erasure: datetime | None) -> tuple[bool, str]:
+def decide(
+    new_auc: float,
+    champion: str | None,
+    champion_auc: float | None,
+    champion_saw: datetime | None,
+    last_erasure: datetime | None,
+) -> tuple[bool, str]:
     """(promote the new model?, why) by the rule in the module docstring."""
     if champion is None:
         return True, "promoted: no champion yet"
     if champion_auc is None:
         return True, f"promoted: the champion {champion}'s model could not be loaded to compare"
     if last_erasure is not None and (champion_saw is None or champion_saw < last_erasure):
-        return True, f"promoted: the champion {champion} was trained before the erasure of " \
-                     f"{last_erasure:%Y-%m-%d %H:%M}"
+        return (
+            True,
+            f"promoted: the champion {champion} was trained before the erasure of {last_erasure:%Y-%m-%d %H:%M}",
+        )
     if new_auc >= champion_auc - NOT_WORSE:
         return True, f"promoted: ROC AUC {new_auc:.4f} is not worse than the champion {champion}'s {champion_auc:.4f}"
-    return False, f"kept {champion}: its ROC AUC {champion_auc:.4f} beats the new model's {new_auc:.4f} on the " \
-                  "same evaluation"
+    return (
+        False,
+        f"kept {champion}: its ROC AUC {champion_auc:.4f} beats the new model's {new_auc:.4f} on the same evaluation",
+    )
 
 
 def _save(folder: lake_zone.LakePath, model: Any, baselines: dict[str, Any]) -> None:
@@ -91,11 +103,18 @@ def _retire(conn: Any, lake_root: str, keep: set[str | None], last_erasure: date
     if last_erasure is None:
         return []
     cursor = conn.cursor()
-    cursor.execute(f"SELECT model_version, last_erasure_seen FROM model_registry WHERE model_name = "
-                   f"{placeholder(dialect_of(conn))}", (MODEL,))
-    retired = [v for v, seen in cursor.fetchall() if v not in keep
-               and (_timestamp(seen) is None or cast(datetime, _timestamp(seen)) < last_erasure)
-               and model_dir(lake_root, MODEL, v).exists()]
+    cursor.execute(
+        f"SELECT model_version, last_erasure_seen FROM model_registry WHERE model_name = "
+        f"{placeholder(dialect_of(conn))}",
+        (MODEL,),
+    )
+    retired = [
+        v
+        for v, seen in cursor.fetchall()
+        if v not in keep
+        and (_timestamp(seen) is None or cast(datetime, _timestamp(seen)) < last_erasure)
+        and model_dir(lake_root, MODEL, v).exists()
+    ]
     for version in retired:
         lake_zone.remove_tree(model_dir(lake_root, MODEL, version))
     if retired:
@@ -110,13 +129,21 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     train_rows, eval_rows = (read_features(lake_root, f"propensity_{name}", ds) for name in ("train", "eval"))
     y_train, y_eval = train_rows["label"].to_numpy(), eval_rows["label"].to_numpy()
     if len(set(y_train)) < 2:
-        raise NothingToLearnError(f"the training snapshot of {ds} has {int(y_train.sum())} buyers in {len(y_train)} "
-                                  "people: nothing to learn; has the CRM drop's order history landed?")
+        raise NothingToLearnError(
+            f"the training snapshot of {ds} has {int(y_train.sum())} buyers in {len(y_train)} "
+            "people: nothing to learn; has the CRM drop's order history landed?"
+        )
     version = f"{MODEL}-{ds}"
     folder = model_dir(lake_root, MODEL, version)
     lake_zone.ensure_dir(folder)
-    log.info("training %s on %d people (%d buyers), evaluating on %d (%d buyers)", version, len(y_train),
-             y_train.sum(), len(y_eval), y_eval.sum())
+    log.info(
+        "training %s on %d people (%d buyers), evaluating on %d (%d buyers)",
+        version,
+        len(y_train),
+        y_train.sum(),
+        len(y_eval),
+        y_eval.sum(),
+    )
     model = propensity.train_keras(train_rows, y_train, SEED)
     baselines = propensity.train_baselines(train_rows, y_train, SEED)
     _save(folder, model, baselines)
@@ -124,8 +151,15 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     scores.update({name: propensity.predict_baseline(m, eval_rows) for name, m in baselines.items()})
     metrics = {name: evaluate(y_eval, s) for name, s in scores.items()}
     for name, m in metrics.items():
-        log.info("%-20s ROC AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f  top-decile lift %.2f", name,
-                 m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"], m["top_decile_lift"])
+        log.info(
+            "%-20s ROC AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f  top-decile lift %.2f",
+            name,
+            m["roc_auc"],
+            m["pr_auc"],
+            m["log_loss"],
+            m["brier"],
+            m["top_decile_lift"],
+        )
     champion, champion_saw = _champion_before(conn, ds)
     champion_model = champion_auc = None
     if champion and (model_dir(lake_root, MODEL, champion) / "model.keras").exists():
@@ -138,17 +172,45 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     scorer_version, scorer = (version, model) if promote else (champion, champion_model)
     log.info("%s", decision)
     train_snapshot, eval_snapshot = propensity.snapshots(as_of)
-    register_model(conn, version, MODEL, as_of, run_id, {
-        "last_erasure_seen": last_erasure, "train_snapshot": train_snapshot, "eval_snapshot": eval_snapshot,
-        "rows_train": len(y_train), "rows_eval": len(y_eval), "features": json.dumps(list(propensity.FEATURES)),
-        "metrics": json.dumps(metrics), "roc_auc": metrics["tensorflow"]["roc_auc"], "artifact_path": str(folder),
-        "champion_version": scorer_version, "decision": decision})
+    register_model(
+        conn,
+        version,
+        MODEL,
+        as_of,
+        run_id,
+        {
+            "last_erasure_seen": last_erasure,
+            "train_snapshot": train_snapshot,
+            "eval_snapshot": eval_snapshot,
+            "rows_train": len(y_train),
+            "rows_eval": len(y_eval),
+            "features": json.dumps(list(propensity.FEATURES)),
+            "metrics": json.dumps(metrics),
+            "roc_auc": metrics["tensorflow"]["roc_auc"],
+            "artifact_path": str(folder),
+            "champion_version": scorer_version,
+            "decision": decision,
+        },
+    )
     _retire(conn, lake_root, {version, scorer_version}, last_erasure)
     profiles = read_features(lake_root, "user_profiles", ds)
     predicted = propensity.predict_keras(scorer, profiles)
-    frame = pd.DataFrame({"as_of_date": as_of, "person_id": profiles["person_id"], "score": predicted,
-                          "decile": deciles(predicted), "model_version": scorer_version})
+    frame = pd.DataFrame(
+        {
+            "as_of_date": as_of,
+            "person_id": profiles["person_id"],
+            "score": predicted,
+            "decile": deciles(predicted),
+            "model_version": scorer_version,
+        }
+    )
     write_features(lake_root, "propensity_scores", ds, frame)
     replace_people(conn, lake_root, "propensity_scores", frame, {"as_of_date": as_of}, run_id)
-    return {"version": version, "promoted": promote, "decision": decision, "scored_by": scorer_version,
-            "people_scored": len(frame), "auc": {n: round(m["roc_auc"], 4) for n, m in metrics.items()}}
+    return {
+        "version": version,
+        "promoted": promote,
+        "decision": decision,
+        "scored_by": scorer_version,
+        "people_scored": len(frame),
+        "auc": {n: round(m["roc_auc"], 4) for n, m in metrics.items()},
+    }

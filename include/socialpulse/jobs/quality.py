@@ -29,18 +29,28 @@ def without_erased(lake: lake_zone.Lake, result: Validated) -> Validated | None:
     erased = lake.erased()
     if not erased:
         return None
-    clean = erased_rows(result.clean["person_id"], erased) if "person_id" in result.clean else \
-        pd.Series(False, index=result.clean.index)
-    quarantined = erased_in_originals(result.quarantined["original"], erased) if len(result.quarantined) else \
-        pd.Series(False, index=result.quarantined.index)
+    clean = (
+        erased_rows(result.clean["person_id"], erased)
+        if "person_id" in result.clean
+        else pd.Series(False, index=result.clean.index)
+    )
+    quarantined = (
+        erased_in_originals(result.quarantined["original"], erased)
+        if len(result.quarantined)
+        else pd.Series(False, index=result.quarantined.index)
+    )
     if not clean.any() and not quarantined.any():
         return None
-    return replace(result, clean=result.clean.loc[~clean].reset_index(drop=True),
-                   quarantined=result.quarantined.loc[~quarantined].reset_index(drop=True))
+    return replace(
+        result,
+        clean=result.clean.loc[~clean].reset_index(drop=True),
+        quarantined=result.quarantined.loc[~quarantined].reset_index(drop=True),
+    )
 
 
-def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated,
-            source: JsonObject | None = None) -> JsonObject:
+def publish(
+    lake: lake_zone.Lake, entity: str, ds: str, result: Validated, source: JsonObject | None = None
+) -> JsonObject:
     """Write the clean partition and the quarantine (or remove a stale one); returns the audit entry.
 
     Once published, the suppression list is read again: an erasure that began while this
@@ -57,28 +67,47 @@ def publish(lake: lake_zone.Lake, entity: str, ds: str, result: Validated,
         fresher = without_erased(lake, result)
         if fresher is None:
             break
-        log.info("%s %s: an erasure began meanwhile; its people are dropped and the day published again", entity,
-                 ds)
+        log.info("%s %s: an erasure began meanwhile; its people are dropped and the day published again", entity, ds)
         result = fresher
     quarantined = len(result.quarantined)
     if quarantined:
-        log.warning("%s: %d of %d rows quarantined at %s; top reasons %s", entity, quarantined, result.rows_in,
-                    quarantine, result.top_reasons())
+        log.warning(
+            "%s: %d of %d rows quarantined at %s; top reasons %s",
+            entity,
+            quarantined,
+            result.rows_in,
+            quarantine,
+            result.top_reasons(),
+        )
     if result.missing_fields:
         log.warning("%s: fields absent from every row (null throughout): %s", entity, list(result.missing_fields))
     if result.unexpected_fields:
         log.warning("%s: fields nobody declared, ignored: %s", entity, list(result.unexpected_fields))
     source = source or {}
     entry = {
-        "ds": ds, "entity": entity, "rows_in": result.rows_in, "rows_clean": len(result.clean),
-        "rows_quarantined": quarantined, "duplicates_dropped": result.duplicates_dropped,
+        "ds": ds,
+        "entity": entity,
+        "rows_in": result.rows_in,
+        "rows_clean": len(result.clean),
+        "rows_quarantined": quarantined,
+        "duplicates_dropped": result.duplicates_dropped,
         "quarantined_share": quarantined / result.rows_in if result.rows_in else 0.0,
-        "top_reasons": json.dumps(result.top_reasons()), "pages": source.get("pages"), "bytes": source.get("bytes"),
-        "clean_path": str(clean_path), "quarantine_path": str(quarantine) if quarantined else None,
+        "top_reasons": json.dumps(result.top_reasons()),
+        "pages": source.get("pages"),
+        "bytes": source.get("bytes"),
+        "clean_path": str(clean_path),
+        "quarantine_path": str(quarantine) if quarantined else None,
         "extracted_at": source.get("extracted_at") or datetime.now(UTC).isoformat(),
     }
-    log.info("%s %s: %d in, %d clean, %d quarantined, %d duplicates dropped", entity, ds, entry["rows_in"],
-             entry["rows_clean"], quarantined, result.duplicates_dropped)
+    log.info(
+        "%s %s: %d in, %d clean, %d quarantined, %d duplicates dropped",
+        entity,
+        ds,
+        entry["rows_in"],
+        entry["rows_clean"],
+        quarantined,
+        result.duplicates_dropped,
+    )
     return entry
 
 
@@ -95,10 +124,14 @@ def check_quarantine_share(entries: list[JsonObject], max_share: float) -> None:
     """Raise naming each entity whose quarantined share passes max_share, its top reasons and where to look."""
     over = [e for e in entries if e["quarantined_share"] > max_share]
     if over:
-        raise QualityGateError("; ".join(
-            f"{e['entity']} {e['ds']}: {e['rows_quarantined']} of {e['rows_in']} rows quarantined "
-            f"({e['quarantined_share']:.1%} > {max_share:.1%}), top reasons {json.loads(e['top_reasons'])}, "
-            f"rows and originals at {e['quarantine_path']}" for e in over))
+        raise QualityGateError(
+            "; ".join(
+                f"{e['entity']} {e['ds']}: {e['rows_quarantined']} of {e['rows_in']} rows quarantined "
+                f"({e['quarantined_share']:.1%} > {max_share:.1%}), top reasons {json.loads(e['top_reasons'])}, "
+                f"rows and originals at {e['quarantine_path']}"
+                for e in over
+            )
+        )
 
 
 def raw_stats(partition: lake_zone.LakePath) -> JsonObject:

@@ -42,9 +42,16 @@ def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -
     rates = Rates.from_ecb_csv(payload, shown)  # read before it is kept: an answer in the wrong format is not
     reporting = check_reporting_currency(reporting, rates)
     if not kept and datetime.now(UTC).date() > until:  # an empty answer raised above: it is asked again next time
-        lake_zone.write_raw_file(partition, RATES_FILE, payload, {
-            "source": strip_secrets(rates_location(source, until - timedelta(days=HISTORY_DAYS), until)),
-            "ds": ds, "extracted_at": datetime.now(UTC).isoformat()})
+        lake_zone.write_raw_file(
+            partition,
+            RATES_FILE,
+            payload,
+            {
+                "source": strip_secrets(rates_location(source, until - timedelta(days=HISTORY_DAYS), until)),
+                "ds": ds,
+                "extracted_at": datetime.now(UTC).isoformat(),
+            },
+        )
         log.info("kept at %s: reruns of %s convert with the same rates", partition, ds)
     return rates, reporting
 

@@ -75,8 +75,12 @@ def roc_chart(metrics: dict[str, JsonObject]) -> bytes:
 def calibration_chart(metrics: dict[str, JsonObject]) -> bytes:
     plt, figure, axes = _figure(4.8, 4.4)
     for name, m in metrics.items():
-        axes.plot([b["mean_score"] for b in m["calibration"]], [b["observed"] for b in m["calibration"]],
-                  marker="o", label=name)
+        axes.plot(
+            [b["mean_score"] for b in m["calibration"]],
+            [b["observed"] for b in m["calibration"]],
+            marker="o",
+            label=name,
+        )
     axes.plot([0, 1], [0, 1], color="grey", linestyle=":")
     axes.set(title="Calibration by score decile", xlabel="mean score", ylabel="observed rate")
     axes.legend(loc="upper left")
@@ -88,8 +92,9 @@ def lift_chart(metrics: dict[str, JsonObject]) -> bytes:
     width = 0.8 / max(len(metrics), 1)
     for offset, (name, m) in enumerate(metrics.items()):
         by_decile = {b["decile"]: b["observed"] / m["positive_rate"] for b in m["calibration"]}
-        axes.bar(np.arange(DECILES) + offset * width, [by_decile.get(d, 0) for d in range(DECILES, 0, -1)], width,
-                 label=name)
+        axes.bar(
+            np.arange(DECILES) + offset * width, [by_decile.get(d, 0) for d in range(DECILES, 0, -1)], width, label=name
+        )
     axes.axhline(1.0, color="grey", linestyle=":")
     axes.set(title="Lift by score decile (10 = highest scores)", xlabel="decile", ylabel="conversion rate / average")
     axes.set_xticks(np.arange(DECILES) + 0.4 - width / 2, [str(d) for d in range(DECILES, 0, -1)])
@@ -102,8 +107,12 @@ def recommendations_chart(quality: JsonObject) -> bytes:
     names = ["hit_rate_at_3", "ndcg_at_3"]
     x = np.arange(len(names))
     for offset, who in enumerate(("model", "popularity")):
-        axes.bar(x + offset * 0.38, [quality[who][n] or 0 for n in names], 0.38,
-                 label="collaborative filtering" if who == "model" else "popularity")
+        axes.bar(
+            x + offset * 0.38,
+            [quality[who][n] or 0 for n in names],
+            0.38,
+            label="collaborative filtering" if who == "model" else "popularity",
+        )
     axes.set_xticks(x + 0.19, ["hit rate@3", "NDCG@3"])
     axes.set(title="Recommendations on held-out engagement", ylim=(0, 1))
     axes.legend()
@@ -119,8 +128,13 @@ def experiment_chart(primary: pd.DataFrame, title: str, minimum_effect: float) -
         line = axes.plot(days, 100 * rows["lift"], marker=".", label=f"{arm} against control")[0]
         axes.fill_between(days, 100 * rows["lift_low"], 100 * rows["lift_high"], color=line.get_color(), alpha=0.2)
     axes.axhline(0, color="black", linewidth=0.8)
-    axes.axhspan(-100 * minimum_effect, 100 * minimum_effect, color="grey", alpha=0.12,
-                 label=f"within the minimum effect (±{minimum_effect:.0%})")
+    axes.axhspan(
+        -100 * minimum_effect,
+        100 * minimum_effect,
+        color="grey",
+        alpha=0.12,
+        label=f"within the minimum effect (±{minimum_effect:.0%})",
+    )
     axes.set(title=title, xlabel="look (as-of date)", ylabel="lift, % (always-valid interval)")
     axes.legend(fontsize=8, loc="upper left")
     figure.autofmt_xdate()

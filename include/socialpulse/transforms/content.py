@@ -41,15 +41,21 @@ NATIONAL_ID = re.compile(r"\b(?:\d{3}-\d{2}-\d{4}|[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\
 PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()./-]{6,22}\d(?![\w])")
 NORTH_AMERICAN = re.compile(r"\d{3}[-.]\d{3}[-.]\d{4}")
 # A date however written, with a time or not: 2024-03-01, 2024/03/01, 01.03.2024, 03/01/2024, 1-3-24 10:00.
-DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})(?:[T ]\d{1,2}[:.]\d{2}"
-                  r"(?:[:.]\d{2})?)?")
+DATE = re.compile(
+    r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})(?:[T ]\d{1,2}[:.]\d{2}"
+    r"(?:[:.]\d{2})?)?"
+)
 # ANSI escape sequences whole, then the C0 and C1 control characters (tab, newline and return become spaces).
 CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAKS = re.compile(r"[\t\n\r]+")
 ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # escape sequences start with one too
 
-KINDS = {"email": "an email address", "card": "a payment card number", "national_id": "a national id number",
-         "phone": "a phone number"}
+KINDS = {
+    "email": "an email address",
+    "card": "a payment card number",
+    "national_id": "a national id number",
+    "phone": "a phone number",
+}
 
 
 def luhn(digits: str) -> bool:
@@ -90,8 +96,16 @@ def personal_kind(values: pd.Series, text_kind: str) -> pd.Series:
     kinds.loc[at.index[at.str.contains(EMAIL, regex=True)]] = "email"
     if text_kind == FREE_TEXT:
         digits = text[(kinds.loc[text.index] == "") & text.str.count(r"\d").ge(8)]  # checked one by one, set at once
-        kinds.loc[digits.index] = ["card" if _is_card(value) else "national_id" if NATIONAL_ID.search(value)
-                                   else "phone" if _is_phone(value) else "" for value in digits.tolist()]
+        kinds.loc[digits.index] = [
+            "card"
+            if _is_card(value)
+            else "national_id"
+            if NATIONAL_ID.search(value)
+            else "phone"
+            if _is_phone(value)
+            else ""
+            for value in digits.tolist()
+        ]
         ids = text[(kinds.loc[text.index] == "") & text.str.contains(NATIONAL_ID, regex=True)]
         kinds.loc[ids.index] = "national_id"
     return kinds
@@ -105,8 +119,13 @@ def stop_if_mislabelled(personal: pd.Series, present: int, entity: str, column: 
         raise PersonalDataError(
             "{entity}: {flagged} of {present} values of column {column} look like {kind}, and {column} is not a "
             "personal column: are the file's column labels swapped or shifted? Nothing of it was written; fix the "
-            "export's header and rerun", entity=Name(entity), flagged=flagged, present=present, column=Name(column),
-            kind=Name(KINDS[most]))
+            "export's header and rerun",
+            entity=Name(entity),
+            flagged=flagged,
+            present=present,
+            column=Name(column),
+            kind=Name(KINDS[most]),
+        )
 
 
 def check_emails(values: pd.Series, entity: str, column: str) -> pd.Series:

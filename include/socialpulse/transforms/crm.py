@@ -38,9 +38,13 @@ def read_csv(payload: bytes, name: str = "the CRM file", **options: Any) -> pd.D
         frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig", **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
         numbers = [Name(n) for n in re.findall(r"\b\d{1,8}\b", str(error))[:4]]  # lines, counts: no long ids
-        raise PersonalDataError("{file} is not a well-formed CSV file ({kind}; the numbers in its message: "
-                                "{numbers}): export it again as CSV with one header row", file=Name(name),
-                                kind=Name(type(error).__name__), numbers=numbers) from None
+        raise PersonalDataError(
+            "{file} is not a well-formed CSV file ({kind}; the numbers in its message: "
+            "{numbers}): export it again as CSV with one header row",
+            file=Name(name),
+            kind=Name(type(error).__name__),
+            numbers=numbers,
+        ) from None
     return frame.apply(lambda c: c.str.strip()).replace("", None)
 
 
@@ -49,26 +53,38 @@ def id_problems(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     problems = pd.Series("", index=raw.index, dtype=object)
     for column in (c for c in columns if c in raw):
         ids = raw[column].astype("string")
-        for mask, text in ((ids.str.len() > MAX_ID_LENGTH, f"{column} longer than {MAX_ID_LENGTH} characters"),
-                           (has_control(ids), f"{column} holds control characters")):
+        for mask, text in (
+            (ids.str.len() > MAX_ID_LENGTH, f"{column} longer than {MAX_ID_LENGTH} characters"),
+            (has_control(ids), f"{column} holds control characters"),
+        ):
             mask = mask.fillna(False).astype(bool)
             problems = problems.mask(mask, problems + text + "; ")
     return problems.str.rstrip("; ")
 
 
-def clean_orders(payload: bytes, pseudonymizer: Pseudonymizer, rates: Rates,
-                 reporting: str = DEFAULT_REPORTING_CURRENCY, erased: frozenset[str] = frozenset()) -> Validated:
+def clean_orders(
+    payload: bytes,
+    pseudonymizer: Pseudonymizer,
+    rates: Rates,
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
+    erased: frozenset[str] = frozenset(),
+) -> Validated:
     """Orders with UTC times, numeric amounts, a null utm_campaign for organic orders, and amount_reporting."""
     raw = read_csv(payload, "orders.csv")
-    frame = pd.DataFrame({
-        "order_id": raw["order_id"],
-        "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
-        "ordered_at": raw["ordered_at"], "amount": raw["amount"],
-        "currency": raw["currency"].str.upper(), "utm_campaign": raw["utm_campaign"],
-    })
+    frame = pd.DataFrame(
+        {
+            "order_id": raw["order_id"],
+            "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
+            "ordered_at": raw["ordered_at"],
+            "amount": raw["amount"],
+            "currency": raw["currency"].str.upper(),
+            "utm_campaign": raw["utm_campaign"],
+        }
+    )
     keep = ~erased_rows(frame["person_id"], erased)  # before validation: no erased person reaches quarantine
-    result = validate(frame[keep], CRM_ORDERS.restrict("currency", rates.currencies),
-                      id_problems(raw, ("user_id",))[keep])
+    result = validate(
+        frame[keep], CRM_ORDERS.restrict("currency", rates.currencies), id_problems(raw, ("user_id",))[keep]
+    )
     result = replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
     return convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
 
@@ -79,8 +95,9 @@ def experiment_groups(raw: pd.DataFrame) -> pd.Series:
     if not columns:
         return pd.Series(None, index=raw.index, dtype=object)
     rows = ({c: g for c, g in row.items() if pd.notna(g)} for row in raw[columns].to_dict("records"))
-    return pd.Series([json.dumps(groups, sort_keys=True) if groups else None for groups in rows],
-                     index=raw.index, dtype=object)
+    return pd.Series(
+        [json.dumps(groups, sort_keys=True) if groups else None for groups in rows], index=raw.index, dtype=object
+    )
 
 
 def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
@@ -91,16 +108,27 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
     experiment_* columns (groups of experiments on CRM groups) are kept as one JSON column.
     """
     raw = read_csv(payload, "users.csv")
-    frame = pd.DataFrame({
-        "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
-        "age": raw["age"], "gender": normalize_gender(raw["gender"]), "country": normalize_country(raw["country"]),
-        "city": raw["city"], "signup_date": raw["signup_date"],
-        **{f"linked_{platform}": raw[column].notna() if column in raw else False
-           for platform, column in LINKED_ID_COLUMNS.items()},
-        **{f"{platform}_pseudonym": pseudonymize_text_ids(pseudonymizer, platform, raw[column])
-           if column in raw else None for platform, column in LINKED_ID_COLUMNS.items()},
-        "experiment_groups": experiment_groups(raw),
-    })
+    frame = pd.DataFrame(
+        {
+            "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),
+            "age": raw["age"],
+            "gender": normalize_gender(raw["gender"]),
+            "country": normalize_country(raw["country"]),
+            "city": raw["city"],
+            "signup_date": raw["signup_date"],
+            **{
+                f"linked_{platform}": raw[column].notna() if column in raw else False
+                for platform, column in LINKED_ID_COLUMNS.items()
+            },
+            **{
+                f"{platform}_pseudonym": pseudonymize_text_ids(pseudonymizer, platform, raw[column])
+                if column in raw
+                else None
+                for platform, column in LINKED_ID_COLUMNS.items()
+            },
+            "experiment_groups": experiment_groups(raw),
+        }
+    )
     keep = ~erased_rows(frame["person_id"], erased)  # before validation: no erased person reaches quarantine
     return validate(frame[keep], CRM_USERS, id_problems(raw, ("user_id", *LINKED_ID_COLUMNS.values()))[keep])
 
@@ -108,6 +136,8 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
 def attribution(orders: pd.DataFrame) -> pd.DataFrame:
     """Orders and revenue (in the reporting currency) per (order day, utm_campaign): what campaign rows credit."""
     attributed = orders.dropna(subset=["utm_campaign"])
-    return (attributed.groupby(["order_date", "utm_campaign"], as_index=False)
-            .agg(attributed_orders=("order_id", "count"), attributed_revenue=("amount_reporting", "sum"))
-            .rename(columns={"order_date": "metric_date", "utm_campaign": "campaign_id"}))
+    return (
+        attributed.groupby(["order_date", "utm_campaign"], as_index=False)
+        .agg(attributed_orders=("order_id", "count"), attributed_revenue=("amount_reporting", "sum"))
+        .rename(columns={"order_date": "metric_date", "utm_campaign": "campaign_id"})
+    )

@@ -48,8 +48,16 @@ class Rates:
         naming the variable to fix: no retry turns it into csvdata.
         """
         if not payload.strip():
-            return cls(pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "currency": pd.Series(dtype=str),
-                                     "per_eur": pd.Series(dtype=float)}), source)
+            return cls(
+                pd.DataFrame(
+                    {
+                        "date": pd.Series(dtype="datetime64[ns]"),
+                        "currency": pd.Series(dtype=str),
+                        "per_eur": pd.Series(dtype=float),
+                    }
+                ),
+                source,
+            )
         try:
             text = payload.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -68,8 +76,10 @@ class Rates:
         frame["per_eur"] = pd.to_numeric(frame["per_eur"], errors="coerce")  # the ECB writes N/A or nothing
         frame["currency"] = frame["currency"].str.strip().str.upper()
         if frame["date"].isna().any():
-            raise RatesError(f"rates from {source}: TIME_PERIOD not a YYYY-MM-DD date at line "
-                             f"{int(frame['date'].isna().idxmax()) + 2}")
+            raise RatesError(
+                f"rates from {source}: TIME_PERIOD not a YYYY-MM-DD date at line "
+                f"{int(frame['date'].isna().idxmax()) + 2}"
+            )
         frame = frame[frame["per_eur"] > 0]
         euro = pd.DataFrame({"date": frame["date"].unique(), "currency": BASE_CURRENCY, "per_eur": 1.0})
         table = pd.concat([frame, euro], ignore_index=True).drop_duplicates(["date", "currency"], keep="last")
@@ -81,11 +91,21 @@ class Rates:
 
     def per_eur(self, currencies: pd.Series, dates: pd.Series) -> pd.Series:
         """Units per euro of each (currency, date), the last published within MAX_RATE_AGE_DAYS; NaN where none."""
-        wanted = pd.DataFrame({"currency": currencies.astype(str).to_numpy(),
-                               "date": pd.to_datetime(pd.Series(dates).astype(str)).to_numpy(),
-                               "row": range(len(currencies))}).sort_values("date", kind="stable")
-        found = pd.merge_asof(wanted, self.table.astype({"date": wanted["date"].dtype}), on="date", by="currency",
-                              tolerance=pd.Timedelta(days=MAX_RATE_AGE_DAYS), direction="backward")
+        wanted = pd.DataFrame(
+            {
+                "currency": currencies.astype(str).to_numpy(),
+                "date": pd.to_datetime(pd.Series(dates).astype(str)).to_numpy(),
+                "row": range(len(currencies)),
+            }
+        ).sort_values("date", kind="stable")
+        found = pd.merge_asof(
+            wanted,
+            self.table.astype({"date": wanted["date"].dtype}),
+            on="date",
+            by="currency",
+            tolerance=pd.Timedelta(days=MAX_RATE_AGE_DAYS),
+            direction="backward",
+        )
         return pd.Series(found.sort_values("row")["per_eur"].to_numpy(), index=currencies.index)
 
     def factor(self, currencies: pd.Series, dates: pd.Series, reporting: str) -> pd.Series:
@@ -96,29 +116,43 @@ class Rates:
 
 def not_csvdata(source: str, what: str) -> RatesError:
     """The error for a rates answer in the wrong format: what it is, the variable to fix, the format expected."""
-    return RatesError("the exchange rates from {source} are {what}, not the ECB's csvdata: set the variable "
-                      "{variable} to the ECB Data Portal's EXR series (the default when unset) or to a file in its "
-                      "csvdata format, with the columns {columns}", source=Name(source), what=Name(what),
-                      variable=Name(FX_RATES_SOURCE_VARIABLE), columns=Name(", ".join(ECB_COLUMNS)))
+    return RatesError(
+        "the exchange rates from {source} are {what}, not the ECB's csvdata: set the variable "
+        "{variable} to the ECB Data Portal's EXR series (the default when unset) or to a file in its "
+        "csvdata format, with the columns {columns}",
+        source=Name(source),
+        what=Name(what),
+        variable=Name(FX_RATES_SOURCE_VARIABLE),
+        columns=Name(", ".join(ECB_COLUMNS)),
+    )
 
 
 def check_reporting_currency(reporting: str, rates: Rates) -> str:
     code = (reporting or "").strip().upper()
     if rates.table.empty:
-        raise RatesUnavailableError(f"no exchange rates at all from {rates.source}: not published yet, or the "
-                                    "source is down; the task is retried")
+        raise RatesUnavailableError(
+            f"no exchange rates at all from {rates.source}: not published yet, or the "
+            "source is down; the task is retried"
+        )
     if code not in rates.currencies:
-        raise RatesError(f"reporting currency {reporting!r} is not in the rates from {rates.source}; "
-                         f"use one of {sorted(rates.currencies)}")
+        raise RatesError(
+            f"reporting currency {reporting!r} is not in the rates from {rates.source}; "
+            f"use one of {sorted(rates.currencies)}"
+        )
     return code
 
 
-def add_reporting_amounts(frame: pd.DataFrame, amounts: tuple[str, ...], rates: Rates, reporting: str,
-                          date_column: str, currency_column: str = "currency") -> pd.DataFrame:
+def add_reporting_amounts(
+    frame: pd.DataFrame,
+    amounts: tuple[str, ...],
+    rates: Rates,
+    reporting: str,
+    date_column: str,
+    currency_column: str = "currency",
+) -> pd.DataFrame:
     """The frame with `<amount>_reporting` for each amount, plus reporting_currency and fx_rate, originals kept."""
     out = frame.copy()
-    factor = (rates.factor(out[currency_column], out[date_column], reporting) if len(out)
-              else pd.Series(dtype="Float64"))
+    factor = rates.factor(out[currency_column], out[date_column], reporting) if len(out) else pd.Series(dtype="Float64")
     for column in amounts:
         out[f"{column}_reporting"] = (out[column].astype("Float64") * factor).round(4)
     out["reporting_currency"] = pd.Series(reporting, index=out.index, dtype="string")
@@ -135,8 +169,9 @@ def without_reporting_amounts(frame: pd.DataFrame, amounts: tuple[str, ...]) -> 
     return out
 
 
-def convert_or_quarantine(result: Validated, amounts: tuple[str, ...], rates: Rates | None, reporting: str,
-                          date_column: str) -> Validated:
+def convert_or_quarantine(
+    result: Validated, amounts: tuple[str, ...], rates: Rates | None, reporting: str, date_column: str
+) -> Validated:
     """Add reporting amounts to the clean rows; rows whose currency has no rate that day move to quarantine.
 
     Without rates at all (`None`: the source is down), every row stays, its reporting columns null.
@@ -148,11 +183,18 @@ def convert_or_quarantine(result: Validated, amounts: tuple[str, ...], rates: Ra
     if not lacking.any():
         return replace(result, clean=converted)
     rows = result.clean.loc[lacking]
-    reasons = [f"no exchange rate {c} to {reporting} for {d}: none published within {MAX_RATE_AGE_DAYS} days "
-               f"before it in {rates.source}"
-               for c, d in zip(rows["currency"], rows[date_column], strict=True)]
-    originals = [json.dumps(r, default=str, sort_keys=True) for r in
-                 rows.astype(object).where(rows.notna(), None).to_dict("records")]
+    reasons = [
+        f"no exchange rate {c} to {reporting} for {d}: none published within {MAX_RATE_AGE_DAYS} days "
+        f"before it in {rates.source}"
+        for c, d in zip(rows["currency"], rows[date_column], strict=True)
+    ]
+    originals = [
+        json.dumps(r, default=str, sort_keys=True)
+        for r in rows.astype(object).where(rows.notna(), None).to_dict("records")
+    ]
     moved = pd.DataFrame({"reason": reasons, "original": originals}, dtype="string")
-    return replace(result, clean=converted.loc[~lacking].reset_index(drop=True),
-                   quarantined=pd.concat([result.quarantined, moved], ignore_index=True))
+    return replace(
+        result,
+        clean=converted.loc[~lacking].reset_index(drop=True),
+        quarantined=pd.concat([result.quarantined, moved], ignore_index=True),
+    )

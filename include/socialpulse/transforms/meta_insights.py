@@ -100,8 +100,9 @@ def flatten(row: JsonObject, extracted_at: str) -> JsonObject:
     return flat
 
 
-def clean_insights(pages: Iterable[tuple[JsonObject, JsonObject]], rates: Rates | None,
-                   reporting: str = DEFAULT_REPORTING_CURRENCY) -> Validated:
+def clean_insights(
+    pages: Iterable[tuple[JsonObject, JsonObject]], rates: Rates | None, reporting: str = DEFAULT_REPORTING_CURRENCY
+) -> Validated:
     """Clean campaign-day rows (rates derived, amounts also in the reporting currency) and quarantined ones.
 
     Without rates (`None`: none could be had today) every row is kept with its reporting columns null.
@@ -120,14 +121,19 @@ def clean_insights(pages: Iterable[tuple[JsonObject, JsonObject]], rates: Rates 
                 continue
             seen.update(row)
             records.append(flatten(row, manifest["extracted_at"]))
-            problems.append("; ".join(f"{name} is not a list" for name in ("actions", "action_values")
-                                      if row.get(name) is not None and not isinstance(row[name], list)))
+            problems.append(
+                "; ".join(
+                    f"{name} is not a list"
+                    for name in ("actions", "action_values")
+                    if row.get(name) is not None and not isinstance(row[name], list)
+                )
+            )
     frame = pd.DataFrame.from_records(records, columns=[*CLEAN_COLUMNS, "_original"])
     frame["platform"] = PLATFORM
     schema = CAMPAIGN_METRICS.restrict("currency", rates.currencies) if rates is not None else CAMPAIGN_METRICS
     result = validate(frame, schema, pd.Series(problems, index=frame.index, dtype=object))
-    result = convert_or_quarantine(replace(result, clean=derive_rates(result.clean)), AMOUNT_COLUMNS, rates,
-                                   reporting, "metric_date")
+    result = convert_or_quarantine(
+        replace(result, clean=derive_rates(result.clean)), AMOUNT_COLUMNS, rates, reporting, "metric_date"
+    )
     absent = sorted(set(INSIGHTS_FIELDS) - seen - {"actions", "action_values"}) if seen else []
-    return replace(result, missing_fields=tuple(absent),
-                   unexpected_fields=tuple(sorted(seen - set(INSIGHTS_FIELDS))))
+    return replace(result, missing_fields=tuple(absent), unexpected_fields=tuple(sorted(seen - set(INSIGHTS_FIELDS))))

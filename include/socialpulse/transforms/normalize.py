@@ -19,9 +19,21 @@ _GENDER_SPELLINGS = {
 GENDER_OF = {spelling: gender for gender, spellings in _GENDER_SPELLINGS.items() for spelling in spellings}
 
 # Names exports use that differ from iso3166.tab's own.
-_COUNTRY_ALIASES = {"united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "usa": "US",
-                    "united states of america": "US", "u.s.": "US", "deutschland": "DE", "brasil": "BR",
-                    "south korea": "KR", "korea": "KR", "russia": "RU", "the netherlands": "NL"}
+_COUNTRY_ALIASES = {
+    "united kingdom": "GB",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "usa": "US",
+    "united states of america": "US",
+    "u.s.": "US",
+    "deutschland": "DE",
+    "brasil": "BR",
+    "south korea": "KR",
+    "korea": "KR",
+    "russia": "RU",
+    "the netherlands": "NL",
+}
 
 
 @lru_cache(maxsize=1)

@@ -35,26 +35,38 @@ POST_COLUMNS = POST_METRICS.names
 def _facebook(post: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
     reactions = insights.get("post_reactions_by_type_total")
     shares = post.get("shares") if "shares" in post else {"count": 0}  # left out when nobody shared
-    return {"created_at": post.get("created_time"), "comments": comments,
-            **{column: insights.get(metric) for metric, column in FACEBOOK_METRIC_COLUMNS.items()},
-            "likes": sum(reactions.values()) if isinstance(reactions, dict) else None,
-            "shares": shares.get("count") if isinstance(shares, dict) else shares}
+    return {
+        "created_at": post.get("created_time"),
+        "comments": comments,
+        **{column: insights.get(metric) for metric, column in FACEBOOK_METRIC_COLUMNS.items()},
+        "likes": sum(reactions.values()) if isinstance(reactions, dict) else None,
+        "shares": shares.get("count") if isinstance(shares, dict) else shares,
+    }
 
 
 def _instagram(media: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
-    return {"created_at": media.get("timestamp"), "impressions": insights.get("views"),
-            "reach": insights.get("reach"), "likes": insights.get("likes", media.get("like_count")),
-            "comments": insights.get("comments", media.get("comments_count", insights.get("replies"))),
-            "shares": insights.get("shares"), "saves": insights.get("saved")}
+    return {
+        "created_at": media.get("timestamp"),
+        "impressions": insights.get("views"),
+        "reach": insights.get("reach"),
+        "likes": insights.get("likes", media.get("like_count")),
+        "comments": insights.get("comments", media.get("comments_count", insights.get("replies"))),
+        "shares": insights.get("shares"),
+        "saves": insights.get("saved"),
+    }
 
 
 def _x(post: JsonObject, insights: dict[str, object], comments: int) -> JsonObject:
     metrics = cast(JsonObject, post.get("public_metrics")) if isinstance(post.get("public_metrics"), dict) else {}
     shares = [metrics.get("retweet_count"), metrics.get("quote_count")]
-    return {"created_at": post.get("created_at"), "impressions": metrics.get("impression_count"),
-            "likes": metrics.get("like_count"), "comments": metrics.get("reply_count"),
-            "shares": None if None in shares or not all(isinstance(s, int) for s in shares) else sum(shares),
-            "saves": metrics.get("bookmark_count")}
+    return {
+        "created_at": post.get("created_at"),
+        "impressions": metrics.get("impression_count"),
+        "likes": metrics.get("like_count"),
+        "comments": metrics.get("reply_count"),
+        "shares": None if None in shares or not all(isinstance(s, int) for s in shares) else sum(shares),
+        "saves": metrics.get("bookmark_count"),
+    }
 
 
 TEXT_FIELDS = ("message", "caption", "text")  # a Facebook post's, an Instagram media's, an X post's
@@ -115,8 +127,12 @@ def refused_metrics(pages: Iterable[tuple[JsonObject, JsonObject]]) -> dict[str,
     return refused
 
 
-def clean_posts(pages: Iterable[tuple[JsonObject, JsonObject]], ds: str, pseudonymizer: Pseudonymizer,
-                erased: frozenset[str] = frozenset()) -> tuple[Validated, Validated]:
+def clean_posts(
+    pages: Iterable[tuple[JsonObject, JsonObject]],
+    ds: str,
+    pseudonymizer: Pseudonymizer,
+    erased: frozenset[str] = frozenset(),
+) -> tuple[Validated, Validated]:
     """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs."""
     posts: dict[tuple[str, str], tuple[JsonObject, JsonObject]] = {}
     insights: dict[tuple[str, str | None], dict[str, object]] = {}  # a request's parent_id may be missing
@@ -128,8 +144,13 @@ def clean_posts(pages: Iterable[tuple[JsonObject, JsonObject]], ds: str, pseudon
         kind, parent = request.get("kind"), request.get("parent_id")
         rows, problem = page_rows(page)
         if problem:
-            shapeless.append({"extracted_at": manifest["extracted_at"], "_problem": f"{kind} {problem}",
-                              "_original": json.dumps(redact(page))[:20_000]})
+            shapeless.append(
+                {
+                    "extracted_at": manifest["extracted_at"],
+                    "_problem": f"{kind} {problem}",
+                    "_original": json.dumps(redact(page))[:20_000],
+                }
+            )
         elif kind == "posts":
             for post in rows:
                 post = post if isinstance(post, dict) else {"id": None, "_not_an_object": post}
@@ -141,30 +162,47 @@ def clean_posts(pages: Iterable[tuple[JsonObject, JsonObject]], ds: str, pseudon
         elif kind in EVENT_KIND_OF_REQUEST:
             if kind == "comments":
                 comment_pages.append((platform, parent, page))
-            events.extend({"platform": platform, "post_id": parent, "user_id": _engaged_user(item, kind),
-                           "kind": EVENT_KIND_OF_REQUEST[kind], "extracted_at": manifest["extracted_at"]}
-                          for item in rows)
+            events.extend(
+                {
+                    "platform": platform,
+                    "post_id": parent,
+                    "user_id": _engaged_user(item, kind),
+                    "kind": EVENT_KIND_OF_REQUEST[kind],
+                    "extracted_at": manifest["extracted_at"],
+                }
+                for item in rows
+            )
     event_result = clean_events(pd.DataFrame(events, columns=list(RAW_EVENT_COLUMNS)), pseudonymizer, erased)
     comments = comment_counts(comment_pages)
-    rows = [{"metric_date": ds, "platform": platform, "account_id": manifest["account_id"], "post_id": post.get("id"),
-             "extracted_at": manifest["extracted_at"], **dict.fromkeys(METRIC_COLUMNS),
-             **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),
-             "_original": json.dumps(redact(post), default=str)[:20_000], "_problem": ""}
-            for (platform, post_id), (manifest, post) in posts.items()]
+    rows = [
+        {
+            "metric_date": ds,
+            "platform": platform,
+            "account_id": manifest["account_id"],
+            "post_id": post.get("id"),
+            "extracted_at": manifest["extracted_at"],
+            **dict.fromkeys(METRIC_COLUMNS),
+            **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),
+            "_original": json.dumps(redact(post), default=str)[:20_000],
+            "_problem": "",
+        }
+        for (platform, post_id), (manifest, post) in posts.items()
+    ]
     frame = pd.DataFrame([*rows, *shapeless], columns=[*POST_METRICS.input_names, "_original", "_problem"])
     result = validate(frame, POST_METRICS, frame.pop("_problem"))
     clean = result.clean
     engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
     base = clean["impressions"].astype("Float64").fillna(clean["reach"].astype("Float64"))
     clean["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
-    texts = {key: next((post[f] for f in TEXT_FIELDS if isinstance(post.get(f), str)), None)
-             for key, (_, post) in posts.items()}
+    texts = {
+        key: next((post[f] for f in TEXT_FIELDS if isinstance(post.get(f), str)), None)
+        for key, (_, post) in posts.items()
+    }
     clean["topic"] = [topic_of(texts.get((p, i))) for p, i in zip(clean["platform"], clean["post_id"], strict=True)]
     return replace(result, clean=clean[list(POST_COLUMNS)]), event_result
 
 
-def clean_events(events: pd.DataFrame, pseudonymizer: Pseudonymizer,
-                 erased: frozenset[str] = frozenset()) -> Validated:
+def clean_events(events: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
     """Validated, deduplicated engagement events (RAW_EVENT_COLUMNS) with user_id replaced by person_id.
 
     Ids are pseudonymised before validation, so a quarantined event holds no raw id either.

@@ -31,7 +31,8 @@ class Pseudonymizer:
         if len(raw) < MIN_KEY_LENGTH:
             raise ConnectionConfigError(
                 f"the pseudonymisation key has {len(raw)} bytes; set at least {MIN_KEY_LENGTH} random bytes as the "
-                "password of connection 'socialpulse_pseudonymization'")
+                "password of connection 'socialpulse_pseudonymization'"
+            )
         self._mac = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once; each token copies it
         self._links = dict(links or {})
 
@@ -51,8 +52,9 @@ class Pseudonymizer:
         pair = np.where((platform_codes < 0) | (id_codes < 0), -1, platform_codes.astype("int64") * width + id_codes)
         pair_codes, pairs = pd.factorize(pair)
         names, values = [str(n) for n in platform_names.tolist()], [str(v) for v in id_values.tolist()]
-        tokens = np.array([None if p < 0 else self.token(names[p // width], values[p % width]) for p in pairs.tolist()],
-                          dtype=object)
+        tokens = np.array(
+            [None if p < 0 else self.token(names[p // width], values[p % width]) for p in pairs.tolist()], dtype=object
+        )
         out = tokens[pair_codes]
         return pd.Series(out, index=ids.index, dtype="string")
 
@@ -80,7 +82,7 @@ def pseudonymize_text_ids(pseudonymizer: Pseudonymizer, platforms: pd.Series | s
 
 
 def links_from_users(users: pd.DataFrame) -> dict[str, str]:
-    """"<platform>:<id>" -> CRM user id, from a CRM users table with raw linked-id columns."""
+    """ "<platform>:<id>" -> CRM user id, from a CRM users table with raw linked-id columns."""
     links: dict[str, str] = {}
     for platform, column in LINKED_ID_COLUMNS.items():
         if column not in users:

@@ -21,8 +21,10 @@ EVENT_KINDS = frozenset({"comment", "like", "share"})
 
 REPORT_DAY = "the day as the platform reports it, in the ad account's timezone (Meta's date_start); not shifted to UTC"
 EXTRACTED_AT = "UTC instant the pipeline received the payload"
-PERSON_ID = ("HMAC-SHA256 pseudonym of the person: the CRM user's when the CRM links the platform id, "
-             "the platform id's otherwise")
+PERSON_ID = (
+    "HMAC-SHA256 pseudonym of the person: the CRM user's when the CRM links the platform id, "
+    "the platform id's otherwise"
+)
 
 
 def _count(name: str, doc: str) -> Field:
@@ -46,8 +48,12 @@ CAMPAIGN_METRICS = Schema(
         Field("campaign_id", "string", required=True, doc="campaign id"),
         Field("campaign_name", "string", text="free_text", doc="campaign name as of the extraction"),
         Field("currency", "string", required=True, doc="ISO 4217 currency of the ad account: spend's currency"),
-        Field("attribution_setting", "string", doc="the attribution setting Meta reports for the campaign (from its "
-              "ad sets, e.g. 7d_click_1d_view); conversions count the 7d_click and 1d_view windows whatever it is"),
+        Field(
+            "attribution_setting",
+            "string",
+            doc="the attribution setting Meta reports for the campaign (from its "
+            "ad sets, e.g. 7d_click_1d_view); conversions count the 7d_click and 1d_view windows whatever it is",
+        ),
         _count("impressions", "times ads were on screen"),
         _count("reach", "people who saw the ads at least once"),
         _count("clicks", "all clicks"),
@@ -65,12 +71,21 @@ CAMPAIGN_METRICS = Schema(
         _money("spend_reporting", "spend in reporting_currency", derived=True),
         _money("conversion_value_reporting", "conversion_value in reporting_currency", derived=True),
         Field("reporting_currency", "string", doc="the currency of the *_reporting amounts", derived=True),
-        Field("fx_rate", "float", min=0, doc="reporting units per unit of currency (ECB, at most 7 days old)",
-              derived=True),
-        Field("attributed_orders", "int", min=0, derived=True,
-              doc="CRM orders of the day whose utm_campaign is this campaign (written by attribution)"),
-        _money("attributed_revenue", "their amount in the reporting currency (written by attribution)",
-               derived=True),
+        Field(
+            "fx_rate",
+            "float",
+            min=0,
+            doc="reporting units per unit of currency (ECB, at most 7 days old)",
+            derived=True,
+        ),
+        Field(
+            "attributed_orders",
+            "int",
+            min=0,
+            derived=True,
+            doc="CRM orders of the day whose utm_campaign is this campaign (written by attribution)",
+        ),
+        _money("attributed_revenue", "their amount in the reporting currency (written by attribution)", derived=True),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
     ),
     key=("metric_date", "platform", "account_id", "campaign_id"),
@@ -87,13 +102,25 @@ POST_METRICS = Schema(
         Field("account_id", "string", required=True, doc="page, Instagram account or X user that posted"),
         Field("post_id", "string", required=True, doc="the platform's post id"),
         Field("created_at", "timestamp", required=True, doc="UTC instant the post was published"),
-        *(_count(c, f"{c} so far (lifetime)") for c in ("impressions", "reach", "likes", "comments", "shares",
-                                                        "saves", "clicks")),
-        Field("engagement_rate", "float", min=0, derived=True,
-              doc="(likes + comments + shares) / impressions, or / reach without impressions"),
+        *(
+            _count(c, f"{c} so far (lifetime)")
+            for c in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+        ),
+        Field(
+            "engagement_rate",
+            "float",
+            min=0,
+            derived=True,
+            doc="(likes + comments + shares) / impressions, or / reach without impressions",
+        ),
         Field("extracted_at", "timestamp", required=True, doc=EXTRACTED_AT),
-        Field("topic", "string", allowed=frozenset(TOPICS), derived=True,
-              doc="the post's topic from its hashtags and words (transforms/topics.py)"),
+        Field(
+            "topic",
+            "string",
+            allowed=frozenset(TOPICS),
+            derived=True,
+            doc="the post's topic from its hashtags and words (transforms/topics.py)",
+        ),
     ),
     key=("metric_date", "platform", "account_id", "post_id"),
     table="post_metrics_daily",
@@ -117,17 +144,35 @@ CRM_USERS = Schema(
         Field("person_id", "string", required=True, text="pseudonym", doc=PERSON_ID),
         Field("age", "int", min=13, max=100, doc="age in years; outside 13-100 is rejected"),
         Field("gender", "string", allowed=GENDERS, doc="female, male, non_binary or unknown"),
-        Field("country", "string", allowed_from=country_codes, allowed_text="an ISO 3166-1 country",
-              doc="ISO 3166-1 alpha-2"),
+        Field(
+            "country",
+            "string",
+            allowed_from=country_codes,
+            allowed_text="an ISO 3166-1 country",
+            doc="ISO 3166-1 alpha-2",
+        ),
         Field("city", "string", max_length=200, text="free_text", doc="city as given"),
         Field("signup_date", "date", required=True, doc="signup day as the CRM records it"),
-        *(Field(f"linked_{platform}", "bool", doc=f"whether the CRM links a {platform} id (the id stays raw)")
-          for platform in ("facebook", "instagram", "x")),
-        *(Field(f"{platform}_pseudonym", "string", text="pseudonym",
-                doc=f"the linked {platform} id's own pseudonym: joins the events cleaned before the link")
-          for platform in ("facebook", "instagram", "x")),
-        Field("experiment_groups", "string", max_length=20_000, text="free_text",
-              doc="JSON {column: group} of the drop's experiment_* columns: the person's experiment groups"),
+        *(
+            Field(f"linked_{platform}", "bool", doc=f"whether the CRM links a {platform} id (the id stays raw)")
+            for platform in ("facebook", "instagram", "x")
+        ),
+        *(
+            Field(
+                f"{platform}_pseudonym",
+                "string",
+                text="pseudonym",
+                doc=f"the linked {platform} id's own pseudonym: joins the events cleaned before the link",
+            )
+            for platform in ("facebook", "instagram", "x")
+        ),
+        Field(
+            "experiment_groups",
+            "string",
+            max_length=20_000,
+            text="free_text",
+            doc="JSON {column: group} of the drop's experiment_* columns: the person's experiment groups",
+        ),
     ),
     key=("person_id",),
 )
@@ -151,16 +196,22 @@ PIPELINE_AUDIT = Schema(
         Field("ds", "date", required=True, doc="the run's date"),
         Field("entity", "string", required=True, doc="the clean entity"),
         Field("run_id", "string", required=True, doc="the Airflow run; a retry of it replaces its row"),
-        *(_count(name, f"{name.replace('_', ' ')} of the partition") for name in
-          ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped")),
+        *(
+            _count(name, f"{name.replace('_', ' ')} of the partition")
+            for name in ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped")
+        ),
         Field("quarantined_share", "float", min=0, max=1, doc="rows_quarantined / rows_in"),
         Field("top_reasons", "string", doc="JSON {rule: rows} of the three most frequent reasons"),
         _count("pages", "API pages the raw partition holds"),
         _count("bytes", "bytes the raw partition holds"),
         Field("quarantine_path", "string", doc="where the quarantined rows are, if any"),
         Field("extracted_at", "timestamp", doc=EXTRACTED_AT),
-        Field("loaded_at", "timestamp", doc="when the run's publishing step loaded the day; null while it has not "
-                                            "(a failed quarantine gate or load): freshness counts loaded days only"),
+        Field(
+            "loaded_at",
+            "timestamp",
+            doc="when the run's publishing step loaded the day; null while it has not "
+            "(a failed quarantine gate or load): freshness counts loaded days only",
+        ),
     ),
     key=("ds", "entity", "run_id"),
     table="pipeline_audit",
@@ -173,11 +224,17 @@ PRIVACY_ERASURES = Schema(  # no personal data: the pseudonym and counts only
         Field("pseudonym", "string", required=True, text="pseudonym", doc="the erased person's pseudonym"),
         Field("run_id", "string", required=True, doc="the privacy_erasure run"),
         Field("erased_at", "timestamp", doc="UTC instant of the erasure"),
-        *(_count(name, f"{name.replace('_', ' ')} erased") for name in
-          ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "quarantine_rows")),
-        Field("status", "string", allowed=ERASURE_STATUSES,
-              doc="erased; already_erased (listed before, nothing left); not_found (no data, nor in any CRM drop: a "
-                  "typo in the request?)"),
+        *(
+            _count(name, f"{name.replace('_', ' ')} erased")
+            for name in ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "quarantine_rows")
+        ),
+        Field(
+            "status",
+            "string",
+            allowed=ERASURE_STATUSES,
+            doc="erased; already_erased (listed before, nothing left); not_found (no data, nor in any CRM drop: a "
+            "typo in the request?)",
+        ),
         Field("request_day", "date", doc="the CRM drop whose erasure_requests.csv asked for it"),
         Field("request_line", "int", min=2, doc="its line in that file"),
     ),
@@ -195,8 +252,13 @@ DATA_QUALITY_FINDINGS = Schema(
         Field("value", "float", doc="the day's value"),
         Field("expected_low", "float", doc="the low end of the expected range"),
         Field("expected_high", "float", doc="the high end of the expected range"),
-        Field("severity", "string", required=True, allowed=frozenset({"warning", "error"}),
-              doc="warning: recorded and logged; error: the run stopped"),
+        Field(
+            "severity",
+            "string",
+            required=True,
+            allowed=frozenset({"warning", "error"}),
+            doc="warning: recorded and logged; error: the run stopped",
+        ),
         Field("detail", "string", doc="the finding in words"),
         Field("run_id", "string", required=True, doc="the run that first found it"),
         Field("found_at", "timestamp", doc="UTC instant it was first found"),

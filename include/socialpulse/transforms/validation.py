@@ -102,8 +102,14 @@ def _parse(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return typed, present & typed.isna()
 
 
-_RULE_TEXT = {"string": "is not text", "int": "is not a whole number", "float": "is not a number",
-              "date": "is not a YYYY-MM-DD date", "timestamp": "is not an ISO 8601 time", "bool": "is not true/false"}
+_RULE_TEXT = {
+    "string": "is not text",
+    "int": "is not a whole number",
+    "float": "is not a number",
+    "date": "is not a YYYY-MM-DD date",
+    "timestamp": "is not an ISO 8601 time",
+    "bool": "is not true/false",
+}
 
 
 def _withhold(frame: pd.DataFrame, personal: dict[str, pd.Series]) -> pd.DataFrame:
@@ -118,8 +124,11 @@ def _withhold(frame: pd.DataFrame, personal: dict[str, pd.Series]) -> pd.DataFra
         if "_original" in frame:
             values = frame.loc[kinds.index, name].astype(str)
             frame.loc[kinds.index, "_original"] = [
-                original.replace(json.dumps(value)[1:-1], mark) for original, value, mark in
-                zip(frame.loc[kinds.index, "_original"].astype(str), values, marks, strict=True)]
+                original.replace(json.dumps(value)[1:-1], mark)
+                for original, value, mark in zip(
+                    frame.loc[kinds.index, "_original"].astype(str), values, marks, strict=True
+                )
+            ]
         frame[name] = frame[name].astype(object)
         frame.loc[kinds.index, name] = marks
     return frame
@@ -161,8 +170,7 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
         if spec.required:
             fail(values.isna(), f"{spec.name} missing")
         if spec.min is not None and spec.max is not None:
-            fail(~column.between(spec.min, spec.max) & column.notna(),
-                 f"{spec.name} outside {spec.min:g}-{spec.max:g}")
+            fail(~column.between(spec.min, spec.max) & column.notna(), f"{spec.name} outside {spec.min:g}-{spec.max:g}")
         elif spec.min is not None:
             fail(column < spec.min, f"{spec.name} below {spec.min:g}")
         elif spec.max is not None:
@@ -189,9 +197,13 @@ def validate(frame: pd.DataFrame, schema: Schema, problems: pd.Series | None = N
         shapeless = problems.fillna("").astype(str) != ""
         reasons = reasons.mask(shapeless, problems)
     bad_rows = reasons != ""
-    quarantined = pd.DataFrame({"reason": reasons[bad_rows].str.rstrip("; ").tolist(),
-                                "original": _originals(_withhold(frame, personal), frame.index[bad_rows])},
-                               dtype="string")
+    quarantined = pd.DataFrame(
+        {
+            "reason": reasons[bad_rows].str.rstrip("; ").tolist(),
+            "original": _originals(_withhold(frame, personal), frame.index[bad_rows]),
+        },
+        dtype="string",
+    )
     clean = pd.DataFrame(typed, index=frame.index).loc[~bad_rows]
     before = len(clean)
     if schema.key:

@@ -31,28 +31,42 @@ def credit_orders(conn: Any, day: date, attributed: pd.DataFrame) -> Attribution
     mark = placeholder(dialect)
     day_value = day.isoformat() if dialect == SQLITE else day
     frame = attributed[attributed["metric_date"] == day]
-    rows = [(str(c), int(n), float(v)) for c, n, v in
-            frame[["campaign_id", "attributed_orders", "attributed_revenue"]].itertuples(index=False, name=None)]
-    new = {column: f"COALESCE((SELECT s.{column} FROM {STAGE} s WHERE s.campaign_id = t.campaign_id), 0)"
-           for column in ("attributed_orders", "attributed_revenue")}
+    rows = [
+        (str(c), int(n), float(v))
+        for c, n, v in frame[["campaign_id", "attributed_orders", "attributed_revenue"]].itertuples(
+            index=False, name=None
+        )
+    ]
+    new = {
+        column: f"COALESCE((SELECT s.{column} FROM {STAGE} s WHERE s.campaign_id = t.campaign_id), 0)"
+        for column in ("attributed_orders", "attributed_revenue")
+    }
     with transaction(conn, dialect) as cursor:
         if dialect == SQLITE:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
-            cursor.execute(f"CREATE TEMP TABLE {STAGE} (campaign_id TEXT, attributed_orders INTEGER, "
-                           "attributed_revenue REAL)")
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE} (campaign_id TEXT, attributed_orders INTEGER, attributed_revenue REAL)"
+            )
         else:
-            cursor.execute(f"CREATE TEMP TABLE {STAGE} (campaign_id TEXT, attributed_orders BIGINT, "
-                           "attributed_revenue NUMERIC(20,4)) ON COMMIT DROP")
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE} (campaign_id TEXT, attributed_orders BIGINT, "
+                "attributed_revenue NUMERIC(20,4)) ON COMMIT DROP"
+            )
         if rows:
             cursor.executemany(f"INSERT INTO {STAGE} VALUES ({mark}, {mark}, {mark})", rows)
         changed = " OR ".join(f"t.{c} {distinct_op(dialect)} {expr}" for c, expr in new.items())
         cursor.execute(
             f"UPDATE campaign_metrics_daily AS t SET {', '.join(f'{c} = {e}' for c, e in new.items())} "
-            f"WHERE t.metric_date = {mark} AND t.platform = {mark} AND ({changed})", (day_value, PLATFORM))
+            f"WHERE t.metric_date = {mark} AND t.platform = {mark} AND ({changed})",
+            (day_value, PLATFORM),
+        )
         rows_changed = cursor.rowcount
-        cursor.execute(f"SELECT s.campaign_id FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM campaign_metrics_daily t "
-                       f"WHERE t.campaign_id = s.campaign_id AND t.metric_date = {mark} AND t.platform = {mark}) "
-                       "ORDER BY 1", (day_value, PLATFORM))
+        cursor.execute(
+            f"SELECT s.campaign_id FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM campaign_metrics_daily t "
+            f"WHERE t.campaign_id = s.campaign_id AND t.metric_date = {mark} AND t.platform = {mark}) "
+            "ORDER BY 1",
+            (day_value, PLATFORM),
+        )
         unmatched = tuple(r[0] for r in cursor.fetchall())
         if dialect == SQLITE:
             cursor.execute(f"DROP TABLE temp.{STAGE}")

@@ -39,7 +39,9 @@ def mark_loaded(conn: Any, run_id: str, ds: str, entities: list[str]) -> int:
     mark = placeholder(dialect)
     when = datetime.now(UTC)
     with transaction(conn, dialect) as cursor:
-        cursor.execute(f"UPDATE pipeline_audit SET loaded_at = {mark} WHERE run_id = {mark} AND ds = {mark} "
-                       f"AND entity IN ({', '.join([mark] * len(entities))})",
-                       (when.isoformat() if dialect == SQLITE else when, run_id, bind_day(conn, ds), *entities))
+        cursor.execute(
+            f"UPDATE pipeline_audit SET loaded_at = {mark} WHERE run_id = {mark} AND ds = {mark} "
+            f"AND entity IN ({', '.join([mark] * len(entities))})",
+            (when.isoformat() if dialect == SQLITE else when, run_id, bind_day(conn, ds), *entities),
+        )
         return cast(int, cursor.rowcount)

@@ -10,10 +10,24 @@ from typing import Any
 POSTGRES, SQLITE = "postgres", "sqlite"
 
 LOGICAL_TYPES = {
-    POSTGRES: {"date": "DATE", "text": "TEXT", "bigint": "BIGINT", "numeric": "NUMERIC(20,4)",
-               "double": "DOUBLE PRECISION", "timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN"},
-    SQLITE: {"date": "TEXT", "text": "TEXT", "bigint": "INTEGER", "numeric": "REAL",
-             "double": "REAL", "timestamp": "TEXT", "boolean": "INTEGER"},
+    POSTGRES: {
+        "date": "DATE",
+        "text": "TEXT",
+        "bigint": "BIGINT",
+        "numeric": "NUMERIC(20,4)",
+        "double": "DOUBLE PRECISION",
+        "timestamp": "TIMESTAMPTZ",
+        "boolean": "BOOLEAN",
+    },
+    SQLITE: {
+        "date": "TEXT",
+        "text": "TEXT",
+        "bigint": "INTEGER",
+        "numeric": "REAL",
+        "double": "REAL",
+        "timestamp": "TEXT",
+        "boolean": "INTEGER",
+    },
 }
 
 
@@ -24,8 +38,10 @@ def dialect_of(conn: Any) -> str:
         return POSTGRES
     if module == "sqlite3":
         return SQLITE
-    raise TypeError(f"unsupported warehouse connection {type(conn).__module__}.{type(conn).__name__}; "
-                    "use psycopg, psycopg2 or sqlite3")
+    raise TypeError(
+        f"unsupported warehouse connection {type(conn).__module__}.{type(conn).__name__}; "
+        "use psycopg, psycopg2 or sqlite3"
+    )
 
 
 def placeholder(dialect: str) -> str:

@@ -16,11 +16,17 @@ COUNTS = ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "qu
 def person_tables(cursor: Any, dialect: str) -> list[str]:
     """Tables of the warehouse schema that hold a person_id column, found in the catalog."""
     if dialect == POSTGRES:
-        cursor.execute("SELECT table_name FROM information_schema.columns WHERE column_name = %s "
-                       "AND table_schema = current_schema() ORDER BY 1", (PERSON_COLUMN,))
+        cursor.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = %s "
+            "AND table_schema = current_schema() ORDER BY 1",
+            (PERSON_COLUMN,),
+        )
         return [r[0] for r in cursor.fetchall()]
-    cursor.execute("SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
-                   "WHERE m.type = ? AND c.name = ? ORDER BY 1", ("table", PERSON_COLUMN))
+    cursor.execute(
+        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
+        "WHERE m.type = ? AND c.name = ? ORDER BY 1",
+        ("table", PERSON_COLUMN),
+    )
     return [r[0] for r in cursor.fetchall()]
 
 
@@ -51,28 +57,61 @@ def erase_from_warehouse(conn: Any, pseudonyms: set[str] | frozenset[str]) -> in
         return _delete(cursor, dialect, pseudonyms)
 
 
-def _insert_record(cursor: Any, dialect: str, pseudonym: str, run_id: str, counts: dict[str, int], status: str,
-                   request_day: str | None, request_line: int | None) -> None:
+def _insert_record(
+    cursor: Any,
+    dialect: str,
+    pseudonym: str,
+    run_id: str,
+    counts: dict[str, int],
+    status: str,
+    request_day: str | None,
+    request_line: int | None,
+) -> None:
     now = datetime.now(UTC)
     day = date.fromisoformat(request_day) if request_day and dialect != SQLITE else request_day
     columns = PRIVACY_ERASURES.column_names
-    values = [pseudonym, run_id, now.isoformat() if dialect == SQLITE else now,
-              *(counts.get(c, 0) for c in COUNTS), status, day, request_line]
-    cursor.execute(f"INSERT INTO {PRIVACY_ERASURES.name} ({', '.join(columns)}) VALUES "
-                   f"({', '.join([placeholder(dialect)] * len(columns))}) "
-                   f"ON CONFLICT ({', '.join(PRIVACY_ERASURES.key)}) DO NOTHING", values)
+    values = [
+        pseudonym,
+        run_id,
+        now.isoformat() if dialect == SQLITE else now,
+        *(counts.get(c, 0) for c in COUNTS),
+        status,
+        day,
+        request_line,
+    ]
+    cursor.execute(
+        f"INSERT INTO {PRIVACY_ERASURES.name} ({', '.join(columns)}) VALUES "
+        f"({', '.join([placeholder(dialect)] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(PRIVACY_ERASURES.key)}) DO NOTHING",
+        values,
+    )
 
 
-def record_erasure(conn: Any, pseudonym: str, run_id: str, counts: dict[str, int], status: str = "erased",
-                   request_day: str | None = None, request_line: int | None = None) -> None:
+def record_erasure(
+    conn: Any,
+    pseudonym: str,
+    run_id: str,
+    counts: dict[str, int],
+    status: str = "erased",
+    request_day: str | None = None,
+    request_line: int | None = None,
+) -> None:
     """One privacy_erasures row; a retry of the same run keeps the first, which saw the rows."""
     dialect = dialect_of(conn)
     with transaction(conn, dialect) as cursor:
         _insert_record(cursor, dialect, pseudonym, run_id, counts, status, request_day, request_line)
 
 
-def erase_and_record(conn: Any, pseudonyms: frozenset[str], person: str, run_id: str, counts: dict[str, int],
-                     status: Callable[[int], str], request_day: str, request_line: int) -> tuple[int, str]:
+def erase_and_record(
+    conn: Any,
+    pseudonyms: frozenset[str],
+    person: str,
+    run_id: str,
+    counts: dict[str, int],
+    status: Callable[[int], str],
+    request_day: str,
+    request_line: int,
+) -> tuple[int, str]:
     """Delete a person's rows and record the request in one transaction, so a retry finds both done or neither;
     (rows deleted, the status `status(rows deleted)` gave)."""
     dialect = dialect_of(conn)
@@ -80,8 +119,9 @@ def erase_and_record(conn: Any, pseudonyms: frozenset[str], person: str, run_id:
     with transaction(conn, dialect) as cursor:
         deleted = _delete(cursor, dialect, pseudonyms)
         said = status(deleted)
-        _insert_record(cursor, dialect, person, run_id, {**counts, "warehouse_rows": deleted}, said, request_day,
-                       request_line)
+        _insert_record(
+            cursor, dialect, person, run_id, {**counts, "warehouse_rows": deleted}, said, request_day, request_line
+        )
     return deleted, said
 
 
@@ -89,8 +129,11 @@ def recorded_requests(conn: Any, days: list[str]) -> set[tuple[str, int]]:
     """The (drop day, line) of every request an earlier run (or an earlier try) recorded for these drops."""
     mark = placeholder(dialect_of(conn))
     cursor = conn.cursor()
-    cursor.execute(f"SELECT request_day, request_line FROM {PRIVACY_ERASURES.name} WHERE request_day IN "
-                   f"({', '.join([mark] * len(days))})", [bind_day(conn, d) for d in days])
+    cursor.execute(
+        f"SELECT request_day, request_line FROM {PRIVACY_ERASURES.name} WHERE request_day IN "
+        f"({', '.join([mark] * len(days))})",
+        [bind_day(conn, d) for d in days],
+    )
     return {(str(day)[:10], int(line)) for day, line in cursor.fetchall() if line is not None}
 
 
@@ -101,8 +144,11 @@ def statuses_before(conn: Any, pseudonyms: set[str]) -> dict[str, str]:
         return {}
     mark = placeholder(dialect_of(conn))
     cursor = conn.cursor()
-    cursor.execute(f"SELECT pseudonym, status FROM {PRIVACY_ERASURES.name} WHERE pseudonym IN "
-                   f"({', '.join([mark] * len(pseudonyms))})", sorted(pseudonyms))
+    cursor.execute(
+        f"SELECT pseudonym, status FROM {PRIVACY_ERASURES.name} WHERE pseudonym IN "
+        f"({', '.join([mark] * len(pseudonyms))})",
+        sorted(pseudonyms),
+    )
     rank = {"erased": 0, None: 0, "already_erased": 1, "not_found": 2}
     best: dict[str, str] = {}
     for pseudonym, status in cursor.fetchall():

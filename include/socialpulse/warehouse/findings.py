@@ -44,15 +44,31 @@ def record_findings(conn: Any, findings: list[Finding], run_id: str, any_day: bo
         for f in findings:
             day = f.day.isoformat() if dialect == SQLITE else f.day
             if any_day:
-                cursor.execute(f"SELECT 1 FROM {DATA_QUALITY_FINDINGS.name} WHERE entity = {mark} AND metric = {mark} "
-                               f"AND check_name = {mark}", (f.entity, f.metric, f.check_name))
+                cursor.execute(
+                    f"SELECT 1 FROM {DATA_QUALITY_FINDINGS.name} WHERE entity = {mark} AND metric = {mark} "
+                    f"AND check_name = {mark}",
+                    (f.entity, f.metric, f.check_name),
+                )
                 if cursor.fetchone():
                     continue
-            cursor.execute(f"INSERT INTO {DATA_QUALITY_FINDINGS.name} ({', '.join(columns)}) VALUES "
-                           f"({', '.join([mark] * len(columns))}) ON CONFLICT "
-                           f"({', '.join(DATA_QUALITY_FINDINGS.key)}) DO NOTHING",
-                           (f.entity, day, f.metric, f.check_name, f.value, f.expected_low, f.expected_high,
-                            f.severity, f.detail, run_id, now.isoformat() if dialect == SQLITE else now))
+            cursor.execute(
+                f"INSERT INTO {DATA_QUALITY_FINDINGS.name} ({', '.join(columns)}) VALUES "
+                f"({', '.join([mark] * len(columns))}) ON CONFLICT "
+                f"({', '.join(DATA_QUALITY_FINDINGS.key)}) DO NOTHING",
+                (
+                    f.entity,
+                    day,
+                    f.metric,
+                    f.check_name,
+                    f.value,
+                    f.expected_low,
+                    f.expected_high,
+                    f.severity,
+                    f.detail,
+                    run_id,
+                    now.isoformat() if dialect == SQLITE else now,
+                ),
+            )
             if cursor.rowcount == 1:
                 new.append(f)
     return new

@@ -41,10 +41,12 @@ def merge_sql(table: Table, dialect: str, source: str = STAGE) -> str:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE that skips rows whose values did not change."""
     cols = ", ".join(table.column_names)
     updates = ", ".join(f"{c} = excluded.{c}" for c in table.column_names if c not in table.key)
-    return (f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {source} WHERE true "
-            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
-            f"WHERE excluded.extracted_at >= {table.name}.extracted_at "
-            f"AND ({_changed(table, dialect, table.name, 'excluded')})")
+    return (
+        f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {source} WHERE true "
+        f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates} "
+        f"WHERE excluded.extracted_at >= {table.name}.extracted_at "
+        f"AND ({_changed(table, dialect, table.name, 'excluded')})"
+    )
 
 
 def history_sql(table: Table, history: Table, dialect: str, source: str = STAGE) -> str:
@@ -54,11 +56,13 @@ def history_sql(table: Table, history: Table, dialect: str, source: str = STAGE)
     """
     cols = ", ".join(history.column_names)
     on_key = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
-    return (f"INSERT INTO {history.name} ({cols}) SELECT {', '.join(f's.{c}' for c in history.column_names)} "
-            f"FROM {source} s LEFT JOIN {table.name} t ON {on_key} "
-            f"WHERE t.{table.key[0]} IS NULL "
-            f"OR (s.extracted_at >= t.extracted_at AND ({_changed(table, dialect, 't', 's')})) "
-            f"ON CONFLICT ({', '.join(history.key)}) DO NOTHING")
+    return (
+        f"INSERT INTO {history.name} ({cols}) SELECT {', '.join(f's.{c}' for c in history.column_names)} "
+        f"FROM {source} s LEFT JOIN {table.name} t ON {on_key} "
+        f"WHERE t.{table.key[0]} IS NULL "
+        f"OR (s.extracted_at >= t.extracted_at AND ({_changed(table, dialect, 't', 's')})) "
+        f"ON CONFLICT ({', '.join(history.key)}) DO NOTHING"
+    )
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -102,8 +106,7 @@ def copy_into(cursor: Any, target: str, columns: tuple[str, ...], frame: pd.Data
             cursor.copy_expert(sql, io.BytesIO(chunk))
 
 
-def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str,
-                 history: Table | None = None) -> LoadResult:
+def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str, history: Table | None = None) -> LoadResult:
     """Merge the frame into the table on its key, and each new version into `history` if given.
 
     Only the table's columns present in the frame are written (with run_id):
@@ -117,8 +120,9 @@ def upsert_frame(conn: Any, table: Table, frame: pd.DataFrame, run_id: str,
         raise ValueError(f"frame lacks columns {sorted(missing)} of {table.name}")
     table = table.only({*frame.columns, "run_id"})
     if history is not None and set(history.column_names) - set(table.column_names):
-        raise ValueError(f"frame lacks columns {sorted(set(history.column_names) - set(table.column_names))} "
-                         f"of {history.name}")
+        raise ValueError(
+            f"frame lacks columns {sorted(set(history.column_names) - set(table.column_names))} of {history.name}"
+        )
     rows = frame.assign(run_id=run_id)[list(table.column_names)]
     if rows.duplicated(list(table.key)).any():
         raise ValueError(f"frame repeats keys {table.key} of {table.name}; deduplicate before loading")

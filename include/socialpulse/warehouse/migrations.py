@@ -50,8 +50,9 @@ def load_migrations() -> tuple[Migration, ...]:
         description = texts[POSTGRES].splitlines()[0].removeprefix("--").split(":", 1)[1].strip()
         migrations.append(Migration(version, description, {d: statements_of(t) for d, t in texts.items()}))
     if not migrations:
-        raise RuntimeError("no migration files under socialpulse/warehouse/sql: the package was installed without "
-                           "its package data")
+        raise RuntimeError(
+            "no migration files under socialpulse/warehouse/sql: the package was installed without its package data"
+        )
     if [m.version for m in migrations] != list(range(1, len(migrations) + 1)):
         raise RuntimeError(f"migration versions are not 1..n: {[m.version for m in migrations]}")
     return tuple(migrations)
@@ -72,16 +73,21 @@ def apply_migrations(conn: Any) -> list[int]:
         with transaction(conn, dialect) as cursor:
             if dialect == POSTGRES:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, "
-                           f"description TEXT NOT NULL, applied_at {timestamp})")
-            cursor.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = {placeholder(dialect)}",
-                           (migration.version,))
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, "
+                f"description TEXT NOT NULL, applied_at {timestamp})"
+            )
+            cursor.execute(
+                f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = {placeholder(dialect)}", (migration.version,)
+            )
             if cursor.fetchone():
                 continue
             for statement in migration.statements[dialect]:
                 cursor.execute(statement)
-            cursor.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version, description) VALUES "
-                           f"({placeholder(dialect)}, {placeholder(dialect)})",
-                           (migration.version, migration.description))
+            cursor.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, description) VALUES "
+                f"({placeholder(dialect)}, {placeholder(dialect)})",
+                (migration.version, migration.description),
+            )
             applied_now.append(migration.version)
     return applied_now

@@ -40,11 +40,13 @@ class Table:
     def column_defs(self, dialect: str) -> str:
         types = LOGICAL_TYPES[dialect]
         return ", ".join(
-            f"{name} {types[kind]}{' NOT NULL' if name in self.key else ''}" for name, kind in self.columns)
+            f"{name} {types[kind]}{' NOT NULL' if name in self.key else ''}" for name, kind in self.columns
+        )
 
 
-def table_of(schema: Schema, *, name: str | None = None, without: tuple[str, ...] = (),
-             key: tuple[str, ...] | None = None) -> Table:
+def table_of(
+    schema: Schema, *, name: str | None = None, without: tuple[str, ...] = (), key: tuple[str, ...] | None = None
+) -> Table:
     """The warehouse table storing a declared entity (or a view of it: another name, fewer columns, a longer key)."""
     table = name or schema.table
     if table is None:
@@ -54,13 +56,25 @@ def table_of(schema: Schema, *, name: str | None = None, without: tuple[str, ...
 
 CAMPAIGN_METRICS_DAILY = table_of(CAMPAIGN_METRICS)
 # Every distinct version of the columns the ads load writes, keyed by the extraction that first saw it.
-CAMPAIGN_METRICS_HISTORY = table_of(CAMPAIGN_METRICS, name="campaign_metrics_history", without=ATTRIBUTION_COLUMNS,
-                                    key=(*CAMPAIGN_METRICS.key, "extracted_at"))
+CAMPAIGN_METRICS_HISTORY = table_of(
+    CAMPAIGN_METRICS,
+    name="campaign_metrics_history",
+    without=ATTRIBUTION_COLUMNS,
+    key=(*CAMPAIGN_METRICS.key, "extracted_at"),
+)
 POST_METRICS_DAILY = table_of(POST_METRICS)
 PIPELINE_AUDIT = table_of(schemas.PIPELINE_AUDIT)
 PRIVACY_ERASURES = table_of(schemas.PRIVACY_ERASURES)
 DATA_QUALITY_FINDINGS = table_of(schemas.DATA_QUALITY_FINDINGS)
 AUDIENCE_TABLES = {schema.entity: table_of(schema) for schema in audience.AUDIENCE_ENTITIES}
 EXPERIMENT_RESULTS = table_of(EXPERIMENT_RESULTS_ENTITY)
-TABLES = (CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY, POST_METRICS_DAILY, PIPELINE_AUDIT, PRIVACY_ERASURES,
-          DATA_QUALITY_FINDINGS, *AUDIENCE_TABLES.values(), EXPERIMENT_RESULTS)
+TABLES = (
+    CAMPAIGN_METRICS_DAILY,
+    CAMPAIGN_METRICS_HISTORY,
+    POST_METRICS_DAILY,
+    PIPELINE_AUDIT,
+    PRIVACY_ERASURES,
+    DATA_QUALITY_FINDINGS,
+    *AUDIENCE_TABLES.values(),
+    EXPERIMENT_RESULTS,
+)

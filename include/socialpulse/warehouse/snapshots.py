@@ -16,8 +16,14 @@ from socialpulse.warehouse.load import copy_into, insert_rows_sqlite
 from socialpulse.warehouse.schema import Table
 
 
-def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, Any], run_id: str,
-                 through: tuple[str, Any] | None = None) -> int:
+def replace_rows(
+    conn: Any,
+    table: Table,
+    frame: pd.DataFrame,
+    where: dict[str, Any],
+    run_id: str,
+    through: tuple[str, Any] | None = None,
+) -> int:
     """Delete the table's rows matching `where` (column = value), insert the frame's; returns rows inserted.
 
     `through` (column, last value) narrows the rows replaced to those up to a value, such as
@@ -34,8 +40,10 @@ def replace_rows(conn: Any, table: Table, frame: pd.DataFrame, where: dict[str, 
         raise ValueError(f"rows for {table.name} fall outside the replaced {sorted(outside)}")
     mark = placeholder(dialect)
     conditions = [*(f"{c} = {mark}" for c in where), *([f"{through[0]} <= {mark}"] if through else [])]
-    values = [v.isoformat() if dialect == SQLITE and hasattr(v, "isoformat") else v
-              for v in (*where.values(), *([through[1]] if through else []))]
+    values = [
+        v.isoformat() if dialect == SQLITE and hasattr(v, "isoformat") else v
+        for v in (*where.values(), *([through[1]] if through else []))
+    ]
     with transaction(conn, dialect) as cursor:
         cursor.execute(f"DELETE FROM {table.name} WHERE " + " AND ".join(conditions), values)
         if rows.empty:

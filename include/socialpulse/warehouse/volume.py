@@ -40,12 +40,16 @@ def daily_totals(conn: Any, since: date, until: date) -> dict[date, DayTotals]:
     mark = placeholder(dialect)
     bounds = (since.isoformat(), until.isoformat()) if dialect == SQLITE else (since, until)
     with transaction(conn, dialect) as cursor:
-        cursor.execute(f"SELECT metric_date, COUNT(*), CASE WHEN COUNT(spend_reporting) < COUNT(spend) THEN NULL "
-                       f"ELSE COALESCE(SUM(spend_reporting), 0) END, COALESCE(SUM(impressions), 0) FROM {ENTITY} "
-                       f"WHERE metric_date BETWEEN {mark} AND {mark} GROUP BY metric_date", bounds)
+        cursor.execute(
+            f"SELECT metric_date, COUNT(*), CASE WHEN COUNT(spend_reporting) < COUNT(spend) THEN NULL "
+            f"ELSE COALESCE(SUM(spend_reporting), 0) END, COALESCE(SUM(impressions), 0) FROM {ENTITY} "
+            f"WHERE metric_date BETWEEN {mark} AND {mark} GROUP BY metric_date",
+            bounds,
+        )
         rows = cursor.fetchall()
-    return {date.fromisoformat(str(d)): DayTotals(int(n), None if s is None else float(s), int(i))
-            for d, n, s, i in rows}
+    return {
+        date.fromisoformat(str(d)): DayTotals(int(n), None if s is None else float(s), int(i)) for d, n, s, i in rows
+    }
 
 
 def _trailing(totals: dict[date, DayTotals], day: date) -> list[DayTotals]:
@@ -70,9 +74,20 @@ def anomalies(totals: dict[date, DayTotals], since: date, until: date, tolerance
                 middle = median(past)
                 low, high = middle / (1 + tolerance), middle * (1 + tolerance)
                 if middle and not low <= value <= high:
-                    found.append(Finding(ENTITY, day, metric, "trailing_median", value, low, high, "warning",
-                                         f"{day} {metric}={value:g} vs trailing {TRAILING_DAYS}-day median "
-                                         f"{middle:g} ({value / middle - 1:+.0%})"))
+                    found.append(
+                        Finding(
+                            ENTITY,
+                            day,
+                            metric,
+                            "trailing_median",
+                            value,
+                            low,
+                            high,
+                            "warning",
+                            f"{day} {metric}={value:g} vs trailing {TRAILING_DAYS}-day median "
+                            f"{middle:g} ({value / middle - 1:+.0%})",
+                        )
+                    )
         day += timedelta(days=1)
     return found
 
@@ -84,9 +99,20 @@ def stops(totals: dict[date, DayTotals], run_day: date, stop_spend_share: float)
         trailing_rows = sum(h.rows for h in history)
         if not trailing_rows:
             return []
-        return [Finding(ENTITY, run_day, "rows", "run_day_missing", 0, 1, None, "error",
-                        f"no campaign rows for the run's day {run_day} while the {TRAILING_DAYS} days before it "
-                        f"had {trailing_rows}: an account or the whole feed is missing")]
+        return [
+            Finding(
+                ENTITY,
+                run_day,
+                "rows",
+                "run_day_missing",
+                0,
+                1,
+                None,
+                "error",
+                f"no campaign rows for the run's day {run_day} while the {TRAILING_DAYS} days before it "
+                f"had {trailing_rows}: an account or the whole feed is missing",
+            )
+        ]
     today = totals[run_day]
     converted = [h.spend_reporting for h in history if h.spend_reporting is not None]
     spend_median = median(converted) if converted else 0.0
@@ -94,15 +120,32 @@ def stops(totals: dict[date, DayTotals], run_day: date, stop_spend_share: float)
     if today.spend_reporting is None:  # not converted yet: its spend is unknown, not stopped
         return []
     if today.impressions > 0 and spend_median > 0 and today.spend_reporting <= floor:
-        return [Finding(ENTITY, run_day, "spend_reporting", "spend_stopped", today.spend_reporting, floor, None,
-                        "error", f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "
-                        f"{today.impressions} impressions and the trailing median was {spend_median:g}")]
+        return [
+            Finding(
+                ENTITY,
+                run_day,
+                "spend_reporting",
+                "spend_stopped",
+                today.spend_reporting,
+                floor,
+                None,
+                "error",
+                f"spend on {run_day} is {today.spend_reporting:g} while campaigns delivered "
+                f"{today.impressions} impressions and the trailing median was {spend_median:g}",
+            )
+        ]
     return []
 
 
-def check_volume(conn: Any, run_day: date, since: date, until: date, run_id: str,
-                 tolerance: float = DEFAULT_TOLERANCE,
-                 stop_spend_share: float = DEFAULT_STOP_SPEND_SHARE) -> tuple[list[Finding], list[Finding]]:
+def check_volume(
+    conn: Any,
+    run_day: date,
+    since: date,
+    until: date,
+    run_id: str,
+    tolerance: float = DEFAULT_TOLERANCE,
+    stop_spend_share: float = DEFAULT_STOP_SPEND_SHARE,
+) -> tuple[list[Finding], list[Finding]]:
     """(findings recorded for the first time by this call, errors that must stop the run) over [since, until]."""
     totals = daily_totals(conn, min(since, run_day) - timedelta(days=TRAILING_DAYS), max(until, run_day))
     errors = stops(totals, run_day, stop_spend_share)

@@ -33,7 +33,7 @@ FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 # Every answer: scripts, styles and images from this app only; framed by the Airflow UI (same origin) only.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
     "X-Frame-Options": "SAMEORIGIN",
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
@@ -44,8 +44,13 @@ templates = Jinja2Templates(directory=HERE / "templates")
 ASSETS = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
 # FastAPI's own docs routes would skip the app's dependencies: none are served.
-app = FastAPI(title="SocialPulse marketing", dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
-              docs_url=None, redoc_url=None, openapi_url=None)
+app = FastAPI(
+    title="SocialPulse marketing",
+    dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+)
 
 
 @app.middleware("http")
@@ -82,8 +87,9 @@ def _page(request: Request, name: str, read, **context) -> HTMLResponse:
         with read_only() as conn:
             data = read(conn)
     except WarehouseUnavailableError as error:
-        return templates.TemplateResponse(request, "unavailable.html", {"error": str(error), **context},
-                                          status_code=503)
+        return templates.TemplateResponse(
+            request, "unavailable.html", {"error": str(error), **context}, status_code=503
+        )
     return templates.TemplateResponse(request, name, {**data, **context})
 
 
@@ -95,16 +101,27 @@ def overview(request: Request, since: Day = None, until: Day = None):
     def read(conn) -> dict:
         first, last = _range(conn, "campaign_metrics_daily", since, until)
         daily = queries.daily_totals(conn, first, last)
-        return {"accounts": queries.overview(conn, first, last), "daily": daily, "trends": _trends(daily),
-                "latest": queries.latest_against_trailing(conn, last), "since": first, "until": last}
+        return {
+            "accounts": queries.overview(conn, first, last),
+            "daily": daily,
+            "trends": _trends(daily),
+            "latest": queries.latest_against_trailing(conn, last),
+            "since": first,
+            "until": last,
+        }
 
     return _page(request, "overview.html", read, page="overview")
 
 
 # The overview's trend charts: (metric, label, how its axis reads).
-TREND_METRICS = (("spend", "spend", "{:,.0f}"), ("conversions", "conversions", "{:,.0f}"),
-                 ("revenue", "revenue", "{:,.0f}"), ("roas", "ROAS", "{:.2f}"), ("ctr", "CTR", "{:.1%}"),
-                 ("cpc", "CPC", "{:.2f}"))
+TREND_METRICS = (
+    ("spend", "spend", "{:,.0f}"),
+    ("conversions", "conversions", "{:,.0f}"),
+    ("revenue", "revenue", "{:,.0f}"),
+    ("roas", "ROAS", "{:.2f}"),
+    ("ctr", "CTR", "{:.1%}"),
+    ("cpc", "CPC", "{:.2f}"),
+)
 
 
 def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
@@ -114,9 +131,13 @@ def _trends(daily: list[dict]) -> dict[str, list[tuple[str, str]]]:
     by_currency: dict[str, list[dict]] = {}
     for day in daily:
         by_currency.setdefault(day["currency"], []).append(day)
-    return {currency: [(label, line_chart(days, metric, "metric_date", fmt=fmt, width=190, height=110))
-                       for metric, label, fmt in TREND_METRICS]
-            for currency, days in sorted(by_currency.items(), key=lambda item: str(item[0]))}
+    return {
+        currency: [
+            (label, line_chart(days, metric, "metric_date", fmt=fmt, width=190, height=110))
+            for metric, label, fmt in TREND_METRICS
+        ]
+        for currency, days in sorted(by_currency.items(), key=lambda item: str(item[0]))
+    }
 
 
 @app.get("/campaigns", response_class=HTMLResponse)
@@ -126,8 +147,12 @@ def campaigns(request: Request, since: Day = None, until: Day = None):
 
     def read(conn) -> dict:
         first, last = _range(conn, "campaign_metrics_daily", since, until)
-        return {"campaigns": queries.campaigns(conn, first, last),
-                "restatements": queries.restatements(conn, first, last), "since": first, "until": last}
+        return {
+            "campaigns": queries.campaigns(conn, first, last),
+            "restatements": queries.restatements(conn, first, last),
+            "since": first,
+            "until": last,
+        }
 
     return _page(request, "campaigns.html", read, page="campaigns")
 
@@ -153,8 +178,9 @@ def _report_charts(day: str) -> dict:
     from socialpulse.config import LAKE_ROOT_VARIABLE, default_lake_root
     from socialpulse_airflow.settings import configured_lake
 
-    root = configured_lake(Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())),
-                           Connection.get_connection_from_secrets)
+    root = configured_lake(
+        Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())), Connection.get_connection_from_secrets
+    )
     folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={day}"
     if not lake_zone.partition_exists(folder):
         return {}
@@ -172,8 +198,9 @@ def _from_lake(what: str) -> Iterator[None]:
         yield
     except Exception as error:  # the store's client raises its own classes: none is a dashboard bug to show
         log.exception("the dashboard could not read %s from the lake", what)
-        raise LakeUnavailableError(f"{what} could not be read from the lake: {type(error).__name__}; the "
-                                   "api-server's log has the details") from error
+        raise LakeUnavailableError(
+            f"{what} could not be read from the lake: {type(error).__name__}; the api-server's log has the details"
+        ) from error
 
 
 @app.get("/audience", response_class=HTMLResponse)
@@ -216,8 +243,10 @@ def experiments(request: Request):
 
     def read(conn) -> dict:
         history = queries.experiment_history(conn)
-        return {"arms": queries.experiments(conn),
-                "charts": {key: interval_chart(points) for key, points in history.items()}}
+        return {
+            "arms": queries.experiments(conn),
+            "charts": {key: interval_chart(points) for key, points in history.items()},
+        }
 
     return _page(request, "experiments.html", read, page="experiments")
 
@@ -242,12 +271,18 @@ def health(request: Request):
 
     def read(conn) -> dict:
         newest = newest_loaded_days(conn)
-        sources = [{"dag_id": dag_id, "target_hour": hour,
-                    **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
-                   for dag_id, hour in sorted(hours.items())]
+        sources = [
+            {"dag_id": dag_id, "target_hour": hour, **freshness(newest_day(newest, SOURCE_ENTITIES[dag_id]), hour, now)}
+            for dag_id, hour in sorted(hours.items())
+        ]
         since, _ = _range(conn, "pipeline_audit", None, None)  # the four weeks up to the newest audited day
-        return {"sources": sources, "targets_error": targets_error, "audit": queries.audit(conn, since),
-                "findings": queries.open_findings(conn, since), "since": since}
+        return {
+            "sources": sources,
+            "targets_error": targets_error,
+            "audit": queries.audit(conn, since),
+            "findings": queries.open_findings(conn, since),
+            "since": since,
+        }
 
     return _page(request, "health.html", read, page="health")
 
@@ -257,22 +292,36 @@ def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     from socialpulse.transforms import schemas
     from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
-    declared = {s.entity: s for s in (schemas.CAMPAIGN_METRICS, schemas.POST_METRICS, schemas.ENGAGEMENT_EVENTS,
-                                      schemas.CRM_USERS, schemas.CRM_ORDERS)}
+    declared = {
+        s.entity: s
+        for s in (
+            schemas.CAMPAIGN_METRICS,
+            schemas.POST_METRICS,
+            schemas.ENGAGEMENT_EVENTS,
+            schemas.CRM_USERS,
+            schemas.CRM_ORDERS,
+        )
+    }
     entities = SOURCE_ENTITIES.get(dag_id, ())
     return entities, tuple(declared[e].table for e in entities if declared[e].table)
 
 
 # A run's audit, findings and quarantine paths are the DAG's: its page also needs read access to that DAG's runs.
 @app.get("/run", response_class=HTMLResponse, dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN))])
-def run(request: Request, dag_id: Annotated[str, Query(max_length=250)],
-        run_id: Annotated[str, Query(max_length=250)]):
+def run(request: Request, dag_id: Annotated[str, Query(max_length=250)], run_id: Annotated[str, Query(max_length=250)]):
     """One run's page in the Airflow UI: what it audited, found and loaded."""
     from socialpulse.dashboard import queries
 
     entities, tables = _outputs(dag_id)
-    return _page(request, "run.html", lambda conn: queries.run_report(conn, run_id, entities, tables), page="run",
-                 dag_id=dag_id, run_id=run_id, entities=entities)
+    return _page(
+        request,
+        "run.html",
+        lambda conn: queries.run_report(conn, run_id, entities, tables),
+        page="run",
+        dag_id=dag_id,
+        run_id=run_id,
+        entities=entities,
+    )
 
 
 @app.get("/static/{name}")

@@ -16,8 +16,21 @@ from socialpulse.errors import RetryableError
 
 TIMEOUT_SECONDS = 5  # a slow warehouse gives a message on the page, not a hung request
 # libpq settings a connection's extras may carry (TLS and the like), passed on as the pipeline's hook does
-LIBPQ_EXTRAS = frozenset({"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "application_name",
-                          "target_session_attrs", "keepalives", "keepalives_idle", "gssencmode"})
+LIBPQ_EXTRAS = frozenset(
+    {
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "sslpassword",
+        "sslcrl",
+        "application_name",
+        "target_session_attrs",
+        "keepalives",
+        "keepalives_idle",
+        "gssencmode",
+    }
+)
 log = logging.getLogger(__name__)
 
 
@@ -32,12 +45,20 @@ def _connection():
     try:
         return Connection.get_connection_from_secrets(WAREHOUSE_CONN_ID)
     except AirflowNotFoundException:
-        raise WarehouseUnavailableError(f"the Airflow connection '{WAREHOUSE_CONN_ID}' is not set: create it "
-                                        "(docs/configuration.md)") from None
+        raise WarehouseUnavailableError(
+            f"the Airflow connection '{WAREHOUSE_CONN_ID}' is not set: create it (docs/configuration.md)"
+        ) from None
 
 
-def open_read_only(conn_type: str, host: str | None, port: int | None = None, schema: str | None = None,
-                   login: str | None = None, password: str | None = None, extra: dict | None = None) -> Any:
+def open_read_only(
+    conn_type: str,
+    host: str | None,
+    port: int | None = None,
+    schema: str | None = None,
+    login: str | None = None,
+    password: str | None = None,
+    extra: dict | None = None,
+) -> Any:
     """A DB-API connection that cannot write and gives up after TIMEOUT_SECONDS.
 
     SQLite: mode=ro, and a progress handler that interrupts a statement past the deadline.
@@ -48,8 +69,9 @@ def open_read_only(conn_type: str, host: str | None, port: int | None = None, sc
         path = Path(host or "")
         if not path.is_file():  # its path is the server's business: the log has it, the page does not
             log.warning("the dashboard's SQLite warehouse %s does not exist yet", path)
-            raise WarehouseUnavailableError(f"the SQLite warehouse of connection '{WAREHOUSE_CONN_ID}' does not exist "
-                                            "yet: run the pipeline first")
+            raise WarehouseUnavailableError(
+                f"the SQLite warehouse of connection '{WAREHOUSE_CONN_ID}' does not exist yet: run the pipeline first"
+            )
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
         deadline = time.monotonic() + TIMEOUT_SECONDS
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
@@ -58,14 +80,22 @@ def open_read_only(conn_type: str, host: str | None, port: int | None = None, sc
         import psycopg
 
         settings = {k: v for k, v in (extra or {}).items() if k in LIBPQ_EXTRAS}
-        conn = psycopg.connect(host=host, port=port or 5432, dbname=schema, user=login, password=password,
-                               connect_timeout=TIMEOUT_SECONDS, **settings)
+        conn = psycopg.connect(
+            host=host,
+            port=port or 5432,
+            dbname=schema,
+            user=login,
+            password=password,
+            connect_timeout=TIMEOUT_SECONDS,
+            **settings,
+        )
         conn.read_only = True
         conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(TIMEOUT_SECONDS * 1000),))
         conn.commit()
         return conn
-    raise WarehouseUnavailableError(f"the connection '{WAREHOUSE_CONN_ID}' is of type {conn_type!r}: the dashboard "
-                                    "reads postgres or sqlite")
+    raise WarehouseUnavailableError(
+        f"the connection '{WAREHOUSE_CONN_ID}' is of type {conn_type!r}: the dashboard reads postgres or sqlite"
+    )
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
@@ -93,13 +123,15 @@ def _require_current_schema(conn: Any) -> None:
     finally:
         cursor.close()
     if applied == 0:
-        raise WarehouseUnavailableError(f"the warehouse (connection '{WAREHOUSE_CONN_ID}') has no SocialPulse "
-                                        "tables yet: run the pipeline first")
+        raise WarehouseUnavailableError(
+            f"the warehouse (connection '{WAREHOUSE_CONN_ID}') has no SocialPulse tables yet: run the pipeline first"
+        )
     if applied < needed:
         raise WarehouseUnavailableError(
             f"the warehouse (connection '{WAREHOUSE_CONN_ID}') is at schema version {applied} and this SocialPulse "
             f"reads version {needed}: the DAGs migrate it when they next run (each starts with "
-            "apply_warehouse_migrations); trigger one to migrate it now")
+            "apply_warehouse_migrations); trigger one to migrate it now"
+        )
 
 
 @contextmanager
@@ -119,8 +151,10 @@ def read_only() -> Iterator[Any]:
         yield conn
     except _driver_errors() as error:
         log.exception("the dashboard could not read the warehouse")
-        raise WarehouseUnavailableError(f"the warehouse (connection '{WAREHOUSE_CONN_ID}') could not be read: "
-                                        f"{type(error).__name__}; the api-server's log has the details") from error
+        raise WarehouseUnavailableError(
+            f"the warehouse (connection '{WAREHOUSE_CONN_ID}') could not be read: "
+            f"{type(error).__name__}; the api-server's log has the details"
+        ) from error
     finally:
         if conn is not None:
             conn.close()

@@ -29,18 +29,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--invalid-token", action="store_true", help="refuse every token as expired")
     parser.add_argument("--max-rows-per-page", type=int, default=1000)
     parser.add_argument("--x-rate-limit", type=int, default=900, help="X calls per endpoint per 15-minute window")
-    parser.add_argument("--meta-app-budget", type=int, default=600,
-                        help="Meta calls per minute that X-App-Usage reports as 100%%")
+    parser.add_argument(
+        "--meta-app-budget", type=int, default=600, help="Meta calls per minute that X-App-Usage reports as 100%%"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     config = SimulatorConfig(
-        seed=args.seed, people=args.people, token=args.token, throttle_every=args.throttle_every,
-        regain_minutes=args.regain_minutes, error_rate=args.error_rate, latency_ms=args.latency_ms,
-        truncate_every=args.truncate_every, invalid_token=args.invalid_token,
-        max_rows_per_page=args.max_rows_per_page, x_rate_limit=args.x_rate_limit,
+        seed=args.seed,
+        people=args.people,
+        token=args.token,
+        throttle_every=args.throttle_every,
+        regain_minutes=args.regain_minutes,
+        error_rate=args.error_rate,
+        latency_ms=args.latency_ms,
+        truncate_every=args.truncate_every,
+        invalid_token=args.invalid_token,
+        max_rows_per_page=args.max_rows_per_page,
+        x_rate_limit=args.x_rate_limit,
         app_budget=args.meta_app_budget,
     )
     if args.as_of:

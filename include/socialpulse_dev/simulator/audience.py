@@ -41,25 +41,106 @@ class Segment:
 
 
 SEGMENTS: tuple[Segment, ...] = (
-    Segment("trend_seekers", 0.30, 23, 4, 0.58, (("US", .4), ("GB", .2), ("DE", .15), ("JP", .25)),
-            (0.35, 0.95, 0.6), ("fashion", "music", "travel"), 0.09, 45.0, 0.2),
-    Segment("young_families", 0.25, 36, 5, 0.62, (("US", .5), ("DE", .3), ("FR", .2)),
-            (0.95, 0.5, 0.15), ("home", "kids", "deals"), 0.05, 80.0, 0.6),
-    Segment("professionals", 0.20, 41, 8, 0.45, (("US", .35), ("DE", .25), ("JP", .2), ("GB", .2)),
-            (0.6, 0.3, 0.85), ("tech", "business", "travel"), 0.03, 140.0, 0.4),
-    Segment("casual_browsers", 0.25, 45, 15, 0.5, (("US", .3), ("BR", .3), ("FR", .2), ("JP", .2)),
-            (0.7, 0.4, 0.2), ("news", "sports", "food"), 0.01, 35.0, -1.2),
+    Segment(
+        "trend_seekers",
+        0.30,
+        23,
+        4,
+        0.58,
+        (("US", 0.4), ("GB", 0.2), ("DE", 0.15), ("JP", 0.25)),
+        (0.35, 0.95, 0.6),
+        ("fashion", "music", "travel"),
+        0.09,
+        45.0,
+        0.2,
+    ),
+    Segment(
+        "young_families",
+        0.25,
+        36,
+        5,
+        0.62,
+        (("US", 0.5), ("DE", 0.3), ("FR", 0.2)),
+        (0.95, 0.5, 0.15),
+        ("home", "kids", "deals"),
+        0.05,
+        80.0,
+        0.6,
+    ),
+    Segment(
+        "professionals",
+        0.20,
+        41,
+        8,
+        0.45,
+        (("US", 0.35), ("DE", 0.25), ("JP", 0.2), ("GB", 0.2)),
+        (0.6, 0.3, 0.85),
+        ("tech", "business", "travel"),
+        0.03,
+        140.0,
+        0.4,
+    ),
+    Segment(
+        "casual_browsers",
+        0.25,
+        45,
+        15,
+        0.5,
+        (("US", 0.3), ("BR", 0.3), ("FR", 0.2), ("JP", 0.2)),
+        (0.7, 0.4, 0.2),
+        ("news", "sports", "food"),
+        0.01,
+        35.0,
+        -1.2,
+    ),
 )
 
-CITIES = {"US": ("New York", "Los Angeles", "Chicago"), "GB": ("London", "Manchester"),
-          "DE": ("Berlin", "Munich", "Hamburg"), "FR": ("Paris", "Lyon"), "JP": ("Tokyo", "Osaka"),
-          "BR": ("São Paulo", "Rio de Janeiro")}
+CITIES = {
+    "US": ("New York", "Los Angeles", "Chicago"),
+    "GB": ("London", "Manchester"),
+    "DE": ("Berlin", "Munich", "Hamburg"),
+    "FR": ("Paris", "Lyon"),
+    "JP": ("Tokyo", "Osaka"),
+    "BR": ("São Paulo", "Rio de Janeiro"),
+}
 
 
-FIRST_NAMES = ("Ava", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Hana", "Jonas", "Lea", "Lucas", "Maya", "Noah",
-               "Olivia", "Rafael", "Sofia", "Yuki")
-LAST_NAMES = ("Almeida", "Becker", "Clarke", "Dubois", "Fischer", "Garcia", "Ito", "Martin", "Meyer", "Moreau",
-              "Nakamura", "Oliveira", "Smith", "Tanaka", "Walker", "Weber")
+FIRST_NAMES = (
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Emma",
+    "Felix",
+    "Hana",
+    "Jonas",
+    "Lea",
+    "Lucas",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Rafael",
+    "Sofia",
+    "Yuki",
+)
+LAST_NAMES = (
+    "Almeida",
+    "Becker",
+    "Clarke",
+    "Dubois",
+    "Fischer",
+    "Garcia",
+    "Ito",
+    "Martin",
+    "Meyer",
+    "Moreau",
+    "Nakamura",
+    "Oliveira",
+    "Smith",
+    "Tanaka",
+    "Walker",
+    "Weber",
+)
 
 
 @dataclass(frozen=True)
@@ -97,11 +178,14 @@ class Member:
 def conversion_probability(segment: Segment, age: int, country: str, engagement_rate: float, linked: int) -> float:
     """Non-linear in observable features: an age optimum, a saturating engagement effect,
     a country effect and an interaction of engagement with linked platforms."""
-    logit = (-3.2 + segment.lift
-             - 0.0025 * (age - 34) ** 2
-             + 2.0 * math.tanh(engagement_rate / 0.04)
-             + (0.5 if country in ("US", "DE") else -0.2)
-             + 0.35 * linked * engagement_rate / 0.05)
+    logit = (
+        -3.2
+        + segment.lift
+        - 0.0025 * (age - 34) ** 2
+        + 2.0 * math.tanh(engagement_rate / 0.04)
+        + (0.5 if country in ("US", "DE") else -0.2)
+        + 0.35 * linked * engagement_rate / 0.05
+    )
     return 1.0 / (1.0 + math.exp(-logit))
 
 
@@ -120,20 +204,30 @@ def audience(seed: int, size: int = DEFAULT_SIZE) -> tuple[Member, ...]:
         country = _pick(rng, segment.countries)
         has = [rng.random() < odds for odds in segment.platform_odds]
         engagement = max(0.001, rng.gauss(segment.engagement_rate, segment.engagement_rate / 3))
-        ids = (f"{7_000_000_000_000_000 + index * 7919}" if has[0] else None,
-               f"{17_841_400_000_000_000 + index * 104_729}" if has[1] else None,
-               f"{1_400_000_000 + index * 15_485_863}" if has[2] else None)
+        ids = (
+            f"{7_000_000_000_000_000 + index * 7919}" if has[0] else None,
+            f"{17_841_400_000_000_000 + index * 104_729}" if has[1] else None,
+            f"{1_400_000_000 + index * 15_485_863}" if has[2] else None,
+        )
         linked = sum(i is not None for i in ids)
-        members.append(Member(
-            user_id=f"u{index:06d}", segment=segment.name, age=age,
-            gender="female" if rng.random() < segment.female_share else "male",
-            country=country, city=rng.choice(CITIES[country]),
-            signup_date=date(2024, 1, 1) + timedelta(days=rng.randrange(0, 700)),
-            facebook_id=ids[0], instagram_id=ids[1], x_id=ids[2],
-            interests=tuple(rng.sample(segment.interests, 2)), engagement_rate=engagement,
-            basket_mean=segment.basket_mean,
-            conversion_probability=conversion_probability(segment, age, country, engagement, linked),
-        ))
+        members.append(
+            Member(
+                user_id=f"u{index:06d}",
+                segment=segment.name,
+                age=age,
+                gender="female" if rng.random() < segment.female_share else "male",
+                country=country,
+                city=rng.choice(CITIES[country]),
+                signup_date=date(2024, 1, 1) + timedelta(days=rng.randrange(0, 700)),
+                facebook_id=ids[0],
+                instagram_id=ids[1],
+                x_id=ids[2],
+                interests=tuple(rng.sample(segment.interests, 2)),
+                engagement_rate=engagement,
+                basket_mean=segment.basket_mean,
+                conversion_probability=conversion_probability(segment, age, country, engagement, linked),
+            )
+        )
     return tuple(members)
 
 
@@ -173,12 +267,14 @@ def columns(seed: int, size: int = DEFAULT_SIZE) -> Columns:
         has={p: np.array([getattr(m, f"{p}_id") is not None for m in members]) for p in PLATFORMS},
         interest={t: np.array([t in m.interests for m in members]) for t in TOPICS},
         signup_ordinal=np.array([m.signup_date.toordinal() for m in members]),
-        daily_probability=np.array([1 - (1 - m.conversion_probability) ** (1 / 30) for m in members]))
+        daily_probability=np.array([1 - (1 - m.conversion_probability) ** (1 / 30) for m in members]),
+    )
 
 
 @lru_cache(maxsize=8192)
-def engagers(seed: int, key: str, topic: str, platform: str, rate_scale: float,
-             size: int = DEFAULT_SIZE) -> tuple[Member, ...]:
+def engagers(
+    seed: int, key: str, topic: str, platform: str, rate_scale: float, size: int = DEFAULT_SIZE
+) -> tuple[Member, ...]:
     """Members with an id on `platform` who engage with one piece of content, in engagement order.
 
     Each engages with probability engagement_rate x rate_scale, three times more

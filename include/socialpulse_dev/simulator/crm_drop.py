@@ -21,18 +21,42 @@ import numpy as np
 from socialpulse_dev.simulator import experiments, meta_data
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, columns, rng_for, write_truth
 
-USER_COLUMNS = ("user_id", "name", "email", "age", "gender", "country", "city", "signup_date", "facebook_id",
-                "instagram_id", "x_id", experiments.HOLDOUT_COLUMN)
+USER_COLUMNS = (
+    "user_id",
+    "name",
+    "email",
+    "age",
+    "gender",
+    "country",
+    "city",
+    "signup_date",
+    "facebook_id",
+    "instagram_id",
+    "x_id",
+    experiments.HOLDOUT_COLUMN,
+)
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
 ERASURE_COLUMNS = ("user_id", "id_namespace")
 UNKNOWN_ID = "u999999"  # an erasure request for nobody: a typo, which the pipeline reports as not found
 
 # Country -> (currency, units per USD, simulated ad account that targets it)
-MARKETS = {"US": ("USD", 1.0, "1001"), "GB": ("GBP", 0.79, None), "DE": ("EUR", 0.92, "1002"),
-           "FR": ("EUR", 0.92, "1002"), "JP": ("JPY", 150.0, "1003"), "BR": ("BRL", 5.0, None)}
+MARKETS = {
+    "US": ("USD", 1.0, "1001"),
+    "GB": ("GBP", 0.79, None),
+    "DE": ("EUR", 0.92, "1002"),
+    "FR": ("EUR", 0.92, "1002"),
+    "JP": ("JPY", 150.0, "1003"),
+    "BR": ("BRL", 5.0, None),
+}
 _GENDER_SPELLINGS = {"female": ("F", "Female", "w"), "male": ("M", "Male", "m")}
-_COUNTRY_NAMES = {"US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France",
-                  "JP": "Japan", "BR": "Brazil"}
+_COUNTRY_NAMES = {
+    "US": "United States",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "JP": "Japan",
+    "BR": "Brazil",
+}
 
 
 def _user_row(seed: int, member: Member) -> dict:
@@ -42,11 +66,20 @@ def _user_row(seed: int, member: Member) -> dict:
     if rng.random() < 0.005:
         age = rng.choice([7, 150, ""])
     country = _COUNTRY_NAMES[member.country] if rng.random() < 0.03 else member.country
-    return {"user_id": member.user_id, "name": member.name, "email": member.email, "age": age,
-            "gender": gender, "country": country, "city": member.city,
-            "signup_date": member.signup_date.isoformat(), "facebook_id": member.facebook_id or "",
-            "instagram_id": member.instagram_id or "", "x_id": member.x_id or "",
-            experiments.HOLDOUT_COLUMN: experiments.retargeting_group(member.user_id)}
+    return {
+        "user_id": member.user_id,
+        "name": member.name,
+        "email": member.email,
+        "age": age,
+        "gender": gender,
+        "country": country,
+        "city": member.city,
+        "signup_date": member.signup_date.isoformat(),
+        "facebook_id": member.facebook_id or "",
+        "instagram_id": member.instagram_id or "",
+        "x_id": member.x_id or "",
+        experiments.HOLDOUT_COLUMN: experiments.retargeting_group(member.user_id),
+    }
 
 
 @lru_cache(maxsize=8)
@@ -77,10 +110,16 @@ def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
             campaign = choices[int(rng.integers(len(choices)))][0]
         ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=int(rng.integers(86_400)))
         amount = float(rng.lognormal(0, 0.5)) * member.basket_mean * per_usd
-        orders.append({"order_id": f"o{day:%Y%m%d}{len(orders):05d}", "user_id": member.user_id,
-                       "ordered_at": ordered_at.isoformat().replace("+00:00", "Z"),
-                       "amount": f"{amount:.0f}" if currency == "JPY" else f"{amount:.2f}",
-                       "currency": currency, "utm_campaign": campaign})
+        orders.append(
+            {
+                "order_id": f"o{day:%Y%m%d}{len(orders):05d}",
+                "user_id": member.user_id,
+                "ordered_at": ordered_at.isoformat().replace("+00:00", "Z"),
+                "amount": f"{amount:.0f}" if currency == "JPY" else f"{amount:.2f}",
+                "currency": currency,
+                "utm_campaign": campaign,
+            }
+        )
     return orders
 
 
@@ -103,8 +142,7 @@ def write_drop(out: Path, day: date, seed: int = 7, history_days: int = 0, size:
     folder.mkdir(parents=True, exist_ok=True)
     users = [_user_row(seed, m) for m in audience(seed, size) if m.signup_date <= day]
     _write_csv(folder / "users.csv", USER_COLUMNS, users)
-    orders = [o for back in range(history_days, -1, -1)
-              for o in daily_orders(seed, day - timedelta(days=back), size)]
+    orders = [o for back in range(history_days, -1, -1) for o in daily_orders(seed, day - timedelta(days=back), size)]
     _write_csv(folder / "orders.csv", ORDER_COLUMNS, orders)
     write_truth(out / "_truth" / "audience_truth.csv", seed, size)
     return folder
@@ -113,11 +151,17 @@ def write_drop(out: Path, day: date, seed: int = 7, history_days: int = 0, size:
 def erasure_requests(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
     """Three people who engage and buy and asked to be forgotten by `day` (two by CRM id, one by the X id the CRM
     links to them), and one id nobody has: a day's suppression list as a CRM exports it."""
-    members = sorted((m for m in audience(seed, size) if m.signup_date <= day and m.x_id and m.facebook_id),
-                     key=lambda m: (-m.engagement_rate * m.conversion_probability, m.user_id))
+    members = sorted(
+        (m for m in audience(seed, size) if m.signup_date <= day and m.x_id and m.facebook_id),
+        key=lambda m: (-m.engagement_rate * m.conversion_probability, m.user_id),
+    )
     first, second, third = members[:3]
-    return [{"user_id": first.user_id, "id_namespace": "crm"}, {"user_id": second.user_id, "id_namespace": ""},
-            {"user_id": third.x_id, "id_namespace": "x"}, {"user_id": UNKNOWN_ID, "id_namespace": "crm"}]
+    return [
+        {"user_id": first.user_id, "id_namespace": "crm"},
+        {"user_id": second.user_id, "id_namespace": ""},
+        {"user_id": third.x_id, "id_namespace": "x"},
+        {"user_id": UNKNOWN_ID, "id_namespace": "crm"},
+    ]
 
 
 def write_erasure_requests(out: Path, day: date, requests: list[dict]) -> Path:

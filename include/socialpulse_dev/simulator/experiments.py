@@ -42,15 +42,24 @@ class PlantedCampaigns:
 
 
 PLANTED: dict[str, PlantedCampaigns] = {
-    "video_creative": PlantedCampaigns("1001", 60_000, {
-        "10019001": ArmTruth(0.5, 0.015, 0.030), "10019002": ArmTruth(0.5, 0.015, 0.039)},
-        "video converts +30% more clicks"),
-    "lookalike_audience": PlantedCampaigns("1002", 40_000, {
-        "10029001": ArmTruth(0.5, 0.012, 0.035), "10029002": ArmTruth(0.5, 0.012, 0.035)},
-        "A/A: no difference"),
-    "headline_copy": PlantedCampaigns("1003", 50_000, {
-        "10039001": ArmTruth(0.55, 0.010, 0.030), "10039002": ArmTruth(0.45, 0.011, 0.030)},
-        "broken split: 55/45 of reach against the planned 50/50"),
+    "video_creative": PlantedCampaigns(
+        "1001",
+        60_000,
+        {"10019001": ArmTruth(0.5, 0.015, 0.030), "10019002": ArmTruth(0.5, 0.015, 0.039)},
+        "video converts +30% more clicks",
+    ),
+    "lookalike_audience": PlantedCampaigns(
+        "1002",
+        40_000,
+        {"10029001": ArmTruth(0.5, 0.012, 0.035), "10029002": ArmTruth(0.5, 0.012, 0.035)},
+        "A/A: no difference",
+    ),
+    "headline_copy": PlantedCampaigns(
+        "1003",
+        50_000,
+        {"10039001": ArmTruth(0.55, 0.010, 0.030), "10039002": ArmTruth(0.45, 0.011, 0.030)},
+        "broken split: 55/45 of reach against the planned 50/50",
+    ),
 }
 HOLDOUT_TRUTH = f"targeted people buy {TARGETED_LIFT:g}x as often as the holdout"
 

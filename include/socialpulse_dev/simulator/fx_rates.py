@@ -39,8 +39,10 @@ def ecb_csv(since: date, until: date) -> bytes:
     lines, day = [], since
     while day <= until:
         if day.weekday() < 5:  # no rates on weekends
-            lines += [f"EXR.D.{c}.EUR.SP00.A,D,{c},EUR,SP00,A,{day.isoformat()},{rate:.12g}"
-                      for c, rate in per_euro(day).items()]
+            lines += [
+                f"EXR.D.{c}.EUR.SP00.A,D,{c},EUR,SP00,A,{day.isoformat()},{rate:.12g}"
+                for c, rate in per_euro(day).items()
+            ]
         day += timedelta(days=1)
     return "\n".join([HEADER, *lines, ""]).encode() if lines else b""
 

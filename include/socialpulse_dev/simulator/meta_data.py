@@ -34,8 +34,9 @@ def with_windows(row: dict, windows: list[str]) -> dict:
     """A row's actions with only the attribution windows the request asked for: none asked, "value" only."""
     for field in ("actions", "action_values"):
         if field in row:
-            row[field] = [{k: v for k, v in entry.items() if k not in ATTRIBUTION_WINDOWS or k in windows}
-                          for entry in row[field]]
+            row[field] = [
+                {k: v for k, v in entry.items() if k not in ATTRIBUTION_WINDOWS or k in windows} for entry in row[field]
+            ]
     return row
 
 
@@ -98,14 +99,23 @@ def insight_row(seed: int, acct: AdAccount, campaign: tuple[str, str], day: date
     final_purchases = int(landing_page_views * rng.uniform(0.01, 0.08))
     order_value = rng.uniform(20, 120) * (acct.cpm / 7.5)
     spend = round(impressions * acct.cpm / 1000 * rng.uniform(0.8, 1.2), 2)
-    counts = {"impressions": impressions, "reach": reach, "clicks": clicks, "link_clicks": link_clicks,
-              "landing_page_views": landing_page_views, "likes": likes, "comments": comments, "shares": shares,
-              "purchases": int(final_purchases * _settled_share(age))}
+    counts = {
+        "impressions": impressions,
+        "reach": reach,
+        "clicks": clicks,
+        "link_clicks": link_clicks,
+        "landing_page_views": landing_page_views,
+        "likes": likes,
+        "comments": comments,
+        "shares": shares,
+        "purchases": int(final_purchases * _settled_share(age)),
+    }
     return _insight(acct, campaign, day, counts, order_value, spend)
 
 
-def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict[str, int], order_value: float,
-             spend: float) -> dict:
+def _insight(
+    acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict[str, int], order_value: float, spend: float
+) -> dict:
     """A campaign-day's counts in the insights endpoint's shape: strings, actions, a zero action left out."""
     impressions, reach, clicks, likes = (counts[k] for k in ("impressions", "reach", "clicks", "likes"))
     comments, shares, purchases = counts["comments"], counts["shares"], counts["purchases"]
@@ -121,9 +131,14 @@ def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict
     windows = {"7d_click": clicked, "1d_view": purchases - clicked}  # what the standard windows count
     bought = []
     if purchases:
-        bought = [{"action_type": kind, **{w: str(n) for w, n in windows.items()},
-                   "value": str(purchases if acct.attribution_setting == "7d_click_1d_view" else clicked)}
-                  for kind in PURCHASE_ACTION_TYPES]
+        bought = [
+            {
+                "action_type": kind,
+                **{w: str(n) for w, n in windows.items()},
+                "value": str(purchases if acct.attribution_setting == "7d_click_1d_view" else clicked),
+            }
+            for kind in PURCHASE_ACTION_TYPES
+        ]
     return {
         "account_id": acct.account_id,
         "account_currency": acct.currency,
@@ -137,8 +152,10 @@ def _insight(acct: AdAccount, campaign: tuple[str, str], day: date, counts: dict
         "cpm": f"{spend / impressions * 1000:.6f}" if impressions else "0",
         "ctr": f"{clicks / impressions * 100:.6f}" if impressions else "0",
         "actions": [{"action_type": kind, "value": str(value)} for kind, value in actions if value] + bought,
-        "action_values": [{k: v if k == "action_type" else f"{int(v) * order_value:.2f}" for k, v in entry.items()}
-                          for entry in bought],
+        "action_values": [
+            {k: v if k == "action_type" else f"{int(v) * order_value:.2f}" for k, v in entry.items()}
+            for entry in bought
+        ],
         "date_start": day.isoformat(),
         "date_stop": day.isoformat(),
         "attribution_setting": acct.attribution_setting,
@@ -159,21 +176,32 @@ def experiment_rows(seed: int, acct: AdAccount, day: date, as_of: date) -> list[
     for name, arms in by_experiment.items():
         rng = rng_for(seed, "experiment", name, day.isoformat())
         planted = experiments.PLANTED[name]
-        reach_today = rng.poisson(planted.daily_reach * (1.25 if day.weekday() >= 5 else 1.0) *
-                                  (0.6 if age == 0 else 1.0))
+        reach_today = rng.poisson(
+            planted.daily_reach * (1.25 if day.weekday() >= 5 else 1.0) * (0.6 if age == 0 else 1.0)
+        )
         reaches = rng.multinomial(reach_today, [truth.share for _, _, truth in arms])
         for (campaign_id, arm, truth), reach in zip(arms, reaches, strict=True):
             impressions = int(reach + rng.poisson(0.3 * reach))
             clicks = int(rng.binomial(impressions, truth.ctr))
             link_clicks = int(rng.binomial(clicks, 0.8))
             likes = int(rng.binomial(impressions, 0.006))
-            counts = {"impressions": impressions, "reach": int(reach), "clicks": clicks, "link_clicks": link_clicks,
-                      "landing_page_views": int(rng.binomial(link_clicks, 0.85)), "likes": likes,
-                      "comments": int(rng.binomial(likes, 0.08)), "shares": int(rng.binomial(likes, 0.05)),
-                      "purchases": int(int(rng.binomial(clicks, truth.conversion_rate)) * _settled_share(age))}
+            counts = {
+                "impressions": impressions,
+                "reach": int(reach),
+                "clicks": clicks,
+                "link_clicks": link_clicks,
+                "landing_page_views": int(rng.binomial(link_clicks, 0.85)),
+                "likes": likes,
+                "comments": int(rng.binomial(likes, 0.08)),
+                "shares": int(rng.binomial(likes, 0.05)),
+                "purchases": int(int(rng.binomial(clicks, truth.conversion_rate)) * _settled_share(age)),
+            }
             spend = round(impressions * acct.cpm / 1000, 2)
-            rows.append(_insight(acct, (campaign_id, f"{acct.name} - Test {name}: {arm}"), day, counts,
-                                 60 * acct.cpm / 7.5, spend))
+            rows.append(
+                _insight(
+                    acct, (campaign_id, f"{acct.name} - Test {name}: {arm}"), day, counts, 60 * acct.cpm / 7.5, spend
+                )
+            )
     return rows
 
 

@@ -18,8 +18,9 @@ def simulator_process(port_file: Path, *args: str, timeout: float = 30.0) -> Ite
     Its one line of output (where it listens) goes to ours.
     """
     port_file.unlink(missing_ok=True)
-    process = subprocess.Popen([sys.executable, "-m", "socialpulse_dev.simulator", "--port", "0",
-                                "--port-file", str(port_file), *args])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "socialpulse_dev.simulator", "--port", "0", "--port-file", str(port_file), *args]
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -129,8 +129,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         config = self.state.config
         number, usage = self.state.next_call()
-        headers = {"X-App-Usage": json.dumps(
-            {"call_count": round(usage), "total_cputime": round(usage / 2), "total_time": round(usage / 2)})}
+        headers = {
+            "X-App-Usage": json.dumps(
+                {"call_count": round(usage), "total_cputime": round(usage / 2), "total_time": round(usage / 2)}
+            )
+        }
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000)
         try:
@@ -152,11 +155,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if config.error_rate and random.Random(f"{config.seed}|fault|{number}").random() < config.error_rate:
                 raise x_api.XProblemError(503, "Service Unavailable", "Service Unavailable")
-            payload, headers = x_api.handle(self.state.x, config, path, params,
-                                            self.headers.get("Authorization", ""))
+            payload, headers = x_api.handle(self.state.x, config, path, params, self.headers.get("Authorization", ""))
         except x_api.XProblemError as problem:
-            self._send(problem.status, problem.body, {"Content-Type": "application/problem+json",
-                                                      **problem.headers})
+            self._send(problem.status, problem.body, {"Content-Type": "application/problem+json", **problem.headers})
             return
         truncate = config.truncate_every and number % config.truncate_every == 0
         self._send(200, payload, headers, truncate=bool(truncate))
@@ -185,11 +186,20 @@ class Handler(BaseHTTPRequestHandler):
         if config.throttle_every and number % config.throttle_every == 0:
             code, subcode, message = _THROTTLES[(number // config.throttle_every) % len(_THROTTLES)]
             match = re.search(r"act_(\d+)", path)
-            usage = {match.group(1) if match else "0": [{
-                "type": "ads_insights", "call_count": 100, "total_cputime": 40, "total_time": 60,
-                "estimated_time_to_regain_access": config.regain_minutes}]}
-            raise MetaError(400, code, message, subcode=subcode,
-                            headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+            usage = {
+                match.group(1) if match else "0": [
+                    {
+                        "type": "ads_insights",
+                        "call_count": 100,
+                        "total_cputime": 40,
+                        "total_time": 60,
+                        "estimated_time_to_regain_access": config.regain_minutes,
+                    }
+                ]
+            }
+            raise MetaError(
+                400, code, message, subcode=subcode, headers={"X-Business-Use-Case-Usage": json.dumps(usage)}
+            )
         if config.error_rate and random.Random(f"{config.seed}|fault|{number}").random() < config.error_rate:
             raise MetaError(500, 2, "An unexpected error has occurred. Please retry your request later.")
 
@@ -201,11 +211,20 @@ class Handler(BaseHTTPRequestHandler):
         if rest[0].startswith("act_"):
             acct = meta_data.account(rest[0])
             if acct is None:
-                raise MetaError(400, 100, f"(#100) Ad account {rest[0]} does not exist or you lack permission",
-                                error_type="OAuthException")
+                raise MetaError(
+                    400,
+                    100,
+                    f"(#100) Ad account {rest[0]} does not exist or you lack permission",
+                    error_type="OAuthException",
+                )
             if len(rest) == 1 and method == "GET":
-                return {"id": rest[0], "account_id": acct.account_id, "name": acct.name,
-                        "timezone_name": acct.timezone_name, "currency": acct.currency}
+                return {
+                    "id": rest[0],
+                    "account_id": acct.account_id,
+                    "name": acct.name,
+                    "timezone_name": acct.timezone_name,
+                    "currency": acct.currency,
+                }
             if rest[1:] == ["insights"] and method == "GET":
                 return self._page(self._insights(acct, params), params, path)
             if rest[1:] == ["insights"] and method == "POST":
@@ -215,8 +234,9 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.jobs[job_id] = {"rows": rows, "started": time.monotonic(), "account": acct}
                 return {"report_run_id": job_id}
         elif graph_organic.is_organic_id(rest[0]) and method == "GET":
-            found = graph_organic.route(self.state.config.seed, self.state.config.as_of, rest, params,
-                                        self.state.config.people)
+            found = graph_organic.route(
+                self.state.config.seed, self.state.config.as_of, rest, params, self.state.config.people
+            )
             if isinstance(found, list):
                 return self._page(found, params, path)
             if found is not None:
@@ -242,14 +262,18 @@ class Handler(BaseHTTPRequestHandler):
         if until < since:
             raise MetaError(400, 100, "(#100) time_range since must not be after until")
         if since < meta_data.retention_start(self.state.config.as_of):
-            raise MetaError(400, 3018, "(#3018) The start date of the time range cannot be beyond 37 months from the "
-                                       "current date")
+            raise MetaError(
+                400, 3018, "(#3018) The start date of the time range cannot be beyond 37 months from the current date"
+            )
         if json.loads(params.get("action_breakdowns", '["action_type"]')) != ["action_type"]:
-            raise MetaError(400, 100, "(#100) The simulator serves action_breakdowns=[\"action_type\"] only")
+            raise MetaError(400, 100, '(#100) The simulator serves action_breakdowns=["action_type"] only')
         windows = json.loads(params.get("action_attribution_windows", "[]"))
         if not set(windows) <= set(meta_data.ATTRIBUTION_WINDOWS):
-            raise MetaError(400, 100, f"(#100) The simulator serves action_attribution_windows "
-                                      f"{list(meta_data.ATTRIBUTION_WINDOWS)} only")
+            raise MetaError(
+                400,
+                100,
+                f"(#100) The simulator serves action_attribution_windows {list(meta_data.ATTRIBUTION_WINDOWS)} only",
+            )
         fields = [f for f in params.get("fields", ",".join(DEFAULT_FIELDS)).split(",") if f]
         rows = meta_data.insight_rows(self.state.config.seed, acct, since, until, self.state.config.as_of)
         keep = set(fields) | {"date_start", "date_stop"}
@@ -258,9 +282,12 @@ class Handler(BaseHTTPRequestHandler):
     def _job_status(self, job_id: str, job: dict) -> dict:
         elapsed = time.monotonic() - job["started"]
         share = 1.0 if self.state.config.async_seconds <= 0 else min(1.0, elapsed / self.state.config.async_seconds)
-        return {"id": job_id, "account_id": job["account"].account_id,
-                "async_status": "Job Completed" if share >= 1.0 else "Job Running",
-                "async_percent_completion": int(share * 100)}
+        return {
+            "id": job_id,
+            "account_id": job["account"].account_id,
+            "async_status": "Job Completed" if share >= 1.0 else "Job Running",
+            "async_percent_completion": int(share * 100),
+        }
 
     def _page(self, rows: list[dict], params: dict, path: str) -> dict:
         try:
@@ -271,11 +298,14 @@ class Handler(BaseHTTPRequestHandler):
             raise MetaError(500, 1, "Please reduce the amount of data you're asking for, then retry your request")
         limit = max(1, min(limit, MAX_PAGE_LIMIT))
         start = _offset(params["after"]) + 1 if "after" in params else 0
-        data = rows[start:start + limit]
+        data = rows[start : start + limit]
         last = start + max(len(data), 1) - 1
         # The comments edge counts every comment when asked: summary=true, on every page.
-        summary = {"summary": {"order": "chronological", "total_count": len(rows), "can_comment": True}} \
-            if path.endswith("/comments") and params.get("summary") in ("true", "1") else {}
+        summary = (
+            {"summary": {"order": "chronological", "total_count": len(rows), "can_comment": True}}
+            if path.endswith("/comments") and params.get("summary") in ("true", "1")
+            else {}
+        )
         if not data:  # Meta answers an empty edge as {"data": []}, without paging
             return {"data": [], **summary}
         page = {"data": data, **summary, "paging": {"cursors": {"before": _cursor(start), "after": _cursor(last)}}}

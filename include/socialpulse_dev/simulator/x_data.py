@@ -22,8 +22,10 @@ class XAccount:
     username: str
 
 
-X_ACCOUNTS: tuple[XAccount, ...] = (XAccount("1597000000000000001", "socialpulse_us"),
-                                    XAccount("1597000000000000002", "socialpulse_jp"))
+X_ACCOUNTS: tuple[XAccount, ...] = (
+    XAccount("1597000000000000001", "socialpulse_us"),
+    XAccount("1597000000000000002", "socialpulse_jp"),
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,15 @@ def posts_on(seed: int, account: XAccount, day: date) -> list[Post]:
     for index, second in enumerate(stamps):
         topic = rng.choice(TOPICS)
         post_id = f"{1_860_000_000_000_000_000 + day.toordinal() * 1_000 + int(account.user_id[-1]) * 10 + index}"
-        posts.append(Post(post_id, account.user_id, f"New on #{topic}: {rng.choice(('deals', 'drops', 'stories'))}",
-                          start + timedelta(seconds=second), topic))
+        posts.append(
+            Post(
+                post_id,
+                account.user_id,
+                f"New on #{topic}: {rng.choice(('deals', 'drops', 'stories'))}",
+                start + timedelta(seconds=second),
+                topic,
+            )
+        )
     return posts
 
 
@@ -91,6 +100,11 @@ def public_metrics(seed: int, post: Post, as_of: datetime, size: int = DEFAULT_S
     likes = int(len(engagers(seed, post.id, "like", size)) * share)
     reposts = int(len(engagers(seed, post.id, "repost", size)) * share)
     rng = random.Random(f"{seed}|x-metrics|{post.id}")
-    return {"retweet_count": reposts, "reply_count": int(likes * rng.uniform(0.02, 0.1)), "like_count": likes,
-            "quote_count": int(reposts * rng.uniform(0.05, 0.3)), "bookmark_count": int(likes * 0.05),
-            "impression_count": int(likes / rng.uniform(0.01, 0.04)) if likes else int(share * 200)}
+    return {
+        "retweet_count": reposts,
+        "reply_count": int(likes * rng.uniform(0.02, 0.1)),
+        "like_count": likes,
+        "quote_count": int(reposts * rng.uniform(0.05, 0.3)),
+        "bookmark_count": int(likes * 0.05),
+        "impression_count": int(likes / rng.uniform(0.01, 0.04)) if likes else int(share * 200),
+    }

@@ -16,23 +16,52 @@ def ts(text: str) -> pd.Timestamp:
 
 
 def inputs(linked_columns: bool = True) -> AudienceInputs:
-    users = pd.DataFrame({
-        "person_id": ["ann", "bob"], "age": [29, 47], "gender": ["female", "male"], "country": ["US", "DE"],
-        "city": ["NY", "Berlin"], "signup_date": [date(2026, 1, 1), date(2026, 10, 1)],
-        "linked_facebook": [True, False], "linked_instagram": [False, False], "linked_x": [True, False],
-        "facebook_pseudonym": ["fb-ann", None], "instagram_pseudonym": [None, None], "x_pseudonym": ["x-ann", None]})
-    posts = pd.DataFrame({"platform": ["x", "x", "facebook", "x"], "post_id": ["p1", "p2", "f1", "late"],
-                          "created_at": [ts("2026-11-02 10:00"), ts("2026-09-01 10:00"), ts("2026-10-20 08:00"),
-                                         ts("2026-11-04 01:00")],
-                          "topic": ["music", "fashion", "music", "music"]})
-    events = pd.DataFrame({
-        "platform": ["x", "x", "facebook", "x", "x", "x"], "post_id": ["p1", "p2", "f1", "p1", "late", "gone"],
-        "person_id": ["x-ann", "ann", "fb-ann", "x-stranger", "ann", "ann"],
-        "kind": ["like", "share", "comment", "like", "like", "like"]})
-    orders = pd.DataFrame({"order_id": ["o1", "o2", "o2", "o3"], "person_id": ["ann", "ann", "ann", "bob"],
-                           "ordered_at": [ts("2026-10-30 12:00"), ts("2026-06-01"), ts("2026-06-01"),
-                                          ts("2026-11-05")],
-                           "amount_reporting": [30.0, 50.0, 50.0, 99.0], "utm_campaign": [None, "c1", "c1", None]})
+    users = pd.DataFrame(
+        {
+            "person_id": ["ann", "bob"],
+            "age": [29, 47],
+            "gender": ["female", "male"],
+            "country": ["US", "DE"],
+            "city": ["NY", "Berlin"],
+            "signup_date": [date(2026, 1, 1), date(2026, 10, 1)],
+            "linked_facebook": [True, False],
+            "linked_instagram": [False, False],
+            "linked_x": [True, False],
+            "facebook_pseudonym": ["fb-ann", None],
+            "instagram_pseudonym": [None, None],
+            "x_pseudonym": ["x-ann", None],
+        }
+    )
+    posts = pd.DataFrame(
+        {
+            "platform": ["x", "x", "facebook", "x"],
+            "post_id": ["p1", "p2", "f1", "late"],
+            "created_at": [
+                ts("2026-11-02 10:00"),
+                ts("2026-09-01 10:00"),
+                ts("2026-10-20 08:00"),
+                ts("2026-11-04 01:00"),
+            ],
+            "topic": ["music", "fashion", "music", "music"],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "platform": ["x", "x", "facebook", "x", "x", "x"],
+            "post_id": ["p1", "p2", "f1", "p1", "late", "gone"],
+            "person_id": ["x-ann", "ann", "fb-ann", "x-stranger", "ann", "ann"],
+            "kind": ["like", "share", "comment", "like", "like", "like"],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o2", "o3"],
+            "person_id": ["ann", "ann", "ann", "bob"],
+            "ordered_at": [ts("2026-10-30 12:00"), ts("2026-06-01"), ts("2026-06-01"), ts("2026-11-05")],
+            "amount_reporting": [30.0, 50.0, 50.0, 99.0],
+            "utm_campaign": [None, "c1", "c1", None],
+        }
+    )
     if not linked_columns:  # a drop cleaned before the pseudonym columns existed
         users = users.drop(columns=["facebook_pseudonym", "instagram_pseudonym", "x_pseudonym"])
     return AudienceInputs.resolve(users, orders, events, posts)

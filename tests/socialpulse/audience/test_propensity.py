@@ -25,8 +25,9 @@ def profiles(count: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     frame.loc[rng.random(count) < 0.05, "age"] = pd.NA
     frame["orders_90d"] = rng.poisson(1.0, count)
     frame["engagements_30d"] = rng.poisson(3.0, count)
-    frame["recency_days"] = pd.array(np.where(frame["orders_90d"] > 0, rng.integers(0, 90, count), -1),
-                                     dtype="Int64").astype("Int64")
+    frame["recency_days"] = pd.array(
+        np.where(frame["orders_90d"] > 0, rng.integers(0, 90, count), -1), dtype="Int64"
+    ).astype("Int64")
     frame.loc[frame["orders_90d"] == 0, "recency_days"] = pd.NA
     frame["gender"] = rng.choice(["female", "male", None], count)
     frame["country"] = rng.choice(["US", "DE", "JP"], count)
@@ -75,8 +76,10 @@ def test_the_champion_is_replaced_only_by_a_model_that_is_not_worse():
     assert not kept and why.startswith("kept propensity-2026-11-01")
     promoted, why = decide(0.70, "propensity-2026-11-01", 0.80, trained_at, erased)
     assert promoted and "before the erasure" in why
-    assert decide(0.70, "propensity-2026-11-01", 0.80, erased, trained_at) == \
-        (False, decide(0.70, "propensity-2026-11-01", 0.80, erased, None)[1])  # erasure before training
+    assert decide(0.70, "propensity-2026-11-01", 0.80, erased, trained_at) == (
+        False,
+        decide(0.70, "propensity-2026-11-01", 0.80, erased, None)[1],
+    )  # erasure before training
 
 
 def test_a_snapshot_before_any_engagement_landed_trains_every_model():

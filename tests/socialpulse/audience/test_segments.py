@@ -24,10 +24,21 @@ def people(groups: dict, per_group: int, seed: int) -> pd.DataFrame:
     rows = []
     for name, (age, aov, platform, topic) in groups.items():
         for i in range(per_group):
-            row = {"person_id": f"{name}-{i}", "group": name, "age": int(rng.normal(age, 2)),
-                   "avg_order_value": rng.normal(aov, aov / 10), "orders_total": 3, "monetary_total": 3 * aov,
-                   "recency_days": int(rng.integers(0, 60)), "engagements_90d": int(rng.integers(1, 30)),
-                   "on_facebook": False, "on_instagram": False, "on_x": False, "country": "US", "age_band": "25-34"}
+            row = {
+                "person_id": f"{name}-{i}",
+                "group": name,
+                "age": int(rng.normal(age, 2)),
+                "avg_order_value": rng.normal(aov, aov / 10),
+                "orders_total": 3,
+                "monetary_total": 3 * aov,
+                "recency_days": int(rng.integers(0, 60)),
+                "engagements_90d": int(rng.integers(1, 30)),
+                "on_facebook": False,
+                "on_instagram": False,
+                "on_x": False,
+                "country": "US",
+                "age_band": "25-34",
+            }
             row[platform] = True
             row.update(dict.fromkeys(TOPIC_COLUMNS, 0.0))
             row[topic] = 1.0
@@ -45,8 +56,9 @@ def test_k_is_the_number_of_planted_groups():
 
 def test_a_retrain_keeps_segment_ids_and_a_new_group_gets_a_new_one():
     first = fit_segments(people(GROUPS, 60, 1), None)
-    before = dict(zip(people(GROUPS, 60, 1)["group"], first.assign(segment_features(people(GROUPS, 60, 1))),
-                      strict=False))
+    before = dict(
+        zip(people(GROUPS, 60, 1)["group"], first.assign(segment_features(people(GROUPS, 60, 1))), strict=False)
+    )
     # the next day: other people of the same groups, shuffled, and a group nobody has seen
     grown = {**GROUPS, "gamers": (19, 25.0, "on_x", "topic_sports")}
     frame = people(grown, 60, 2).sample(frac=1.0, random_state=3).reset_index(drop=True)
@@ -66,5 +78,9 @@ def test_descriptions_come_from_members_and_small_segments_are_not_published():
     assert sorted(described.index) == [0, 1]
     young = described.loc[0]
     assert young["description"].startswith("18-24 · US · Instagram · fashion")
-    assert young["size"] == 141 and young["best_hour"] == 20 and young["avg_order_value"] == pytest.approx(
-        frame[frame["segment_id"] == 0]["monetary_total"].sum() / (3 * 141))
+    assert (
+        young["size"] == 141
+        and young["best_hour"] == 20
+        and young["avg_order_value"]
+        == pytest.approx(frame[frame["segment_id"] == 0]["monetary_total"].sum() / (3 * 141))
+    )

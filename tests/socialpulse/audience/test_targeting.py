@@ -13,19 +13,32 @@ AS_OF = date(2026, 11, 3)
 
 
 def profiles(count: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "person_id": [f"p{i:03d}" for i in range(count)], "in_crm": True,
-        "country": ["DE" if i % 5 == 4 else "US" for i in range(count)],
-        "avg_order_value": [None if i % 5 == 0 else float(10 + i) for i in range(count)],
-        "orders_total": [0 if i % 5 == 0 else 1 for i in range(count)],
-        "monetary_total": [0.0 if i % 5 == 0 else float(10 + i) for i in range(count)],
-        "recency_days": pd.array([3 if i == 1 else None if i % 5 == 0 else 90 for i in range(count)], dtype="Int64"),
-        "segment_id": [i % 2 for i in range(count)]})
+    return pd.DataFrame(
+        {
+            "person_id": [f"p{i:03d}" for i in range(count)],
+            "in_crm": True,
+            "country": ["DE" if i % 5 == 4 else "US" for i in range(count)],
+            "avg_order_value": [None if i % 5 == 0 else float(10 + i) for i in range(count)],
+            "orders_total": [0 if i % 5 == 0 else 1 for i in range(count)],
+            "monetary_total": [0.0 if i % 5 == 0 else float(10 + i) for i in range(count)],
+            "recency_days": pd.array(
+                [3 if i == 1 else None if i % 5 == 0 else 90 for i in range(count)], dtype="Int64"
+            ),
+            "segment_id": [i % 2 for i in range(count)],
+        }
+    )
 
 
 def orders(campaign: str, people: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"person_id": people, "utm_campaign": campaign, "order_id": people,
-                         "ordered_at": pd.Timestamp("2026-10-20", tz="UTC"), "amount_reporting": 10.0})
+    return pd.DataFrame(
+        {
+            "person_id": people,
+            "utm_campaign": campaign,
+            "order_id": people,
+            "ordered_at": pd.Timestamp("2026-10-20", tz="UTC"),
+            "amount_reporting": 10.0,
+        }
+    )
 
 
 def test_markets_are_the_countries_of_a_campaigns_buyers():
@@ -48,8 +61,9 @@ def test_lists_rank_by_expected_value_without_recent_buyers_and_only_when_large_
     scores = pd.DataFrame({"person_id": people["person_id"], "score": [0.5] * 400})
     campaigns = pd.DataFrame({"account_id": ["1001", "1001"], "campaign_id": ["c1", "c2"]})
     bought = pd.concat([orders("c1", ["p001", "p002", "p003"]), orders("c2", ["p004", "p009"])])
-    members, summary, skipped = target_audiences(people, scores, campaigns, bought, AS_OF, exclude_days=30,
-                                                 max_size=150)
+    members, summary, skipped = target_audiences(
+        people, scores, campaigns, bought, AS_OF, exclude_days=30, max_size=150
+    )
     assert summary["campaign_id"].tolist() == ["c1"] and summary["size"].iloc[0] == 150
     assert skipped == ["c2: 80 people, under 100: not published"]
     chosen = members[members["campaign_id"] == "c1"]

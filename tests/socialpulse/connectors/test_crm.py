@@ -57,6 +57,6 @@ def test_a_file_that_is_not_utf8_names_file_date_and_source(drop_folder):
     with pytest.raises(CrmDropError, match=rf"users.csv of the drop of {DS} in {drop_folder} is not UTF-8 text"):
         fetch_drop(str(drop_folder), DS)
     (drop_folder / f"ds={DS}" / "users.csv").write_bytes(
-        "\ufeffuser_id,name,email,age,gender,country,city,signup_date\nu1,A,a@x,30,F,DE,Zürich,2025-01-01\n"
-        .encode())
+        "\ufeffuser_id,name,email,age,gender,country,city,signup_date\nu1,A,a@x,30,F,DE,Zürich,2025-01-01\n".encode()
+    )
     assert fetch_drop(str(drop_folder), DS)["users.csv"].startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM is fine

@@ -10,8 +10,7 @@ def test_strip_secrets_removes_token_and_keeps_the_rest():
 
 
 def test_redact_hides_every_secret():
-    assert redact("GET /x?access_token=tok123 failed: tok123", ["tok123", ""]) == \
-        "GET /x?access_token=*** failed: ***"
+    assert redact("GET /x?access_token=tok123 failed: tok123", ["tok123", ""]) == "GET /x?access_token=*** failed: ***"
 
 
 def test_backoff_doubles_and_caps():
@@ -60,7 +59,7 @@ def test_usage_headers_parsed_to_highest_share_and_regain():
     headers = {
         "X-App-Usage": '{"call_count": 12, "total_time": 30, "total_cputime": 5}',
         "X-Business-Use-Case-Usage": '{"1001": [{"type": "ads_insights", "call_count": 96, "total_cputime": 20,'
-                                     ' "total_time": 40, "estimated_time_to_regain_access": 3}]}',
+        ' "total_time": 40, "estimated_time_to_regain_access": 3}]}',
     }
     assert _usage_pct(headers) == (96.0, 180.0)
     assert _usage_pct({"X-App-Usage": "not json"}) == (None, None)

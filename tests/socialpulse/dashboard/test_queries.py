@@ -20,8 +20,10 @@ DAYS = ("2026-10-20", "2026-11-03")
 
 def loaded(conn) -> pd.DataFrame:
     cursor = conn.cursor()
-    cursor.execute("SELECT metric_date, platform, account_id, impressions, clicks, spend_reporting, conversions, "
-                   "conversion_value_reporting FROM campaign_metrics_daily")
+    cursor.execute(
+        "SELECT metric_date, platform, account_id, impressions, clicks, spend_reporting, conversions, "
+        "conversion_value_reporting FROM campaign_metrics_daily"
+    )
     frame = pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
     frame["metric_date"] = frame["metric_date"].astype(str)
     numbers = frame.columns[3:]
@@ -63,22 +65,35 @@ def test_the_latest_day_is_compared_with_the_week_before_it(warehouse_conn):
 def test_health_shows_each_day_s_newest_run_and_counts_failed_conversions(warehouse_conn):
     apply_migrations(warehouse_conn)
     mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
-    rows = [("scheduled__2026-11-03", 100, 5, "2026-11-04T01:00:00+00:00"),
-            ("manual__2026-11-05", 100, 1, "2026-11-05T09:00:00+00:00"),  # a later rerun, whose id sorts first
-            ("backfill__2026-11-03", 100, 9, "2026-11-04T00:30:00+00:00")]
+    rows = [
+        ("scheduled__2026-11-03", 100, 5, "2026-11-04T01:00:00+00:00"),
+        ("manual__2026-11-05", 100, 1, "2026-11-05T09:00:00+00:00"),  # a later rerun, whose id sorts first
+        ("backfill__2026-11-03", 100, 9, "2026-11-04T00:30:00+00:00"),
+    ]
     cursor = warehouse_conn.cursor()
     for run_id, rows_in, quarantined, at in rows:
-        cursor.execute(f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, "
-                       f"extracted_at) VALUES ({', '.join([mark] * 7)})",
-                       (bind_day(warehouse_conn, "2026-11-03"), "crm_users", run_id, rows_in, quarantined,
-                        quarantined / rows_in, at))
+        cursor.execute(
+            f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in, rows_quarantined, quarantined_share, "
+            f"extracted_at) VALUES ({', '.join([mark] * 7)})",
+            (
+                bind_day(warehouse_conn, "2026-11-03"),
+                "crm_users",
+                run_id,
+                rows_in,
+                quarantined,
+                quarantined / rows_in,
+                at,
+            ),
+        )
     warehouse_conn.commit()
     audit = queries.audit(warehouse_conn, "2026-10-01")
     assert [(a["run_id"], a["rows_quarantined"]) for a in audit] == [("manual__2026-11-05", 1)]
     assert newest_loaded_days(warehouse_conn) == {}  # audited, but no run said it loaded the day
     assert mark_loaded(warehouse_conn, "manual__2026-11-05", "2026-11-03", ["crm_users", "crm_orders"]) == 1
-    cursor.execute(f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in) VALUES ({mark}, 'crm_users', 'r', 1)",
-                   (bind_day(warehouse_conn, "2026-11-04"),))  # a later day whose gate or load failed
+    cursor.execute(
+        f"INSERT INTO pipeline_audit (ds, entity, run_id, rows_in) VALUES ({mark}, 'crm_users', 'r', 1)",
+        (bind_day(warehouse_conn, "2026-11-04"),),
+    )  # a later day whose gate or load failed
     warehouse_conn.commit()
     assert newest_loaded_days(warehouse_conn) == {"crm_users": date(2026, 11, 3)}
     assert [str(a["ds"]) for a in queries.audit(warehouse_conn, "2026-11-04")] == ["2026-11-04"]
@@ -93,7 +108,10 @@ def test_empty_tables_give_empty_pages(warehouse_conn):
     assert queries.posts(warehouse_conn, *DAYS) == [] and queries.audience(warehouse_conn) is None
     assert queries.experiment_history(warehouse_conn) == {}
     assert queries.run_report(warehouse_conn, "r", ("campaign_metrics",), ("campaign_metrics_daily",)) == {
-        "run_audit": [], "findings": [], "loaded": {"campaign_metrics_daily": 0}}
+        "run_audit": [],
+        "findings": [],
+        "loaded": {"campaign_metrics_daily": 0},
+    }
 
 
 def restate(conn, day: str, campaign_id: str, earlier: int) -> None:
@@ -104,11 +122,14 @@ def restate(conn, day: str, campaign_id: str, earlier: int) -> None:
     columns = ", ".join(CAMPAIGN_METRICS_HISTORY.column_names)
     chosen = f"FROM campaign_metrics_daily WHERE metric_date = {mark} AND campaign_id = {mark}"
     cursor = conn.cursor()
-    cursor.execute(f"INSERT INTO campaign_metrics_history ({columns}) SELECT {columns} {chosen}",
-                   (bind_day(conn, day), campaign_id))
+    cursor.execute(
+        f"INSERT INTO campaign_metrics_history ({columns}) SELECT {columns} {chosen}",
+        (bind_day(conn, day), campaign_id),
+    )
     first = columns.replace("extracted_at", "'2026-10-01T00:00:00+00:00'").replace("conversions", str(earlier))
-    cursor.execute(f"INSERT INTO campaign_metrics_history ({columns}) SELECT {first} {chosen}",
-                   (bind_day(conn, day), campaign_id))
+    cursor.execute(
+        f"INSERT INTO campaign_metrics_history ({columns}) SELECT {first} {chosen}", (bind_day(conn, day), campaign_id)
+    )
     conn.commit()
 
 
@@ -123,9 +144,10 @@ def test_campaigns_count_restated_days_and_show_each_as_first_reported_and_now(w
     assert (str(row["metric_date"]), row["first_conversions"], row["versions"]) == ("2026-10-25", 3, 2)
     cursor = warehouse_conn.cursor()
     mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
-    cursor.execute(f"SELECT conversions FROM campaign_metrics_daily WHERE metric_date = {mark} AND "
-                   f"campaign_id = {mark}",
-                   (bind_day(warehouse_conn, "2026-10-25"), campaign["campaign_id"]))
+    cursor.execute(
+        f"SELECT conversions FROM campaign_metrics_daily WHERE metric_date = {mark} AND campaign_id = {mark}",
+        (bind_day(warehouse_conn, "2026-10-25"), campaign["campaign_id"]),
+    )
     assert row["conversions"] == cursor.fetchone()[0] != 3
     frame = loaded(warehouse_conn)
     by_id = {c["campaign_id"]: c for c in queries.campaigns(warehouse_conn, *DAYS)}
@@ -140,10 +162,14 @@ def test_posts_are_shown_at_their_newest_snapshot(warehouse_conn):
     mark = "?" if isinstance(warehouse_conn, sqlite3.Connection) else "%s"
     cursor = warehouse_conn.cursor()
     for day, post, impressions in (("2026-11-01", "p1", 10), ("2026-11-02", "p1", 30), ("2026-11-02", "p2", 20)):
-        cursor.execute(f"INSERT INTO post_metrics_daily (metric_date, platform, account_id, post_id, impressions) "
-                       f"VALUES ({mark}, 'x', 'a', {mark}, {mark})", (bind_day(warehouse_conn, day), post, impressions))
+        cursor.execute(
+            f"INSERT INTO post_metrics_daily (metric_date, platform, account_id, post_id, impressions) "
+            f"VALUES ({mark}, 'x', 'a', {mark}, {mark})",
+            (bind_day(warehouse_conn, day), post, impressions),
+        )
     warehouse_conn.commit()
     assert [(p["post_id"], p["impressions"]) for p in queries.posts(warehouse_conn, *DAYS)] == [("p1", 30), ("p2", 20)]
-    assert [(p["post_id"], p["impressions"]) for p in queries.posts(warehouse_conn, DAYS[0], "2026-11-01")] == \
-        [("p1", 10)]
+    assert [(p["post_id"], p["impressions"]) for p in queries.posts(warehouse_conn, DAYS[0], "2026-11-01")] == [
+        ("p1", 10)
+    ]
     assert len(queries.posts(warehouse_conn, *DAYS, limit=1)) == 1

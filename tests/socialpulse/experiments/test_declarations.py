@@ -46,34 +46,61 @@ def test_a_valid_file_reads_whole():
     assert holdout.end_date == date(2026, 11, 1) and holdout.alpha == 0.01 and holdout.arms[1].crm_group == "targeted"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("minimum_effect: 0.1", "minimum_efect: 0.1"), "experiments.yaml:7: experiment 'video_test': an unknown field "
-                                                    "(text of 13 characters, did you mean minimum_effect?)"),
-    (("primary_metric: conversions_per_click", "primary_metric: clicks"), ":5: experiment 'video_test' field "
-                                                                         "'primary_metric': an unknown metric (text "
-                                                                         "of 6 characters)"),
-    (("        traffic: 0.5\n      - name: video", "        traffic: 0.6\n      - name: video"),
-     ":8: experiment 'video_test' field 'arms': the arms' traffic shares add up to 1.1, not 1"),
-    (("start_date: 2026-10-01", "start_date: yesterday"), ":4: experiment 'video_test' field 'start_date': expected "
-                                                          "a date"),
-    (("start_date: 2026-10-01", "start_date: 2026-10-01 10:00:00"), ":4: experiment 'video_test' field 'start_date': "
-                                                                    "expected a date YYYY-MM-DD, got a time"),
-    (("end_date: 2026-11-01", "end_date: 2026-09-01"), ":18: experiment 'holdout' field 'end_date': 2026-09-01 is "
-                                                      "before start_date"),
-    (("primary_metric: revenue_per_person", "primary_metric: roas"), ":20: experiment 'holdout' field "
-                                                                    "'primary_metric': roas cannot be measured on "
-                                                                    "crm_group arms"),
-    (("crm_column: experiment_holdout", "crm_column: holdout"), ":19: experiment 'holdout' field 'crm_column': "
-                                                               "CRM group columns must be named experiment_"),
-    (('campaigns: [2, "3"]', 'campaigns: ["1"]'), ":8: experiment 'video_test' field 'arms': a campaign is in two "
-                                                  "arms"),
-    (("{name: targeted, crm_group: targeted, traffic: 0.9}", "{name: targeted, campaigns: ['9'], traffic: 0.9}"),
-     "experiment 'holdout' field 'arms': arms mix campaigns and CRM groups"),
-    (("      - name: static\n        campaigns:", "      - name: static\n        crm_group: a\n        campaigns:"),
-     ":9: experiment 'video_test', arm 'static': give either 'campaigns'"),
-    (("    hypothesis: Ads work.\n", ""), ":15: experiment 'holdout': missing the required field 'hypothesis'"),
-    (("    arms:\n      - {name: held_out", "    arms: [{name: held_out"), "experiments.yaml:24: not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("minimum_effect: 0.1", "minimum_efect: 0.1"),
+            "experiments.yaml:7: experiment 'video_test': an unknown field "
+            "(text of 13 characters, did you mean minimum_effect?)",
+        ),
+        (
+            ("primary_metric: conversions_per_click", "primary_metric: clicks"),
+            ":5: experiment 'video_test' field 'primary_metric': an unknown metric (text of 6 characters)",
+        ),
+        (
+            ("        traffic: 0.5\n      - name: video", "        traffic: 0.6\n      - name: video"),
+            ":8: experiment 'video_test' field 'arms': the arms' traffic shares add up to 1.1, not 1",
+        ),
+        (
+            ("start_date: 2026-10-01", "start_date: yesterday"),
+            ":4: experiment 'video_test' field 'start_date': expected a date",
+        ),
+        (
+            ("start_date: 2026-10-01", "start_date: 2026-10-01 10:00:00"),
+            ":4: experiment 'video_test' field 'start_date': expected a date YYYY-MM-DD, got a time",
+        ),
+        (
+            ("end_date: 2026-11-01", "end_date: 2026-09-01"),
+            ":18: experiment 'holdout' field 'end_date': 2026-09-01 is before start_date",
+        ),
+        (
+            ("primary_metric: revenue_per_person", "primary_metric: roas"),
+            ":20: experiment 'holdout' field 'primary_metric': roas cannot be measured on crm_group arms",
+        ),
+        (
+            ("crm_column: experiment_holdout", "crm_column: holdout"),
+            ":19: experiment 'holdout' field 'crm_column': CRM group columns must be named experiment_",
+        ),
+        (
+            ('campaigns: [2, "3"]', 'campaigns: ["1"]'),
+            ":8: experiment 'video_test' field 'arms': a campaign is in two arms",
+        ),
+        (
+            ("{name: targeted, crm_group: targeted, traffic: 0.9}", "{name: targeted, campaigns: ['9'], traffic: 0.9}"),
+            "experiment 'holdout' field 'arms': arms mix campaigns and CRM groups",
+        ),
+        (
+            (
+                "      - name: static\n        campaigns:",
+                "      - name: static\n        crm_group: a\n        campaigns:",
+            ),
+            ":9: experiment 'video_test', arm 'static': give either 'campaigns'",
+        ),
+        (("    hypothesis: Ads work.\n", ""), ":15: experiment 'holdout': missing the required field 'hypothesis'"),
+        (("    arms:\n      - {name: held_out", "    arms: [{name: held_out"), "experiments.yaml:24: not valid YAML"),
+    ],
+)
 def test_a_malformed_file_names_the_line_and_what_to_fix(change, message):
     old, new = change
     assert old in VALID
@@ -87,8 +114,11 @@ def test_an_empty_document_declares_nothing_and_a_name_declared_twice_is_refused
     with pytest.raises(ExperimentError, match="expected a mapping with the single key 'experiments'"):
         parse("- name: a", "x")
     first = parse(VALID, "experiments.yaml")
-    with pytest.raises(ExperimentError, match=r"variable:2: experiment 'video_test' is also declared at "
-                                              r"experiments.yaml:2"):
+    with pytest.raises(
+        ExperimentError,
+        match=r"variable:2: experiment 'video_test' is also declared at "
+        r"experiments.yaml:2",
+    ):
         combine(first, parse(VALID, "variable"))
 
 
@@ -102,6 +132,6 @@ def test_the_example_in_the_checkout_s_experiments_file_is_valid():
 
     text = DEFAULT_EXPERIMENTS_FILE.read_text()
     assert parse(text, "experiments.yaml") == ()  # ships with none declared
-    example = text[text.index("# experiments:"):text.index("\nexperiments: []")]
+    example = text[text.index("# experiments:") : text.index("\nexperiments: []")]
     uncommented = "\n".join(line.removeprefix("# ") for line in example.splitlines())
     assert [e.name for e in parse(uncommented, "example")] == ["video_creative", "retargeting_holdout"]

@@ -9,17 +9,26 @@ import pytest
 from socialpulse.experiments.declarations import Arm, Experiment
 from socialpulse.experiments.observations import campaign_looks, crm_looks, groups_of, look_days
 
-CAMPAIGN_TEST = Experiment("t", "h", date(2026, 10, 1), "roas", 0.1,
-                           (Arm("a", 0.5, campaigns=("1",)), Arm("b", 0.5, campaigns=("2", "3"))))
-HOLDOUT = Experiment("h", "h", date(2026, 10, 1), "revenue_per_person", 0.1,
-                     (Arm("held", 0.5, crm_group="holdout"), Arm("ads", 0.5, crm_group="targeted")),
-                     crm_column="experiment_ads")
+CAMPAIGN_TEST = Experiment(
+    "t", "h", date(2026, 10, 1), "roas", 0.1, (Arm("a", 0.5, campaigns=("1",)), Arm("b", 0.5, campaigns=("2", "3")))
+)
+HOLDOUT = Experiment(
+    "h",
+    "h",
+    date(2026, 10, 1),
+    "revenue_per_person",
+    0.1,
+    (Arm("held", 0.5, crm_group="holdout"), Arm("ads", 0.5, crm_group="targeted")),
+    crm_column="experiment_ads",
+)
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03"]
 
 
 def metrics(*rows) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=["metric_date", "campaign_id", "impressions", "reach", "clicks",
-                                             "conversions", "spend_reporting"])
+    return pd.DataFrame(
+        list(rows),
+        columns=["metric_date", "campaign_id", "impressions", "reach", "clicks", "conversions", "spend_reporting"],
+    )
 
 
 def test_look_days_run_from_the_start_to_the_as_of_date_or_the_end():
@@ -30,12 +39,22 @@ def test_look_days_run_from_the_start_to_the_as_of_date_or_the_end():
 
 
 def test_campaign_arms_sum_their_campaigns_and_cumulate_and_know_when_traffic_stopped():
-    rows = metrics(("2026-10-01", "1", 100, 80, 10, 1, 5.0), ("2026-10-01", "2", 50, 40, 5, 0, 2.0),
-                   ("2026-10-01", "3", 50, 40, 6, 1, 3.0), ("2026-10-02", "1", 100, 80, 10, 2, 5.0),
-                   ("2026-10-03", "1", 100, 80, 10, 0, 5.0), ("2026-10-03", "9", 999, 999, 9, 9, 9.0),
-                   ("2026-09-30", "1", 999, 999, 9, 9, 9.0))
-    orders = pd.DataFrame({"order_date": ["2026-10-02", "2026-10-02", "2026-10-03", "2026-09-01"],
-                           "utm_campaign": ["1", "3", None, "1"], "amount_reporting": [10.0, 20.0, 99.0, 99.0]})
+    rows = metrics(
+        ("2026-10-01", "1", 100, 80, 10, 1, 5.0),
+        ("2026-10-01", "2", 50, 40, 5, 0, 2.0),
+        ("2026-10-01", "3", 50, 40, 6, 1, 3.0),
+        ("2026-10-02", "1", 100, 80, 10, 2, 5.0),
+        ("2026-10-03", "1", 100, 80, 10, 0, 5.0),
+        ("2026-10-03", "9", 999, 999, 9, 9, 9.0),
+        ("2026-09-30", "1", 999, 999, 9, 9, 9.0),
+    )
+    orders = pd.DataFrame(
+        {
+            "order_date": ["2026-10-02", "2026-10-02", "2026-10-03", "2026-09-01"],
+            "utm_campaign": ["1", "3", None, "1"],
+            "amount_reporting": [10.0, 20.0, 99.0, 99.0],
+        }
+    )
     looks = campaign_looks(CAMPAIGN_TEST, rows, orders, DAYS).set_index(["as_of_date", "arm"])
     assert looks.loc[("2026-10-01", "b"), ["units", "clicks", "conversions", "spend"]].tolist() == [80, 11, 1, 5.0]
     assert looks.loc[("2026-10-03", "a"), ["units", "impressions", "conversions"]].tolist() == [240, 300, 3]
@@ -46,27 +65,42 @@ def test_campaign_arms_sum_their_campaigns_and_cumulate_and_know_when_traffic_st
 
 
 def test_campaigns_without_any_row_give_empty_looks_for_every_day():
-    looks = campaign_looks(CAMPAIGN_TEST, metrics(), pd.DataFrame(columns=["order_date", "utm_campaign",
-                                                                           "amount_reporting"]), DAYS)
+    looks = campaign_looks(
+        CAMPAIGN_TEST, metrics(), pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"]), DAYS
+    )
     assert len(looks) == 6 and (looks["units"] == 0).all() and looks["last_active"].isna().all()
 
 
 def test_crm_arms_count_members_buyers_and_each_person_s_revenue():
-    users = pd.DataFrame({
-        "person_id": ["p1", "p2", "p3", "p4", "p5"],
-        "signup_date": ["2026-01-01", "2026-01-01", "2026-10-02", "2026-01-01", "2026-01-01"],
-        "experiment_groups": [json.dumps({"experiment_ads": "holdout"}), json.dumps({"experiment_ads": "targeted"}),
-                              json.dumps({"experiment_ads": "targeted"}), None,
-                              json.dumps({"experiment_other": "x"})]})
-    orders = pd.DataFrame({"person_id": ["p1", "p2", "p2", "p3", "p1", "p4"],
-                           "order_date": ["2026-09-30", "2026-10-01", "2026-10-03", "2026-10-02", "2026-10-02",
-                                          "2026-10-02"],
-                           "amount_reporting": [50.0, 10.0, 5.0, 7.0, 4.0, 99.0]})
+    users = pd.DataFrame(
+        {
+            "person_id": ["p1", "p2", "p3", "p4", "p5"],
+            "signup_date": ["2026-01-01", "2026-01-01", "2026-10-02", "2026-01-01", "2026-01-01"],
+            "experiment_groups": [
+                json.dumps({"experiment_ads": "holdout"}),
+                json.dumps({"experiment_ads": "targeted"}),
+                json.dumps({"experiment_ads": "targeted"}),
+                None,
+                json.dumps({"experiment_other": "x"}),
+            ],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "person_id": ["p1", "p2", "p2", "p3", "p1", "p4"],
+            "order_date": ["2026-09-30", "2026-10-01", "2026-10-03", "2026-10-02", "2026-10-02", "2026-10-02"],
+            "amount_reporting": [50.0, 10.0, 5.0, 7.0, 4.0, 99.0],
+        }
+    )
     looks = crm_looks(HOLDOUT, users, orders, DAYS).set_index(["as_of_date", "arm"])
     assert looks.loc[("2026-10-01", "ads"), ["units", "conversions", "revenue"]].tolist() == [1, 1, 10.0]
     assert looks.loc[("2026-10-01", "held"), ["units", "conversions", "revenue"]].tolist() == [1, 0, 0.0]
     assert looks.loc[("2026-10-03", "ads"), ["units", "conversions", "revenue", "revenue_squares"]].tolist() == [
-        2, 2, 22.0, pytest.approx(15.0**2 + 7.0**2)]
+        2,
+        2,
+        22.0,
+        pytest.approx(15.0**2 + 7.0**2),
+    ]
     assert looks.loc[("2026-10-03", "held"), ["units", "conversions", "revenue"]].tolist() == [1, 1, 4.0]
 
 

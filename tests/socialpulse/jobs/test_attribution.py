@@ -13,14 +13,27 @@ DAY = "2026-11-02"
 
 
 def load_campaigns(conn) -> None:
-    frame = pd.DataFrame({"metric_date": [date(2026, 11, 2)] * 2, "platform": "meta_ads", "account_id": "1001",
-                          "campaign_id": ["c1", "c2"], "extracted_at": pd.Timestamp("2026-11-03", tz="UTC")})
+    frame = pd.DataFrame(
+        {
+            "metric_date": [date(2026, 11, 2)] * 2,
+            "platform": "meta_ads",
+            "account_id": "1001",
+            "campaign_id": ["c1", "c2"],
+            "extracted_at": pd.Timestamp("2026-11-03", tz="UTC"),
+        }
+    )
     upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, "ads-run")
 
 
 def land_orders(lake_root) -> None:
-    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "order_date": [date(2026, 11, 2)] * 3,
-                           "utm_campaign": ["c1", "c1", None], "amount_reporting": [10.0, 5.5, 99.0]})
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3"],
+            "order_date": [date(2026, 11, 2)] * 3,
+            "utm_campaign": ["c1", "c1", None],
+            "amount_reporting": [10.0, 5.5, 99.0],
+        }
+    )
     lake_zone.write_clean_partition(orders, lake_zone.Lake.at(lake_root).clean_partition("crm_orders", DAY))
 
 
@@ -48,6 +61,5 @@ def test_a_day_without_orders_is_left_alone(warehouse_conn, tmp_path):
     apply_migrations(warehouse_conn)
     load_campaigns(warehouse_conn)
     result = credit_days(warehouse_conn, str(tmp_path), [DAY, "2026-11-01"])
-    assert result == {"days": 0, "campaigns_credited": 0, "rows_changed": 0,
-                      "days_without_orders": ["2026-11-01", DAY]}
+    assert result == {"days": 0, "campaigns_credited": 0, "rows_changed": 0, "days_without_orders": ["2026-11-01", DAY]}
     assert attributed(warehouse_conn) == [("c1", None, None), ("c2", None, None)]  # null: not yet known

@@ -36,9 +36,11 @@ def campaigns(conn, ds: str) -> None:
     cursor = conn.cursor()
     mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
     for account, campaign in (("1001", "10010001"), ("1001", "10010002"), ("1002", "10020001")):
-        cursor.execute(f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, "
-                       f"spend, extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
-                       (ds if mark == "?" else date.fromisoformat(ds), account, campaign, "2026-11-04T00:00:00+00:00"))
+        cursor.execute(
+            f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, "
+            f"spend, extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
+            (ds if mark == "?" else date.fromisoformat(ds), account, campaign, "2026-11-04T00:00:00+00:00"),
+        )
     conn.commit()
 
 
@@ -67,8 +69,11 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
     campaigns(warehouse_conn, DS)
     first = run_day(warehouse_conn, lake, DS, "run-1")
     assert first["profile"]["in_crm"] > 0.95 * SIZE and first["segment"]["k"] >= 2
-    assert first["train"]["promoted"] and set(first["train"]["auc"]) == {"tensorflow", "logistic_regression",
-                                                                         "gradient_boosting"}
+    assert first["train"]["promoted"] and set(first["train"]["auc"]) == {
+        "tensorflow",
+        "logistic_regression",
+        "gradient_boosting",
+    }
     assert first["target"]["published"] >= 1 and first["recommend"]["model"]["people"] > 100
     before = {t: table_rows(warehouse_conn, t) for t in TABLES}
     assert all(len(rows) for rows in before.values()), {t: len(r) for t, r in before.items()}
@@ -77,10 +82,16 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
     run_day(warehouse_conn, lake, DS, "run-2")
     for table in TABLES:
         after = table_rows(warehouse_conn, table)
-        key = [c for c in after.columns if c in ("as_of_date", "person_id", "segment_id", "model_version",
-                                                 "campaign_id", "rank")]
-        pd.testing.assert_frame_equal(after.sort_values(key).reset_index(drop=True),
-                                      before[table].sort_values(key).reset_index(drop=True), obj=table)
+        key = [
+            c
+            for c in after.columns
+            if c in ("as_of_date", "person_id", "segment_id", "model_version", "campaign_id", "rank")
+        ]
+        pd.testing.assert_frame_equal(
+            after.sort_values(key).reset_index(drop=True),
+            before[table].sort_values(key).reset_index(drop=True),
+            obj=table,
+        )
     html = lake_zone.lake_path(lake) / "reports" / "audience" / f"ds={DS}" / "report.html"
     assert "Logistic regression" in html.read_text() and "http" not in html.read_text().split("<body>")[1]
 
@@ -96,17 +107,21 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
     second = run_day(conn, lake, NEXT, "run-2", learn_noise(NEXT, lake))["train"]
     assert not second["promoted"] and second["scored_by"] == f"propensity-{DS}"
     assert second["decision"].startswith(f"kept propensity-{DS}")
-    scored = pd.read_sql("SELECT DISTINCT model_version FROM propensity_scores WHERE as_of_date = ?", conn,
-                         params=(NEXT,))
+    scored = pd.read_sql(
+        "SELECT DISTINCT model_version FROM propensity_scores WHERE as_of_date = ?", conn, params=(NEXT,)
+    )
     assert scored["model_version"].tolist() == [f"propensity-{DS}"]
 
     member = next(m for m in simulated_audience(7, SIZE) if m.x_id and m.signup_date <= date.fromisoformat(DS))
     plain = Pseudonymizer(DEMO_KEY)
     person = plain.token("crm", member.user_id)
-    pseudonyms = {person, plain.token("x", member.x_id)} | ({plain.token("facebook", member.facebook_id)}
-                                                            if member.facebook_id else set())
-    assert all(person in set(table_rows(conn, t).get("person_id", pd.Series(dtype=str)))
-               for t in ("user_profiles", "propensity_scores", "content_recommendations"))
+    pseudonyms = {person, plain.token("x", member.x_id)} | (
+        {plain.token("facebook", member.facebook_id)} if member.facebook_id else set()
+    )
+    assert all(
+        person in set(table_rows(conn, t).get("person_id", pd.Series(dtype=str)))
+        for t in ("user_profiles", "propensity_scores", "content_recommendations")
+    )
     erasure.erase_from_lake(lake, {person: pseudonyms})
     erase_from_warehouse(conn, pseudonyms)
     for table in TABLES:
@@ -115,8 +130,10 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
     for path in (lake_zone.lake_path(lake) / "features").glob("**/*.parquet"):
         frame = pd.read_parquet(path)
         assert "person_id" not in frame or not frame["person_id"].isin(pseudonyms).any(), path
-    conn.execute("INSERT INTO privacy_erasures (pseudonym, run_id, erased_at) VALUES (?, 'erase-1', ?)",
-                 (person, pd.Timestamp.now(tz="UTC").isoformat()))
+    conn.execute(
+        "INSERT INTO privacy_erasures (pseudonym, run_id, erased_at) VALUES (?, 'erase-1', ?)",
+        (person, pd.Timestamp.now(tz="UTC").isoformat()),
+    )
     conn.commit()
     third = run_day(conn, lake, "2026-11-05", "run-3", learn_noise("2026-11-05", lake))["train"]
     assert third["promoted"] and "before the erasure" in third["decision"]

@@ -35,8 +35,9 @@ def quarantined_member(lake: str):
 
 
 def statuses(conn) -> list[tuple]:
-    return conn.execute("SELECT request_day, request_line, status FROM privacy_erasures ORDER BY request_day, "
-                        "request_line").fetchall()
+    return conn.execute(
+        "SELECT request_day, request_line, status FROM privacy_erasures ORDER BY request_day, request_line"
+    ).fetchall()
 
 
 def test_erasure_rewrites_clean_and_features_and_lists_every_pseudonym(lake):
@@ -64,11 +65,19 @@ def test_cleaning_again_brings_no_erased_person_back_to_clean_or_quarantine(lake
     first_party.clean(lake, DS, KEY)  # a rerun of the date
     root = lake_zone.Lake.at(lake)
     assert found.pseudonym not in set(pd.read_parquet(root.clean_partition("crm_users", DS)).person_id)
-    assert not pd.read_parquet(root.quarantine_partition("crm_users", DS))["original"].str.contains(
-        found.pseudonym).any()
+    assert (
+        not pd.read_parquet(root.quarantine_partition("crm_users", DS))["original"].str.contains(found.pseudonym).any()
+    )
     # events a platform reports under the person's platform id, cleaned where no CRM drop links it yet
-    events = pd.DataFrame({"platform": ["x", "x"], "post_id": ["1", "2"], "user_id": [member.x_id, "someone"],
-                           "kind": ["like", "like"], "extracted_at": "2026-11-02T06:00:00Z"})
+    events = pd.DataFrame(
+        {
+            "platform": ["x", "x"],
+            "post_id": ["1", "2"],
+            "user_id": [member.x_id, "someone"],
+            "kind": ["like", "like"],
+            "extracted_at": "2026-11-02T06:00:00Z",
+        }
+    )
     kept = clean_events(events, PLAIN, root.erased())
     assert kept.clean["person_id"].tolist() == [PLAIN.token("x", "someone")] and kept.quarantined.empty
 
@@ -85,21 +94,28 @@ def test_an_id_asked_for_by_platform_finds_the_crm_person_behind_it(lake):
         erasure.person_pseudonyms(lake, KEY, "1", "tiktok")
 
 
-def test_a_drop_s_requests_reach_the_quarantine_report_the_unknown_and_name_no_one(lake, tmp_path, warehouse,
-                                                                                   caplog):
+def test_a_drop_s_requests_reach_the_quarantine_report_the_unknown_and_name_no_one(lake, tmp_path, warehouse, caplog):
     member = quarantined_member(lake)
     pseudonym = PLAIN.token("crm", member.user_id)
-    write_erasure_requests(tmp_path / "crm", date.fromisoformat(DS), [
-        {"user_id": member.user_id, "id_namespace": ""}, {"user_id": UNKNOWN_ID, "id_namespace": "crm"},
-        {"user_id": member.user_id, "id_namespace": "tiktok"}, {"user_id": member.user_id, "id_namespace": "crm"}])
+    write_erasure_requests(
+        tmp_path / "crm",
+        date.fromisoformat(DS),
+        [
+            {"user_id": member.user_id, "id_namespace": ""},
+            {"user_id": UNKNOWN_ID, "id_namespace": "crm"},
+            {"user_id": member.user_id, "id_namespace": "tiktok"},
+            {"user_id": member.user_id, "id_namespace": "crm"},
+        ],
+    )
     assert erasure.land_requests(str(tmp_path / "crm"), lake, DS) == {"files_landed": 1, "lines_landed": 4}
     with caplog.at_level("INFO"):
         outcome = erasure.erase_requests(warehouse, lake, KEY, DS, "erase-1")
     assert outcome == {"requests": 4, "unreadable": 1, "erased": 1, "not_found": 1, "repeated": 1}
     root = lake_zone.Lake.at(lake)
     assert not pd.read_parquet(root.quarantine_partition("crm_users", DS))["original"].str.contains(pseudonym).any()
-    rows = warehouse.execute("SELECT pseudonym, status, quarantine_rows FROM privacy_erasures ORDER BY "
-                             "request_line").fetchall()
+    rows = warehouse.execute(
+        "SELECT pseudonym, status, quarantine_rows FROM privacy_erasures ORDER BY request_line"
+    ).fetchall()
     assert rows[0] == (pseudonym, "erased", 1) and rows[1][1:] == ("not_found", 0)
     said = caplog.text + json.dumps(outcome)  # the log and the XCom: lines and counts, never an id or pseudonym
     assert "line 3 (crm id): not found" in said and "line 4: no user_id, or an id_namespace other than" in said
@@ -152,8 +168,11 @@ def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_al
 def erasure_schema():
     from socialpulse.declarations import Field, Schema
 
-    return Schema("events", (Field("person_id", "string", required=True, text="pseudonym"),
-                             Field("kind", "string")), key=("person_id",))
+    return Schema(
+        "events",
+        (Field("person_id", "string", required=True, text="pseudonym"), Field("kind", "string")),
+        key=("person_id",),
+    )
 
 
 def test_the_suppression_list_of_an_older_lake_moves_to_digests(lake):

@@ -28,8 +28,13 @@ AS_OF = date(2026, 11, 5)  # the simulator's today: conversions of the last days
 
 def load_campaign_days(conn, last: date, drop=lambda row: False) -> None:
     """The planted split tests' days from their start to `last`, cleaned and loaded as meta_ads_daily does."""
-    rows = [r for acct in meta_data.ACCOUNTS for d in range((last - START).days + 1)
-            for r in meta_data.experiment_rows(7, acct, START + timedelta(days=d), AS_OF) if not drop(r)]
+    rows = [
+        r
+        for acct in meta_data.ACCOUNTS
+        for d in range((last - START).days + 1)
+        for r in meta_data.experiment_rows(7, acct, START + timedelta(days=d), AS_OF)
+        if not drop(r)
+    ]
     clean = clean_insights([({"extracted_at": "2026-11-05T06:00:00+00:00"}, {"data": rows})], simulated_rates()).clean
     upsert_frame(conn, CAMPAIGN_METRICS_DAILY, clean, "test-load")
 
@@ -65,9 +70,12 @@ def test_the_planted_experiments_are_read_as_planted_and_a_rerun_changes_nothing
     broken = rows[(rows["experiment"] == "headline_copy")]
     assert set(broken[broken["as_of_date"] == START.isoformat()]["decision"]) == {"sample_ratio_mismatch"}
     holdout = rows[(rows["experiment"] == "retargeting_holdout") & (rows["as_of_date"] == DS)].set_index(
-        ["metric", "arm"])
-    members = holdout.loc[("conversions_per_person", "holdout"), "units"] + holdout.loc[
-        ("conversions_per_person", "targeted"), "units"]
+        ["metric", "arm"]
+    )
+    members = (
+        holdout.loc[("conversions_per_person", "holdout"), "units"]
+        + holdout.loc[("conversions_per_person", "targeted"), "units"]
+    )
     assert holdout.loc[("conversions_per_person", "holdout"), "units"] / members == pytest.approx(0.2, abs=0.02)
     charts = sorted(p.name for p in (lake_zone.Lake.at(lake).root / "reports" / "experiments" / f"ds={DS}").iterdir())
     assert charts == sorted(f"{e.name}.png" for e in declared)
@@ -92,25 +100,32 @@ def test_a_backfill_rewrites_its_looks_and_leaves_later_ones(warehouse_conn, lak
 def test_campaigns_without_data_and_an_arm_that_stops(sqlite_conn, lake):
     apply_migrations(sqlite_conn)
     stopped_after = "2026-10-20"
-    load_campaign_days(sqlite_conn, date.fromisoformat(DS),
-                       drop=lambda row: row["campaign_id"] == "10029002" and row["date_start"] > stopped_after)
+    load_campaign_days(
+        sqlite_conn,
+        date.fromisoformat(DS),
+        drop=lambda row: row["campaign_id"] == "10029002" and row["date_start"] > stopped_after,
+    )
     declared = planted.declared()["lookalike_audience"]
-    future = parse(planted.PLANTED_FILE.read_text().replace('"10019001"', '"555"').replace('"10019002"', '"556"'),
-                   "experiments.yaml")[0]
+    future = parse(
+        planted.PLANTED_FILE.read_text().replace('"10019001"', '"555"').replace('"10019002"', '"556"'),
+        "experiments.yaml",
+    )[0]
     outcome = evaluate_all(sqlite_conn, lake, (declared, future), DS, "run")
     assert outcome["video_creative"]["decision"] == "keep_running"
     assert outcome["video_creative"]["detail"] == "waiting for data: no units yet in ['static_image', 'video']"
     assert outcome["lookalike_audience"]["decision"] == "sample_ratio_mismatch"
     assert f"arm 'lookalike' has received no traffic since {stopped_after}" in outcome["lookalike_audience"]["detail"]
     assert evaluate_all(sqlite_conn, lake, (declared,), "2026-10-01", "early") == {
-        "lookalike_audience": {"decision": "not_started"}}
+        "lookalike_audience": {"decision": "not_started"}
+    }
 
 
 def test_data_that_contradict_a_declaration_name_it_after_the_others_are_written(sqlite_conn, lake):
     apply_migrations(sqlite_conn)
     load_campaign_days(sqlite_conn, date.fromisoformat(DS))
-    text = planted.PLANTED_FILE.read_text().replace("primary_metric: click_through_rate",
-                                                    "primary_metric: conversions_per_click")
+    text = planted.PLANTED_FILE.read_text().replace(
+        "primary_metric: click_through_rate", "primary_metric: conversions_per_click"
+    )
     text = text.replace("crm_column: experiment_retargeting", "crm_column: experiment_retargetting")
     declared = {e.name: e for e in parse(text, "experiments.yaml")}
     sqlite_conn.execute("UPDATE campaign_metrics_daily SET conversions = clicks + 1 WHERE campaign_id = '10039001'")
@@ -118,10 +133,15 @@ def test_data_that_contradict_a_declaration_name_it_after_the_others_are_written
         evaluate_all(sqlite_conn, lake, tuple(declared.values()), DS, "run")
     message = str(raised.value)
     assert message.startswith("2 of 4 experiments could not be read: ")
-    assert re.search(r"experiment 'headline_copy' \(experiments.yaml:\d+\): arm 'statement' has \d+ conversions for "
-                     r"\d+ clicks by 2026-10-08", message)
-    assert ("experiment 'retargeting_holdout' (experiments.yaml:44): no CRM user has a value in the column "
-            "'experiment_retargetting'") in message
+    assert re.search(
+        r"experiment 'headline_copy' \(experiments.yaml:\d+\): arm 'statement' has \d+ conversions for "
+        r"\d+ clicks by 2026-10-08",
+        message,
+    )
+    assert (
+        "experiment 'retargeting_holdout' (experiments.yaml:44): no CRM user has a value in the column "
+        "'experiment_retargetting'"
+    ) in message
     written = {r[0] for r in sqlite_conn.execute("SELECT DISTINCT experiment FROM experiment_results")}
     assert written == {"video_creative", "lookalike_audience"}
 

@@ -48,8 +48,11 @@ def test_a_truncated_gzip_stops_the_run_naming_the_file_which_stays(tmp_path):
     pages = account / lake_zone.PAGES_FILE
     pages.write_bytes(pages.read_bytes()[:-40])
     kept = pages.read_bytes()
-    with pytest.raises(lake_zone.RawPayloadError, match=r"pages.jsonl.gz is truncated or corrupt after \d+ lines"
-                                                        r".*rerun the extract and land tasks"):
+    with pytest.raises(
+        lake_zone.RawPayloadError,
+        match=r"pages.jsonl.gz is truncated or corrupt after \d+ lines"
+        r".*rerun the extract and land tasks",
+    ):
         meta_ads.clean(lake, DS)
     assert pages.read_bytes() == kept
     assert not lake_zone.Lake.at(lake).clean_partition("campaign_metrics", DS).exists()
@@ -65,8 +68,11 @@ def test_invalid_json_stops_the_run_naming_file_and_line(tmp_path):
     assert gzip.decompress(pages.read_bytes()).count(b"\n") == 2  # both lines still there
 
 
-@pytest.mark.parametrize("page", [{"data": {"campaign_id": "1"}}, {"error": "surprise"}, ["not", "a", "page"]],
-                         ids=["data-is-an-object", "no-data", "a-list"])
+@pytest.mark.parametrize(
+    "page",
+    [{"data": {"campaign_id": "1"}}, {"error": "surprise"}, ["not", "a", "page"]],
+    ids=["data-is-an-object", "no-data", "a-list"],
+)
 def test_a_page_of_the_wrong_shape_is_quarantined_and_the_gate_says_why(tmp_path, page):
     lake, _ = land_pages(tmp_path, [INSIGHTS_PAGE, page])
     cleaned = meta_ads.clean(lake, DS)
@@ -74,8 +80,11 @@ def test_a_page_of_the_wrong_shape_is_quarantined_and_the_gate_says_why(tmp_path
     [bad] = quarantine(lake).to_dict("records")
     assert bad["reason"].startswith(("page has no data", "page is not a JSON object"))
     assert json.loads(bad["original"]) == page
-    with pytest.raises(QualityGateError, match=r"campaign_metrics 2026-11-02: 1 of 3 rows quarantined .* top reasons "
-                                               r"\{.page .*.: 1\}, rows and originals at .*quarantine"):
+    with pytest.raises(
+        QualityGateError,
+        match=r"campaign_metrics 2026-11-02: 1 of 3 rows quarantined .* top reasons "
+        r"\{.page .*.: 1\}, rows and originals at .*quarantine",
+    ):
         gate(cleaned)
 
 
@@ -116,8 +125,11 @@ def test_a_vanished_key_field_quarantines_everything_and_stops_the_run(tmp_path)
     lake, account = land_pages(tmp_path, [rows(campaign_id=None)])
     cleaned = meta_ads.clean(lake, DS)
     assert (cleaned["rows"], cleaned["quarantined"]) == (0, 2)
-    with pytest.raises(QualityGateError, match=r"2 of 2 rows quarantined \(100.0% > 5.0%\), top reasons "
-                                               r"\{'campaign_id missing': 2\}"):
+    with pytest.raises(
+        QualityGateError,
+        match=r"2 of 2 rows quarantined \(100.0% > 5.0%\), top reasons "
+        r"\{'campaign_id missing': 2\}",
+    ):
         gate(cleaned)
     assert (account / lake_zone.PAGES_FILE).exists()  # raw keeps what arrived
 

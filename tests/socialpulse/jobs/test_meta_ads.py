@@ -32,8 +32,9 @@ def test_window_covers_the_day_and_its_lookback():
 def test_a_window_older_than_meta_keeps_is_clamped_or_empty():
     assert retention_start(TODAY) == date(2023, 10, 6)  # 37 months, and a day for the account's timezone
     assert retention_start(date(2026, 3, 31)) == date(2023, 3, 1)  # 2023-02 has no 31st
-    assert Window.for_run("2023-10-20", 28, TODAY) == Window(date(2023, 10, 6), date(2023, 10, 20),
-                                                             clamped_from=date(2023, 9, 22))
+    assert Window.for_run("2023-10-20", 28, TODAY) == Window(
+        date(2023, 10, 6), date(2023, 10, 20), clamped_from=date(2023, 9, 22)
+    )
     old = Window.for_run("2022-06-01", 28, TODAY)
     assert old.empty and old.clamped_from == date(2022, 5, 4)
 
@@ -42,11 +43,14 @@ def test_a_backfill_older_than_meta_keeps_lands_nothing_with_a_warning(simulator
     client = GraphClient(simulator(as_of=TODAY), DEFAULT_TOKEN, DEFAULT_API_VERSION)
     lake = str(tmp_path / "lake")
     with caplog.at_level("WARNING"):
-        staged = meta_ads.extract_account(client, "1001", Window.for_run("2022-06-01", 28, TODAY), lake,
-                                          "2022-06-01", "run-1", mode="sync")
+        staged = meta_ads.extract_account(
+            client, "1001", Window.for_run("2022-06-01", 28, TODAY), lake, "2022-06-01", "run-1", mode="sync"
+        )
     assert staged["rows"] == 0 and client.calls == 0
-    assert "Meta keeps insights for 37 months: the days from 2022-05-04 to 2022-06-01 are no longer reported, so " \
-           "this run pulls nothing" in caplog.text
+    assert (
+        "Meta keeps insights for 37 months: the days from 2022-05-04 to 2022-06-01 are no longer reported, so "
+        "this run pulls nothing" in caplog.text
+    )
     with pytest.raises(MetaApiError, match="#3018") as refused:  # what Meta answers when asked anyway
         list(insights_pages(client, "1001", date(2022, 5, 4), date(2022, 6, 1), mode="sync"))
     assert refused.value.retryable is False
@@ -63,8 +67,10 @@ def test_conversions_count_the_windows_whatever_the_account_s_setting(simulator,
     """JP's ad sets count clicks only ("value"); our conversions are the 7-day click and 1-day view windows."""
     client = GraphClient(simulator(as_of=TODAY), DEFAULT_TOKEN, DEFAULT_API_VERSION)
     lake = str(tmp_path / "lake")
-    extracted = [meta_ads.extract_account(client, a, Window.for_run(DS, 0, TODAY), lake, DS, "run-1", mode="sync")
-                 for a in ("1001", "1003")]
+    extracted = [
+        meta_ads.extract_account(client, a, Window.for_run(DS, 0, TODAY), lake, DS, "run-1", mode="sync")
+        for a in ("1001", "1003")
+    ]
     meta_ads.land(lake, DS, "run-1", extracted)
     clean = pd.read_parquet(meta_ads.clean(lake, DS)["clean_path"]).set_index("campaign_id")
     for account in (meta_data.account("1001"), meta_data.account("1003")):
@@ -73,14 +79,18 @@ def test_conversions_count_the_windows_whatever_the_account_s_setting(simulator,
             expected = int(purchase["7d_click"]) + int(purchase["1d_view"]) if purchase else 0
             assert clean.loc[row["campaign_id"], "conversions"] == expected
             assert clean.loc[row["campaign_id"], "attribution_setting"] == account.attribution_setting
-    jp = [r for r in meta_data.insight_rows(7, meta_data.account("1003"), date(2026, 11, 2), date(2026, 11, 2), TODAY)
-          for a in r["actions"] if a["action_type"] == "omni_purchase"
-          and int(a["value"]) != int(a["7d_click"]) + int(a["1d_view"])]
+    jp = [
+        r
+        for r in meta_data.insight_rows(7, meta_data.account("1003"), date(2026, 11, 2), date(2026, 11, 2), TODAY)
+        for a in r["actions"]
+        if a["action_type"] == "omni_purchase" and int(a["value"]) != int(a["7d_click"]) + int(a["1d_view"])
+    ]
     assert jp  # the account's own setting would have counted fewer
 
 
-def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(simulator, tmp_path, sqlite_conn,
-                                                                               request):
+def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(
+    simulator, tmp_path, sqlite_conn, request
+):
     from socialpulse.warehouse.volume import check_volume
     from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX
 
@@ -96,35 +106,55 @@ def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(s
     request.addfinalizer(ecb.shutdown)
     # HTTP 404 "No results found": no rates at all, as the ECB answers before a day is published
     down = f"http://127.0.0.1:{ecb.server_address[1]}/service/data/EXR/D..EUR.SP00.A"
-    meta_ads.land(lake, DS, "run-1", [meta_ads.extract_account(client, "1002", Window.for_run(DS, 0, TODAY), lake, DS,
-                                                               "run-1", mode="sync")])
+    meta_ads.land(
+        lake,
+        DS,
+        "run-1",
+        [meta_ads.extract_account(client, "1002", Window.for_run(DS, 0, TODAY), lake, DS, "run-1", mode="sync")],
+    )
     cleaned = meta_ads.clean(lake, DS, rates_source=down)
     (finding,) = cleaned["findings"]
-    assert (finding.check_name, finding.severity, finding.metric) == ("exchange_rates_unavailable", "warning",
-                                                                      "spend_reporting")
+    assert (finding.check_name, finding.severity, finding.metric) == (
+        "exchange_rates_unavailable",
+        "warning",
+        "spend_reporting",
+    )
     meta_ads.load(sqlite_conn, cleaned["clean_path"], "run-1")
-    rows = sqlite_conn.execute("SELECT spend, conversions, spend_reporting, reporting_currency, attribution_setting "
-                               "FROM campaign_metrics_daily WHERE metric_date = ?", (DS,)).fetchall()
+    rows = sqlite_conn.execute(
+        "SELECT spend, conversions, spend_reporting, reporting_currency, attribution_setting "
+        "FROM campaign_metrics_daily WHERE metric_date = ?",
+        (DS,),
+    ).fetchall()
     assert rows and all(s > 0 and r is None and c is None for s, _, r, c, _ in rows)  # native amounts and counts in
     assert {a for *_, a in rows} == {"7d_click_1d_view"}  # stored per row
     assert check_volume(sqlite_conn, date(2026, 11, 2), date(2026, 11, 2), date(2026, 11, 2), "run-1")[1] == []
 
     back = f"{url}{ECB_PATH_PREFIX}D..EUR.SP00.A"  # the next day's run, its look-back covering the day
-    meta_ads.land(lake, "2026-11-03", "run-2", [meta_ads.extract_account(
-        client, "1002", Window.for_run("2026-11-03", 1, TODAY), lake, "2026-11-03", "run-2", mode="sync")])
+    meta_ads.land(
+        lake,
+        "2026-11-03",
+        "run-2",
+        [
+            meta_ads.extract_account(
+                client, "1002", Window.for_run("2026-11-03", 1, TODAY), lake, "2026-11-03", "run-2", mode="sync"
+            )
+        ],
+    )
     again = meta_ads.clean(lake, "2026-11-03", rates_source=back)
     assert again["findings"] == []
     meta_ads.load(sqlite_conn, again["clean_path"], "run-2")
-    filled = sqlite_conn.execute("SELECT spend_reporting, reporting_currency FROM campaign_metrics_daily WHERE "
-                                 "metric_date = ?", (DS,)).fetchall()
+    filled = sqlite_conn.execute(
+        "SELECT spend_reporting, reporting_currency FROM campaign_metrics_daily WHERE metric_date = ?", (DS,)
+    ).fetchall()
     assert len(filled) == len(rows) and all(r > 0 and c == "USD" for r, c in filled)
 
 
 def test_steps_from_api_to_warehouse(simulator, tmp_path, sqlite_conn):
     client = GraphClient(simulator(as_of=date(2026, 11, 5)), DEFAULT_TOKEN, DEFAULT_API_VERSION)
     window, lake = Window.for_run(DS, 2), str(tmp_path / "lake")
-    extracted = [meta_ads.extract_account(client, a, window, lake, DS, "run-1", mode="sync")
-                 for a in ("1001", "act_1002")]
+    extracted = [
+        meta_ads.extract_account(client, a, window, lake, DS, "run-1", mode="sync") for a in ("1001", "act_1002")
+    ]
     assert [e["account_id"] for e in extracted] == ["1001", "1002"]
     landed = meta_ads.land(lake, DS, "run-1", extracted)
     assert landed["rows"] == sum(e["rows"] for e in extracted)

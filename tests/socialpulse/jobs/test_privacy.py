@@ -47,8 +47,11 @@ def test_retention_also_removes_what_a_crash_left_of_an_old_partition(lake):
     (root / "ds=2026-07-03").symlink_to(".ds=2026-07-03@gone")  # a dangling link
     result = privacy.enforce_retention(lake, DS, 90, ["x"], [])
     assert result["removed"] == 3
-    assert sorted(p.name for p in root.iterdir()) == [".ds=2026-07-01.lock", ".ds=2026-07-02.lock",
-                                                      ".ds=2026-07-03.lock"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".ds=2026-07-01.lock",
+        ".ds=2026-07-02.lock",
+        ".ds=2026-07-03.lock",
+    ]
 
 
 def test_a_drop_with_a_header_and_no_rows_is_a_warning_finding(tmp_path):

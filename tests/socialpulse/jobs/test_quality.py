@@ -14,7 +14,10 @@ def test_quarantine_gate_passes_at_the_threshold_and_stops_just_over_it():
 
 def test_quarantine_gate_names_reasons_and_path():
     entry = {**audit_entry("crm_users", 20), "quarantine_path": "/lake/quarantine/crm_users/ds=x"}
-    with pytest.raises(QualityGateError, match=r"crm_users 2026-11-02: 20 of 100 rows quarantined \(20.0% > 5.0%\), "
-                                               r"top reasons \{'age outside 13-100': 1\}, rows and originals at "
-                                               r"/lake/quarantine/crm_users/ds=x"):
+    with pytest.raises(
+        QualityGateError,
+        match=r"crm_users 2026-11-02: 20 of 100 rows quarantined \(20.0% > 5.0%\), "
+        r"top reasons \{'age outside 13-100': 1\}, rows and originals at "
+        r"/lake/quarantine/crm_users/ds=x",
+    ):
         check_quarantine_share([entry], 0.05)

@@ -13,10 +13,12 @@ from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX, per_euro
 
 
 def test_the_ecb_query_asks_for_csv_data_over_the_window():
-    assert rates_location("https://data-api.ecb.europa.eu/service/data/EXR/D..EUR.SP00.A", date(2026, 8, 1),
-                          date(2026, 11, 2)) == (
+    assert rates_location(
+        "https://data-api.ecb.europa.eu/service/data/EXR/D..EUR.SP00.A", date(2026, 8, 1), date(2026, 11, 2)
+    ) == (
         "https://data-api.ecb.europa.eu/service/data/EXR/D..EUR.SP00.A?format=csvdata&detail=dataonly"
-        "&startPeriod=2026-08-01&endPeriod=2026-11-02")
+        "&startPeriod=2026-08-01&endPeriod=2026-11-02"
+    )
     assert rates_location("/srv/rates.csv", date(2026, 8, 1), date(2026, 11, 2)) == "/srv/rates.csv"
 
 
@@ -32,11 +34,14 @@ def test_rates_are_fetched_once_per_date_and_kept_in_the_lake(simulator, tmp_pat
     assert factor == pytest.approx(per_euro(date(2026, 11, 2))["USD"] / per_euro(date(2026, 11, 2))["JPY"])
 
 
-@pytest.mark.parametrize(("payload", "what"), [
-    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xe9\x88", "not text: a zip or another binary file"),
-    (b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>", "an HTML or XML page"),
-    (b'"a","b\n1', "not a CSV table"),
-])
+@pytest.mark.parametrize(
+    ("payload", "what"),
+    [
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xe9\x88", "not text: a zip or another binary file"),
+        (b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>", "an HTML or XML page"),
+        (b'"a","b\n1', "not a CSV table"),
+    ],
+)
 def test_a_source_that_is_not_csvdata_fails_at_once_naming_the_variable(tmp_path, payload, what):
     source = tmp_path / "rates.bin"
     source.write_bytes(payload)
@@ -52,5 +57,8 @@ def test_rates_that_cannot_be_had_leave_the_amounts_unconverted(tmp_path, monkey
 
     monkeypatch.setattr("socialpulse.jobs.rates.rates_for_run", down)
     rates, reporting, why = rates_if_available(str(tmp_path), "2026-11-02", None, "USD")
-    assert rates is None and reporting == "USD" and why.startswith("no exchange rates for 2026-11-02 "
-                                                                    "(RetriesExhaustedError: gave up")
+    assert (
+        rates is None
+        and reporting == "USD"
+        and why.startswith("no exchange rates for 2026-11-02 (RetriesExhaustedError: gave up")
+    )

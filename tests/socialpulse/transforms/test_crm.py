@@ -41,8 +41,11 @@ def test_orders_are_typed_in_utc_converted_and_bad_rows_quarantined():
     # the rate of Friday 2026-10-30 carries over the weekend to Monday 2026-11-02
     assert orders.amount_reporting.iloc[1] == pytest.approx(6.25) and orders.amount.iloc[1] == 5.0
     assert set(orders.reporting_currency) == {"USD"}
-    assert list(result.quarantined.reason) == ["ordered_at is not an ISO 8601 time", "amount is not a number",
-                                               "currency not one of ['EUR', 'USD']"]
+    assert list(result.quarantined.reason) == [
+        "ordered_at is not an ISO 8601 time",
+        "amount is not a number",
+        "currency not one of ['EUR', 'USD']",
+    ]
 
 
 def test_orders_carry_pseudonyms_not_user_ids():
@@ -79,19 +82,32 @@ def test_names_emails_and_raw_ids_never_leave_the_users_file():
     result = clean_users(USERS, PSEUDONYMIZER)
     for frame in (result.clean, result.quarantined):
         text = frame.astype(str).to_csv()
-        for secret in ("Ava Smith", "ava@example.com", "hana@example.com", "lea@example.com", "7000", "1784",
-                       ",u1,", ",u3,", ",u5,"):
+        for secret in (
+            "Ava Smith",
+            "ava@example.com",
+            "hana@example.com",
+            "lea@example.com",
+            "7000",
+            "1784",
+            ",u1,",
+            ",u3,",
+            ",u5,",
+        ):
             assert secret not in text
 
 
 def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dropped():
-    drop = (b"user_id,name,age,gender,country,city,signup_date,experiment_retargeting,experiment_price,loyalty_tier\n"
-            b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,holdout,low,gold\nu2,Ben Weber,40,M,DE,Berlin,2025-01-02,,high,\n"
-            b"u3,Hana Ito,41,F,JP,Tokyo,2025-01-02,,,silver\n")
+    drop = (
+        b"user_id,name,age,gender,country,city,signup_date,experiment_retargeting,experiment_price,loyalty_tier\n"
+        b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,holdout,low,gold\nu2,Ben Weber,40,M,DE,Berlin,2025-01-02,,high,\n"
+        b"u3,Hana Ito,41,F,JP,Tokyo,2025-01-02,,,silver\n"
+    )
     users = clean_users(drop, PSEUDONYMIZER).clean.set_index("person_id")
     u1, u2, u3 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u2", "u3"))
-    assert json.loads(users.loc[u1, "experiment_groups"]) == {"experiment_price": "low",
-                                                              "experiment_retargeting": "holdout"}
+    assert json.loads(users.loc[u1, "experiment_groups"]) == {
+        "experiment_price": "low",
+        "experiment_retargeting": "holdout",
+    }
     assert json.loads(users.loc[u2, "experiment_groups"]) == {"experiment_price": "high"}
     assert pd.isna(users.loc[u3, "experiment_groups"]) and "loyalty_tier" not in users
     assert clean_users(USERS, PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any
@@ -99,13 +115,18 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
 
 def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseudonymised():
     long_id = b"u" + b"9" * 5_000_000
-    drop = (b"user_id,name,age,gender,country,city,signup_date,x_id\n"
-            b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,\n" + long_id + b",Ben,40,M,DE,Berlin,2025-01-02,\n"
-            b"u3\x00,Hana Ito,41,F,JP,Tokyo,2025-01-02,\nu4,Noah,41,M,GB,London,2025-01-02,14\x1b[2J00\n")
+    drop = (
+        b"user_id,name,age,gender,country,city,signup_date,x_id\n"
+        b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,\n" + long_id + b",Ben,40,M,DE,Berlin,2025-01-02,\n"
+        b"u3\x00,Hana Ito,41,F,JP,Tokyo,2025-01-02,\nu4,Noah,41,M,GB,London,2025-01-02,14\x1b[2J00\n"
+    )
     result = clean_users(drop, PSEUDONYMIZER)
     assert result.clean["person_id"].tolist() == [PSEUDONYMIZER.token("crm", "u1")]
     assert result.quarantined["reason"].tolist() == [
-        "user_id longer than 256 characters", "user_id holds control characters", "x_id holds control characters"]
+        "user_id longer than 256 characters",
+        "user_id holds control characters",
+        "x_id holds control characters",
+    ]
     assert max(len(o) for o in result.quarantined["original"]) < 1_000  # the 5 MB id is not copied anywhere
 
 
@@ -115,8 +136,10 @@ def test_control_characters_and_escapes_are_stripped_from_the_city():
 
 
 def test_a_malformed_csv_is_named_by_line_never_by_its_cells():
-    drop = b"order_id,user_id,ordered_at,amount,currency,utm_campaign\no1,u1,2026-11-02T10:00:00Z,1,USD,\n" \
-           b'o2,ava@example.com,"unclosed,1,USD,\n'
+    drop = (
+        b"order_id,user_id,ordered_at,amount,currency,utm_campaign\no1,u1,2026-11-02T10:00:00Z,1,USD,\n"
+        b'o2,ava@example.com,"unclosed,1,USD,\n'
+    )
     with pytest.raises(PersonalDataError, match=r"orders.csv is not a well-formed CSV file \(ParserError") as caught:
         clean_orders(drop, PSEUDONYMIZER, RATES)
     assert "ava@" not in str(caught.value) and caught.value.__cause__ is None

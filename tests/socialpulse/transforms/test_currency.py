@@ -40,13 +40,19 @@ def test_a_day_without_a_rate_takes_the_last_one_at_most_seven_days_old():
 
 
 def test_rows_without_a_rate_are_quarantined_naming_currency_and_day():
-    clean = pd.DataFrame({"currency": ["JPY", "JPY"], "metric_date": ["2026-11-02", "2026-11-20"],
-                          "spend": pd.array([1650.0, 100.0], dtype="Float64")})
+    clean = pd.DataFrame(
+        {
+            "currency": ["JPY", "JPY"],
+            "metric_date": ["2026-11-02", "2026-11-20"],
+            "spend": pd.array([1650.0, 100.0], dtype="Float64"),
+        }
+    )
     empty = pd.DataFrame({"reason": pd.Series(dtype="string"), "original": pd.Series(dtype="string")})
     result = convert_or_quarantine(Validated(clean, empty, 2, 0), ("spend",), RATES, "USD", "metric_date")
     assert list(result.clean["spend_reporting"]) == [pytest.approx(11.0)]
     assert list(result.quarantined["reason"]) == [
-        "no exchange rate JPY to USD for 2026-11-20: none published within 7 days before it in ecb-test"]
+        "no exchange rate JPY to USD for 2026-11-20: none published within 7 days before it in ecb-test"
+    ]
     assert json.loads(result.quarantined["original"][0])["spend"] == 100.0
 
 
@@ -57,8 +63,11 @@ def test_an_empty_answer_is_no_rates_and_a_foreign_format_is_refused():
     assert caught.value.retryable  # not published yet, or down: a later try may find them
     with pytest.raises(RatesError, match="reporting currency 'CHF'"):
         check_reporting_currency("CHF", RATES)
-    with pytest.raises(RatesError, match=r"a CSV without the columns CURRENCY.*set the variable "
-                                         r"socialpulse_fx_rates_source"):
+    with pytest.raises(
+        RatesError,
+        match=r"a CSV without the columns CURRENCY.*set the variable "
+        r"socialpulse_fx_rates_source",
+    ):
         Rates.from_ecb_csv(b"date,currency,units_per_usd\n2026-11-02,EUR,0.9\n", "old-format")
     with pytest.raises(RatesError, match="line 2"):
         Rates.from_ecb_csv(b"CURRENCY,TIME_PERIOD,OBS_VALUE\nUSD,02/11/2026,1.1\n", "bad")

@@ -67,8 +67,12 @@ def test_untypeable_rows_are_quarantined_with_reason_and_original():
     bad_date = {**good, "campaign_id": "7", "date_start": "11/01/2026"}
     clean, quarantined = _clean(good, bad_number, no_key, negative, bad_date)
     assert len(clean) == 1
-    assert list(quarantined.reason) == ["impressions is not a whole number", "campaign_id missing",
-                                        "spend below 0", "metric_date is not a YYYY-MM-DD date"]
+    assert list(quarantined.reason) == [
+        "impressions is not a whole number",
+        "campaign_id missing",
+        "spend below 0",
+        "metric_date is not a YYYY-MM-DD date",
+    ]
     assert json.loads(quarantined.original.iloc[0])["impressions"] == "12k"
 
 
@@ -87,9 +91,18 @@ def test_empty_input_gives_an_empty_typed_frame():
 
 
 def test_derive_rates_engagement_needs_all_parts():
-    frame = pd.DataFrame({"impressions": [100, 100], "clicks": [5, 0], "spend": [1.0, 0.0],
-                          "likes": [1, None], "comments": [1, 1], "shares": [1, 1],
-                          "conversions": [1, 0], "conversion_value": [3.0, 0.0]})
+    frame = pd.DataFrame(
+        {
+            "impressions": [100, 100],
+            "clicks": [5, 0],
+            "spend": [1.0, 0.0],
+            "likes": [1, None],
+            "comments": [1, 1],
+            "shares": [1, 1],
+            "conversions": [1, 0],
+            "conversion_value": [3.0, 0.0],
+        }
+    )
     rates = derive_rates(frame)
     assert rates.engagement_rate.iloc[0] == pytest.approx(0.03)
     assert pd.isna(rates.engagement_rate.iloc[1])

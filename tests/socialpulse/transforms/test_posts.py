@@ -36,13 +36,21 @@ def note(page: dict, kind: str, parent: str | None = None) -> dict:
 
 
 def lines() -> list[tuple[dict, dict]]:
-    fb, ig, x = manifest("facebook", "110000000000001"), manifest("instagram", "17841400000000001"), \
-        manifest("x", "1597000000000000001")
+    fb, ig, x = (
+        manifest("facebook", "110000000000001"),
+        manifest("instagram", "17841400000000001"),
+        manifest("x", "1597000000000000001"),
+    )
     post, media, tweet = "110000000000001_7399150", "179000017399251", "1860000000739922011"
-    return [(fb, note(PAGE_POSTS, "posts")), (fb, note(PAGE_POST_INSIGHTS, "insights", post)),
-            (fb, note(POST_COMMENTS, "comments", post)),
-            (ig, note(IG_MEDIA, "posts")), (ig, note(IG_INSIGHTS_WITHOUT_VIEWS, "insights", media)),
-            (x, note(X_TWEETS, "posts")), (x, note(X_LIKING_USERS, "like", tweet))]
+    return [
+        (fb, note(PAGE_POSTS, "posts")),
+        (fb, note(PAGE_POST_INSIGHTS, "insights", post)),
+        (fb, note(POST_COMMENTS, "comments", post)),
+        (ig, note(IG_MEDIA, "posts")),
+        (ig, note(IG_INSIGHTS_WITHOUT_VIEWS, "insights", media)),
+        (x, note(X_TWEETS, "posts")),
+        (x, note(X_LIKING_USERS, "like", tweet)),
+    ]
 
 
 def by_platform() -> dict[str, pd.Series]:
@@ -77,8 +85,13 @@ def test_a_facebook_post_without_shares_was_shared_zero_times():
 def test_without_a_summary_the_comments_paged_are_counted():
     fb, post = manifest("facebook", "110000000000001"), "110000000000001_7399150"
     unsummed = {k: v for k, v in POST_COMMENTS.items() if k != "summary"}
-    posts, _ = clean([(fb, note(PAGE_POSTS, "posts")), (fb, note(unsummed, "comments", post)),
-                      (fb, note(unsummed, "comments", post))])  # two pages of the same post
+    posts, _ = clean(
+        [
+            (fb, note(PAGE_POSTS, "posts")),
+            (fb, note(unsummed, "comments", post)),
+            (fb, note(unsummed, "comments", post)),
+        ]
+    )  # two pages of the same post
     assert posts.clean.set_index("post_id").loc[post, "comments"] == 6
 
 
@@ -97,19 +110,34 @@ def test_engagement_events_one_per_post_person_kind_under_pseudonyms():
     _, events = clean(lines() + lines()[-1:])  # a repeated page adds nothing
     assert events.duplicates_dropped == 3  # the second comment of A Person, the two likes of the repeated page
     person = PSEUDONYMIZER.token("crm", "u1")  # the CRM links this Facebook and this X id to u1
-    assert sorted(zip(events.clean.platform, events.clean.kind, events.clean.person_id, strict=True)) == sorted([
-        ("facebook", "comment", person), ("facebook", "comment", PSEUDONYMIZER.token("facebook", "7000000029506194")),
-        ("x", "like", person), ("x", "like", PSEUDONYMIZER.token("x", "53757702803"))])
+    assert sorted(zip(events.clean.platform, events.clean.kind, events.clean.person_id, strict=True)) == sorted(
+        [
+            ("facebook", "comment", person),
+            ("facebook", "comment", PSEUDONYMIZER.token("facebook", "7000000029506194")),
+            ("x", "like", person),
+            ("x", "like", PSEUDONYMIZER.token("x", "53757702803")),
+        ]
+    )
 
 
 def test_an_instagram_story_lands_with_its_metrics_and_one_a_day_past_the_window_does_not():
-    ig = {**manifest("instagram", "17841400000000001"),
-          "window": {"start": "2026-10-26T00:00:00+00:00", "end": "2026-11-03T00:00:00+00:00"}}
-    later = {"data": [{**IG_STORIES["data"][0], "id": "179000017399301", "timestamp": "2026-11-04T01:00:00+0000"},
-                      {**IG_STORIES["data"][0], "id": "179000017399302", "timestamp": "2026-11-03T01:00:00+0000"}]}
-    posts, _ = clean([(ig, note(IG_STORIES, "posts") | {"_request": {"kind": "posts", "edge": "stories"}}),
-                      (ig, note(IG_STORY_INSIGHTS, "insights", "179000017399300")),
-                      (ig, note(later, "posts") | {"_request": {"kind": "posts", "edge": "stories"}})])
+    ig = {
+        **manifest("instagram", "17841400000000001"),
+        "window": {"start": "2026-10-26T00:00:00+00:00", "end": "2026-11-03T00:00:00+00:00"},
+    }
+    later = {
+        "data": [
+            {**IG_STORIES["data"][0], "id": "179000017399301", "timestamp": "2026-11-04T01:00:00+0000"},
+            {**IG_STORIES["data"][0], "id": "179000017399302", "timestamp": "2026-11-03T01:00:00+0000"},
+        ]
+    }
+    posts, _ = clean(
+        [
+            (ig, note(IG_STORIES, "posts") | {"_request": {"kind": "posts", "edge": "stories"}}),
+            (ig, note(IG_STORY_INSIGHTS, "insights", "179000017399300")),
+            (ig, note(later, "posts") | {"_request": {"kind": "posts", "edge": "stories"}}),
+        ]
+    )
     story = posts.clean.set_index("post_id").loc["179000017399300"]
     assert (story.impressions, story.reach, story.comments, story.shares) == (910, 640, 6, 3)  # replies: comments
     # posted in the run's last hours but after midnight: kept (it is gone by the next run); a day later: not
@@ -118,8 +146,10 @@ def test_an_instagram_story_lands_with_its_metrics_and_one_a_day_past_the_window
 
 def test_metrics_meta_refused_are_named_for_the_findings():
     fb = manifest("facebook", "110000000000001")
-    dropped = {"post_impressions": "(#100) The value must be a valid insights metric",
-               "reach": "(#10) Not enough viewers for the media to show insights"}
+    dropped = {
+        "post_impressions": "(#100) The value must be a valid insights metric",
+        "reach": "(#10) Not enough viewers for the media to show insights",
+    }
     page = {"data": [], "_request": {"kind": "insights", "parent_id": "p", "dropped": dropped}}
     assert refused_metrics([(fb, page)]) == {"facebook: post_impressions": dropped["post_impressions"]}
     scoped = {**page, "_request": {**page["_request"], "scope": "facebook post"}}

@@ -47,5 +47,6 @@ def test_a_short_key_is_refused_with_the_connection_named():
 
 def test_redact_removes_names_and_texts_at_any_depth():
     payload = {"data": [{"from": {"name": "Ava", "id": "1"}, "message": "hi", "id": "c1"}]}
-    assert redact(payload) == {"data": [{"from": {"name": "<redacted>", "id": "1"}, "message": "<redacted>",
-                                         "id": "c1"}]}
+    assert redact(payload) == {
+        "data": [{"from": {"name": "<redacted>", "id": "1"}, "message": "<redacted>", "id": "c1"}]
+    }

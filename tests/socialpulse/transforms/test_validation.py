@@ -8,14 +8,18 @@ import pytest
 from socialpulse.declarations import Field, Schema
 from socialpulse.transforms.validation import top_reasons, validate
 
-SCHEMA = Schema("things", (
-    Field("id", "string", required=True),
-    Field("n", "int", min=0),
-    Field("share", "float", min=0, max=1),
-    Field("day", "date"),
-    Field("at", "timestamp", required=True),
-    Field("kind", "string", allowed=frozenset({"a", "b"})),
-), key=("id",))
+SCHEMA = Schema(
+    "things",
+    (
+        Field("id", "string", required=True),
+        Field("n", "int", min=0),
+        Field("share", "float", min=0, max=1),
+        Field("day", "date"),
+        Field("at", "timestamp", required=True),
+        Field("kind", "string", allowed=frozenset({"a", "b"})),
+    ),
+    key=("id",),
+)
 
 
 def frame(*rows: dict) -> pd.DataFrame:
@@ -32,18 +36,21 @@ def test_a_good_row_is_typed_and_undeclared_columns_dropped():
     assert row.n == 3 and row.share == 0.5 and str(row.day) == "2026-11-01" and str(row["at"].tz) == "UTC"
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"id": None}, "id missing"),
-    ({"n": "3.5"}, "n is not a whole number"),
-    ({"n": {"value": 3}}, "n is not a whole number"),  # a field that changed type
-    ({"n": True}, "n is not a whole number"),
-    ({"n": "-1"}, "n below 0"),
-    ({"share": "1.5"}, "share outside 0-1"),
-    ({"day": "01/11/2026"}, "day is not a YYYY-MM-DD date"),
-    ({"at": "yesterday"}, "at is not an ISO 8601 time"),
-    ({"kind": "c"}, "kind not one of ['a', 'b']"),
-    ({"kind": ["a"]}, "kind is not text"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"id": None}, "id missing"),
+        ({"n": "3.5"}, "n is not a whole number"),
+        ({"n": {"value": 3}}, "n is not a whole number"),  # a field that changed type
+        ({"n": True}, "n is not a whole number"),
+        ({"n": "-1"}, "n below 0"),
+        ({"share": "1.5"}, "share outside 0-1"),
+        ({"day": "01/11/2026"}, "day is not a YYYY-MM-DD date"),
+        ({"at": "yesterday"}, "at is not an ISO 8601 time"),
+        ({"kind": "c"}, "kind not one of ['a', 'b']"),
+        ({"kind": ["a"]}, "kind is not text"),
+    ],
+)
 def test_each_rule_quarantines_with_its_reason_and_the_original(change, reason):
     result = validate(frame(GOOD, {**GOOD, "id": "2", **change}), SCHEMA)
     assert list(result.clean["id"]) == ["1"]
@@ -94,10 +101,12 @@ def test_a_field_needs_a_known_kind():
 
 
 def test_text_longer_than_its_declared_maximum_is_quarantined():
-    schema = Schema("t", (Field("id", "string", required=True), Field("city", "string", max_length=5),
-                          Field("note", "string")))
-    frame = pd.DataFrame({"id": ["a", "b", "c"], "city": ["Paris", "Reykjavik", None],
-                          "note": ["ok", "x" * 5_000_000, "ok"]})
+    schema = Schema(
+        "t", (Field("id", "string", required=True), Field("city", "string", max_length=5), Field("note", "string"))
+    )
+    frame = pd.DataFrame(
+        {"id": ["a", "b", "c"], "city": ["Paris", "Reykjavik", None], "note": ["ok", "x" * 5_000_000, "ok"]}
+    )
     result = validate(frame, schema)
     assert list(result.clean["id"]) == ["a", "c"]
     assert list(result.quarantined["reason"]) == ["city longer than 5 characters; note longer than 1000 characters"]

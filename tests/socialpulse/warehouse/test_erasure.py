@@ -15,5 +15,4 @@ def test_erasure_deletes_from_every_person_table_and_records_no_personal_data(wa
     record_erasure(warehouse_conn, "p1", "manual-1", counts)
     record_erasure(warehouse_conn, "p1", "manual-1", {**counts, "clean_rows": 0})  # a retry keeps the first
     assert query(warehouse_conn, "SELECT person_id FROM user_segments") == [("p2",)]
-    assert query(warehouse_conn, "SELECT pseudonym, clean_rows, warehouse_rows FROM privacy_erasures") == \
-        [("p1", 5, 2)]
+    assert query(warehouse_conn, "SELECT pseudonym, clean_rows, warehouse_rows FROM privacy_erasures") == [("p1", 5, 2)]

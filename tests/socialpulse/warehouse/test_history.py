@@ -16,13 +16,16 @@ def frame(extracted_at: str, **overrides) -> pd.DataFrame:
     return clean
 
 
-AS_OF = ("SELECT h.campaign_id, h.impressions FROM campaign_metrics_history h WHERE h.extracted_at = "
-         "(SELECT max(v.extracted_at) FROM campaign_metrics_history v WHERE v.campaign_id = h.campaign_id "
-         "AND v.metric_date = h.metric_date AND v.extracted_at <= %s) ORDER BY 1")
+AS_OF = (
+    "SELECT h.campaign_id, h.impressions FROM campaign_metrics_history h WHERE h.extracted_at = "
+    "(SELECT max(v.extracted_at) FROM campaign_metrics_history v WHERE v.campaign_id = h.campaign_id "
+    "AND v.metric_date = h.metric_date AND v.extracted_at <= %s) ORDER BY 1"
+)
 
 
 def test_history_keeps_every_distinct_version_and_answers_as_of(warehouse_conn):
     apply_migrations(warehouse_conn)
+
     def load(rows: pd.DataFrame, run: str) -> None:
         upsert_frame(warehouse_conn, CAMPAIGN_METRICS_DAILY, rows, run, history=CAMPAIGN_METRICS_HISTORY)
 
@@ -30,8 +33,10 @@ def test_history_keeps_every_distinct_version_and_answers_as_of(warehouse_conn):
     load(frame(T2, impressions="9999"), "r2")  # restated
     load(frame(T3, impressions="9999"), "r3")  # same values again: no new version
     load(frame(T1), "r1")  # a retry of the first run: older than what is stored, changes nothing
-    versions = query(warehouse_conn, "SELECT campaign_id, impressions, run_id FROM campaign_metrics_history "
-                                     "ORDER BY campaign_id, extracted_at")
+    versions = query(
+        warehouse_conn,
+        "SELECT campaign_id, impressions, run_id FROM campaign_metrics_history ORDER BY campaign_id, extracted_at",
+    )
     first, second = (r["campaign_id"] for r in INSIGHTS_PAGE["data"])
     assert versions == [(first, 2466, "r1"), (first, 9999, "r2"), (second, 800, "r1"), (second, 9999, "r2")]
     as_of = "2026-11-02T12:00:00+00:00"

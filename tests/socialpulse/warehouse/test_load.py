@@ -20,8 +20,9 @@ def frame(extracted_at: str = "2026-11-02T06:00:00+00:00", **overrides) -> pd.Da
 
 def table(conn) -> list[tuple]:
     cursor = conn.cursor()
-    cursor.execute(f"SELECT {', '.join(CAMPAIGN_METRICS_DAILY.column_names)} FROM campaign_metrics_daily "
-                   "ORDER BY campaign_id")
+    cursor.execute(
+        f"SELECT {', '.join(CAMPAIGN_METRICS_DAILY.column_names)} FROM campaign_metrics_daily ORDER BY campaign_id"
+    )
     rows = cursor.fetchall()
     cursor.close()
     return rows

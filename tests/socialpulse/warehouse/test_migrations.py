@@ -41,16 +41,33 @@ FROZEN = {
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {
-    "postgres": {"date": "date", "text": "text", "bigint": "bigint", "numeric": "numeric(20,4)",
-                 "double": "double precision", "timestamp": "timestamp with time zone", "boolean": "boolean"},
-    "sqlite": {"date": "TEXT", "text": "TEXT", "bigint": "INTEGER", "numeric": "REAL", "double": "REAL",
-               "timestamp": "TEXT", "boolean": "INTEGER"},
+    "postgres": {
+        "date": "date",
+        "text": "text",
+        "bigint": "bigint",
+        "numeric": "numeric(20,4)",
+        "double": "double precision",
+        "timestamp": "timestamp with time zone",
+        "boolean": "boolean",
+    },
+    "sqlite": {
+        "date": "TEXT",
+        "text": "TEXT",
+        "bigint": "INTEGER",
+        "numeric": "REAL",
+        "double": "REAL",
+        "timestamp": "TEXT",
+        "boolean": "INTEGER",
+    },
 }
 
 
 def test_no_applied_migration_changed():
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in resources.files("socialpulse.warehouse").joinpath("sql").iterdir() if p.name.endswith(".sql")}
+    files = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in resources.files("socialpulse.warehouse").joinpath("sql").iterdir()
+        if p.name.endswith(".sql")
+    }
     changed = {name: digest for name, digest in files.items() if name in FROZEN and FROZEN[name] != digest}
     assert changed == {}, "applied migrations were edited: write a new migration instead"
     assert set(FROZEN) <= set(files), "an applied migration was deleted"
@@ -59,7 +76,9 @@ def test_no_applied_migration_changed():
 
 def test_statements_split_at_line_end_semicolons_only():
     assert statements_of("-- 9: x\nCREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('a;b');\n") == (
-        "CREATE TABLE t (a TEXT)", "INSERT INTO t VALUES ('a;b')")
+        "CREATE TABLE t (a TEXT)",
+        "INSERT INTO t VALUES ('a;b')",
+    )
     assert [m.version for m in MIGRATIONS] == list(range(1, len(FROZEN) // 2 + 1))
 
 
@@ -68,9 +87,11 @@ def catalog(conn) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for table in TABLES:
         if dialect_of(conn) == POSTGRES:
-            cursor.execute("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                           "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
-                           (table.name,))
+            cursor.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+                (table.name,),
+            )
         else:
             cursor.execute("SELECT name, type FROM pragma_table_info(?)", (table.name,))
         found[table.name] = dict(cursor.fetchall())

@@ -72,19 +72,40 @@ def test_no_statement_holds_a_literal_value(recording_conn, tmp_path):
     meta_ads.load(conn, str(clean_path), run_id)
     day = clean.metric_date.iloc[0]
     campaign = clean.campaign_id.iloc[0]
-    orders = pd.DataFrame({"order_id": ["o1"], "order_date": [day], "utm_campaign": [campaign],
-                           "amount_reporting": [12.5]})
+    orders = pd.DataFrame(
+        {"order_id": ["o1"], "order_date": [day], "utm_campaign": [campaign], "amount_reporting": [12.5]}
+    )
     credit_orders(conn, day, attribution(orders))
-    record_audit(conn, run_id, [{"ds": "2026-11-02", "entity": "crm_users", "rows_in": 9, "rows_clean": 8,
-                                 "rows_quarantined": 1, "duplicates_dropped": 0, "quarantined_share": 1 / 9,
-                                 "top_reasons": "{}", "pages": None, "bytes": 77, "quarantine_path": "/q",
-                                 "extracted_at": "2026-11-02T06:00:00+00:00"}])
+    record_audit(
+        conn,
+        run_id,
+        [
+            {
+                "ds": "2026-11-02",
+                "entity": "crm_users",
+                "rows_in": 9,
+                "rows_clean": 8,
+                "rows_quarantined": 1,
+                "duplicates_dropped": 0,
+                "quarantined_share": 1 / 9,
+                "top_reasons": "{}",
+                "pages": None,
+                "bytes": 77,
+                "quarantine_path": "/q",
+                "extracted_at": "2026-11-02T06:00:00+00:00",
+            }
+        ],
+    )
     check_volume(conn, day + timedelta(days=1), date(2026, 10, 25), day, run_id)  # its day missing: a finding
     conn.execute("CREATE TABLE profiles (person_id TEXT)")
     conn.commit()
     erase_from_warehouse(conn, {"pseudonym-of-someone"})
-    record_erasure(conn, "pseudonym-of-someone", run_id, {"clean_rows": 1, "feature_rows": 0, "warehouse_rows": 0,
-                                                           "files_rewritten": 1})
+    record_erasure(
+        conn,
+        "pseudonym-of-someone",
+        run_id,
+        {"clean_rows": 1, "feature_rows": 0, "warehouse_rows": 0, "files_rewritten": 1},
+    )
     library = [(sql, params) for sql, params in SEEN if not sql.startswith("CREATE TABLE profiles")]
     assert len(library) > 20
     values = {run_id, campaign, str(day), "pseudonym-of-someone", "meta_ads", "/q", "crm_users", "2026-10-25"}

@@ -18,9 +18,18 @@ def campaign_rows(day: date) -> list[dict]:
     """Four campaigns spending 100 a day; four more launched on LAUNCH; six paused from PAUSE; a spike on SPIKE."""
     campaigns = 4 + (4 if day >= LAUNCH else 0) - (6 if day >= PAUSE else 0)
     spend = 100.0 * (5 if day == SPIKE else 1)
-    return [{"metric_date": day, "platform": "meta_ads", "account_id": "1001", "campaign_id": f"c{n}",
-             "impressions": 1000, "spend_reporting": spend, "extracted_at": pd.Timestamp("2026-11-01", tz="UTC")}
-            for n in range(campaigns)]
+    return [
+        {
+            "metric_date": day,
+            "platform": "meta_ads",
+            "account_id": "1001",
+            "campaign_id": f"c{n}",
+            "impressions": 1000,
+            "spend_reporting": spend,
+            "extracted_at": pd.Timestamp("2026-11-01", tz="UTC"),
+        }
+        for n in range(campaigns)
+    ]
 
 
 def load_day(conn, day: date) -> None:
@@ -43,15 +52,17 @@ def test_a_month_with_a_launch_a_pause_and_a_spike_fails_nothing_and_reports_eac
         new, errors = run_check(warehouse_conn, day)
         assert errors == [], day
         reported += [(f.day, f.metric) for f in new]
-    stored = query(warehouse_conn, "SELECT day, metric, check_name, severity FROM data_quality_findings "
-                                   "ORDER BY day, metric")
+    stored = query(
+        warehouse_conn, "SELECT day, metric, check_name, severity FROM data_quality_findings ORDER BY day, metric"
+    )
     assert len(stored) == len(reported) == len(set(reported))  # each once, though 28 later runs saw it again
     assert {(str(d), m) for d, m, *_ in stored} == {(str(d), m) for d, m in reported}
     assert {(c, s) for *_, c, s in stored} == {("trailing_median", "warning")}
     flagged = {date.fromisoformat(str(d)) for d, *_ in stored}
     assert {LAUNCH, PAUSE, SPIKE} <= flagged
-    assert flagged <= {LAUNCH + timedelta(days=i) for i in range(4)} | {PAUSE + timedelta(days=i) for i in range(4)} \
-        | {SPIKE}  # the median catches up within four days of a lasting change
+    assert flagged <= {LAUNCH + timedelta(days=i) for i in range(4)} | {PAUSE + timedelta(days=i) for i in range(4)} | {
+        SPIKE
+    }  # the median catches up within four days of a lasting change
 
 
 def test_the_run_s_own_day_missing_fails(warehouse_conn):
@@ -83,8 +94,9 @@ def test_spend_falling_to_zero_while_campaigns_deliver_fails(warehouse_conn):
     assert [e.check_name for e in errors] == ["spend_stopped"]
     _, tolerated = run_check(warehouse_conn, stopped, stop_spend_share=0.0, tolerance=0.75)
     assert tolerated == errors  # the same stop, found again, not recorded twice
-    assert query(warehouse_conn, "SELECT count(*) FROM data_quality_findings WHERE check_name = 'spend_stopped'") \
-        == [(1,)]
+    assert query(warehouse_conn, "SELECT count(*) FROM data_quality_findings WHERE check_name = 'spend_stopped'") == [
+        (1,)
+    ]
 
 
 @pytest.mark.parametrize("share", [0.5])

@@ -17,10 +17,13 @@ def test_audience_is_stable_for_a_seed_and_differs_across_seeds():
 def test_segments_have_their_own_demographics_and_conversion():
     members = audience(7)
     by_segment = {s.name: [m for m in members if m.segment == s.name] for s in SEGMENTS}
-    assert statistics.mean(m.age for m in by_segment["trend_seekers"]) < \
-        statistics.mean(m.age for m in by_segment["professionals"])
-    assert statistics.mean(m.conversion_probability for m in by_segment["casual_browsers"]) < \
-        statistics.mean(m.conversion_probability for m in by_segment["young_families"]) / 5
+    assert statistics.mean(m.age for m in by_segment["trend_seekers"]) < statistics.mean(
+        m.age for m in by_segment["professionals"]
+    )
+    assert (
+        statistics.mean(m.conversion_probability for m in by_segment["casual_browsers"])
+        < statistics.mean(m.conversion_probability for m in by_segment["young_families"]) / 5
+    )
     assert all(0 < m.conversion_probability < 1 for m in members)
 
 
@@ -64,8 +67,9 @@ def test_buyers_follow_the_planted_probabilities():
     members = {m.user_id: m for m in audience(7)}
     month = [o for day in range(1, 31) for o in daily_orders(7, date(2026, 9, day))]
     buyers = {o["user_id"] for o in month}
-    rate = {s.name: statistics.mean(uid in buyers for uid, m in members.items() if m.segment == s.name)
-            for s in SEGMENTS}
+    rate = {
+        s.name: statistics.mean(uid in buyers for uid, m in members.items() if m.segment == s.name) for s in SEGMENTS
+    }
     assert rate["casual_browsers"] < rate["professionals"] < rate["young_families"]
 
 

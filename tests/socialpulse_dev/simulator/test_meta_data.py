@@ -28,8 +28,10 @@ def test_conversions_are_restated_for_28_days_then_settle():
 
 
 def test_no_rows_after_the_simulators_today():
-    assert meta_data.insight_rows(7, US, date(2026, 11, 1), date(2026, 11, 5), as_of=date(2026, 11, 2))[-1][
-        "date_start"] == "2026-11-02"
+    assert (
+        meta_data.insight_rows(7, US, date(2026, 11, 1), date(2026, 11, 5), as_of=date(2026, 11, 2))[-1]["date_start"]
+        == "2026-11-02"
+    )
 
 
 def test_account_lookup_accepts_act_prefix():

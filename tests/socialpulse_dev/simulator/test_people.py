@@ -17,13 +17,18 @@ WINDOW = {"start_time": "2026-10-20T00:00:00Z", "end_time": "2026-10-27T00:00:00
 def x_engagement(url: str) -> tuple[int, int]:
     """(likes the posts of WINDOW report, likers listed for the most liked one) of the first X account."""
     headers = {"Authorization": f"Bearer {DEFAULT_X_TOKEN}"}
-    posts = requests.get(f"{url}/2/users/{X_ACCOUNTS[0].user_id}/tweets", params=WINDOW, headers=headers,
-                         timeout=30).json()["data"]
+    posts = requests.get(
+        f"{url}/2/users/{X_ACCOUNTS[0].user_id}/tweets", params=WINDOW, headers=headers, timeout=30
+    ).json()["data"]
     top = max(posts, key=lambda p: p["public_metrics"]["like_count"])
     likers, token = 0, None
     while True:
-        page = requests.get(f"{url}/2/tweets/{top['id']}/liking_users", headers=headers, timeout=30,
-                            params={"pagination_token": token} if token else {}).json()
+        page = requests.get(
+            f"{url}/2/tweets/{top['id']}/liking_users",
+            headers=headers,
+            timeout=30,
+            params={"pagination_token": token} if token else {},
+        ).json()
         likers += len(page.get("data", []))
         if not (token := page["meta"].get("next_token")):
             break

@@ -30,8 +30,9 @@ def _usage_pct(headers: requests.structures.CaseInsensitiveDict[str]) -> tuple[f
             usage = json.loads(headers.get(name) or "{}")
         except ValueError:
             continue
-        shares += [float(v) for k, v in usage.items() if k in ("call_count", "total_time", "total_cputime",
-                                                                "acc_id_util_pct")]
+        shares += [
+            float(v) for k, v in usage.items() if k in ("call_count", "total_time", "total_cputime", "acc_id_util_pct")
+        ]
     try:
         buc = json.loads(headers.get("X-Business-Use-Case-Usage") or "{}")
     except ValueError:
@@ -102,4 +103,3 @@ class GraphClient(ApiClient):
             url = (page.get("paging") or {}).get("next")
             if url:
                 url, query = with_query(url, limit=limit), None  # request() strips the token
-

@@ -34,8 +34,9 @@ class MetaAdsSettings(_GraphConnection):
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         accounts = tuple(id_list(extra.get("ad_account_ids"), normalize_account_id))
         if not accounts:
-            raise ConnectionConfigError(f"connection '{conn_id}' lists no ad accounts: set its extra to "
-                                          '{"ad_account_ids": ["123456"]}')
+            raise ConnectionConfigError(
+                f'connection \'{conn_id}\' lists no ad accounts: set its extra to {{"ad_account_ids": ["123456"]}}'
+            )
         return {"account_ids": accounts, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}
 
 
@@ -47,10 +48,13 @@ class GraphSettings(_GraphConnection):
 
     @classmethod
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
-        sources = tuple([("facebook", i) for i in id_list(extra.get("page_ids"), numeric_id("Facebook Page id"))]
-                        + [("instagram", i) for i in id_list(extra.get("ig_user_ids"),
-                                                             numeric_id("Instagram user id"))])
+        sources = tuple(
+            [("facebook", i) for i in id_list(extra.get("page_ids"), numeric_id("Facebook Page id"))]
+            + [("instagram", i) for i in id_list(extra.get("ig_user_ids"), numeric_id("Instagram user id"))]
+        )
         if not sources:
-            raise ConnectionConfigError(f"connection '{conn_id}' lists no pages or Instagram accounts: set its "
-                                          'extra to {"page_ids": ["123"], "ig_user_ids": ["178414..."]}')
+            raise ConnectionConfigError(
+                f"connection '{conn_id}' lists no pages or Instagram accounts: set its "
+                'extra to {"page_ids": ["123"], "ig_user_ids": ["178414..."]}'
+            )
         return {"sources": sources, "api_version": str(extra.get("api_version") or DEFAULT_API_VERSION)}

@@ -18,14 +18,23 @@ REDUCE_DATA_HINT = "reduce the amount of data"
 class MetaApiError(SocialPulseError):
     """An error answered by the Graph API; each member of the family is a RetryableError or a FatalError."""
 
-    def __init__(self, message: str, *, http_status: int = 0, code: int | None = None,
-                 subcode: int | None = None, fbtrace_id: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int = 0,
+        code: int | None = None,
+        subcode: int | None = None,
+        fbtrace_id: str | None = None,
+    ):
         super().__init__(message)
         self.http_status, self.code, self.subcode, self.fbtrace_id = http_status, code, subcode, fbtrace_id
 
     def __str__(self) -> str:
-        return (f"{self.args[0]} (HTTP {self.http_status}, code {self.code}, "
-                f"subcode {self.subcode}, fbtrace_id {self.fbtrace_id})")
+        return (
+            f"{self.args[0]} (HTTP {self.http_status}, code {self.code}, "
+            f"subcode {self.subcode}, fbtrace_id {self.fbtrace_id})"
+        )
 
 
 class MetaRequestError(MetaApiError, FatalError):
@@ -36,8 +45,11 @@ class MetaAuthError(MetaApiError, FatalError):
     """The token is invalid or expired: waiting will not help, a person must renew it."""
 
     def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(f"Meta rejected the access token: {message}. Renew the token and store it as the "
-                         f"password of {where_to_fix(conn_id)}", **kwargs)
+        super().__init__(
+            f"Meta rejected the access token: {message}. Renew the token and store it as the "
+            f"password of {where_to_fix(conn_id)}",
+            **kwargs,
+        )
 
 
 class MetaThrottledError(MetaApiError, RetryableError):
@@ -67,8 +79,12 @@ def classify(http_status: int, body: object, conn_id: str | None = None) -> Meta
         return cls(f"unexpected error answer: {str(body)[:200]}", http_status=http_status)
     message = str(error.get("message", ""))
     code = error.get("code")
-    kwargs: dict[str, Any] = {"http_status": http_status, "code": code, "subcode": error.get("error_subcode"),
-              "fbtrace_id": error.get("fbtrace_id")}
+    kwargs: dict[str, Any] = {
+        "http_status": http_status,
+        "code": code,
+        "subcode": error.get("error_subcode"),
+        "fbtrace_id": error.get("fbtrace_id"),
+    }
     if code in AUTH_CODES:
         return MetaAuthError(message, conn_id, **kwargs)
     if REDUCE_DATA_HINT in message.lower():

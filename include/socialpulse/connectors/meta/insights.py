@@ -45,9 +45,17 @@ def insights_params(since: date, until: date) -> JsonObject:
     }
 
 
-def insights_pages(client: GraphClient, account_id: str, since: date, until: date, *,
-                   mode: str = "async", limit: int = DEFAULT_PAGE_LIMIT,
-                   poll_seconds: float = 2.0, max_wait_seconds: float = 3600.0) -> Iterator[JsonObject]:
+def insights_pages(
+    client: GraphClient,
+    account_id: str,
+    since: date,
+    until: date,
+    *,
+    mode: str = "async",
+    limit: int = DEFAULT_PAGE_LIMIT,
+    poll_seconds: float = 2.0,
+    max_wait_seconds: float = 3600.0,
+) -> Iterator[JsonObject]:
     """Every page of an account's daily campaign insights over [since, until]."""
     if mode not in REPORT_MODES:
         raise ValueError(f"report mode {mode!r} is not one of {REPORT_MODES}")
@@ -68,8 +76,9 @@ def insights_pages(client: GraphClient, account_id: str, since: date, until: dat
         if state == "Job Completed" and percent == 100:
             break
         if state in ("Job Failed", "Job Skipped"):
-            raise MetaTransientError(f"Meta async report {report_id} ended as {state!r}; the task retry starts a new "
-                                     "one")
+            raise MetaTransientError(
+                f"Meta async report {report_id} ended as {state!r}; the task retry starts a new one"
+            )
         if time.monotonic() > deadline:
             raise MetaRetriesExhaustedError(f"Meta async report {report_id} not done after {max_wait_seconds:.0f} s")
         log.info("%s: report %s %s, %s%%", account, report_id, state, percent)

@@ -18,5 +18,4 @@ DOCUMENTED_ON = "2026-03-02"
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
 STORY_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink"
 MEDIA_METRICS = ("reach", "views", "likes", "comments", "saved", "shares", "total_interactions")
-STORY_METRICS = ("reach", "views", "replies", "shares", "total_interactions", "follows", "profile_visits",
-                 "navigation")
+STORY_METRICS = ("reach", "views", "replies", "shares", "total_interactions", "follows", "profile_visits", "navigation")

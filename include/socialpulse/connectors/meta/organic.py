@@ -41,8 +41,9 @@ class Refusals:
 
     def add(self, scope: str, metric: str, message: str) -> None:
         if (scope, metric) not in self.refused:
-            log.warning("Meta refused the %s metric %s (%s): dropped from every request of this run",
-                        scope, metric, message)
+            log.warning(
+                "Meta refused the %s metric %s (%s): dropped from every request of this run", scope, metric, message
+            )
             self.refused[(scope, metric)] = message
 
 
@@ -68,8 +69,9 @@ def _refused_alone(client: GraphClient, object_id: str, metrics: list[str]) -> l
     return refused
 
 
-def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refusals: Refusals,
-             scope: str) -> tuple[JsonObject, dict[str, str]]:
+def insights(
+    client: GraphClient, object_id: str, metrics: tuple[str, ...], refusals: Refusals, scope: str
+) -> tuple[JsonObject, dict[str, str]]:
     """(insights body, {dropped metric: Meta's reason}) of one post or media, whatever Meta refuses.
 
     A refused metric is dropped and the rest asked again; it is not asked again in
@@ -89,8 +91,13 @@ def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refu
                 raise  # a permission (#10 too) or the token: no metric to drop, a person must act
             named = _UNSUPPORTED.search(message)
             try:
-                refused = [m for m in named.group(1).split(", ") if m in remaining] if named else \
-                    _refused_alone(client, object_id, remaining) if _UNNAMED.search(message) else []
+                refused = (
+                    [m for m in named.group(1).split(", ") if m in remaining]
+                    if named
+                    else _refused_alone(client, object_id, remaining)
+                    if _UNNAMED.search(message)
+                    else []
+                )
             except MetaApiError as alone:
                 if not _NO_INSIGHTS.search(str(alone.args[0])):
                     raise
@@ -104,8 +111,9 @@ def insights(client: GraphClient, object_id: str, metrics: tuple[str, ...], refu
     return {"data": []}, dropped
 
 
-def page_posts(client: GraphClient, page_id: str, since: datetime, until: datetime,
-               limit: int = 100) -> Iterator[JsonObject]:
+def page_posts(
+    client: GraphClient, page_id: str, since: datetime, until: datetime, limit: int = 100
+) -> Iterator[JsonObject]:
     """Pages of a Facebook Page's posts created in [since, until), with their `shares`."""
     yield from client.pages(f"{page_id}/posts", {"fields": facebook.POST_FIELDS, **_window(since, until)}, limit)
 
@@ -115,8 +123,9 @@ def post_comments(client: GraphClient, post_id: str, limit: int = 100) -> Iterat
     yield from client.pages(f"{post_id}/comments", dict(facebook.COMMENT_PARAMS), limit)
 
 
-def ig_media(client: GraphClient, ig_user_id: str, since: datetime, until: datetime,
-             limit: int = 50) -> Iterator[JsonObject]:
+def ig_media(
+    client: GraphClient, ig_user_id: str, since: datetime, until: datetime, limit: int = 50
+) -> Iterator[JsonObject]:
     """Pages of an Instagram account's feed media and reels created in [since, until)."""
     yield from client.pages(f"{ig_user_id}/media", {"fields": instagram.MEDIA_FIELDS, **_window(since, until)}, limit)
 
@@ -128,5 +137,8 @@ def ig_stories(client: GraphClient, ig_user_id: str, limit: int = 50) -> Iterato
 
 def insight_values(body: JsonObject) -> dict[str, object]:
     """{metric name: lifetime value} from an insights body."""
-    return {item["name"]: (item.get("values") or [{}])[-1].get("value") for item in body.get("data", [])
-            if isinstance(item, dict) and "name" in item}
+    return {
+        item["name"]: (item.get("values") or [{}])[-1].get("value")
+        for item in body.get("data", [])
+        if isinstance(item, dict) and "name" in item
+    }

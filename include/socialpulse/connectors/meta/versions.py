@@ -34,12 +34,20 @@ def expired(version: str, api: str, today: date) -> str | None:
             older = float(version.removeprefix("v")) < min(float(v[1:]) for v in VERSIONS)
         except ValueError:
             older = False
-        return (f"{version} is older than every version in Meta's schedule (read {DOCUMENTED_ON}): set the "
-                f"connection's extra api_version to a served version, e.g. {DEFAULT_API_VERSION}") if older else None
+        return (
+            (
+                f"{version} is older than every version in Meta's schedule (read {DOCUMENTED_ON}): set the "
+                f"connection's extra api_version to a served version, e.g. {DEFAULT_API_VERSION}"
+            )
+            if older
+            else None
+        )
     graph_until, marketing_until = VERSIONS[version]
     until = graph_until if api == GRAPH else marketing_until
     if until is None or today <= until:
         return None
-    return (f"Meta's {api} API {version} was available until {until} (Meta's versions page, read {DOCUMENTED_ON}): "
-            f"set the connection's extra api_version to a served version, e.g. {DEFAULT_API_VERSION}, after checking "
-            "its changelog")
+    return (
+        f"Meta's {api} API {version} was available until {until} (Meta's versions page, read {DOCUMENTED_ON}): "
+        f"set the connection's extra api_version to a served version, e.g. {DEFAULT_API_VERSION}, after checking "
+        "its changelog"
+    )

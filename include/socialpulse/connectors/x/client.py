@@ -24,8 +24,9 @@ class XClient(ApiClient):
     platform = "X"
     exhausted_error = XRetriesExhaustedError
 
-    def __init__(self, base_url: str, bearer_token: str, *, wall_clock: Callable[[], float] = time.time,
-                 **options: Any) -> None:
+    def __init__(
+        self, base_url: str, bearer_token: str, *, wall_clock: Callable[[], float] = time.time, **options: Any
+    ) -> None:
         super().__init__(secrets=[bearer_token], **options)
         self.base_url = (base_url or X_BASE_URL).rstrip("/")
         self.session.headers["Authorization"] = f"Bearer {bearer_token}"

@@ -22,8 +22,10 @@ class XSettings(ConnectionSettings):
     def read_extra(cls, conn_id: str, extra: JsonObject) -> dict[str, Any]:
         users = tuple(id_list(extra.get("user_ids"), numeric_id("X user id")))
         if not users:
-            raise ConnectionConfigError(f"connection '{conn_id}' lists no users: set its extra to "
-                                          '{"user_ids": ["2244994945"]} (numeric ids, not @handles)')
+            raise ConnectionConfigError(
+                f"connection '{conn_id}' lists no users: set its extra to "
+                '{"user_ids": ["2244994945"]} (numeric ids, not @handles)'
+            )
         return {"user_ids": users}
 
     def client(self, **options: Any) -> XClient:

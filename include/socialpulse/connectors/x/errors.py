@@ -27,16 +27,22 @@ class XAuthError(XApiError, FatalError):
     """The bearer token was refused: a person must fix the connection."""
 
     def __init__(self, message: str, conn_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(f"X refused the bearer token ({message}). Put a valid app bearer token in the password "
-                         f"of {where_to_fix(conn_id)}", **kwargs)
+        super().__init__(
+            f"X refused the bearer token ({message}). Put a valid app bearer token in the password "
+            f"of {where_to_fix(conn_id)}",
+            **kwargs,
+        )
 
 
 class XUsageCapError(XApiError, FatalError):
     """The monthly post cap is spent: waiting for a rate-limit reset never clears it."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(f"X monthly usage cap reached ({message}). No retry helps until the cap resets or the "
-                         "plan is upgraded; lower the look-back or the number of user_ids", **kwargs)
+        super().__init__(
+            f"X monthly usage cap reached ({message}). No retry helps until the cap resets or the "
+            "plan is upgraded; lower the look-back or the number of user_ids",
+            **kwargs,
+        )
 
 
 class XRateLimitedError(XApiError, RetryableError):

@@ -18,13 +18,18 @@ def rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def user_posts(client: XClient, user_id: str, start: datetime, end: datetime,
-               max_results: int = 100) -> Iterator[JsonObject]:
+def user_posts(
+    client: XClient, user_id: str, start: datetime, end: datetime, max_results: int = 100
+) -> Iterator[JsonObject]:
     """Pages of GET /2/users/:id/tweets created in [start, end)."""
     if not str(user_id).isdigit():
         raise ValueError(f"X user id {user_id!r} must be numeric (the id, not the @handle)")
-    params = {"start_time": rfc3339(start), "end_time": rfc3339(end), "max_results": max_results,
-              "tweet.fields": TWEET_FIELDS}
+    params = {
+        "start_time": rfc3339(start),
+        "end_time": rfc3339(end),
+        "max_results": max_results,
+        "tweet.fields": TWEET_FIELDS,
+    }
     yield from client.pages(f"users/{user_id}/tweets", params)
 
 

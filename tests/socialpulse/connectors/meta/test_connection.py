@@ -10,13 +10,16 @@ from socialpulse.connectors.x.connection import XSettings
 from socialpulse.errors import ConnectionConfigError
 
 
-@pytest.mark.parametrize(("host", "port", "scheme", "expected"), [
-    (None, None, None, "https://graph.facebook.com"),
-    ("graph.facebook.com", None, None, "https://graph.facebook.com"),
-    ("http://127.0.0.1:8765/", None, None, "http://127.0.0.1:8765"),
-    ("127.0.0.1", 8765, "http", "http://127.0.0.1:8765"),
-    ("http://127.0.0.1", 9000, None, "http://127.0.0.1:9000"),
-])
+@pytest.mark.parametrize(
+    ("host", "port", "scheme", "expected"),
+    [
+        (None, None, None, "https://graph.facebook.com"),
+        ("graph.facebook.com", None, None, "https://graph.facebook.com"),
+        ("http://127.0.0.1:8765/", None, None, "http://127.0.0.1:8765"),
+        ("127.0.0.1", 8765, "http", "http://127.0.0.1:8765"),
+        ("http://127.0.0.1", 9000, None, "http://127.0.0.1:9000"),
+    ],
+)
 def test_base_url(host, port, scheme, expected):
     assert base_url(host, port, scheme, "https://graph.facebook.com") == expected
 
@@ -37,11 +40,14 @@ def test_a_non_numeric_id_is_named_for_what_it_is():
         id_list(["mypage"], numeric_id("Facebook Page id"))
 
 
-@pytest.mark.parametrize(("settings_class", "conn_id", "extra", "missing"), [
-    (MetaAdsSettings, "meta_marketing", {"ad_account_ids": ["1"]}, "ad_account_ids"),
-    (GraphSettings, "meta_graph", {"page_ids": ["1"]}, "page_ids"),
-    (XSettings, "x_api", {"user_ids": ["1"]}, "user_ids"),
-])
+@pytest.mark.parametrize(
+    ("settings_class", "conn_id", "extra", "missing"),
+    [
+        (MetaAdsSettings, "meta_marketing", {"ad_account_ids": ["1"]}, "ad_account_ids"),
+        (GraphSettings, "meta_graph", {"page_ids": ["1"]}, "page_ids"),
+        (XSettings, "x_api", {"user_ids": ["1"]}, "user_ids"),
+    ],
+)
 def test_every_connection_says_which_it_is_and_what_to_set(settings_class, conn_id, extra, missing):
     with pytest.raises(ConnectionConfigError, match=f"connection '{conn_id}' has no .*password"):
         settings_class.from_fields(conn_id, "h", None, None, "", extra)
@@ -53,8 +59,9 @@ def test_every_connection_says_which_it_is_and_what_to_set(settings_class, conn_
 
 
 def test_meta_ads_defaults():
-    settings = MetaAdsSettings.from_fields("meta_marketing", None, None, None, "EAAB-secret",
-                                           {"ad_account_ids": "act_7"})
+    settings = MetaAdsSettings.from_fields(
+        "meta_marketing", None, None, None, "EAAB-secret", {"ad_account_ids": "act_7"}
+    )
     assert settings.account_ids == ("7",)
     assert settings.api_version == DEFAULT_API_VERSION == "v26.0"
     assert settings.base_url == "https://graph.facebook.com"

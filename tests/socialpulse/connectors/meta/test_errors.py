@@ -42,13 +42,16 @@ def test_reduce_the_amount_of_data_is_its_own_kind():
     assert not error.retryable  # the pager halves the limit instead of retrying as is
 
 
-@pytest.mark.parametrize(("status", "body"), [
-    (500, _body(2, "An unexpected error has occurred.")),
-    (500, _body(1, "An unknown error occurred")),
-    (400, _body(100, "temporary", is_transient=True)),
-    (502, "<html>Bad Gateway</html>"),
-    (503, {"unexpected": "shape"}),
-])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (500, _body(2, "An unexpected error has occurred.")),
+        (500, _body(1, "An unknown error occurred")),
+        (400, _body(100, "temporary", is_transient=True)),
+        (502, "<html>Bad Gateway</html>"),
+        (503, {"unexpected": "shape"}),
+    ],
+)
 def test_transient_errors_retry(status, body):
     assert isinstance(classify(status, body), MetaTransientError)
 

@@ -21,9 +21,15 @@ SINCE, UNTIL, AS_OF = date(2026, 10, 6), date(2026, 11, 3), date(2026, 11, 5)
 
 def client(url: str, token: str = DEFAULT_TOKEN, attempts: int = 6) -> tuple[GraphClient, list[float]]:
     time = RecordedTime()
-    return GraphClient(url, token, DEFAULT_API_VERSION, conn_id="meta_marketing",
-                       backoff=Backoff(attempts=attempts, base_seconds=1.0), budget=RateBudget(clock=time.clock),
-                       sleep=time.sleep), time.sleeps
+    return GraphClient(
+        url,
+        token,
+        DEFAULT_API_VERSION,
+        conn_id="meta_marketing",
+        backoff=Backoff(attempts=attempts, base_seconds=1.0),
+        budget=RateBudget(clock=time.clock),
+        sleep=time.sleep,
+    ), time.sleeps
 
 
 def expected_rows(account_id: str) -> list[dict]:
@@ -41,8 +47,9 @@ def test_pulls_every_row_across_pages(simulator, mode):
     assert len(pages) > 1
     assert "next" not in pages[-1]["paging"]
     got = rows_of(pages)
-    assert [(r["date_start"], r["campaign_id"], r["impressions"]) for r in got] == \
-        [(r["date_start"], r["campaign_id"], r["impressions"]) for r in expected_rows("1001")]
+    assert [(r["date_start"], r["campaign_id"], r["impressions"]) for r in got] == [
+        (r["date_start"], r["campaign_id"], r["impressions"]) for r in expected_rows("1001")
+    ]
 
 
 def test_throttling_is_waited_out_with_backoff(simulator):

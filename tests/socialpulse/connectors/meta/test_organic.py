@@ -54,7 +54,7 @@ def test_page_posts_are_paged_within_the_window(graph):
 
 
 def test_a_post_nobody_shared_has_no_shares_field(graph):
-    """"shares: The shares count of this post", {"count": n}; Graph leaves it out at zero."""
+    """ "shares: The shares count of this post", {"count": n}; Graph leaves it out at zero."""
     posts = rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL))
     shared = [p for p in posts if "shares" in p]
     assert shared and len(shared) < len(posts)
@@ -62,7 +62,7 @@ def test_a_post_nobody_shared_has_no_shares_field(graph):
 
 
 def test_views_replace_the_deprecated_impressions_metrics(graph):
-    """"we're deprecating the impressions metric. This metric will be replaced by the views metric on all
+    """ "we're deprecating the impressions metric. This metric will be replaced by the views metric on all
     API versions ... the API will return an invalid metric error when calling any of these metrics"."""
     post = rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL))[0]
     values = insight_values(insights(graph, post["id"], facebook.POST_METRICS, Refusals(), "facebook post")[0])
@@ -87,8 +87,9 @@ def test_a_refused_metric_costs_only_that_metric_and_is_asked_once_per_run(graph
 
 def test_comments_count_every_comment_not_every_commenter(graph):
     """summary=true: "if filter is stream then total_count will be a count of all comments (including replies)"."""
-    post = max(rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL)),
-               key=lambda p: len(rows(post_comments(graph, p["id"]))))
+    post = max(
+        rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL)), key=lambda p: len(rows(post_comments(graph, p["id"])))
+    )
     pages = list(post_comments(graph, post["id"], limit=10))
     comments = rows(pages)
     assert {page["summary"]["total_count"] for page in pages} == {len(comments)}
@@ -98,7 +99,7 @@ def test_comments_count_every_comment_not_every_commenter(graph):
 
 
 def test_stories_are_not_media_and_come_from_their_own_edge_while_live(simulator):
-    """"Stories are only available for 24 hours": /stories lists those posted in the last 24 hours."""
+    """ "Stories are only available for 24 hours": /stories lists those posted in the last 24 hours."""
     url = simulator(as_of=AS_OF)
     media = rows(ig_media(GraphClient(url, DEFAULT_TOKEN, DEFAULT_API_VERSION), IG_USER_IDS[0], SINCE, UNTIL))
     assert media and all(m["media_product_type"] != "STORY" for m in media)
@@ -135,8 +136,9 @@ def test_instagram_refusals_drop_only_the_refused_metrics(graph):
 
 
 def test_a_bad_token_stops_organic_pulls_too_naming_meta_graph(simulator):
-    graph = GraphSettings.from_fields("meta_graph", simulator(as_of=AS_OF), None, None, "wrong",
-                                      {"page_ids": list(PAGE_IDS)}).client()
+    graph = GraphSettings.from_fields(
+        "meta_graph", simulator(as_of=AS_OF), None, None, "wrong", {"page_ids": list(PAGE_IDS)}
+    ).client()
     with pytest.raises(MetaAuthError, match="connection 'meta_graph'"):
         rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL))
     with pytest.raises(ValueError, match="before it starts"):
@@ -147,8 +149,11 @@ def test_media_with_too_few_viewers_has_no_insights_and_says_why(graph, monkeypa
     from socialpulse_dev.simulator import graph_organic
 
     monkeypatch.setattr(graph_organic, "MIN_VIEWERS", 10**9)
-    item = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
-                if (m["media_type"], m["media_product_type"]) == ("VIDEO", "REELS"))
+    item = next(
+        m
+        for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
+        if (m["media_type"], m["media_product_type"]) == ("VIDEO", "REELS")
+    )
     body, dropped = media_insights(graph, item)
     assert body == {"data": []}
     assert set(dropped) == set(instagram.MEDIA_METRICS)
@@ -160,17 +165,23 @@ def test_organic_pulls_ride_out_throttling_and_5xx(simulator):
     from tests.fakes import RecordedTime
 
     fake = RecordedTime()
-    graph = GraphClient(simulator(as_of=AS_OF, throttle_every=4, error_rate=0.2), DEFAULT_TOKEN, DEFAULT_API_VERSION,
-                        backoff=Backoff(), budget=RateBudget(clock=fake.clock), sleep=fake.sleep)
+    graph = GraphClient(
+        simulator(as_of=AS_OF, throttle_every=4, error_rate=0.2),
+        DEFAULT_TOKEN,
+        DEFAULT_API_VERSION,
+        backoff=Backoff(),
+        budget=RateBudget(clock=fake.clock),
+        sleep=fake.sleep,
+    )
     clean = GraphClient(simulator(as_of=AS_OF), DEFAULT_TOKEN, DEFAULT_API_VERSION)
-    assert rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL, limit=5)) == \
-        rows(page_posts(clean, PAGE_IDS[0], SINCE, UNTIL, limit=5))
+    assert rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL, limit=5)) == rows(
+        page_posts(clean, PAGE_IDS[0], SINCE, UNTIL, limit=5)
+    )
     assert graph.retries > 0 and fake.sleeps
 
 
 def test_album_children_have_no_insights_and_say_why(graph):
-    album = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
-                 if m["media_type"] == "CAROUSEL_ALBUM")
+    album = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL)) if m["media_type"] == "CAROUSEL_ALBUM")
     children = graph.request("GET", graph.url(f"{album['id']}/children"))["data"]
     assert len(children) == 3
     body, dropped = media_insights(graph, children[0])
@@ -184,9 +195,12 @@ def test_an_empty_edge_answers_an_empty_list_as_meta_does(graph):
 
 
 def test_a_metric_instagram_does_not_know_at_all_costs_only_that_metric(graph):
-    """"(#100) metric[0] must be one of the following values: ..." names none of the metrics asked."""
-    item = next(m for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
-                if (m["media_type"], m["media_product_type"]) == ("IMAGE", "FEED"))
+    """ "(#100) metric[0] must be one of the following values: ..." names none of the metrics asked."""
+    item = next(
+        m
+        for m in rows(ig_media(graph, IG_USER_IDS[0], SINCE, UNTIL))
+        if (m["media_type"], m["media_product_type"]) == ("IMAGE", "FEED")
+    )
     body, dropped = media_insights(graph, item, ("reach", "retired_metric", "likes"))
     if insight_values(body):  # enough viewers
         assert set(insight_values(body)) == {"reach", "likes"}
@@ -210,6 +224,11 @@ def test_a_permission_error_is_not_mistaken_for_too_few_viewers():
     client = RefusingClient(10, "(#10) Application does not have permission for this action")
     with pytest.raises(MetaApiError, match="permission"):
         insights(client, "1790", instagram.MEDIA_METRICS, Refusals(), "instagram IMAGE/FEED")
-    body, dropped = insights(RefusingClient(10, "(#10) Not enough viewers for the media to show insights"), "1790",
-                             ("reach",), Refusals(), "instagram IMAGE/FEED")
+    body, dropped = insights(
+        RefusingClient(10, "(#10) Not enough viewers for the media to show insights"),
+        "1790",
+        ("reach",),
+        Refusals(),
+        "instagram IMAGE/FEED",
+    )
     assert body == {"data": []} and list(dropped) == ["reach"]

@@ -25,8 +25,14 @@ BRAND = x_data.X_ACCOUNTS[0]
 
 def client(url: str, token: str = DEFAULT_X_TOKEN, attempts: int = 6) -> tuple[XClient, list[float]]:
     fake = RecordedTime()
-    return XClient(url, token, conn_id="x_api", backoff=Backoff(attempts=attempts), budget=RateBudget(clock=fake.clock),
-                   sleep=fake.sleep), fake.sleeps
+    return XClient(
+        url,
+        token,
+        conn_id="x_api",
+        backoff=Backoff(attempts=attempts),
+        budget=RateBudget(clock=fake.clock),
+        sleep=fake.sleep,
+    ), fake.sleeps
 
 
 def expected_posts() -> list[str]:
@@ -44,8 +50,13 @@ def test_pulls_every_post_of_the_window_across_pages(simulator):
     assert len(pages) > 2
     assert post_ids(pages) == expected_posts()
     first = pages[0]["data"][0]
-    assert set(first["public_metrics"]) >= {"like_count", "retweet_count", "reply_count", "quote_count",
-                                            "impression_count"}
+    assert set(first["public_metrics"]) >= {
+        "like_count",
+        "retweet_count",
+        "reply_count",
+        "quote_count",
+        "impression_count",
+    }
 
 
 def test_engaged_users_match_the_public_counts(simulator):

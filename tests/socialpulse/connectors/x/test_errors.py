@@ -15,13 +15,25 @@ from socialpulse.connectors.x import (
 )
 
 TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
-USAGE_CAP = {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap",
-             "type": "https://api.twitter.com/2/problems/usage-capped", "period": "Monthly", "scope": "Product"}
+USAGE_CAP = {
+    "title": "UsageCapExceeded",
+    "detail": "Usage cap exceeded: Monthly product cap",
+    "type": "https://api.twitter.com/2/problems/usage-capped",
+    "period": "Monthly",
+    "scope": "Product",
+}
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-INVALID = {"errors": [{"parameters": {"max_results": ["1000"]},
-                       "message": "The `max_results` query parameter value [1000] is not between 5 and 100"}],
-           "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
-           "type": "https://api.twitter.com/2/problems/invalid-request"}
+INVALID = {
+    "errors": [
+        {
+            "parameters": {"max_results": ["1000"]},
+            "message": "The `max_results` query parameter value [1000] is not between 5 and 100",
+        }
+    ],
+    "title": "Invalid Request",
+    "detail": "One or more parameters to your request was invalid.",
+    "type": "https://api.twitter.com/2/problems/invalid-request",
+}
 
 
 def test_plain_429_waits_for_the_reset():
@@ -57,5 +69,4 @@ def test_handles_are_refused_as_user_ids():
     from socialpulse.connectors.x import XClient, user_posts
 
     with pytest.raises(ValueError, match="numeric"):
-        next(user_posts(XClient("http://127.0.0.1:1", "t"), "@socialpulse", datetime(2026, 1, 1),
-                        datetime(2026, 1, 2)))
+        next(user_posts(XClient("http://127.0.0.1:1", "t"), "@socialpulse", datetime(2026, 1, 1), datetime(2026, 1, 2)))

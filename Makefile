@@ -26,6 +26,7 @@ FAST := not (slow or airflow or postgres or http or s3 or integration)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy

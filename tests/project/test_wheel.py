@@ -28,7 +28,9 @@ print("RUN STATE", run.state)
 
 
 def test_the_wheel_runs_a_dag_from_outside_the_checkout_with_the_default_lake(migrated_airflow, simulator, tmp_path):
-    wheels = tmp_path / "wheels"
+    source, wheels = tmp_path / "source", tmp_path / "wheels"  # built from a copy: setuptools writes build/ beside it
+    shutil.copytree(PROJECT_ROOT / "include", source / "include", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", source / "pyproject.toml")
     subprocess.run(
         [
             sys.executable,
@@ -40,7 +42,7 @@ def test_the_wheel_runs_a_dag_from_outside_the_checkout_with_the_default_lake(mi
             "--no-build-isolation",
             "-w",
             str(wheels),
-            str(PROJECT_ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,

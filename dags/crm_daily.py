@@ -17,7 +17,7 @@ from airflow.sdk import dag, task
 
 from socialpulse_airflow import crm, privacy
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
-from socialpulse_airflow.settings import day_of
+from socialpulse_airflow.lookups import day_of
 
 
 @dag(

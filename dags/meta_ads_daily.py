@@ -31,7 +31,7 @@ from socialpulse.transforms.schemas import CAMPAIGN_METRICS
 from socialpulse_airflow import meta_ads, privacy
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
-from socialpulse_airflow.settings import day_of
+from socialpulse_airflow.lookups import day_of
 
 LOADED_DAYS = (
     "metric_date BETWEEN '{{ ti.xcom_pull(task_ids='load_campaign_metrics')['since'] }}' "

@@ -31,7 +31,7 @@ from socialpulse.transforms.schemas import POST_METRICS
 from socialpulse_airflow import organic, privacy
 from socialpulse_airflow.checks import column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
-from socialpulse_airflow.settings import day_of
+from socialpulse_airflow.lookups import day_of
 
 RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
 

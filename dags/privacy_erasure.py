@@ -31,7 +31,7 @@ from airflow.sdk import dag, task
 
 from socialpulse_airflow import privacy
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
-from socialpulse_airflow.settings import day_of
+from socialpulse_airflow.lookups import day_of
 
 
 @dag(

@@ -146,7 +146,7 @@ def check_sources(start, end, last_checked=None) -> list[dict]:
     from airflow.sdk import get_current_context
 
     from socialpulse.freshness import newest_loaded_days
-    from socialpulse_airflow.settings import variable
+    from socialpulse_airflow.lookups import variable
     from socialpulse_airflow.warehouse import in_warehouse
 
     hours = freshness_hours(variable(FRESHNESS_HOURS_VARIABLE))

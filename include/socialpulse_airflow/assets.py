@@ -10,7 +10,7 @@ from datetime import datetime
 
 from airflow.sdk import Asset
 
-from socialpulse_airflow.settings import day_of
+from socialpulse_airflow.lookups import day_of
 
 CAMPAIGN_METRICS = Asset(name="campaign_metrics_daily", group="warehouse")
 POST_METRICS = Asset(name="post_metrics_daily", group="warehouse")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from socialpulse_airflow.assets import days_of_events
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import day_of, lake_root
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import day_of, lake_root
 from socialpulse_airflow.warehouse import in_warehouse
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import lake_root
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import lake_root
 from socialpulse_airflow.warehouse import in_warehouse
 
 

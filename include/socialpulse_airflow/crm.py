@@ -6,8 +6,8 @@ from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
 from socialpulse_airflow.findings import audited
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import currency_kwargs, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import currency_kwargs, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import published
 
 
@@ -16,7 +16,7 @@ from socialpulse_airflow.warehouse import published
 def extract(ds: str, run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from socialpulse.jobs.first_party import extract
+    from socialpulse.jobs.crm import extract
 
     source = variable(CRM_SOURCE_VARIABLE)
     if not source:
@@ -39,7 +39,7 @@ def extract(ds: str, run_id: str) -> dict:
 )
 def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
     """Users and orders into the clean zone; their asset events name the day."""
-    from socialpulse.jobs.first_party import clean
+    from socialpulse.jobs.crm import clean
 
     cleaned = audited(clean(lake_root(), ds, pseudonymization_key(), **currency_kwargs()), run_id, params)
     mark_days(outlet_events, [CRM_USERS, CRM_ORDERS], ds, ds)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from socialpulse.config import DEFAULT_EXPERIMENTS_FILE, EXPERIMENTS_FILE_VARIABLE, EXPERIMENTS_VARIABLE
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import lake_root, variable
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import lake_root, variable
 from socialpulse_airflow.warehouse import in_warehouse
 
 log = logging.getLogger(__name__)

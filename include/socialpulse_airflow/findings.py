@@ -22,18 +22,18 @@ def record(findings: list, run_id: str, any_day: bool = False) -> list:
     return new
 
 
-def check_api_version(settings, api: str, ds: str, run_id: str) -> None:
+def check_api_version(connection, api: str, ds: str, run_id: str) -> None:
     """Warn, and record a finding, when the connection's Meta API version is past Meta's end-of-life date."""
     from socialpulse.connectors.meta.versions import expired
     from socialpulse.warehouse.findings import Finding
 
-    reason = expired(settings.api_version, api, datetime.now(UTC).date())
+    reason = expired(connection.api_version, api, datetime.now(UTC).date())
     if reason:
-        log.warning("connection '%s': %s", settings.conn_id, reason)
+        log.warning("connection '%s': %s", connection.conn_id, reason)
         record(
             [
                 Finding(
-                    settings.conn_id,
+                    connection.conn_id,
                     date.fromisoformat(ds),
                     "api_version",
                     "api_version_expired",

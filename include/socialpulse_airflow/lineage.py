@@ -77,7 +77,7 @@ def report(reads: Iterable[str], writes: Iterable[str]) -> None:
     from airflow.sdk import BaseHook
     from openlineage.client.event_v2 import Dataset
 
-    from socialpulse_airflow.settings import lake_root
+    from socialpulse_airflow.lookups import lake_root
 
     tables = [*reads, *writes]
     warehouse = BaseHook.get_connection(WAREHOUSE_CONN_ID) if any(t.startswith(WAREHOUSE) for t in tables) else None

@@ -8,8 +8,8 @@ from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import currency_kwargs, lake_root, required_connection
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import currency_kwargs, lake_root, required_settings
 from socialpulse_airflow.warehouse import in_warehouse, published
 
 log = logging.getLogger(__name__)
@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 RAW_FOLDERS = ["meta_ads", "meta_marketing"]
 
 
-def _settings():
-    from socialpulse.connectors.meta.connection import MetaAdsSettings
+def _connection():
+    from socialpulse.connectors.meta.connection import MetaAdsConnection
 
-    return required_settings(META_MARKETING_CONN_ID, MetaAdsSettings, "Meta ads")
+    return required_connection(META_MARKETING_CONN_ID, MetaAdsConnection, "Meta ads")
 
 
 @fail_fast
@@ -28,9 +28,9 @@ def ad_accounts(ds: str, run_id: str) -> list[str]:
     """The connection's ad accounts; a Marketing API version past Meta's end of life is a warning and a finding."""
     from socialpulse.connectors.meta.versions import MARKETING
 
-    settings = _settings()
-    check_api_version(settings, MARKETING, ds, run_id)
-    return list(settings.account_ids)
+    connection = _connection()
+    check_api_version(connection, MARKETING, ds, run_id)
+    return list(connection.account_ids)
 
 
 @fail_fast
@@ -38,7 +38,7 @@ def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import Window, extract_account
 
     window = Window.for_run(ds, int(params["lookback_days"]))
-    return extract_account(_settings().client(), account_id, window, lake_root(), ds, run_id, params["report_mode"])
+    return extract_account(_connection().client(), account_id, window, lake_root(), ds, run_id, params["report_mode"])
 
 
 @fail_fast

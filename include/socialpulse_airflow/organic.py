@@ -6,23 +6,23 @@ from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, 
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version, refused_metrics
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import lake_root, platform_connection, pseudonymization_key, variable
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import connection_settings, lake_root, pseudonymization_key, variable
 from socialpulse_airflow.warehouse import in_warehouse, published
 
 RAW_POSTS = [f"lake:raw/{platform}/posts" for platform in ("facebook", "instagram", "x")]
 
 
 def _graph():
-    from socialpulse.connectors.meta.connection import GraphSettings
+    from socialpulse.connectors.meta.connection import GraphConnection
 
-    return connection_settings(META_GRAPH_CONN_ID, GraphSettings)
+    return platform_connection(META_GRAPH_CONN_ID, GraphConnection)
 
 
 def _x():
-    from socialpulse.connectors.x.connection import XSettings
+    from socialpulse.connectors.x.connection import XConnection
 
-    return connection_settings(X_API_CONN_ID, XSettings)
+    return platform_connection(X_API_CONN_ID, XConnection)
 
 
 @fail_fast
@@ -43,10 +43,10 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.organic import FIRST_RUN_LOOKBACK_DAYS, extract_account
 
     platform, account = source.split(":", 1)
-    settings = _x() if platform == "x" else _graph()
+    connection = _x() if platform == "x" else _graph()
     first_run = int(variable(FIRST_RUN_LOOKBACK_VARIABLE, FIRST_RUN_LOOKBACK_DAYS))
     return extract_account(
-        settings.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(), run_id, first_run
+        connection.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(), run_id, first_run
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.lineage import lineage
+from socialpulse_airflow.lookups import lake_root, pseudonymization_key, retention_days, variable
 from socialpulse_airflow.retries import fail_fast
-from socialpulse_airflow.settings import lake_root, pseudonymization_key, retention_days, variable
 from socialpulse_airflow.warehouse import in_warehouse
 
 

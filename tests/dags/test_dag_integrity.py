@@ -25,7 +25,7 @@ LIGHT_LIBRARY_MODULES = (
     "socialpulse.transforms.topics",
     "socialpulse.connectors",
     "socialpulse.connectors.meta",
-    "socialpulse.connectors.meta.ads_settings",
+    "socialpulse.connectors.meta.ads_fields",
 )
 DAG_IDS = [
     "attribution_daily",

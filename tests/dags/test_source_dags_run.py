@@ -219,7 +219,7 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
-    from socialpulse.jobs import first_party
+    from socialpulse.jobs import crm
     from socialpulse.transforms.privacy import Pseudonymizer
     from socialpulse_dev.devenv import DEMO_KEY
     from socialpulse_dev.simulator.audience import audience
@@ -227,7 +227,7 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
 
     warehouse, lake = pipeline(DAY, AS_OF)
     write_drop(tmp_path / "crm", date(2026, 11, 1))  # the day before's drop links the platform ids
-    first_party.extract(str(tmp_path / "crm"), str(lake), "2026-11-01", "the-run-of-the-day-before")
+    crm.extract(str(tmp_path / "crm"), str(lake), "2026-11-01", "the-run-of-the-day-before")
     for dag_id in ("crm_daily", "organic_social_daily"):
         assert run(dags[dag_id]).state == "success"
     events = pd.read_parquet(lake / "clean" / "engagement_events" / f"ds={DAY}")

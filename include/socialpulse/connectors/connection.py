@@ -1,6 +1,6 @@
 """What an Airflow connection to a platform holds, read from its plain fields: one pattern for every platform.
 
-A settings class names its token and default host, reads its own `extra`, and
+A connection class names its token and default host, reads its own `extra`, and
 builds its client; every message names the connection it came from, and no
 repr shows the token.
 """
@@ -47,7 +47,7 @@ def numeric_id(what: str) -> Callable[[str], str]:
 
 
 @dataclass(frozen=True)
-class ConnectionSettings:
+class PlatformConnection:
     """Base URL, token and the connection's name; subclasses add what their `extra` holds."""
 
     conn_id: str
@@ -67,7 +67,7 @@ class ConnectionSettings:
         password: str | None,
         extra: JsonObject,
     ) -> Self:
-        """Validated settings; a missing token or id list fails naming the connection and what to set."""
+        """The validated connection; a missing token or id list fails naming the connection and what to set."""
         if not password:
             raise ConnectionConfigError(f"connection '{conn_id}' has no {cls.token_name}: put it in the password")
         return cls(

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs.first_party import credit
+from socialpulse.jobs.crm import credit
 from socialpulse.typing_aliases import JsonObject
 
 ORDERS_ENTITY = "crm_orders"

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from socialpulse.connectors.meta import GraphClient
-from socialpulse.connectors.meta import facebook_settings as facebook
-from socialpulse.connectors.meta import instagram_settings as instagram
+from socialpulse.connectors.meta import facebook_fields as facebook
+from socialpulse.connectors.meta import instagram_fields as instagram
 from socialpulse.connectors.meta.organic import Refusals, ig_media, ig_stories, insights, page_posts, post_comments
 from socialpulse.connectors.x import XClient, engaged_users, user_posts
 from socialpulse.jobs import landing

@@ -3,7 +3,7 @@
 Metric strings become numbers, `actions` become columns, a purchase reported
 under several action types is counted once, unknown fields are ignored and a
 metric Meta did not return stays null. An action carrying the attribution windows
-we ask for (ads_settings.ATTRIBUTION_WINDOWS) counts their sum, whatever the ad
+we ask for (ads_fields.ATTRIBUTION_WINDOWS) counts their sum, whatever the ad
 set's own setting makes of "value"; one without them (a click, a reaction) counts "value".
 Rows that break the declared schema (transforms/schemas.py), and pages of the wrong shape, are returned apart with
 every reason and the original payload.
@@ -19,7 +19,7 @@ from typing import cast
 
 import pandas as pd
 
-from socialpulse.connectors.meta.ads_settings import (
+from socialpulse.connectors.meta.ads_fields import (
     ACTION_COLUMNS,
     ATTRIBUTION_WINDOWS,
     INSIGHTS_FIELDS,

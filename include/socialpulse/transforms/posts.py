@@ -20,7 +20,7 @@ from typing import cast
 
 import pandas as pd
 
-from socialpulse.connectors.meta.facebook_settings import METRIC_COLUMNS as FACEBOOK_METRIC_COLUMNS
+from socialpulse.connectors.meta.facebook_fields import METRIC_COLUMNS as FACEBOOK_METRIC_COLUMNS
 from socialpulse.connectors.meta.organic import insight_values
 from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
 from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS

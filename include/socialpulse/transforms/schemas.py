@@ -11,7 +11,7 @@ instant in UTC.
 
 from __future__ import annotations
 
-from socialpulse.connectors.meta.ads_settings import ACTION_COLUMNS
+from socialpulse.connectors.meta.ads_fields import ACTION_COLUMNS
 from socialpulse.declarations import Field, Schema
 from socialpulse.transforms.normalize import GENDERS, country_codes
 from socialpulse.transforms.topics import TOPICS

@@ -176,7 +176,7 @@ def _report_charts(day: str) -> dict:
 
     from socialpulse import lake as lake_zone
     from socialpulse.config import LAKE_ROOT_VARIABLE, default_lake_root
-    from socialpulse_airflow.settings import configured_lake
+    from socialpulse_airflow.lookups import configured_lake
 
     root = configured_lake(
         Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())), Connection.get_connection_from_secrets

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from socialpulse.jobs import first_party
+from socialpulse.jobs import crm
 from socialpulse_dev.simulator.audience import audience
 from socialpulse_dev.simulator.crm_drop import write_drop
 
@@ -19,8 +19,8 @@ def lake(tmp_path) -> str:
     """A lake with the CRM drop of DS landed and cleaned (some people quarantined, for an impossible age)."""
     write_drop(tmp_path / "crm", date.fromisoformat(DS))
     root = str(tmp_path / "lake")
-    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
-    first_party.clean(root, DS, KEY)
+    crm.extract(str(tmp_path / "crm"), root, DS, "run-1")
+    crm.clean(root, DS, KEY)
     return root
 
 

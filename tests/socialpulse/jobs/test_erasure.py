@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs import erasure, first_party, quality
+from socialpulse.jobs import crm, erasure, quality
 from socialpulse.transforms.posts import clean_events
 from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from socialpulse.transforms.validation import validate
@@ -62,7 +62,7 @@ def test_cleaning_again_brings_no_erased_person_back_to_clean_or_quarantine(lake
     member = quarantined_member(lake)
     found = erasure.person_pseudonyms(lake, KEY, member.user_id)
     erasure.erase_from_lake(lake, {found.pseudonym: found.pseudonyms})
-    first_party.clean(lake, DS, KEY)  # a rerun of the date
+    crm.clean(lake, DS, KEY)  # a rerun of the date
     root = lake_zone.Lake.at(lake)
     assert found.pseudonym not in set(pd.read_parquet(root.clean_partition("crm_users", DS)).person_id)
     assert (

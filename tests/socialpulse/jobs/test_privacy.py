@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs import first_party, privacy
+from socialpulse.jobs import crm, privacy
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse_dev.simulator.crm_drop import write_drop
 from tests.socialpulse.jobs.conftest import DS, KEY, linked_member
@@ -59,8 +59,8 @@ def test_a_drop_with_a_header_and_no_rows_is_a_warning_finding(tmp_path):
     orders = tmp_path / "crm" / f"ds={DS}" / "orders.csv"
     orders.write_text(orders.read_text().splitlines()[0] + "\n")
     root = str(tmp_path / "lake")
-    first_party.extract(str(tmp_path / "crm"), root, DS, "run-1")
-    cleaned = first_party.clean(root, DS, KEY)
+    crm.extract(str(tmp_path / "crm"), root, DS, "run-1")
+    cleaned = crm.clean(root, DS, KEY)
     (finding,) = cleaned["findings"]
     assert (finding.entity, finding.check_name, finding.severity) == ("crm_orders", "empty_input", "warning")
     assert finding.detail.startswith(f"orders.csv of {DS} has its header and no rows")

@@ -1,7 +1,7 @@
 """Meta Graph and Marketing API connector: the public surface.
 
 Names load on first use (PEP 562), so that importing the field lists in
-`settings` (the entity declarations do, at DAG parse time) does not import requests.
+`ads_fields` and the other field lists (the entity declarations do, at DAG parse time) does not import requests.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from socialpulse.config import META_BASE_URL
-from socialpulse.connectors.connection import ConnectionSettings, id_list, numeric_id
+from socialpulse.connectors.connection import PlatformConnection, id_list, numeric_id
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.insights import normalize_account_id
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
@@ -15,7 +15,7 @@ from socialpulse.typing_aliases import JsonObject
 
 
 @dataclass(frozen=True)
-class _GraphConnection(ConnectionSettings):
+class _GraphApiConnection(PlatformConnection):
     api_version: str = DEFAULT_API_VERSION
 
     default_base_url: ClassVar[str] = META_BASE_URL
@@ -25,7 +25,7 @@ class _GraphConnection(ConnectionSettings):
 
 
 @dataclass(frozen=True)
-class MetaAdsSettings(_GraphConnection):
+class MetaAdsConnection(_GraphApiConnection):
     """The ad accounts whose insights to pull."""
 
     account_ids: tuple[str, ...] = ()
@@ -41,7 +41,7 @@ class MetaAdsSettings(_GraphConnection):
 
 
 @dataclass(frozen=True)
-class GraphSettings(_GraphConnection):
+class GraphConnection(_GraphApiConnection):
     """The Facebook Pages and Instagram accounts whose posts to pull, as (platform, id)."""
 
     sources: tuple[tuple[str, str], ...] = ()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
-from socialpulse.connectors.meta.ads_settings import (
+from socialpulse.connectors.meta.ads_fields import (
     ACTION_BREAKDOWNS,
     ATTRIBUTION_WINDOWS,
     DEFAULT_PAGE_LIMIT,

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from socialpulse.connectors.meta import facebook_settings as facebook
-from socialpulse.connectors.meta import instagram_settings as instagram
+from socialpulse.connectors.meta import facebook_fields as facebook
+from socialpulse.connectors.meta import instagram_fields as instagram
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.errors import MetaApiError
 from socialpulse.typing_aliases import JsonObject

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from socialpulse.connectors.connection import ConnectionSettings, id_list, numeric_id
+from socialpulse.connectors.connection import PlatformConnection, id_list, numeric_id
 from socialpulse.connectors.x.client import X_BASE_URL, XClient
 from socialpulse.errors import ConnectionConfigError
 from socialpulse.typing_aliases import JsonObject
 
 
 @dataclass(frozen=True)
-class XSettings(ConnectionSettings):
+class XConnection(PlatformConnection):
     user_ids: tuple[str, ...] = ()
 
     token_name: ClassVar[str] = "bearer token"

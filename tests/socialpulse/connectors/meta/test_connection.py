@@ -4,9 +4,9 @@ import pytest
 
 from socialpulse.connectors.connection import base_url, id_list, numeric_id
 from socialpulse.connectors.meta import normalize_account_id
-from socialpulse.connectors.meta.connection import GraphSettings, MetaAdsSettings
+from socialpulse.connectors.meta.connection import GraphConnection, MetaAdsConnection
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
-from socialpulse.connectors.x.connection import XSettings
+from socialpulse.connectors.x.connection import XConnection
 from socialpulse.errors import ConnectionConfigError
 
 
@@ -34,7 +34,7 @@ def test_a_non_numeric_id_is_named_for_what_it_is():
     with pytest.raises(ValueError, match="act_123456"):
         normalize_account_id("my-account")
     with pytest.raises(ConnectionConfigError, match="X user id '@brand'") as caught:
-        XSettings.from_fields("x_api", None, None, None, "tok", {"user_ids": ["@brand"]})
+        XConnection.from_fields("x_api", None, None, None, "tok", {"user_ids": ["@brand"]})
     assert "ad account" not in str(caught.value)
     with pytest.raises(ConnectionConfigError, match="Facebook Page id 'mypage'"):
         id_list(["mypage"], numeric_id("Facebook Page id"))
@@ -43,9 +43,9 @@ def test_a_non_numeric_id_is_named_for_what_it_is():
 @pytest.mark.parametrize(
     ("settings_class", "conn_id", "extra", "missing"),
     [
-        (MetaAdsSettings, "meta_marketing", {"ad_account_ids": ["1"]}, "ad_account_ids"),
-        (GraphSettings, "meta_graph", {"page_ids": ["1"]}, "page_ids"),
-        (XSettings, "x_api", {"user_ids": ["1"]}, "user_ids"),
+        (MetaAdsConnection, "meta_marketing", {"ad_account_ids": ["1"]}, "ad_account_ids"),
+        (GraphConnection, "meta_graph", {"page_ids": ["1"]}, "page_ids"),
+        (XConnection, "x_api", {"user_ids": ["1"]}, "user_ids"),
     ],
 )
 def test_every_connection_says_which_it_is_and_what_to_set(settings_class, conn_id, extra, missing):
@@ -59,10 +59,10 @@ def test_every_connection_says_which_it_is_and_what_to_set(settings_class, conn_
 
 
 def test_meta_ads_defaults():
-    settings = MetaAdsSettings.from_fields(
+    settings = MetaAdsConnection.from_fields(
         "meta_marketing", None, None, None, "EAAB-secret", {"ad_account_ids": "act_7"}
     )
     assert settings.account_ids == ("7",)
     assert settings.api_version == DEFAULT_API_VERSION == "v26.0"
     assert settings.base_url == "https://graph.facebook.com"
-    assert XSettings.from_fields("x_api", None, None, None, "t", {"user_ids": [1]}).base_url == "https://api.x.com"
+    assert XConnection.from_fields("x_api", None, None, None, "t", {"user_ids": [1]}).base_url == "https://api.x.com"

@@ -1,7 +1,7 @@
 """Facebook Pages and Instagram streams against the simulator, over real HTTP, on Meta's current contracts.
 
-Each contract is pinned to the documentation (connectors/meta/facebook_settings.py and
-instagram_settings.py quote it): the deprecated impressions metrics refused, views in
+Each contract is pinned to the documentation (connectors/meta/facebook_fields.py and
+instagram_fields.py quote it): the deprecated impressions metrics refused, views in
 their place, `shares` absent when nobody shared, comments counted by summary.total_count,
 stories on their own edge for 24 hours, refusals that cost only the refused metric.
 """
@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from socialpulse.connectors.meta import GraphClient, MetaApiError, MetaAuthError, MetaRequestError
-from socialpulse.connectors.meta import facebook_settings as facebook
-from socialpulse.connectors.meta import instagram_settings as instagram
-from socialpulse.connectors.meta.connection import GraphSettings
+from socialpulse.connectors.meta import facebook_fields as facebook
+from socialpulse.connectors.meta import instagram_fields as instagram
+from socialpulse.connectors.meta.connection import GraphConnection
 from socialpulse.connectors.meta.organic import (
     Refusals,
     ig_media,
@@ -136,7 +136,7 @@ def test_instagram_refusals_drop_only_the_refused_metrics(graph):
 
 
 def test_a_bad_token_stops_organic_pulls_too_naming_meta_graph(simulator):
-    graph = GraphSettings.from_fields(
+    graph = GraphConnection.from_fields(
         "meta_graph", simulator(as_of=AS_OF), None, None, "wrong", {"page_ids": list(PAGE_IDS)}
     ).client()
     with pytest.raises(MetaAuthError, match="connection 'meta_graph'"):

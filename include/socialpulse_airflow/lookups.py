@@ -62,8 +62,8 @@ def configured_lake(root: str, get_connection) -> str:
     return root
 
 
-def connection_settings(conn_id: str, settings_class):
-    """The library's settings for a connection, or None (logged) when it is not configured.
+def platform_connection(conn_id: str, connection_class):
+    """The library's view of a platform connection, or None (logged) when it is not configured.
 
     A connection that is there but lacks what its source needs fails the task at once, naming it.
     """
@@ -78,19 +78,21 @@ def connection_settings(conn_id: str, settings_class):
         log.warning("connection '%s' is not configured: skipping its source", conn_id)
         return None
     try:
-        return settings_class.from_fields(conn_id, conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson)
+        return connection_class.from_fields(
+            conn_id, conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson
+        )
     except (ConnectionConfigError, ValueError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
-def required_settings(conn_id: str, settings_class, what: str):
-    """Settings of a connection a whole DAG needs: the task is skipped, with the reason, when it is not set."""
+def required_connection(conn_id: str, connection_class, what: str):
+    """A connection a whole DAG needs: the task is skipped, with the reason, when it is not set."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    settings = connection_settings(conn_id, settings_class)
-    if settings is None:
+    connection = platform_connection(conn_id, connection_class)
+    if connection is None:
         raise AirflowSkipException(f"connection '{conn_id}' is not configured: no {what} today")
-    return settings
+    return connection
 
 
 def pseudonymization_key() -> str:

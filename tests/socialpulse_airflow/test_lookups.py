@@ -8,7 +8,7 @@ import pytest
 from airflow.exceptions import AirflowNotFoundException
 
 from socialpulse import lake as lake_zone
-from socialpulse_airflow.settings import configured_lake
+from socialpulse_airflow.lookups import configured_lake
 
 
 @pytest.fixture(autouse=True)

@@ -5,9 +5,9 @@ Meta ads insights (connection `meta_marketing`) for the UTC day of the run's dat
 and the look-back window before it (param `lookback_days`, default 28: Meta restates
 conversions for 28 days).
 
-* `extract_meta_insights`: one mapped task per ad account (`act_<id>`) into the run's staging area.
-* `land_meta_insights`: the staged pages become the day's raw partition, replaced whole.
-* `clean_meta_insights`: validated against the declared schema; bad rows quarantined with every
+* `extract_meta_ads`: one mapped task per ad account (`act_<id>`) into the run's staging area.
+* `land_meta_ads`: the staged pages become the day's raw partition, replaced whole.
+* `clean_meta_ads`: validated against the declared schema; bad rows quarantined with every
   reason; amounts converted with the ECB's reference rates; `pipeline_audit` recorded; fails when
   more than `max_quarantine_share` was quarantined.
 * `load_campaign_metrics`: upserts `campaign_metrics_daily` (and each restated version into
@@ -78,15 +78,15 @@ def meta_ads_daily():
         return meta_ads.ad_accounts(day_of(data_interval_start), run_id)
 
     @task(map_index_template="act_{{ task.op_kwargs['account_id'] }}")
-    def extract_meta_insights(account_id: str, data_interval_start=None, run_id=None, params=None) -> dict:
+    def extract_meta_ads(account_id: str, data_interval_start=None, run_id=None, params=None) -> dict:
         return meta_ads.extract(account_id, day_of(data_interval_start), run_id, params)
 
     @task
-    def land_meta_insights(extracted: list[dict], data_interval_start=None, run_id=None) -> dict:
+    def land_meta_ads(extracted: list[dict], data_interval_start=None, run_id=None) -> dict:
         return meta_ads.land(extracted, day_of(data_interval_start), run_id)
 
     @task
-    def clean_meta_insights(landed: dict, data_interval_start=None, run_id=None, params=None) -> dict:
+    def clean_meta_ads(landed: dict, data_interval_start=None, run_id=None, params=None) -> dict:
         return meta_ads.clean(day_of(data_interval_start), run_id, params)
 
     @task(outlets=[meta_ads.CAMPAIGN_METRICS])
@@ -103,7 +103,7 @@ def meta_ads_daily():
 
     accounts = meta_ad_accounts()
     warehouse_migrations() >> accounts  # everything after writes the warehouse (findings, audit, rows)
-    cleaned = clean_meta_insights(land_meta_insights(extract_meta_insights.expand(account_id=accounts)))
+    cleaned = clean_meta_ads(land_meta_ads(extract_meta_ads.expand(account_id=accounts)))
     loaded = load_campaign_metrics(cleaned)
     column_checks = SQLColumnCheckOperator(
         task_id="check_campaign_metrics_columns",

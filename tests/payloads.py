@@ -269,7 +269,7 @@ X_LIKING_USERS = {
 
 def insights(pages, reporting: str = "USD"):
     """(clean, quarantined) campaign rows of (manifest, page) pairs, converted with the simulator's rates."""
-    from socialpulse.transforms.meta_insights import clean_insights
+    from socialpulse.transforms.meta_ads import clean_insights
     from socialpulse_dev.simulator.fx_rates import simulated_rates
 
     result = clean_insights(pages, simulated_rates(), reporting)

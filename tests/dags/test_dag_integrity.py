@@ -88,10 +88,10 @@ def test_house_rules(dagbag):
 def test_each_source_is_a_dag_of_its_own(dagbag):
     ads, organic, crm = (dagbag.dags[d] for d in ("meta_ads_daily", "organic_social_daily", "crm_daily"))
     assert ads.params["lookback_days"] == 28 and ads.params["max_quarantine_share"] == 0.05
-    assert {t.task_id for t in ads.tasks if t.task_id.startswith("extract")} == {"extract_meta_insights"}
+    assert {t.task_id for t in ads.tasks if t.task_id.startswith("extract")} == {"extract_meta_ads"}
     assert {t.task_id for t in organic.tasks if t.task_id.startswith("extract")} == {"extract_organic"}
     assert {t.task_id for t in crm.tasks if t.task_id.startswith("extract")} == {"extract_crm"}
-    for dag, clean in ((ads, "clean_meta_insights"), (organic, "clean_organic"), (crm, "clean_crm")):
+    for dag, clean in ((ads, "clean_meta_ads"), (organic, "clean_organic"), (crm, "clean_crm")):
         assert "apply_warehouse_migrations" in dag.task_dict[clean].get_flat_relative_ids(upstream=True)  # audit
     assert organic.task_dict["land_organic"].trigger_rule == "all_done"  # one platform failing spares the others
     for dag in dagbag.dags.values():  # every run ends in one summary of what failed and why

@@ -18,7 +18,7 @@ LOGICAL_DATE = datetime(2026, 11, 3, tzinfo=UTC)
         (
             "meta_ads_daily",
             {"invalid_token": True},
-            "extract_meta_insights",
+            "extract_meta_ads",
             {"act_1001", "act_1002", "act_1003"},
             "Renew the token and store it as the password of the Airflow connection 'meta_marketing'",
         ),

@@ -83,7 +83,7 @@ def test_load_campaign_metrics_reports_its_lake_input_and_its_warehouse_output(d
     clean = {
         (d["namespace"], d["name"])
         for e in events
-        if e["job"]["name"] == "meta_ads_daily.clean_meta_insights"
+        if e["job"]["name"] == "meta_ads_daily.clean_meta_ads"
         for d in e.get("inputs", [])
     }
     assert clean == {("file", f"{lake.resolve()}/raw/meta_ads/ads_insights")}  # the lineage joins up: raw -> clean

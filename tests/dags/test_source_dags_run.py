@@ -34,9 +34,11 @@ def test_meta_ads_lands_cleans_and_loads_every_account(dags, pipeline):
     warehouse, lake = pipeline(DAY, AS_OF)
     ads = run(dags["meta_ads_daily"], report_mode="async")
     assert ads.state == "success", task_states(ads)
-    assert sorted(
-        ti.rendered_map_index for ti in ads.get_task_instances() if ti.task_id == "extract_meta_insights"
-    ) == ["act_1001", "act_1002", "act_1003"]
+    assert sorted(ti.rendered_map_index for ti in ads.get_task_instances() if ti.task_id == "extract_meta_ads") == [
+        "act_1001",
+        "act_1002",
+        "act_1003",
+    ]
     rows = warehouse_rows(warehouse)
     assert len(rows) == CAMPAIGN_DAYS
     assert {r[0] for r in rows} == {f"2026-10-{d:02d}" for d in range(5, 32)} | {"2026-11-01", "2026-11-02"}
@@ -154,7 +156,7 @@ def test_a_bad_token_fails_the_run_and_keeps_the_warehouse_untouched(dags, pipel
     ads = run(dags["meta_ads_daily"])
     states = {ti.task_id: ti.state for ti in ads.get_task_instances()}
     assert ads.state == "failed"
-    assert states["extract_meta_insights"] == "failed" and states["load_campaign_metrics"] == "upstream_failed"
+    assert states["extract_meta_ads"] == "failed" and states["load_campaign_metrics"] == "upstream_failed"
     with sqlite3.connect(warehouse) as conn:
         assert conn.execute("SELECT count(*) FROM campaign_metrics_daily").fetchone() == (0,)
 

@@ -161,7 +161,7 @@ def broken_split(experiment: Experiment, units: np.ndarray, srm_p: float) -> boo
     return experiment.kind == CRM_GROUP or bool(gap > SRM_MIN_SHARE_GAP)
 
 
-def _detail(experiment: Experiment, look: pd.DataFrame, day: str, srm_p: float, broken: bool, unread: bool) -> str:
+def _detail(experiment: Experiment, look: pd.DataFrame, ds: str, srm_p: float, broken: bool, unread: bool) -> str:
     notes = []
     idle = look[look["units"] <= 0]["arm"].tolist()
     if idle:
@@ -171,7 +171,7 @@ def _detail(experiment: Experiment, look: pd.DataFrame, day: str, srm_p: float, 
             f"too little data to compare yet (each arm needs {MIN_UNITS} units and, for a rate, "
             f"{MIN_COUNTED} conversions and non-conversions)"
         )
-    stopped = look[(look["units"] > 0) & (look["last_active"].fillna(day) < day)]
+    stopped = look[(look["units"] > 0) & (look["last_active"].fillna(ds) < ds)]
     if idle != look["arm"].tolist() and len(stopped):
         notes += [f"arm '{r.arm}' has received no traffic since {r.last_active}" for r in stopped.itertuples()]
     if broken:
@@ -187,7 +187,7 @@ def _detail(experiment: Experiment, look: pd.DataFrame, day: str, srm_p: float, 
 def _look_rows(experiment: Experiment, look: pd.DataFrame) -> pd.DataFrame:
     """Rows of one look, before decisions: every metric of every arm; `look` has a row per arm."""
     look = look.set_index("arm").reindex([a.name for a in experiment.arms]).reset_index()
-    day = str(look["as_of_date"].iloc[0])
+    ds = str(look["as_of_date"].iloc[0])
     units = look["units"].to_numpy(dtype=float)
     srm_p = cast(float, srm_p_value(units, [a.traffic for a in experiment.arms]))  # one look: a float
     broken = broken_split(experiment, units, srm_p)
@@ -202,11 +202,11 @@ def _look_rows(experiment: Experiment, look: pd.DataFrame) -> pd.DataFrame:
     unread = bool(out[(out["role"] == "primary") & ~is_control]["lift_low"].isna().any())
     return out.assign(
         experiment=experiment.name,
-        as_of_date=day,
+        as_of_date=ds,
         is_control=is_control,
         srm_p_value=srm_p,
         broken_split=broken,
-        detail=_detail(experiment, look, day, srm_p, broken, unread),
+        detail=_detail(experiment, look, ds, srm_p, broken, unread),
     )
 
 

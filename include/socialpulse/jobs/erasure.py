@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ErasureRequest:
-    day: str  # the drop that carried it
+    ds: str  # the day of the drop that carried it
     line: int  # in its erasure_requests.csv, the header being line 1
     user_id: str
     namespace: str
@@ -56,7 +56,7 @@ class Person:
     known: bool
 
 
-def read_requests(payload: bytes, day: str) -> tuple[list[ErasureRequest], list[int]]:
+def read_requests(payload: bytes, ds: str) -> tuple[list[ErasureRequest], list[int]]:
     """The requests of an erasure_requests.csv, and the lines that cannot be read (no id, an unknown
     id_namespace): those are logged by line, never shown. Blank lines keep their numbers."""
     from socialpulse.transforms.crm import read_csv
@@ -72,7 +72,7 @@ def read_requests(payload: bytes, day: str) -> tuple[list[ErasureRequest], list[
         if pd.isna(user_id) or namespace not in (CRM, *LINKED_ID_COLUMNS):
             unreadable.append(line)
         else:
-            requests.append(ErasureRequest(day, line, str(user_id), namespace))
+            requests.append(ErasureRequest(ds, line, str(user_id), namespace))
     return requests, unreadable
 
 
@@ -275,7 +275,7 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
                 log.info(
                     "%s of %s, line %d: the same person as an earlier line of this run",
                     ERASURE_FILE,
-                    request.day,
+                    request.ds,
                     request.line,
                 )
                 outcome["repeated"] = outcome.get("repeated", 0) + 1
@@ -293,7 +293,7 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
                 return "erased" if person.known or listed_by_a_crash else "not_found"
 
             erased.warehouse_rows, said = erase_and_record(
-                conn, person.pseudonyms, person.pseudonym, run_id, vars(erased), status, request.day, request.line
+                conn, person.pseudonyms, person.pseudonym, run_id, vars(erased), status, request.ds, request.line
             )
             outcome[said] = outcome.get(said, 0) + 1
             log.log(
@@ -301,7 +301,7 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
                 "%s of %s, line %d (%s id): %s; %d clean, %d features, %d quarantine and %d warehouse rows, "
                 "%d files rewritten",
                 ERASURE_FILE,
-                request.day,
+                request.ds,
                 request.line,
                 request.namespace,
                 said.replace("_", " "),

@@ -97,7 +97,7 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
     from socialpulse.jobs import quality
     from socialpulse.jobs.rates import rates_if_available
-    from socialpulse.transforms.meta_insights import clean_insights
+    from socialpulse.transforms.meta_ads import clean_insights
     from socialpulse.warehouse.findings import Finding
 
     lake = lake_zone.Lake.at(lake_root)

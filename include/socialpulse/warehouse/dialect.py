@@ -48,9 +48,9 @@ def placeholder(dialect: str) -> str:
     return "?" if dialect == SQLITE else "%s"
 
 
-def bind_day(conn: Any, day: str) -> Any:
+def bind_day(conn: Any, ds: str) -> Any:
     """A YYYY-MM-DD day as the dialect binds a date: ISO text for SQLite, a date for Postgres."""
-    return day if dialect_of(conn) == SQLITE else date.fromisoformat(day)
+    return ds if dialect_of(conn) == SQLITE else date.fromisoformat(ds)
 
 
 def distinct_op(dialect: str) -> str:

@@ -169,7 +169,7 @@ def posts(request: Request, since: Day = None, until: Day = None):
     return _page(request, "posts.html", read, page="posts")
 
 
-def _report_charts(day: str) -> dict:
+def _report_charts(ds: str) -> dict:
     """The PNGs of a day's audience report by name, from the lake (the version its partition names now)."""
     from airflow.models.connection import Connection
     from airflow.models.variable import Variable
@@ -181,7 +181,7 @@ def _report_charts(day: str) -> dict:
     root = configured_lake(
         Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())), Connection.get_connection_from_secrets
     )
-    folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={day}"
+    folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={ds}"
     if not lake_zone.partition_exists(folder):
         return {}
     return {p.stem: p for p in lake_zone.current(folder).glob("*.png")}

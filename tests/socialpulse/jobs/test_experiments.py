@@ -11,7 +11,7 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.experiments.declarations import ExperimentError, parse
 from socialpulse.jobs.experiments import evaluate_all
-from socialpulse.transforms.meta_insights import clean_insights
+from socialpulse.transforms.meta_ads import clean_insights
 from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
 from socialpulse_dev.audience_inputs import clean_crm
 from socialpulse_dev.simulator import experiments as planted

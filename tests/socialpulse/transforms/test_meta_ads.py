@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.meta_insights import CLEAN_COLUMNS
+from socialpulse.transforms.meta_ads import CLEAN_COLUMNS
 from socialpulse.transforms.metrics import derive_rates
 from tests.payloads import INSIGHTS_PAGE, insights
 

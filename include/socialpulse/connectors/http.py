@@ -1,4 +1,9 @@
-"""HTTP mechanics every connector shares: backoff, a rate budget and secret redaction."""
+"""HTTP mechanics every connector shares: retries with backoff, a rate budget and secret redaction.
+
+The retry loop is tenacity's (stop, exponential wait, which errors to retry); ours are the rate
+budget, which no retry library knows (it paces calls by the usage a platform reports), and the
+redaction of secrets from every message a retry logs or an error carries.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+import tenacity
 
 from socialpulse.errors import NotLandedError, RetriesExhaustedError
 from socialpulse.typing_aliases import JsonObject
@@ -70,14 +76,11 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 @dataclass
 class Backoff:
-    """Exponential backoff: base * 2**attempt, capped; attempts counts tries, not retries."""
+    """Exponential backoff: base * 2**retry, capped; attempts counts tries, not retries."""
 
     attempts: int = 6
     base_seconds: float = 1.0
     max_seconds: float = 120.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_seconds, cast(float, self.base_seconds * 2**attempt))
 
 
 @dataclass
@@ -173,45 +176,52 @@ class ApiClient:
         shown = strip_secrets(url)
         url = url if self.send_url_secrets else shown
         hidden = (*self._secrets, *url_secrets(url))  # transport errors quote the URL they were sent
-        last_error: Exception | None = None
-        for attempt in range(self.backoff.attempts):
+
+        def call() -> _T:
             pause = self.budget.pause_seconds()
             if pause:
                 log.info("%s usage at %.0f%%: pausing %.1f s", self.platform, self.budget.usage_pct, pause)
                 self.sleep(pause)
             self.calls += 1
-            try:
-                response = self.session.request(method, url, params=params, timeout=self.timeout)
-                body = read(response)
-            except (*RETRYABLE_TRANSPORT_ERRORS, ValueError) as exc:
-                last_error = exc
-                self._wait_retry(attempt, redact(f"{type(exc).__name__}: {exc}", hidden))
-                continue
+            response = self.session.request(method, url, params=params, timeout=self.timeout)
+            body = read(response)  # a body cut short raises ValueError: retried
             self.observe(response)
-            if response.ok:
-                return body
-            error = self.classify(response, body)
-            if not getattr(error, "retryable", False) or isinstance(error, NotLandedError):
-                raise error  # what has not landed is asked for again by the task's next try, minutes later
-            last_error = error
-            self._wait_retry(attempt, str(error))
-        raise self.exhausted_error(
-            f"gave up after {self.backoff.attempts} attempts on {shown}: "
-            f"{type(last_error).__name__}: {redact(str(last_error), hidden)}"
-        )
+            if not response.ok:
+                raise self.classify(response, body)
+            return body
 
-    def _wait_retry(self, attempt: int, reason: str) -> None:
-        """Back off before the next attempt; a rate limit's reset is waited by the budget."""
-        if attempt + 1 >= self.backoff.attempts:
-            return
-        self.retries += 1
-        delay = self.backoff.delay(attempt)
-        log.warning(
-            "%s call failed (%s); retry %d/%d in %.1f s",
-            self.platform,
-            reason,
-            attempt + 1,
-            self.backoff.attempts - 1,
-            delay,
+        def reason(error: BaseException | None) -> str:
+            return f"{type(error).__name__}: {redact(str(error), hidden)}"
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            self.retries += 1
+            log.warning(
+                "%s call failed (%s); retry %d/%d in %.1f s",
+                self.platform,
+                reason(state.outcome.exception() if state.outcome else None),
+                state.attempt_number,
+                self.backoff.attempts - 1,
+                state.upcoming_sleep,
+            )
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.backoff.attempts),
+            wait=tenacity.wait_exponential(multiplier=self.backoff.base_seconds, max=self.backoff.max_seconds),
+            retry=tenacity.retry_if_exception(retried_now),
+            sleep=self.sleep,
+            before_sleep=log_retry,
         )
-        self.sleep(delay)
+        try:
+            return retrying(call)
+        except tenacity.RetryError as gave_up:
+            raise self.exhausted_error(
+                f"gave up after {self.backoff.attempts} attempts on {shown}: {reason(gave_up.last_attempt.exception())}"
+            ) from None
+
+
+def retried_now(error: BaseException) -> bool:
+    """Whether the client tries again in seconds: a transport failure, a broken body, or an answer its platform says
+    a retry may clear. What has not landed yet is asked for again by the task's next try, minutes later."""
+    if isinstance(error, (*RETRYABLE_TRANSPORT_ERRORS, ValueError)):
+        return True
+    return bool(getattr(error, "retryable", False)) and not isinstance(error, NotLandedError)

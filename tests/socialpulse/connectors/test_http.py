@@ -1,7 +1,9 @@
 import pytest
+import requests
 
-from socialpulse.connectors.http import Backoff, RateBudget, redact, strip_secrets
+from socialpulse.connectors.http import ApiClient, Backoff, RateBudget, redact, strip_secrets
 from socialpulse.connectors.meta.client import _usage_pct, with_query
+from socialpulse.errors import NotLandedError, RetriesExhaustedError
 
 
 def test_strip_secrets_removes_token_and_keeps_the_rest():
@@ -13,9 +15,49 @@ def test_redact_hides_every_secret():
     assert redact("GET /x?access_token=tok123 failed: tok123", ["tok123", ""]) == "GET /x?access_token=*** failed: ***"
 
 
-def test_backoff_doubles_and_caps():
-    backoff = Backoff(attempts=5, base_seconds=1.0, max_seconds=5.0)
-    assert [backoff.delay(a) for a in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+class DownSession:
+    """A session whose every call fails in transport, quoting its URL and token as requests does."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def request(self, method, url, params=None, timeout=None):
+        self.calls += 1
+        raise requests.ConnectionError(f"cannot reach {url} with token tok123")
+
+
+def test_backoff_doubles_and_caps_then_gives_up_naming_the_last_failure_without_secrets():
+    sleeps, session = [], DownSession()
+    client = ApiClient(
+        session=session,
+        backoff=Backoff(attempts=5, base_seconds=1.0, max_seconds=5.0),
+        sleep=sleeps.append,
+        secrets=["tok123"],
+    )
+    with pytest.raises(RetriesExhaustedError) as gave_up:
+        client.request("GET", "https://api.example.com/v1/items?access_token=tok123")
+    assert sleeps == [1.0, 2.0, 4.0, 5.0] and session.calls == client.calls == 5 and client.retries == 4
+    assert "gave up after 5 attempts on https://api.example.com/v1/items: ConnectionError: cannot reach" in str(
+        gave_up.value
+    )
+    assert "tok123" not in str(gave_up.value)
+
+
+def test_what_has_not_landed_is_not_asked_again_within_seconds():
+    class Missing(ApiClient):
+        def classify(self, response, body):
+            return NotLandedError("nothing there yet")
+
+    class Answers404:
+        def request(self, method, url, params=None, timeout=None):
+            response = requests.Response()
+            response.status_code, response._content = 404, b"{}"
+            return response
+
+    sleeps = []
+    with pytest.raises(NotLandedError):
+        Missing(session=Answers404(), sleep=sleeps.append).request("GET", "https://files.example.com/day.csv")
+    assert sleeps == []
 
 
 def test_with_query_replaces_limit():

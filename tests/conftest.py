@@ -186,7 +186,7 @@ def rates_file(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def no_real_ecb(rates_file, monkeypatch) -> None:
     """In-process steps called without a rates source read the simulator's file, never the real ECB."""
-    monkeypatch.setattr("socialpulse.jobs.rates.ECB_DAILY_RATES_URL", str(rates_file))
+    monkeypatch.setattr("socialpulse.pipeline.rates.ECB_DAILY_RATES_URL", str(rates_file))
 
 
 # A test is marked by what it needs, from the fixtures it uses: `pytest -m "not postgres"` and the like select.

@@ -77,7 +77,7 @@ def audited(cleaned: dict, run_id: str, params: dict) -> dict:
 
     The QualityGateError fails the task at once: retries.fail_fast, around every clean task, says so.
     """
-    from socialpulse.jobs.quality import check_quarantine_share
+    from socialpulse.pipeline.quality import check_quarantine_share
     from socialpulse.warehouse.audit import record_audit
 
     audit = cleaned.pop("audit")

@@ -54,8 +54,8 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
 @lineage(outputs=[*RAW_POSTS])
 def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_id: str) -> dict:
     """Land each platform whose accounts all extracted; name the others."""
-    from socialpulse.jobs.landing import land
     from socialpulse.jobs.organic import ENTITY, platforms_ready
+    from socialpulse.pipeline.landing import land
 
     ready, failed = platforms_ready(list(sources or []), list(extracted or []))
     for platform in ready:

@@ -35,6 +35,6 @@ def erase(ds: str, run_id: str) -> dict:
 @fail_fast
 def enforce_retention(ds: str, platforms: list[str], entities: list[str]) -> dict:
     """Delete this source's raw and quarantine partitions older than the retention period (default 90 days)."""
-    from socialpulse.jobs.privacy import enforce_retention
+    from socialpulse.jobs.retention import enforce_retention
 
     return enforce_retention(lake_root(), ds, retention_days(), platforms, entities)

@@ -10,7 +10,7 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.erasure import erase_from_lake
-from socialpulse.jobs.privacy import enforce_retention
+from socialpulse.jobs.retention import enforce_retention
 from socialpulse.transforms.privacy import erasure_digest
 from tests.payloads import INSIGHTS_PAGE
 

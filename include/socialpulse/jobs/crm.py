@@ -52,8 +52,8 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
     """
     import pandas as pd
 
-    from socialpulse.jobs import quality
-    from socialpulse.jobs.rates import rates_for_run
+    from socialpulse.pipeline import quality
+    from socialpulse.pipeline.rates import rates_for_run
     from socialpulse.transforms.crm import clean_orders, clean_users
     from socialpulse.transforms.privacy import Pseudonymizer
 

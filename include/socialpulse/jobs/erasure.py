@@ -10,7 +10,7 @@ privacy_erasures by pseudonym, and logged by line and counts.
 Erasing a person: every pseudonym they may carry goes on the lake's suppression list (as
 digests), then every clean, features and quarantine partition holding one is rewritten,
 then their warehouse rows are deleted and the request recorded, in one transaction. Steps
-that write people re-read the list after they publish (jobs/quality.py), so one running
+that write people re-read the list after they publish (pipeline/quality.py), so one running
 meanwhile cannot bring them back.
 """
 
@@ -27,7 +27,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import ERASURE_FILE
 from socialpulse.errors import withholding_values
-from socialpulse.jobs.privacy import CRM_USERS
+from socialpulse.pipeline.pseudonyms import CRM_USERS
 from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest, pseudonyms_in
 from socialpulse.typing_aliases import JsonObject
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, insights_pages, normalize_account_id
-from socialpulse.jobs import landing
+from socialpulse.pipeline import landing
 from socialpulse.typing_aliases import JsonObject
 
 PLATFORM, ENTITY = "meta_ads", "ads_insights"
@@ -95,8 +95,8 @@ def land(lake_root: str, ds: str, run_id: str, extracted: list[JsonObject]) -> J
 
 def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
-    from socialpulse.jobs import quality
-    from socialpulse.jobs.rates import rates_if_available
+    from socialpulse.pipeline import quality
+    from socialpulse.pipeline.rates import rates_if_available
     from socialpulse.transforms.meta_ads import clean_insights
     from socialpulse.warehouse.findings import Finding
 

@@ -17,7 +17,7 @@ from socialpulse.connectors.meta import facebook_fields as facebook
 from socialpulse.connectors.meta import instagram_fields as instagram
 from socialpulse.connectors.meta.organic import Refusals, ig_media, ig_stories, insights, page_posts, post_comments
 from socialpulse.connectors.x import XClient, engaged_users, user_posts
-from socialpulse.jobs import landing
+from socialpulse.pipeline import landing
 from socialpulse.typing_aliases import JsonObject
 
 ENTITY = "posts"
@@ -144,8 +144,8 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject
 
     from socialpulse import lake as lake_zone
     from socialpulse.errors import withholding_values
-    from socialpulse.jobs import quality
-    from socialpulse.jobs.privacy import pseudonymizer
+    from socialpulse.pipeline import quality
+    from socialpulse.pipeline.pseudonyms import pseudonymizer
     from socialpulse.transforms.posts import clean_posts, refused_metrics
 
     lake = lake_zone.Lake.at(lake_root)

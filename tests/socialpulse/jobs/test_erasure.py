@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs import crm, erasure, quality
+from socialpulse.jobs import crm, erasure
+from socialpulse.pipeline import quality
 from socialpulse.transforms.posts import clean_events
 from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from socialpulse.transforms.validation import validate

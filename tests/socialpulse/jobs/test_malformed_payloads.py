@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs import landing, meta_ads
-from socialpulse.jobs.quality import QualityGateError, check_quarantine_share
+from socialpulse.jobs import meta_ads
+from socialpulse.pipeline import landing
+from socialpulse.pipeline.quality import QualityGateError, check_quarantine_share
 from tests.payloads import INSIGHTS_PAGE
 
 DS = "2026-11-02"

@@ -7,7 +7,8 @@ import pandas as pd
 from socialpulse.connectors.meta import GraphClient
 from socialpulse.connectors.meta.organic import ig_stories, insight_values
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
-from socialpulse.jobs import landing, organic
+from socialpulse.jobs import organic
+from socialpulse.pipeline import landing
 from socialpulse_dev.simulator.graph_organic import IG_USER_IDS
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs import crm, privacy
+from socialpulse.jobs import crm, retention
+from socialpulse.pipeline import pseudonyms
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse_dev.simulator.crm_drop import write_drop
 from tests.socialpulse.jobs.conftest import DS, KEY, linked_member
@@ -15,10 +16,10 @@ from tests.socialpulse.jobs.conftest import DS, KEY, linked_member
 
 def test_the_newest_crm_drop_links_platform_ids_to_the_person(lake):
     member = linked_member()
-    pseudonymizer = privacy.pseudonymizer(lake, "2026-11-09", KEY)  # a later run still finds the drop of DS
+    pseudonymizer = pseudonyms.pseudonymizer(lake, "2026-11-09", KEY)  # a later run still finds the drop of DS
     person = Pseudonymizer(KEY).token("crm", member.user_id)
     assert pseudonymizer.token("facebook", member.facebook_id) == person == pseudonymizer.token("x", member.x_id)
-    before = privacy.pseudonymizer(lake, "2026-11-01", KEY)  # no drop yet on that day
+    before = pseudonyms.pseudonymizer(lake, "2026-11-01", KEY)  # no drop yet on that day
     assert before.token("x", member.x_id) == Pseudonymizer(KEY).token("x", member.x_id) != person
 
 
@@ -30,14 +31,14 @@ def test_retention_deletes_raw_and_quarantine_partitions_past_the_period(lake):
     another_source = root / "raw" / "meta_ads" / "ads_insights" / "ds=2026-07-01"
     for folder in (old, kept, old_quarantine, another_source):
         folder.mkdir(parents=True)
-    result = privacy.enforce_retention(lake, DS, 90, ["x", "crm"], ["crm_users"])  # cutoff 2026-08-04
+    result = retention.enforce_retention(lake, DS, 90, ["x", "crm"], ["crm_users"])  # cutoff 2026-08-04
     assert result == {"cutoff": "2026-08-04", "removed": 2}
     assert not old.exists() and not old_quarantine.exists() and kept.exists()
     assert another_source.exists()  # each source DAG ages its own partitions
     assert (root / "raw" / "crm" / "users" / f"ds={DS}").exists()
     assert (root / "clean" / "crm_users" / f"ds={DS}").exists()  # the clean zone is not the raw zone's to age
     with pytest.raises(ValueError, match="at least 1 day"):
-        privacy.enforce_retention(lake, DS, 0, ["x"], [])
+        retention.enforce_retention(lake, DS, 0, ["x"], [])
 
 
 def test_retention_also_removes_what_a_crash_left_of_an_old_partition(lake):
@@ -45,7 +46,7 @@ def test_retention_also_removes_what_a_crash_left_of_an_old_partition(lake):
     (root / ".ds=2026-07-01@00000000000000000001-abcd").mkdir(parents=True)  # a version without its link
     (root / ".ds=2026-07-02.0123abcd.tmp").mkdir()  # a staging folder left by a crash
     (root / "ds=2026-07-03").symlink_to(".ds=2026-07-03@gone")  # a dangling link
-    result = privacy.enforce_retention(lake, DS, 90, ["x"], [])
+    result = retention.enforce_retention(lake, DS, 90, ["x"], [])
     assert result["removed"] == 3
     assert sorted(p.name for p in root.iterdir()) == [
         ".ds=2026-07-01.lock",

@@ -7,7 +7,7 @@ import pytest
 
 from socialpulse.connectors.ecb import rates_location
 from socialpulse.errors import RetriesExhaustedError
-from socialpulse.jobs.rates import rates_for_run, rates_if_available
+from socialpulse.pipeline.rates import rates_for_run, rates_if_available
 from socialpulse.transforms.currency import RatesError
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX, per_euro
 
@@ -55,7 +55,7 @@ def test_rates_that_cannot_be_had_leave_the_amounts_unconverted(tmp_path, monkey
     def down(*args):
         raise RetriesExhaustedError("gave up after 6 attempts on https://data-api.ecb.europa.eu/...: timed out")
 
-    monkeypatch.setattr("socialpulse.jobs.rates.rates_for_run", down)
+    monkeypatch.setattr("socialpulse.pipeline.rates.rates_for_run", down)
     rates, reporting, why = rates_if_available(str(tmp_path), "2026-11-02", None, "USD")
     assert (
         rates is None

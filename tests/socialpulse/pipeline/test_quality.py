@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialpulse.jobs.quality import QualityGateError, check_quarantine_share
+from socialpulse.pipeline.quality import QualityGateError, check_quarantine_share
 from tests.socialpulse.warehouse.test_audit import audit_entry
 
 

@@ -26,8 +26,8 @@ from datetime import timedelta
 
 import numpy as np
 
+from socialpulse.experiments.entities import WINNER
 from socialpulse.experiments.evaluate import decide
-from socialpulse.experiments.schemas import WINNER
 from socialpulse.experiments.statistics import SRM_P_VALUE, halfwidth, proportion, relative_lift, srm_p_value
 
 ALPHA = 0.05

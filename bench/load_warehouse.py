@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from socialpulse.warehouse.load import copy_into
-from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
 
 # The columns the ads load owns: what our loader writes, and so what the others write too.
 TABLE = CAMPAIGN_METRICS_DAILY.only(

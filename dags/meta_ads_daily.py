@@ -27,7 +27,7 @@ from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, S
 from airflow.sdk import Param, dag, task
 
 from socialpulse.config import DEFAULT_LOOKBACK_DAYS, WAREHOUSE_CONN_ID
-from socialpulse.transforms.schemas import CAMPAIGN_METRICS
+from socialpulse.transforms.entities import CAMPAIGN_METRICS
 from socialpulse_airflow import meta_ads, privacy
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations

@@ -27,7 +27,7 @@ from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator
 from airflow.sdk import Param, dag, task
 
 from socialpulse.config import WAREHOUSE_CONN_ID
-from socialpulse.transforms.schemas import POST_METRICS
+from socialpulse.transforms.entities import POST_METRICS
 from socialpulse_airflow import organic, privacy
 from socialpulse_airflow.checks import column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations

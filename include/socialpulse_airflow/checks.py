@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialpulse.declarations import Schema
+from socialpulse.schema import Schema
 
 # Rules between columns of campaign_metrics_daily: each can fail on a row Meta sends.
 CAMPAIGN_TABLE_CHECKS = {

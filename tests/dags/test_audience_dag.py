@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime
 
-from socialpulse.audience.schemas import AUDIENCE_ENTITIES
+from socialpulse.audience.entities import AUDIENCE_ENTITIES
 from socialpulse_dev.simulator.crm_drop import write_drop
 from tests.dags.conftest import task_states
 

@@ -18,14 +18,17 @@ HEAVY_MODULES = ("pandas", "numpy", "pyarrow", "sklearn", "tensorflow", "matplot
 LIGHT_LIBRARY_MODULES = (
     "socialpulse",
     "socialpulse.config",
-    "socialpulse.declarations",
+    "socialpulse.schema",
     "socialpulse.transforms",
-    "socialpulse.transforms.schemas",
+    "socialpulse.transforms.entities",
     "socialpulse.transforms.normalize",
     "socialpulse.transforms.topics",
     "socialpulse.connectors",
     "socialpulse.connectors.meta",
     "socialpulse.connectors.meta.ads_fields",
+    "socialpulse.warehouse",  # the package only: its loader loads on first use
+    "socialpulse.warehouse.dialect",
+    "socialpulse.warehouse.tables",
 )
 DAG_IDS = [
     "attribution_daily",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime
 
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
 from socialpulse.warehouse.migrations import MIGRATIONS
-from socialpulse.warehouse.schema import CAMPAIGN_METRICS_DAILY
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.crm_drop import daily_orders
 from tests.dags.conftest import no_retries, task_states

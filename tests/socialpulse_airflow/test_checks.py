@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
 
-from socialpulse.transforms.schemas import CAMPAIGN_METRICS, POST_METRICS
+from socialpulse.transforms.entities import CAMPAIGN_METRICS, POST_METRICS
 from socialpulse.warehouse import apply_migrations
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
 

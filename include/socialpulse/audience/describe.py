@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from socialpulse.audience.schemas import AUDIENCE_SEGMENTS, MIN_PUBLISHED, TOPIC_COLUMNS
-from socialpulse.transforms.schemas import PLATFORMS
+from socialpulse.audience.entities import AUDIENCE_SEGMENTS, MIN_PUBLISHED, TOPIC_COLUMNS
+from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.topics import OTHER
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X"}

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from socialpulse.audience.schemas import AGE_BANDS, ENGAGEMENT_COLUMNS, TOPIC_COLUMNS, USER_PROFILES, WINDOWS
-from socialpulse.transforms.schemas import PLATFORMS
+from socialpulse.audience.entities import AGE_BANDS, ENGAGEMENT_COLUMNS, TOPIC_COLUMNS, USER_PROFILES, WINDOWS
+from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.topics import OTHER, TOPICS
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from socialpulse.audience.schemas import ENGAGEMENT_COLUMNS, TOPIC_COLUMNS
+from socialpulse.audience.entities import ENGAGEMENT_COLUMNS, TOPIC_COLUMNS
 
 LABEL_DAYS = 30
 NUMERIC = (

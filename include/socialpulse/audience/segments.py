@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from socialpulse.audience.schemas import TOPIC_COLUMNS
+from socialpulse.audience.entities import TOPIC_COLUMNS
 from socialpulse.transforms.topics import OTHER
 
 log = logging.getLogger(__name__)

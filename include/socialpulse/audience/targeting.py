@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from socialpulse.audience.schemas import MIN_PUBLISHED
+from socialpulse.audience.entities import MIN_PUBLISHED
 
 MARKET_DAYS = 90
 MARKET_SHARE = 0.05

@@ -16,6 +16,7 @@ from typing import Any, Literal, cast, overload
 
 from socialpulse.bounded_input import load_yaml
 from socialpulse.errors import DeclarationError, Name, describe, unknown
+from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
 from socialpulse.typing_aliases import JsonObject
 
 CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
@@ -27,7 +28,6 @@ METRICS: dict[str, frozenset[str]] = {
     "revenue_per_person": frozenset({CAMPAIGNS, CRM_GROUP}),
     "roas": frozenset({CAMPAIGNS}),
 }
-CRM_COLUMN_PREFIX = "experiment_"  # the CRM clean step keeps the users' columns named so
 DEFAULT_ALPHA = 0.05
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _EXPERIMENT_KEYS = {

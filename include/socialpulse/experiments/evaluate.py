@@ -35,7 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from socialpulse.experiments.declarations import CRM_GROUP, Experiment, ExperimentError
-from socialpulse.experiments.schemas import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, WINNER
+from socialpulse.experiments.entities import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, WINNER
 from socialpulse.experiments.statistics import (
     SRM_P_VALUE,
     Moments,

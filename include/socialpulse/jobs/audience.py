@@ -85,8 +85,8 @@ def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) ->
 def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str) -> int:
     """replace_rows of a table of people, then a delete of anyone an erasure listed meanwhile (its own warehouse
     delete may have come first)."""
+    from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.warehouse.erasure import erase_from_warehouse
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
     from socialpulse.warehouse.snapshots import replace_rows
 
     written = replace_rows(conn, AUDIENCE_TABLES[table], frame, scope, run_id)
@@ -159,9 +159,9 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     import joblib
 
     from socialpulse.audience.describe import describe_segments
+    from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.audience.recommend import best_times, recent
     from socialpulse.audience.segments import fit_segments, segment_features
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
@@ -226,7 +226,7 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
     """The model_registry row of a version, replaced whole."""
     from datetime import UTC, datetime
 
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
+    from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.warehouse.snapshots import replace_rows
 
     table = AUDIENCE_TABLES["model_registry"]
@@ -258,8 +258,8 @@ def active_campaigns(conn: Any, ds: str, days: int = 7) -> pd.DataFrame:
 
 def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, max_size: int) -> JsonObject:
     """Ranked audiences per active campaign, published when at least 100 people."""
+    from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.audience.targeting import target_audiences
-    from socialpulse.warehouse.schema import AUDIENCE_TABLES
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)

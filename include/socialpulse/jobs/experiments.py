@@ -19,6 +19,7 @@ import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, ExperimentError
+from socialpulse.experiments.entities import EXPERIMENT_RESULTS_TABLE as EXPERIMENT_RESULTS
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
 from socialpulse.reports.charts import experiment_chart
@@ -26,7 +27,6 @@ from socialpulse.transforms.privacy import drop_erased
 from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 from socialpulse.warehouse.findings import Finding, record_findings
-from socialpulse.warehouse.schema import EXPERIMENT_RESULTS
 from socialpulse.warehouse.snapshots import replace_rows
 
 log = logging.getLogger(__name__)

@@ -141,8 +141,8 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
 def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a clean partition into campaign_metrics_daily, each changed day also into campaign_metrics_history."""
 
-    from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, upsert_frame
-    from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
+    from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY
+    from socialpulse.warehouse import upsert_frame
 
     frame = lake_zone.read_parquet(lake_zone.lake_path(clean_path))
     result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)

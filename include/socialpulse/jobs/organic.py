@@ -177,8 +177,8 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject
 def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a day's post snapshots into post_metrics_daily."""
     from socialpulse import lake as lake_zone
+    from socialpulse.transforms.entities import POST_METRICS_DAILY
     from socialpulse.warehouse import upsert_frame
-    from socialpulse.warehouse.schema import POST_METRICS_DAILY
 
     result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_parquet(lake_zone.lake_path(clean_path)), run_id)
     log.info(

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from socialpulse.declarations import FREE_TEXT, IDENTIFIER, PSEUDONYM
 from socialpulse.errors import Name, PersonalDataError
+from socialpulse.schema import FREE_TEXT, IDENTIFIER, PSEUDONYM
 
 # Past this share of a column's values looking personal, the column is mislabelled: the step stops. Below
 # MISLABELLED_MIN_VALUES values the share says too little (one campaign's name): those rows are quarantined.

@@ -18,12 +18,11 @@ from typing import Any
 import pandas as pd
 
 from socialpulse.errors import Name, PersonalDataError
-from socialpulse.experiments.declarations import CRM_COLUMN_PREFIX
 from socialpulse.transforms.content import has_control
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
+from socialpulse.transforms.entities import CRM_COLUMN_PREFIX, CRM_ORDERS, CRM_USERS
 from socialpulse.transforms.normalize import normalize_country, normalize_gender
 from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, erased_rows, pseudonymize_text_ids
-from socialpulse.transforms.schemas import CRM_ORDERS, CRM_USERS
 from socialpulse.transforms.validation import Validated, validate
 
 MAX_ID_LENGTH = 256  # characters of a raw CRM or platform id; a longer one is quarantined, not pseudonymised

@@ -5,7 +5,7 @@ under several action types is counted once, unknown fields are ignored and a
 metric Meta did not return stays null. An action carrying the attribution windows
 we ask for (ads_fields.ATTRIBUTION_WINDOWS) counts their sum, whatever the ad
 set's own setting makes of "value"; one without them (a click, a reaction) counts "value".
-Rows that break the declared schema (transforms/schemas.py), and pages of the wrong shape, are returned apart with
+Rows that break the declared schema (transforms/entities.py), and pages of the wrong shape, are returned apart with
 every reason and the original payload.
 """
 
@@ -26,8 +26,8 @@ from socialpulse.connectors.meta.ads_fields import (
     PURCHASE_ACTION_PRIORITY,
 )
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
+from socialpulse.transforms.entities import CAMPAIGN_METRICS
 from socialpulse.transforms.metrics import derive_rates
-from socialpulse.transforms.schemas import CAMPAIGN_METRICS
 from socialpulse.transforms.validation import Validated, page_rows, validate
 from socialpulse.typing_aliases import JsonObject
 

@@ -22,8 +22,8 @@ import pandas as pd
 
 from socialpulse.connectors.meta.facebook_fields import METRIC_COLUMNS as FACEBOOK_METRIC_COLUMNS
 from socialpulse.connectors.meta.organic import insight_values
+from socialpulse.transforms.entities import ENGAGEMENT_EVENTS, POST_METRICS
 from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
-from socialpulse.transforms.schemas import ENGAGEMENT_EVENTS, POST_METRICS
 from socialpulse.transforms.topics import topic_of
 from socialpulse.transforms.validation import Validated, page_rows, validate
 from socialpulse.typing_aliases import JsonObject

@@ -17,7 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from socialpulse.declarations import PSEUDONYM, Schema
+from socialpulse.schema import PSEUDONYM, Schema
 from socialpulse.transforms.content import KINDS as PERSONAL_KINDS
 from socialpulse.transforms.content import WITHHELD, check_emails, check_text
 

@@ -10,7 +10,7 @@ import pandas as pd
 from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import SQLITE, bind_day, dialect_of, placeholder, transaction
 from socialpulse.warehouse.load import LoadResult, upsert_frame
-from socialpulse.warehouse.schema import PIPELINE_AUDIT
+from socialpulse.warehouse.records import PIPELINE_AUDIT_TABLE as PIPELINE_AUDIT
 
 _COUNTS = ("rows_in", "rows_clean", "rows_quarantined", "duplicates_dropped", "pages", "bytes")
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from socialpulse.warehouse.dialect import SQLITE, dialect_of, placeholder, transaction
-from socialpulse.warehouse.schema import DATA_QUALITY_FINDINGS
+from socialpulse.warehouse.records import DATA_QUALITY_FINDINGS_TABLE as DATA_QUALITY_FINDINGS
 
 
 @dataclass(frozen=True)

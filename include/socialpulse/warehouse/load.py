@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, distinct_op, placeholder, transaction
-from socialpulse.warehouse.schema import Table
+from socialpulse.warehouse.tables import Table
 
 STAGE = "_socialpulse_stage"
 COPY_CHUNK_ROWS = 200_000

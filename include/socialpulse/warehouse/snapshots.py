@@ -13,7 +13,7 @@ import pandas as pd
 
 from socialpulse.warehouse.dialect import POSTGRES, SQLITE, dialect_of, placeholder, transaction
 from socialpulse.warehouse.load import copy_into, insert_rows_sqlite
-from socialpulse.warehouse.schema import Table
+from socialpulse.warehouse.tables import Table
 
 
 def replace_rows(

@@ -289,17 +289,17 @@ def health(request: Request):
 
 def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs."""
-    from socialpulse.transforms import schemas
+    from socialpulse.transforms import entities
     from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
     declared = {
         s.entity: s
         for s in (
-            schemas.CAMPAIGN_METRICS,
-            schemas.POST_METRICS,
-            schemas.ENGAGEMENT_EVENTS,
-            schemas.CRM_USERS,
-            schemas.CRM_ORDERS,
+            entities.CAMPAIGN_METRICS,
+            entities.POST_METRICS,
+            entities.ENGAGEMENT_EVENTS,
+            entities.CRM_USERS,
+            entities.CRM_ORDERS,
         )
     }
     entities = SOURCE_ENTITIES.get(dag_id, ())

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from socialpulse.audience import propensity
+from socialpulse.audience.entities import USER_PROFILES
 from socialpulse.audience.metrics import evaluate
-from socialpulse.audience.schemas import USER_PROFILES
 from socialpulse.jobs.propensity import decide
 
 pytestmark = pytest.mark.integration  # trains TensorFlow and scikit-learn models

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.audience.describe import describe_segments
-from socialpulse.audience.schemas import TOPIC_COLUMNS
+from socialpulse.audience.entities import TOPIC_COLUMNS
 from socialpulse.audience.segments import choose_k, fit_segments, segment_features
 
 GROUPS = {  # age, order value, platform, favourite topic

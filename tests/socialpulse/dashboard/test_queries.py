@@ -116,7 +116,7 @@ def test_empty_tables_give_empty_pages(warehouse_conn):
 
 def restate(conn, day: str, campaign_id: str, earlier: int) -> None:
     """Put a campaign-day's history as the loads leave it after a restatement: first `earlier` conversions, then now."""
-    from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
+    from socialpulse.transforms.entities import CAMPAIGN_METRICS_HISTORY
 
     mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
     columns = ", ".join(CAMPAIGN_METRICS_HISTORY.column_names)

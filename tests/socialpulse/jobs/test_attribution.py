@@ -7,7 +7,8 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.attribution import credit_days
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 
 DAY = "2026-11-02"
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.audience.schemas import AUDIENCE_ENTITIES
+from socialpulse.audience.entities import AUDIENCE_ENTITIES
 from socialpulse.jobs import audience, audience_report, erasure, propensity
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse.warehouse import apply_migrations

@@ -167,7 +167,7 @@ def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_al
 
 
 def erasure_schema():
-    from socialpulse.declarations import Field, Schema
+    from socialpulse.schema import Field, Schema
 
     return Schema(
         "events",

@@ -11,8 +11,9 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.experiments.declarations import ExperimentError, parse
 from socialpulse.jobs.experiments import evaluate_all
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
 from socialpulse.transforms.meta_ads import clean_insights
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from socialpulse_dev.audience_inputs import clean_crm
 from socialpulse_dev.simulator import experiments as planted
 from socialpulse_dev.simulator import meta_data

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from socialpulse.declarations import Field, Schema
 from socialpulse.errors import PersonalDataError
+from socialpulse.schema import Field, Schema
 from socialpulse.transforms.content import FREE_TEXT, IDENTIFIER, PSEUDONYM, check_text, luhn, personal_kind
 from socialpulse.transforms.validation import validate
 

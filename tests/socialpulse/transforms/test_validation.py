@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from socialpulse.declarations import Field, Schema
+from socialpulse.schema import Field, Schema
 from socialpulse.transforms.validation import top_reasons, validate
 
 SCHEMA = Schema(

@@ -4,7 +4,8 @@ from datetime import date
 
 import pandas as pd
 
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from socialpulse.warehouse.attribution import credit_orders
 from tests.payloads import INSIGHTS_PAGE, insights
 

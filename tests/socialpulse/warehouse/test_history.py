@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
-from socialpulse.warehouse.schema import CAMPAIGN_METRICS_HISTORY
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from tests.payloads import INSIGHTS_PAGE, insights
 from tests.socialpulse.warehouse.sql import execute, query
 

@@ -5,7 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from socialpulse.warehouse.dialect import dialect_of
 from socialpulse.warehouse.load import _sqlite_value, merge_sql
 from socialpulse.warehouse.migrations import MIGRATIONS

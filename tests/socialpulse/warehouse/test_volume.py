@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from socialpulse.warehouse import CAMPAIGN_METRICS_DAILY, apply_migrations, upsert_frame
+from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
+from socialpulse.warehouse import apply_migrations, upsert_frame
 from socialpulse.warehouse.volume import check_volume, daily_totals
 from tests.socialpulse.warehouse.sql import query
 

@@ -1,4 +1,4 @@
-"""The audience entities, declared once like every other (see transforms/schemas.py).
+"""The audience entities, declared once like every other (see transforms/entities.py).
 
 Every row is about an as-of date: a rerun of the date replaces that date's rows.
 People appear as pseudonyms only.
@@ -6,10 +6,11 @@ People appear as pseudonyms only.
 
 from __future__ import annotations
 
-from socialpulse.declarations import Field, Schema
+from socialpulse.schema import Field, Schema
+from socialpulse.transforms.entities import EVENT_KINDS, PERSON_ID, PLATFORMS
 from socialpulse.transforms.normalize import GENDERS
-from socialpulse.transforms.schemas import EVENT_KINDS, PERSON_ID, PLATFORMS
 from socialpulse.transforms.topics import TOPICS
+from socialpulse.warehouse.tables import register, table_of
 
 AS_OF = Field("as_of_date", "date", required=True, doc="the day the row describes: data up to its end")
 PERSON = Field("person_id", "string", required=True, doc=PERSON_ID)
@@ -193,3 +194,5 @@ AUDIENCE_ENTITIES = (
     TARGET_AUDIENCE_SUMMARIES,
     CONTENT_RECOMMENDATIONS,
 )
+# The warehouse tables they are stored in, by entity, registered for the warehouse (warehouse/tables.py).
+AUDIENCE_TABLES = {schema.entity: register(table_of(schema)) for schema in AUDIENCE_ENTITIES}

@@ -1,7 +1,7 @@
 """How an entity is declared: its columns once, with type, nullability, range and meaning.
 
 Light on purpose (no pandas): the validation of clean frames
-(transforms/validation.py), the warehouse tables (warehouse/schema.py) and the
+(transforms/validation.py), the warehouse tables (warehouse/tables.py) and the
 DAGs' column checks (socialpulse_airflow/checks.py, built at parse time) are all
 derived from these declarations, so a column is written down in one place.
 """

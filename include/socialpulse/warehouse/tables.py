@@ -1,18 +1,17 @@
-"""Warehouse tables, derived from the entity declarations (transforms/schemas.py) in logical types.
+"""Warehouse tables: a declared entity as stored, and the registry of every table the warehouse holds.
 
-The DDL that created them is frozen in warehouse/sql/; a test checks that the
-migrated tables and these definitions agree, column by column.
+The warehouse imports no domain: each declares its entities and registers the tables it
+stores them in (transforms/entities.py for the sources, audience/entities.py,
+experiments/entities.py, warehouse/records.py for the warehouse's own records). The DDL
+that created them is frozen in warehouse/sql/; a test imports every domain and checks that
+the migrated tables and the registered ones agree, column by column.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from socialpulse.audience import schemas as audience
-from socialpulse.declarations import Schema
-from socialpulse.experiments.schemas import EXPERIMENT_RESULTS as EXPERIMENT_RESULTS_ENTITY
-from socialpulse.transforms import schemas
-from socialpulse.transforms.schemas import ATTRIBUTION_COLUMNS, CAMPAIGN_METRICS, POST_METRICS
+from socialpulse.schema import Schema
 from socialpulse.warehouse.dialect import LOGICAL_TYPES
 
 LINEAGE_COLUMNS = ("extracted_at", "run_id")
@@ -54,27 +53,16 @@ def table_of(
     return Table(table, tuple(c for c in schema.stored_columns() if c[0] not in without), key or schema.key)
 
 
-CAMPAIGN_METRICS_DAILY = table_of(CAMPAIGN_METRICS)
-# Every distinct version of the columns the ads load writes, keyed by the extraction that first saw it.
-CAMPAIGN_METRICS_HISTORY = table_of(
-    CAMPAIGN_METRICS,
-    name="campaign_metrics_history",
-    without=ATTRIBUTION_COLUMNS,
-    key=(*CAMPAIGN_METRICS.key, "extracted_at"),
-)
-POST_METRICS_DAILY = table_of(POST_METRICS)
-PIPELINE_AUDIT = table_of(schemas.PIPELINE_AUDIT)
-PRIVACY_ERASURES = table_of(schemas.PRIVACY_ERASURES)
-DATA_QUALITY_FINDINGS = table_of(schemas.DATA_QUALITY_FINDINGS)
-AUDIENCE_TABLES = {schema.entity: table_of(schema) for schema in audience.AUDIENCE_ENTITIES}
-EXPERIMENT_RESULTS = table_of(EXPERIMENT_RESULTS_ENTITY)
-TABLES = (
-    CAMPAIGN_METRICS_DAILY,
-    CAMPAIGN_METRICS_HISTORY,
-    POST_METRICS_DAILY,
-    PIPELINE_AUDIT,
-    PRIVACY_ERASURES,
-    DATA_QUALITY_FINDINGS,
-    *AUDIENCE_TABLES.values(),
-    EXPERIMENT_RESULTS,
-)
+_REGISTERED: dict[str, Table] = {}
+
+
+def register(table: Table) -> Table:
+    """Add a table a domain stores its entity in to the warehouse's registry, and return it."""
+    if _REGISTERED.setdefault(table.name, table) != table:
+        raise ValueError(f"two different tables are registered as {table.name}")
+    return table
+
+
+def registered() -> tuple[Table, ...]:
+    """Every table registered so far (each domain registers its own when imported), by name."""
+    return tuple(_REGISTERED[name] for name in sorted(_REGISTERED))

@@ -1,12 +1,13 @@
-"""experiment_results, declared once like every other entity (see transforms/schemas.py).
+"""experiment_results, declared once like every other entity (see transforms/entities.py).
 
 One row per experiment, look (as-of date), metric and arm. Aggregates only: no person.
 """
 
 from __future__ import annotations
 
-from socialpulse.declarations import Field, Schema
 from socialpulse.experiments.declarations import METRICS
+from socialpulse.schema import Field, Schema
+from socialpulse.warehouse.tables import register, table_of
 
 # The decisions (experiments/evaluate.py says when each is taken).
 KEEP_RUNNING, WINNER, NO_DIFFERENCE = "keep_running", "winner", "no_meaningful_difference"
@@ -67,3 +68,4 @@ EXPERIMENT_RESULTS = Schema(
     key=("experiment", "as_of_date", "metric", "arm"),
     table="experiment_results",
 )
+EXPERIMENT_RESULTS_TABLE = register(table_of(EXPERIMENT_RESULTS))  # for the warehouse (warehouse/tables.py)

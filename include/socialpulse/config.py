@@ -10,7 +10,7 @@ META_MARKETING_CONN_ID = "meta_marketing"
 META_GRAPH_CONN_ID = "meta_graph"
 X_API_CONN_ID = "x_api"
 WAREHOUSE_CONN_ID = "marketing_warehouse"
-PSEUDONYMIZATION_CONN_ID = "socialpulse_pseudonymization"  # password = the HMAC key
+PSEUDONYMIZATION_CONN_ID = "socialpulse_pseudonymization"  # password = the HMAC secret
 LAKE_CONN_ID = "socialpulse_lake"  # an object-store lake's credentials: login/password or extras (storage options)
 ALERTS_CONN_ID = "socialpulse_alerts"  # smtp: the server, and from_email and to in its extras
 

@@ -95,21 +95,21 @@ def required_connection(conn_id: str, connection_class, what: str):
     return connection
 
 
-def pseudonymization_key() -> str:
-    """The HMAC key of connection socialpulse_pseudonymization; without it no person may leave the raw zone."""
+def pseudonymization_secret() -> str:
+    """The HMAC secret of connection socialpulse_pseudonymization; without it no person may leave the raw zone."""
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
     try:
-        key = BaseHook.get_connection(PSEUDONYMIZATION_CONN_ID).password
+        secret = BaseHook.get_connection(PSEUDONYMIZATION_CONN_ID).password
     except AirflowNotFoundException:
-        key = None
-    if not key:
+        secret = None
+    if not secret:
         raise AirflowFailException(
             f"connection '{PSEUDONYMIZATION_CONN_ID}' has no password: set it to a random "
             "secret of at least 16 bytes; user ids are pseudonymised under it"
         )
-    return key
+    return secret
 
 
 def currency_kwargs() -> dict:

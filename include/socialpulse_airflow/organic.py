@@ -6,7 +6,7 @@ from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, 
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version, refused_metrics
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, platform_connection, pseudonymization_key, variable
+from socialpulse_airflow.lookups import lake_root, platform_connection, pseudonymization_secret, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse, published
 
@@ -82,7 +82,7 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
 
     if not landed["landed"]:
         raise AirflowSkipException("no organic platform landed today")
-    cleaned = clean(lake_root(), ds, landed["landed"], pseudonymization_key())
+    cleaned = clean(lake_root(), ds, landed["landed"], pseudonymization_secret())
     refused_metrics(cleaned.pop("refused"), "post_metrics", ds, run_id)  # before the gate, which it may explain
     return audited(cleaned, run_id, params)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, pseudonymization_key, retention_days, variable
+from socialpulse_airflow.lookups import lake_root, pseudonymization_secret, retention_days, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -29,7 +29,7 @@ def erase(ds: str, run_id: str) -> dict:
     """Everyone the landed requests name, erased from the lake and the warehouse; counts per outcome only."""
     from socialpulse.jobs.erasure import erase_requests
 
-    return in_warehouse(erase_requests, lake_root(), pseudonymization_key(), ds, run_id)
+    return in_warehouse(erase_requests, lake_root(), pseudonymization_secret(), ds, run_id)
 
 
 @fail_fast

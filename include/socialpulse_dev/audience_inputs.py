@@ -79,11 +79,11 @@ def _engagement(seed: int, as_of: date, size: int) -> tuple[list[dict], list[dic
 
 
 def clean_crm(
-    size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY, history_days: int = ORDER_HISTORY_DAYS
+    size: int, as_of: date, seed: int = 7, secret: str = DEMO_KEY, history_days: int = ORDER_HISTORY_DAYS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(users, orders of `history_days` up to as_of) of the CRM's export, cleaned as the pipeline cleans them."""
     members = audience(seed, size)
-    plain = Pseudonymizer(key)  # a first run: no CRM drop before it links anyone
+    plain = Pseudonymizer(secret)  # a first run: no CRM drop before it links anyone
     users = clean_users(
         _csv(USER_COLUMNS, [_user_row(seed, m) for m in members if m.signup_date <= as_of]), plain
     ).clean
@@ -91,10 +91,10 @@ def clean_crm(
     return users, clean_orders(_csv(ORDER_COLUMNS, orders), plain, simulated_rates()).clean
 
 
-def clean_zone(size: int, as_of: date, seed: int = 7, key: str = DEMO_KEY) -> CleanZone:
+def clean_zone(size: int, as_of: date, seed: int = 7, secret: str = DEMO_KEY) -> CleanZone:
     """Users, a year of orders, and the engagement of 90 days of posts, cleaned as the pipeline cleans them."""
-    users, orders = clean_crm(size, as_of, seed, key)
-    plain = Pseudonymizer(key)
+    users, orders = clean_crm(size, as_of, seed, secret)
+    plain = Pseudonymizer(secret)
     posts, raw_events = _engagement(seed, as_of, size)
     events = clean_events(pd.DataFrame(raw_events), plain).clean
     return CleanZone(users, orders, events, pd.DataFrame(posts))

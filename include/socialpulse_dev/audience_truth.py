@@ -18,9 +18,9 @@ from socialpulse_dev.devenv import DEMO_KEY
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, audience
 
 
-def planted(seed: int = 7, size: int = DEFAULT_SIZE, key: str = DEMO_KEY) -> pd.DataFrame:
+def planted(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
     """Per person pseudonym: the planted segment and 30-day conversion probability."""
-    plain = Pseudonymizer(key)
+    plain = Pseudonymizer(secret)
     return pd.DataFrame(
         [
             {"person_id": plain.token("crm", m.user_id), "segment": m.segment, "probability": m.conversion_probability}
@@ -29,11 +29,11 @@ def planted(seed: int = 7, size: int = DEFAULT_SIZE, key: str = DEMO_KEY) -> pd.
     ).set_index("person_id")
 
 
-def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, key: str = DEMO_KEY) -> dict:
+def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
     """{"ari": segments vs planted, "oracle_auc": planted probabilities on the evaluation snapshot, "people": n}."""
     from sklearn.metrics import adjusted_rand_score
 
-    truth = planted(seed, size, key)
+    truth = planted(seed, size, secret)
     profiles = read_features(lake_root, "user_profiles", ds).set_index("person_id")
     known = profiles.index.intersection(truth.index)
     evaluation = read_features(lake_root, "propensity_eval", ds).set_index("person_id")

@@ -44,7 +44,7 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
     return counts
 
 
-def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
+def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
     """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined.
 
     Both files are validated before either is written, so a file that stops the step (a
@@ -59,7 +59,7 @@ def clean(lake_root: str, ds: str, key: str, rates_source: str | None = None, re
 
     lake = lake_zone.Lake.at(lake_root)
     rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
-    pseudonymizer, erased = Pseudonymizer(key), lake.erased()
+    pseudonymizer, erased = Pseudonymizer(secret), lake.erased()
     cleaners = {
         "users": lambda payload: clean_users(payload, pseudonymizer, erased),
         "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased),

@@ -89,14 +89,14 @@ def _crm_ids(payload: bytes) -> pd.DataFrame:
     return frame.rename(columns=str.strip).apply(lambda c: c.str.strip()).replace("", None)
 
 
-def people_of(lake_root: str, key: str, requests: list[ErasureRequest]) -> dict[ErasureRequest, Person]:
+def people_of(lake_root: str, secret: str, requests: list[ErasureRequest]) -> dict[ErasureRequest, Person]:
     """Whom each request names, reading every landed CRM users drop twice at most, its id columns only.
 
     A CRM user, or the CRM user any drop links a requested platform id to, carries HMAC("crm:<user>")
     and the platform pseudonyms of every id any drop linked to them (events seen before the link).
     A platform id no drop links carries its platform pseudonym only.
     """
-    plain = Pseudonymizer(key)
+    plain = Pseudonymizer(secret)
     lake = lake_zone.Lake.at(lake_root)
     platform, entity, name = CRM_USERS
     partitions = lake.raw_partitions(platform, entity)
@@ -228,7 +228,7 @@ def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
     return {"files_landed": len(landed), "lines_landed": sum(landed.values())}
 
 
-def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) -> JsonObject:
+def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str) -> JsonObject:
     """Erase everyone the landed request files of the look-back name, each line once: lines an earlier run
     recorded are passed over. Outcomes go to privacy_erasures and, by line and counts only, to the log.
 
@@ -265,7 +265,7 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
             return outcome
         lake.migrate_erased()
         listed = lake.erased()  # before this run: a retry's person is on it already
-        people = people_of(lake_root, key, requests)
+        people = people_of(lake_root, secret, requests)
         before = statuses_before(conn, {p.pseudonym for p in people.values()})
         removed = erase_from_lake(lake_root, {p.pseudonym: p.pseudonyms for p in people.values()})
         seen: set[str] = set()
@@ -315,9 +315,9 @@ def erase_requests(conn: Any, lake_root: str, key: str, ds: str, run_id: str) ->
     return outcome
 
 
-def person_pseudonyms(lake_root: str, key: str, user_id: str, namespace: str = CRM) -> Person:
+def person_pseudonyms(lake_root: str, secret: str, user_id: str, namespace: str = CRM) -> Person:
     """Whom one id names (see people_of)."""
     if namespace not in (CRM, *LINKED_ID_COLUMNS):
         raise ValueError(f"id_namespace {namespace!r} is not one of {[CRM, *LINKED_ID_COLUMNS]}")
     request = ErasureRequest("", 0, user_id, namespace)
-    return people_of(lake_root, key, [request])[request]
+    return people_of(lake_root, secret, [request])[request]

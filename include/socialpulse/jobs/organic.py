@@ -138,7 +138,7 @@ def extract_account(
     )
 
 
-def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject:
+def clean(lake_root: str, ds: str, platforms: list[str], secret: str) -> JsonObject:
     """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
     import itertools
 
@@ -156,7 +156,7 @@ def clean(lake_root: str, ds: str, platforms: list[str], key: str) -> JsonObject
     partitions = [lake_zone.current(p) for p in partitions]  # one version each throughout
     pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
-        posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, key), lake.erased())
+        posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, secret), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [

@@ -24,7 +24,7 @@ def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_zone.LakePath | None
     return earlier[-1] if earlier else None
 
 
-def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
+def pseudonymizer(lake_root: str, ds: str, secret: str) -> Pseudonymizer:
     """A pseudonymiser that resolves platform ids through the CRM links of the newest drop before ds."""
     from socialpulse.transforms.crm import read_csv
     from socialpulse.transforms.privacy import links_from_users
@@ -33,7 +33,7 @@ def pseudonymizer(lake_root: str, ds: str, key: str) -> Pseudonymizer:
     partition = latest_crm_users(lake, ds)
     if partition is None:
         log.info("no CRM users drop before %s: platform ids get platform pseudonyms", ds)
-        return Pseudonymizer(key)
+        return Pseudonymizer(secret)
     links = links_from_users(read_csv(lake_zone.read_raw_file(partition, CRM_USERS[2])))
     log.info("pseudonyms resolve %d platform ids through the CRM links of %s", len(links), partition.name)
-    return Pseudonymizer(key, links)
+    return Pseudonymizer(secret, links)

@@ -1,9 +1,9 @@
-"""Pseudonymising people: HMAC-SHA256 under a key only the Airflow connection holds.
+"""Pseudonymising people: HMAC-SHA256 under a secret only the Airflow connection holds.
 
-A person's pseudonym is HMAC(key, "crm:<crm user id>") when the CRM knows them,
+A person's pseudonym is HMAC(secret, "crm:<crm user id>") when the CRM knows them,
 so the Facebook, Instagram and X ids the CRM links to one user all map to that
-user's pseudonym; an id the CRM does not link gets HMAC(key, "<platform>:<id>").
-Without the key a pseudonym cannot be reversed or recomputed from an id.
+user's pseudonym; an id the CRM does not link gets HMAC(secret, "<platform>:<id>").
+Without the secret a pseudonym cannot be reversed or recomputed from an id.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from socialpulse.transforms.validation import is_text
 
 CRM = "crm"
 LINKED_ID_COLUMNS = {"facebook": "facebook_id", "instagram": "instagram_id", "x": "x_id"}
-MIN_KEY_LENGTH = 16
+MIN_SECRET_LENGTH = 16
 
 
 class Pseudonymizer:
     """Maps raw user ids to pseudonyms; `links` maps "<platform>:<id>" to the CRM user id that owns it."""
 
-    def __init__(self, key: str | bytes, links: Mapping[str, str] | None = None) -> None:
-        raw = key.encode() if isinstance(key, str) else key
-        if len(raw) < MIN_KEY_LENGTH:
+    def __init__(self, secret: str | bytes, links: Mapping[str, str] | None = None) -> None:
+        raw = secret.encode() if isinstance(secret, str) else secret
+        if len(raw) < MIN_SECRET_LENGTH:
             raise ConnectionConfigError(
-                f"the pseudonymisation key has {len(raw)} bytes; set at least {MIN_KEY_LENGTH} random bytes as the "
-                "password of connection 'socialpulse_pseudonymization'"
+                f"the pseudonymisation secret has {len(raw)} bytes; set at least {MIN_SECRET_LENGTH} random bytes as "
+                "the password of connection 'socialpulse_pseudonymization'"
             )
         self._mac = hmac.new(raw, digestmod=hashlib.sha256)  # keyed once; each token copies it
         self._links = dict(links or {})

@@ -9,6 +9,9 @@ the task fails at once instead of being retried, and its message stays short.
 
 YAML comes back with every mapping carrying `__line__` (its own line) and `__lines__`
 (the line of each key), for the readers' messages.
+
+Ours, on PyYAML's composer: no YAML library refuses aliases before expanding them, bounds
+depth, or reports duplicate keys and line numbers with values withheld.
 """
 
 from __future__ import annotations

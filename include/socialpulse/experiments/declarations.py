@@ -5,6 +5,10 @@ separate campaigns) or a CRM group (people whose `crm_column` in the CRM users d
 the arm's value, as for a holdout from targeting). The first arm is the control.
 The YAML is read bounded (socialpulse.bounded_input), and a message describes a wrong
 value (its kind and size) rather than quoting it.
+
+Ours, not a pydantic model: pydantic's errors quote the input and know no YAML line, so a
+translator of its errors into these line-numbered, value-free messages would be as long as
+this reader, which also says "did you mean" for a mistyped field.
 """
 
 from __future__ import annotations

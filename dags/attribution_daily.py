@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from socialpulse_airflow import attribution
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, CRM_ORDERS
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
 
@@ -35,6 +34,8 @@ from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, fa
 def attribution_daily():
     @task
     def credit_orders(data_interval_start=None, triggering_asset_events=None) -> dict:
+        from socialpulse_airflow import attribution
+
         return attribution.credit(data_interval_start, triggering_asset_events)
 
     warehouse_migrations() >> credit_orders() >> failure_summary()

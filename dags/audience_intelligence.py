@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
-from socialpulse_airflow import audience
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, newest_common_day
 from socialpulse_airflow.dag_defaults import (
     DEFAULT_ARGS,
@@ -78,26 +77,38 @@ def audience_intelligence():
 
     @task
     def build_profiles(day: str) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.profile(day)
 
     @task(queue=ML_QUEUE)
     def segment_audience(day: str, run_id=None) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.segment(day, run_id)
 
     @task(pool=TENSORFLOW_POOL, queue=ML_QUEUE)
     def train_propensity(day: str, run_id=None) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.train_propensity(day, run_id)
 
     @task
     def build_target_audiences(day: str, run_id=None, params=None) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.target(day, run_id, params)
 
     @task
     def recommend_content(day: str, run_id=None) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.recommend(day, run_id)
 
     @task
     def build_audience_report(day: str) -> dict:
+        from socialpulse_airflow import audience
+
         return audience.report(day)
 
     day = pick_as_of_date()  # not `ds`: Airflow passes its own `ds` (the data interval's) to a task that names it

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from socialpulse_airflow import crm, privacy
+from socialpulse_airflow import assets
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.lookups import day_of
 
@@ -29,14 +29,20 @@ from socialpulse_airflow.lookups import day_of
 def crm_daily():
     @task
     def extract_crm(data_interval_start=None, run_id=None) -> dict:
+        from socialpulse_airflow import crm
+
         return crm.extract(day_of(data_interval_start), run_id)
 
-    @task(outlets=[crm.CRM_USERS, crm.CRM_ORDERS])
+    @task(outlets=[assets.CRM_USERS, assets.CRM_ORDERS])
     def clean_crm(extracted: dict, data_interval_start=None, run_id=None, params=None, outlet_events=None) -> dict:
+        from socialpulse_airflow import crm
+
         return crm.clean(day_of(data_interval_start), run_id, params, outlet_events)
 
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
+        from socialpulse_airflow import privacy
+
         return privacy.enforce_retention(day_of(data_interval_start), ["crm"], ["crm_users", "crm_orders"])
 
     cleaned = clean_crm(extract_crm())

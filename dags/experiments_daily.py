@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from socialpulse_airflow import experiments
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, CRM_ORDERS, CRM_USERS, newest_common_day
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
 
@@ -46,6 +45,8 @@ def experiments_daily():
 
     @task
     def evaluate_experiments(day: str, run_id=None) -> dict:
+        from socialpulse_airflow import experiments
+
         return experiments.evaluate(day, run_id)
 
     day = pick_as_of_date()

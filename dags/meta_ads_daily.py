@@ -28,7 +28,7 @@ from airflow.sdk import Param, dag, task
 
 from socialpulse.config import DEFAULT_LOOKBACK_DAYS, WAREHOUSE_CONN_ID
 from socialpulse.transforms.entities import CAMPAIGN_METRICS
-from socialpulse_airflow import meta_ads, privacy
+from socialpulse_airflow import assets
 from socialpulse_airflow.checks import CAMPAIGN_TABLE_CHECKS, column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.lookups import day_of
@@ -75,30 +75,44 @@ LOADED_DAYS = (
 def meta_ads_daily():
     @task
     def meta_ad_accounts(data_interval_start=None, run_id=None) -> list[str]:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.ad_accounts(day_of(data_interval_start), run_id)
 
     @task(map_index_template="act_{{ task.op_kwargs['account_id'] }}")
     def extract_meta_ads(account_id: str, data_interval_start=None, run_id=None, params=None) -> dict:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.extract(account_id, day_of(data_interval_start), run_id, params)
 
     @task
     def land_meta_ads(extracted: list[dict], data_interval_start=None, run_id=None) -> dict:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.land(extracted, day_of(data_interval_start), run_id)
 
     @task
     def clean_meta_ads(landed: dict, data_interval_start=None, run_id=None, params=None) -> dict:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.clean(day_of(data_interval_start), run_id, params)
 
-    @task(outlets=[meta_ads.CAMPAIGN_METRICS])
+    @task(outlets=[assets.CAMPAIGN_METRICS])
     def load_campaign_metrics(cleaned: dict, data_interval_start=None, run_id=None, outlet_events=None) -> dict:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.load(cleaned, day_of(data_interval_start), run_id, outlet_events)
 
     @task
     def check_campaign_metrics_volume(loaded: dict, data_interval_start=None, run_id=None, params=None) -> int:
+        from socialpulse_airflow import meta_ads
+
         return meta_ads.check_volume(loaded, day_of(data_interval_start), run_id, params)
 
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
+        from socialpulse_airflow import meta_ads, privacy
+
         return privacy.enforce_retention(day_of(data_interval_start), meta_ads.RAW_FOLDERS, [CAMPAIGN_METRICS.entity])
 
     accounts = meta_ad_accounts()

@@ -28,7 +28,7 @@ from airflow.sdk import Param, dag, task
 
 from socialpulse.config import WAREHOUSE_CONN_ID
 from socialpulse.transforms.entities import POST_METRICS
-from socialpulse_airflow import organic, privacy
+from socialpulse_airflow import assets
 from socialpulse_airflow.checks import column_mapping
 from socialpulse_airflow.dag_defaults import failure_summary, quarantine_param, source_dag, warehouse_migrations
 from socialpulse_airflow.lookups import day_of
@@ -54,29 +54,39 @@ RUN_DAY = "metric_date = '{{ data_interval_start.strftime('%Y-%m-%d') }}'"
 def organic_social_daily():
     @task
     def organic_accounts(data_interval_start=None, run_id=None) -> list[str]:
+        from socialpulse_airflow import organic
+
         return organic.accounts(day_of(data_interval_start), run_id)
 
     @task(map_index_template="{{ task.op_kwargs['source'] }}")
     def extract_organic(source: str, data_interval_start=None, run_id=None, params=None) -> dict:
+        from socialpulse_airflow import organic
+
         return organic.extract(source, day_of(data_interval_start), run_id, params)
 
     @task(trigger_rule="all_done")
     def land_organic(extracted: list[dict], sources: list[str], data_interval_start=None, run_id=None) -> dict:
+        from socialpulse_airflow import organic
+
         return organic.land(extracted, sources, day_of(data_interval_start), run_id)
 
     @task
     def clean_organic(landed: dict, data_interval_start=None, run_id=None, params=None) -> dict:
+        from socialpulse_airflow import organic
+
         return organic.clean(landed, day_of(data_interval_start), run_id, params)
 
-    @task(outlets=[organic.POST_METRICS, organic.ENGAGEMENT_EVENTS])
+    @task(outlets=[assets.POST_METRICS, assets.ENGAGEMENT_EVENTS])
     def load_post_metrics(cleaned: dict, data_interval_start=None, run_id=None, outlet_events=None) -> dict:
+        from socialpulse_airflow import organic
+
         return organic.load(cleaned, day_of(data_interval_start), run_id, outlet_events)
 
     @task
     def enforce_raw_retention(data_interval_start=None) -> dict:
-        return privacy.enforce_retention(
-            day_of(data_interval_start), ["facebook", "instagram", "x"], ["post_metrics", "engagement_events"]
-        )
+        from socialpulse_airflow import organic, privacy
+
+        return privacy.enforce_retention(day_of(data_interval_start), organic.RAW_FOLDERS, organic.CLEAN_ENTITIES)
 
     sources = organic_accounts()
     warehouse_migrations() >> sources  # everything after writes the warehouse (findings, audit, rows)

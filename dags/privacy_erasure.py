@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from socialpulse_airflow import privacy
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, daily, failure_summary, warehouse_migrations
 from socialpulse_airflow.lookups import day_of
 
@@ -46,10 +45,14 @@ from socialpulse_airflow.lookups import day_of
 def privacy_erasure():
     @task
     def land_erasure_requests(data_interval_start=None) -> dict:
+        from socialpulse_airflow import privacy
+
         return privacy.land_requests(day_of(data_interval_start))
 
     @task
     def erase_requested_people(landed: dict, data_interval_start=None, run_id=None) -> dict:
+        from socialpulse_airflow import privacy
+
         return privacy.erase(day_of(data_interval_start), run_id)
 
     erased = erase_requested_people(land_erasure_requests())

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from socialpulse_airflow import alerts
 from socialpulse_airflow.dag_defaults import DEFAULT_ARGS, START_DATE, failure_summary, warehouse_migrations
 
 
@@ -38,6 +37,8 @@ def source_freshness():
     def check_source_freshness(
         data_interval_start=None, data_interval_end=None, prev_data_interval_end_success=None
     ) -> list[dict]:
+        from socialpulse_airflow import alerts
+
         return alerts.check_sources(data_interval_start, data_interval_end, prev_data_interval_end_success)
 
     warehouse_migrations() >> check_source_freshness() >> failure_summary()

@@ -223,9 +223,11 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     """Print each DAG file's parse time measured by tests/dags/test_dag_integrity.py, and the run times."""
     times = config.stash.get(DAG_PARSE_TIMES, {})
     if times:
-        terminalreporter.section("DAG parse time per file (fresh interpreter, Airflow already imported)")
-        for path, seconds in sorted(times.items()):
-            terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {path}")
+        terminalreporter.section(
+            "DAG parse time per file: the fastest of 7 forked parses, and its ratio to an empty DAG"
+        )
+        for path, (seconds, ratio) in sorted(times.items()):
+            terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {ratio:5.2f}x  {path}")
     for test, steps in config.stash.get(RUN_TIMES, {}).items():
         terminalreporter.section(f"run times of {test}")
         for step, seconds in steps.items():

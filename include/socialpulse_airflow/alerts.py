@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 
-from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-
 from socialpulse.config import ALERTS_CONN_ID, FRESHNESS_HOURS_VARIABLE
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import SOURCE_ENTITIES
@@ -43,21 +41,6 @@ LATE_BODY = (
     "<p>DAG <b>{dag_id}</b>: data date <b>{day}</b> was due by {due} (UTC); the newest day loaded is "
     '{newest}. Its runs and their logs: <a href="{url}">{url}</a></p>'
 )
-
-
-class PipelineAlert(SmtpNotifier):
-    """The SMTP provider's notifier, sending to the `to` of the alerts connection's extras."""
-
-    def __init__(self, subject: str, html_content: str, **kwargs) -> None:
-        super().__init__(to=[], subject=subject, html_content=html_content, smtp_conn_id=ALERTS_CONN_ID, **kwargs)
-
-    def _build_email_content(self, smtp, context) -> None:
-        # Where SmtpNotifier itself takes from_email from the connection, the recipients come from there too.
-        if not self.to:
-            self.to = smtp.conn.extra_dejson.get("to")
-            if not self.to:
-                raise ValueError(f"connection '{ALERTS_CONN_ID}' has no recipients: set \"to\" in its extras")
-        super()._build_email_content(smtp, context)
 
 
 def freshness_hours(configured: str | None) -> dict[str, int]:
@@ -93,6 +76,8 @@ def alert_failure(context, failures: list[dict]) -> None:
     if not alerts_configured():
         log.info("connection '%s' is not set: no e-mail about this failure", ALERTS_CONN_ID)
         return
+    from socialpulse_airflow.alert_mail import PipelineAlert
+
     PipelineAlert(FAILURE_SUBJECT, FAILURE_BODY)({**context, "alert_day": alert_day(context), "failures": failures})
 
 
@@ -129,6 +114,8 @@ def check_freshness(newest_loaded: dict, hours: dict[str, int], start, end, cont
         )
         late.append(facts)
         if send:
+            from socialpulse_airflow.alert_mail import PipelineAlert
+
             # Already plain text: the notifier's template rendering leaves it as it is.
             PipelineAlert(LATE_SUBJECT.format(**facts), LATE_BODY.format(**facts))(context)
     if late and not send:

@@ -10,7 +10,9 @@ from socialpulse_airflow.lookups import lake_root, platform_connection, pseudony
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse, published
 
-RAW_POSTS = [f"lake:raw/{platform}/posts" for platform in ("facebook", "instagram", "x")]
+RAW_FOLDERS = ["facebook", "instagram", "x"]  # the raw zone's platforms; retention ages them
+CLEAN_ENTITIES = ["post_metrics", "engagement_events"]
+RAW_POSTS = [f"lake:raw/{platform}/posts" for platform in RAW_FOLDERS]
 
 
 def _graph():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,16 +42,53 @@ DAG_IDS = [
     "source_freshness",
 ]
 
+# Parses as the dag-processor does them: its manager imports the airflow modules a file names (the processor's
+# parsing_pre_import_modules, on by default), then forks the process that parses the file. Here a process that has
+# loaded nothing of the project forks such a manager for each parse, so no parse inherits another's imports; the
+# fastest of PARSES counts, as noise only adds.
 PARSE_PROBE = """
-import json, runpy, sys, time
-import airflow.sdk
-from airflow.providers.common.sql.operators import sql
-before = set(sys.modules)
-started = time.perf_counter()
-runpy.run_path(sys.argv[1])
-elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "new_modules": sorted(set(sys.modules) - before)}))
+import importlib, json, os, runpy, sys, time
+from airflow.utils.file import iter_airflow_imports
+path, parses = sys.argv[1], int(sys.argv[2])
+for _ in range(parses):
+    read, write = os.pipe()
+    if os.fork() == 0:  # the manager
+        for module in iter_airflow_imports(path):
+            importlib.import_module(module)
+        if os.fork() == 0:  # the parsing process
+            before = set(sys.modules)
+            started = time.perf_counter()
+            runpy.run_path(path)
+            elapsed = time.perf_counter() - started
+            report = {"seconds": elapsed, "new_modules": sorted(set(sys.modules) - before)}
+            os.write(write, json.dumps(report).encode())
+            os._exit(0)
+        os.wait()
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        print(answer.read())
+    os.wait()
 """
+EMPTY_DAG = 'from airflow.sdk import DAG\n\nwith DAG("empty", schedule=None):\n    pass\n'
+PARSES = 7
+
+
+def parses(path: Path) -> list[dict]:
+    """PARSES parses of a DAG file, each in a process forked for it."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as the image sets it
+    probe = subprocess.run(
+        [sys.executable, "-c", PARSE_PROBE, str(path), str(PARSES)], capture_output=True, text=True, check=True, env=env
+    )
+    return [json.loads(line) for line in probe.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture(scope="module")
+def empty_dag_parse(tmp_path_factory) -> float:
+    """Seconds an empty DAG's file takes to parse, the fastest of PARSES."""
+    path = tmp_path_factory.mktemp("empty") / "empty_dag.py"
+    path.write_text(EMPTY_DAG)
+    return min(p["seconds"] for p in parses(path))
 
 
 def test_dag_files_exist():
@@ -62,18 +100,22 @@ def test_dagbag_has_no_import_errors(dagbag):
     assert sorted(dagbag.dag_ids) == sorted(p.stem for p in DAG_FILES)  # file name = DAG id
 
 
-@pytest.mark.integration  # a fresh interpreter per file
+@pytest.mark.integration  # fresh interpreters per file
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
-def test_parse_is_light_and_fast(path: Path, request):
-    probe = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True, check=True)
-    report = json.loads(probe.stdout.strip().splitlines()[-1])
-    request.config.stash.setdefault(DAG_PARSE_TIMES, {})[str(path.relative_to(PROJECT_ROOT))] = report["seconds"]
+def test_parse_is_light_and_fast(path: Path, empty_dag_parse: float, request):
+    """No heavy module at parse time; the time, and its ratio to an empty DAG's, are printed at the end of the session
+    (a figure, not a threshold: the same file measured 2.2x and 3.1x in two runs on this 2-core machine)."""
+    reports = parses(path)
+    assert len(reports) == PARSES
     heavy = [
         m
-        for m in report["new_modules"]
+        for m in reports[0]["new_modules"]
         if m.split(".")[0] in HEAVY_MODULES or (m.split(".")[0] == "socialpulse" and m not in LIGHT_LIBRARY_MODULES)
     ]
     assert heavy == [], f"{path.name} imports heavy modules at parse time: {heavy[:10]}"
+    seconds = min(r["seconds"] for r in reports)
+    ratio = seconds / empty_dag_parse
+    request.config.stash.setdefault(DAG_PARSE_TIMES, {})[str(path.relative_to(PROJECT_ROOT))] = (seconds, ratio)
 
 
 def test_house_rules(dagbag):

@@ -26,6 +26,7 @@ from socialpulse.config import WAREHOUSE_CONN_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 LAKE, WAREHOUSE = "lake:", "warehouse:"
+NOT_A_TABLE = "{!r} names no table: write lake:<zone>/<entity> or warehouse:<table>"
 
 
 def dataset_name(table: str, lake_root: str, warehouse: Any) -> tuple[str, str]:
@@ -35,17 +36,17 @@ def dataset_name(table: str, lake_root: str, warehouse: Any) -> tuple[str, str]:
     if table.startswith(LAKE):
         path = f"{lake_root.rstrip('/')}/{table.removeprefix(LAKE)}"
         split = urlsplit(path)
-        if split.scheme and split.netloc:  # s3://bucket/prefix/...
+        if split.scheme and split.scheme != "file":  # s3://bucket/prefix/...
             return f"{split.scheme}://{split.netloc}", split.path.lstrip("/")
         from pathlib import Path
 
-        return "file", str(Path(path).resolve())
+        return "file", str(Path(split.path if split.scheme else path).resolve())  # a path or a file:// URL
     if table.startswith(WAREHOUSE):
         name = table.removeprefix(WAREHOUSE)
         if warehouse.conn_type == "sqlite":
             return f"sqlite://{warehouse.host}", f"main.{name}"
         return f"postgres://{warehouse.host}:{warehouse.port or 5432}", f"{warehouse.schema}.public.{name}"
-    raise ValueError(f"{table!r} names no table: write lake:<zone>/<entity> or warehouse:<table>")
+    raise ValueError(NOT_A_TABLE.format(table))
 
 
 def lineage(inputs: Iterable[str] = (), outputs: Iterable[str] = ()) -> Callable[[F], F]:
@@ -53,7 +54,7 @@ def lineage(inputs: Iterable[str] = (), outputs: Iterable[str] = ()) -> Callable
     reads, writes = tuple(inputs), tuple(outputs)
     for table in (*reads, *writes):
         if not table.startswith((LAKE, WAREHOUSE)):
-            raise ValueError(f"{table!r} names no table: write lake:<zone>/<entity> or warehouse:<table>")
+            raise ValueError(NOT_A_TABLE.format(table))
 
     def decorate(function: F) -> F:
         @functools.wraps(function)

@@ -35,6 +35,7 @@ def test_tables_are_named_by_the_openlineage_naming_convention(tmp_path):
         "lake/clean/campaign_metrics",
     )
     assert dataset_name("lake:raw/crm/users", str(tmp_path), None) == ("file", f"{tmp_path}/raw/crm/users")
+    assert dataset_name("lake:raw/crm/users", f"file://{tmp_path}", None) == ("file", f"{tmp_path}/raw/crm/users")
     assert dataset_name("warehouse:campaign_metrics_daily", "", postgres) == (
         "postgres://db.internal:5433",
         "marketing.public.campaign_metrics_daily",

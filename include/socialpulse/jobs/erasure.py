@@ -109,10 +109,11 @@ def people_of(lake_root: str, secret: str, requests: list[ErasureRequest]) -> di
                 owners[(CRM, user)].add(user)
             for ns, column in LINKED_ID_COLUMNS.items():
                 if column in ids and asked[ns]:
-                    for linked, user in ids.loc[ids[column].isin(asked[ns]), [column, "user_id"]].itertuples(False):
-                        owners[(ns, linked)].add(str(user))
+                    owned = ids.loc[ids[column].isin(asked[ns]), [column, "user_id"]]
+                    for platform_id, user in owned.itertuples(False):
+                        owners[(ns, platform_id)].add(str(user))
         everyone = set().union(*owners.values()) if owners else set()
-        linked: dict[str, set[str]] = {user: set() for user in everyone}  # type: ignore[no-redef]  # reuses the loop name above
+        linked: dict[str, set[str]] = {user: set() for user in everyone}
         for partition in partitions if everyone else ():  # then, every platform id any drop linked to them
             ids = _crm_ids(lake_zone.read_raw_file(partition, name))
             theirs = ids[ids["user_id"].isin(everyone)]

@@ -10,6 +10,8 @@ COPY --chown=airflow:root include/socialpulse /opt/airflow/include/socialpulse
 COPY --chown=airflow:root include/socialpulse_airflow /opt/airflow/include/socialpulse_airflow
 # The Marketing dashboard plugin (socialpulse_airflow/dashboard is the app it mounts).
 COPY --chown=airflow:root plugins /opt/airflow/plugins
-# The experiments experiments_daily reads (variable socialpulse_experiments_file may name another file).
+# The experiments experiments_daily reads and the campaign briefs audience_intelligence builds (the variables
+# socialpulse_experiments_file and socialpulse_audiences_file may name other files).
 COPY --chown=airflow:root experiments.yaml /opt/airflow/experiments.yaml
+COPY --chown=airflow:root audiences.yaml /opt/airflow/audiences.yaml
 ENV PYTHONPATH=/opt/airflow/include

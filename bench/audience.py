@@ -34,7 +34,10 @@ STEPS = (
     ("train_propensity", "from socialpulse.jobs.propensity import train; train(conn(), LAKE, DS, 'bench')"),
     (
         "build_target_audiences",
-        "from socialpulse.jobs.audience import target; target(conn(), LAKE, DS, 'bench', 30, 5000)",
+        "from socialpulse.audience.briefs import parse; from socialpulse.jobs.audience import target; "
+        "from socialpulse_dev.simulator.meta_data import BRIEFS_FILE; "
+        "target(conn(), LAKE, DS, 'bench', parse(BRIEFS_FILE.read_text(), str(BRIEFS_FILE))[0], "
+        "[('experiment_retargeting', 'holdout')])",
     ),
     ("recommend_content", "from socialpulse.jobs.audience import recommend; recommend(conn(), LAKE, DS, 'bench')"),
     ("build_audience_report", "from socialpulse.jobs.audience_report import build; build(conn(), LAKE, DS)"),
@@ -98,27 +101,11 @@ def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
         warehouse = f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema}"
         with psycopg.connect(warehouse) as conn:
             apply_migrations(conn)
-            seed_campaigns(conn, "%s")
     else:
         warehouse = str(root / "warehouse.db")
         with sqlite3.connect(warehouse) as conn:
             apply_migrations(conn)
-            seed_campaigns(conn, "?")
     return lake, warehouse, len(zone.events)
-
-
-def seed_campaigns(conn, mark: str) -> None:
-    """The simulator's campaigns, as having spent on the as-of date: what target audiences are built for."""
-    from socialpulse_dev.simulator import meta_data
-
-    for account in ("1001", "1002", "1003"):
-        for campaign, *_ in meta_data.campaigns(7, meta_data.account(account)):
-            conn.cursor().execute(
-                f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, spend,"
-                f" extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
-                (AS_OF if mark == "?" else date.fromisoformat(AS_OF), account, campaign, "2026-11-04T00:00:00Z"),
-            )
-    conn.commit()
 
 
 def quality(lake: str, warehouse: str, size: int) -> dict:

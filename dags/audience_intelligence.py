@@ -22,8 +22,12 @@ their asset events name); a time-triggered run models its data interval's day.
   trainings never share a small worker.
 * `segment_audience` and `train_propensity` go to the Celery queue `ml`, served by a worker sized for
   scikit-learn and TensorFlow (docs/deployment.md); the rest to `default`.
-* `build_target_audiences`, `recommend_content`, `build_audience_report`: `target_audiences`,
-  `content_recommendations`, and the charts and HTML report under `reports/audience/ds=<day>/`.
+* `build_target_audiences`: an audience per campaign brief (`audiences.yaml`, or the variables
+  `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`,
+  and a summary per brief in `target_audience_summaries`. Fails after building the valid briefs
+  when one is declared wrong, naming it at its line.
+* `recommend_content`, `build_audience_report`: `content_recommendations`, and the charts and
+  HTML report under `reports/audience/ds=<day>/`.
 
 Every step rewrites its day: a rerun of a date gives the same rows (but `model_registry.trained_at`).
 A segment's id depends on the models saved before the date, so backfill dates in order.
@@ -31,7 +35,7 @@ A segment's id depends on the models saved before the date, so backfill dates in
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, dag, task
 
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, newest_common_day
 from socialpulse_airflow.dag_defaults import (
@@ -52,21 +56,6 @@ TENSORFLOW_POOL = "tensorflow"
     catchup=False,
     max_active_runs=1,  # each run reads the models the one before it left
     default_args=DEFAULT_ARGS,
-    params={
-        "exclude_recent_buyers_days": Param(
-            30,
-            type="integer",
-            minimum=0,
-            maximum=365,
-            description="leave out of target audiences who ordered this recently",
-        ),
-        "max_audience_size": Param(
-            5000,
-            type="integer",
-            minimum=100,
-            description="people per campaign audience, the highest expected value first",
-        ),
-    },
     tags=["socialpulse", "audience", "ml"],
     doc_md=__doc__,
 )
@@ -94,10 +83,10 @@ def audience_intelligence():
         return audience.train_propensity(day, run_id)
 
     @task
-    def build_target_audiences(day: str, run_id=None, params=None) -> dict:
+    def build_target_audiences(day: str, run_id=None) -> dict:
         from socialpulse_airflow import audience
 
-        return audience.target(day, run_id, params)
+        return audience.target(day, run_id)
 
     @task
     def recommend_content(day: str, run_id=None) -> dict:

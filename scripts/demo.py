@@ -98,7 +98,7 @@ def summary(warehouse: Path, lake: Path) -> None:
 
 def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Segments, the model comparison and decision, audiences, recommendations, and where the report is."""
-    from socialpulse_dev.audience_truth import against_truth
+    from socialpulse_dev.audience_truth import against_truth, contamination
 
     with sqlite3.connect(warehouse) as conn:
         segments = conn.execute(
@@ -113,10 +113,13 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
             "SELECT decision FROM model_registry WHERE model_name = 'propensity' AND as_of_date = ?", (ds,)
         ).fetchone()[0]
         audiences = conn.execute(
-            "SELECT campaign_id, markets, size, round(expected_conversions, 1) FROM "
-            "target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+            "SELECT brief, goal, markets, eligible, size, holdout_size, round(expected_conversions, 1), reason "
+            "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY brief",
             (ds,),
         ).fetchall()
+        distinct = conn.execute(
+            "SELECT count(DISTINCT person_id), count(*) FROM target_audiences WHERE as_of_date = ?", (ds,)
+        ).fetchone()
     print(f"\naudience_segments as of {ds} (k chosen by silhouette; segments under 100 people unpublished):")
     for segment_id, size, rate, value, description in segments:
         print(f"  {segment_id:>2}  {size:>5} people  {rate:>5}% bought in 30 days  AOV {value:>7}  {description}")
@@ -141,10 +144,19 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
         f"(popularity {quality['popularity']['hit_rate_at_3']:.3f}), NDCG@3 {quality['model']['ndcg_at_3']:.3f} "
         f"(popularity {quality['popularity']['ndcg_at_3']:.3f})"
     )
+    print("\ntarget audiences per campaign brief (sizes only):")
+    for brief, goal, markets, eligible, size, held, expected, reason in audiences:
+        if reason:
+            print(f"  {brief:<24} {goal:<9} not built: {reason}")
+        else:
+            print(
+                f"  {brief:<24} {goal:<9} {markets or '':<10} {size:>4} of {eligible:>4} eligible, "
+                f"{held:>3} held out, {expected:>6} expected conversions"
+            )
+    clean = contamination(str(lake), ds)
     print(
-        "target audiences (sizes only):",
-        *(f"  campaign {c} in {m}: {n} people, {e} expected conversions" for c, m, n, e in audiences),
-        sep="\n",
+        f"  {distinct[0]} different people on {distinct[1]} places; on them, without marketing consent: "
+        f"{clean['without_consent']}, in the retargeting holdout's control group: {clean['in_holdout_group']}"
     )
     print(f"\naudience report: {lake / 'reports' / 'audience' / f'ds={ds}' / 'report.html'}")
 

@@ -24,11 +24,15 @@ FIRST_RUN_LOOKBACK_VARIABLE = "socialpulse_first_run_lookback_days"  # default 9
 EXPERIMENTS_FILE_VARIABLE = "socialpulse_experiments_file"  # default: experiments.yaml of the checkout
 FRESHNESS_HOURS_VARIABLE = "socialpulse_freshness_hours"  # JSON {source DAG: UTC hour of D+1}, over the defaults
 EXPERIMENTS_VARIABLE = "socialpulse_experiments"  # more experiments, as YAML text in the variable itself
+AUDIENCES_FILE_VARIABLE = "socialpulse_audiences_file"  # default: audiences.yaml of the checkout
+AUDIENCES_VARIABLE = "socialpulse_audiences"  # more campaign briefs, as YAML text in the variable itself
 
 # Embedded defaults, wherever the package is installed: the lake under the data directory (the environment
-# variable SOCIALPULSE_DATA_DIR, else ./data of the working directory), the experiments in ./experiments.yaml.
+# variable SOCIALPULSE_DATA_DIR, else ./data of the working directory), the experiments in ./experiments.yaml, the
+# campaign briefs in ./audiences.yaml.
 DATA_DIR_ENV = "SOCIALPULSE_DATA_DIR"
 DEFAULT_EXPERIMENTS_FILE = Path("experiments.yaml")
+DEFAULT_AUDIENCES_FILE = Path("audiences.yaml")
 
 
 def data_dir() -> Path:

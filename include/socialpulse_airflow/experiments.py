@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from socialpulse.config import DEFAULT_EXPERIMENTS_FILE, EXPERIMENTS_FILE_VARIABLE, EXPERIMENTS_VARIABLE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, variable
+from socialpulse_airflow.lookups import declaration_texts, lake_root
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -17,28 +16,17 @@ log = logging.getLogger(__name__)
 def declared_experiments() -> tuple:
     """The experiments of the file (variable socialpulse_experiments_file, default experiments.yaml of the working
     directory) and of the variable socialpulse_experiments (YAML text); a file named by the variable must exist."""
-    from socialpulse.bounded_input import read_declaration_file
-    from socialpulse.errors import Name
     from socialpulse.experiments.declarations import ExperimentError, combine, parse
 
-    named = variable(EXPERIMENTS_FILE_VARIABLE)
-    path = Path(named or DEFAULT_EXPERIMENTS_FILE).absolute()
-    if named and not path.is_file():
-        raise ExperimentError(
-            "variable {variable} names {path}, which is not a file",
-            variable=Name(EXPERIMENTS_FILE_VARIABLE),
-            path=Name(str(path)),
-        )
-    from_file = parse(read_declaration_file(path), str(path)) if path.is_file() else ()
-    from_variable = parse(variable(EXPERIMENTS_VARIABLE) or "", f"variable {EXPERIMENTS_VARIABLE}")
-    experiments = combine(from_file, from_variable)
+    texts = declaration_texts(
+        EXPERIMENTS_FILE_VARIABLE, DEFAULT_EXPERIMENTS_FILE, EXPERIMENTS_VARIABLE, ExperimentError
+    )
+    declared = [parse(text, source) for text, source in texts]
+    experiments = combine(*declared)
     log.info(
-        "%d experiments declared: %d in %s, %d in variable %s",
+        "%d experiments declared: %s",
         len(experiments),
-        len(from_file),
-        path,
-        len(from_variable),
-        EXPERIMENTS_VARIABLE,
+        ", ".join(f"{len(found)} in {source}" for found, (_, source) in zip(declared, texts, strict=True)),
     )
     return experiments
 

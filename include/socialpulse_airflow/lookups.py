@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from socialpulse.config import (  # light: names only
@@ -29,6 +30,23 @@ def variable(name: str, default: Any = None) -> Any:
     from airflow.sdk import Variable
 
     return Variable.get(name, default=default)
+
+
+def declaration_texts(file_variable: str, default_file: Path, text_variable: str, error: type) -> list[tuple[Any, str]]:
+    """(YAML, the source its errors name) of a user's declarations: the file `file_variable` names (default
+    `default_file` of the working directory; absent, nothing), then the YAML text in `text_variable`. A file the
+    variable names must exist: a typo in it would otherwise declare nothing, silently."""
+    from socialpulse.bounded_input import read_declaration_file
+    from socialpulse.errors import Name
+
+    named = variable(file_variable)
+    path = Path(named or default_file).absolute()
+    if named and not path.is_file():
+        raise error(
+            "variable {variable} names {path}, which is not a file", variable=Name(file_variable), path=Name(str(path))
+        )
+    texts = [(read_declaration_file(path), str(path))] if path.is_file() else []
+    return [*texts, (variable(text_variable) or "", f"variable {text_variable}")]
 
 
 def lake_root() -> str:

@@ -1,8 +1,9 @@
 """The audience models scored against the simulator's planted truth, which the pipeline never reads.
 
 For `make demo` and bench/audience.py only: the adjusted Rand index of the segments
-against the planted ones, and the ROC AUC of the planted probabilities (the oracle) on
-the same held-out snapshot the models were judged on.
+against the planted ones, the ROC AUC of the planted probabilities (the oracle) on the
+same held-out snapshot the models were judged on, and the people on target audiences who
+must not be there (no consent, or the retargeting holdout's control group).
 """
 
 from __future__ import annotations
@@ -16,17 +17,37 @@ from socialpulse.jobs.audience import read_features
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse_dev.devenv import DEMO_KEY
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, audience
+from socialpulse_dev.simulator.crm_drop import consents
+from socialpulse_dev.simulator.experiments import retargeting_group
 
 
 def planted(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
-    """Per person pseudonym: the planted segment and 30-day conversion probability."""
+    """Per person pseudonym: the planted segment, 30-day conversion probability, consent and holdout group."""
     plain = Pseudonymizer(secret)
     return pd.DataFrame(
         [
-            {"person_id": plain.token("crm", m.user_id), "segment": m.segment, "probability": m.conversion_probability}
+            {
+                "person_id": plain.token("crm", m.user_id),
+                "segment": m.segment,
+                "probability": m.conversion_probability,
+                "consents": consents(m.user_id),
+                "retargeting_group": retargeting_group(m.user_id),
+            }
             for m in audience(seed, size)
         ]
     ).set_index("person_id")
+
+
+def contamination(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+    """People on the target audiences of ds who gave no marketing consent, or sit in the retargeting holdout (the
+    control group of the simulator's running CRM experiment): both must be 0."""
+    truth = planted(seed, size, secret)
+    members = truth.reindex(read_features(lake_root, "target_audiences", ds)["person_id"].unique())
+    return {
+        "members": len(members),
+        "without_consent": int((~members["consents"].astype(bool)).sum()),
+        "in_holdout_group": int((members["retargeting_group"] == "holdout").sum()),
+    }
 
 
 def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 from socialpulse_dev.simulator.experiments import PLANTED_FILE
 from socialpulse_dev.simulator.fx_rates import ECB_PATH_PREFIX
 from socialpulse_dev.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
-from socialpulse_dev.simulator.meta_data import ACCOUNTS
+from socialpulse_dev.simulator.meta_data import ACCOUNTS, BRIEFS_FILE
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN, DEFAULT_X_TOKEN
 from socialpulse_dev.simulator.x_data import X_ACCOUNTS
 
@@ -81,4 +81,5 @@ def pipeline_env(
         "AIRFLOW_VAR_SOCIALPULSE_LAKE_ROOT": str(lake_root),
         "AIRFLOW_VAR_SOCIALPULSE_FX_RATES_SOURCE": f"{simulator_url}{ECB_PATH_PREFIX}D..EUR.SP00.A",
         "AIRFLOW_VAR_SOCIALPULSE_EXPERIMENTS_FILE": str(PLANTED_FILE),  # the simulator's planted experiments
+        "AIRFLOW_VAR_SOCIALPULSE_AUDIENCES_FILE": str(BRIEFS_FILE),  # and its campaign briefs
     }

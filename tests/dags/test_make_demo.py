@@ -226,6 +226,12 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
     assert all(audience.values()) and "audience_segments as of 2026-11-03" in output
     assert "oracle (planted)" in output and "promoted: no champion yet" in output and "audience report:" in output
     assert "experiments as of 2026-11-03" in output
+    assert "target audiences per campaign brief" in output
+    built = re.findall(
+        r"^  (\w+) +(?:retarget|win_back|loyalty|prospect) +[A-Z, ]+ +\d+ of +\d+ eligible", output, re.M
+    )
+    assert len(built) >= 2, output  # the simulator's briefs: one per campaign, the larger pools built
+    assert "without marketing consent: 0, in the retargeting holdout's control group: 0" in output
     for planted in (
         r"video_creative +winner \(video\)",
         r"headline_copy +sample_ratio_mismatch, first on 2026-10-08",

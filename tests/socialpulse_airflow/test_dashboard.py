@@ -69,8 +69,15 @@ def seed_warehouse(tmp_path) -> tuple[Path, Path]:
             (DAYS[1], json.dumps(MODEL)),
         )
         conn.execute(
-            "INSERT INTO target_audience_summaries (as_of_date, campaign_id, account_id, markets, size, "
-            "expected_conversions) VALUES (?, '10011', '1001', 'US', 321, 17.5)",
+            "INSERT INTO target_audience_summaries (as_of_date, brief, goal, account_id, campaign_ids, markets, "
+            "eligible, excluded, size, holdout_size, expected_conversions) "
+            "VALUES (?, 'spring_sale', 'win_back', '1001', '10011', 'US', 900, 40, 321, 30, 17.5)",
+            (DAYS[1],),
+        )
+        conn.execute(
+            "INSERT INTO target_audience_summaries (as_of_date, brief, goal, account_id, campaign_ids, eligible, "
+            "size, reason) VALUES (?, 'tiny', 'loyalty', '1001', '10012', 12, 0, '12 eligible people, under its "
+            "min_size of 100')",
             (DAYS[1],),
         )
         conn.execute(
@@ -187,10 +194,12 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
     assert "young travellers on Instagram" in audience and "1,234" in audience and "5.20%" in audience
     assert "0.7100" in audience and "0.6900" in audience and "(baseline)" in audience and "31.00%" in audience
     assert re.search(
-        r'<td>10011</td><td>1001</td><td class="text">US</td><td data-value="321">321</td>\s*'
-        r'<td data-value="17.5">17.5</td>',
+        r'<td>spring_sale</td><td>win_back</td><td>1001</td><td class="text">10011</td><td class="text">US</td>\s*'
+        r'<td data-value="900">900</td><td data-value="40">40</td>\s*'
+        r'<td data-value="321">321</td><td data-value="30">30</td>\s*<td data-value="17.5">17.5</td>',
         audience,
     )  # a target audience: its size, never its people
+    assert "<td>tiny</td>" in audience and "12 eligible people, under its min_size of 100" in audience
     assert f'src="audience/{DAYS[1]}/segments.png"' in audience
     assert client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer()).content == CHART
     for missing in (f"/audience/{DAYS[1]}/other.png", "/audience/2026-01-01/segments.png"):

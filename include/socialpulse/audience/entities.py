@@ -137,17 +137,31 @@ MODEL_REGISTRY = Schema(
     table="model_registry",
 )
 
+BRIEF = Field("brief", "string", required=True, doc="the campaign brief (audiences.yaml) the audience serves")
 TARGET_AUDIENCES = Schema(
     "target_audiences",
     (
         AS_OF,
-        Field("campaign_id", "string", required=True, doc="the active campaign"),
+        BRIEF,
+        Field("campaign_id", "string", required=True, doc="a campaign of the brief"),
         PERSON,
-        Field("rank", "int", required=True, min=1, doc="1: the highest expected value"),
+        Field("rank", "int", required=True, min=1, doc="1: the highest expected value for the brief"),
         _share("score", "conversion propensity"),
-        _money("expected_value", "score x expected order value, reporting currency"),
+        Field(
+            "topic_affinity",
+            "float",
+            min=0,
+            doc="interest in the brief's topics against the average person's (1); null for a brief without topics",
+        ),
+        _money("expected_value", "score x topic affinity x expected order value, reporting currency"),
+        Field(
+            "in_holdout",
+            "bool",
+            required=True,
+            doc="kept out of the audience to measure it: a stable draw from (brief, person)",
+        ),
     ),
-    key=("as_of_date", "campaign_id", "person_id"),
+    key=("as_of_date", "brief", "campaign_id", "person_id"),
     table="target_audiences",
 )
 
@@ -155,14 +169,20 @@ TARGET_AUDIENCE_SUMMARIES = Schema(  # what the dashboard shows: sizes, never th
     "target_audience_summaries",
     (
         AS_OF,
-        Field("campaign_id", "string", required=True, doc="the active campaign"),
+        BRIEF,
         Field("account_id", "string", doc="its ad account"),
-        Field("markets", "string", doc="countries of its buyers in the last 90 days"),
-        _count("size", "people on the list"),
-        Field("expected_conversions", "float", min=0, doc="sum of their scores"),
-        _money("expected_value", "sum of their expected values, reporting currency"),
+        Field("campaign_ids", "string", doc="its campaigns, comma separated"),
+        Field("goal", "string", doc="retarget, win_back, loyalty or prospect"),
+        Field("markets", "string", doc="its countries: declared, or those of its campaigns' buyers in 90 days"),
+        _count("eligible", "people the goal and markets admit, after the exclusions"),
+        _count("excluded", "people the goal and markets admit but consent or a running experiment's control keeps out"),
+        _count("size", "people on the list, its holdout included"),
+        _count("holdout_size", "of them, kept out to measure the audience"),
+        Field("expected_conversions", "float", min=0, doc="sum of the scores of the people sent (not held out)"),
+        _money("expected_value", "sum of the expected values of the people sent, reporting currency"),
+        Field("reason", "string", doc="why the brief built no audience; null when it did"),
     ),
-    key=("as_of_date", "campaign_id"),
+    key=("as_of_date", "brief"),
     table="target_audience_summaries",
 )
 

@@ -224,8 +224,9 @@ def audience(conn: Any) -> JsonObject | None:
     )
     audiences = _rows(
         conn,
-        "SELECT campaign_id, account_id, markets, size, expected_conversions, expected_value "
-        "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+        "SELECT brief, goal, account_id, campaign_ids, markets, eligible, excluded, size, holdout_size, "
+        "expected_conversions, expected_value, reason FROM target_audience_summaries WHERE as_of_date = ? "
+        "ORDER BY brief",
         (day,),
     )
     card = None

@@ -6,22 +6,19 @@ the arm's value, as for a holdout from targeting). The first arm is the control.
 The YAML is read bounded (socialpulse.bounded_input), and a message describes a wrong
 value (its kind and size) rather than quoting it.
 
-Ours, not a pydantic model: pydantic's errors quote the input and know no YAML line, so a
-translator of its errors into these line-numbered, value-free messages would be as long as
-this reader, which also says "did you mean" for a mistyped field.
+Fields are read by socialpulse.declared_fields.FieldReader (ours, not pydantic: it says why).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal, cast, overload
+from datetime import date
+from typing import Any, cast
 
-from socialpulse.bounded_input import load_yaml
+from socialpulse.declared_fields import FieldReader, declared_items
 from socialpulse.errors import DeclarationError, Name, describe, unknown
 from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
-from socialpulse.typing_aliases import JsonObject
 
 CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
 # metric -> the arm kinds it can be measured on
@@ -95,108 +92,7 @@ class Experiment:
         return (self.primary_metric, *self.guardrail_metrics)
 
 
-class _Reader:
-    """Reads one mapping's fields, raising errors that point at the field's line."""
-
-    def __init__(self, mapping: JsonObject, source: str, what: str) -> None:
-        self.mapping, self.source, self.what = mapping, source, what
-
-    def fail(self, key: str | None, problem: str, **facts: object) -> ExperimentError:
-        line = self.mapping["__lines__"].get(key, self.mapping["__line__"]) if key else self.mapping["__line__"]
-        field = f" field '{key}'" if key else ""
-        return ExperimentError(
-            "{source}:{line}: {what}{field}: " + problem,
-            source=Name(self.source),
-            line=line,
-            what=Name(self.what),
-            field=Name(field),
-            **facts,
-        )
-
-    def check_keys(self, allowed: set[str]) -> None:
-        for key in self.mapping["__lines__"]:
-            if key not in allowed:
-                line = self.mapping["__lines__"][key]
-                raise ExperimentError(
-                    "{source}:{line}: {what}: an unknown field ({key}); expected one of {allowed}",
-                    source=Name(self.source),
-                    line=line,
-                    what=Name(self.what),
-                    key=unknown(key, allowed),
-                    allowed=[Name(k) for k in sorted(allowed)],
-                )
-
-    def get(self, key: str, required: bool = True) -> Any:
-        value = self.mapping.get(key)
-        if value is None and required:
-            raise self.fail(None, f"missing the required field '{key}'")
-        return value
-
-    @overload
-    def text(self, key: str, required: Literal[True] = True, pattern: re.Pattern[str] | None = None) -> str: ...
-    @overload
-    def text(self, key: str, required: bool, pattern: re.Pattern[str] | None = None) -> str | None: ...
-
-    def text(self, key: str, required: bool = True, pattern: re.Pattern[str] | None = None) -> str | None:
-        value = self.get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "expected text, got {got}", got=describe(value))
-        if pattern and not pattern.fullmatch(value):
-            raise self.fail(
-                key, "the value ({got}) must match {pattern}", got=describe(value), pattern=Name(pattern.pattern)
-            )
-        return value.strip()
-
-    @overload
-    def day(self, key: str, required: Literal[True] = True) -> date: ...
-    @overload
-    def day(self, key: str, required: bool) -> date | None: ...
-
-    def day(self, key: str, required: bool = True) -> date | None:
-        value = self.get(key, required)
-        if isinstance(value, datetime):
-            raise self.fail(key, "expected a date YYYY-MM-DD, got a time: an experiment's looks are days")
-        if value is None or isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise self.fail(key, "expected a date YYYY-MM-DD, got {got}", got=describe(value)) from None
-
-    @overload
-    def number(self, key: str, low: float, high: float, required: Literal[True] = True) -> float: ...
-    @overload
-    def number(self, key: str, low: float, high: float, required: bool) -> float | None: ...
-
-    def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
-        value = self.get(key, required)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
-            got = (
-                Name(f"{value:g}")
-                if isinstance(value, int | float) and not isinstance(value, bool)
-                else describe(value)
-            )
-            raise self.fail(
-                key, "expected a number between {low} and {high} (exclusive), got {got}", low=low, high=high, got=got
-            )
-        return float(value)
-
-    def items(self, key: str, required: bool = True, limit: int = MAX_CAMPAIGNS_PER_ARM) -> list[Any]:
-        value = self.get(key, required)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not value:
-            raise self.fail(key, "expected a non-empty list, got {got}", got=describe(value))
-        if len(value) > limit:
-            raise self.fail(key, "{n} items, more than the {limit} allowed", n=len(value), limit=limit)
-        return value
-
-
-def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
+def _metric(reader: FieldReader, key: str, name: Any, kind: str) -> str:
     if not isinstance(name, str) or name not in METRICS:
         raise reader.fail(
             key,
@@ -209,12 +105,12 @@ def _metric(reader: _Reader, key: str, name: Any, kind: str) -> str:
     return name
 
 
-def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
+def _arm(mapping: Any, source: str, experiment: FieldReader, index: int) -> Arm:
     if not isinstance(mapping, dict):
         raise experiment.fail(
             "arms", f"arm {index + 1} must be a mapping with name, traffic and campaigns or crm_group"
         )
-    reader = _Reader(mapping, source, f"{experiment.what}, arm {index + 1}")
+    reader = FieldReader(mapping, source, f"{experiment.what}, arm {index + 1}", ExperimentError)
     name = reader.text("name", pattern=_NAME)
     reader.what = f"{experiment.what}, arm '{name}'"
     reader.check_keys(_ARM_KEYS)
@@ -223,7 +119,7 @@ def _arm(mapping: Any, source: str, experiment: _Reader, index: int) -> Arm:
     if (campaigns is None) == (group is None):
         raise reader.fail(None, "give either 'campaigns' (Meta campaign ids) or 'crm_group' (a CRM group value)")
     if campaigns is not None:
-        ids = reader.items("campaigns")
+        ids = reader.items("campaigns", limit=MAX_CAMPAIGNS_PER_ARM)
         if any(not isinstance(c, str | int) or isinstance(c, bool) or not str(c).strip() for c in ids):
             raise reader.fail(
                 "campaigns", "expected Meta campaign ids (text or whole numbers), got {got}", got=describe(campaigns)
@@ -240,7 +136,7 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
             n=index + 1,
             got=describe(mapping),
         )
-    reader = _Reader(mapping, source, f"experiment {index + 1}")
+    reader = FieldReader(mapping, source, f"experiment {index + 1}", ExperimentError)
     name = reader.text("name", pattern=_NAME)
     reader.what = f"experiment '{name}'"
     reader.check_keys(_EXPERIMENT_KEYS)
@@ -296,26 +192,7 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
 
 def parse(text: str | bytes, source: str) -> tuple[Experiment, ...]:
     """The experiments of one YAML document `experiments: [...]`; `source` names it in errors."""
-    try:
-        document = load_yaml(text, source)
-    except DeclarationError as error:
-        raise ExperimentError(str(error)) from None
-    if document is None:
-        return ()
-    if not isinstance(document, dict) or set(document["__lines__"]) != {"experiments"}:
-        raise ExperimentError("{source}:1: expected a mapping with the single key 'experiments'", source=Name(source))
-    listed = document["experiments"] or []
-    line = document["__lines__"]["experiments"]
-    if not isinstance(listed, list):
-        raise ExperimentError("{source}:{line}: 'experiments' must be a list", source=Name(source), line=line)
-    if len(listed) > MAX_EXPERIMENTS:
-        raise ExperimentError(
-            "{source}:{line}: {n} experiments, more than the {limit} one file or variable may declare",
-            source=Name(source),
-            line=line,
-            n=len(listed),
-            limit=MAX_EXPERIMENTS,
-        )
+    listed = declared_items(text, source, "experiments", MAX_EXPERIMENTS, ExperimentError)
     return tuple(_experiment(item, source, i) for i, item in enumerate(listed))
 
 

@@ -240,53 +240,63 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
     replace_rows(conn, table, pd.DataFrame([row]), {"model_version": version}, run_id)
 
 
-def active_campaigns(conn: Any, ds: str, days: int = 7) -> pd.DataFrame:
-    """(account_id, campaign_id) of the campaigns that spent in the `days` up to ds."""
-    from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
-
-    mark = placeholder(dialect_of(conn))
-    since = (date.fromisoformat(ds) - timedelta(days=days - 1)).isoformat()
-    bounds = (bind_day(conn, since), bind_day(conn, ds))
-    cursor = conn.cursor()
-    cursor.execute(
-        "SELECT DISTINCT account_id, campaign_id FROM campaign_metrics_daily WHERE metric_date >= "
-        f"{mark} AND metric_date <= {mark} AND spend > 0 ORDER BY 1, 2",
-        bounds,
-    )
-    return pd.DataFrame(cursor.fetchall(), columns=["account_id", "campaign_id"])
+def read_crm_people(lake_root: str, ds: str) -> pd.DataFrame:
+    """person_id, marketing_consent and experiment_groups of the newest CRM users landed up to ds, erased dropped."""
+    lake = lake_zone.Lake.at(lake_root)
+    newest = lake.clean_partitions("crm_users", ds)[-1:]
+    if not newest:
+        raise NotLandedError(f"no clean crm_users up to {ds} in {lake.root}: run crm_daily for that date first")
+    users = lake_zone.read_clean_partitions(newest, None)
+    for column in ("marketing_consent", "experiment_groups"):  # absent from drops cleaned before them
+        if column not in users:
+            users[column] = None
+    return drop_erased(users[["person_id", "marketing_consent", "experiment_groups"]], lake.erased())[0]
 
 
-def target(conn: Any, lake_root: str, ds: str, run_id: str, exclude_days: int, max_size: int) -> JsonObject:
-    """Ranked audiences per active campaign, published when at least 100 people."""
+def target(
+    conn: Any, lake_root: str, ds: str, run_id: str, briefs: tuple[Any, ...], controls: list[tuple[str, str]]
+) -> JsonObject:
+    """An audience per campaign brief, with its holdout; a summary per brief, with why one built nothing."""
     from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.audience.targeting import target_audiences
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
-    campaigns = active_campaigns(conn, ds)
-    members, summaries, skipped = target_audiences(
+    members, summaries = target_audiences(
+        briefs,
         read_features(lake_root, "user_profiles", ds),
         read_features(lake_root, "propensity_scores", ds),
-        campaigns,
+        read_crm_people(lake_root, ds),
         read_features(lake_root, "orders_known", ds),
+        controls,
         as_of,
-        exclude_days,
-        max_size,
     )
-    for reason in skipped:
-        log.info("no audience for campaign %s", reason)
     write_features(lake_root, "target_audiences", ds, members)
     replace_people(conn, lake_root, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
-        log.info(
-            "campaign %s (%s): %d people, %.1f expected conversions",
-            row.campaign_id,
-            row.markets,
-            row.size,
-            row.expected_conversions,
-        )
-    return {"campaigns": len(campaigns), "published": len(summaries), "people": len(members), "skipped": skipped}
+        if row.reason:
+            log.warning("brief %s built no audience: %s", row.brief, row.reason)
+        else:
+            log.info(
+                "brief %s (%s, %s): %d people of %d eligible (%d excluded), %d held out, %.1f expected conversions",
+                row.brief,
+                row.goal,
+                row.markets,
+                row.size,
+                row.eligible,
+                row.excluded,
+                row.holdout_size,
+                row.expected_conversions,
+            )
+    built = summaries[summaries["reason"].isna()]
+    return {
+        "briefs": len(summaries),
+        "built": len(built),
+        "people": int(built["size"].sum()),
+        "held_out": int(built["holdout_size"].sum()),
+        "not_built": {b: r for b, r in zip(summaries["brief"], summaries["reason"], strict=True) if r},
+    }
 
 
 def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:

@@ -35,8 +35,8 @@ def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
     registry = _rows(conn, "SELECT model_name, metrics, decision FROM model_registry WHERE as_of_date = ?", ds)
     targets = _rows(
         conn,
-        "SELECT campaign_id, markets, size, expected_conversions, expected_value "
-        "FROM target_audience_summaries WHERE as_of_date = ? ORDER BY campaign_id",
+        "SELECT brief, goal, campaign_ids, markets, eligible, excluded, size, holdout_size, expected_conversions, "
+        "expected_value, reason FROM target_audience_summaries WHERE as_of_date = ? ORDER BY brief",
         ds,
     )
     by_model = {r.model_name: r for r in registry.itertuples(index=False)}

@@ -78,8 +78,8 @@ figure{{display:inline-block;margin:1em}}</style></head><body>
 <p>{html.escape(decision)}</p>
 <h2>Segments (100 people or more)</h2>
 {_table(segments[shown])}
-<h2>Target audiences per active campaign</h2>
-{_table(targets) if len(targets) else "<p>No campaign audience published for this date.</p>"}
+<h2>Target audiences per campaign brief</h2>
+{_table(targets) if len(targets) else "<p>No campaign brief was built for this date: see audiences.yaml.</p>"}
 <h2>Content recommendations</h2>
 {_table(quality)}
 <h2>Charts</h2>

@@ -21,7 +21,7 @@ from socialpulse.errors import Name, PersonalDataError
 from socialpulse.transforms.content import has_control
 from socialpulse.transforms.currency import DEFAULT_REPORTING_CURRENCY, Rates, convert_or_quarantine
 from socialpulse.transforms.entities import CRM_COLUMN_PREFIX, CRM_ORDERS, CRM_USERS
-from socialpulse.transforms.normalize import normalize_country, normalize_gender
+from socialpulse.transforms.normalize import normalize_consent, normalize_country, normalize_gender
 from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, Pseudonymizer, erased_rows, pseudonymize_text_ids
 from socialpulse.transforms.validation import Validated, validate
 
@@ -105,6 +105,7 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
     Each linked id is kept as the pseudonym it carries unlinked (HMAC of "<platform>:<id>"),
     so profiles can join to this person the events cleaned before the CRM linked it. The
     experiment_* columns (groups of experiments on CRM groups) are kept as one JSON column.
+    `marketing_consent` is read from the spellings exports use; a drop without it records no consent for anyone.
     """
     raw = read_csv(payload, "users.csv")
     frame = pd.DataFrame(
@@ -125,6 +126,7 @@ def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[
                 else None
                 for platform, column in LINKED_ID_COLUMNS.items()
             },
+            "marketing_consent": normalize_consent(raw["marketing_consent"]) if "marketing_consent" in raw else None,
             "experiment_groups": experiment_groups(raw),
         }
     )

@@ -169,6 +169,11 @@ CRM_USERS = Schema(
             for platform in ("facebook", "instagram", "x")
         ),
         Field(
+            "marketing_consent",
+            "bool",
+            doc="whether the person agreed to marketing: only they join target audiences (blank: not given)",
+        ),
+        Field(
             "experiment_groups",
             "string",
             max_length=20_000,

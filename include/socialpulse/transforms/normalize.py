@@ -1,4 +1,4 @@
-"""Normalising the free-form demographic values first-party exports carry: gender and country."""
+"""Normalising the free-form values first-party exports carry: gender, country and marketing consent."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ _GENDER_SPELLINGS = {
     "unknown": ("", "unknown", "u", "prefer not to say", "n/a", "na"),
 }
 GENDER_OF = {spelling: gender for gender, spellings in _GENDER_SPELLINGS.items() for spelling in spellings}
+_CONSENT_SPELLINGS = {
+    "true": ("true", "t", "yes", "y", "1", "opt-in", "opt_in", "opted_in", "opted in", "granted", "ja", "oui"),
+    "false": ("false", "f", "no", "n", "0", "opt-out", "opt_out", "opted_out", "opted out", "denied", "nein", "non"),
+}
+CONSENT_OF = {spelling: value for value, spellings in _CONSENT_SPELLINGS.items() for spelling in spellings}
 
 # Names exports use that differ from iso3166.tab's own.
 _COUNTRY_ALIASES = {
@@ -59,6 +64,15 @@ def normalize_gender(values: pd.Series) -> pd.Series:
     """Known spellings to female/male/non_binary/unknown; anything else is kept as given, to fail validation."""
     text = values.astype("string").str.strip()
     return text.str.lower().map(GENDER_OF).astype("string").fillna(text).fillna("unknown")
+
+
+def normalize_consent(values: pd.Series) -> pd.Series:
+    """Known spellings of yes and no to "true"/"false", blank to null (no consent recorded: none given); anything
+    else is kept as given, to fail validation."""
+    import pandas as pd
+
+    text = values.astype("string").str.strip()
+    return text.str.lower().map(CONSENT_OF).astype("string").fillna(text).replace("", pd.NA)
 
 
 def normalize_country(values: pd.Series) -> pd.Series:

@@ -33,6 +33,7 @@ USER_COLUMNS = (
     "facebook_id",
     "instagram_id",
     "x_id",
+    "marketing_consent",
     experiments.HOLDOUT_COLUMN,
 )
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
@@ -49,6 +50,8 @@ MARKETS = {
     "BR": ("BRL", 5.0, None),
 }
 _GENDER_SPELLINGS = {"female": ("F", "Female", "w"), "male": ("M", "Male", "m")}
+CONSENT_SHARE = 0.8  # of the users who agreed to marketing
+_CONSENT_SPELLINGS = {True: ("true", "yes", "Y", "1", "opted_in"), False: ("false", "no", "N", "0", "")}
 _COUNTRY_NAMES = {
     "US": "United States",
     "GB": "United Kingdom",
@@ -78,8 +81,14 @@ def _user_row(seed: int, member: Member) -> dict:
         "facebook_id": member.facebook_id or "",
         "instagram_id": member.instagram_id or "",
         "x_id": member.x_id or "",
+        "marketing_consent": rng.choice(_CONSENT_SPELLINGS[consents(member.user_id)]),
         experiments.HOLDOUT_COLUMN: experiments.retargeting_group(member.user_id),
     }
+
+
+def consents(user_id: str) -> bool:
+    """Whether a user agreed to marketing: a stable draw from the id (blank in the drop counts as no)."""
+    return random.Random(f"consent|{user_id}").random() < CONSENT_SHARE
 
 
 @lru_cache(maxsize=8)

@@ -10,6 +10,7 @@ import calendar
 import random
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from socialpulse_dev.simulator import experiments
 from socialpulse_dev.simulator.audience import rng_for
@@ -58,7 +59,17 @@ ACCOUNTS: tuple[AdAccount, ...] = (
     AdAccount("1003", "SocialPulse JP", "Asia/Tokyo", "JPY", 950.0, "7d_click"),
 )
 
-_THEMES = ("Spring Sale", "Retargeting", "Brand Awareness", "New Arrivals", "Loyalty", "Lookalike")
+# Each theme's goal and the topics it sells: what the simulator's audiences.yaml declares for its campaigns.
+THEME_BRIEFS = {
+    "Spring Sale": ("win_back", ("deals", "home")),
+    "Retargeting": ("retarget", ("fashion", "kids")),
+    "Brand Awareness": ("prospect", ("music", "travel")),
+    "New Arrivals": ("loyalty", ("fashion", "tech")),
+    "Loyalty": ("loyalty", ("home", "food")),
+    "Lookalike": ("prospect", ("tech", "business")),
+}
+_THEMES = tuple(THEME_BRIEFS)
+BRIEFS_FILE = Path(__file__).with_name("audiences.yaml")  # a brief per campaign of seed 7
 
 
 def account(account_id: str) -> AdAccount | None:

@@ -1,30 +1,56 @@
-"""Target audiences: markets from the orders, recent buyers out, ranked by expected value, small lists held back."""
+"""Target audiences per brief: eligibility by goal, markets, exclusions, topic affinity, exclusivity, holdouts."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from socialpulse.audience.targeting import expected_order_value, markets, target_audiences
+from socialpulse.audience.briefs import Brief
+from socialpulse.audience.targeting import (
+    eligible,
+    expected_order_value,
+    in_holdout,
+    markets,
+    target_audiences,
+    topic_affinity,
+)
 
 AS_OF = date(2026, 11, 3)
 
 
 def profiles(count: int) -> pd.DataFrame:
+    """p000..: every 5th never ordered; p001 ordered 3 days ago; the rest 100 days ago. Every 4th is DE, the rest US.
+    Even people engage on fashion, odd ones on home."""
     return pd.DataFrame(
         {
             "person_id": [f"p{i:03d}" for i in range(count)],
             "in_crm": True,
-            "country": ["DE" if i % 5 == 4 else "US" for i in range(count)],
+            "country": ["DE" if i % 4 == 3 else "US" for i in range(count)],
             "avg_order_value": [None if i % 5 == 0 else float(10 + i) for i in range(count)],
             "orders_total": [0 if i % 5 == 0 else 1 for i in range(count)],
             "monetary_total": [0.0 if i % 5 == 0 else float(10 + i) for i in range(count)],
             "recency_days": pd.array(
-                [3 if i == 1 else None if i % 5 == 0 else 90 for i in range(count)], dtype="Int64"
+                [3 if i == 1 else None if i % 5 == 0 else 100 for i in range(count)], dtype="Int64"
             ),
+            "engagements_30d": [i % 3 for i in range(count)],
+            "engagements_90d": [40] * count,
+            "topic_fashion": [1.0 if i % 2 == 0 else 0.0 for i in range(count)],
+            "topic_home": [0.0 if i % 2 == 0 else 1.0 for i in range(count)],
             "segment_id": [i % 2 for i in range(count)],
+        }
+    )
+
+
+def crm(people: pd.DataFrame, no_consent=(), groups=None) -> pd.DataFrame:
+    groups = groups or {}
+    return pd.DataFrame(
+        {
+            "person_id": people["person_id"],
+            "marketing_consent": [p not in no_consent for p in people["person_id"]],
+            "experiment_groups": [json.dumps(groups[p]) if p in groups else None for p in people["person_id"]],
         }
     )
 
@@ -34,18 +60,121 @@ def orders(campaign: str, people: list[str]) -> pd.DataFrame:
         {
             "person_id": people,
             "utm_campaign": campaign,
-            "order_id": people,
+            "order_id": [f"{campaign}-{p}" for p in people],
             "ordered_at": pd.Timestamp("2026-10-20", tz="UTC"),
             "amount_reporting": 10.0,
         }
     )
 
 
+def brief(name: str, goal: str, **fields) -> Brief:
+    return Brief(**{"name": name, "account_id": "1001", "campaign_ids": (f"c_{name}",), "goal": goal, **fields})
+
+
+def scores(people: pd.DataFrame, score: float = 0.5) -> pd.DataFrame:
+    return pd.DataFrame({"person_id": people["person_id"], "score": score})
+
+
+def build(briefs, people, users=None, bought=None, controls=()):
+    bought = bought if bought is not None else pd.concat([orders(b.campaign_ids[0], ["p002", "p004"]) for b in briefs])
+    return target_audiences(
+        tuple(briefs), people, scores(people), users if users is not None else crm(people), bought, controls, AS_OF
+    )
+
+
 def test_markets_are_the_countries_of_a_campaigns_buyers():
     people = profiles(40)
-    where = markets(orders("c1", ["p001", "p002", "p003"]), people, AS_OF)
-    assert where == {"c1": ["US"]}
+    assert markets(orders("c1", ["p001", "p002", "p005"]), people, AS_OF) == {"c1": ["US"]}
     assert markets(orders("c1", ["p001"]), people, date(2027, 3, 1)) == {}  # too old to say
+
+
+def test_each_goal_admits_its_people():
+    people = profiles(20).set_index("person_id")
+    admitted = {goal: set(people.index[eligible(people, goal)]) for goal in ("retarget", "win_back", "loyalty")}
+    admitted["prospect"] = set(people.index[eligible(people, "prospect")])
+    assert admitted["loyalty"] == {"p001"}  # ordered 3 days ago
+    assert admitted["prospect"] == {"p000", "p005", "p010", "p015"}  # never ordered
+    assert admitted["win_back"] == {p for p in people.index if p not in admitted["prospect"] | {"p001"}}
+    engaged = set(people.index[people["engagements_30d"] > 0])
+    assert admitted["retarget"] == engaged - {"p001"}  # engaged in 30 days, no recent order
+
+
+def test_without_consent_or_in_a_running_experiments_control_nobody_is_targeted():
+    people = profiles(400)
+    users = crm(
+        people,
+        no_consent={"p002", "p003"},
+        groups={"p006": {"experiment_retargeting": "holdout"}, "p008": {"experiment_retargeting": "targeted"}},
+    )
+    members, summary = build(
+        [brief("lapsed", "win_back", max_size=400)], people, users, controls=[("experiment_retargeting", "holdout")]
+    )
+    chosen = set(members["person_id"])
+    assert not chosen & {"p002", "p003", "p006"} and "p008" in chosen
+    assert summary["excluded"].iloc[0] == 2  # p002 no consent, p006 control (p003 is DE, outside the markets)
+
+
+def test_briefs_of_different_topics_rank_different_people_first():
+    people = profiles(400)
+    fashion, home = (
+        brief("fashion", "win_back", topics=("fashion",), max_size=50),
+        brief("home", "win_back", topics=("home",), max_size=50),
+    )
+    members, _ = build([fashion, home], people)
+    first = {b: set(members.loc[members["brief"] == b, "person_id"]) for b in ("fashion", "home")}
+    assert not first["fashion"] & first["home"]
+    assert {int(p[1:]) % 2 for p in first["fashion"]} == {0} and {int(p[1:]) % 2 for p in first["home"]} == {1}
+
+
+def test_topic_affinity_is_relative_to_the_average_and_a_person_seen_little_stays_near_it():
+    people = profiles(10).assign(engagements_90d=[0, 100, 2, 100, 4, 100, 6, 100, 8, 100])
+    affinity = topic_affinity(people, ("fashion",))
+    assert affinity[0] == pytest.approx(1.0)  # never engaged: the average
+    assert affinity[2] < affinity[4] < affinity[8]  # more seen on fashion, more sure
+    assert affinity[1] < 0.1  # 100 engagements, none on fashion
+
+
+def test_exclusive_briefs_share_their_people_by_expected_value():
+    people = profiles(600)
+    a, b = (
+        brief(n, "win_back", topics=(t,), max_size=1000, exclusive=True) for n, t in (("a", "fashion"), ("b", "home"))
+    )
+    shared = brief("c", "win_back", max_size=1000)
+    members, _ = build([a, b, shared], people)
+    by = {n: set(members.loc[members["brief"] == n, "person_id"]) for n in "abc"}
+    assert by["a"] and by["b"] and not by["a"] & by["b"]
+    assert by["a"] | by["b"] <= by["c"]  # a brief that is not exclusive keeps everyone
+
+
+def test_the_holdout_is_a_stable_share_drawn_per_brief():
+    ids = pd.Series([f"p{i:05d}" for i in range(20_000)])
+    held = in_holdout("spring", ids, 0.1)
+    assert 0.09 < held.mean() < 0.11
+    assert (in_holdout("spring", ids.iloc[::-1], 0.1)[::-1] == held).all()  # the person, not the position
+    assert (in_holdout("autumn", ids, 0.1) != held).any()
+    people = profiles(400)
+    members, summary = build([brief("lapsed", "win_back", max_size=250)], people)
+    again, _ = build([brief("lapsed", "win_back", max_size=250)], people)
+    assert members["in_holdout"].tolist() == again["in_holdout"].tolist()
+    row = summary.iloc[0]
+    assert row["holdout_size"] == members["in_holdout"].sum() and row["size"] == len(members)
+    assert row["expected_conversions"] == pytest.approx(0.5 * (row["size"] - row["holdout_size"]))
+
+
+def test_a_brief_too_small_or_without_markets_says_why_and_the_others_build():
+    people = profiles(800)
+    small, nowhere, fine = (
+        brief("small", "loyalty", max_size=100),
+        brief("nowhere", "win_back", max_size=100),
+        brief("fine", "win_back", max_size=100, markets=("DE",)),
+    )
+    bought = orders("c_small", ["p002"])
+    members, summary = build([small, nowhere, fine], people, bought=bought)
+    reasons = dict(zip(summary["brief"], summary["reason"], strict=True))
+    assert reasons["small"] == "1 eligible people, under its min_size of 100"
+    assert reasons["nowhere"].startswith("no markets")
+    assert reasons["fine"] is None and set(members["brief"]) == {"fine"}
+    assert set(people.set_index("person_id").loc[members["person_id"], "country"]) == {"DE"}
 
 
 def test_expected_value_falls_back_to_the_segment_then_everyone():
@@ -54,29 +183,3 @@ def test_expected_value_falls_back_to_the_segment_then_everyone():
     assert value[1] == 11.0  # their own
     segment_zero = people[(people["segment_id"] == 0) & (people["orders_total"] > 0)]
     assert value[0] == pytest.approx(segment_zero["monetary_total"].sum() / segment_zero["orders_total"].sum())
-
-
-def test_lists_rank_by_expected_value_without_recent_buyers_and_only_when_large_enough():
-    people = profiles(400)
-    scores = pd.DataFrame({"person_id": people["person_id"], "score": [0.5] * 400})
-    campaigns = pd.DataFrame({"account_id": ["1001", "1001"], "campaign_id": ["c1", "c2"]})
-    bought = pd.concat([orders("c1", ["p001", "p002", "p003"]), orders("c2", ["p004", "p009"])])
-    members, summary, skipped = target_audiences(
-        people, scores, campaigns, bought, AS_OF, exclude_days=30, max_size=150
-    )
-    assert summary["campaign_id"].tolist() == ["c1"] and summary["size"].iloc[0] == 150
-    assert skipped == ["c2: 80 people, under 100: not published"]
-    chosen = members[members["campaign_id"] == "c1"]
-    assert "p001" not in set(chosen["person_id"])  # bought 3 days ago
-    assert set(people.set_index("person_id").loc[chosen["person_id"], "country"]) == {"US"}
-    assert chosen["expected_value"].is_monotonic_decreasing and chosen["rank"].tolist() == list(range(1, 151))
-    assert summary["expected_conversions"].iloc[0] == pytest.approx(75.0)
-
-
-def test_a_segment_without_buyers_takes_everyones_order_value():
-    people = profiles(10).assign(segment_id=[0] * 5 + [1] * 5)
-    people.loc[people["segment_id"] == 1, ["orders_total", "monetary_total"]] = [0, 0.0]
-    people.loc[people["segment_id"] == 1, "avg_order_value"] = None
-    value = expected_order_value(people)
-    overall = people["monetary_total"].sum() / people["orders_total"].sum()
-    assert value[people["segment_id"] == 1].tolist() == pytest.approx([overall] * 5)

@@ -143,3 +143,17 @@ def test_a_malformed_csv_is_named_by_line_never_by_its_cells():
     with pytest.raises(PersonalDataError, match=r"orders.csv is not a well-formed CSV file \(ParserError") as caught:
         clean_orders(drop, PSEUDONYMIZER, RATES)
     assert "ava@" not in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_marketing_consent_is_read_from_the_spellings_exports_use_and_blank_is_none_given():
+    drop = (
+        b"user_id,age,gender,country,city,signup_date,marketing_consent\n"
+        b"u1,34,F,US,Chicago,2025-01-02, Yes \nu2,40,M,DE,Berlin,2025-01-02,opted_out\nu3,41,F,JP,Tokyo,2025-01-02,\n"
+        b"u4,41,F,JP,Tokyo,2025-01-02,1\nu5,41,F,JP,Tokyo,2025-01-02,maybe\n"
+    )
+    result = clean_users(drop, PSEUDONYMIZER)
+    consent = result.clean.set_index("person_id")["marketing_consent"]
+    u1, u2, u3, u4 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u2", "u3", "u4"))
+    assert consent[u1] and not consent[u2] and pd.isna(consent[u3]) and consent[u4]
+    assert list(result.quarantined.reason) == ["marketing_consent is not true/false"]  # u5's unknown spelling
+    assert clean_users(USERS, PSEUDONYMIZER).clean["marketing_consent"].isna().all()  # a drop without the column

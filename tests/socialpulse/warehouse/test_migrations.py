@@ -46,6 +46,8 @@ FROZEN = {
     "0012_attribution_setting.sqlite.sql": "81804f3fbc8e6d14e2d1f732d9ec72382bdbb485c9e96cbb2a689977ed7c1553",
     "0013_erasure_requests.postgres.sql": "301ca4041ed0d7198d2fbcf64dc89b5b9e6a9cd3131ab2653645a07f4d9d5411",
     "0013_erasure_requests.sqlite.sql": "c19e1554d13c6ac7a6b91f267e655391ec0204bf654a601352eab0d74d7f6af6",
+    "0014_audience_briefs.postgres.sql": "743857cbe9315046046581c91a2b00101c5b3eb88471a1c086cf4ee4a409efbb",
+    "0014_audience_briefs.sqlite.sql": "c3bd92a9aa22fb0eaf595fd13ae39dc372a741a6115d4d811df568c0cfc54c39",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -37,3 +37,17 @@ def test_no_rows_after_the_simulators_today():
 def test_account_lookup_accepts_act_prefix():
     assert meta_data.account("act_1002").currency == "EUR"
     assert meta_data.account("999") is None
+
+
+def test_the_simulators_briefs_declare_each_campaign_with_its_themes_goal_and_topics():
+    from socialpulse.audience.briefs import parse
+
+    briefs, errors = parse(meta_data.BRIEFS_FILE.read_text(), str(meta_data.BRIEFS_FILE))
+    assert errors == ()
+    declared = {b.campaign_ids: (b.account_id, b.goal, b.topics) for b in briefs}
+    planted = {
+        (campaign,): (account.account_id, *meta_data.THEME_BRIEFS[name.split(" - ", 1)[1]])
+        for account in meta_data.ACCOUNTS
+        for campaign, name in meta_data.campaigns(7, account)
+    }
+    assert declared == planted

@@ -1,0 +1,7 @@
+-- 14: target audiences per campaign brief (audiences.yaml), with a holdout, instead of one list per active campaign.
+-- The per-campaign lists of earlier days are dropped: they were derived, and a rerun of audience_intelligence for a
+-- date builds that date's audiences per brief.
+DROP TABLE IF EXISTS target_audiences;
+DROP TABLE IF EXISTS target_audience_summaries;
+CREATE TABLE target_audiences (as_of_date TEXT NOT NULL, brief TEXT NOT NULL, campaign_id TEXT NOT NULL, person_id TEXT NOT NULL, rank INTEGER NOT NULL, score REAL, topic_affinity REAL, expected_value REAL, in_holdout INTEGER NOT NULL, run_id TEXT, PRIMARY KEY (as_of_date, brief, campaign_id, person_id));
+CREATE TABLE target_audience_summaries (as_of_date TEXT NOT NULL, brief TEXT NOT NULL, account_id TEXT, campaign_ids TEXT, goal TEXT, markets TEXT, eligible INTEGER, excluded INTEGER, size INTEGER, holdout_size INTEGER, expected_conversions REAL, expected_value REAL, reason TEXT, run_id TEXT, PRIMARY KEY (as_of_date, brief));

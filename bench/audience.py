@@ -109,7 +109,7 @@ def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
 
 
 def quality(lake: str, warehouse: str, size: int) -> dict:
-    from socialpulse_dev.audience_truth import against_truth
+    from socialpulse_dev.audience_truth import against_truth, calibration
 
     conn = sqlite3.connect(warehouse) if not warehouse.startswith("postgresql://") else None
     if conn is None:
@@ -129,6 +129,7 @@ def quality(lake: str, warehouse: str, size: int) -> dict:
         "ari": truth["ari"],
         "k": metrics["segments"]["k"],
         "recommendations": metrics["recommendations"],
+        "calibration": calibration(lake, AS_OF, size=size),
     }
 
 
@@ -176,6 +177,10 @@ def main() -> None:
             f"  ROC AUC  tensorflow {auc['tensorflow']:.4f}  logistic {auc['logistic_regression']:.4f}  "
             f"boosting {auc['gradient_boosting']:.4f}  oracle {auc['oracle']:.4f}  "
             f"(tensorflow / oracle {auc['tensorflow'] / auc['oracle']:.3f})"
+        )
+        print(
+            "  expected / planted conversions in 30 days: "
+            + ", ".join(f"{name} {c['ratio']:.3f} ({c['people']:,})" for name, c in figures["calibration"].items())
         )
         print(f"  segments k={figures['k']}  adjusted Rand index vs planted {figures['ari']:.3f}")
         print(

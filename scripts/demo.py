@@ -98,7 +98,7 @@ def summary(warehouse: Path, lake: Path) -> None:
 
 def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Segments, the model comparison and decision, audiences, recommendations, and where the report is."""
-    from socialpulse_dev.audience_truth import against_truth, contamination
+    from socialpulse_dev.audience_truth import against_truth, calibration, contamination
 
     with sqlite3.connect(warehouse) as conn:
         segments = conn.execute(
@@ -153,6 +153,11 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
                 f"  {brief:<24} {goal:<9} {markets or '':<10} {size:>4} of {eligible:>4} eligible, "
                 f"{held:>3} held out, {expected:>6} expected conversions"
             )
+    calibrated = calibration(str(lake), ds)
+    print(
+        "  expected / planted conversions in 30 days (the simulator's truth): "
+        + ", ".join(f"{name} {c['ratio']:.2f}" for name, c in calibrated.items())
+    )
     clean = contamination(str(lake), ds)
     print(
         f"  {distinct[0]} different people on {distinct[1]} places; on them, without marketing consent: "

@@ -21,6 +21,9 @@ ENGAGEMENT_COLUMNS = tuple(
 )
 TOPIC_COLUMNS = tuple(f"topic_{topic}" for topic in TOPICS)
 MIN_PUBLISHED = 100  # no segment description or audience of fewer people is published
+# A fixed window of orders: unlike the totals, it does not grow from one snapshot to the next, so a model sees the same
+# distribution when it trains (60 days back) and when it scores; the CRM's first export (a year) covers it at both.
+ORDER_WINDOW_DAYS = 180
 
 
 def _count(name: str, doc: str) -> Field:
@@ -64,6 +67,8 @@ USER_PROFILES = Schema(
         _money("monetary_total", "order value, reporting currency (monetary)"),
         _money("avg_order_value", "monetary_total / orders_total"),
         Field("segment_id", "int", min=0, doc="the person's audience segment (audience_segments)"),
+        _count(f"orders_{ORDER_WINDOW_DAYS}d", f"orders of the last {ORDER_WINDOW_DAYS} days"),
+        _money(f"monetary_{ORDER_WINDOW_DAYS}d", f"order value, last {ORDER_WINDOW_DAYS} days, reporting currency"),
     ),
     key=("as_of_date", "person_id"),
     table="user_profiles",

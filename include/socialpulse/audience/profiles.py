@@ -16,7 +16,14 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from socialpulse.audience.entities import AGE_BANDS, ENGAGEMENT_COLUMNS, TOPIC_COLUMNS, USER_PROFILES, WINDOWS
+from socialpulse.audience.entities import (
+    AGE_BANDS,
+    ENGAGEMENT_COLUMNS,
+    ORDER_WINDOW_DAYS,
+    TOPIC_COLUMNS,
+    USER_PROFILES,
+    WINDOWS,
+)
 from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.topics import OTHER, TOPICS
 
@@ -73,9 +80,14 @@ def _end_of(as_of: date) -> pd.Timestamp:
     return pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
 
 
-def engagement_counts(events: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Per person: events per platform, kind and window, and in all; topic shares over the longest window."""
-    end = _end_of(as_of)
+def engagement_counts(
+    events: pd.DataFrame, as_of: date, settle_days: int = 0, topic_days: int = max(WINDOWS)
+) -> pd.DataFrame:
+    """Per person: events per platform, kind and window, and in all; topic shares over `topic_days`.
+
+    With `settle_days`, windows end that many days before the as-of date's end: a post's engagers keep arriving for
+    two days after it is posted, so a snapshot read later would otherwise count engagement from after it."""
+    end = _end_of(as_of) - pd.Timedelta(days=settle_days)
     seen = events[(events["posted_at"] < end) & (events["posted_at"] >= end - pd.Timedelta(days=max(WINDOWS)))]
     age_days = (end - seen["posted_at"]).dt.total_seconds() / 86_400
     columns = {}
@@ -89,7 +101,7 @@ def engagement_counts(events: pd.DataFrame, as_of: date) -> pd.DataFrame:
                 columns[column] = by[key] if key in by else pd.Series(dtype="int64")
         columns[f"engagements_{days}d"] = recent.groupby("person_id").size()
     counts = pd.DataFrame(columns).fillna(0).astype("int64")
-    topics = seen.groupby(["person_id", "topic"]).size().unstack(fill_value=0)
+    topics = seen[age_days <= topic_days].groupby(["person_id", "topic"]).size().unstack(fill_value=0)
     topics = topics.reindex(columns=list(TOPICS), fill_value=0)
     shares = topics.div(topics.sum(axis=1), axis=0).set_axis(list(TOPIC_COLUMNS), axis=1)
     return counts.join(shares, how="outer")
@@ -100,11 +112,14 @@ def order_features(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
     end = _end_of(as_of)
     known = orders[orders["ordered_at"] < end]
     recent = known[known["ordered_at"] >= end - pd.Timedelta(days=90)]
+    window = known[known["ordered_at"] >= end - pd.Timedelta(days=ORDER_WINDOW_DAYS)].groupby("person_id")
     grouped = known.groupby("person_id")
     rfm = pd.DataFrame(
         {
             "orders_total": grouped.size(),
             "orders_90d": recent.groupby("person_id").size(),
+            f"orders_{ORDER_WINDOW_DAYS}d": window.size(),
+            f"monetary_{ORDER_WINDOW_DAYS}d": window["amount_reporting"].sum().astype(float),
             "recency_days": (
                 pd.Timestamp(as_of)
                 - grouped["ordered_at"].max().dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
@@ -112,15 +127,19 @@ def order_features(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
             "monetary_total": grouped["amount_reporting"].sum().astype(float),
         }
     )
-    rfm["orders_90d"] = rfm["orders_90d"].fillna(0)
+    rfm[["orders_90d", f"orders_{ORDER_WINDOW_DAYS}d"]] = rfm[["orders_90d", f"orders_{ORDER_WINDOW_DAYS}d"]].fillna(0)
+    rfm[f"monetary_{ORDER_WINDOW_DAYS}d"] = rfm[f"monetary_{ORDER_WINDOW_DAYS}d"].fillna(0.0)
     rfm["avg_order_value"] = rfm["monetary_total"] / rfm["orders_total"]
     return rfm
 
 
-def build_profiles(inputs: AudienceInputs, as_of: date) -> pd.DataFrame:
-    """One row per person known by the as-of date, in USER_PROFILES' columns (segment_id left null)."""
+def build_profiles(
+    inputs: AudienceInputs, as_of: date, settle_days: int = 0, topic_days: int = max(WINDOWS)
+) -> pd.DataFrame:
+    """One row per person known by the as-of date, in USER_PROFILES' columns (segment_id left null); `settle_days`
+    and `topic_days` as engagement_counts takes them."""
     users = inputs.users[pd.to_datetime(inputs.users["signup_date"]).dt.date <= as_of].set_index("person_id")
-    engagement = engagement_counts(inputs.events, as_of)
+    engagement = engagement_counts(inputs.events, as_of, settle_days, topic_days)
     rfm = order_features(inputs.orders, as_of)
     people = users.index.union(engagement.index).union(rfm.index)
     frame = pd.DataFrame(index=people.rename("person_id"))
@@ -130,9 +149,11 @@ def build_profiles(inputs: AudienceInputs, as_of: date) -> pd.DataFrame:
     frame["age"] = frame["age"].astype("Int64")
     frame["age_band"] = age_band(frame["age"])
     frame = frame.join(engagement).join(rfm)
-    counts = [*ENGAGEMENT_COLUMNS, *(f"engagements_{d}d" for d in WINDOWS), "orders_total", "orders_90d"]
+    orders = ["orders_total", "orders_90d", f"orders_{ORDER_WINDOW_DAYS}d"]
+    counts = [*ENGAGEMENT_COLUMNS, *(f"engagements_{d}d" for d in WINDOWS), *orders]
     frame[counts] = frame[counts].fillna(0).astype("int64")
-    frame["monetary_total"] = frame["monetary_total"].fillna(0.0)
+    for money in ("monetary_total", f"monetary_{ORDER_WINDOW_DAYS}d"):
+        frame[money] = frame[money].fillna(0.0)
     for platform in sorted(PLATFORMS):
         linked = (
             users[f"linked_{platform}"].reindex(frame.index).fillna(False).astype(bool)

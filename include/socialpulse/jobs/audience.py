@@ -27,7 +27,7 @@ from socialpulse.typing_aliases import JsonObject
 log = logging.getLogger(__name__)
 SEED = 7
 # Working copies the later steps of a run read; the outputs (profiles, scores, audiences, recommendations) stay.
-INTERMEDIATE = ("engagement_resolved", "orders_known", "propensity_train", "propensity_eval")
+INTERMEDIATE = ("engagement_resolved", "orders_known", "propensity_train", "propensity_eval", "propensity_rows")
 KEEP_INTERMEDIATE_DAYS = 7
 INPUT_COLUMNS = {
     "crm_users": None,
@@ -108,14 +108,16 @@ def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
 
 
 def profile(lake_root: str, ds: str) -> JsonObject:
-    """Profiles as of ds, the propensity training and evaluation snapshots with labels, the resolved events."""
+    """Profiles as of ds, the propensity model's rows as of ds and its training and evaluation snapshots with
+    labels, the resolved events."""
     inputs = read_inputs(lake_root, ds)
     as_of = date.fromisoformat(ds)
     profiles = build_profiles(inputs, as_of)
     counts = {"profiles": len(profiles), "in_crm": int(profiles["in_crm"].sum())}
     write_features(lake_root, "user_profiles", ds, profiles)
+    write_features(lake_root, "propensity_rows", ds, propensity.feature_rows(inputs, as_of))  # what it scores
     for name, snapshot in zip(("train", "eval"), propensity.snapshots(as_of), strict=True):
-        frame = build_profiles(inputs, snapshot)
+        frame = propensity.feature_rows(inputs, snapshot)
         frame = frame[frame["in_crm"]].reset_index(drop=True)
         frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
         write_features(lake_root, f"propensity_{name}", ds, frame)

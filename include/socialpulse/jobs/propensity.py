@@ -170,6 +170,9 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
     last_erasure = _last_erasure(conn)
     promote, decision = decide(metrics["tensorflow"]["roc_auc"], champion, champion_auc, champion_saw, last_erasure)
     scorer_version, scorer = (version, model) if promote else (champion, champion_model)
+    scorer_eval = scores["tensorflow"] if promote else propensity.predict_keras(scorer, eval_rows)
+    calibration = propensity.calibrate(scorer_eval, y_eval, eval_rows["country"])
+    log.info("scores calibrated on the evaluation snapshot; market factors %s", calibration.by_market)
     log.info("%s", decision)
     train_snapshot, eval_snapshot = propensity.snapshots(as_of)
     register_model(
@@ -185,7 +188,7 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
             "rows_train": len(y_train),
             "rows_eval": len(y_eval),
             "features": json.dumps(list(propensity.FEATURES)),
-            "metrics": json.dumps(metrics),
+            "metrics": json.dumps({**metrics, "market_calibration": calibration.by_market}),
             "roc_auc": metrics["tensorflow"]["roc_auc"],
             "artifact_path": str(folder),
             "champion_version": scorer_version,
@@ -193,8 +196,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
         },
     )
     _retire(conn, lake_root, {version, scorer_version}, last_erasure)
-    profiles = read_features(lake_root, "user_profiles", ds)
-    predicted = propensity.predict_keras(scorer, profiles)
+    profiles = read_features(lake_root, "propensity_rows", ds)
+    predicted = calibration.apply(propensity.predict_keras(scorer, profiles), profiles["country"])
     frame = pd.DataFrame(
         {
             "as_of_date": as_of,

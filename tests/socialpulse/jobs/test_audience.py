@@ -31,17 +31,14 @@ def zone():
     return clean_zone(SIZE, date.fromisoformat(DS))
 
 
-def campaigns(conn, ds: str) -> None:
-    """Every campaign an order came through, as having spent on ds."""
-    cursor = conn.cursor()
-    mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
-    for account, campaign in (("1001", "10010001"), ("1001", "10010002"), ("1002", "10020001")):
-        cursor.execute(
-            f"INSERT INTO campaign_metrics_daily (metric_date, platform, account_id, campaign_id, currency, "
-            f"spend, extracted_at) VALUES ({mark}, 'meta_ads', {mark}, {mark}, 'USD', 10, {mark})",
-            (ds if mark == "?" else date.fromisoformat(ds), account, campaign, "2026-11-04T00:00:00+00:00"),
-        )
-    conn.commit()
+def briefs() -> tuple:
+    """The simulator's campaign briefs, as a user declares them."""
+    from socialpulse.audience.briefs import parse
+    from socialpulse_dev.simulator.meta_data import BRIEFS_FILE
+
+    declared, errors = parse(BRIEFS_FILE.read_text(), str(BRIEFS_FILE))
+    assert errors == ()
+    return declared
 
 
 def run_day(conn, lake: str, ds: str, run_id: str, before_training=None) -> dict:
@@ -50,7 +47,7 @@ def run_day(conn, lake: str, ds: str, run_id: str, before_training=None) -> dict
         before_training()
     results["train"] = propensity.train(conn, lake, ds, run_id)
     results["recommend"] = audience.recommend(conn, lake, ds, run_id)
-    results["target"] = audience.target(conn, lake, ds, run_id, 30, 5000)
+    results["target"] = audience.target(conn, lake, ds, run_id, briefs(), [("experiment_retargeting", "holdout")])
     results["report"] = audience_report.build(conn, lake, ds)
     return results
 
@@ -66,7 +63,6 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
     lake = str(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)
     apply_migrations(warehouse_conn)
-    campaigns(warehouse_conn, DS)
     first = run_day(warehouse_conn, lake, DS, "run-1")
     assert first["profile"]["in_crm"] > 0.95 * SIZE and first["segment"]["k"] >= 2
     assert first["train"]["promoted"] and set(first["train"]["auc"]) == {
@@ -74,7 +70,7 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
         "logistic_regression",
         "gradient_boosting",
     }
-    assert first["target"]["published"] >= 1 and first["recommend"]["model"]["people"] > 100
+    assert first["target"]["built"] >= 1 and first["recommend"]["model"]["people"] > 100
     before = {t: table_rows(warehouse_conn, t) for t in TABLES}
     assert all(len(rows) for rows in before.values()), {t: len(r) for t, r in before.items()}
     assert (before["user_profiles"]["segment_id"].notna()).all()
@@ -101,7 +97,6 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
     write_clean_zone(lake, zone, DS)
     conn = sqlite3.connect(tmp_path / "warehouse.db")
     apply_migrations(conn)
-    campaigns(conn, DS)
     run_day(conn, lake, DS, "run-1")
 
     second = run_day(conn, lake, NEXT, "run-2", learn_noise(NEXT, lake))["train"]

@@ -48,6 +48,8 @@ FROZEN = {
     "0013_erasure_requests.sqlite.sql": "c19e1554d13c6ac7a6b91f267e655391ec0204bf654a601352eab0d74d7f6af6",
     "0014_audience_briefs.postgres.sql": "743857cbe9315046046581c91a2b00101c5b3eb88471a1c086cf4ee4a409efbb",
     "0014_audience_briefs.sqlite.sql": "c3bd92a9aa22fb0eaf595fd13ae39dc372a741a6115d4d811df568c0cfc54c39",
+    "0015_profile_order_window.postgres.sql": "78a7c61ec3030ffa2f552c174097749d57b61610499abeff770ee7da89d6361b",
+    "0015_profile_order_window.sqlite.sql": "fbc6c309f0d1bfdbb8c73316b8dde4c172d0b8a232c680fe5f403aa1d5704d97",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -26,6 +26,7 @@ PERSON = {
     "facebook_id": "7777000777",
     "instagram_id": "",
     "x_id": "1777000777",
+    "marketing_consent": "yes",
     "experiment_retargeting": "",
 }
 # What must never leave the raw zone: the person's ids, name and email (their age or city alone name no one).
@@ -78,7 +79,7 @@ def labels_swapped(text: str) -> bytes:
             without_header,
             "extract_crm",
             "users.csv of 2026-11-02 lacks columns [user_id, age, gender, country, city, "
-            "signup_date]; none of its 12 header cells names a column it needs and 5 of them "
+            "signup_date]; none of its 13 header cells names a column it needs and 5 of them "
             "look like values",
         ),
         (not_utf8, "extract_crm", "is not UTF-8 text (byte"),

@@ -10,9 +10,7 @@ check against the planned split, and a decision (`keep_running`, `winner`,
 `experiment_results`; a chart per experiment under `reports/experiments/ds=<day>/`.
 
 Experiments are declared in `experiments.yaml` (or the file the variable
-`socialpulse_experiments_file` names) and in the variable `socialpulse_experiments`. Each
-campaign brief's audience is read too, as `audience_<brief>`: the people sent against its
-holdout, without a declaration.
+`socialpulse_experiments_file` names) and in the variable `socialpulse_experiments`.
 
 A DAG of its own, not tasks of attribution: it is read by other people, on its own
 failures (a malformed declaration stops it, not the crediting of orders), and can be

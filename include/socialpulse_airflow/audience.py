@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from socialpulse_airflow.declarations import declared_briefs, running_controls
+from socialpulse.config import AUDIENCES_FILE_VARIABLE, AUDIENCES_VARIABLE, DEFAULT_AUDIENCES_FILE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root
+from socialpulse_airflow.lookups import declaration_texts, lake_root
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -44,6 +44,37 @@ def train_propensity(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.propensity import train
 
     return in_warehouse(train, lake_root(), ds, run_id)
+
+
+def declared_briefs() -> tuple[tuple, tuple]:
+    """(the valid campaign briefs, an error per invalid one) of the file (variable socialpulse_audiences_file,
+    default audiences.yaml of the working directory) and the variable socialpulse_audiences (YAML text)."""
+    from socialpulse.audience.briefs import BriefError, combine, parse
+
+    texts = declaration_texts(AUDIENCES_FILE_VARIABLE, DEFAULT_AUDIENCES_FILE, AUDIENCES_VARIABLE, BriefError)
+    parsed = [parse(text, source) for text, source in texts]
+    briefs, repeated = combine(*(found for found, _ in parsed))
+    errors = (*(e for _, errs in parsed for e in errs), *repeated)
+    log.info(
+        "%d campaign briefs declared: %s",
+        len(briefs),
+        ", ".join(f"{len(found)} in {source}" for (found, _), (_, source) in zip(parsed, texts, strict=True)),
+    )
+    return briefs, errors
+
+
+def running_controls(ds: str) -> list[tuple[str, str]]:
+    """(crm_column, control group) of each experiment on CRM groups running on ds: no audience may touch them."""
+    from datetime import date
+
+    from socialpulse_airflow.experiments import declared_experiments
+
+    day = date.fromisoformat(ds)
+    return [
+        (e.crm_column, e.control.crm_group)
+        for e in declared_experiments()
+        if e.crm_column and e.start_date <= day and (e.end_date is None or day <= e.end_date)
+    ]
 
 
 @fail_fast

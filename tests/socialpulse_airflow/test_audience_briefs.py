@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from socialpulse.audience.briefs import BriefError
-from socialpulse_airflow.declarations import declared_briefs, running_controls
+from socialpulse_airflow.audience import declared_briefs, running_controls
 from socialpulse_dev.devenv import PROJECT_ROOT
 from socialpulse_dev.simulator import meta_data
 from socialpulse_dev.simulator.experiments import PLANTED_FILE

@@ -112,34 +112,7 @@ class CleanZone:
         return drop_erased(users, self.lake.erased())[0]
 
 
-def audience_holdouts(
-    lake_root: str, ds: str, holdouts: dict[str, float]
-) -> tuple[tuple[Experiment, ...], dict[str, pd.DataFrame]]:
-    """(an experiment per declared brief that built an audience up to ds, each one's people by experiment name),
-    from every day's target_audiences in the features zone; erased people left out."""
-    from socialpulse.experiments.audience_holdouts import holdout_experiments
-    from socialpulse.jobs.audience import features_partition
-
-    lake = lake_zone.Lake.at(lake_root)
-    days = [
-        p
-        for p in lake_zone.partitions(features_partition(lake_root, "target_audiences", ds).parent)
-        if p.name.removeprefix("ds=") <= ds
-    ]
-    if not days or not holdouts:
-        return (), {}
-    columns = ["as_of_date", "brief", "person_id", "in_holdout"]
-    lists = pd.concat(
-        [lake_zone.read_parquet(lake_zone.current(p) / lake_zone.CLEAN_FILE).reindex(columns=columns) for p in days],
-        ignore_index=True,
-    ).dropna(subset=["brief"])  # lists written before briefs existed have none
-    found = holdout_experiments(drop_erased(lists, lake.erased())[0], holdouts)
-    return tuple(e for e, _ in found), {e.name: users for e, users in found}
-
-
-def looks_of(
-    conn: Any, zone: CleanZone, experiment: Experiment, days: list[str], people: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]) -> pd.DataFrame:
     if experiment.kind == CAMPAIGNS:
         campaigns = tuple(c for arm in experiment.arms for c in arm.campaigns)
         metrics = campaign_days(conn, campaigns, days[0], days[-1])
@@ -155,7 +128,7 @@ def looks_of(
             zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"])
         )
         return campaign_looks(experiment, metrics, orders, days)
-    return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
+    return crm_looks(experiment, zone.users(), zone.orders(), days)
 
 
 def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
@@ -167,16 +140,8 @@ def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
     return str(final)
 
 
-def evaluate_all(
-    conn: Any,
-    lake_root: str,
-    experiments: tuple[Experiment, ...],
-    ds: str,
-    run_id: str,
-    assigned: dict[str, pd.DataFrame] | None = None,
-) -> JsonObject:
-    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none). An
-    experiment named in `assigned` reads its people from there (the audiences' holdouts), not the CRM's groups.
+def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> JsonObject:
+    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none).
 
     An experiment whose data contradict its declaration does not hold up the others: they
     are written, then the run fails naming each one that could not be read.
@@ -192,7 +157,7 @@ def evaluate_all(
             outcome[experiment.name] = {"decision": "not_started"}
             continue
         try:
-            rows = evaluate(experiment, looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name)))
+            rows = evaluate(experiment, looks_of(conn, zone, experiment, days))
         except ExperimentError as error:
             failed.append(f"experiment '{experiment.name}' ({experiment.source}): {error}")
             log.error("%s", failed[-1])

@@ -22,7 +22,6 @@ Per brief, as of a day:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -82,13 +81,13 @@ def eligible(people: pd.DataFrame, goal: str) -> pd.Series:
 
 def experiment_controls(crm_users: pd.DataFrame, controls: Iterable[tuple[str, str]]) -> pd.Series:
     """Per person_id: whether they are in a running experiment's control group: (crm_column, control group) pairs
-    against the CRM's experiment_groups JSON."""
-    wanted = set(controls)
-    if not wanted:
-        return pd.Series(False, index=crm_users["person_id"])
-    groups = crm_users["experiment_groups"].map(lambda text: json.loads(text) if isinstance(text, str) else {})
-    flagged = groups.map(lambda found: any((column, group) in wanted for column, group in found.items()))
-    return pd.Series(flagged.to_numpy(dtype=bool), index=crm_users["person_id"])
+    against the CRM's experiment_groups, read as the experiments read them."""
+    from socialpulse.experiments.observations import groups_of
+
+    flagged = np.zeros(len(crm_users), dtype=bool)
+    for column, group in set(controls):
+        flagged |= (groups_of(crm_users, column) == group).to_numpy(dtype=bool)
+    return pd.Series(flagged, index=crm_users["person_id"])
 
 
 def topic_affinity(profiles: pd.DataFrame, topics: tuple[str, ...]) -> pd.Series:

@@ -248,11 +248,9 @@ def read_crm_people(lake_root: str, ds: str) -> pd.DataFrame:
     newest = lake.clean_partitions("crm_users", ds)[-1:]
     if not newest:
         raise NotLandedError(f"no clean crm_users up to {ds} in {lake.root}: run crm_daily for that date first")
-    users = lake_zone.read_clean_partitions(newest, None)
-    for column in ("marketing_consent", "experiment_groups"):  # absent from drops cleaned before them
-        if column not in users:
-            users[column] = None
-    return drop_erased(users[["person_id", "marketing_consent", "experiment_groups"]], lake.erased())[0]
+    # a column absent from drops cleaned before it reads as null
+    users = lake_zone.read_clean_partitions(newest, ["person_id", "marketing_consent", "experiment_groups"])
+    return drop_erased(users, lake.erased())[0]
 
 
 def target(

@@ -23,8 +23,7 @@ from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse.transforms.topics import topic_of
 from socialpulse_dev.devenv import DEMO_KEY
 from socialpulse_dev.simulator import graph_organic, x_data
-from socialpulse_dev.simulator.audience import audience
-from socialpulse_dev.simulator.crm_drop import ORDER_COLUMNS, USER_COLUMNS, _user_row, daily_orders
+from socialpulse_dev.simulator.crm_drop import ORDER_COLUMNS, daily_orders, user_columns, user_rows
 from socialpulse_dev.simulator.fx_rates import simulated_rates
 
 ORDER_HISTORY_DAYS = 365  # the CRM's first export: a year of orders
@@ -82,11 +81,8 @@ def clean_crm(
     size: int, as_of: date, seed: int = 7, secret: str = DEMO_KEY, history_days: int = ORDER_HISTORY_DAYS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(users, orders of `history_days` up to as_of) of the CRM's export, cleaned as the pipeline cleans them."""
-    members = audience(seed, size)
     plain = Pseudonymizer(secret)  # a first run: no CRM drop before it links anyone
-    users = clean_users(
-        _csv(USER_COLUMNS, [_user_row(seed, m) for m in members if m.signup_date <= as_of]), plain
-    ).clean
+    users = clean_users(_csv(user_columns(seed), user_rows(seed, as_of, size)), plain).clean
     orders = [o for back in range(history_days, -1, -1) for o in daily_orders(seed, as_of - timedelta(days=back), size)]
     return users, clean_orders(_csv(ORDER_COLUMNS, orders), plain, simulated_rates()).clean
 

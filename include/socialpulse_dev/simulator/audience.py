@@ -253,6 +253,10 @@ class Columns:
     """The audience as arrays, so a draw over 200,000 people is one vector operation."""
 
     engagement_rate: np.ndarray
+    age: np.ndarray
+    country: np.ndarray
+    linked: np.ndarray  # platforms with an id
+    conversion_probability: np.ndarray  # of buying within 30 days
     has: dict[str, np.ndarray]  # platform -> has an id there
     interest: dict[str, np.ndarray]  # topic -> is one of the member's interests
     signup_ordinal: np.ndarray
@@ -264,6 +268,10 @@ def columns(seed: int, size: int = DEFAULT_SIZE) -> Columns:
     members = audience(seed, size)
     return Columns(
         engagement_rate=np.array([m.engagement_rate for m in members]),
+        age=np.array([m.age for m in members]),
+        country=np.array([m.country for m in members]),
+        linked=np.array([m.linked_platforms for m in members]),
+        conversion_probability=np.array([m.conversion_probability for m in members]),
         has={p: np.array([getattr(m, f"{p}_id") is not None for m in members]) for p in PLATFORMS},
         interest={t: np.array([t in m.interests for m in members]) for t in TOPICS},
         signup_ordinal=np.array([m.signup_date.toordinal() for m in members]),

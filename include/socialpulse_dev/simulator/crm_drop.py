@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from socialpulse_dev.simulator import experiments, meta_data
+from socialpulse_dev.simulator import campaign_response, experiments
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, columns, rng_for, write_truth
 
 USER_COLUMNS = (
@@ -36,6 +36,13 @@ USER_COLUMNS = (
     "marketing_consent",
     experiments.HOLDOUT_COLUMN,
 )
+
+
+def user_columns(seed: int) -> tuple[str, ...]:
+    """users.csv's header: USER_COLUMNS, then a column per campaign's past lists (campaign_response.py)."""
+    return (*USER_COLUMNS, *(c.column for c in campaign_response.campaigns(seed)))
+
+
 ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm_campaign")
 ERASURE_COLUMNS = ("user_id", "id_namespace")
 UNKNOWN_ID = "u999999"  # an erasure request for nobody: a typo, which the pipeline reports as not found
@@ -50,6 +57,7 @@ MARKETS = {
     "BR": ("BRL", 5.0, None),
 }
 _GENDER_SPELLINGS = {"female": ("F", "Female", "w"), "male": ("M", "Male", "m")}
+TAGGED_SHARE = 0.6  # of the purchases of a person a campaign reached: through its link (the rest organic)
 CONSENT_SHARE = 0.8  # of the users who agreed to marketing
 _CONSENT_SPELLINGS = {True: ("true", "yes", "Y", "1", "opted_in"), False: ("false", "no", "N", "0", "")}
 _COUNTRY_NAMES = {
@@ -62,7 +70,7 @@ _COUNTRY_NAMES = {
 }
 
 
-def _user_row(seed: int, member: Member) -> dict:
+def _user_row(seed: int, member: Member, size: int) -> dict:
     rng = random.Random(f"{seed}|crm|{member.user_id}")
     gender = rng.choice(_GENDER_SPELLINGS[member.gender]) if rng.random() < 0.03 else member.gender
     age: object = member.age
@@ -83,7 +91,13 @@ def _user_row(seed: int, member: Member) -> dict:
         "x_id": member.x_id or "",
         "marketing_consent": rng.choice(_CONSENT_SPELLINGS[consents(member.user_id)]),
         experiments.HOLDOUT_COLUMN: experiments.retargeting_group(member.user_id),
+        **campaign_response.groups(seed, int(member.user_id[1:]), size),
     }
+
+
+def user_rows(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
+    """users.csv's rows on `day`: everyone signed up by then."""
+    return [_user_row(seed, m, size) for m in audience(seed, size) if m.signup_date <= day]
 
 
 def consents(user_id: str) -> bool:
@@ -98,27 +112,35 @@ def held_out(seed: int, size: int) -> np.ndarray:
 
 
 def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
-    """Orders placed on `day`: each user buys with the daily share of their 30-day probability.
+    """Orders placed on `day`: each user buys with the daily share of their 30-day probability, and the
+    people a campaign's lists reached buy through it too (campaign_response.py).
 
     From the holdout experiment's start, the held-out people (experiments.py) buy less often:
-    the targeted ones buy TARGETED_LIFT times as often.
+    the targeted ones buy TARGETED_LIFT times as often. Of a person's own purchases, TAGGED_SHARE
+    come through one of the campaigns that reached them (sure things are counted too, as
+    attribution counts them); the purchases a campaign causes all come through it.
     """
     arrays, members = columns(seed, size), audience(seed, size)
     rng = rng_for(seed, "orders", day.isoformat())
     probability = arrays.daily_probability
     if day >= experiments.holdout_start():
         probability = np.where(held_out(seed, size), probability / experiments.TARGETED_LIFT, probability)
-    buys = (arrays.signup_ordinal <= day.toordinal()) & (rng.random(size) < probability)
+    signed_up = arrays.signup_ordinal <= day.toordinal()
+    reached = campaign_response.reached_by(seed, size)
+    bought = []
+    for index in np.flatnonzero(signed_up & (rng.random(size) < probability)):
+        tagged = reached[index] and rng.random() < TAGGED_SHARE
+        bought.append((index, reached[index][int(rng.integers(len(reached[index])))] if tagged else "", rng))
+    caused_rng = rng_for(seed, "campaign orders", day.isoformat())
+    for campaign in campaign_response.campaigns(seed):
+        caused = caused_rng.random(size) < campaign_response.daily_extra(seed, campaign.campaign_id, size)
+        bought += [(index, campaign.campaign_id, caused_rng) for index in np.flatnonzero(signed_up & caused)]
     orders = []
-    for index in np.flatnonzero(buys):
+    for index, campaign_id, draws in bought:
         member = members[index]
-        currency, per_usd, account_id = MARKETS[member.country]
-        campaign = ""
-        if account_id and rng.random() < 0.6:  # the rest arrive organically
-            choices = meta_data.campaigns(seed, meta_data.account(account_id))
-            campaign = choices[int(rng.integers(len(choices)))][0]
-        ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=int(rng.integers(86_400)))
-        amount = float(rng.lognormal(0, 0.5)) * member.basket_mean * per_usd
+        currency, per_usd, _ = MARKETS[member.country]
+        ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=int(draws.integers(86_400)))
+        amount = float(draws.lognormal(0, 0.5)) * member.basket_mean * per_usd
         orders.append(
             {
                 "order_id": f"o{day:%Y%m%d}{len(orders):05d}",
@@ -126,7 +148,7 @@ def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
                 "ordered_at": ordered_at.isoformat().replace("+00:00", "Z"),
                 "amount": f"{amount:.0f}" if currency == "JPY" else f"{amount:.2f}",
                 "currency": currency,
-                "utm_campaign": campaign,
+                "utm_campaign": campaign_id,
             }
         )
     return orders
@@ -149,11 +171,11 @@ def write_drop(out: Path, day: date, seed: int = 7, history_days: int = 0, size:
     """
     folder = out / f"ds={day.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
-    users = [_user_row(seed, m) for m in audience(seed, size) if m.signup_date <= day]
-    _write_csv(folder / "users.csv", USER_COLUMNS, users)
+    _write_csv(folder / "users.csv", user_columns(seed), user_rows(seed, day, size))
     orders = [o for back in range(history_days, -1, -1) for o in daily_orders(seed, day - timedelta(days=back), size)]
     _write_csv(folder / "orders.csv", ORDER_COLUMNS, orders)
     write_truth(out / "_truth" / "audience_truth.csv", seed, size)
+    campaign_response.write_truth(out / "_truth" / "campaign_response.csv", seed, size)
     return folder
 
 

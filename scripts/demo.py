@@ -98,7 +98,7 @@ def summary(warehouse: Path, lake: Path) -> None:
 
 def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Segments, the model comparison and decision, audiences, recommendations, and where the report is."""
-    from socialpulse_dev.audience_truth import against_truth, calibration, contamination
+    from socialpulse_dev.audience_truth import against_truth, calibration, contamination, incremental
 
     with sqlite3.connect(warehouse) as conn:
         segments = conn.execute(
@@ -144,15 +144,30 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
         f"(popularity {quality['popularity']['hit_rate_at_3']:.3f}), NDCG@3 {quality['model']['ndcg_at_3']:.3f} "
         f"(popularity {quality['popularity']['ndcg_at_3']:.3f})"
     )
-    print("\ntarget audiences per campaign brief (sizes only):")
+    print(
+        "\ntarget audiences per campaign brief (sizes only); against the simulator's planted response to the campaign,"
+        "\nthe list's expected incremental conversions, the oracle's best list of its size from the same pool, a random"
+        " list's:"
+    )
+    lifted = incremental(str(lake), ds)
     for brief, goal, markets, eligible, size, held, expected, reason in audiences:
         if reason:
             print(f"  {brief:<24} {goal:<9} not built: {reason}")
-        else:
-            print(
-                f"  {brief:<24} {goal:<9} {markets or '':<10} {size:>4} of {eligible:>4} eligible, "
-                f"{held:>3} held out, {expected:>6} expected conversions"
-            )
+            continue
+        print(
+            f"  {brief:<24} {goal:<9} {markets or '':<10} {size:>4} of {eligible:>4} eligible, "
+            f"{held:>3} held out, {expected:>6} expected conversions"
+        )
+        truth = lifted[brief]
+        ratios = (
+            f"{truth['to_oracle']:.2f}x the oracle's, {truth['to_random']:.2f}x random"
+            if truth["oracle"]
+            else "nobody in its pool is persuadable"
+        )
+        print(
+            f"  {'':<24} incremental {truth['incremental']:.1f} (oracle {truth['oracle']:.1f}, random "
+            f"{truth['random']:.1f}): {ratios}"
+        )
     calibrated = calibration(str(lake), ds)
     print(
         "  expected / planted conversions in 30 days (the simulator's truth): "

@@ -85,7 +85,12 @@ def running_controls(ds: str) -> list[tuple[str, str]]:
         "lake:features/orders_known",
         "lake:clean/crm_users",
     ],
-    outputs=["lake:features/target_audiences", "warehouse:target_audiences", "warehouse:target_audience_summaries"],
+    outputs=[
+        "lake:features/target_audiences",
+        "lake:features/target_candidates",
+        "warehouse:target_audiences",
+        "warehouse:target_audience_summaries",
+    ],
 )
 def target(ds: str, run_id: str) -> dict:
     """The audiences of the valid briefs; then, if a brief was declared wrong, a failure naming each at its line."""

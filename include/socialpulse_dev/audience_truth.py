@@ -2,13 +2,14 @@
 
 For `make demo` and bench/audience.py only: the adjusted Rand index of the segments
 against the planted ones, the ROC AUC of the planted probabilities (the oracle) on the
-same held-out snapshot the models were judged on, and the people on target audiences who
-must not be there (no consent, or the retargeting holdout's control group).
+same held-out snapshot the models were judged on, the people on target audiences who
+must not be there (no consent, or the retargeting holdout's control group), and each
+audience's expected incremental conversions against the oracle's and a random list's.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from socialpulse.audience.metrics import evaluate
 from socialpulse.jobs.audience import read_features
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse_dev.devenv import DEMO_KEY
-from socialpulse_dev.simulator import experiments
+from socialpulse_dev.simulator import campaign_response, experiments
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, audience, columns
 from socialpulse_dev.simulator.crm_drop import consents, held_out
 from socialpulse_dev.simulator.experiments import retargeting_group
@@ -26,14 +27,13 @@ LABEL_DAYS = 30  # the propensity label's window: an order in the 30 days after 
 
 
 def planted(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
-    """Per person pseudonym: the planted segment, 30-day conversion probability, consent and holdout group."""
+    """Per person pseudonym: the planted segment, consent and holdout group."""
     plain = Pseudonymizer(secret)
     return pd.DataFrame(
         [
             {
                 "person_id": plain.token("crm", m.user_id),
                 "segment": m.segment,
-                "probability": m.conversion_probability,
                 "consents": consents(m.user_id),
                 "retargeting_group": retargeting_group(m.user_id),
             }
@@ -59,6 +59,8 @@ def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SI
     from sklearn.metrics import adjusted_rand_score
 
     truth = planted(seed, size, secret)
+    evaluated_from = date.fromisoformat(ds) - timedelta(days=LABEL_DAYS)  # propensity's evaluation snapshot
+    truth["probability"] = planted_probability(seed, size, evaluated_from).to_numpy()
     profiles = read_features(lake_root, "user_profiles", ds).set_index("person_id")
     known = profiles.index.intersection(truth.index)
     evaluation = read_features(lake_root, "propensity_eval", ds).set_index("person_id")
@@ -74,12 +76,15 @@ def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SI
 
 
 def planted_probability(seed: int, size: int, as_of: date) -> pd.Series:
-    """Each person's planted chance to order in the LABEL_DAYS after as_of (the retargeting holdout buys less from
-    its start), by person index."""
+    """Each person's planted chance to order in the LABEL_DAYS after as_of, by person index: their own purchases
+    (the retargeting holdout buys less from its start) and those the campaigns that reached them cause."""
     daily = columns(seed, size).daily_probability
     if as_of >= experiments.holdout_start():
         daily = np.where(held_out(seed, size), daily / experiments.TARGETED_LIFT, daily)
-    return pd.Series(1 - (1 - daily) ** LABEL_DAYS)
+    none = (1 - daily) ** LABEL_DAYS
+    for campaign in campaign_response.campaigns(seed):
+        none = none * (1 - campaign_response.daily_extra(seed, campaign.campaign_id, size)) ** LABEL_DAYS
+    return pd.Series(1 - none)
 
 
 def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
@@ -105,3 +110,50 @@ def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
         }
         for name, g in groups.items()
     }
+
+
+def uplift(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
+    """person_id, campaign_id, uplift (p_if_reached - p_if_not) for everyone in each campaign's market."""
+    plain = Pseudonymizer(secret)
+    people = np.array([plain.token("crm", m.user_id) for m in audience(seed, size)])
+    frames = []
+    for campaign in campaign_response.campaigns(seed):
+        in_market, p_if_not, p_if_reached = campaign_response.response(seed, campaign.campaign_id, size)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "person_id": people[in_market],
+                    "campaign_id": campaign.campaign_id,
+                    "uplift": (p_if_reached - p_if_not)[in_market],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def incremental(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+    """Per brief built on ds: its list's expected incremental conversions (the planted uplift summed over it, for each
+    of its campaigns), the oracle's (the best list of that size from the brief's eligible pool) and a random list's
+    from that pool (the pool's mean x size), and the list's ratios to both."""
+    truth = uplift(seed, size, secret)
+    members = read_features(lake_root, "target_audiences", ds)
+    pools = read_features(lake_root, "target_candidates", ds)
+    campaigns = members.groupby("brief")["campaign_id"].unique()
+    found = {}
+    for brief, campaign_ids in campaigns.items():
+        by_person = truth[truth["campaign_id"].isin(campaign_ids)].groupby("person_id")["uplift"].sum()
+        chosen = members.loc[members["brief"] == brief, "person_id"].drop_duplicates()
+        pool = by_person.reindex(pools.loc[pools["brief"] == brief, "person_id"].unique()).fillna(0.0)
+        listed = float(by_person.reindex(chosen).fillna(0.0).sum())
+        oracle = float(pool.nlargest(len(chosen)).sum())
+        random_list = float(pool.mean() * len(chosen)) if len(pool) else 0.0
+        found[str(brief)] = {
+            "size": len(chosen),
+            "pool": len(pool),
+            "incremental": listed,
+            "oracle": oracle,
+            "random": random_list,
+            "to_oracle": listed / oracle if oracle else float("nan"),
+            "to_random": listed / random_list if random_list else float("nan"),
+        }
+    return found

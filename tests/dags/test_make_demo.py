@@ -231,6 +231,8 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
         r"^  (\w+) +(?:retarget|win_back|loyalty|prospect) +[A-Z, ]+ +\d+ of +\d+ eligible", output, re.M
     )
     assert len(built) >= 2, output  # the simulator's briefs: one per campaign, the larger pools built
+    scored = re.findall(r"incremental [\d.]+ \(oracle [\d.]+, random [\d.]+\): ", output)
+    assert len(scored) == len(built), output  # each built list against the planted response
     assert "without marketing consent: 0, in the retargeting holdout's control group: 0" in output
     for planted in (
         r"video_creative +winner \(video\)",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,12 @@ def _candidates(brief: Brief, people: pd.DataFrame, countries: list[str]) -> tup
     return chosen, len(admitted) - len(allowed)
 
 
+class Targeting(NamedTuple):
+    members: pd.DataFrame  # a row per brief, campaign and person on its list
+    summaries: pd.DataFrame  # a row per brief, with why one built nothing
+    candidates: pd.DataFrame  # brief, person_id, score, expected_value: each brief's eligible pool, kept to judge it
+
+
 def target_audiences(
     briefs: tuple[Brief, ...],
     profiles: pd.DataFrame,
@@ -125,8 +132,8 @@ def target_audiences(
     orders: pd.DataFrame,
     controls: Iterable[tuple[str, str]],
     as_of: date,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(members: a row per brief, campaign and person; summaries: a row per brief, with why one built nothing).
+) -> Targeting:
+    """The lists, their summaries, and the pools they were chosen from (before exclusive briefs shared theirs).
 
     `crm_users` holds person_id, marketing_consent and experiment_groups; `controls` the (crm_column, group) pairs of
     the running experiments' control groups."""
@@ -163,6 +170,11 @@ def target_audiences(
             )
             continue
         pools[brief.name], summaries[brief.name]["excluded"] = _candidates(brief, people, countries)
+    candidates = pd.concat(
+        [p[["brief", "person_id", "score", "expected_value"]] for p in pools.values()]
+        or [pd.DataFrame(columns=["brief", "person_id", "score", "expected_value"])],
+        ignore_index=True,
+    )
     _assign_exclusive([b for b in briefs if b.exclusive], pools)
     members = []
     for brief in briefs:
@@ -187,9 +199,10 @@ def target_audiences(
         members += [chosen.assign(as_of_date=as_of, campaign_id=campaign) for campaign in brief.campaign_ids]
     columns = list(TARGET_AUDIENCES.names)
     summary = pd.DataFrame(list(summaries.values()), columns=list(TARGET_AUDIENCE_SUMMARIES.names))
-    return (
+    return Targeting(
         pd.concat(members, ignore_index=True)[columns] if members else pd.DataFrame(columns=columns),
         summary.assign(reason=summary["reason"].astype(object).where(summary["reason"].notna(), None)),
+        candidates.assign(as_of_date=as_of),
     )
 
 

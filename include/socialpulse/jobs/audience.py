@@ -262,7 +262,7 @@ def target(
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
-    members, summaries = target_audiences(
+    members, summaries, candidates = target_audiences(
         briefs,
         read_features(lake_root, "user_profiles", ds),
         read_features(lake_root, "propensity_scores", ds),
@@ -272,6 +272,7 @@ def target(
         as_of,
     )
     write_features(lake_root, "target_audiences", ds, members)
+    write_features(lake_root, "target_candidates", ds, candidates)
     replace_people(conn, lake_root, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):

@@ -26,6 +26,10 @@ their asset events name); a time-triggered run models its data interval's day.
   `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`,
   and a summary per brief in `target_audience_summaries`. Fails after building the valid briefs
   when one is declared wrong, naming it at its line.
+* `read_audience_holdouts`: each brief's audience as the experiment `audience_<brief>` in
+  `experiment_results` (the people sent against its holdout since their first day on a list,
+  on conversions and revenue per person), charts under `reports/audience_holdouts/ds=<day>/`.
+  Here, not in `experiments_daily`, so it reads the lists of the dates this DAG has built.
 * `recommend_content`, `build_audience_report`: `content_recommendations`, and the charts and
   HTML report under `reports/audience/ds=<day>/`.
 
@@ -89,6 +93,12 @@ def audience_intelligence():
         return audience.target(day, run_id)
 
     @task
+    def read_audience_holdouts(day: str, run_id=None) -> dict:
+        from socialpulse_airflow import audience
+
+        return audience.evaluate_holdouts(day, run_id)
+
+    @task
     def recommend_content(day: str, run_id=None) -> dict:
         from socialpulse_airflow import audience
 
@@ -108,7 +118,9 @@ def audience_intelligence():
     profiles >> segments >> scores
     targets, recommendations = build_target_audiences(day), recommend_content(day)
     scores >> [targets, recommendations]
-    [targets, recommendations] >> build_audience_report(day) >> failure_summary()
+    holdouts = read_audience_holdouts(day)
+    targets >> holdouts
+    [holdouts, recommendations] >> build_audience_report(day) >> failure_summary()
 
 
 audience_intelligence()

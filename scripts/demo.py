@@ -181,6 +181,9 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"\naudience report: {lake / 'reports' / 'audience' / f'ds={ds}' / 'report.html'}")
 
 
+AUDIENCE_TRUTH = "an audience's holdout: the simulator reaches no one from the lists, so an A/A test"
+
+
 def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Each planted experiment's decision on ds, its primary lift with the always-valid interval, and its truth."""
     from socialpulse_dev.simulator import experiments
@@ -202,7 +205,8 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
         verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
         read = f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None else "not comparable yet"
         print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {read}")
-        print(f"  {'':<20} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
+        planted = truth.get(name, AUDIENCE_TRUTH if name.startswith("audience_") else "?")
+        print(f"  {'':<20} truth: {planted}{f'; {detail}' if detail else ''}")
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
 
 

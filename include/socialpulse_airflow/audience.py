@@ -1,4 +1,5 @@
-"""Tasks of audience_intelligence: profiles, segments, propensity, targeting, recommendations, the report."""
+"""Tasks of audience_intelligence: profiles, segments, propensity, targeting and its holdouts, recommendations, the
+report."""
 
 from __future__ import annotations
 
@@ -112,6 +113,19 @@ def target(ds: str, run_id: str) -> dict:
             errors=[Name(str(e)) for e in errors],
         )
     return result
+
+
+@fail_fast
+@lineage(
+    inputs=["lake:features/target_audiences", "lake:clean/crm_orders"],
+    outputs=["warehouse:experiment_results", "lake:reports/audience_holdouts"],
+)
+def evaluate_holdouts(ds: str, run_id: str) -> dict:
+    """Each declared brief's audience read as the experiment audience_<brief>: the people sent against its holdout."""
+    from socialpulse.jobs.experiments import evaluate_audience_holdouts
+
+    briefs, _ = declared_briefs()  # the wrong ones failed build_target_audiences already
+    return in_warehouse(evaluate_audience_holdouts, lake_root(), ds, run_id, {b.name: b.holdout for b in briefs})
 
 
 @fail_fast

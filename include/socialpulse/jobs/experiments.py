@@ -5,7 +5,8 @@ the data as they stand (restated conversions included) and replaces those rows, 
 rerun or a backfill gives the same rows, and a later look a later run wrote stays.
 The counts of campaign arms come from the warehouse (campaign_metrics_daily); the single
 orders and people that revenue metrics and CRM groups need are in the clean zone, as the
-warehouse holds no person-level orders.
+warehouse holds no person-level orders. The audiences' holdouts are read the same way by
+audience_intelligence, after it builds the day's lists (evaluate_audience_holdouts).
 """
 
 from __future__ import annotations
@@ -112,7 +113,31 @@ class CleanZone:
         return drop_erased(users, self.lake.erased())[0]
 
 
-def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]) -> pd.DataFrame:
+def audience_holdouts(
+    lake_root: str, ds: str, holdouts: dict[str, float]
+) -> tuple[tuple[Experiment, ...], dict[str, pd.DataFrame]]:
+    """(an experiment per declared brief that built an audience up to ds, each one's people by experiment name),
+    from every day's target_audiences in the features zone up to ds; erased people left out."""
+    from socialpulse.experiments.audience_holdouts import holdout_experiments
+    from socialpulse.jobs.audience import features_partition
+
+    lake = lake_zone.Lake.at(lake_root)
+    days = [
+        p
+        for p in lake_zone.partitions(features_partition(lake_root, "target_audiences", ds).parent)
+        if p.name.removeprefix("ds=") <= ds
+    ]
+    if not days or not holdouts:
+        return (), {}
+    columns = ["as_of_date", "brief", "person_id", "in_holdout"]
+    lists = lake_zone.read_clean_partitions(days, columns).dropna(subset=["brief"])  # older lists had no brief
+    found = holdout_experiments(drop_erased(lists, lake.erased())[0], holdouts)
+    return tuple(e for e, _ in found), {e.name: users for e, users in found}
+
+
+def looks_of(
+    conn: Any, zone: CleanZone, experiment: Experiment, days: list[str], people: pd.DataFrame | None = None
+) -> pd.DataFrame:
     if experiment.kind == CAMPAIGNS:
         campaigns = tuple(c for arm in experiment.arms for c in arm.campaigns)
         metrics = campaign_days(conn, campaigns, days[0], days[-1])
@@ -128,20 +153,30 @@ def looks_of(conn: Any, zone: CleanZone, experiment: Experiment, days: list[str]
             zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"])
         )
         return campaign_looks(experiment, metrics, orders, days)
-    return crm_looks(experiment, zone.users(), zone.orders(), days)
+    return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
 
 
-def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes]) -> str:
-    """reports/experiments/ds=<day>/<experiment>.png, the day's charts published whole."""
-    final = lake_zone.Lake.at(lake_root).root / "reports" / "experiments" / f"ds={ds}"
+def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes], report: str = "experiments") -> str:
+    """reports/<report>/ds=<day>/<experiment>.png, the day's charts published whole."""
+    final = lake_zone.Lake.at(lake_root).root / "reports" / report / f"ds={ds}"
     with lake_zone.staged(final) as staging:
         for name, png in charts.items():
             (staging / f"{name}.png").write_bytes(png)
     return str(final)
 
 
-def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...], ds: str, run_id: str) -> JsonObject:
-    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none).
+def evaluate_all(
+    conn: Any,
+    lake_root: str,
+    experiments: tuple[Experiment, ...],
+    ds: str,
+    run_id: str,
+    assigned: dict[str, pd.DataFrame] | None = None,
+    report: str = "experiments",
+) -> JsonObject:
+    """Evaluate every experiment started by ds; returns each one's decision on ds (or why it has none). An
+    experiment named in `assigned` reads its people from there (an audience's holdout), not the CRM's groups;
+    the charts go to reports/<report>/.
 
     An experiment whose data contradict its declaration does not hold up the others: they
     are written, then the run fails naming each one that could not be read.
@@ -157,7 +192,7 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
             outcome[experiment.name] = {"decision": "not_started"}
             continue
         try:
-            rows = evaluate(experiment, looks_of(conn, zone, experiment, days))
+            rows = evaluate(experiment, looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name)))
         except ExperimentError as error:
             failed.append(f"experiment '{experiment.name}' ({experiment.source}): {error}")
             log.error("%s", failed[-1])
@@ -193,9 +228,21 @@ def evaluate_all(conn: Any, lake_root: str, experiments: tuple[Experiment, ...],
             experiment.minimum_effect,
         )
     if charts:
-        outcome["charts"] = publish_charts(lake_root, ds, charts)
+        outcome["charts"] = publish_charts(lake_root, ds, charts, report)
     if failed:
         raise ExperimentError(
             f"{len(failed)} of {len(experiments)} experiments could not be read: " + "; ".join(failed)
         )
     return outcome
+
+
+def evaluate_audience_holdouts(
+    conn: Any, lake_root: str, ds: str, run_id: str, holdouts: dict[str, float]
+) -> JsonObject:
+    """Each declared brief's audience read as the experiment audience_<brief> (experiments/audience_holdouts.py):
+    the people sent against its holdout, from every list up to ds; charts under reports/audience_holdouts/."""
+    experiments, assigned = audience_holdouts(lake_root, ds, holdouts)
+    if not experiments:
+        log.info("no audience built up to %s for a declared brief: no holdout to read", ds)
+        return {}
+    return evaluate_all(conn, lake_root, experiments, ds, run_id, assigned, report="audience_holdouts")

@@ -160,3 +160,39 @@ def test_a_campaign_id_with_no_row_at_all_is_a_warning_finding_once(warehouse_co
     cursor.execute("SELECT entity, metric, check_name, severity, run_id FROM data_quality_findings")
     assert cursor.fetchall() == [("experiment e9", "campaign 999999999999999", "unknown_campaign", "warning", "run-1")]
     assert caplog.text.count("names campaign 999999999999999, which has no row in campaign_metrics_daily") == 1
+
+
+def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_the_erased(sqlite_conn, lake):
+    from socialpulse.jobs.audience import write_features
+    from socialpulse.jobs.experiments import audience_holdouts, evaluate_audience_holdouts
+    from socialpulse.transforms.privacy import erasure_digest
+
+    people = lake_zone.read_clean_partitions([lake_zone.Lake.at(lake).clean_partition("crm_users", DS)])["person_id"]
+    for ds, count in (("2026-11-02", 1000), (DS, 1500), ("2026-11-04", 2000)):
+        write_features(
+            lake,
+            "target_audiences",
+            ds,
+            pd.DataFrame(
+                {
+                    "as_of_date": date.fromisoformat(ds),
+                    "brief": "spring",
+                    "campaign_id": "10010003",
+                    "person_id": people.iloc[:count].to_numpy(),
+                    "rank": range(1, count + 1),
+                    "in_holdout": [i % 10 == 0 for i in range(count)],
+                }
+            ),
+        )
+    lake_zone.Lake.at(lake).mark_erased(erasure_digest(people.iloc[1]))
+    experiments, assigned = audience_holdouts(lake, DS, {"spring": 0.1, "other": 0.2})
+    (experiment,) = experiments
+    users = assigned[experiment.name]
+    assert experiment.start_date == date(2026, 11, 2) and len(users) == 1499  # the next day's list is not read
+    assert people.iloc[1] not in set(users["person_id"])
+    apply_migrations(sqlite_conn)
+    outcome = evaluate_audience_holdouts(sqlite_conn, lake, DS, "run", {"spring": 0.1})
+    assert outcome["audience_spring"]["looks"] == 2 and outcome["charts"].endswith(f"audience_holdouts/ds={DS}")
+    written = results(sqlite_conn)
+    assert set(written["experiment"]) == {"audience_spring"} and set(written["arm"]) == {"holdout", "targeted"}
+    assert evaluate_audience_holdouts(sqlite_conn, lake, DS, "run", {}) == {}  # no brief declared: none

@@ -1,0 +1,53 @@
+"""Each campaign brief's audience as an experiment of its own, read daily without anyone declaring it.
+
+An audience keeps a stable share of its people out of what is sent (its holdout, drawn per
+brief and person, audience/targeting.py). Its experiment compares the people sent
+(`targeted`) with the holdout (the control) on conversions and revenue per person, as an
+experiment on CRM groups does: a person counts from the first day they were on the list,
+in the group their draw put them in, which does not change from day to day.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from socialpulse.experiments.declarations import Arm, Experiment
+from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
+
+PREFIX = "audience_"  # an audience's experiment is named audience_<brief>
+MINIMUM_EFFECT = 0.10
+HOLDOUT, TARGETED = "holdout", "targeted"
+
+
+def holdout_experiments(members: pd.DataFrame, holdouts: dict[str, float]) -> list[tuple[Experiment, pd.DataFrame]]:
+    """(the experiment, its people as crm_looks reads users) per brief still declared that built an audience.
+
+    `members`: as_of_date, brief, person_id, in_holdout of every list up to the day (a person of a brief with
+    several campaigns appears once per campaign); `holdouts`: each declared brief's holdout share."""
+    found = []
+    for brief, rows in members[members["brief"].isin(set(holdouts))].groupby("brief", sort=True):
+        people = rows.groupby("person_id").agg(joined=("as_of_date", "min"), held=("in_holdout", "first"))
+        column = f"{CRM_COLUMN_PREFIX}{PREFIX}{brief}"
+        share = holdouts[str(brief)]
+        experiment = Experiment(
+            name=f"{PREFIX}{brief}",
+            hypothesis=f"The audience of brief {brief} makes the people sent buy more than its holdout.",
+            start_date=min(people["joined"]),
+            primary_metric="conversions_per_person",
+            guardrail_metrics=("revenue_per_person",),
+            minimum_effect=MINIMUM_EFFECT,
+            arms=(Arm(HOLDOUT, share, crm_group=HOLDOUT), Arm(TARGETED, 1 - share, crm_group=TARGETED)),
+            crm_column=column,
+            source=f"brief '{brief}' (audiences)",
+        )
+        users = pd.DataFrame(
+            {
+                "person_id": people.index,
+                "signup_date": people["joined"].to_numpy(),
+                "experiment_groups": [json.dumps({column: HOLDOUT if h else TARGETED}) for h in people["held"]],
+            }
+        )
+        found.append((experiment, users))
+    return found

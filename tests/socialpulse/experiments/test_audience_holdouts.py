@@ -1,0 +1,60 @@
+"""An audience's holdout read as an experiment: the people sent against the held-out ones, from their first day on
+the list, without a declaration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from socialpulse.experiments.audience_holdouts import holdout_experiments
+from socialpulse.experiments.evaluate import evaluate
+from socialpulse.experiments.observations import crm_looks, look_days
+
+
+def lists(people: int, days: list[date], held_every: int = 5) -> pd.DataFrame:
+    """A brief of two campaigns whose list grows by a tenth of its people each day."""
+    rows = []
+    for n, day in enumerate(days):
+        for i in range(people * (n + 1) // len(days)):
+            for campaign in ("c1", "c2"):
+                rows.append((day, "spring", campaign, f"p{i:05d}", i % held_every == 0))
+    return pd.DataFrame(rows, columns=["as_of_date", "brief", "campaign_id", "person_id", "in_holdout"])
+
+
+def test_each_declared_brief_with_a_list_is_an_experiment_of_its_people_from_their_first_day():
+    days = [date(2026, 11, 1), date(2026, 11, 2)]
+    members = pd.concat([lists(10, days), lists(4, days).assign(brief="gone")])
+    ((experiment, users),) = holdout_experiments(members, {"spring": 0.2, "never_built": 0.1})
+    assert experiment.name == "audience_spring" and experiment.start_date == days[0]
+    assert [(a.name, a.traffic, a.crm_group) for a in experiment.arms] == [
+        ("holdout", 0.2, "holdout"),
+        ("targeted", 0.8, "targeted"),
+    ]
+    assert experiment.metrics == ("conversions_per_person", "revenue_per_person")
+    assert len(users) == 10 and users["person_id"].is_unique  # once, not once per campaign
+    joined = dict(zip(users["person_id"], users["signup_date"], strict=True))
+    assert joined["p00000"] == days[0] and joined["p00009"] == days[1]
+    assert users["experiment_groups"].str.contains('"holdout"').sum() == 2  # p00000 and p00005
+
+
+def test_a_lift_of_the_people_sent_over_the_holdout_is_read_and_declared():
+    start = date(2026, 10, 1)
+    days = [start]
+    ((experiment, users),) = holdout_experiments(lists(20_000, days), {"spring": 0.2})
+    rng = np.random.default_rng(7)
+    held = users["experiment_groups"].str.contains('"holdout"').to_numpy()
+    buys = rng.random(len(users)) < np.where(held, 0.10, 0.14)  # the people sent buy 1.4 times as often
+    orders = pd.DataFrame(
+        {
+            "person_id": users["person_id"][buys].to_numpy(),
+            "order_date": [f"2026-10-{d:02d}" for d in rng.integers(1, 29, buys.sum())],
+            "amount_reporting": 20.0,
+        }
+    )
+    looks = crm_looks(experiment, users, orders, look_days(experiment, date(2026, 10, 28)))
+    rows = evaluate(experiment, looks)
+    last = rows[(rows["as_of_date"] == "2026-10-28") & (rows["role"] == "primary") & ~rows["is_control"]].iloc[0]
+    assert last["decision"] == "winner" and last["winning_arm"] == "targeted"
+    assert 0.25 < last["lift"] < 0.55

@@ -180,7 +180,10 @@ def main() -> None:
         )
         print(
             "  expected / planted conversions in 30 days: "
-            + ", ".join(f"{name} {c['ratio']:.3f} ({c['people']:,})" for name, c in figures["calibration"].items())
+            + ", ".join(
+                f"{name} {c['ratio']:.3f} (±{c['noise']:.3f}, {c['people']:,})"
+                for name, c in figures["calibration"].items()
+            )
         )
         print(f"  segments k={figures['k']}  adjusted Rand index vs planted {figures['ari']:.3f}")
         print(

@@ -172,7 +172,7 @@ def main() -> None:
             )
         print(
             "  expected / planted conversions in 30 days: "
-            + ", ".join(f"{name} {c['ratio']:.3f}" for name, c in calibrated.items())
+            + ", ".join(f"{name} {c['ratio']:.3f} (±{c['noise']:.3f})" for name, c in calibrated.items())
         )
         total = {k: sum(b[k] for b in briefs.values()) for k in ("incremental", "oracle", "random")}
         total |= {k: sum(o[k] for o in other.values()) for k in ("t_learner", "ceiling")}

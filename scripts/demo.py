@@ -170,8 +170,8 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
         )
     calibrated = calibration(str(lake), ds)
     print(
-        "  expected / planted conversions in 30 days (the simulator's truth): "
-        + ", ".join(f"{name} {c['ratio']:.2f}" for name, c in calibrated.items())
+        "  expected / planted conversions in 30 days (the simulator's truth, ± two standard errors of its count): "
+        + ", ".join(f"{name} {c['ratio']:.2f} (±{c['noise']:.2f})" for name, c in calibrated.items())
     )
     clean = contamination(str(lake), ds)
     print(

@@ -89,7 +89,8 @@ def planted_probability(seed: int, size: int, as_of: date) -> pd.Series:
 
 def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
     """Per country, and for the people the audiences of ds send: the propensity scores' sum (expected conversions)
-    against the planted probabilities' sum, and their ratio (1: calibrated)."""
+    against the planted probabilities' sum, their ratio (1: calibrated), and the ratio's noise (two standard
+    errors of the planted count: a small market's buyers vary by more than 10% from month to month)."""
     plain = Pseudonymizer(secret)
     people = [plain.token("crm", m.user_id) for m in audience(seed, size)]
     truth = pd.Series(planted_probability(seed, size, date.fromisoformat(ds)).to_numpy(), index=people)
@@ -107,6 +108,11 @@ def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
             "expected": float(g["expected"].sum()),
             "planted": float(g["planted"].sum()),
             "ratio": float(g["expected"].sum() / g["planted"].sum()) if g["planted"].sum() else float("nan"),
+            # two standard errors of the conversions the planted probabilities give, relative to their sum:
+            # how far from 1 a ratio may be by chance alone (labels a calibration learns from vary as much)
+            "noise": float(2 * np.sqrt((g["planted"] * (1 - g["planted"])).sum()) / g["planted"].sum())
+            if g["planted"].sum()
+            else float("nan"),
         }
         for name, g in groups.items()
     }

@@ -181,7 +181,7 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"\naudience report: {lake / 'reports' / 'audience' / f'ds={ds}' / 'report.html'}")
 
 
-AUDIENCE_TRUTH = "an audience's holdout: the simulator reaches no one from the lists, so an A/A test"
+AUDIENCE_TRUTH = "each audience against its holdout; the simulator reaches no one from the lists, so A/A tests"
 
 
 def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
@@ -204,10 +204,11 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     for name, decision, winner, detail, arm, metric, lift, low, high, p, since in rows:
         verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
         read = f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None else "not comparable yet"
-        print(f"  {name:<20} {verdict:<45} {arm} vs control on {metric}: {read}")
-        planted = truth.get(name, AUDIENCE_TRUTH if name.startswith("audience_") else "?")
-        print(f"  {'':<20} truth: {planted}{f'; {detail}' if detail else ''}")
-    print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}")
+        print(f"  {name:<28} {verdict:<42} {arm} vs control on {metric}: {read}")
+        if not name.startswith("audience_"):
+            print(f"  {'':<28} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
+    print(f"  audience_<brief>: {AUDIENCE_TRUTH}")
+    print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}, audience holdouts' beside it")
 
 
 def erasure_summary(warehouse: Path) -> None:

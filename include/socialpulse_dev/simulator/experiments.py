@@ -6,7 +6,8 @@ reach, click-through rate and purchases per click, and the holdout's real effect
 Meta split tests: `video_creative` has a real lift (+30% purchases per click),
 `lookalike_audience` is an A/A test (no difference), `headline_copy` has a broken split
 (55/45 against the planned 50/50). The CRM holdout `retargeting_holdout`: targeted people
-buy 1.25 times as often as the held-out ones from its start.
+make 1.25 times as many purchases of their own as the held-out ones from its start (the
+purchases campaigns cause, campaign_response.py, are alike in both groups).
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ PLANTED: dict[str, PlantedCampaigns] = {
         "broken split: 55/45 of reach against the planned 50/50",
     ),
 }
-HOLDOUT_TRUTH = f"targeted people buy {TARGETED_LIFT:g}x as often as the holdout"
+HOLDOUT_TRUTH = (
+    f"targeted people make {TARGETED_LIFT:g}x as many purchases of their own as the holdout "
+    "(campaigns cause as many in both groups)"
+)
 
 
 @cache

@@ -95,9 +95,9 @@ def ceiling(pool: pd.DataFrame, profiles: pd.DataFrame, topics: tuple[str, ...])
     """The planted uplift of the pool's people as gradient boosting predicts it from their profile, two-fold."""
     from sklearn.ensemble import GradientBoostingRegressor
 
-    rows = profiles.reindex(pool["person_id"].to_numpy())
+    rows = profiles.reindex(pool["person_id"].to_numpy()).assign(brief_share=lambda r: topic_share(r, topics))
     columns = [c for c in rows.columns if rows[c].dtype.kind in "fiub" or str(rows[c].dtype) in ("Int64", "Float64")]
-    features = np.nan_to_num(numeric(rows.assign(brief_share=topic_share(rows, topics)), columns), nan=-1.0)
+    features = np.nan_to_num(numeric(rows, columns), nan=-1.0)
     truth, fold = pool["true"].to_numpy(), np.arange(len(pool)) % 2
     estimate = np.zeros(len(pool))
     if truth.max() == truth.min():

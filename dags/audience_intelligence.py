@@ -118,9 +118,10 @@ def audience_intelligence():
     profiles >> segments >> scores
     targets, recommendations = build_target_audiences(day), recommend_content(day)
     scores >> [targets, recommendations]
-    holdouts = read_audience_holdouts(day)
+    report, holdouts = build_audience_report(day), read_audience_holdouts(day)
+    [targets, recommendations] >> report
     targets >> holdouts
-    [holdouts, recommendations] >> build_audience_report(day) >> failure_summary()
+    [report, holdouts] >> failure_summary()
 
 
 audience_intelligence()

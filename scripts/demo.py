@@ -186,6 +186,7 @@ AUDIENCE_TRUTH = "each audience against its holdout; the simulator reaches no on
 
 def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Each planted experiment's decision on ds, its primary lift with the always-valid interval, and its truth."""
+    from socialpulse.experiments.declarations import AUDIENCE_PREFIX
     from socialpulse_dev.simulator import experiments
 
     with sqlite3.connect(warehouse) as conn:
@@ -205,9 +206,12 @@ def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
         verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
         read = f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None else "not comparable yet"
         print(f"  {name:<28} {verdict:<42} {arm} vs control on {metric}: {read}")
-        if not name.startswith("audience_"):
+        if not name.startswith(AUDIENCE_PREFIX):
             print(f"  {'':<28} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
-    print(f"  audience_<brief>: {AUDIENCE_TRUTH}")
+        elif detail and low is not None:  # "too little data" is what not comparable yet says
+            print(f"  {'':<28} {detail}")
+    if any(row[0].startswith(AUDIENCE_PREFIX) for row in rows):
+        print(f"  {AUDIENCE_PREFIX}<brief>: {AUDIENCE_TRUTH}")
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}, audience holdouts' beside it")
 
 

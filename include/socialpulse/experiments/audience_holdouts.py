@@ -3,20 +3,22 @@
 An audience keeps a stable share of its people out of what is sent (its holdout, drawn per
 brief and person, audience/targeting.py). Its experiment compares the people sent
 (`targeted`) with the holdout (the control) on conversions and revenue per person, as an
-experiment on CRM groups does: a person counts from the first day they were on the list,
-in the group their draw put them in, which does not change from day to day.
+experiment on CRM groups does: a person counts from the day after the first list they were
+on (a list of day d is built from d's data), with their orders from then, in the group their
+draw put them in, which does not change from day to day. The name prefix is reserved:
+no declared experiment may start with it (experiments/declarations.py).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pandas as pd
 
-from socialpulse.experiments.declarations import Arm, Experiment
+from socialpulse.experiments.declarations import AUDIENCE_PREFIX, Arm, Experiment
 from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
 
-PREFIX = "audience_"  # an audience's experiment is named audience_<brief>
 MINIMUM_EFFECT = 0.10
 HOLDOUT, TARGETED = "holdout", "targeted"
 
@@ -28,11 +30,13 @@ def holdout_experiments(members: pd.DataFrame, holdouts: dict[str, float]) -> li
     several campaigns appears once per campaign); `holdouts`: each declared brief's holdout share."""
     found = []
     for brief, rows in members[members["brief"].isin(set(holdouts))].groupby("brief", sort=True):
-        people = rows.groupby("person_id").agg(joined=("as_of_date", "min"), held=("in_holdout", "first"))
-        column = f"{CRM_COLUMN_PREFIX}{PREFIX}{brief}"
+        listed = rows.assign(day=pd.to_datetime(rows["as_of_date"]).dt.date)
+        people = listed.groupby("person_id").agg(listed=("day", "min"), held=("in_holdout", "first"))
+        people["joined"] = people["listed"] + timedelta(days=1)  # a list of day d is sent after d's data
+        column = f"{CRM_COLUMN_PREFIX}{AUDIENCE_PREFIX}{brief}"
         share = holdouts[str(brief)]
         experiment = Experiment(
-            name=f"{PREFIX}{brief}",
+            name=f"{AUDIENCE_PREFIX}{brief}",
             hypothesis=f"The audience of brief {brief} makes the people sent buy more than its holdout.",
             start_date=min(people["joined"]),
             primary_metric="conversions_per_person",

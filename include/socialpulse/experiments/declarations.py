@@ -31,6 +31,7 @@ METRICS: dict[str, frozenset[str]] = {
 }
 DEFAULT_ALPHA = 0.05
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+AUDIENCE_PREFIX = "audience_"  # reserved: audience_<brief> is each audience's holdout, read undeclared
 _EXPERIMENT_KEYS = {
     "name",
     "hypothesis",
@@ -138,6 +139,12 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
         )
     reader = FieldReader(mapping, source, f"experiment {index + 1}", ExperimentError)
     name = reader.text("name", pattern=_NAME)
+    if name.startswith(AUDIENCE_PREFIX):
+        raise reader.fail(
+            "name",
+            "names starting with {prefix} are the audiences' holdouts, read without a declaration: choose another",
+            prefix=Name(AUDIENCE_PREFIX),
+        )
     reader.what = f"experiment '{name}'"
     reader.check_keys(_EXPERIMENT_KEYS)
     arms = tuple(_arm(arm, source, reader, i) for i, arm in enumerate(reader.items("arms", limit=MAX_ARMS)))

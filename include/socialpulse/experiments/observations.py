@@ -83,8 +83,10 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     """Cumulative CRM-group totals at each look.
 
     `users`: person_id, signup_date, experiment_groups (the newest drop); `orders`: person_id, order_date,
-    amount_reporting; `days`: at least one. A member counts from their signup; a person's revenue is their
-    orders' since the start. No user carrying the experiment's column is an error: it names the column.
+    amount_reporting; `days`: at least one. A member counts from their signup (an audience's member from the
+    day after the list they joined); a person's revenue is their orders' since the start and since they
+    joined, so the order that put someone on a list is not credited to it. No user carrying the experiment's
+    column is an error: it names the column.
     """
     groups = groups_of(users, cast(str, experiment.crm_column))  # a CRM group experiment names its column
     if groups.isna().all():
@@ -96,7 +98,7 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
     bought = orders.assign(day=orders["order_date"].astype(str)).merge(members, on="person_id")
-    bought = bought[bought["day"] >= days[0]]
+    bought = bought[(bought["day"] >= days[0]) & (bought["day"] >= bought["joined"])]  # nothing before joining
     rows = []
     for day in days:
         people = members[members["joined"] <= day]

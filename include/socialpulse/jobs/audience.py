@@ -27,7 +27,14 @@ from socialpulse.typing_aliases import JsonObject
 log = logging.getLogger(__name__)
 SEED = 7
 # Working copies the later steps of a run read; the outputs (profiles, scores, audiences, recommendations) stay.
-INTERMEDIATE = ("engagement_resolved", "orders_known", "propensity_train", "propensity_eval", "propensity_rows")
+INTERMEDIATE = (
+    "engagement_resolved",
+    "orders_known",
+    "propensity_train",
+    "propensity_eval",
+    "propensity_rows",
+    "target_candidates",  # each brief's pool, to judge its list by: no longer than the working copies
+)
 KEEP_INTERMEDIATE_DAYS = 7
 INPUT_COLUMNS = {
     "crm_users": None,

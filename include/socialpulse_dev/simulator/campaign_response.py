@@ -40,7 +40,7 @@ UPLIFT = {"retarget": 0.35, "win_back": 0.3, "loyalty": 0.25, "prospect": 0.25} 
 MATCH = (0.0, 0.5, 1.0)  # by the number of the person's interests among the campaign's topics
 SENT_SHARE = 0.5  # of a campaign's market its past lists reached; the rest is the holdout
 COLUMN_PREFIX = "experiment_campaign_"
-ACCOUNT_MARKETS = {"1001": ("US",), "1002": ("DE", "FR"), "1003": ("JP",)}  # crm_drop.MARKETS, by account
+ACCOUNT_MARKETS = {"1001": ("US",), "1002": ("DE", "FR"), "1003": ("JP",)}  # the countries each ad account reaches
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def fit(goal: str, seed: int, size: int) -> np.ndarray:
 @lru_cache(maxsize=64)
 def response(seed: int, campaign_id: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(in the campaign's market, p_if_not, p_if_reached) per person index."""
-    campaign = next(c for c in campaigns(seed) if c.campaign_id == campaign_id)
+    campaign = {c.campaign_id: c for c in campaigns(seed)}[campaign_id]  # KeyError: not a simulated campaign
     arrays = columns(seed, size)
     shared = sum(arrays.interest[topic].astype(int) for topic in campaign.topics)
     uplift = UPLIFT[campaign.goal] * np.asarray(MATCH)[shared] * fit(campaign.goal, seed, size)

@@ -47,14 +47,14 @@ ORDER_COLUMNS = ("order_id", "user_id", "ordered_at", "amount", "currency", "utm
 ERASURE_COLUMNS = ("user_id", "id_namespace")
 UNKNOWN_ID = "u999999"  # an erasure request for nobody: a typo, which the pipeline reports as not found
 
-# Country -> (currency, units per USD, simulated ad account that targets it)
+# Country -> (currency, units per USD); the ad accounts that reach each are campaign_response.ACCOUNT_MARKETS
 MARKETS = {
-    "US": ("USD", 1.0, "1001"),
-    "GB": ("GBP", 0.79, None),
-    "DE": ("EUR", 0.92, "1002"),
-    "FR": ("EUR", 0.92, "1002"),
-    "JP": ("JPY", 150.0, "1003"),
-    "BR": ("BRL", 5.0, None),
+    "US": ("USD", 1.0),
+    "GB": ("GBP", 0.79),
+    "DE": ("EUR", 0.92),
+    "FR": ("EUR", 0.92),
+    "JP": ("JPY", 150.0),
+    "BR": ("BRL", 5.0),
 }
 _GENDER_SPELLINGS = {"female": ("F", "Female", "w"), "male": ("M", "Male", "m")}
 TAGGED_SHARE = 0.6  # of the purchases of a person a campaign reached: through its link (the rest organic)
@@ -138,7 +138,7 @@ def daily_orders(seed: int, day: date, size: int = DEFAULT_SIZE) -> list[dict]:
     orders = []
     for index, campaign_id, draws in bought:
         member = members[index]
-        currency, per_usd, _ = MARKETS[member.country]
+        currency, per_usd = MARKETS[member.country]
         ordered_at = datetime.combine(day, time(), UTC) + timedelta(seconds=int(draws.integers(86_400)))
         amount = float(draws.lognormal(0, 0.5)) * member.basket_mean * per_usd
         orders.append(

@@ -29,7 +29,7 @@ def units_per_usd(currency: str, level: float, day: date) -> float:
 
 def per_euro(day: date) -> dict[str, float]:
     """Units of each simulated currency (EUR excluded) one euro buys on a day."""
-    levels = {currency: per_usd for currency, per_usd, _ in MARKETS.values()}
+    levels = dict(MARKETS.values())
     eur = units_per_usd("EUR", levels["EUR"], day)
     return {c: units_per_usd(c, level, day) / eur for c, level in sorted(levels.items()) if c != "EUR"}
 

@@ -75,8 +75,13 @@ def scores(people: pd.DataFrame, score: float = 0.5) -> pd.DataFrame:
     return pd.DataFrame({"person_id": people["person_id"], "score": score})
 
 
+def bought_by(briefs) -> pd.DataFrame:
+    """Orders through each brief's campaign, whose buyers' countries become its markets."""
+    return pd.concat([orders(b.campaign_ids[0], ["p002", "p004"]) for b in briefs])
+
+
 def build(briefs, people, users=None, bought=None, controls=()):
-    bought = bought if bought is not None else pd.concat([orders(b.campaign_ids[0], ["p002", "p004"]) for b in briefs])
+    bought = bought if bought is not None else bought_by(briefs)
     return target_audiences(
         tuple(briefs), people, scores(people), users if users is not None else crm(people), bought, controls, AS_OF
     )[:2]
@@ -144,6 +149,9 @@ def test_exclusive_briefs_share_their_people_by_expected_value():
     by = {n: set(members.loc[members["brief"] == n, "person_id"]) for n in "abc"}
     assert by["a"] and by["b"] and not by["a"] & by["b"]
     assert by["a"] | by["b"] <= by["c"]  # a brief that is not exclusive keeps everyone
+    pools = target_audiences((a, b, shared), people, scores(people), crm(people), bought_by([a, b, shared]), (), AS_OF)
+    pool = {n: set(pools.candidates.loc[pools.candidates["brief"] == n, "person_id"]) for n in "abc"}
+    assert pool["a"] == pool["b"] == pool["c"] == by["c"]  # each pool is kept whole, before the sharing
 
 
 def test_the_holdout_is_a_stable_share_drawn_per_brief():

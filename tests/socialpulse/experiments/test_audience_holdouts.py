@@ -3,7 +3,7 @@ the list, without a declaration."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -23,11 +23,11 @@ def lists(people: int, days: list[date], held_every: int = 5) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["as_of_date", "brief", "campaign_id", "person_id", "in_holdout"])
 
 
-def test_each_declared_brief_with_a_list_is_an_experiment_of_its_people_from_their_first_day():
+def test_each_declared_brief_with_a_list_is_an_experiment_of_its_people_from_the_day_after_their_first_list():
     days = [date(2026, 11, 1), date(2026, 11, 2)]
     members = pd.concat([lists(10, days), lists(4, days).assign(brief="gone")])
     ((experiment, users),) = holdout_experiments(members, {"spring": 0.2, "never_built": 0.1})
-    assert experiment.name == "audience_spring" and experiment.start_date == days[0]
+    assert experiment.name == "audience_spring" and experiment.start_date == days[0] + timedelta(days=1)
     assert [(a.name, a.traffic, a.crm_group) for a in experiment.arms] == [
         ("holdout", 0.2, "holdout"),
         ("targeted", 0.8, "targeted"),
@@ -35,7 +35,7 @@ def test_each_declared_brief_with_a_list_is_an_experiment_of_its_people_from_the
     assert experiment.metrics == ("conversions_per_person", "revenue_per_person")
     assert len(users) == 10 and users["person_id"].is_unique  # once, not once per campaign
     joined = dict(zip(users["person_id"], users["signup_date"], strict=True))
-    assert joined["p00000"] == days[0] and joined["p00009"] == days[1]
+    assert joined["p00000"] == days[0] + timedelta(days=1) and joined["p00009"] == days[1] + timedelta(days=1)
     assert users["experiment_groups"].str.contains('"holdout"').sum() == 2  # p00000 and p00005
 
 
@@ -58,3 +58,29 @@ def test_a_lift_of_the_people_sent_over_the_holdout_is_read_and_declared():
     last = rows[(rows["as_of_date"] == "2026-10-28") & (rows["role"] == "primary") & ~rows["is_control"]].iloc[0]
     assert last["decision"] == "winner" and last["winning_arm"] == "targeted"
     assert 0.25 < last["lift"] < 0.55
+
+
+def test_the_order_that_put_someone_on_a_list_is_not_credited_to_it():
+    """A loyalty list picks recent buyers: their orders up to the list's day are why they are on it."""
+    listed = date(2026, 10, 10)
+    members = pd.DataFrame(
+        {
+            "as_of_date": [date(2026, 10, 1), listed],
+            "brief": "loyal",
+            "person_id": ["early", "late"],
+            "in_holdout": False,
+        }
+    )
+    ((experiment, users),) = holdout_experiments(members, {"loyal": 0.1})
+    orders = pd.DataFrame(
+        {
+            "person_id": ["late", "late", "early"],
+            "order_date": [listed.isoformat(), "2026-10-11", "2026-10-05"],
+            "amount_reporting": [10.0, 20.0, 30.0],
+        }
+    )
+    looks = crm_looks(experiment, users, orders, look_days(experiment, date(2026, 10, 12))).set_index(
+        ["as_of_date", "arm"]
+    )
+    last = looks.loc[("2026-10-12", "targeted")]
+    assert (last["units"], last["conversions"], last["revenue"]) == (2, 2, 50.0)  # not the 10 of the list's day

@@ -98,6 +98,10 @@ def test_a_valid_file_reads_whole():
             ":9: experiment 'video_test', arm 'static': give either 'campaigns'",
         ),
         (("    hypothesis: Ads work.\n", ""), ":15: experiment 'holdout': missing the required field 'hypothesis'"),
+        (
+            ("  - name: holdout", "  - name: audience_spring"),
+            ":15: experiment 2 field 'name': names starting with audience_ are the audiences' holdouts",
+        ),
         (("    arms:\n      - {name: held_out", "    arms: [{name: held_out"), "experiments.yaml:24: not valid YAML"),
     ],
 )

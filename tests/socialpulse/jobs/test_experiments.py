@@ -188,11 +188,11 @@ def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_
     experiments, assigned = audience_holdouts(lake, DS, {"spring": 0.1, "other": 0.2})
     (experiment,) = experiments
     users = assigned[experiment.name]
-    assert experiment.start_date == date(2026, 11, 2) and len(users) == 1499  # the next day's list is not read
+    assert experiment.start_date == date(2026, 11, 3) and len(users) == 1499  # the next day's list is not read
     assert people.iloc[1] not in set(users["person_id"])
     apply_migrations(sqlite_conn)
     outcome = evaluate_audience_holdouts(sqlite_conn, lake, DS, "run", {"spring": 0.1})
-    assert outcome["audience_spring"]["looks"] == 2 and outcome["charts"].endswith(f"audience_holdouts/ds={DS}")
+    assert outcome["audience_spring"]["looks"] == 1 and outcome["charts"].endswith(f"audience_holdouts/ds={DS}")
     written = results(sqlite_conn)
     assert set(written["experiment"]) == {"audience_spring"} and set(written["arm"]) == {"holdout", "targeted"}
     assert evaluate_audience_holdouts(sqlite_conn, lake, DS, "run", {}) == {}  # no brief declared: none

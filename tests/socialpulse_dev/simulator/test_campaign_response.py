@@ -6,19 +6,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from socialpulse_dev.simulator import campaign_response, meta_data
+from socialpulse_dev.simulator import campaign_response
 from socialpulse_dev.simulator.audience import audience, columns
 from socialpulse_dev.simulator.crm_drop import daily_orders, write_drop
 
 SEED = 7
-
-
-def test_each_campaign_has_its_themes_goal_and_topics():
-    found = {c.campaign_id: c for c in campaign_response.campaigns(SEED)}
-    for account in meta_data.ACCOUNTS:
-        for campaign_id, name in meta_data.campaigns(SEED, account):
-            goal, topics = meta_data.THEME_BRIEFS[name.rsplit(" - ", 1)[1]]
-            assert (found[campaign_id].goal, found[campaign_id].topics) == (goal, topics)
 
 
 def test_uplift_follows_interests_and_fit_and_never_lowers_the_chance():

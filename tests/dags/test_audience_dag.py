@@ -31,7 +31,7 @@ def test_a_new_installation_models_its_audience_on_day_one(dags, pipeline, monke
     assert tasks["train_propensity"].pool == "tensorflow"
     # the holdouts are read from the lists the run built, and nothing waits on them but the failure summary
     assert tasks["read_audience_holdouts"].upstream_task_ids == {"build_target_audiences", "pick_as_of_date"}
-    assert tasks["read_audience_holdouts"].downstream_task_ids == {"failure_summary"}
+    assert tasks["read_audience_holdouts"].downstream_task_ids == {"summarize_failures"}
     with sqlite3.connect(warehouse) as conn:
         counts = {
             s.table: conn.execute(

@@ -27,8 +27,8 @@ their asset events name); a time-triggered run models its data interval's day.
   and a summary per brief in `target_audience_summaries`. Fails after building the valid briefs
   when one is declared wrong, naming it at its line.
 * `read_audience_holdouts`: each brief's audience as the experiment `audience_<brief>` in
-  `experiment_results` (the people sent against its holdout since their first day on a list,
-  on conversions and revenue per person), charts under `reports/audience_holdouts/ds=<day>/`.
+  `experiment_results` (the people sent against its holdout from the day after their first
+  list, on conversions and revenue per person), charts under `reports/audience_holdouts/ds=<day>/`.
   Here, not in `experiments_daily`, so it reads the lists of the dates this DAG has built.
 * `recommend_content`, `build_audience_report`: `content_recommendations`, and the charts and
   HTML report under `reports/audience/ds=<day>/`.

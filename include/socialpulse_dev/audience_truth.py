@@ -10,6 +10,7 @@ audience's expected incremental conversions against the oracle's and a random li
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -26,18 +27,24 @@ from socialpulse_dev.simulator.experiments import retargeting_group
 LABEL_DAYS = 30  # the propensity label's window: an order in the 30 days after the as-of date
 
 
+@lru_cache(maxsize=4)
+def pseudonyms(seed: int, size: int, secret: str) -> np.ndarray:
+    """Each simulated person's CRM pseudonym, by person index, as the pipeline's first run gives it."""
+    plain = Pseudonymizer(secret)
+    return np.array([plain.token("crm", m.user_id) for m in audience(seed, size)])
+
+
 def planted(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
     """Per person pseudonym: the planted segment, consent and holdout group."""
-    plain = Pseudonymizer(secret)
     return pd.DataFrame(
         [
             {
-                "person_id": plain.token("crm", m.user_id),
+                "person_id": person,
                 "segment": m.segment,
                 "consents": consents(m.user_id),
                 "retargeting_group": retargeting_group(m.user_id),
             }
-            for m in audience(seed, size)
+            for m, person in zip(audience(seed, size), pseudonyms(seed, size, secret), strict=True)
         ]
     ).set_index("person_id")
 
@@ -91,8 +98,7 @@ def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
     """Per country, and for the people the audiences of ds send: the propensity scores' sum (expected conversions)
     against the planted probabilities' sum, their ratio (1: calibrated), and the ratio's noise (two standard
     errors of the planted count: a small market's buyers vary by more than 10% from month to month)."""
-    plain = Pseudonymizer(secret)
-    people = [plain.token("crm", m.user_id) for m in audience(seed, size)]
+    people = pseudonyms(seed, size, secret)
     truth = pd.Series(planted_probability(seed, size, date.fromisoformat(ds)).to_numpy(), index=people)
     scores = read_features(lake_root, "propensity_scores", ds).set_index("person_id")["score"]
     profiles = read_features(lake_root, "user_profiles", ds).set_index("person_id")
@@ -120,8 +126,7 @@ def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
 
 def uplift(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> pd.DataFrame:
     """person_id, campaign_id, uplift (p_if_reached - p_if_not) for everyone in each campaign's market."""
-    plain = Pseudonymizer(secret)
-    people = np.array([plain.token("crm", m.user_id) for m in audience(seed, size)])
+    people = pseudonyms(seed, size, secret)
     frames = []
     for campaign in campaign_response.campaigns(seed):
         in_market, p_if_not, p_if_reached = campaign_response.response(seed, campaign.campaign_id, size)

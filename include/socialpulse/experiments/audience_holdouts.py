@@ -30,9 +30,9 @@ def holdout_experiments(members: pd.DataFrame, holdouts: dict[str, float]) -> li
     several campaigns appears once per campaign); `holdouts`: each declared brief's holdout share."""
     found = []
     for brief, rows in members[members["brief"].isin(set(holdouts))].groupby("brief", sort=True):
-        listed = rows.assign(day=pd.to_datetime(rows["as_of_date"]).dt.date)
-        people = listed.groupby("person_id").agg(listed=("day", "min"), held=("in_holdout", "first"))
-        people["joined"] = people["listed"] + timedelta(days=1)  # a list of day d is sent after d's data
+        # a list of day d is built from d's data and sent after it: its people join the next day
+        joined = rows.assign(joined=pd.to_datetime(rows["as_of_date"]).dt.date + timedelta(days=1))
+        people = joined.groupby("person_id").agg(joined=("joined", "min"), held=("in_holdout", "first"))
         column = f"{CRM_COLUMN_PREFIX}{AUDIENCE_PREFIX}{brief}"
         share = holdouts[str(brief)]
         experiment = Experiment(

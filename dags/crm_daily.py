@@ -6,7 +6,9 @@ URL holding `ds=YYYY-MM-DD/users.csv` and `orders.csv`) for the UTC day of the r
 
 * `extract_crm`: lands the day's exact files as raw partitions; skipped when the variable is not set.
 * `clean_crm`: users and orders validated, normalised (gender, ISO countries, ages 13-100),
-  pseudonymised, amounts converted with the ECB's reference rates, audited; its success is the
+  pseudonymised, amounts converted with the ECB's reference rates, audited; the consenting
+  users' matching keys (SHA-256 of the Meta-normalised email and phone) written to the lake's
+  restricted zone `restricted/match_keys/`, which only activation reads; its success is the
   **Assets `crm_users` and `crm_orders`** (the clean zone), which trigger `attribution_daily`.
   The users' links join a person's platform ids in `organic_social_daily`'s cleaning.
 """

@@ -16,13 +16,24 @@ SECRETS = (DEFAULT_TOKEN, DEFAULT_X_TOKEN, DEMO_KEY)
 ID_PATTERN = re.compile(r"\bu\d{6}\b|\b\d{10,20}\b")
 
 
+def contact_details(member) -> set[str]:
+    """A member's email and phone as the CRM drop types them and as Meta's rules normalise them."""
+    from socialpulse_dev.simulator import contacts
+
+    typed = {contacts.typed_email(member).strip(), contacts.typed_phone(member)} - {""}
+    return typed | {member.email, contacts.normalized_email(member), contacts.normalized_phone(member)}
+
+
 def personal_data(seed: int = 7) -> tuple[frozenset[str], frozenset[str]]:
-    """(every raw user id of the simulated audience, every name and email)."""
+    """(every raw user id of the simulated audience, every name, email and phone)."""
+    from socialpulse_dev.simulator import contacts
+
     ids, texts = set(), set()
     for member in audience(seed):
         ids |= {i for i in (member.user_id, member.facebook_id, member.instagram_id, member.x_id) if i}
-        texts |= {member.name, member.email}
-    return frozenset(ids), frozenset(texts)
+        texts |= {member.name} | contact_details(member)
+    junk = {"n/a", "-", "none", "123"} | {contacts.national_number(m)[:4] for m in audience(seed)}
+    return frozenset(ids), frozenset(texts - junk)  # a junk phone cell is no one's number
 
 
 def cells(frame: pd.DataFrame) -> set[str]:
@@ -37,11 +48,11 @@ def findings(text_by_place: dict[str, str], values_by_place: dict[str, set[str]]
         lowered = text.lower()
         found += [f"{place}: a token" for s in SECRETS if s in text]
         found += [f"{place}: 'bearer'"] if "bearer" in lowered else []
-        found += [f"{place}: name or email {t!r}" for t in texts if t in text]
+        found += [f"{place}: name, email or phone {t!r}" for t in texts if t in text]
         found += [f"{place}: raw user id {i!r}" for i in set(ID_PATTERN.findall(text)) & ids]
     for place, values in values_by_place.items():
         found += [f"{place}: raw user id {i!r}" for i in values & ids]
-        found += [f"{place}: name or email {t!r}" for t in values & texts]
+        found += [f"{place}: name, email or phone {t!r}" for t in values & texts]
     return found
 
 
@@ -67,8 +78,11 @@ def scan_sqlite(path: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
 
 def erased_people(day, seed: int = 7) -> tuple[list, frozenset[str]]:
     """The people the simulator's erasure requests of `day` name, and every trace of them to look for: ids, name,
-    email, and each pseudonym they carry (the CRM user's and each linked platform id's)."""
+    email, phone, their matching keys, and each pseudonym they carry (the CRM user's and each linked platform id's)."""
+    import hashlib
+
     from socialpulse.transforms.privacy import Pseudonymizer
+    from socialpulse_dev.simulator import contacts
     from socialpulse_dev.simulator.crm_drop import UNKNOWN_ID, erasure_requests
 
     members = {m.user_id: m for m in audience(seed)}
@@ -82,7 +96,9 @@ def erased_people(day, seed: int = 7) -> tuple[list, frozenset[str]]:
     traces = set()
     for person in people:
         linked = {"facebook": person.facebook_id, "instagram": person.instagram_id, "x": person.x_id}
-        traces |= {person.user_id, person.name, person.email, plain.token("crm", person.user_id)}
+        traces |= {person.user_id, person.name, plain.token("crm", person.user_id)} | contact_details(person)
+        normalized = (contacts.normalized_email(person), contacts.normalized_phone(person))
+        traces |= {hashlib.sha256(v.encode()).hexdigest() for v in normalized}
         traces |= {i for i in linked.values() if i} | {plain.token(p, i) for p, i in linked.items() if i}
     return people, frozenset(traces)
 

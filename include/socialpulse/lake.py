@@ -152,6 +152,11 @@ class Lake:
     def quarantine_partition(self, entity: str, ds: str) -> LakePath:
         return self.root / "quarantine" / entity / f"ds={ds}"
 
+    def restricted_partition(self, entity: str, ds: str) -> LakePath:
+        """Data only activation reads (the hashed emails and phones of match_keys): never the dashboard's or a
+        report's input, erased like the clean zone."""
+        return self.root / "restricted" / entity / f"ds={ds}"
+
     def reference_partition(self, name: str, ds: str) -> LakePath:
         """Reference data a run used (exchange rates), kept so that a rerun uses the same."""
         return self.root / "reference" / name / f"ds={ds}"

@@ -32,6 +32,7 @@ def extract(ds: str, run_id: str) -> dict:
         "lake:clean/crm_orders",
         "lake:quarantine/crm_users",
         "lake:quarantine/crm_orders",
+        "lake:restricted/match_keys",
         "lake:reference/fx_rates",
         "warehouse:pipeline_audit",
         "warehouse:data_quality_findings",

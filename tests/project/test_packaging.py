@@ -144,3 +144,15 @@ def test_the_image_installs_the_runtime_and_the_tools_stay_in_the_development_se
     assert all(version for version in {**runtime, **development}.values()), "every requirement is pinned exactly"
     image = (PROJECT_ROOT / "Dockerfile").read_text()
     assert "-r /opt/socialpulse/requirements.txt" in image and "requirements-dev" not in image
+
+
+def test_the_restricted_zone_is_named_only_where_it_is_written_and_erased():
+    """The matching keys (hashed emails and phones) are for activation: no dashboard, report or model code names the
+    zone, so none can read it; the modules that do are the lake, the CRM step writing it and the erasure."""
+    naming = sorted(
+        str(p.relative_to(PROJECT_ROOT / "include"))
+        for package in SHIPPED
+        for p in (PROJECT_ROOT / "include" / package).rglob("*.py")
+        if "restricted_partition" in p.read_text() or '"restricted"' in p.read_text()
+    )
+    assert naming == ["socialpulse/jobs/crm.py", "socialpulse/jobs/erasure.py", "socialpulse/lake.py"]

@@ -1,4 +1,4 @@
-"""The CRM drop, step by step: land the day's files, type them, credit orders to campaigns.
+"""The CRM drop, step by step: land the day's files, type them, keep the matching keys, credit orders to campaigns.
 
 The drop is personal data: its headers are checked with messages that quote no cell, and
 cleaning runs under `withholding_values`, so an error of any kind names a file, column
@@ -7,16 +7,22 @@ or line, never a cell.
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
 from socialpulse.errors import withholding_values
 from socialpulse.typing_aliases import JsonObject
 
+if TYPE_CHECKING:
+    from socialpulse.transforms.match_keys import MatchKeys
+
 PLATFORM = "crm"
+MATCH_KEYS = "match_keys"
+KEEP_MATCH_KEYS_DAYS = 7  # each day's keys are a full copy; activation reads the newest
 log = logging.getLogger(__name__)
 
 
@@ -45,16 +51,18 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
 
 
 def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
-    """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined.
+    """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined; the consenting
+    users' matching keys into the restricted zone (transforms.match_keys).
 
-    Both files are validated before either is written, so a file that stops the step (a
-    column that looks personal throughout) leaves the day's clean zone as it was.
+    Both files are validated, and the keys computed, before anything is written, so a file that
+    stops the step (a column that looks personal throughout) leaves the day as it was.
     """
     import pandas as pd
 
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.rates import rates_for_run
     from socialpulse.transforms.crm import clean_orders, clean_users
+    from socialpulse.transforms.match_keys import match_keys
     from socialpulse.transforms.privacy import Pseudonymizer
 
     lake = lake_zone.Lake.at(lake_root)
@@ -64,16 +72,19 @@ def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None,
         "users": lambda payload: clean_users(payload, pseudonymizer, erased),
         "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased),
     }
-    validated, stats = {}, {}
+    payloads, validated, stats = {}, {}, {}
     for name in DROP_FILES:
         entity = _entity(name)
         raw = lake.raw_partition(PLATFORM, entity, ds)
         if not lake_zone.partition_exists(raw):
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
         raw = lake_zone.current(raw)  # one version throughout
+        payloads[entity] = lake_zone.read_raw_file(raw, name)
         with withholding_values(f"cleaning {name} of {ds}"):
-            validated[entity] = cleaners[entity](lake_zone.read_raw_file(raw, name))
+            validated[entity] = cleaners[entity](payloads[entity])
         stats[entity] = quality.raw_stats(raw)
+    with withholding_values(f"computing the matching keys of users.csv of {ds}"):
+        keys = match_keys(payloads.pop("users"), pseudonymizer, validated["users"].clean)
     result, audit, findings = {}, [], []
     for entity, checked in validated.items():
         checked.clean["extracted_at"] = pd.Timestamp(stats[entity]["extracted_at"])
@@ -84,7 +95,50 @@ def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None,
             "rows": len(checked.clean),
             "quarantined": len(checked.quarantined),
         }
+    audit.append(publish_match_keys(lake, ds, keys, stats["users"]["extracted_at"]))
+    result["match_keys"] = {"people": audit[-1]["rows_clean"], "dropped": keys.dropped}
     return {**result, "audit": audit, "findings": findings}
+
+
+def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted_at: str) -> JsonObject:
+    """Write the day's keys to the restricted zone, keep KEEP_MATCH_KEYS_DAYS of them; the audit entry.
+
+    Like every publish, the suppression list is read again afterwards, so an erasure that ran
+    meanwhile leaves no key behind. The audit counts people with a key (rows_clean) among the
+    consenting (rows_in), and the values dropped by reason (top_reasons): none is quarantined,
+    as a quarantined copy would keep the raw value.
+    """
+    from socialpulse.transforms.privacy import erased_rows
+
+    frame = keys.keys
+    while True:
+        path = lake_zone.write_clean_partition(frame, lake.restricted_partition(MATCH_KEYS, ds))
+        gone = erased_rows(frame["person_id"], lake.erased())
+        if not gone.any():
+            break
+        frame = frame[~gone].reset_index(drop=True)
+    cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_MATCH_KEYS_DAYS)).isoformat()
+    for partition in lake_zone.partitions(lake.restricted_partition(MATCH_KEYS, ds).parent):
+        if partition.name.removeprefix("ds=") < cutoff:
+            lake_zone.remove_partition(partition)
+    if keys.dropped:
+        log.warning("matching keys of %s: values that cannot be normalised, not kept: %s", ds, keys.dropped)
+    log.info("matching keys of %s: %d of %d consenting people have one", ds, len(frame), keys.consenting)
+    return {
+        "ds": ds,
+        "entity": f"{PLATFORM}_{MATCH_KEYS}",
+        "rows_in": keys.consenting,
+        "rows_clean": len(frame),
+        "rows_quarantined": 0,
+        "duplicates_dropped": 0,
+        "quarantined_share": 0.0,
+        "top_reasons": json.dumps(keys.dropped),
+        "pages": None,
+        "bytes": None,
+        "clean_path": str(path),
+        "quarantine_path": None,
+        "extracted_at": extracted_at,
+    }
 
 
 def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:

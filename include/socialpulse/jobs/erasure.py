@@ -8,7 +8,7 @@ erases every line no earlier run recorded. Each request's outcome is recorded in
 privacy_erasures by pseudonym, and logged by line and counts.
 
 Erasing a person: every pseudonym they may carry goes on the lake's suppression list (as
-digests), then every clean, features and quarantine partition holding one is rewritten,
+digests), then every clean, features, quarantine and restricted partition holding one is rewritten,
 then their warehouse rows are deleted and the request recorded, in one transaction. Steps
 that write people re-read the list after they publish (pipeline/quality.py), so one running
 meanwhile cannot bring them back.
@@ -34,7 +34,12 @@ from socialpulse.typing_aliases import JsonObject
 ERASURE_REQUESTS = ("crm", "erasure_requests")  # the raw zone's platform and entity of the landed requests
 REQUEST_LOOKBACK_DAYS = 7  # a run also takes the requests of drops this many days back that no run landed
 # The zones whose Parquet files can hold a person, and the count each adds to.
-ERASABLE_ZONES = {"clean": "clean_rows", "features": "feature_rows", "quarantine": "quarantine_rows"}
+ERASABLE_ZONES = {
+    "clean": "clean_rows",
+    "features": "feature_rows",
+    "quarantine": "quarantine_rows",
+    "restricted": "restricted_rows",
+}
 log = logging.getLogger(__name__)
 
 
@@ -138,12 +143,13 @@ class Erased:
     clean_rows: int = 0
     feature_rows: int = 0
     quarantine_rows: int = 0
+    restricted_rows: int = 0
     warehouse_rows: int = 0
     files_rewritten: int = 0
 
     @property
     def rows(self) -> int:
-        return self.clean_rows + self.feature_rows + self.quarantine_rows + self.warehouse_rows
+        return self.clean_rows + self.feature_rows + self.quarantine_rows + self.restricted_rows + self.warehouse_rows
 
 
 def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
@@ -160,8 +166,8 @@ def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
 
 
 def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[str, Erased]:
-    """Rewrite every clean, features and quarantine Parquet file holding the people (person -> pseudonyms), in one
-    pass over the lake; what it removed per person.
+    """Rewrite every clean, features, quarantine and restricted Parquet file holding the people (person ->
+    pseudonyms), in one pass over the lake; what it removed per person.
 
     Every pseudonym goes on the suppression list first, so a step publishing meanwhile drops
     them when it re-reads the list after publishing. Every version of every partition is
@@ -299,8 +305,8 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
             outcome[said] = outcome.get(said, 0) + 1
             log.log(
                 logging.WARNING if said == "not_found" else logging.INFO,
-                "%s of %s, line %d (%s id): %s; %d clean, %d features, %d quarantine and %d warehouse rows, "
-                "%d files rewritten",
+                "%s of %s, line %d (%s id): %s; %d clean, %d features, %d quarantine, %d restricted and %d warehouse "
+                "rows, %d files rewritten",
                 ERASURE_FILE,
                 request.ds,
                 request.line,
@@ -309,6 +315,7 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
                 erased.clean_rows,
                 erased.feature_rows,
                 erased.quarantine_rows,
+                erased.restricted_rows,
                 erased.warehouse_rows,
                 erased.files_rewritten,
             )

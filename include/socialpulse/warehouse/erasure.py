@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from socialpulse.warehouse.dialect import POSTGRES, SQLITE, bind_day, dialect_of, placeholder, transaction
+from socialpulse.warehouse.records import ERASURE_COUNTS as COUNTS
 from socialpulse.warehouse.records import PRIVACY_ERASURES_TABLE as PRIVACY_ERASURES
 
 PERSON_COLUMN = "person_id"
-COUNTS = ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "quarantine_rows")
 
 
 def person_tables(cursor: Any, dialect: str) -> list[str]:

@@ -43,16 +43,21 @@ PIPELINE_AUDIT = Schema(
 )
 
 ERASURE_STATUSES = frozenset({"erased", "already_erased", "not_found"})
+ERASURE_COUNTS = (  # privacy_erasures' counts, in its column order
+    "clean_rows",
+    "feature_rows",
+    "warehouse_rows",
+    "files_rewritten",
+    "quarantine_rows",
+    "restricted_rows",
+)
 PRIVACY_ERASURES = Schema(  # no personal data: the pseudonym and counts only
     "privacy_erasures",
     (
         Field("pseudonym", "string", required=True, text="pseudonym", doc="the erased person's pseudonym"),
         Field("run_id", "string", required=True, doc="the privacy_erasure run"),
         Field("erased_at", "timestamp", doc="UTC instant of the erasure"),
-        *(
-            _count(name, f"{name.replace('_', ' ')} erased")
-            for name in ("clean_rows", "feature_rows", "warehouse_rows", "files_rewritten", "quarantine_rows")
-        ),
+        *(_count(name, f"{name.replace('_', ' ')} erased") for name in ERASURE_COUNTS),
         Field(
             "status",
             "string",

@@ -2,8 +2,8 @@
 
 `python -m socialpulse_dev.simulator.crm_drop --out DIR --date YYYY-MM-DD [--seed 7]` writes
 DIR/ds=YYYY-MM-DD/{users,orders}.csv and the planted truth to DIR/_truth/ (never read by the pipeline).
-Like real exports, users carry names and emails, and a small share of values is
-messy: gender spellings, impossible ages, country names instead of ISO codes.
+Like real exports, users carry names, emails and phones (typed as people type them: contacts.py),
+and a small share of values is messy: gender spellings, impossible ages, country names instead of ISO codes.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from socialpulse_dev.simulator import campaign_response, experiments
+from socialpulse_dev.simulator import campaign_response, contacts, experiments
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, Member, audience, columns, rng_for, write_truth
 
 USER_COLUMNS = (
     "user_id",
     "name",
     "email",
+    "phone",
     "age",
     "gender",
     "country",
@@ -77,10 +78,12 @@ def _user_row(seed: int, member: Member, size: int) -> dict:
     if rng.random() < 0.005:
         age = rng.choice([7, 150, ""])
     country = _COUNTRY_NAMES[member.country] if rng.random() < 0.03 else member.country
+    email, phone = contacts.typed(seed, size)[int(member.user_id[1:])]
     return {
         "user_id": member.user_id,
         "name": member.name,
-        "email": member.email,
+        "email": email,
+        "phone": phone,
         "age": age,
         "gender": gender,
         "country": country,

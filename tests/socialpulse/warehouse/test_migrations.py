@@ -50,6 +50,8 @@ FROZEN = {
     "0014_audience_briefs.sqlite.sql": "c3bd92a9aa22fb0eaf595fd13ae39dc372a741a6115d4d811df568c0cfc54c39",
     "0015_profile_order_window.postgres.sql": "78a7c61ec3030ffa2f552c174097749d57b61610499abeff770ee7da89d6361b",
     "0015_profile_order_window.sqlite.sql": "fbc6c309f0d1bfdbb8c73316b8dde4c172d0b8a232c680fe5f403aa1d5704d97",
+    "0016_erasure_restricted_rows.postgres.sql": "029733e9444e183788cfc38927e04dcaadc027253af77700b479f0c3919a6f00",
+    "0016_erasure_restricted_rows.sqlite.sql": "183a97811b40f310645c1ffe8504a4738a7c74e1d78dfa6faefe827595d03512",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

@@ -16,15 +16,16 @@ from functools import lru_cache
 from socialpulse_dev.simulator.audience import Member, audience
 
 CALLING_CODES = {"US": "1", "GB": "44", "DE": "49", "FR": "33", "JP": "81", "BR": "55"}
-# Per country: the national significant number's leading digits, each with how many random digits follow
+# Per country: the national significant number's leading digits, each with how many digits follow
 _NUMBERS = {
     "US": (("415", 7), ("212", 7), ("650", 7), ("312", 7), ("206", 7)),
-    "GB": (("2079460", 3), ("7400", 6)),
+    "GB": (("207", 7), ("7400", 6)),
     "DE": (("30", 7), ("151", 8), ("170", 7)),
     "FR": (("1", 8), ("61", 7)),
     "JP": (("90", 8), ("80", 8)),
     "BR": (("119", 8),),
 }
+_SCRAMBLE = 7919  # a prime, coprime with 10 and 9: index -> digits is one to one
 _US_EXCHANGES = tuple(n for n in range(200, 1000) if n % 100 != 11)  # neither N11 nor starting with 0 or 1
 BLANK_PHONE_SHARE = 0.05
 JUNK_PHONE_SHARE = 0.02
@@ -36,12 +37,15 @@ def _rng(member: Member) -> random.Random:
 
 
 def national_number(member: Member) -> str:
-    """The person's national significant number (no trunk prefix), stable per user."""
-    rng = _rng(member)
-    first, length = rng.choice(_NUMBERS[member.country])
+    """The person's national significant number (no trunk prefix), stable per user and unique within its prefix: the
+    digits after the prefix are a bijection of the user's index (so no two simulated people share a phone)."""
+    first, length = _rng(member).choice(_NUMBERS[member.country])
+    index = int(member.user_id[1:])
     if member.country == "US":
-        return f"{first}{rng.choice(_US_EXCHANGES)}{rng.randrange(10_000):04d}"
-    return first + "".join(str(rng.randint(1 if i == 0 else 0, 9)) for i in range(length))
+        scrambled = (index * _SCRAMBLE + 12345) % (len(_US_EXCHANGES) * 10_000)
+        return f"{first}{_US_EXCHANGES[scrambled // 10_000]}{scrambled % 10_000:04d}"
+    low = 10 ** (length - 1)  # no leading 0 after the prefix
+    return f"{first}{low + (index * _SCRAMBLE + 12345) % (9 * low)}"
 
 
 def normalized_phone(member: Member) -> str:

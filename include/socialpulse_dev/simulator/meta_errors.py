@@ -16,10 +16,11 @@ class MetaError(Exception):
         subcode: int | None = None,
         error_type: str = "OAuthException",
         headers: dict | None = None,
+        transient: bool = False,
     ):
         super().__init__(message)
         self.status, self.code, self.subcode = status, code, subcode
-        self.error_type, self.headers = error_type, headers or {}
+        self.error_type, self.headers, self.transient = error_type, headers or {}, transient
 
     def body(self) -> dict:
         error = {
@@ -30,4 +31,6 @@ class MetaError(Exception):
         }
         if self.subcode is not None:
             error["error_subcode"] = self.subcode
+        if self.transient:
+            error["is_transient"] = True
         return {"error": error}

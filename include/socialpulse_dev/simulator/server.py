@@ -6,6 +6,8 @@ Routes (all under /{version}/):
   POST act_{id}/insights            starts an async report, answers {"report_run_id"}
   GET  {report_run_id}              async_status and async_percent_completion
   GET  {report_run_id}/insights     the report's rows, cursor-paged
+  .../customaudiences, {audience_id}[/users|/usersreplace]   Custom Audiences (custom_audiences.py)
+  GET  /_simulator/custom_audiences  the simulator's own view of them, for tests and the demo (no Meta route)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from socialpulse_dev.simulator import fx_rates, graph_organic, meta_data, x_api
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE
+from socialpulse_dev.simulator.custom_audiences import CustomAudiences
 from socialpulse_dev.simulator.meta_errors import MetaError
 
 DEFAULT_TOKEN = "sim-access-token"
@@ -53,12 +56,22 @@ class SimulatorConfig:
     x_rate_limit: int = 900  # X calls per endpoint per window
     x_window_seconds: int = 900  # X's rate-limit window (15 minutes)
     x_monthly_cap: int = 0  # posts X serves before UsageCapExceeded (0: no cap)
+    audience_terms_refused: tuple[str, ...] = ()  # ad accounts that have not accepted the Custom Audience terms
 
 
 _THROTTLES = (
     (17, 2446079, "User request limit reached"),
     (613, None, "Calls to this api have exceeded the rate limit."),
     (80000, 2446079, "There have been too many calls from this ad-account. Wait a bit and try again."),
+)
+
+
+# Meta's throttle for Custom Audience calls: business use case "Custom Audience"
+_AUDIENCE_THROTTLE = (
+    80003,
+    2446079,
+    "There have been too many calls to this ad-account. Wait a bit and try again. For more info, please refer to "
+    "/docs/graph-api/overview/rate-limiting#custom-audience.",
 )
 
 
@@ -73,6 +86,7 @@ class SimulatorState:
         self.jobs: dict[str, dict] = {}
         self.job_ids = itertools.count(6_100_000_000_000_000)
         self.x = x_api.XState()
+        self.custom_audiences = CustomAudiences(config.seed, config.people, config.audience_terms_refused)
 
     def next_call(self) -> tuple[int, float]:
         """Count a call; return its number and the app usage percentage."""
@@ -112,14 +126,20 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)
         params = dict(parse_qsl(split.query))
-        if method == "POST":
+        if method in ("POST", "DELETE"):
             length = int(self.headers.get("Content-Length") or 0)
             params.update(parse_qsl(self.rfile.read(length).decode()))
         if split.path == "/healthz":
             self._send(200, {"ok": True}, {})
+            return
+        if split.path == "/_simulator/custom_audiences":
+            self._send(200, self.state.custom_audiences.snapshot(), {})
             return
         if split.path.startswith("/2/"):
             self._dispatch_x(split.path, params)
@@ -184,12 +204,15 @@ class Handler(BaseHTTPRequestHandler):
     def _inject_faults(self, number: int, path: str) -> None:
         config = self.state.config
         if config.throttle_every and number % config.throttle_every == 0:
-            code, subcode, message = _THROTTLES[(number // config.throttle_every) % len(_THROTTLES)]
+            audiences = bool(re.search(r"/(customaudiences|users|usersreplace)$", path))
+            code, subcode, message = (
+                _AUDIENCE_THROTTLE if audiences else _THROTTLES[(number // config.throttle_every) % len(_THROTTLES)]
+            )
             match = re.search(r"act_(\d+)", path)
             usage = {
                 match.group(1) if match else "0": [
                     {
-                        "type": "ads_insights",
+                        "type": "custom_audience" if audiences else "ads_insights",
                         "call_count": 100,
                         "total_cputime": 40,
                         "total_time": 60,
@@ -201,7 +224,9 @@ class Handler(BaseHTTPRequestHandler):
                 400, code, message, subcode=subcode, headers={"X-Business-Use-Case-Usage": json.dumps(usage)}
             )
         if config.error_rate and random.Random(f"{config.seed}|fault|{number}").random() < config.error_rate:
-            raise MetaError(500, 2, "An unexpected error has occurred. Please retry your request later.")
+            raise MetaError(
+                500, 2, "An unexpected error has occurred. Please retry your request later.", transient=True
+            )
 
     def _route(self, method: str, path: str, params: dict) -> dict:
         parts = [p for p in path.split("/") if p]
@@ -227,6 +252,10 @@ class Handler(BaseHTTPRequestHandler):
                 }
             if rest[1:] == ["insights"] and method == "GET":
                 return self._page(self._insights(acct, params), params, path)
+            if rest[1:] == ["customaudiences"] and method == "GET":
+                return self._page(self.state.custom_audiences.listed(acct.account_id, params), params, path)
+            if rest[1:] == ["customaudiences"] and method == "POST":
+                return self.state.custom_audiences.create(acct.account_id, params)
             if rest[1:] == ["insights"] and method == "POST":
                 rows = self._insights(acct, params)
                 job_id = str(next(self.state.job_ids))
@@ -241,6 +270,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._page(found, params, path)
             if found is not None:
                 return found
+        elif self.state.custom_audiences.owns(rest[0]):
+            found = self._custom_audience(method, rest, params)
+            if found is not None:
+                return found
         elif rest[0] in self.state.jobs and method == "GET":
             job = self.state.jobs[rest[0]]
             if len(rest) == 1:
@@ -248,6 +281,18 @@ class Handler(BaseHTTPRequestHandler):
             if rest[1:] == ["insights"]:
                 return self._page(job["rows"], params, path)
         raise MetaError(400, 100, f"(#100) Unsupported {method} request to {path}")
+
+    def _custom_audience(self, method: str, rest: list[str], params: dict) -> dict | None:
+        audiences, audience_id = self.state.custom_audiences, rest[0]
+        if params.get("method", "").upper() == "DELETE":  # Meta takes a POST with method=DELETE as a DELETE
+            method = "DELETE"
+        if len(rest) == 1 and method == "GET":
+            return audiences.node(audience_id, params)
+        if rest[1:] == ["users"] and method in ("POST", "DELETE"):
+            return audiences.users(audience_id, params, remove=method == "DELETE")
+        if rest[1:] == ["usersreplace"] and method == "POST":
+            return audiences.replace(audience_id, params)
+        return None
 
     def _insights(self, acct: meta_data.AdAccount, params: dict) -> list[dict]:
         if params.get("level", "campaign") != "campaign":

@@ -12,7 +12,8 @@ from socialpulse_dev.simulator.audience import audience
 MEMBERS = audience(7, 3000)
 
 
-def test_every_planted_number_is_valid_in_its_country():
+def test_every_planted_number_is_valid_in_its_country_and_nobody_else_s():
+    assert len({contacts.normalized_phone(m) for m in MEMBERS}) == len(MEMBERS)
     for member in MEMBERS:
         parsed = phonenumbers.parse("+" + contacts.normalized_phone(member))
         assert phonenumbers.is_valid_number(parsed)

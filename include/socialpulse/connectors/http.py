@@ -162,16 +162,24 @@ class ApiClient:
     def classify(self, response: requests.Response, body: object) -> Exception:
         raise NotImplementedError
 
-    def request(self, method: str, url: str, params: JsonObject | None = None) -> JsonObject:
-        """One call with retries; returns the decoded JSON body (a truncated body is retried)."""
-        return cast(JsonObject, self._with_retries(method, url, params, lambda response: response.json()))
+    def request(
+        self, method: str, url: str, params: JsonObject | None = None, form: JsonObject | None = None
+    ) -> JsonObject:
+        """One call with retries; returns the decoded JSON body (a truncated body is retried). `form` goes in the
+        body, form-encoded: what is too large for a URL (an upload's rows)."""
+        return cast(JsonObject, self._with_retries(method, url, params, lambda response: response.json(), form))
 
     def request_bytes(self, url: str, params: JsonObject | None = None) -> bytes:
         """One GET with retries; returns the exact bytes of the body."""
         return self._with_retries("GET", url, params, lambda response: response.content)
 
     def _with_retries(
-        self, method: str, url: str, params: JsonObject | None, read: Callable[[requests.Response], _T]
+        self,
+        method: str,
+        url: str,
+        params: JsonObject | None,
+        read: Callable[[requests.Response], _T],
+        form: JsonObject | None = None,
     ) -> _T:
         shown = strip_secrets(url)
         url = url if self.send_url_secrets else shown
@@ -183,7 +191,7 @@ class ApiClient:
                 log.info("%s usage at %.0f%%: pausing %.1f s", self.platform, self.budget.usage_pct, pause)
                 self.sleep(pause)
             self.calls += 1
-            response = self.session.request(method, url, params=params, timeout=self.timeout)
+            response = self.session.request(method, url, params=params, data=form, timeout=self.timeout)
             body = read(response)  # a body cut short raises ValueError: retried
             self.observe(response)
             if not response.ok:

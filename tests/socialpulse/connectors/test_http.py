@@ -21,7 +21,7 @@ class DownSession:
     def __init__(self):
         self.calls = 0
 
-    def request(self, method, url, params=None, timeout=None):
+    def request(self, method, url, params=None, data=None, timeout=None):
         self.calls += 1
         raise requests.ConnectionError(f"cannot reach {url} with token tok123")
 
@@ -49,7 +49,7 @@ def test_what_has_not_landed_is_not_asked_again_within_seconds():
             return NotLandedError("nothing there yet")
 
     class Answers404:
-        def request(self, method, url, params=None, timeout=None):
+        def request(self, method, url, params=None, data=None, timeout=None):
             response = requests.Response()
             response.status_code, response._content = 404, b"{}"
             return response

@@ -18,6 +18,8 @@ from socialpulse.errors import withholding_values
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from socialpulse.transforms.match_keys import MatchKeys
 
 PLATFORM = "crm"
@@ -139,6 +141,17 @@ def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted
         "quarantine_path": None,
         "extracted_at": extracted_at,
     }
+
+
+def read_match_keys(lake_root: str, ds: str) -> pd.DataFrame:
+    """The matching keys of the newest CRM drop up to ds (person_id, email_sha256, phone_sha256); none: no rows."""
+    import pandas as pd
+
+    lake = lake_zone.Lake.at(lake_root)
+    days = [p for p in lake_zone.partitions(lake.restricted_partition(MATCH_KEYS, ds).parent) if p.name <= f"ds={ds}"]
+    if not days:
+        return pd.DataFrame({"person_id": [], "email_sha256": [], "phone_sha256": []}, dtype="string")
+    return lake_zone.read_parquet(lake_zone.current(days[-1]) / lake_zone.CLEAN_FILE)
 
 
 def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:

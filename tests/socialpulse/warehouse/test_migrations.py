@@ -5,7 +5,8 @@ from importlib import resources
 
 import pytest
 
-from socialpulse.audience import entities as audience_entities  # noqa: F401 - each domain registers its tables
+from socialpulse.activation import entities as activation_entities  # noqa: F401 - each domain registers its tables
+from socialpulse.audience import entities as audience_entities  # noqa: F401
 from socialpulse.experiments import entities as experiment_entities  # noqa: F401
 from socialpulse.transforms import entities as source_entities  # noqa: F401
 from socialpulse.warehouse import (
@@ -52,6 +53,8 @@ FROZEN = {
     "0015_profile_order_window.sqlite.sql": "fbc6c309f0d1bfdbb8c73316b8dde4c172d0b8a232c680fe5f403aa1d5704d97",
     "0016_erasure_restricted_rows.postgres.sql": "029733e9444e183788cfc38927e04dcaadc027253af77700b479f0c3919a6f00",
     "0016_erasure_restricted_rows.sqlite.sql": "183a97811b40f310645c1ffe8504a4738a7c74e1d78dfa6faefe827595d03512",
+    "0017_activation.postgres.sql": "2225a53fc35f5db66624c5c9346b5959b3a2f54bcd7180c857d5c222b9ff6945",
+    "0017_activation.sqlite.sql": "3545848b116027089652c138badff4f15c05d0a5c0349c1ce166759327faf59a",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {
@@ -136,11 +139,19 @@ def test_every_domain_registers_its_tables_and_the_warehouse_imports_none():
         "experiment_results",
         "pipeline_audit",
         "privacy_erasures",
+        "audience_syncs",
+        "audience_sync_rows",
     }
     from socialpulse_dev.devenv import PROJECT_ROOT
     from tests.project.test_packaging import imported_modules
 
     warehouse = PROJECT_ROOT / "include" / "socialpulse" / "warehouse"
-    domains = ("socialpulse.transforms", "socialpulse.audience", "socialpulse.experiments", "socialpulse.jobs")
+    domains = (
+        "socialpulse.transforms",
+        "socialpulse.audience",
+        "socialpulse.experiments",
+        "socialpulse.activation",
+        "socialpulse.jobs",
+    )
     imports = {p.name: sorted(m for m in imported_modules(p) if m.startswith(domains)) for p in warehouse.glob("*.py")}
     assert {name: found for name, found in imports.items() if found} == {}

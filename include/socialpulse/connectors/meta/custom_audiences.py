@@ -116,9 +116,13 @@ class Sent:
 
     session_id: int
     rows: int = 0
-    invalid: int = 0
     requests: int = 0
     received: list[int] = field(default_factory=list)  # Meta's num_received after each batch
+    batches: list[tuple[int, int]] = field(default_factory=list)  # (invalid entries, rows) of each batch
+
+    @property
+    def invalid(self) -> int:
+        return sum(bad for bad, _ in self.batches)
 
 
 def payload_rows(rows: pd.DataFrame) -> list[list[str]]:
@@ -156,8 +160,8 @@ def send(
         )
         sent.rows += len(batch)
         sent.requests += 1
-        sent.invalid += int(answer.get("num_invalid_entries") or 0)
         sent.received.append(int(answer.get("num_received") or 0))
+        sent.batches.append((int(answer.get("num_invalid_entries") or 0), len(batch)))
         log.info(
             "audience %s, %s %s: batch %d of %d, %d of %d rows sent",
             audience_id,

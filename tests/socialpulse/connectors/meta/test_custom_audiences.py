@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import requests
 
-from socialpulse.audience.activation import plan
+from socialpulse.activation.plan import plan
 from socialpulse.connectors.http import Backoff
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.custom_audiences import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialpulse.audience.activation import needs_approval, plan
+from socialpulse.activation.plan import needs_approval, plan
 
 
 def rows(*people: tuple[str, str | None, str | None]) -> pd.DataFrame:

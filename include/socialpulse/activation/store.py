@@ -1,0 +1,56 @@
+"""Activation's state in the warehouse: each audience's rows on its platform (synced or pending), and the sync log.
+
+A brief's rows are replaced whole in one transaction at each step of a sync, so a crash leaves
+either the state before the step or after it: pending rows are written before anything is sent,
+the synced ones once everything was.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from socialpulse.activation.entities import ACTIVATION_TABLES
+from socialpulse.activation.plan import ROW
+from socialpulse.typing_aliases import JsonObject
+from socialpulse.warehouse.dialect import dialect_of, placeholder
+from socialpulse.warehouse.snapshots import replace_rows
+
+ROWS = ACTIVATION_TABLES["audience_sync_rows"]
+SYNCS = ACTIVATION_TABLES["audience_syncs"]
+KEYS = ("email_sha256", "phone_sha256")
+
+
+def load_rows(conn: Any, brief: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(synced, pending) rows of a brief's audience: person_id and the keys they were sent with (null: none)."""
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT {', '.join(ROW)}, state FROM {ROWS.name} WHERE brief = {mark}", (brief,))
+    rows = pd.DataFrame(cursor.fetchall(), columns=[*ROW, "state"], dtype="string")
+    rows[list(KEYS)] = rows[list(KEYS)].replace("", pd.NA)
+    synced, pending = rows[rows["state"] == "synced"], rows[rows["state"] == "pending"]
+    return synced[ROW].reset_index(drop=True), pending[ROW].reset_index(drop=True)
+
+
+def save_rows(conn: Any, brief: str, synced: pd.DataFrame, pending: pd.DataFrame, run_id: str) -> int:
+    """Replace the brief's rows with these (a row both synced and pending is kept as synced); rows written."""
+    frame = pd.concat([synced[ROW].assign(state="synced"), pending[ROW].assign(state="pending")], ignore_index=True)
+    frame[list(KEYS)] = frame[list(KEYS)].astype("string").fillna("")
+    frame = frame.assign(brief=brief).drop_duplicates(list(ROWS.key), keep="first")
+    return replace_rows(conn, ROWS, frame, {"brief": brief}, run_id)
+
+
+def record_sync(conn: Any, entry: JsonObject, run_id: str) -> None:
+    """The brief's line of this run in audience_syncs (a retry of the run replaces it)."""
+    frame = pd.DataFrame([{**entry, "synced_at": datetime.now(UTC)}]).reindex(columns=list(SYNCS.column_names))
+    replace_rows(conn, SYNCS, frame, {"run_id": run_id, "brief": entry["brief"]}, run_id)
+
+
+def has_synced(conn: Any, brief: str) -> bool:
+    """Whether the brief's audience was ever sent (a first sync is a new audience: a person approves it)."""
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT 1 FROM {SYNCS.name} WHERE brief = {mark} AND status = {mark} LIMIT 1", (brief, "synced"))
+    return cursor.fetchone() is not None

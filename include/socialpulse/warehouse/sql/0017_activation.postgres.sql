@@ -1,0 +1,4 @@
+-- 17: activation: audience_syncs logs every sync of a target audience to an ad platform (counts, ids, status);
+-- audience_sync_rows holds the rows each audience was sent with (matching keys: read by activation and erasure only).
+CREATE TABLE IF NOT EXISTS audience_syncs (run_id TEXT NOT NULL, brief TEXT NOT NULL, as_of_date DATE, platform TEXT, account_id TEXT, audience_name TEXT, platform_audience_id TEXT, mode TEXT, intended BIGINT, without_keys BIGINT, adds BIGINT, removes BIGINT, rows_sent BIGINT, invalid_entries BIGINT, session_ids TEXT, approximate_count BIGINT, status TEXT, detail TEXT, synced_at TIMESTAMPTZ, PRIMARY KEY (run_id, brief));
+CREATE TABLE IF NOT EXISTS audience_sync_rows (brief TEXT NOT NULL, person_id TEXT NOT NULL, email_sha256 TEXT NOT NULL, phone_sha256 TEXT NOT NULL, state TEXT, run_id TEXT, PRIMARY KEY (brief, person_id, email_sha256, phone_sha256));

@@ -24,8 +24,9 @@ their asset events name); a time-triggered run models its data interval's day.
   scikit-learn and TensorFlow (docs/deployment.md); the rest to `default`.
 * `build_target_audiences`: an audience per campaign brief (`audiences.yaml`, or the variables
   `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`,
-  and a summary per brief in `target_audience_summaries`. Fails after building the valid briefs
-  when one is declared wrong, naming it at its line.
+  and a summary per brief in `target_audience_summaries`; its success is the **Asset `target_audiences`**,
+  which triggers `activate_audiences`. Fails after building the valid briefs when one is declared
+  wrong, naming it at its line.
 * `read_audience_holdouts`: each brief's audience as the experiment `audience_<brief>` in
   `experiment_results` (the people sent against its holdout from the day after their first
   list, on conversions and revenue per person), charts under `reports/audience_holdouts/ds=<day>/`.
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, newest_common_day
+from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, TARGET_AUDIENCES, newest_common_day
 from socialpulse_airflow.dag_defaults import (
     DEFAULT_ARGS,
     ML_QUEUE,
@@ -86,11 +87,11 @@ def audience_intelligence():
 
         return audience.train_propensity(day, run_id)
 
-    @task
-    def build_target_audiences(day: str, run_id=None) -> dict:
+    @task(outlets=[TARGET_AUDIENCES])
+    def build_target_audiences(day: str, run_id=None, outlet_events=None) -> dict:
         from socialpulse_airflow import audience
 
-        return audience.target(day, run_id)
+        return audience.target(day, run_id, outlet_events)
 
     @task
     def read_audience_holdouts(day: str, run_id=None) -> dict:

@@ -18,6 +18,9 @@ says whose id it is (when a CRM drop links a platform id, the CRM user behind it
   are deleted from every warehouse table with a `person_id`, and `privacy_erasures` records the
   request by pseudonym, drop and line: `erased`, `already_erased`, or `not_found` (no data and no
   CRM drop knows the id: a typo?).
+* `remove_erased_from_audiences`: everyone on the suppression list is removed from every audience
+  `activate_audiences` sent to Meta (a DELETE with the hashes they were sent with, which are kept
+  in `audience_sync_rows` until Meta accepted it), and `audience_syncs` records each (`erased`).
 
 No raw id passes through Airflow: not a run's conf, an XCom or a log line (the log names each
 request by its line). To erase at once, add the request to a drop of the last week and trigger
@@ -55,9 +58,15 @@ def privacy_erasure():
 
         return privacy.erase(day_of(data_interval_start), run_id)
 
+    @task
+    def remove_erased_from_audiences(erased: dict, run_id=None) -> dict:
+        from socialpulse_airflow import privacy
+
+        return privacy.forget_on_platforms(run_id)
+
     erased = erase_requested_people(land_erasure_requests())
     warehouse_migrations() >> erased
-    erased >> failure_summary()
+    remove_erased_from_audiences(erased) >> failure_summary()
 
 
 privacy_erasure()

@@ -4,9 +4,10 @@ Prepares a local Airflow home (SQLite metadata), starts the simulator and Airflo
 runs for real (api-server, scheduler, dag-processor, LocalExecutor), and backfills three
 consecutive dates through the scheduler: crm_daily, meta_ads_daily and
 organic_social_daily, then attribution_daily, then audience_intelligence and
-experiments_daily on the last date. It stops everything and prints what landed, with
-each planted experiment's decision beside its truth, and how to open the UI (`make ui`),
-where each run shows its real duration.
+experiments_daily on the last date, then activate_audiences, approving each new audience
+through the REST API as a person would in the UI. It stops everything and prints what
+landed, with each planted experiment's decision beside its truth, what each audience sent
+to the simulated Meta, and how to open the UI (`make ui`), where each run shows its real duration.
 History to learn from comes as it would on a new installation: the first CRM drop is a
 full export (a year of orders), the first organic run pulls 90 days of posts.
 Running it again leaves the same warehouse rows.
@@ -29,11 +30,13 @@ from pathlib import Path
 from socialpulse.config import data_dir
 from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
+    ACTIVATION_DAG,
     ALL_DAGS,
     DEFAULT_PORT,
     IN_ORDER,
     USER,
     Api,
+    approve_waiting,
     backfill,
     password,
     pipeline_steps,
@@ -280,6 +283,61 @@ def demo_stack(args: argparse.Namespace, dates: list[date]) -> Iterator[tuple[Ap
             yield api, processes
 
 
+def activate(api: Api, processes, last: str, step: int) -> dict:
+    """Backfill activate_audiences for the last date, approving each audience through the REST API as a person
+    would under Browse > Required Actions; the simulated Meta's audiences afterwards (its own view, by name)."""
+    import requests
+
+    print(f"=== step {step}: backfill {ACTIVATION_DAG} for {last}, approving each new audience", flush=True)
+    set_paused(api, [ACTIVATION_DAG], False)
+    approved: list[str] = []
+    runs = backfill(
+        api,
+        [ACTIVATION_DAG],
+        last,
+        last,
+        processes,
+        while_waiting=lambda: approved.extend(approve_waiting(api, ACTIVATION_DAG)),
+    )
+    for run in runs:
+        print(f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  {run['duration']:6.1f} s", flush=True)
+    print(f"approved through the REST API: {len(approved)} audiences", flush=True)
+    meta = json.loads(processes.env["AIRFLOW_CONN_META_MARKETING"])["host"]
+    state = requests.get(f"{meta}/_simulator/custom_audiences", timeout=30).json()
+    return {"raw_values_received": state["raw_values_received"]} | {
+        a["name"]: a["members"] for a in state["audiences"].values()
+    }
+
+
+def activation_summary(warehouse: Path, lake: Path, ds: str, on_meta: dict) -> None:
+    """Per brief: what its sync sent, Meta's count, the invalid entries, and whether the simulated Meta holds exactly
+    the published list without its holdout (mapped to the simulator's people by the demo's pseudonymisation key)."""
+    from socialpulse.jobs.audience import read_features
+    from socialpulse_dev.audience_truth import pseudonyms
+    from socialpulse_dev.devenv import DEMO_KEY
+    from socialpulse_dev.simulator.audience import DEFAULT_SIZE, audience
+
+    with sqlite3.connect(warehouse) as conn:
+        syncs = conn.execute(
+            "SELECT brief, status, rows_sent, approximate_count, invalid_entries, detail FROM audience_syncs "
+            "WHERE as_of_date = ? ORDER BY brief",
+            (ds,),
+        ).fetchall()
+    members = read_features(str(lake), "target_audiences", ds)
+    sent = members[~members["in_holdout"].astype(bool)].groupby("brief")["person_id"].agg(set)
+    user_of = dict(zip(pseudonyms(7, DEFAULT_SIZE, DEMO_KEY), (m.user_id for m in audience(7)), strict=True))
+    print(f"\naudiences sent to the simulated Meta as of {ds} (Custom Audiences; holdouts are never sent):")
+    for brief, status, rows, count, invalid, detail in syncs:
+        expected = sorted(user_of[p] for p in sent.get(brief, set()))
+        exact = "yes" if on_meta.get(f"socialpulse:{brief}") == expected else "no"
+        counted = "-" if count is None else count
+        print(
+            f"  {brief:<24} {status:<10} {rows or 0:>5} rows sent, Meta counts {counted:>5}, {invalid or 0} invalid; "
+            f"on Meta exactly the list without its holdout: {exact} ({detail})"
+        )
+    print(f"  raw emails or phones the simulated Meta received: {on_meta['raw_values_received']}")
+
+
 def open_the_ui(args: argparse.Namespace) -> str:
     return (
         f"  make ui      then open http://127.0.0.1:{args.port}/ as {USER}, password "
@@ -316,6 +374,7 @@ def main() -> int:
                         f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  {run['duration']:6.1f} s",
                         flush=True,
                     )
+            on_meta = activate(api, processes, last, step + 1)
         finally:  # `make ui` starts a scheduler: nothing runs until a user asks
             with suppress(RuntimeError, OSError):  # an api-server already down must not hide the first error
                 set_paused(api, ALL_DAGS, True)
@@ -324,6 +383,7 @@ def main() -> int:
     audience_summary(data / "warehouse.db", data / "lake", last)
     experiments_summary(data / "warehouse.db", data / "lake", last)
     erasure_summary(data / "warehouse.db")
+    activation_summary(data / "warehouse.db", data / "lake", last, on_meta)
     print(
         f"\n{len(dates)} days of every source and attribution, then the audience and experiments runs, backfilled "
         f"through the scheduler in {elapsed:.1f} s (services started and stopped included)"

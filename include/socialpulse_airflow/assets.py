@@ -17,6 +17,7 @@ POST_METRICS = Asset(name="post_metrics_daily", group="warehouse")
 ENGAGEMENT_EVENTS = Asset(name="engagement_events", group="lake")
 CRM_USERS = Asset(name="crm_users", group="lake")
 CRM_ORDERS = Asset(name="crm_orders", group="lake")
+TARGET_AUDIENCES = Asset(name="target_audiences", group="warehouse")  # audience_intelligence's lists, per brief
 
 
 def mark_days(outlet_events, assets: list[Asset], since: str, until: str) -> None:

@@ -93,16 +93,19 @@ def running_controls(ds: str) -> list[tuple[str, str]]:
         "warehouse:target_audience_summaries",
     ],
 )
-def target(ds: str, run_id: str) -> dict:
-    """The audiences of the valid briefs; then, if a brief was declared wrong, a failure naming each at its line."""
+def target(ds: str, run_id: str, outlet_events) -> dict:
+    """The audiences of the valid briefs; then, if a brief was declared wrong, a failure naming each at its line.
+    The Asset target_audiences' event names the day (activate_audiences sends that day's lists)."""
     from socialpulse.audience.briefs import BriefError
     from socialpulse.errors import Name
     from socialpulse.jobs.audience import target
+    from socialpulse_airflow.assets import TARGET_AUDIENCES, mark_days
 
     briefs, errors = declared_briefs()
     if not briefs and not errors:
         log.warning("no campaign brief declared: no audience to build (docs/audiences.md)")
     result = in_warehouse(target, lake_root(), ds, run_id, briefs, running_controls(ds))
+    mark_days(outlet_events, [TARGET_AUDIENCES], ds, ds)
     for error in errors:
         log.error("%s", error)
     if errors:

@@ -33,6 +33,35 @@ def erase(ds: str, run_id: str) -> dict:
 
 
 @fail_fast
+@lineage(
+    inputs=["warehouse:audience_sync_rows"],
+    outputs=["warehouse:audience_syncs", "warehouse:audience_sync_rows"],
+)
+def forget_on_platforms(run_id: str) -> dict:
+    """Everyone erased removed from every audience sent to Meta, then their rows there; counts only."""
+    from socialpulse.jobs.activation import forget_erased
+
+    return in_warehouse(forget_erased, _meta_client, lake_root(), run_id)
+
+
+def _meta_client():
+    """The Meta client, when erased people are on audiences sent to it: without the connection, the task fails."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from socialpulse.config import META_MARKETING_CONN_ID
+    from socialpulse.connectors.meta.connection import MetaAdsConnection
+    from socialpulse_airflow.lookups import platform_connection
+
+    connection = platform_connection(META_MARKETING_CONN_ID, MetaAdsConnection)
+    if connection is None:
+        raise AirflowFailException(
+            f"people erased on request are on audiences sent to Meta, but connection '{META_MARKETING_CONN_ID}' is "
+            "not configured: configure it, then run privacy_erasure again to remove them there"
+        )
+    return connection.client()
+
+
+@fail_fast
 def enforce_retention(ds: str, platforms: list[str], entities: list[str]) -> dict:
     """Delete this source's raw and quarantine partitions older than the retention period (default 90 days)."""
     from socialpulse.jobs.retention import enforce_retention

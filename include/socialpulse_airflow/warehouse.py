@@ -8,7 +8,7 @@ from socialpulse.config import WAREHOUSE_CONN_ID
 SOURCE_ENTITIES = {
     "meta_ads_daily": ("campaign_metrics",),
     "organic_social_daily": ("post_metrics", "engagement_events"),
-    "crm_daily": ("crm_users", "crm_orders"),
+    "crm_daily": ("crm_users", "crm_orders", "crm_match_keys"),
 }
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,16 @@ ATTRIBUTION_DAG = "attribution_daily"  # after the sources: it credits each day'
 AUDIENCE_DAG = "audience_intelligence"  # on the last date: the models learn from the history the first runs pulled
 EXPERIMENTS_DAG = "experiments_daily"  # on the last date: it recomputes every look since each experiment's start
 ERASURE_DAG = "privacy_erasure"  # on the last date, before anything reads the clean zone: its drop's requests
-ALL_DAGS = [*SOURCE_DAGS, ATTRIBUTION_DAG, AUDIENCE_DAG, EXPERIMENTS_DAG, ERASURE_DAG, "source_freshness"]
+ACTIVATION_DAG = "activate_audiences"  # after the audience, on the last date: a person approves each new audience
+ALL_DAGS = [
+    *SOURCE_DAGS,
+    ATTRIBUTION_DAG,
+    AUDIENCE_DAG,
+    EXPERIMENTS_DAG,
+    ERASURE_DAG,
+    ACTIVATION_DAG,
+    "source_freshness",
+]
 # "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
 BUSY_TRIES = 6
 FINISHED = ("success", "failed")  # a backfill's runs are all made, queued, when it is created
@@ -268,6 +277,20 @@ def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
         api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
 
+def approve_waiting(api: Api, dag_id: str) -> list[str]:
+    """Approve every request of the DAG's runs still waiting for a person, through the REST API as the UI's
+    Required Actions page does; the subjects approved."""
+    waiting = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit=100")
+    for detail in waiting["hitl_details"]:
+        ti = detail["task_instance"]
+        api.patch(
+            f"/api/v2/dags/{dag_id}/dagRuns/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/{ti['map_index']}"
+            "/hitlDetails",
+            {"chosen_options": ["Approve"], "params_input": {}},
+        )
+    return [detail["subject"] for detail in waiting["hitl_details"]]
+
+
 def start_backfill(api: Api, body: dict) -> int:
     """Create a backfill; one left running (by an earlier try, or not yet marked complete) is cancelled first.
 
@@ -293,10 +316,12 @@ def backfill(
     processes: Services,
     timeout: float = 900,
     in_order: tuple[str, ...] = (),
+    while_waiting: Callable[[], object] | None = None,
 ) -> list[dict]:
     """Backfill the days first..last of each DAG at once, rerunning days done before; the runs when all are done.
 
-    The DAGs named in `in_order` run one day at a time, oldest first. Raises naming the runs that did not succeed.
+    The DAGs named in `in_order` run one day at a time, oldest first; `while_waiting` is called at each look (to
+    answer the runs' approvals). Raises naming the runs that did not succeed.
     """
     # On SQLite, a backfill created while the scheduler writes met the lock in CI three ways (a 503 with its runs
     # half made, a scheduler that died holding runs Airflow's clean-up deleted, a 60 s lock): it is created while
@@ -317,6 +342,8 @@ def backfill(
 
     def finished() -> list[dict] | None:
         """Every run of the days once none is queued or running (the backfills' own completed_at lags up to 30 s)."""
+        if while_waiting is not None:
+            while_waiting()
         runs = [
             run
             for dag_id in dag_ids

@@ -170,7 +170,7 @@ def test_each_source_is_a_dag_of_its_own(dagbag):
     assert ads.task_dict["check_campaign_metrics_columns"].upstream_task_ids == {"load_campaign_metrics"}
 
 
-def test_assets_join_the_sources_to_attribution(dagbag):
+def test_assets_join_the_sources_to_attribution_and_the_audiences_to_activation(dagbag):
     from airflow.sdk import AssetOrTimeSchedule
 
     outlets = {
@@ -183,7 +183,10 @@ def test_assets_join_the_sources_to_attribution(dagbag):
         ("meta_ads_daily", "load_campaign_metrics"): ["campaign_metrics_daily"],
         ("organic_social_daily", "load_post_metrics"): ["engagement_events", "post_metrics_daily"],
         ("crm_daily", "clean_crm"): ["crm_orders", "crm_users"],
+        ("audience_intelligence", "build_target_audiences"): ["target_audiences"],
     }
+    activation = dagbag.dags["activate_audiences"]
+    assert activation.timetable.asset_condition.name == "target_audiences"
     attribution = dagbag.dags["attribution_daily"]
     assert isinstance(attribution.timetable, AssetOrTimeSchedule)  # asset-triggered, and backfillable on time
     assert {a.name for a in attribution.timetable.asset_condition.objects} == {"campaign_metrics_daily", "crm_orders"}

@@ -185,7 +185,7 @@ def assert_nothing_personal_leaves_raw(data, home) -> None:
     values.update(scan_lake_zone(data / "lake" / "features")[1])
     logs = {str(p): p.read_text() for p in (home / "logs").rglob("*.log")}  # the services' logs and every task's
     runs = {p.parent for p in (home / "logs").glob("dag_id=*/run_id=*/task_id=*")}
-    assert len(runs) == 15 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 3
+    assert len(runs) == 16 and any("engagement_events" in text for text in logs.values())  # 4 DAGs x 3 days + 4
     reports = {str(p): p.read_text() for p in (data / "lake" / "reports").rglob("*.html")}
     assert len(reports) == 1
     assert findings({**texts, **logs, **reports}, values) == []
@@ -234,6 +234,16 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
     scored = re.findall(r"incremental [\d.]+ \(oracle [\d.]+, random [\d.]+\): ", output)
     assert len(scored) == len(built), output  # each built list against the planted response
     assert "without marketing consent: 0, in the retargeting holdout's control group: 0" in output
+    # every published audience approved through the REST API, then sent: Meta holds exactly it, hashes only
+    activated = re.findall(
+        r"^  (\w+) +synced +\d+ rows sent, Meta counts +\d+, 0 invalid; on Meta exactly the list "
+        r"without its holdout: yes \(created; approved by admin\)$",
+        output,
+        re.M,
+    )
+    assert sorted(activated) == sorted(built), output
+    assert f"approved through the REST API: {len(built)} audiences" in output
+    assert "raw emails or phones the simulated Meta received: 0" in output
     for planted in (
         r"video_creative +winner \(video\)",
         r"headline_copy +sample_ratio_mismatch, first on 2026-10-08",

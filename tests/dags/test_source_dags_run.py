@@ -189,7 +189,8 @@ def test_every_dag_into_a_postgres_warehouse(dags, pipeline, postgres_database):
     assert history == count  # the second run saw the same values: no new versions
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
     assert [(entity, runs, loaded) for entity, runs, _, loaded in audit] == [
-        (e, 2, 2) for e in ("campaign_metrics", "crm_orders", "crm_users", "engagement_events", "post_metrics")
+        (e, 2, 2)
+        for e in ("campaign_metrics", "crm_match_keys", "crm_orders", "crm_users", "engagement_events", "post_metrics")
     ]
     assert all(rows_in > 0 for _, _, rows_in, _ in audit)
 

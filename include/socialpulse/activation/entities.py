@@ -13,12 +13,14 @@ from socialpulse.warehouse.tables import register, table_of
 SYNC_STATUSES = frozenset(
     {
         "synced",  # the platform holds the intended people
+        "awaiting_approval",  # waiting for a person under Browse > Required Actions
         "unchanged",  # nothing to send
         "dry_run",  # counted, nothing sent (variable socialpulse_activation_dry_run)
         "too_small",  # fewer people to send than the brief's min_size: not sent
         "not_published",  # targeting built no audience for the brief that day
         "rejected",  # a person rejected the change
         "timed_out",  # nobody answered the approval in time: not sent
+        "erased",  # people erased on request removed from the audience (privacy_erasure)
     }
 )
 ROW_STATES = frozenset({"synced", "pending"})

@@ -15,7 +15,7 @@ import pandas as pd
 from socialpulse.activation.entities import ACTIVATION_TABLES
 from socialpulse.activation.plan import ROW
 from socialpulse.typing_aliases import JsonObject
-from socialpulse.warehouse.dialect import dialect_of, placeholder
+from socialpulse.warehouse.dialect import dialect_of, placeholder, transaction
 from socialpulse.warehouse.snapshots import replace_rows
 
 ROWS = ACTIVATION_TABLES["audience_sync_rows"]
@@ -54,3 +54,50 @@ def has_synced(conn: Any, brief: str) -> bool:
     cursor = conn.cursor()
     cursor.execute(f"SELECT 1 FROM {SYNCS.name} WHERE brief = {mark} AND status = {mark} LIMIT 1", (brief, "synced"))
     return cursor.fetchone() is not None
+
+
+def rows_of(conn: Any, person_ids: set[str]) -> pd.DataFrame:
+    """Every audience's rows of these people: brief and ROW (keys null where none)."""
+    if not person_ids:
+        return pd.DataFrame(columns=["brief", *ROW], dtype="string")
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(
+        f"SELECT brief, {', '.join(ROW)} FROM {ROWS.name} WHERE person_id IN ({', '.join([mark] * len(person_ids))})",
+        sorted(person_ids),
+    )
+    rows = pd.DataFrame(cursor.fetchall(), columns=["brief", *ROW], dtype="string")
+    rows[list(KEYS)] = rows[list(KEYS)].replace("", pd.NA)
+    return rows
+
+
+def people_sent(conn: Any) -> set[str]:
+    """Everyone any audience holds a row of."""
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT DISTINCT person_id FROM {ROWS.name}")
+    return {row[0] for row in cursor.fetchall()}
+
+
+def delete_people(conn: Any, brief: str, person_ids: set[str]) -> int:
+    """Delete these people's rows of a brief's audience (once its platform removed them); rows deleted."""
+    dialect = dialect_of(conn)
+    mark = placeholder(dialect)
+    with transaction(conn, dialect) as cursor:
+        cursor.execute(
+            f"DELETE FROM {ROWS.name} WHERE brief = {mark} AND person_id IN ({', '.join([mark] * len(person_ids))})",
+            [brief, *sorted(person_ids)],
+        )
+        return int(cursor.rowcount)
+
+
+def platform_audience_id(conn: Any, brief: str) -> str | None:
+    """The platform's id of the brief's audience, from its newest sync that reached the platform."""
+    mark = placeholder(dialect_of(conn))
+    cursor = conn.cursor()
+    cursor.execute(
+        f"SELECT platform_audience_id FROM {SYNCS.name} WHERE brief = {mark} AND platform_audience_id IS NOT NULL "
+        "ORDER BY synced_at DESC LIMIT 1",
+        (brief,),
+    )
+    found = cursor.fetchone()
+    return str(found[0]) if found else None

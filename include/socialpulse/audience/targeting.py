@@ -12,7 +12,8 @@ Per brief, as of a day:
   affinity is the person's share of engagement on the brief's topics against the average
   person's, smoothed towards 1 by AFFINITY_PRIOR engagements, so a person seen little is
   ranked by propensity alone; a brief without topics uses propensity alone;
-- the best `max_size` form the list; a pool under `min_size` builds none, and says why;
+- the best `max_size` form the list; a pool under `min_size`, or a list with fewer than `min_size`
+  people once its holdout is kept out (what an ad platform receives), builds none, and says why;
 - **exclusive** briefs share their people: each goes to the exclusive brief where their
   expected value is highest (ties: the brief declared first);
 - **holdout**: a stable draw from (brief, person) keeps `holdout` of the list out of what is
@@ -190,6 +191,12 @@ def target_audiences(
             rank=np.arange(1, len(chosen) + 1), in_holdout=in_holdout(brief.name, chosen["person_id"], brief.holdout)
         )
         sent = chosen[~chosen["in_holdout"]]
+        if len(sent) < brief.min_size:  # what an ad platform receives is the list without its holdout
+            summary["reason"] = (
+                f"{len(sent)} people to send once its holdout is kept out, under its min_size of {brief.min_size}: "
+                "raise max_size"
+            )
+            continue
         summary.update(
             size=len(chosen),
             holdout_size=int(chosen["in_holdout"].sum()),

@@ -232,7 +232,31 @@ def audience(conn: Any) -> JsonObject | None:
     card = None
     if models:
         card = {**models[0], "metrics": json.loads(models[0]["metrics"])}
-    return {"day": str(day), "segments": segments, "model": card, "audiences": audiences}
+    return {
+        "day": str(day),
+        "segments": segments,
+        "model": card,
+        "audiences": audiences,
+        "activation": activation(conn),
+    }
+
+
+def activation(conn: Any) -> list[JsonObject]:
+    """Per brief sent to an ad platform: its newest step (synced, awaiting approval, rejected, ...), the newest
+    count the platform gave, when it was last synced, and its holdout's newest lift (experiment audience_<brief>)."""
+    return _rows(
+        conn,
+        "SELECT s.brief, s.status, s.synced_at, s.detail, s.platform_audience_id, "
+        "(SELECT c.approximate_count FROM audience_syncs c WHERE c.brief = s.brief AND c.approximate_count IS NOT NULL "
+        "ORDER BY c.synced_at DESC LIMIT 1) AS approximate_count, "
+        "(SELECT max(d.synced_at) FROM audience_syncs d WHERE d.brief = s.brief AND d.status = 'synced') "
+        "AS last_synced, "
+        "r.lift, r.lift_low, r.lift_high, r.as_of_date AS lift_day "
+        "FROM audience_syncs s LEFT JOIN experiment_results r ON r.experiment = 'audience_' || s.brief "
+        "AND r.role = 'primary' AND NOT r.is_control AND r.as_of_date = (SELECT max(m.as_of_date) FROM "
+        "experiment_results m WHERE m.experiment = r.experiment) "
+        "WHERE s.synced_at = (SELECT max(n.synced_at) FROM audience_syncs n WHERE n.brief = s.brief) ORDER BY s.brief",
+    )
 
 
 def experiment_history(conn: Any) -> dict[tuple[str, str], list[JsonObject]]:

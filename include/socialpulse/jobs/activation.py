@@ -231,3 +231,48 @@ def invalid_findings(brief: str, ds: str, sessions: list[Any]) -> list[Finding]:
                 )
             )
     return findings
+
+
+def forget_erased(conn: Any, client_of: Any, lake_root: str, run_id: str) -> JsonObject:
+    """Remove everyone on the lake's suppression list from every audience they were sent to (a DELETE with the rows
+    they were sent with), then their rows; each audience's removal logged in audience_syncs (`erased`).
+
+    `client_of()` gives the Meta client, asked for only when someone is to be removed. A failure
+    leaves the rows, so the next run of privacy_erasure (or the next sync, whose plan removes
+    them too) tries again."""
+    from socialpulse import lake as lake_zone
+    from socialpulse.activation.store import delete_people, people_sent, platform_audience_id, record_sync, rows_of
+    from socialpulse.connectors.meta.custom_audiences import send
+    from socialpulse.transforms.privacy import erasure_digest
+
+    erased = lake_zone.Lake.at(lake_root).erased()
+    gone = {p for p in people_sent(conn) if erasure_digest(p) in erased}
+    if not gone:
+        log.info("no erased person is on any audience sent to an ad platform")
+        return {"audiences": 0, "removed": 0}
+    client, removed = client_of(), {}
+    for brief, rows in rows_of(conn, gone).groupby("brief"):
+        audience_id = platform_audience_id(conn, str(brief))
+        sent = send(client, audience_id, rows[ROW], method="DELETE") if audience_id else None
+        removed[str(brief)] = delete_people(conn, str(brief), set(rows["person_id"]))
+        record_sync(
+            conn,
+            {
+                "brief": brief,
+                "platform": PLATFORM,
+                "audience_name": audience_name(str(brief)),
+                "platform_audience_id": audience_id,
+                "mode": "diff",
+                "removes": len(rows),
+                "rows_sent": sent.rows if sent else 0,
+                "invalid_entries": sent.invalid if sent else 0,
+                "session_ids": str(sent.session_id) if sent else None,
+                "status": "erased",
+                "detail": f"{rows['person_id'].nunique()} people erased on request removed from the audience",
+            },
+            run_id,
+        )
+        log.info(
+            "%s: %d people erased on request removed from audience %s", brief, rows["person_id"].nunique(), audience_id
+        )
+    return {"audiences": len(removed), "removed": len(gone)}

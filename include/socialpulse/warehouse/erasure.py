@@ -11,6 +11,9 @@ from socialpulse.warehouse.records import ERASURE_COUNTS as COUNTS
 from socialpulse.warehouse.records import PRIVACY_ERASURES_TABLE as PRIVACY_ERASURES
 
 PERSON_COLUMN = "person_id"
+# Kept after a person's erasure until the ad platforms holding them confirm their removal: the hashes a platform
+# needs to find the person (activation's forget_erased deletes the rows then, in the same privacy_erasure run).
+KEPT_FOR_PLATFORMS = frozenset({"audience_sync_rows"})
 
 
 def person_tables(cursor: Any, dialect: str) -> list[str]:
@@ -37,7 +40,7 @@ def _quoted(identifier: str) -> str:
 def _delete(cursor: Any, dialect: str, pseudonyms: set[str] | frozenset[str]) -> int:
     marks = ", ".join([placeholder(dialect)] * len(pseudonyms))
     deleted = 0
-    for table in person_tables(cursor, dialect):
+    for table in (t for t in person_tables(cursor, dialect) if t not in KEPT_FOR_PLATFORMS):
         cursor.execute(f"DELETE FROM {_quoted(table)} WHERE {PERSON_COLUMN} IN ({marks})", sorted(pseudonyms))
         deleted += cursor.rowcount
     return deleted

@@ -288,7 +288,8 @@ def health(request: Request):
 
 
 def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs."""
+    """The entities a source DAG audits and the warehouse tables it loads; none for the other DAGs. An audited
+    entity that is no declared schema (the matching keys, counted only) loads no table."""
     from socialpulse.transforms import entities
     from socialpulse_airflow.warehouse import SOURCE_ENTITIES
 
@@ -303,7 +304,7 @@ def _outputs(dag_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         )
     }
     entities = SOURCE_ENTITIES.get(dag_id, ())
-    return entities, tuple(declared[e].table for e in entities if declared[e].table)
+    return entities, tuple(declared[e].table for e in entities if e in declared and declared[e].table)
 
 
 # A run's audit, findings and quarantine paths are the DAG's: its page also needs read access to that DAG's runs.

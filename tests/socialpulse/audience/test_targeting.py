@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pandas as pd
@@ -122,8 +123,8 @@ def test_without_consent_or_in_a_running_experiments_control_nobody_is_targeted(
 def test_briefs_of_different_topics_rank_different_people_first():
     people = profiles(400)
     fashion, home = (
-        brief("fashion", "win_back", topics=("fashion",), max_size=50),
-        brief("home", "win_back", topics=("home",), max_size=50),
+        brief("fashion", "win_back", topics=("fashion",), max_size=50, min_size=40),  # small lists, for the ranking
+        brief("home", "win_back", topics=("home",), max_size=50, min_size=40),
     )
     members, _ = build([fashion, home], people)
     first = {b: set(members.loc[members["brief"] == b, "person_id"]) for b in ("fashion", "home")}
@@ -171,16 +172,20 @@ def test_the_holdout_is_a_stable_share_drawn_per_brief():
 
 def test_a_brief_too_small_or_without_markets_says_why_and_the_others_build():
     people = profiles(800)
-    small, nowhere, fine = (
+    small, nowhere, tight, fine = (
         brief("small", "loyalty", max_size=100),
         brief("nowhere", "win_back", max_size=100),
-        brief("fine", "win_back", max_size=100, markets=("DE",)),
+        brief("tight", "win_back", max_size=100, markets=("DE",)),  # its holdout leaves fewer than 100 to send
+        brief("fine", "win_back", max_size=125, markets=("DE",)),
     )
     bought = orders("c_small", ["p002"])
-    members, summary = build([small, nowhere, fine], people, bought=bought)
+    members, summary = build([small, nowhere, tight, fine], people, bought=bought)
     reasons = dict(zip(summary["brief"], summary["reason"], strict=True))
     assert reasons["small"] == "1 eligible people, under its min_size of 100"
     assert reasons["nowhere"].startswith("no markets")
+    assert re.fullmatch(
+        r"9\d people to send once its holdout is kept out, under its min_size of 100: raise max_size", reasons["tight"]
+    )
     assert reasons["fine"] is None and set(members["brief"]) == {"fine"}
     assert set(people.set_index("person_id").loc[members["person_id"], "country"]) == {"DE"}
 

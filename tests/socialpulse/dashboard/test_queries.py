@@ -12,7 +12,7 @@ from socialpulse.dashboard import queries
 from socialpulse.freshness import newest_loaded_days
 from socialpulse.warehouse import apply_migrations
 from socialpulse.warehouse.audit import mark_loaded
-from socialpulse.warehouse.dialect import bind_day
+from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 from tests.socialpulse.jobs.test_experiments import load_campaign_days
 
 DAYS = ("2026-10-20", "2026-11-03")
@@ -173,3 +173,29 @@ def test_posts_are_shown_at_their_newest_snapshot(warehouse_conn):
         ("p1", 10)
     ]
     assert len(queries.posts(warehouse_conn, *DAYS, limit=1)) == 1
+
+
+def test_activation_shows_each_audience_s_newest_step_meta_s_count_and_its_holdout_lift(warehouse_conn):
+    from socialpulse.activation.store import record_sync
+
+    apply_migrations(warehouse_conn)
+    record_sync(warehouse_conn, {"brief": "spring", "status": "synced", "approximate_count": 140}, "run-1")
+    record_sync(warehouse_conn, {"brief": "spring", "status": "awaiting_approval", "detail": "waiting"}, "run-2")
+    record_sync(warehouse_conn, {"brief": "autumn", "status": "rejected", "detail": "rejected by ada"}, "run-2")
+    mark = placeholder(dialect_of(warehouse_conn))
+    cursor = warehouse_conn.cursor()
+    cursor.execute(
+        "INSERT INTO experiment_results (experiment, as_of_date, metric, arm, role, is_control, lift, lift_low, "
+        f"lift_high) VALUES ('audience_spring', {mark}, 'conversions_per_person', 'sent', 'primary', {mark}, 0.12, "
+        "-0.05, 0.3)",
+        (bind_day(warehouse_conn, "2026-11-03"), False),
+    )
+    warehouse_conn.commit()
+    rows = {r["brief"]: r for r in queries.activation(warehouse_conn)}
+    assert (rows["spring"]["status"], rows["spring"]["approximate_count"], rows["spring"]["lift"]) == (
+        "awaiting_approval",
+        140,
+        pytest.approx(0.12),
+    )
+    assert rows["spring"]["last_synced"] is not None and str(rows["spring"]["lift_day"])[:10] == "2026-11-03"
+    assert (rows["autumn"]["status"], rows["autumn"]["last_synced"], rows["autumn"]["lift"]) == ("rejected", None, None)

@@ -147,3 +147,30 @@ def test_withdrawn_consent_is_removed_at_the_next_sync(lake, warehouse, keyed, g
     )
     activation.sync(warehouse, client, lake, DS, SPRING, "run-2", "")
     assert on_meta(base) == {"socialpulse:spring": users(keyed[3:150])}
+
+
+def test_people_erased_on_request_leave_every_audience_they_were_sent_to(lake, warehouse, keyed, graph):
+    from socialpulse.jobs.erasure import erase_from_lake
+    from socialpulse.warehouse.erasure import erase_from_warehouse
+
+    client, base = graph
+    publish(lake, {"spring": keyed[:150], "autumn": keyed[100:250]})
+    autumn = Brief("autumn", "1002", ("10020001",), "loyalty", max_size=400, min_size=100)
+    for brief in (SPRING, autumn):
+        activation.sync(warehouse, client, lake, DS, brief, "run-1", "")
+    three = {keyed[0], keyed[120], keyed[200]}  # one on spring, one on both, one on autumn
+    erase_from_lake(lake, {p: frozenset({p}) for p in three})
+    erase_from_warehouse(warehouse, three)  # every person table but the rows Meta still needs to find them
+    assert warehouse.execute("SELECT count(DISTINCT person_id) FROM audience_sync_rows").fetchone()[0] == 250
+    assert activation.forget_erased(warehouse, lambda: client, lake, "erasure-1") == {"audiences": 2, "removed": 3}
+    assert on_meta(base) == {
+        "socialpulse:spring": users(sorted(set(keyed[:150]) - three)),
+        "socialpulse:autumn": users(sorted(set(keyed[100:250]) - three)),
+    }
+    left = warehouse.execute("SELECT count(*) FROM audience_sync_rows WHERE person_id IN (?, ?, ?)", sorted(three))
+    assert left.fetchone()[0] == 0
+    logged = warehouse.execute("SELECT brief, status, removes FROM audience_syncs WHERE run_id = 'erasure-1'")
+    assert sorted(logged.fetchall()) == [("autumn", "erased", 2), ("spring", "erased", 2)]
+    calls = client.calls
+    assert activation.forget_erased(warehouse, lambda: client, lake, "erasure-2") == {"audiences": 0, "removed": 0}
+    assert client.calls == calls  # nothing left to remove: Meta is not called

@@ -290,14 +290,14 @@ def activate(api: Api, processes, last: str, step: int) -> dict:
 
     print(f"=== step {step}: backfill {ACTIVATION_DAG} for {last}, approving each new audience", flush=True)
     set_paused(api, [ACTIVATION_DAG], False)
-    approved: list[str] = []
+    approved: set[str] = set()  # a task retried asks again: one audience, one approval counted
     runs = backfill(
         api,
         [ACTIVATION_DAG],
         last,
         last,
         processes,
-        while_waiting=lambda: approved.extend(approve_waiting(api, ACTIVATION_DAG)),
+        while_waiting=lambda: approved.update(approve_waiting(api, ACTIVATION_DAG)),
     )
     for run in runs:
         print(f"{run['dag_id']:<22} {run['logical_date'][:10]}  {run['state']}  {run['duration']:6.1f} s", flush=True)
@@ -328,11 +328,13 @@ def activation_summary(warehouse: Path, lake: Path, ds: str, on_meta: dict) -> N
     user_of = dict(zip(pseudonyms(7, DEFAULT_SIZE, DEMO_KEY), (m.user_id for m in audience(7)), strict=True))
     print(f"\naudiences sent to the simulated Meta as of {ds} (Custom Audiences; holdouts are never sent):")
     for brief, status, rows, count, invalid, detail in syncs:
+        if status != "synced":
+            print(f"  {brief:<24} {status:<14} {detail}")
+            continue
         expected = sorted(user_of[p] for p in sent.get(brief, set()))
         exact = "yes" if on_meta.get(f"socialpulse:{brief}") == expected else "no"
-        counted = "-" if count is None else count
         print(
-            f"  {brief:<24} {status:<10} {rows or 0:>5} rows sent, Meta counts {counted:>5}, {invalid or 0} invalid; "
+            f"  {brief:<24} {status:<14} {rows:>5} rows sent, Meta counts {count:>5}, {invalid} invalid; "
             f"on Meta exactly the list without its holdout: {exact} ({detail})"
         )
     print(f"  raw emails or phones the simulated Meta received: {on_meta['raw_values_received']}")

@@ -85,7 +85,7 @@ class AudienceApproval(ApprovalOperator):
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        answer = super().execute_complete(context, event)  # a Reject skips the sync
+        answer = super().execute_complete(context, event)  # a Reject skips the sync (which checks it too)
         by = (answer.get("responded_by_user") or {}).get("name")
         if answer["chosen_options"] == [self.APPROVE]:
             return {"approval": "approved", "by": by}
@@ -129,6 +129,9 @@ def sync(audience: dict, approval: dict, run_id: str) -> dict:
     from socialpulse.jobs.activation import sync as send_audience
 
     status = audience["status"]
+    if approval.get("approval") in ("rejected", "timed_out"):  # recorded by the approval; not sent
+        log.info("%s: %s, not sent", audience["brief"], approval["approval"])
+        return {"brief": audience["brief"], "status": approval["approval"]}
     if status != "to_sync":
         return in_warehouse(_record_outcome, audience, status, _why_not(audience), run_id)
     if audience["dry_run"]:

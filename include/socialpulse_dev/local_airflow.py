@@ -277,10 +277,11 @@ def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
         api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
 
-def approve_waiting(api: Api, dag_id: str) -> list[str]:
-    """Approve every request of the DAG's runs still waiting for a person, through the REST API as the UI's
-    Required Actions page does; the subjects approved."""
-    waiting = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit=100")
+def approve_waiting(api: Api, dag_id: str, at_most: int = 1) -> list[str]:
+    """Approve requests of the DAG's runs still waiting for a person, `at_most` a call, through the REST API as the
+    UI's Required Actions page does; the subjects approved. One at a time, as a person clicks: a burst of answers
+    resumes as many tasks at once, and on SQLite metadata their writes met the scheduler's lock in a test."""
+    waiting = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit={at_most}")
     for detail in waiting["hitl_details"]:
         ti = detail["task_instance"]
         api.patch(

@@ -84,3 +84,12 @@ def test_e2e_bench_runs_every_dag_and_records_each_tasks_memory(pg_conn):
         for dag_task, peak in tasks.items()
         if not peak.replace(",", "").isdigit() or int(peak.replace(",", "")) <= 50
     } == {}
+
+
+def test_activation_bench_runs():
+    output = run("bench/activation.py", "--people", "3000", "--change", "0.05")
+    assert "the simulator's own rate (bare client, payloads prebuilt)" in output
+    assert (
+        "| full upload | 3,000 | 3000 3000 diff |" in output
+        and "| diff (5% replaced) | 3,000 | 300 3000 diff |" in output
+    )

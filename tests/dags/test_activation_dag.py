@@ -88,7 +88,7 @@ def test_without_approval_every_audience_big_enough_is_sent_and_a_dry_run_sends_
 
 @pytest.mark.slow
 def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out(dags, pipeline, tmp_path, monkeypatch):
-    from socialpulse_dev.devenv import airflow_home_env
+    from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env
     from socialpulse_dev.local_airflow import running, service_env, wait_for_dags, wait_until
     from tests.conftest import free_port
 
@@ -99,6 +99,7 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
         **airflow_home_env(home),
         **service_env(home, port),
         "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2",  # the sweep that times out an approval
+        "PYTHONPATH": str(PROJECT_ROOT / "include"),  # as the image sets it
     }
     subprocess.run([Path(sys.executable).parent / "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
     with running(env, home, port) as (api, processes):
@@ -106,7 +107,7 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
         api.patch("/api/v2/dags/activate_audiences", {"is_paused": False})
         run_id = api.post(
             "/api/v2/dags/activate_audiences/dagRuns",
-            {"logical_date": LOGICAL_DATE.isoformat(), "conf": {"approval_timeout_hours": 90 / 3600}},
+            {"logical_date": LOGICAL_DATE.isoformat(), "conf": {"approval_timeout_hours": 45 / 3600}},
         )["dag_run_id"]
         path = f"/api/v2/dags/activate_audiences/dagRuns/{run_id}"
 

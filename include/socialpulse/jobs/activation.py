@@ -162,7 +162,8 @@ def sync(
 ) -> tuple[JsonObject, list[Finding]]:
     """Send the brief's audience to Meta; its audience_syncs entry and any finding (invalid entries)."""
     from socialpulse.activation.store import load_rows, record_sync, save_rows
-    from socialpulse.connectors.meta.custom_audiences import approximate_count, find_or_create, send
+    from socialpulse.connectors.meta.custom_audiences import approximate_count, find_or_create, refusal, send
+    from socialpulse.connectors.meta.errors import MetaRequestError
 
     intended = intended_audiences(lake_root, ds)[brief.name]
     synced, pending = load_rows(conn, brief.name)
@@ -176,13 +177,16 @@ def sync(
         known, maybe = synced, pd.concat([pending, made.adds])
     save_rows(conn, brief.name, known, maybe, run_id)  # before anything is sent
     sessions = []
-    if made.replace:
-        sessions.append(send(client, audience_id, made.intended, edge="usersreplace", **send_options))
-    else:
-        if len(made.removes):
-            sessions.append(send(client, audience_id, made.removes, method="DELETE", **send_options))
-        if len(made.adds):
-            sessions.append(send(client, audience_id, made.adds, **send_options))
+    try:
+        if made.replace:
+            sessions.append(send(client, audience_id, made.intended, edge="usersreplace", **send_options))
+        else:
+            if len(made.removes):
+                sessions.append(send(client, audience_id, made.removes, method="DELETE", **send_options))
+            if len(made.adds):
+                sessions.append(send(client, audience_id, made.adds, **send_options))
+    except MetaRequestError as refused:  # a permission taken away since the audience was made, say
+        raise refusal(refused, brief.account_id, client.conn_id) from None
     save_rows(conn, brief.name, made.intended, made.intended.iloc[0:0], run_id)
     entry = _entry(brief, ds, "synced", intended, made) | {
         "platform_audience_id": audience_id,

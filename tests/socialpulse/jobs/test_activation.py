@@ -174,3 +174,18 @@ def test_people_erased_on_request_leave_every_audience_they_were_sent_to(lake, w
     calls = client.calls
     assert activation.forget_erased(warehouse, lambda: client, lake, "erasure-2") == {"audiences": 0, "removed": 0}
     assert client.calls == calls  # nothing left to remove: Meta is not called
+
+
+def test_more_than_one_percent_invalid_in_a_batch_is_a_finding_and_no_value_is_quoted():
+    from socialpulse.connectors.meta.custom_audiences import Sent
+
+    fine = Sent(1, rows=20_000, batches=[(100, 10_000), (0, 10_000)])  # 1.0% at worst: not more
+    bad = Sent(2, rows=12_000, batches=[(0, 10_000), (30, 2_000)])  # 1.5% in the last batch
+    (finding,) = activation.invalid_findings("spring", DS, [fine, bad])
+    assert (finding.entity, finding.check_name, finding.severity, finding.value) == (
+        "audience socialpulse:spring",
+        "invalid_entries",
+        "warning",
+        0.015,
+    )
+    assert finding.detail.startswith("Meta reported 30 invalid entries of 12000 rows sent in session 2")

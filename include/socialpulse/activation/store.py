@@ -23,13 +23,19 @@ SYNCS = ACTIVATION_TABLES["audience_syncs"]
 KEYS = ("email_sha256", "phone_sha256")
 
 
-def load_rows(conn: Any, brief: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(synced, pending) rows of a brief's audience: person_id and the keys they were sent with (null: none)."""
+def _read(conn: Any, columns: list[str], where: str, values: list[str]) -> pd.DataFrame:
+    """audience_sync_rows' columns where `where` ({mark} per value) holds; a key stored as '' is read as null."""
     mark = placeholder(dialect_of(conn))
     cursor = conn.cursor()
-    cursor.execute(f"SELECT {', '.join(ROW)}, state FROM {ROWS.name} WHERE brief = {mark}", (brief,))
-    rows = pd.DataFrame(cursor.fetchall(), columns=[*ROW, "state"], dtype="string")
+    cursor.execute(f"SELECT {', '.join(columns)} FROM {ROWS.name} WHERE {where.format(mark=mark)}", values)
+    rows = pd.DataFrame(cursor.fetchall(), columns=columns, dtype="string")
     rows[list(KEYS)] = rows[list(KEYS)].replace("", pd.NA)
+    return rows
+
+
+def load_rows(conn: Any, brief: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(synced, pending) rows of a brief's audience: person_id and the keys they were sent with (null: none)."""
+    rows = _read(conn, [*ROW, "state"], "brief = {mark}", [brief])
     synced, pending = rows[rows["state"] == "synced"], rows[rows["state"] == "pending"]
     return synced[ROW].reset_index(drop=True), pending[ROW].reset_index(drop=True)
 
@@ -60,15 +66,8 @@ def rows_of(conn: Any, person_ids: set[str]) -> pd.DataFrame:
     """Every audience's rows of these people: brief and ROW (keys null where none)."""
     if not person_ids:
         return pd.DataFrame(columns=["brief", *ROW], dtype="string")
-    mark = placeholder(dialect_of(conn))
-    cursor = conn.cursor()
-    cursor.execute(
-        f"SELECT brief, {', '.join(ROW)} FROM {ROWS.name} WHERE person_id IN ({', '.join([mark] * len(person_ids))})",
-        sorted(person_ids),
-    )
-    rows = pd.DataFrame(cursor.fetchall(), columns=["brief", *ROW], dtype="string")
-    rows[list(KEYS)] = rows[list(KEYS)].replace("", pd.NA)
-    return rows
+    marks = ", ".join(["{mark}"] * len(person_ids))
+    return _read(conn, ["brief", *ROW], f"person_id IN ({marks})", sorted(person_ids))
 
 
 def people_sent(conn: Any) -> set[str]:

@@ -64,7 +64,6 @@ def people_by_hash(seed: int, size: int) -> dict[str, str]:
 
 @dataclass
 class Session:
-    kind: str  # users, users_delete or usersreplace
     batches: set[int] = field(default_factory=set)
     received: int = 0
     finished: bool = False
@@ -128,7 +127,7 @@ class CustomAudiences:
         self.seed, self.size, self.refused_accounts = seed, size, refused_accounts
         self.lock = threading.Lock()
         self.audiences: dict[str, Audience] = {}
-        self.sessions: dict[tuple[str, int, str], Session] = {}  # (account, session_id, kind)
+        self.sessions: dict[tuple[str, int, str], Session] = {}  # (account, session_id, add, remove or replace)
         self.ids = itertools.count(23_850_000_000_000_001)
         self.raw_values = 0  # values that look like an email or a phone in clear: must stay 0
         self.invalid_entries = 0
@@ -214,7 +213,7 @@ class CustomAudiences:
         if batch_seq < 1:
             raise MetaError(400, 100, "(#100) session.batch_seq starts from 1")
         key = (audience_.account_id, session_id, kind)
-        return session_id, batch_seq, bool(session.get("last_batch_flag")), self.sessions.setdefault(key, Session(kind))
+        return session_id, batch_seq, bool(session.get("last_batch_flag")), self.sessions.setdefault(key, Session())
 
     def users(self, audience_id: str, params: dict, remove: bool) -> dict:
         rows = self._rows(params)

@@ -14,8 +14,10 @@ their asset events name); a time-triggered run models its data interval's day.
 * `pick_as_of_date`: the day modelled, as above.
 * `build_profiles`: `user_profiles` as of the day (features zone), and the training and
   evaluation snapshots 60 and 30 days earlier with their 30-day purchase labels.
-* `segment_audience`: KMeans (k by silhouette), ids kept across retrains; `user_profiles`
-  and `audience_segments` (100 people or more) in the warehouse.
+* `segment_audience`: a latent-class model of `segments` classes (param, default 4: a business
+  choice; BIC, ICL and silhouette of every k from 2 to 8 are in `model_registry` and on the
+  Audience page to inform it), ids kept across retrains; `user_profiles` and `audience_segments`
+  (100 people or more) in the warehouse.
 * `train_propensity`: the TensorFlow model against logistic regression and gradient
   boosting on the same held-out snapshot; champion or not; `model_registry`, `propensity_scores`.
   Runs in the pool `tensorflow` (1 slot: create it, `airflow pools set tensorflow 1 ...`), so two
@@ -40,7 +42,7 @@ A segment's id depends on the models saved before the date, so backfill dates in
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, dag, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
 
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, ENGAGEMENT_EVENTS, TARGET_AUDIENCES, newest_common_day
 from socialpulse_airflow.dag_defaults import (
@@ -61,6 +63,9 @@ TENSORFLOW_POOL = "tensorflow"
     catchup=False,
     max_active_runs=1,  # each run reads the models the one before it left
     default_args=DEFAULT_ARGS,
+    params={
+        "segments": Param(4, type="integer", minimum=2, maximum=12, description="how many audience segments to make")
+    },
     tags=["socialpulse", "audience", "ml"],
     doc_md=__doc__,
 )
@@ -76,10 +81,10 @@ def audience_intelligence():
         return audience.profile(day)
 
     @task(queue=ML_QUEUE)
-    def segment_audience(day: str, run_id=None) -> dict:
+    def segment_audience(day: str, run_id=None, params=None) -> dict:
         from socialpulse_airflow import audience
 
-        return audience.segment(day, run_id)
+        return audience.segment(day, run_id, params["segments"])
 
     @task(pool=TENSORFLOW_POOL, queue=ML_QUEUE)
     def train_propensity(day: str, run_id=None) -> dict:

@@ -101,7 +101,14 @@ def summary(warehouse: Path, lake: Path) -> None:
 
 def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     """Segments, the model comparison and decision, audiences, recommendations, and where the report is."""
-    from socialpulse_dev.audience_truth import against_truth, calibration, contamination, incremental
+    from socialpulse_dev.audience_truth import (
+        against_truth,
+        calibration,
+        contamination,
+        gap_closed,
+        incremental,
+        recommendation_oracle,
+    )
 
     with sqlite3.connect(warehouse) as conn:
         segments = conn.execute(
@@ -123,7 +130,7 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
         distinct = conn.execute(
             "SELECT count(DISTINCT person_id), count(*) FROM target_audiences WHERE as_of_date = ?", (ds,)
         ).fetchone()
-    print(f"\naudience_segments as of {ds} (k chosen by silhouette; segments under 100 people unpublished):")
+    print(f"\naudience_segments as of {ds} (k: the DAG's segments param; segments under 100 people unpublished):")
     for segment_id, size, rate, value, description in segments:
         print(f"  {segment_id:>2}  {size:>5} people  {rate:>5}% bought in 30 days  AOV {value:>7}  {description}")
     models = json.loads(registry["propensity"])
@@ -142,11 +149,18 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
     print(f"  {decision}")
     print(f"  segments against the planted ones: adjusted Rand index {truth['ari']:.3f}")
     quality = json.loads(registry["recommendations"])
-    print(
-        f"\ncontent recommendations: hit rate@3 {quality['model']['hit_rate_at_3']:.3f} "
-        f"(popularity {quality['popularity']['hit_rate_at_3']:.3f}), NDCG@3 {quality['model']['ndcg_at_3']:.3f} "
-        f"(popularity {quality['popularity']['ndcg_at_3']:.3f})"
-    )
+    oracle = recommendation_oracle(str(lake), ds)
+    print("\ncontent recommendations on the held-out week (the oracle knows each person's planted interests):")
+    for label, part in (("everyone", None), ("with history", "history"), ("cold start", "cold_start")):
+        found = [q if part is None else q[part] for q in (quality["model"], quality["popularity"], oracle)]
+        print(
+            f"  {label:<13} {found[0]['people']:>5} people  "
+            + "  ".join(
+                f"{name} {found[0][key]:.3f} (popularity {found[1][key]:.3f}, oracle {found[2][key]:.3f}, "
+                f"{gap_closed(found[0][key], found[1][key], found[2][key]):.0%} of the gap)"
+                for key, name in (("hit_rate_at_3", "hit@3"), ("ndcg_at_3", "NDCG@3"))
+            )
+        )
     print(
         "\ntarget audiences per campaign brief (sizes only); against the simulator's planted response to the campaign,"
         "\nthe list's expected incremental conversions, the oracle's best list of its size from the same pool, a random"

@@ -30,10 +30,10 @@ def profile(ds: str) -> dict:
     inputs=["lake:features/user_profiles", "lake:features/engagement_resolved"],
     outputs=["lake:features/user_profiles", "warehouse:user_profiles", "warehouse:audience_segments"],
 )
-def segment(ds: str, run_id: str) -> dict:
+def segment(ds: str, run_id: str, k: int) -> dict:
     from socialpulse.jobs.audience import segment
 
-    return in_warehouse(segment, lake_root(), ds, run_id)
+    return in_warehouse(segment, lake_root(), ds, run_id, k)
 
 
 @fail_fast
@@ -149,5 +149,6 @@ def recommend(ds: str, run_id: str) -> dict:
 )
 def report(ds: str) -> dict:
     from socialpulse.jobs.audience_report import build
+    from socialpulse_airflow.lookups import currency_kwargs
 
-    return in_warehouse(build, lake_root(), ds)
+    return in_warehouse(build, lake_root(), ds, currency_kwargs()["reporting"])

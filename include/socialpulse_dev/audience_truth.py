@@ -168,3 +168,32 @@ def incremental(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
             "to_random": listed / random_list if random_list else float("nan"),
         }
     return found
+
+
+def recommendation_oracle(
+    lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY
+) -> dict:
+    """The planted-interest oracle on recommend_content's test week of ds, figured as the recommendations are: each
+    person's two planted interests, then the most popular other topic (popularity's list for people it does not
+    know)."""
+    from socialpulse.audience.recommend import CANDIDATES, HOLDOUT_DAYS, Split, topic_counts
+    from socialpulse.jobs.audience import load_model, model_dir
+
+    model = load_model(model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib")
+    events = read_features(lake_root, "engagement_resolved", ds)
+    profiles = read_features(lake_root, "user_profiles", ds)
+    test = Split.at(events, profiles, model, date.fromisoformat(ds) - timedelta(days=HOLDOUT_DAYS))
+    totals = topic_counts(test.inputs.events, test.inputs.until)[list(CANDIDATES)].sum()
+    popular = totals.sort_values(ascending=False, kind="stable").index.tolist()
+    people = pseudonyms(seed, size, secret)
+    interests = {person: member.interests for person, member in zip(people, audience(seed, size), strict=True)}
+    lists = {}
+    for person in test.held:
+        planted_first = sorted(interests.get(person, ()), key=popular.index)
+        lists[person] = (planted_first + [t for t in popular if t not in planted_first])[:3]
+    return test.report(lists)
+
+
+def gap_closed(model: float, popularity: float, oracle: float) -> float:
+    """How much of the way from popularity to the oracle a figure goes (1: all of it)."""
+    return (model - popularity) / (oracle - popularity) if oracle != popularity else float("nan")

@@ -41,6 +41,7 @@ def test_extract_bench_runs():
 def test_audience_bench_runs():
     output = run("bench/audience.py", "--sizes", "1500")
     assert "whole DAG" in output and "adjusted Rand index" in output and "| 1,500 |" in output
+    assert "KMeans" in output and output.count("of the gap") == 6  # hit@3 and NDCG@3: everyone, history, cold start
 
 
 def test_experiments_bench_runs():

@@ -224,7 +224,11 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
         )
     }
     assert all(audience.values()) and "audience_segments as of 2026-11-03" in output
-    assert "oracle (planted)" in output and "promoted: no champion yet" in output and "audience report:" in output
+    assert "oracle (planted)" in output and "promoted propensity-2026-11-03" in output and "audience report:" in output
+    ari = float(re.search(r"adjusted Rand index ([\d.]+)", output).group(1))
+    assert ari >= 0.9, output  # the latent-class segments against the planted ones
+    closed = re.findall(r"NDCG@3 [\d.]+ \(popularity [\d.]+, oracle [\d.]+, (-?\d+)% of the gap\)", output)
+    assert len(closed) == 3 and int(closed[0]) >= 85, output  # everyone, with history, cold start
     assert "experiments as of 2026-11-03" in output
     assert "target audiences per campaign brief" in output
     built = re.findall(

@@ -1,9 +1,17 @@
-"""Segments in words and figures: what a marketer reads about each, from its members."""
+"""Segments in words and figures: what sets each apart from the whole audience, from its members.
+
+A segment is described by its over-represented attributes, not its most common ones: the
+US is the most common country of every segment, so "US" tells them apart from nothing.
+`representation` gives, per segment and attribute, the share of its members with the
+attribute over the share of everyone (2.0: twice as common as in the whole audience); the
+description names the largest of these, and the report draws all of them as a heat map.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from socialpulse.audience.entities import AUDIENCE_SEGMENTS, MIN_PUBLISHED, TOPIC_COLUMNS
@@ -12,11 +20,54 @@ from socialpulse.transforms.topics import OTHER
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X"}
 CONVERSION_DAYS = 30
+DISTINCT = 1.25  # an attribute sets a segment apart at this ratio or more
+COMMON = 0.15  # ... and when at least this share of its members have it (a topic: of their engagement)
+NAMED = 5  # attributes in a description
+PER_KIND = {"country": 2, "topic": 2}  # of other kinds (age band, platform, engagement level...): one
 
 
-def _top(values: pd.Series, n: int, at_least: float) -> list[str]:
-    shares = values.value_counts(normalize=True)
-    return [str(v) for v, s in shares.items() if s >= at_least][:n] or [str(v) for v in shares.index[:1]]
+def attributes(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Per profile, 0/1 (or a share, for topics) for each attribute a segment may be described by; columns are
+    (kind, value) pairs."""
+    low, high = profiles["engagements_90d"].quantile([1 / 3, 2 / 3])
+    columns: dict[tuple[str, str], pd.Series] = {}
+    for kind, column in (("age", "age_band"), ("country", "country"), ("gender", "gender")):
+        known = profiles[column].astype("string")
+        for value in sorted(known.dropna().unique()):
+            columns[(kind, str(value))] = (known == value).astype("Float64").where(known.notna()).astype(float)
+    for platform in sorted(PLATFORMS):
+        columns[("platform", PLATFORM_NAMES[platform])] = profiles[f"on_{platform}"].astype(float)
+    columns[("orders", "buyer")] = (profiles["orders_total"] > 0).astype(float)
+    for column in TOPIC_COLUMNS:
+        if column != f"topic_{OTHER}":
+            columns[("topic", column.removeprefix("topic_"))] = profiles[column].astype("Float64").astype(float)
+    engaged = profiles["engagements_90d"]
+    columns[("engagement", "high engagement")] = (engaged > high).astype(float)
+    columns[("engagement", "low engagement")] = (engaged <= low).astype(float)
+    return pd.DataFrame(columns, index=profiles.index)
+
+
+def representation(profiles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ratio, share): per published segment (rows) and attribute (columns), the share of members with the attribute
+    over everyone's share, and the members' share itself. Unknown values are left out of both shares."""
+    table = attributes(profiles)
+    overall = table.mean()
+    sizes = profiles.groupby("segment_id").size()
+    published = sizes[sizes >= MIN_PUBLISHED].index
+    share = table.groupby(profiles["segment_id"]).mean().loc[published]
+    ratio = share / overall.replace(0, np.nan)
+    return ratio, share
+
+
+def distinguishing(ratio: pd.Series, share: pd.Series) -> list[tuple[str, str, float]]:
+    """(kind, value, ratio) of the NAMED attributes that set a segment apart most, at most PER_KIND of a kind (one age
+    band, two topics), largest ratio first."""
+    found: list[tuple[str, str, float]] = []
+    candidates = ratio[(ratio >= DISTINCT) & (share >= COMMON)].sort_values(ascending=False, kind="stable")
+    for (kind, value), r in candidates.items():
+        if sum(k == kind for k, _, _ in found) < PER_KIND.get(str(kind), 1):
+            found.append((str(kind), str(value), float(r)))
+    return found[:NAMED]
 
 
 def describe_segments(
@@ -25,25 +76,17 @@ def describe_segments(
     """One row per segment of at least MIN_PUBLISHED people, in AUDIENCE_SEGMENTS' columns.
 
     `profiles` carry segment_id; `best_times` is indexed by segment_id with best_platform and best_hour.
-    Engagement level compares the segment's median 90-day engagements with everyone's terciles.
     """
-    low, high = profiles["engagements_90d"].quantile([1 / 3, 2 / 3])
+    ratio, share = representation(profiles)
     total = len(profiles)
     rows = []
     for segment_id, members in profiles.groupby("segment_id"):
-        if len(members) < MIN_PUBLISHED:
+        if segment_id not in ratio.index:
             continue
-        band = _top(members["age_band"].dropna(), 1, 0.0)[0] if members["age_band"].notna().any() else None
-        countries = _top(members["country"].dropna(), 2, 0.2) if members["country"].notna().any() else []
-        platform = max(sorted(PLATFORMS), key=lambda p: members[f"on_{p}"].mean())
-        topic_shares = members[[c for c in TOPIC_COLUMNS if c != f"topic_{OTHER}"]].mean()
-        topics = [
-            c.removeprefix("topic_") for c in topic_shares.sort_values(ascending=False).index[:2] if topic_shares[c] > 0
-        ]
-        median = members["engagements_90d"].median()
-        level = "high" if median > high else "low" if median <= low else "medium"
+        apart = distinguishing(ratio.loc[segment_id], share.loc[segment_id])
+        named = {kind: [v for k, v, _ in apart if k == kind] for kind in ("age", "country", "platform", "topic")}
+        level = next((v.split()[0] for k, v, _ in apart if k == "engagement"), "medium")
         buyers = members[members["orders_total"] > 0]
-        words = [band, ", ".join(countries), PLATFORM_NAMES[platform], ", ".join(topics), f"{level} engagement"]
         times = best_times.loc[segment_id] if segment_id in best_times.index else None
         rows.append(
             {
@@ -51,18 +94,22 @@ def describe_segments(
                 "segment_id": int(segment_id),
                 "size": len(members),
                 "share": len(members) / total,
-                "description": " · ".join(w for w in words if w),
-                "age_band": band,
-                "countries": ", ".join(countries),
-                "platform": platform,
-                "topics": ", ".join(topics),
+                "description": " · ".join(f"{value} ({r:.1f}x)" for _, value, r in apart)
+                or "much like the whole audience",
+                "age_band": named["age"][0] if named["age"] else None,
+                "countries": ", ".join(named["country"]),
+                "platform": next(
+                    (p for p, name in PLATFORM_NAMES.items() if named["platform"] and name == named["platform"][0]),
+                    None,
+                ),
+                "topics": ", ".join(named["topic"]),
                 "engagement_level": level,
                 "conversion_rate": float((members["recency_days"] < CONVERSION_DAYS).sum() / len(members)),
                 "avg_order_value": float(buyers["monetary_total"].sum() / buyers["orders_total"].sum())
                 if len(buyers)
                 else None,
                 "best_platform": None if times is None else times["best_platform"],
-                "best_hour": None if times is None else times["best_hour"],
+                "best_hour": None if times is None or pd.isna(times["best_hour"]) else times["best_hour"],
                 "model_version": model_version,
             }
         )

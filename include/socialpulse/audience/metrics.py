@@ -61,3 +61,32 @@ def evaluate(labels: np.ndarray, scores: np.ndarray) -> JsonObject:
 def _downsampled(fpr: np.ndarray, tpr: np.ndarray) -> dict[str, list[float]]:
     at = np.unique(np.linspace(0, len(fpr) - 1, min(ROC_POINTS, len(fpr))).round().astype(int))
     return {"fpr": [round(float(v), 4) for v in fpr[at]], "tpr": [round(float(v), 4) for v in tpr[at]]}
+
+
+def auc_difference(labels: np.ndarray, new: np.ndarray, old: np.ndarray) -> JsonObject:
+    """ROC AUC of `new` minus that of `old` on the same people, with its 95% confidence interval by DeLong's test
+    (DeLong, DeLong and Clarke-Pearson 1988, in Sun and Xu's midrank form): exact for the paired case and one pass
+    over the rows, where a paired bootstrap needs hundreds."""
+    from scipy.stats import rankdata
+
+    labels = np.asarray(labels, dtype=bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if not positives or not negatives:
+        raise ValueError("the evaluation snapshot has only one class: no order, or everyone ordered, in its window")
+    aucs, placements_pos, placements_neg = [], [], []
+    for scores in (np.asarray(new, dtype=float), np.asarray(old, dtype=float)):
+        ranks = rankdata(scores)
+        within_pos, within_neg = rankdata(scores[labels]), rankdata(scores[~labels])
+        aucs.append((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+        placements_pos.append((ranks[labels] - within_pos) / negatives)
+        placements_neg.append(1 - (ranks[~labels] - within_neg) / positives)
+    covariance = np.cov(placements_pos) / positives + np.cov(placements_neg) / negatives
+    error = float(np.sqrt(max(covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1], 0.0)))
+    difference = float(aucs[0] - aucs[1])
+    return {
+        "difference": difference,
+        "standard_error": error,
+        "low": difference - 1.96 * error,
+        "high": difference + 1.96 * error,
+        "test": "DeLong",
+    }

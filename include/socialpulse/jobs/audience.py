@@ -20,6 +20,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
+from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
 from socialpulse.transforms.privacy import drop_erased, erased_rows
 from socialpulse.typing_aliases import JsonObject
@@ -163,37 +164,38 @@ def previous_version(lake_root: str, model: str, ds: str) -> lake_zone.LakePath 
     return earlier[-1] if earlier else None
 
 
-def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
-    """Fit segments (ids matched to the previous model's), describe them, load profiles and segments."""
+def load_model(path: lake_zone.LakePath) -> Any:
+    import joblib
+
+    with path.open("rb") as handle:
+        return joblib.load(handle)
+
+
+def segment(conn: Any, lake_root: str, ds: str, run_id: str, k: int = DEFAULT_K) -> JsonObject:
+    """Fit k segments (ids matched to the previous model's), describe them, load profiles and segments."""
     import joblib
 
     from socialpulse.audience.describe import describe_segments
     from socialpulse.audience.entities import AUDIENCE_TABLES
     from socialpulse.audience.recommend import best_times, recent
-    from socialpulse.audience.segments import fit_segments, segment_features
+    from socialpulse.audience.segments import fit_segments
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
     profiles = read_features(lake_root, "user_profiles", ds)
     earlier = previous_version(lake_root, "segments", ds)
-    if earlier:
-        with (earlier / "model.joblib").open("rb") as handle:
-            previous = joblib.load(handle)
-    else:
-        previous = None
-    model = fit_segments(profiles, previous, SEED)
+    previous = load_model(earlier / "model.joblib") if earlier else None
+    model = fit_segments(profiles, previous, k, SEED)
     version = f"segments-{ds}"
     folder = model_dir(lake_root, "segments", version)
     lake_zone.ensure_dir(folder)
     with lake_zone.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(model, handle)
-    profiles["segment_id"] = pd.array(model.assign(segment_features(profiles)), dtype="Int64")
+    profiles["segment_id"] = pd.array(model.assign(profiles), dtype="Int64")
     write_features(lake_root, "user_profiles", ds, profiles)
     events = recent(read_features(lake_root, "engagement_resolved", ds), as_of)
     posts = events.drop_duplicates(["platform", "post_id"]).rename(columns={"posted_at": "created_at"})
-    segments = describe_segments(
-        profiles, best_times(events, profiles.set_index("person_id")["segment_id"], posts), as_of, version
-    )
+    segments = describe_segments(profiles, best_times(events, profiles, posts), as_of, version)
     withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
@@ -206,11 +208,11 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
         as_of,
         run_id,
         {
-            "metrics": json.dumps({"k": len(model.segment_ids), "silhouettes": model.silhouettes}),
+            "metrics": json.dumps({"k": model.k, "criteria": model.criteria}),
             "rows_train": len(profiles),
             "artifact_path": str(folder),
             "champion_version": version,
-            "decision": f"k={len(model.segment_ids)} by silhouette; ids {model.segment_ids}"
+            "decision": f"k={model.k} declared; latent-class model; ids {model.segment_ids}"
             + (f", matched to {earlier.name}" if earlier else ", first model"),
         },
     )
@@ -224,10 +226,10 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
         )
     return {
         "version": version,
-        "k": len(model.segment_ids),
+        "k": model.k,
         "segments": segments["segment_id"].tolist(),
         "withheld": withheld,
-        "silhouettes": model.silhouettes,
+        "criteria": {str(q): c for q, c in model.criteria.items()},
     }
 
 
@@ -308,17 +310,18 @@ def target(
 
 
 def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
-    """Each person's next three topics, and their offline quality against popularity."""
+    """Each person's next three topics by the blend the validation week chose, and their offline quality."""
     from socialpulse.audience import recommend as recommender
 
     as_of = date.fromisoformat(ds)
     profiles = read_features(lake_root, "user_profiles", ds)
     events = read_features(lake_root, "engagement_resolved", ds)
-    segments = profiles.set_index("person_id")["segment_id"]
-    quality = recommender.evaluate(events, as_of)
-    recs = recommender.recommend(recommender.recent(events, as_of), segments, pd.Index(profiles["person_id"])).assign(
-        as_of_date=as_of
-    )
+    segments = model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib"
+    if not segments.exists():
+        raise NotLandedError(f"no segment model for {ds} at {segments}: run segment_audience for that date first")
+    model = load_model(segments)
+    blend, quality = recommender.evaluate(events, profiles, model, as_of)
+    recs = recommender.recommend(events, profiles, model, as_of, blend).assign(as_of_date=as_of)
     write_features(lake_root, "content_recommendations", ds, recs)
     replace_people(conn, lake_root, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
     version = f"recommendations-{ds}"
@@ -332,16 +335,18 @@ def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
             "metrics": json.dumps(quality),
             "rows_eval": quality["model"]["people"],
             "champion_version": version,
-            "decision": "item-based collaborative filtering; segment popularity under "
-            f"{recommender.MIN_HISTORY} engagements",
+            "decision": f"blend chosen on the validation week: {blend}",
         },
     )
-    log.info(
-        "recommendations: hit rate@3 %s (popularity %s), NDCG@3 %s (popularity %s) on %d people",
-        quality["model"]["hit_rate_at_3"],
-        quality["popularity"]["hit_rate_at_3"],
-        quality["model"]["ndcg_at_3"],
-        quality["popularity"]["ndcg_at_3"],
-        quality["model"]["people"],
-    )
+    for part in ("history", "cold_start"):
+        model_q, popular_q = quality["model"][part], quality["popularity"][part]
+        log.info(
+            "recommendations, %s (%d people): hit rate@3 %s (popularity %s), NDCG@3 %s (popularity %s)",
+            part,
+            model_q["people"],
+            model_q["hit_rate_at_3"],
+            popular_q["hit_rate_at_3"],
+            model_q["ndcg_at_3"],
+            popular_q["ndcg_at_3"],
+        )
     return {"people": len(profiles), **quality}

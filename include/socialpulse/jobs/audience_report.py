@@ -27,8 +27,10 @@ def _rows(conn: Any, sql: str, ds: str) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
 
 
-def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
-    """Write the charts and report.html of ds; returns where the report is."""
+def build(conn: Any, lake_root: str, ds: str, currency: str = "USD") -> JsonObject:
+    """Write the charts and report.html of ds (money in `currency`, the reporting currency); returns where it is."""
+    from socialpulse.audience.describe import representation
+
     profiles = read_features(lake_root, "user_profiles", ds)
     events = recent(read_features(lake_root, "engagement_resolved", ds), date.fromisoformat(ds))
     segments = _rows(conn, "SELECT * FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id", ds)
@@ -40,7 +42,7 @@ def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
         ds,
     )
     by_model = {r.model_name: r for r in registry.itertuples(index=False)}
-    missing = {"propensity", "recommendations"} - set(by_model)
+    missing = {"propensity", "recommendations", "segments"} - set(by_model)
     if missing:
         raise FileNotFoundError(f"no {sorted(missing)} in model_registry for {ds}: run their steps first")
     models = {name: m for name, m in json.loads(by_model["propensity"].metrics).items() if name in MODELS}
@@ -49,12 +51,23 @@ def build(conn: Any, lake_root: str, ds: str) -> JsonObject:
         "age_histogram": charts.age_histogram(profiles),
         "engagement_by_platform_and_topic": charts.engagement_by_platform_topic(events),
         "segments": charts.segments_chart(segments),
+        "segment_profiles": charts.segment_profile_chart(representation(profiles)[0]),
         "roc": charts.roc_chart(models),
         "calibration": charts.calibration_chart(models),
         "lift": charts.lift_chart(models),
         "recommendations_vs_popularity": charts.recommendations_chart(quality),
     }
-    page = render(ds, images, segments, models, by_model["propensity"].decision, quality, targets)
+    page = render(
+        ds,
+        images,
+        segments,
+        json.loads(by_model["segments"].metrics),
+        models,
+        by_model["propensity"].decision,
+        quality,
+        targets,
+        currency,
+    )
     lake = lake_zone.Lake.at(lake_root)
     final = lake.root / "reports" / "audience" / f"ds={ds}"
     with lake_zone.staged(final) as staging:

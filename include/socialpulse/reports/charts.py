@@ -51,13 +51,35 @@ def engagement_by_platform_topic(events: pd.DataFrame) -> bytes:
 
 
 def segments_chart(segments: pd.DataFrame) -> bytes:
-    plt, figure, left = _figure(7.5, 3.6)
+    """Two bar charts side by side: each segment's size and its share who bought in 30 days (categories, so bars)."""
+    plt, figure, axes = _figure(8.0, 3.4)
+    figure.delaxes(axes)
+    size, rate = figure.subplots(1, 2)
     labels = [f"segment {s}" for s in segments["segment_id"]]
-    left.bar(labels, segments["size"], color="#55A868")
-    left.set(title="Segments: size (bars) and conversion rate (line)", xlabel="segment", ylabel="people")
-    right = left.twinx()
-    right.plot(labels, 100 * segments["conversion_rate"], color="#C44E52", marker="o")
-    right.set_ylabel("% bought in 30 days")
+    size.bar(labels, segments["size"], color="#55A868")
+    size.set(title="People per segment", ylabel="people")
+    size.yaxis.set_major_formatter("{x:,.0f}")
+    rate.bar(labels, 100 * segments["conversion_rate"], color="#C44E52")
+    rate.set(title="Bought in the last 30 days", ylabel="% of the segment")
+    return _png(plt, figure)
+
+
+def segment_profile_chart(ratio: pd.DataFrame) -> bytes:
+    """A heat map of each attribute's over- or under-representation per segment (share in it / everyone's share), on a
+    log scale centred on 1, so the segments can be told apart at a glance."""
+    from matplotlib.colors import LogNorm
+
+    columns = [f"{value}" if kind in ("age", "country") else value for kind, value in ratio.columns]
+    plt, figure, axes = _figure(max(6.0, 0.32 * len(columns) + 2), 0.5 * len(ratio) + 2.2)
+    values = ratio.to_numpy(dtype=float)
+    image = axes.imshow(
+        np.clip(np.nan_to_num(values, nan=1.0), 0.25, 4.0), cmap="RdBu_r", norm=LogNorm(0.25, 4.0), aspect="auto"
+    )
+    axes.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(range(len(ratio)), [f"segment {s}" for s in ratio.index])
+    colorbar = figure.colorbar(image, ax=axes, shrink=0.8)
+    colorbar.set_ticks([0.25, 0.5, 1, 2, 4], labels=["¼×", "½×", "1×", "2×", "4×"])
+    axes.set_title("What sets each segment apart: share against the whole audience")
     return _png(plt, figure)
 
 
@@ -103,18 +125,14 @@ def lift_chart(metrics: dict[str, JsonObject]) -> bytes:
 
 
 def recommendations_chart(quality: JsonObject) -> bytes:
-    plt, figure, axes = _figure(5.2, 3.4)
-    names = ["hit_rate_at_3", "ndcg_at_3"]
-    x = np.arange(len(names))
-    for offset, who in enumerate(("model", "popularity")):
-        axes.bar(
-            x + offset * 0.38,
-            [quality[who][n] or 0 for n in names],
-            0.38,
-            label="collaborative filtering" if who == "model" else "popularity",
-        )
-    axes.set_xticks(x + 0.19, ["hit rate@3", "NDCG@3"])
-    axes.set(title="Recommendations on held-out engagement", ylim=(0, 1))
+    """NDCG@3 of the recommendations and of popularity, for people with history and cold-start people."""
+    plt, figure, axes = _figure(5.6, 3.4)
+    groups = [("history", "with history"), ("cold_start", "cold start")]
+    x = np.arange(len(groups))
+    for offset, (who, label) in enumerate((("model", "recommendations"), ("popularity", "most popular topics"))):
+        axes.bar(x + offset * 0.38, [quality[who][g]["ndcg_at_3"] or 0 for g, _ in groups], 0.38, label=label)
+    axes.set_xticks(x + 0.19, [label for _, label in groups])
+    axes.set(title="NDCG@3 on the held-out week", ylim=(0, 1))
     axes.legend()
     return _png(plt, figure)
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from socialpulse.audience import propensity
 from socialpulse.audience.entities import USER_PROFILES
-from socialpulse.audience.metrics import evaluate
-from socialpulse.jobs.propensity import decide
+from socialpulse.audience.metrics import auc_difference, evaluate
+from socialpulse.jobs.propensity import MARGIN, decide
 
 pytestmark = pytest.mark.integration  # trains TensorFlow and scikit-learn models
 
@@ -68,18 +69,35 @@ def test_the_baselines_learn_the_same_columns():
         assert evaluate(y_test, propensity.predict_baseline(model, test))["roc_auc"] > 0.65, name
 
 
-def test_the_champion_is_replaced_only_by_a_model_that_is_not_worse():
+def test_the_champion_is_replaced_only_by_a_model_the_paired_test_says_is_not_worse():
     trained_at, erased = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
-    assert decide(0.80, None, None, None, None) == (True, "promoted: no champion yet")
-    assert decide(0.7995, "propensity-2026-11-01", 0.80, trained_at, None)[0]  # within NOT_WORSE
-    kept, why = decide(0.78, "propensity-2026-11-01", 0.80, trained_at, None)
-    assert not kept and why.startswith("kept propensity-2026-11-01")
-    promoted, why = decide(0.70, "propensity-2026-11-01", 0.80, trained_at, erased)
+    new, old = "propensity-2026-11-02", "propensity-2026-11-01"
+    assert decide(new, None, None, None, None) == (True, f"promoted {new}: the first model, no champion before it")
+    close = {"difference": -0.002, "low": -0.004, "high": 0.0, "test": "DeLong"}
+    promoted, why = decide(new, close, old, trained_at, None)
+    assert promoted and why.startswith(f"promoted {new} over {old}: ROC AUC -0.0020") and "-0.0040 to +0.0000" in why
+    uncertain = {**close, "low": -0.006}  # the interval reaches past the margin: may be worse
+    kept, why = decide(new, uncertain, old, trained_at, None)
+    assert not kept and why.startswith(f"kept {old}") and f"margin {MARGIN}" in why
+    promoted, why = decide(new, uncertain, old, trained_at, erased)
     assert promoted and "before the erasure" in why
-    assert decide(0.70, "propensity-2026-11-01", 0.80, erased, trained_at) == (
-        False,
-        decide(0.70, "propensity-2026-11-01", 0.80, erased, None)[1],
-    )  # erasure before training
+    assert not decide(new, uncertain, old, erased, trained_at)[0]  # erasure before training
+
+
+def test_delong_interval_matches_a_paired_bootstrap():
+    rng = np.random.default_rng(3)
+    labels = rng.random(3000) < 0.2
+    truth = labels + rng.normal(0, 1.2, 3000)
+    new, old = truth + rng.normal(0, 0.5, 3000), truth + rng.normal(0, 0.6, 3000)
+    found = auc_difference(labels, new, old)
+    assert found["difference"] == pytest.approx(roc_auc_score(labels, new) - roc_auc_score(labels, old))
+    draws = []
+    for _ in range(400):
+        at = rng.integers(0, 3000, 3000)
+        draws.append(roc_auc_score(labels[at], new[at]) - roc_auc_score(labels[at], old[at]))
+    assert found["standard_error"] == pytest.approx(np.std(draws), rel=0.15)
+    same = auc_difference(labels, new, new)
+    assert same["difference"] == 0 and same["standard_error"] == 0
 
 
 def test_a_snapshot_before_any_engagement_landed_trains_every_model():

@@ -1,4 +1,5 @@
-"""Segments: k by silhouette, ids kept across a retrain, a new id only for a new group, descriptions."""
+"""Segments: a latent-class model recovers planted mixed-type classes, scores one person as it scores a batch, keeps
+ids across retrains; descriptions name what sets a segment apart."""
 
 from __future__ import annotations
 
@@ -7,80 +8,113 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
-from socialpulse.audience.describe import describe_segments
+from socialpulse.audience.describe import describe_segments, representation
 from socialpulse.audience.entities import TOPIC_COLUMNS
-from socialpulse.audience.segments import choose_k, fit_segments, segment_features
+from socialpulse.audience.segments import K_RANGE, fit_segments
 
-GROUPS = {  # age, order value, platform, favourite topic
-    "young": (22, 40.0, "on_instagram", "topic_fashion"),
-    "parents": (37, 90.0, "on_facebook", "topic_kids"),
-    "pros": (45, 160.0, "on_x", "topic_tech"),
+GROUPS = {  # age, order value, platform, favourite topics, country mix
+    "young": (22, 40.0, "on_instagram", ("topic_fashion", "topic_music"), {"US": 0.5, "JP": 0.5}),
+    "parents": (37, 90.0, "on_facebook", ("topic_kids", "topic_home"), {"US": 0.6, "DE": 0.4}),
+    "pros": (45, 160.0, "on_x", ("topic_tech", "topic_business"), {"US": 0.5, "GB": 0.5}),
 }
 
 
 def people(groups: dict, per_group: int, seed: int) -> pd.DataFrame:
+    """Profiles of planted groups, with what real profiles lack: unknown ages and countries, non-buyers, people
+    without engagement, and groups that overlap on every single column."""
     rng = np.random.default_rng(seed)
     rows = []
-    for name, (age, aov, platform, topic) in groups.items():
+    for name, (age, aov, platform, topics, countries) in groups.items():
         for i in range(per_group):
+            buyer = rng.random() < 0.6
+            engagements = int(rng.poisson(6)) if rng.random() < 0.7 else 0
+            favoured = rng.random(len(TOPIC_COLUMNS)) + np.isin(TOPIC_COLUMNS, topics) * 4
+            counts = rng.multinomial(engagements, favoured / favoured.sum())
             row = {
                 "person_id": f"{name}-{i}",
                 "group": name,
-                "age": int(rng.normal(age, 2)),
-                "avg_order_value": rng.normal(aov, aov / 10),
-                "orders_total": 3,
-                "monetary_total": 3 * aov,
-                "recency_days": int(rng.integers(0, 60)),
-                "engagements_90d": int(rng.integers(1, 30)),
-                "on_facebook": False,
-                "on_instagram": False,
-                "on_x": False,
-                "country": "US",
-                "age_band": "25-34",
+                "age": int(rng.normal(age, 5)) if rng.random() < 0.9 else None,
+                "avg_order_value": rng.lognormal(np.log(aov), 0.3) if buyer else np.nan,
+                "orders_total": int(rng.integers(1, 5)) if buyer else 0,
+                "recency_days": int(rng.integers(0, 60)) if buyer else None,
+                "engagements_90d": engagements,
+                "country": rng.choice(list(countries), p=list(countries.values())) if rng.random() < 0.95 else None,
+                "gender": rng.choice(["female", "male"]),
+                "age_band": "18-24" if age < 25 else "35-44",
+                **{
+                    p: bool(rng.random() < (0.9 if p == platform else 0.3))
+                    for p in ("on_facebook", "on_instagram", "on_x")
+                },
+                **{c: (n / engagements if engagements else None) for c, n in zip(TOPIC_COLUMNS, counts, strict=True)},
             }
-            row[platform] = True
-            row.update(dict.fromkeys(TOPIC_COLUMNS, 0.0))
-            row[topic] = 1.0
+            row["monetary_total"] = row["orders_total"] * (row["avg_order_value"] if buyer else 0.0)
             rows.append(row)
     frame = pd.DataFrame(rows)
-    frame["age"] = frame["age"].astype("Int64")
-    frame["recency_days"] = frame["recency_days"].astype("Int64")
+    for column in ("age", "recency_days"):
+        frame[column] = frame[column].astype("Int64")
+    for column in TOPIC_COLUMNS:
+        frame[column] = frame[column].astype("Float64")
     return frame
 
 
-def test_k_is_the_number_of_planted_groups():
-    k, scores, _ = choose_k(segment_features(people(GROUPS, 60, 1)), seed=7)
-    assert k == 3 and scores[3] == max(scores.values())
+def test_the_planted_classes_are_recovered_from_mixed_columns_with_gaps():
+    frame = people(GROUPS, 300, 1)
+    model = fit_segments(frame, None, k=3)
+    assert adjusted_rand_score(frame["group"], model.assign(frame)) >= 0.9
+    assert sorted(model.criteria) == [k for k in K_RANGE if k < len(frame)]
+    assert all(c["bic"] < c["icl"] for c in model.criteria.values())  # ICL adds the classification entropy
+    assert min(model.criteria, key=lambda k: model.criteria[k]["bic"]) >= 3  # fewer classes than planted fit worse
+
+
+def test_a_person_alone_gets_the_segment_they_get_in_a_batch():
+    frame = people(GROUPS, 150, 1)
+    model = fit_segments(frame, None, k=3)
+    in_batch = model.assign(frame)
+    unknown_age = frame.index[frame["age"].isna()][0]  # nothing imputed from the batch: the gap stays a gap
+    for row in (0, 151, 299, unknown_age):
+        assert model.assign(frame.iloc[[row]])[0] == in_batch[row]
+    assert (model.assign(frame.iloc[::-1])[::-1] == in_batch).all()
 
 
 def test_a_retrain_keeps_segment_ids_and_a_new_group_gets_a_new_one():
-    first = fit_segments(people(GROUPS, 60, 1), None)
-    before = dict(
-        zip(people(GROUPS, 60, 1)["group"], first.assign(segment_features(people(GROUPS, 60, 1))), strict=False)
-    )
+    first = fit_segments(people(GROUPS, 200, 1), None, k=3)
+    same = fit_segments(people(GROUPS, 200, 1), first, k=3)
+    frame = people(GROUPS, 200, 1)
+    assert (same.assign(frame) == first.assign(frame)).mean() >= 0.99  # nothing changed: everyone keeps their id
+    before = pd.Series(first.assign(frame)).groupby(frame["group"]).agg(lambda s: s.mode()[0])
     # the next day: other people of the same groups, shuffled, and a group nobody has seen
-    grown = {**GROUPS, "gamers": (19, 25.0, "on_x", "topic_sports")}
-    frame = people(grown, 60, 2).sample(frac=1.0, random_state=3).reset_index(drop=True)
-    second = fit_segments(frame, first)
-    after = dict(zip(frame["group"], second.assign(segment_features(frame)), strict=False))
-    assert {g: after[g] for g in GROUPS} == before  # same group, same id, whatever the cluster order
+    grown = {**GROUPS, "gamers": (17, 25.0, "on_x", ("topic_sports", "topic_food"), {"BR": 1.0})}
+    frame = people(grown, 200, 2).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    second = fit_segments(frame, first, k=4)
+    after = pd.Series(second.assign(frame)).groupby(frame["group"]).agg(lambda s: s.mode()[0])
+    assert after[list(GROUPS)].to_dict() == before.to_dict()  # same group, same id, whatever the class order
     assert after["gamers"] == 3 == max(second.segment_ids) and second.next_id == 4
 
 
-def test_descriptions_come_from_members_and_small_segments_are_not_published():
-    frame = people(GROUPS, 120, 1)
+def test_fewer_than_two_segments_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match="k must be at least 2"):
+        fit_segments(people(GROUPS, 20, 1), None, k=1)
+
+
+def test_descriptions_name_what_sets_a_segment_apart_and_small_segments_are_not_published():
+    frame = people(GROUPS, 150, 1)
     frame["segment_id"] = frame["group"].map({"young": 0, "parents": 1, "pros": 2})
-    frame.loc[frame["group"] == "pros", "segment_id"] = [2] * 99 + [0] * 21  # 99 people: under the minimum
-    frame["age_band"] = np.where(frame["group"] == "young", "18-24", "35-44")
+    frame.loc[frame["group"] == "pros", "segment_id"] = [2] * 99 + [0] * 51  # 99 people: under the minimum
     times = pd.DataFrame({"best_platform": ["instagram"], "best_hour": [20]}, index=[0])
     described = describe_segments(frame, times, date(2026, 11, 3), "segments-2026-11-03").set_index("segment_id")
     assert sorted(described.index) == [0, 1]
-    young = described.loc[0]
-    assert young["description"].startswith("18-24 · US · Instagram · fashion")
-    assert (
-        young["size"] == 141
-        and young["best_hour"] == 20
-        and young["avg_order_value"]
-        == pytest.approx(frame[frame["segment_id"] == 0]["monetary_total"].sum() / (3 * 141))
+    young, parents = described.loc[0], described.loc[1]
+    # the US is common in every group: it sets none apart, so no description names it
+    assert "US" not in young["description"] and "US" not in parents["description"]
+    assert "JP (" in young["description"] and "DE (" in parents["description"]
+    assert young["platform"] == "instagram" and parents["platform"] == "facebook"
+    assert "fashion" in young["topics"] and "kids" in parents["topics"]
+    ratio, share = representation(frame)
+    assert ratio.loc[1, ("country", "DE")] == pytest.approx(
+        share.loc[1, ("country", "DE")] / (frame["country"] == "DE").sum() * frame["country"].notna().sum()
     )
+    assert young["size"] == 201 and young["best_hour"] == 20
+    buyers = frame[(frame["segment_id"] == 0) & (frame["orders_total"] > 0)]
+    assert young["avg_order_value"] == pytest.approx(buyers["monetary_total"].sum() / buyers["orders_total"].sum())

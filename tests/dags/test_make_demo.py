@@ -131,6 +131,36 @@ def test_the_dashboard_tour_opens_every_page_on_the_demo_s_data(demo, tmp_path):
         assert (out / f"dashboard-{page}.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
+def test_the_report_screenshot_is_the_whole_audience_report_of_the_demo(demo, tmp_path):
+    """The README's screenshot: scripts/report_screenshot.py on the demo's newest audience report."""
+    from socialpulse import lake as lake_zone
+    from socialpulse_dev import browser
+
+    if not browser.installed():
+        require_service("Chromium is not installed: apt-get install chromium chromium-driver")
+    data = demo[0]
+    report = lake_zone.current(lake_zone.Lake.at(str(data / "lake")).root / "reports" / "audience" / "ds=2026-11-03")
+    out = tmp_path / "report.png"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "report_screenshot.py"),
+            "--report",
+            str(report / "report.html"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")},
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    width, height = (int(v) for v in re.search(r"\((\d+) x (\d+) px\)", done.stdout).groups())
+    assert out.read_bytes()[:4] == b"\x89PNG" and width == 1280 and height > 2000  # every table and chart
+
+
 def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()

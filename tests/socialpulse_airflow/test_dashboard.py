@@ -65,8 +65,14 @@ def seed_warehouse(tmp_path) -> tuple[Path, Path]:
         conn.execute(
             "INSERT INTO model_registry (model_version, model_name, as_of_date, trained_at, rows_train, "
             "rows_eval, metrics, decision) VALUES ('propensity-1', 'propensity', ?, '2026-11-04T01:00', "
-            "4000, 1000, ?, 'promoted: no champion yet')",
+            "4000, 1000, ?, 'promoted propensity-1: the first model, no champion before it')",
             (DAYS[1], json.dumps(MODEL)),
+        )
+        criteria = {str(k): {"bic": 5e4 - 1000 * k, "icl": 5.2e4 - 900 * k, "silhouette": 0.2 / k} for k in (2, 3, 4)}
+        conn.execute(
+            "INSERT INTO model_registry (model_version, model_name, as_of_date, metrics, decision) "
+            "VALUES ('segments-1', 'segments', ?, ?, 'k=3 declared')",
+            (DAYS[1], json.dumps({"k": 3, "criteria": criteria})),
         )
         conn.execute(
             "INSERT INTO target_audience_summaries (as_of_date, brief, goal, account_id, campaign_ids, markets, "
@@ -200,6 +206,7 @@ def test_campaigns_posts_audience_and_run_pages_show_the_warehouse_s_figures(cli
         audience,
     )  # a target audience: its size, never its people
     assert "<td>tiny</td>" in audience and "12 eligible people, under its min_size of 100" in audience
+    assert "<td>3 (declared)</td><td>47,000</td><td>49,300</td><td>0.067</td>" in audience  # the fit at each k
     assert f'src="audience/{DAYS[1]}/segments.png"' in audience
     assert client.get(f"{PREFIX}/audience/{DAYS[1]}/segments.png", headers=viewer()).content == CHART
     for missing in (f"/audience/{DAYS[1]}/other.png", "/audience/2026-01-01/segments.png"):

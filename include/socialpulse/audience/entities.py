@@ -101,8 +101,8 @@ AUDIENCE_SEGMENTS = Schema(
         Field(
             "best_platform",
             "string",
-            doc="where it engages most against that platform's average person (an index, so comments and likes "
-            "compare); unknown without engagement data",
+            doc="where it engages most per member against that platform's average per person (an index, so comments "
+            "and likes compare); unknown without engagement data",
         ),
         Field("best_hour", "int", min=0, max=23, doc="the UTC hour of the posts it engages with most per post"),
         Field("model_version", "string", required=True, doc="the segmentation model"),

@@ -43,6 +43,12 @@ class Blend:
     prior_weight: float  # how many engagements the segment profile counts as
     item_weight: float  # share of the score moved to similar topics
 
+    def __str__(self) -> str:
+        return (
+            f"engagement's weight halves every {self.half_life_days:g} days; the segment profile counts as "
+            f"{self.prior_weight:g} engagements; {self.item_weight:.0%} of the score moves to similar topics"
+        )
+
 
 BLENDS = tuple(Blend(h, m, b) for h in (7.0, 30.0, 90.0) for m in (1.0, 4.0, 16.0, 64.0) for b in (0.0, 0.3))
 
@@ -216,20 +222,21 @@ def best_times(events: pd.DataFrame, profiles: pd.DataFrame, posts: pd.DataFrame
     whose posts they engage with most per post.
 
     Platforms count unlike things (comments on Facebook, likes and reposts on X), so a platform's
-    figure is its members' engagements per member on the platform, over everyone's per person on
-    it: an index, 1 for average. Only platforms that report who engaged take part; a segment
-    with no engagement on any of them is "unknown".
+    figure compares it only with itself: the segment's engagements there per member, over
+    everyone's per person (its share of the platform's engagement over its share of the
+    audience; 1 for average). Where members are not, they engage less: reach counts. Only
+    platforms that report who engaged take part; a segment with no engagement on any is "unknown".
     """
     segments = profiles.set_index("person_id")["segment_id"]
     joined = events.join(segments.rename("segment_id"), on="person_id").dropna(subset=["segment_id"])
-    on = {p: profiles.groupby("segment_id")[f"on_{p}"].sum() for p in events["platform"].unique()}
+    sizes = profiles.groupby("segment_id").size()
     index = pd.DataFrame(
         {
-            p: (joined[joined["platform"] == p].groupby("segment_id").size() / on[p])
-            / ((joined["platform"] == p).sum() / on[p].sum())
-            for p in sorted(on)
+            p: (joined[joined["platform"] == p].groupby("segment_id").size() / sizes)
+            / ((joined["platform"] == p).sum() / sizes.sum())
+            for p in sorted(events["platform"].unique())
         },
-        index=profiles["segment_id"].dropna().unique(),
+        index=sizes.index,
     ).fillna(0.0)
     joined = joined.assign(hour=joined["posted_at"].dt.hour)
     posts = posts.assign(hour=pd.to_datetime(posts["created_at"], utc=True).dt.hour)

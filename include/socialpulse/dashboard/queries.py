@@ -205,7 +205,8 @@ def posts(conn: Any, since: str, until: str, limit: int = 200) -> list[JsonObjec
 
 
 def audience(conn: Any) -> JsonObject | None:
-    """The newest audience run: segments, the propensity model card and the target audiences' sizes (no people)."""
+    """The newest audience run: segments and the segment model's fit at each k, the propensity model card and the
+    target audiences' sizes (no people)."""
     day = _rows(conn, "SELECT max(as_of_date) AS day FROM audience_segments")[0]["day"]
     if day is None:
         return None
@@ -232,9 +233,15 @@ def audience(conn: Any) -> JsonObject | None:
     card = None
     if models:
         card = {**models[0], "metrics": json.loads(models[0]["metrics"])}
+    fitted = _rows(
+        conn,
+        "SELECT metrics, decision FROM model_registry WHERE model_name = 'segments' AND as_of_date = ?",
+        (day,),
+    )
     return {
         "day": str(day),
         "segments": segments,
+        "segment_model": {**json.loads(fitted[0]["metrics"]), "decision": fitted[0]["decision"]} if fitted else None,
         "model": card,
         "audiences": audiences,
         "activation": activation(conn),

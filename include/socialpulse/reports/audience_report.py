@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from socialpulse.audience.recommend import Blend
 from socialpulse.typing_aliases import JsonObject
 
 MODEL_LABELS = {
@@ -72,6 +73,14 @@ def model_comparison(metrics: JsonObject) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TARGET_COLUMNS = {
+    "campaign_ids": "campaigns",
+    "size": "people",
+    "holdout_size": "held out",
+    "expected_conversions": "expected conversions",
+    "expected_value": "expected value",
+    "reason": "not built because",
+}
 NO_BRIEF = "<p>No campaign brief was built for this date: see audiences.yaml.</p>"
 
 
@@ -154,7 +163,12 @@ def render(
         "best hour (UTC)": lambda h: f"{int(h):02d}:00",
         "segment": str,
     }
-    target_formats = {"expected_value": money(currency), "expected_conversions": "{:,.1f}".format}
+    targets = targets.rename(columns=TARGET_COLUMNS)
+    target_formats: dict[str, Callable[[Any], str]] = {
+        "expected value": money(currency),
+        "expected conversions": "{:,.1f}".format,
+        "campaigns": str,
+    }
     model_formats = {label: figure for _, label in METRICS}
     quality_formats = {"hit rate@3": percent, "NDCG@3": figure}
     whole = "{:,.0f}".format
@@ -163,6 +177,7 @@ def render(
 <html lang="en"><head><meta charset="utf-8"><title>SocialPulse audience report {html.escape(ds)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table.data{{border-collapse:collapse}}
 table.data td,table.data th{{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}}
+.targets td:last-child{{text-align:left;max-width:28em}}
 figure{{display:inline-block;margin:1em}}</style></head><body>
 <h1>Audience report, as of {html.escape(ds)}</h1>
 <h2>Conversion propensity: the model against its baselines</h2>
@@ -174,9 +189,9 @@ figure{{display:inline-block;margin:1em}}</style></head><body>
 Its fit at each k, to inform that choice (BIC and ICL: lower is better):</p>
 {_table(segment_criteria(segments_metrics["criteria"], int(segments_metrics["k"])), criteria_formats)}
 <h2>Target audiences per campaign brief</h2>
-{_table(targets, target_formats) if len(targets) else NO_BRIEF}
+<div class="targets">{_table(targets, target_formats) if len(targets) else NO_BRIEF}</div>
 <h2>Content recommendations</h2>
-<p>Blend chosen on the validation week: {html.escape(str(recommendations.get("blend")))}.</p>
+<p>Blend chosen on the validation week: {html.escape(str(Blend(**recommendations["blend"])))}.</p>
 {_table(recommendation_quality(recommendations), quality_formats)}
 <h2>Charts</h2>
 {images}

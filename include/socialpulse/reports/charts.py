@@ -55,12 +55,12 @@ def segments_chart(segments: pd.DataFrame) -> bytes:
     plt, figure, axes = _figure(8.0, 3.4)
     figure.delaxes(axes)
     size, rate = figure.subplots(1, 2)
-    labels = [f"segment {s}" for s in segments["segment_id"]]
+    labels = [str(s) for s in segments["segment_id"]]
     size.bar(labels, segments["size"], color="#55A868")
-    size.set(title="People per segment", ylabel="people")
+    size.set(title="People per segment", xlabel="segment", ylabel="people")
     size.yaxis.set_major_formatter("{x:,.0f}")
     rate.bar(labels, 100 * segments["conversion_rate"], color="#C44E52")
-    rate.set(title="Bought in the last 30 days", ylabel="% of the segment")
+    rate.set(title="Bought in the last 30 days", xlabel="segment", ylabel="% of the segment")
     return _png(plt, figure)
 
 
@@ -78,6 +78,7 @@ def segment_profile_chart(ratio: pd.DataFrame) -> bytes:
     axes.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
     axes.set_yticks(range(len(ratio)), [f"segment {s}" for s in ratio.index])
     colorbar = figure.colorbar(image, ax=axes, shrink=0.8)
+    colorbar.ax.minorticks_off()
     colorbar.set_ticks([0.25, 0.5, 1, 2, 4], labels=["¼×", "½×", "1×", "2×", "4×"])
     axes.set_title("What sets each segment apart: share against the whole audience")
     return _png(plt, figure)

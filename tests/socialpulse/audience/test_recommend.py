@@ -121,7 +121,7 @@ def test_quality_counts_a_hit_and_discounts_its_rank():
 
 
 def test_best_platform_compares_each_platform_with_its_own_average_and_says_unknown_without_data():
-    # segment 0 leaves few comments on Facebook but more than anyone else there; X likes are many for everyone
+    # segment 0 leaves few comments on Facebook but more per member than others there; X likes are many for everyone
     x = events([(p, "music", "2026-10-01 20:00") for p in ("a", "b", "c", "d") for _ in range(10)])
     facebook = events([("a", "music", "2026-10-01 20:00")] * 2, platform="facebook")
     people = profiles(["a", "b", "c", "d", "e"])

@@ -80,10 +80,11 @@ class LatentClassModel:
         """Short EM runs from n_init k-means++ splits of the rows, the FINALISTS best of them run to convergence, the
         most likely kept.
 
-        EM finds a local optimum of the likelihood; on the simulator's audience one random
-        start in three ends in one that merges two segments, and a short run's rank does not
-        always foretell its end. Short runs first ("emEM", Biernacki, Celeux and Govaert 2003),
-        then a few to the end, find the best optimum for a fraction of full runs' time.
+        EM finds a local optimum of the likelihood. On the simulator's 5,000 people, best-of-20
+        short runs from random responsibilities ended, for 2 seeds of 6, in an optimum that
+        merges two segments (adjusted Rand index 0.78 against 0.93); k-means++ starts (diverse
+        where random responsibilities all start near the mean) and FINALISTS run to the end
+        ("emEM", Biernacki, Celeux and Govaert 2003) reached 0.93 for all 6.
         """
         self.levels = [sorted(frame[name].dropna().astype(str).unique()) for name in self.columns.categorical]
         data = self.encode(frame)

@@ -18,7 +18,7 @@ apart, next to recommending everyone the most popular topics.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -111,6 +111,7 @@ class Inputs:
     prior: np.ndarray  # people x CANDIDATES segment profile
     events: pd.DataFrame  # the engagement up to the cut
     until: date
+    decayed: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # by half-life: own, similarity
 
     @classmethod
     def at(cls, events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, until: date) -> Inputs:
@@ -121,9 +122,11 @@ class Inputs:
         return cls(people, counts.sum(axis=1).reindex(people).fillna(0.0).to_numpy(), prior, history, until)
 
     def scores(self, blend: Blend) -> np.ndarray:
-        decayed = topic_counts(self.events, self.until, blend.half_life_days)[list(CANDIDATES)]
-        similar = similarity(decayed.to_numpy())
-        own = decayed.reindex(self.people).fillna(0.0).to_numpy()
+        if blend.half_life_days not in self.decayed:  # the blends tried share three half-lives
+            decayed = topic_counts(self.events, self.until, blend.half_life_days)[list(CANDIDATES)]
+            own = decayed.reindex(self.people).fillna(0.0).to_numpy()
+            self.decayed[blend.half_life_days] = own, similarity(decayed.to_numpy())
+        own, similar = self.decayed[blend.half_life_days]
         return blended(own, self.prior, similar, blend)
 
 

@@ -104,11 +104,11 @@ def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, s
     return written
 
 
-def read_features(lake_root: str, entity: str, ds: str) -> pd.DataFrame:
+def read_features(lake_root: str, entity: str, ds: str, columns: list[str] | None = None) -> pd.DataFrame:
     path = features_partition(lake_root, entity, ds)
     if not lake_zone.partition_exists(path):
         raise NotLandedError(f"no {entity} for {ds} at {path}: its step has not run for that date")
-    return lake_zone.read_parquet(lake_zone.current(path) / lake_zone.CLEAN_FILE)
+    return lake_zone.read_parquet(lake_zone.current(path) / lake_zone.CLEAN_FILE, columns)
 
 
 def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
@@ -315,7 +315,7 @@ def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
 
     as_of = date.fromisoformat(ds)
     profiles = read_features(lake_root, "user_profiles", ds)
-    events = read_features(lake_root, "engagement_resolved", ds)
+    events = read_features(lake_root, "engagement_resolved", ds, ["person_id", "topic", "posted_at"])  # all it reads
     segments = model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib"
     if not segments.exists():
         raise NotLandedError(f"no segment model for {ds} at {segments}: run segment_audience for that date first")

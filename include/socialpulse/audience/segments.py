@@ -9,7 +9,8 @@ The model (latent_class.py) reads each column as what it is, and a missing value
 Nothing is imputed from the batch, so a person's segment depends on their own row and the
 saved model only. Against the simulator's planted segments (issue 25's closing note) it
 reaches an adjusted Rand index of 0.93, where KMeans on standardised shares reached 0.61.
-Adding gender or the engagement volume lowered it: both vary within a segment as much as between.
+On the same 5,000 people, adding gender left it at 0.932 (a column for nothing), and adding the
+log of 90-day engagements lowered it to 0.37 (volume varies within a segment as much as between).
 
 k is a business choice (DEFAULT_K, the DAG's `segments` param). The model's own criteria
 (BIC, ICL) and the silhouette of its partition are computed for every k of K_RANGE and

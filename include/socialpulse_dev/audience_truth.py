@@ -176,15 +176,14 @@ def recommendation_oracle(
     """The planted-interest oracle on recommend_content's test week of ds, figured as the recommendations are: each
     person's two planted interests, then the most popular other topic (popularity's list for people it does not
     know)."""
-    from socialpulse.audience.recommend import CANDIDATES, HOLDOUT_DAYS, Split, topic_counts
+    from socialpulse.audience.recommend import HOLDOUT_DAYS, Split
     from socialpulse.jobs.audience import load_model, model_dir
 
     model = load_model(model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib")
     events = read_features(lake_root, "engagement_resolved", ds)
     profiles = read_features(lake_root, "user_profiles", ds)
     test = Split.at(events, profiles, model, date.fromisoformat(ds) - timedelta(days=HOLDOUT_DAYS))
-    totals = topic_counts(test.inputs.events, test.inputs.until)[list(CANDIDATES)].sum()
-    popular = totals.sort_values(ascending=False, kind="stable").index.tolist()
+    popular = test.inputs.popularity
     people = pseudonyms(seed, size, secret)
     interests = {person: member.interests for person, member in zip(people, audience(seed, size), strict=True)}
     lists = {}

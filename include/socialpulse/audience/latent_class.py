@@ -6,8 +6,9 @@ block of count columns (how a person's engagements split across topics). A missi
 value adds nothing to a person's likelihood, so "unknown" is never read as a zero or a
 median, and a person's class depends on their own row and the fitted parameters only.
 
-Written here rather than taken from StepMix: StepMix has no multinomial over a block of
-counts (topic engagement), and the EM below is about a hundred lines of numpy.
+Written here rather than taken from StepMix: its emissions (stepmix/emission/build_emission.py:
+Gaussian, Bernoulli, multinoulli, covariate) have no multinomial over a block of counts
+(topic engagement), and this module is about 200 lines of numpy, docstrings included.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class LatentClassModel:
     probabilities: np.ndarray = field(default_factory=lambda: np.empty(0))  # (k, b)
     categories: list[np.ndarray] = field(default_factory=list)  # per column (k, levels)
     topic_mix: np.ndarray = field(default_factory=lambda: np.empty(0))  # (k, t)
+    variance_floor: np.ndarray = field(default_factory=lambda: np.empty(0))  # (g,): no class collapses on one value
     log_likelihood: float = float("nan")
     rows: int = 0
 
@@ -89,7 +91,7 @@ class LatentClassModel:
         self.levels = [sorted(frame[name].dropna().astype(str).unique()) for name in self.columns.categorical]
         data = self.encode(frame)
         rng = np.random.default_rng(self.seed)
-        self._floor = MIN_VARIANCE * np.nan_to_num(np.nanvar(data.gaussian, axis=0), nan=1.0) + 1e-9
+        self.variance_floor = MIN_VARIANCE * np.nan_to_num(np.nanvar(data.gaussian, axis=0), nan=1.0) + 1e-9
         points = _points(data)
         starts = []
         for _ in range(self.n_init):
@@ -102,7 +104,6 @@ class LatentClassModel:
         best, parameters = max(finals, key=lambda f: f[0])
         self.__dict__.update(parameters)
         self.log_likelihood, self.rows = best * len(frame), len(frame)
-        del self._floor
         return self
 
     def _run(self, data: Encoded, iterations: int) -> float:
@@ -127,7 +128,7 @@ class LatentClassModel:
         x = np.nan_to_num(data.gaussian)
         mass = resp.T @ seen + 1e-9
         self.means = (resp.T @ x) / mass
-        self.variances = np.maximum((resp.T @ (x * x)) / mass - self.means**2, self._floor)
+        self.variances = np.maximum((resp.T @ (x * x)) / mass - self.means**2, self.variance_floor)
         seen = ~np.isnan(data.bernoulli)
         self.probabilities = (resp.T @ np.nan_to_num(data.bernoulli) + SMOOTHING) / (resp.T @ seen + 2 * SMOOTHING)
         self.categories = [

@@ -111,6 +111,7 @@ class Inputs:
     prior: np.ndarray  # people x CANDIDATES segment profile
     events: pd.DataFrame  # the engagement up to the cut
     until: date
+    popularity: list[str]  # CANDIDATES, the most engaged with up to the cut first
     decayed: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # by half-life: own, similarity
 
     @classmethod
@@ -119,7 +120,9 @@ class Inputs:
         counts = topic_counts(history, until)
         people = profiles["person_id"].to_numpy()
         prior = segment_profiles(model, profiles, counts)
-        return cls(people, counts.sum(axis=1).reindex(people).fillna(0.0).to_numpy(), prior, history, until)
+        totals = counts[list(CANDIDATES)].sum().sort_values(ascending=False, kind="stable")
+        per_person = counts.sum(axis=1).reindex(people).fillna(0.0).to_numpy()
+        return cls(people, per_person, prior, history, until, totals.index.tolist())
 
     def scores(self, blend: Blend) -> np.ndarray:
         if blend.half_life_days not in self.decayed:  # the blends tried share three half-lives
@@ -130,10 +133,13 @@ class Inputs:
         return blended(own, self.prior, similar, blend)
 
 
+def _top(values: np.ndarray) -> np.ndarray:
+    """Per row, the column positions of the TOP_N highest values, highest first."""
+    return np.argsort(-values, axis=1, kind="stable")[:, :TOP_N]
+
+
 def ranked(people: np.ndarray, values: np.ndarray) -> dict[Any, list[str]]:
-    top = np.argsort(-values, axis=1, kind="stable")[:, :TOP_N]
-    names = np.asarray(CANDIDATES)[top]
-    return dict(zip(people, names.tolist(), strict=True))
+    return dict(zip(people, np.asarray(CANDIDATES)[_top(values)].tolist(), strict=True))
 
 
 def recommend(
@@ -142,7 +148,7 @@ def recommend(
     """person_id, rank, topic, score, source for every profile (TOP_N rows each)."""
     inputs = Inputs.at(events, profiles, model, as_of)
     values = inputs.scores(blend)
-    top = np.argsort(-values, axis=1, kind="stable")[:, :TOP_N]
+    top = _top(values)
     return pd.DataFrame(
         {
             "person_id": np.repeat(inputs.people, TOP_N),
@@ -197,8 +203,7 @@ class Split:
 
     def popular(self) -> dict[Any, list[str]]:
         """Everyone's list when everyone gets the most engaged topics up to the cut."""
-        totals = topic_counts(self.inputs.events, self.inputs.until)[list(CANDIDATES)].sum()
-        return dict.fromkeys(self.held, totals.sort_values(ascending=False, kind="stable").index[:TOP_N].tolist())
+        return dict.fromkeys(self.held, self.inputs.popularity[:TOP_N])
 
 
 def evaluate(

@@ -152,7 +152,7 @@ def fit_segments(
     if k < 2 or k >= len(features):
         raise ValueError(f"cannot make {k} segments of {len(features)} profiles: k must be at least 2 and below that")
     mixture = LatentClassModel(k, COLUMNS, seed).fit(features.sample(min(FIT_SAMPLE, len(features)), random_state=seed))
-    matchable = previous is not None and isinstance(getattr(previous, "mixture", None), LatentClassModel)
+    matchable = isinstance(getattr(previous, "mixture", None), LatentClassModel)
     old = previous.assign(profiles) if previous is not None and matchable else None
     ids, next_id = match_ids(mixture.predict(features), old, k, previous.next_id if previous else 0)
     if previous is not None and not matchable:

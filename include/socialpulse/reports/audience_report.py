@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -33,12 +32,8 @@ def _table(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]] | No
     shown = frame.copy()
     for column in shown.columns:
         write = formats.get(column, number)
-        shown[column] = [("" if _missing(v) else write(v)) for v in shown[column]]
+        shown[column] = ["" if pd.isna(v) else write(v) for v in shown[column]]
     return cast(str, shown.to_html(index=False, border=0, classes="data", escape=True))
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def number(value: Any) -> str:

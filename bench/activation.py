@@ -132,7 +132,7 @@ def main() -> None:
         lake, warehouse = str(root / "lake"), str(root / "warehouse.db")
         started = time.perf_counter()
         everyone = keys(total)
-        lake_zone.write_clean_partition(everyone, lake_zone.Lake.at(lake).restricted_partition(MATCH_KEYS, DS))
+        lake_zone.Lake.at(lake).restricted(MATCH_KEYS).write_day(everyone, DS)
         publish(lake, everyone["person_id"][: args.people])
         with sqlite3.connect(warehouse) as conn:
             apply_migrations(conn)

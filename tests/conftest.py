@@ -81,14 +81,32 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
-    """A local S3-compatible server for the session (moto in server mode, over real HTTP): its endpoint URL."""
-    from moto.server import ThreadedMotoServer
+    """A local S3-compatible server for the session (moto in server mode, over real HTTP): its endpoint URL.
+
+    It runs in a process of its own: a client that holds the GIL while it waits for an answer (delta-rs does, in
+    some calls) would otherwise wait on a server thread that cannot run.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
 
 
 @pytest.fixture

@@ -107,4 +107,4 @@ def write_clean_zone(lake_root: str, zone: CleanZone, ds: str) -> None:
         ("engagement_events", zone.events),
         ("post_metrics", zone.posts),
     ):
-        lake_zone.write_clean_partition(frame, lake.clean_partition(entity, ds))
+        lake.clean(entity).write_day(frame, ds)

@@ -153,6 +153,6 @@ def test_the_restricted_zone_is_named_only_where_it_is_written_and_erased():
         str(p.relative_to(PROJECT_ROOT / "include"))
         for package in SHIPPED
         for p in (PROJECT_ROOT / "include" / package).rglob("*.py")
-        if "restricted_partition" in p.read_text() or '"restricted"' in p.read_text()
+        if ".restricted(" in p.read_text() or '"restricted"' in p.read_text()
     )
-    assert naming == ["socialpulse/jobs/crm.py", "socialpulse/jobs/erasure.py", "socialpulse/lake.py"]
+    assert naming == ["socialpulse/jobs/crm.py", "socialpulse/jobs/erasure.py", "socialpulse/lake/layout.py"]

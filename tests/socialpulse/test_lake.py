@@ -1,7 +1,6 @@
 import gzip
 import json
 
-import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
@@ -58,19 +57,6 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     with pytest.raises(ConnectionError):
         write_raw_pages(tmp_path / "a", pages(), {})
     assert list((tmp_path / "a").iterdir()) == []  # neither the file nor its hidden temporary
-
-
-def test_failed_parquet_writes_leave_no_temporary(tmp_path):
-    unwritable = pd.DataFrame({"a": [object()]})  # Arrow cannot type a bare object
-    with pytest.raises(Exception, match="object"):
-        lake_zone.write_clean_partition(unwritable, tmp_path / "clean" / "ds=2026-11-01")
-    assert list((tmp_path / "clean").iterdir()) == []
-    target = tmp_path / "part.parquet"
-    pd.DataFrame({"a": [1]}).to_parquet(target)
-    with pytest.raises(Exception, match="object"):
-        lake_zone.rewrite_parquet(target, unwritable)
-    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["part.parquet"]
-    assert list(pd.read_parquet(target)["a"]) == [1]
 
 
 def test_publish_replaces_the_partition_whole(tmp_path):
@@ -145,12 +131,3 @@ def test_corrupt_raw_line_names_file_and_line(tmp_path):
         handle.write('{"data": [\n')
     with pytest.raises(RawPayloadError, match="line 2 is not valid JSON"):
         list(read_raw_pages(tmp_path / "p"))
-
-
-def test_clean_partition_round_trip(tmp_path):
-    frame = pd.DataFrame({"a": [1, 2]})
-    partition = tmp_path / "clean" / "x" / "ds=2026-11-01"
-    first = lake_zone.write_clean_partition(frame, partition)
-    second = lake_zone.write_clean_partition(frame.head(1), partition)
-    assert pd.read_parquet(partition).a.tolist() == [1]  # the partition is the newest version
-    assert pd.read_parquet(second).a.tolist() == [1] and pd.read_parquet(first).a.tolist() == [1, 2]  # each run's own

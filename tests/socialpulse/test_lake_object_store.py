@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
-from socialpulse.jobs.erasure import erase_from_lake
 from socialpulse.jobs.retention import enforce_retention
-from socialpulse.transforms.privacy import erasure_digest
 from tests.payloads import INSIGHTS_PAGE
 
 READS = 40  # a reader's looks at a partition two publishers keep replacing
@@ -48,29 +46,20 @@ def test_a_publish_replaces_the_partition_whole_and_keeps_the_previous_version(l
     assert not lake_zone.partition_exists(final)
     if lake_zone.on_object_store(final):  # a young version the pointer did not name may be a writer's: kept
         assert [v.name for v in lake_zone.partition_versions(final)] == [first.name]
-        monkeypatch.setattr(lake_zone, "STALE_VERSION_SECONDS", 0)
+        monkeypatch.setattr(lake_zone.files, "STALE_VERSION_SECONDS", 0)
         lake_zone.remove_partition(final)
     assert lake_zone.partition_versions(final) == []
 
 
-def test_a_failed_write_leaves_the_partition_as_it_was(lake):
-    partition = lake.clean_partition("campaign_metrics", "2026-11-01")
-    lake_zone.write_clean_partition(pd.DataFrame({"a": [1, 2]}), partition)
-    with pytest.raises(Exception, match="object"):
-        lake_zone.write_clean_partition(pd.DataFrame({"a": [object()]}), partition)
-    assert lake_zone.read_clean_partitions([partition])["a"].tolist() == [1, 2]
-    assert len(lake_zone.partition_versions(partition)) == 1  # the failed one's objects are gone
-
-
 def test_overlapping_publishers_never_show_a_reader_half_a_partition(lake):
     """Each version holds two files; a reader resolving the partition always finds both, and never nothing."""
-    final = lake.clean_partition("post_metrics", "2026-11-01")
+    final = lake.root / "reports" / "audience" / "ds=2026-11-01"
     errors, halves, seen, stop = [], [], set(), threading.Event()
 
     def publish(writer: str, n: int) -> None:
         with lake_zone.staged(final) as staging:
             lake_zone.write_manifest(staging, {"writer": writer, "n": n})
-            lake_zone.write_parquet(pd.DataFrame({"n": [n]}), staging / lake_zone.CLEAN_FILE)
+            lake_zone.write_parquet(pd.DataFrame({"n": [n]}), staging / "part.parquet")
 
     def publisher(name: str) -> None:
         try:
@@ -87,7 +76,7 @@ def test_overlapping_publishers_never_show_a_reader_half_a_partition(lake):
                 version = lake_zone.current(final)
                 try:
                     manifest = lake_zone.read_manifest(version)
-                    rows = lake_zone.read_parquet(version / lake_zone.CLEAN_FILE)["n"].tolist()
+                    rows = lake_zone.read_parquet(version / "part.parquet")["n"].tolist()
                 except FileNotFoundError:  # locally, two publishes since it resolved: a task's retry reads anew
                     continue
                 if rows != [manifest["n"]]:
@@ -107,15 +96,20 @@ def test_overlapping_publishers_never_show_a_reader_half_a_partition(lake):
 
 
 def test_stale_versions_go_once_old_enough(lake, monkeypatch):
-    final = lake.clean_partition("crm_users", "2026-11-01")
+    final = lake.root / "reports" / "audience" / "ds=2026-11-01"
+
+    def publish(n: int) -> None:
+        with lake_zone.staged(final) as staging:
+            lake_zone.write_manifest(staging, {"n": n})
+
     for n in range(4):
-        lake_zone.write_clean_partition(pd.DataFrame({"n": [n]}), final)
+        publish(n)
     kept = 2 if not lake_zone.on_object_store(final) else 4  # on a store, younger than the hour: all stay
     assert len(lake_zone.partition_versions(final)) == kept
-    monkeypatch.setattr(lake_zone, "STALE_VERSION_SECONDS", 0)
-    lake_zone.write_clean_partition(pd.DataFrame({"n": [4]}), final)
+    monkeypatch.setattr(lake_zone.files, "STALE_VERSION_SECONDS", 0)
+    publish(4)
     assert len(lake_zone.partition_versions(final)) == 2  # the current and the previous
-    assert lake_zone.read_clean_partitions([final])["n"].tolist() == [4]
+    assert lake_zone.read_manifest(final) == {"n": 4}
 
 
 def test_files_for_libraries_that_only_know_local_paths(lake):
@@ -129,21 +123,11 @@ def test_files_for_libraries_that_only_know_local_paths(lake):
     assert [p.name for p in folder.iterdir()] == ["model.keras"]
 
 
-def test_erasure_and_retention_reach_every_version(lake):
-    partition = lake.clean_partition("crm_users", "2026-11-01")
-    lake_zone.write_clean_partition(pd.DataFrame({"person_id": ["p-1", "p-2"]}), partition)
-    lake_zone.write_clean_partition(pd.DataFrame({"person_id": ["p-1", "p-3"]}), partition)
-    erased = erase_from_lake(str(lake.root), {"p-1": {"p-1"}})["p-1"]
-    assert (erased.clean_rows, erased.feature_rows, erased.files_rewritten) == (1, 0, 1)
-    assert lake.erased() == {erasure_digest("p-1")}  # the suppression list holds a digest, not the pseudonym
-    versions = lake_zone.partition_versions(partition)
-    assert [lake_zone.read_parquet(v / lake_zone.CLEAN_FILE)["person_id"].tolist() for v in versions] == [
-        ["p-2"],
-        ["p-3"],
-    ]
+def test_retention_removes_old_raw_partitions(lake):
     lake_zone.publish_partition(stage(lake, "old", ["1"]), lake.raw_partition("meta_ads", "ads_insights", "2026-11-01"))
     assert enforce_retention(str(lake.root), "2026-12-15", 30, ["meta_ads"], []) == {
         "cutoff": "2026-11-15",
         "removed": 1,
+        "version_files_removed": 0,
     }
     assert lake.raw_partitions("meta_ads", "ads_insights") == []

@@ -23,11 +23,11 @@ def credit_days(conn: Any, lake_root: str, days: list[str]) -> JsonObject:
     lake = lake_zone.Lake.at(lake_root)
     credited, waiting, changed = 0, [], 0
     for ds in sorted(set(days)):
-        orders = lake.clean_partition(ORDERS_ENTITY, ds)
-        if not lake_zone.partition_exists(orders):
+        orders = lake.clean(ORDERS_ENTITY)
+        if not orders.written(ds):
             waiting.append(ds)
             continue
-        result = credit(conn, str(lake_zone.current(orders) / lake_zone.CLEAN_FILE), ds)
+        result = credit(conn, orders.day_path(ds), ds)
         credited += result["campaigns_credited"]
         changed += result["rows_changed"]
     if waiting:

@@ -48,46 +48,40 @@ INPUT_COLUMNS = {
 def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
     lake = lake_zone.Lake.at(lake_root)
-    found = {entity: lake.clean_partitions(entity, ds) for entity in INPUT_COLUMNS}
-    missing = [entity for entity, paths in found.items() if not paths]
+    found = {  # the newest users drop holds everyone
+        entity: lake.clean(entity).read_until(ds, columns, newest_only=entity == "crm_users")
+        for entity, columns in INPUT_COLUMNS.items()
+    }
+    missing = [entity for entity, frame in found.items() if frame is None]
     if missing:
         raise NotLandedError(
             f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and organic_social_daily for that date first"
         )
     erased = lake.erased()
-    newest_users = {"crm_users": found["crm_users"][-1:]}
-    frames = {
-        entity: lake_zone.read_clean_partitions(newest_users.get(entity, found[entity]), columns)
-        for entity, columns in INPUT_COLUMNS.items()
-    }
-    frames = {e: drop_erased(f, erased)[0] for e, f in frames.items()}
+    frames = {e: drop_erased(f, erased)[0] for e, f in found.items() if f is not None}
     inputs = AudienceInputs.resolve(
         frames["crm_users"], frames["crm_orders"], frames["engagement_events"], frames["post_metrics"]
     )
     log.info(
-        "inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts) from %d partitions",
+        "inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts)",
         ds,
         len(inputs.users),
         len(inputs.orders),
         len(inputs.events),
         inputs.unmatched_events,
-        sum(len(p) for p in found.values()),
     )
     return inputs
 
 
-def features_partition(lake_root: str, entity: str, ds: str) -> lake_zone.LakePath:
-    return lake_zone.Lake.at(lake_root).root / "features" / entity / f"ds={ds}"
-
-
 def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) -> str:
-    """A features partition, published, then published again without anyone an erasure listed meanwhile."""
+    """A day of a features table, written, then written again without anyone an erasure listed meanwhile."""
     lake = lake_zone.Lake.at(lake_root)
+    table = lake.features(entity)
     while True:
-        path = str(lake_zone.write_clean_partition(frame, features_partition(lake_root, entity, ds)))
+        table.write_day(frame, ds)
         frame, dropped = drop_erased(frame, lake.erased())
         if not dropped:
-            return path
+            return table.day_path(ds)
 
 
 def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str) -> int:
@@ -105,10 +99,11 @@ def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, s
 
 
 def read_features(lake_root: str, entity: str, ds: str, columns: list[str] | None = None) -> pd.DataFrame:
-    path = features_partition(lake_root, entity, ds)
-    if not lake_zone.partition_exists(path):
-        raise NotLandedError(f"no {entity} for {ds} at {path}: its step has not run for that date")
-    return lake_zone.read_parquet(lake_zone.current(path) / lake_zone.CLEAN_FILE, columns)
+    table = lake_zone.Lake.at(lake_root).features(entity)
+    snapshot = table.snapshot()
+    if snapshot is None or ds not in snapshot.days():
+        raise NotLandedError(f"no {entity} for {ds} at {table.uri}: its step has not run for that date")
+    return snapshot.read([ds], columns)
 
 
 def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
@@ -145,14 +140,12 @@ def profile(lake_root: str, ds: str) -> JsonObject:
 
 
 def prune_intermediates(lake_root: str, ds: str) -> int:
-    """Remove the INTERMEDIATE partitions dated more than KEEP_INTERMEDIATE_DAYS before ds (each a full copy)."""
+    """Delete the INTERMEDIATE days dated more than KEEP_INTERMEDIATE_DAYS before ds (each a full copy)."""
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_INTERMEDIATE_DAYS)).isoformat()
-    removed = 0
-    for entity in INTERMEDIATE:
-        for partition in lake_zone.partitions(features_partition(lake_root, entity, ds).parent):
-            if partition.name.removeprefix("ds=") < cutoff:
-                lake_zone.remove_partition(partition)
-                removed += 1
+    lake = lake_zone.Lake.at(lake_root)
+    removed = sum(lake.features(entity).delete_days(before=cutoff) for entity in INTERMEDIATE)
+    for table in lake.tables(("features",)):  # and every features table's versions older than its history
+        table.remove_old_versions()
     return removed
 
 
@@ -254,11 +247,10 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
 def read_crm_people(lake_root: str, ds: str) -> pd.DataFrame:
     """person_id, marketing_consent and experiment_groups of the newest CRM users landed up to ds, erased dropped."""
     lake = lake_zone.Lake.at(lake_root)
-    newest = lake.clean_partitions("crm_users", ds)[-1:]
-    if not newest:
-        raise NotLandedError(f"no clean crm_users up to {ds} in {lake.root}: run crm_daily for that date first")
     # a column absent from drops cleaned before it reads as null
-    users = lake_zone.read_clean_partitions(newest, ["person_id", "marketing_consent", "experiment_groups"])
+    users = lake.clean("crm_users").read_until(ds, ["person_id", "marketing_consent", "experiment_groups"], True)
+    if users is None:
+        raise NotLandedError(f"no clean crm_users up to {ds} in {lake.root}: run crm_daily for that date first")
     return drop_erased(users, lake.erased())[0]
 
 

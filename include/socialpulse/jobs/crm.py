@@ -114,15 +114,13 @@ def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted
 
     frame = keys.keys
     while True:
-        path = lake_zone.write_clean_partition(frame, lake.restricted_partition(MATCH_KEYS, ds))
+        lake.restricted(MATCH_KEYS).write_day(frame, ds)
         gone = erased_rows(frame["person_id"], lake.erased())
         if not gone.any():
             break
         frame = frame[~gone].reset_index(drop=True)
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_MATCH_KEYS_DAYS)).isoformat()
-    for partition in lake_zone.partitions(lake.restricted_partition(MATCH_KEYS, ds).parent):
-        if partition.name.removeprefix("ds=") < cutoff:
-            lake_zone.remove_partition(partition)
+    lake.restricted(MATCH_KEYS).delete_days(before=cutoff)
     if keys.dropped:
         log.warning("matching keys of %s: values that cannot be normalised, not kept: %s", ds, keys.dropped)
     log.info("matching keys of %s: %d of %d consenting people have one", ds, len(frame), keys.consenting)
@@ -137,7 +135,7 @@ def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted
         "top_reasons": json.dumps(keys.dropped),
         "pages": None,
         "bytes": None,
-        "clean_path": str(path),
+        "clean_path": lake.restricted(MATCH_KEYS).day_path(ds),
         "quarantine_path": None,
         "extracted_at": extracted_at,
     }
@@ -147,11 +145,10 @@ def read_match_keys(lake_root: str, ds: str) -> pd.DataFrame:
     """The matching keys of the newest CRM drop up to ds (person_id, email_sha256, phone_sha256); none: no rows."""
     import pandas as pd
 
-    lake = lake_zone.Lake.at(lake_root)
-    days = [p for p in lake_zone.partitions(lake.restricted_partition(MATCH_KEYS, ds).parent) if p.name <= f"ds={ds}"]
-    if not days:
+    keys = lake_zone.Lake.at(lake_root).restricted(MATCH_KEYS).read_until(ds, newest_only=True)
+    if keys is None:
         return pd.DataFrame({"person_id": [], "email_sha256": [], "phone_sha256": []}, dtype="string")
-    return lake_zone.read_parquet(lake_zone.current(days[-1]) / lake_zone.CLEAN_FILE)
+    return keys
 
 
 def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:
@@ -160,7 +157,7 @@ def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:
     from socialpulse.transforms.crm import attribution
     from socialpulse.warehouse.attribution import credit_orders
 
-    orders = lake_zone.read_parquet(lake_zone.lake_path(orders_path))
+    orders = lake_zone.read_day(orders_path)
     result = credit_orders(conn, date.fromisoformat(ds), attribution(orders))
     if result.unmatched_campaigns:
         log.warning("orders name campaigns with no row on %s: %s", ds, list(result.unmatched_campaigns))

@@ -8,7 +8,7 @@ erases every line no earlier run recorded. Each request's outcome is recorded in
 privacy_erasures by pseudonym, and logged by line and counts.
 
 Erasing a person: every pseudonym they may carry goes on the lake's suppression list (as
-digests), then every clean, features, quarantine and restricted partition holding one is rewritten,
+digests), then every day of a clean, features, quarantine and restricted table holding one is rewritten,
 then their warehouse rows are deleted and the request recorded, in one transaction. Steps
 that write people re-read the list after they publish (pipeline/quality.py), so one running
 meanwhile cannot bring them back.
@@ -33,7 +33,7 @@ from socialpulse.typing_aliases import JsonObject
 
 ERASURE_REQUESTS = ("crm", "erasure_requests")  # the raw zone's platform and entity of the landed requests
 REQUEST_LOOKBACK_DAYS = 7  # a run also takes the requests of drops this many days back that no run landed
-# The zones whose Parquet files can hold a person, and the count each adds to.
+# The zones whose tables can hold a person, and the count each adds to.
 ERASABLE_ZONES = {
     "clean": "clean_rows",
     "features": "feature_rows",
@@ -166,12 +166,12 @@ def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
 
 
 def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[str, Erased]:
-    """Rewrite every clean, features, quarantine and restricted Parquet file holding the people (person ->
-    pseudonyms), in one pass over the lake; what it removed per person.
+    """Rewrite every day of every clean, features, quarantine and restricted table holding the people (person ->
+    pseudonyms), then delete the files of older versions; what it removed per person.
 
     Every pseudonym goes on the suppression list first, so a step publishing meanwhile drops
-    them when it re-reads the list after publishing. Every version of every partition is
-    rewritten (a previous one kept for readers mid-swap too); rows count in the current ones.
+    them when it re-reads the list after publishing. Older versions go from every table, not
+    only from those holding the people now: a day replaced since may have held them.
     """
     lake = lake_zone.Lake.at(lake_root)
     for pseudonyms in people.values():  # each pseudonym: events cleaned again without the CRM's link are theirs too
@@ -179,25 +179,13 @@ def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[s
             lake.mark_erased(erasure_digest(pseudonym))
     owner = {pseudonym: person for person, pseudonyms in people.items() for pseudonym in pseudonyms}
     erased = {person: Erased() for person in people}
-    for zone, counter in ERASABLE_ZONES.items():
-        folder = lake.root / zone
-        if not folder.exists():
-            continue
-        found = {lake_zone.current(p) for p in folder.glob("**/*.parquet")}
-        current = {lake_zone.current(p) for p in folder.glob("**/ds=*") if lake_zone.names_a_version(p)}
-        for path in sorted(found, key=str):
-            frame = lake_zone.read_parquet(path)
-            hit = holders(frame, owner).notna()
-            if not hit.any():
-                continue
-            partition = path.parent.with_name(path.parent.name.lstrip(".").split("@")[0])
-            with lake_zone.partition_lock(partition):  # not while it is being replaced
-                if path.exists():  # a publish may have removed this old version meanwhile
-                    lake_zone.rewrite_parquet(path, frame.loc[~hit].reset_index(drop=True))
-            if path.parent in current or not path.parent.name.startswith("."):  # not a previous version
-                for person, rows in holders(frame[hit], owner).value_counts().items():
-                    setattr(erased[person], counter, getattr(erased[person], counter) + int(rows))
-                    erased[person].files_rewritten += 1
+    for table in lake.tables(tuple(ERASABLE_ZONES)):
+        counter = ERASABLE_ZONES[table.path.parent.name]
+        removed, days = table.remove_rows(lambda frame: holders(frame, owner))
+        for person, rows in removed.items():
+            setattr(erased[person], counter, getattr(erased[person], counter) + int(rows))
+            erased[person].files_rewritten += days  # one file per day rewritten
+        table.remove_history()
     return erased
 
 

@@ -94,22 +94,20 @@ class CleanZone:
 
     @cache  # noqa: B019 - one instance per run
     def orders(self) -> pd.DataFrame:
-        paths = self.lake.clean_partitions("crm_orders", self.ds)
-        if not paths:
+        columns = ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
+        orders = self.lake.clean("crm_orders").read_until(self.ds, columns)
+        if orders is None:
             raise FileNotFoundError(f"no clean crm_orders up to {self.ds} in {self.lake.root}: run crm_daily first")
-        orders = lake_zone.read_clean_partitions(
-            paths, ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
-        )
         orders = orders.drop_duplicates("order_id", keep="last")  # the newest version of each order
         orders, _ = drop_erased(orders, self.lake.erased())
         return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
 
     @cache  # noqa: B019
     def users(self) -> pd.DataFrame:
-        paths = self.lake.clean_partitions("crm_users", self.ds)
-        if not paths:
+        columns = ["person_id", "signup_date", "experiment_groups"]
+        users = self.lake.clean("crm_users").read_until(self.ds, columns, newest_only=True)
+        if users is None:
             raise FileNotFoundError(f"no clean crm_users up to {self.ds} in {self.lake.root}: run crm_daily first")
-        users = lake_zone.read_clean_partitions(paths[-1:], ["person_id", "signup_date", "experiment_groups"])
         return drop_erased(users, self.lake.erased())[0]
 
 
@@ -119,18 +117,13 @@ def audience_holdouts(
     """(an experiment per declared brief that built an audience up to ds, each one's people by experiment name),
     from every day's target_audiences in the features zone up to ds; erased people left out."""
     from socialpulse.experiments.audience_holdouts import holdout_experiments
-    from socialpulse.jobs.audience import features_partition
 
     lake = lake_zone.Lake.at(lake_root)
-    days = [
-        p
-        for p in lake_zone.partitions(features_partition(lake_root, "target_audiences", ds).parent)
-        if p.name.removeprefix("ds=") <= ds
-    ]
-    if not days or not holdouts:
-        return (), {}
     columns = ["as_of_date", "brief", "person_id", "in_holdout"]
-    lists = lake_zone.read_clean_partitions(days, columns).dropna(subset=["brief"])  # older lists had no brief
+    lists = lake.features("target_audiences").read_until(ds, columns) if holdouts else None
+    if lists is None:
+        return (), {}
+    lists = lists.dropna(subset=["brief"])  # older lists had no brief
     found = holdout_experiments(drop_erased(lists, lake.erased())[0], holdouts)
     return tuple(e for e, _ in found), {e.name: users for e, users in found}
 

@@ -144,7 +144,7 @@ def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY
     from socialpulse.warehouse import upsert_frame
 
-    frame = lake_zone.read_parquet(lake_zone.lake_path(clean_path))
+    frame = lake_zone.read_day(clean_path)
     result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)
     log.info(
         "campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",

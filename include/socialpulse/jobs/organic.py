@@ -180,7 +180,7 @@ def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
     from socialpulse.transforms.entities import POST_METRICS_DAILY
     from socialpulse.warehouse import upsert_frame
 
-    result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_parquet(lake_zone.lake_path(clean_path)), run_id)
+    result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_day(clean_path), run_id)
     log.info(
         "post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",
         result.rows,

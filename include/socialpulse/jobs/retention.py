@@ -1,4 +1,4 @@
-"""Raw-zone retention: the step every source DAG ends with (erasure: jobs/erasure.py)."""
+"""Retention: the step every source DAG ends with (erasure: jobs/erasure.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ log = logging.getLogger(__name__)
 
 
 def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], entities: list[str]) -> JsonObject:
-    """Delete the platforms' raw and the entities' quarantine partitions dated more than `days` before ds."""
+    """Delete the platforms' raw partitions and the entities' quarantined days dated more than `days` before ds,
+    and the versions of the entities' tables older than their history (tables.HISTORY_DAYS)."""
     if days < 1:
         raise ValueError(f"raw retention must be at least 1 day, got {days}")
     lake = lake_zone.Lake.at(lake_root)
     cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
     removed = []
-    folders = [lake.root / "raw" / p for p in platforms] + [lake.root / "quarantine" / e for e in entities]
-    for folder in (f for f in folders if f.exists()):
+    for folder in (f for f in (lake.root / "raw" / p for p in platforms) if f.exists()):
         # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
         partitions = {
             p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
@@ -30,5 +30,18 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
             if partition.name.removeprefix("ds=") < cutoff:
                 lake_zone.remove_partition(partition)
                 removed.append(str(partition).removeprefix(str(lake.root)).lstrip("/"))
-    log.info("retention %d days: removed %d partitions dated before %s %s", days, len(removed), cutoff, removed[:20])
-    return {"cutoff": cutoff, "removed": len(removed)}
+    quarantined = sum(lake.quarantine(entity).delete_days(before=cutoff) for entity in entities)
+    tables = [lake.table(zone, entity) for zone in ("clean", "quarantine") for entity in entities]
+    files = sum(table.remove_old_versions() for table in tables)
+    log.info(
+        "retention %d days: removed %d raw partitions dated before %s %s, %d quarantined days, and %d files of "
+        "table versions older than %d days",
+        days,
+        len(removed),
+        cutoff,
+        removed[:20],
+        quarantined,
+        files,
+        lake_zone.HISTORY_DAYS,
+    )
+    return {"cutoff": cutoff, "removed": len(removed) + quarantined, "version_files_removed": files}

@@ -51,19 +51,16 @@ def without_erased(lake: lake_zone.Lake, result: Validated) -> Validated | None:
 def publish(
     lake: lake_zone.Lake, entity: str, ds: str, result: Validated, source: JsonObject | None = None
 ) -> JsonObject:
-    """Write the clean partition and the quarantine (or remove a stale one); returns the audit entry.
+    """Write the day of the clean table and of the quarantine table; returns the audit entry.
 
     Once published, the suppression list is read again: an erasure that began while this
     step ran may have passed these partitions already, so its people are dropped and the
     partitions published again, until the list holds none of theirs.
     """
-    quarantine = lake.quarantine_partition(entity, ds)
+    clean, quarantine = lake.clean(entity), lake.quarantine(entity)
     while True:
-        clean_path = lake_zone.write_clean_partition(result.clean, lake.clean_partition(entity, ds))
-        if len(result.quarantined):
-            lake_zone.write_clean_partition(result.quarantined, quarantine)
-        else:
-            lake_zone.remove_partition(quarantine)
+        clean.write_day(result.clean, ds)
+        quarantine.write_day(result.quarantined, ds)  # none: the day's stale quarantine goes
         fresher = without_erased(lake, result)
         if fresher is None:
             break
@@ -76,7 +73,7 @@ def publish(
             entity,
             quarantined,
             result.rows_in,
-            quarantine,
+            quarantine.day_path(ds),
             result.top_reasons(),
         )
     if result.missing_fields:
@@ -95,8 +92,8 @@ def publish(
         "top_reasons": json.dumps(result.top_reasons()),
         "pages": source.get("pages"),
         "bytes": source.get("bytes"),
-        "clean_path": str(clean_path),
-        "quarantine_path": str(quarantine) if quarantined else None,
+        "clean_path": clean.day_path(ds),
+        "quarantine_path": quarantine.day_path(ds) if quarantined else None,
         "extracted_at": source.get("extracted_at") or datetime.now(UTC).isoformat(),
     }
     log.info(

@@ -142,9 +142,7 @@ def test_withdrawn_consent_is_removed_at_the_next_sync(lake, warehouse, keyed, g
     from socialpulse.jobs.crm import MATCH_KEYS
 
     withdrawn = set(keyed[:3])  # the next drop says no: the clean step gives them no keys
-    lake_zone.write_clean_partition(
-        keys[~keys["person_id"].isin(withdrawn)], lake_zone.Lake.at(lake).restricted_partition(MATCH_KEYS, DS)
-    )
+    lake_zone.Lake.at(lake).restricted(MATCH_KEYS).write_day(keys[~keys["person_id"].isin(withdrawn)], DS)
     activation.sync(warehouse, client, lake, DS, SPRING, "run-2", "")
     assert on_meta(base) == {"socialpulse:spring": users(keyed[3:150])}
 

@@ -35,7 +35,7 @@ def land_orders(lake_root) -> None:
             "amount_reporting": [10.0, 5.5, 99.0],
         }
     )
-    lake_zone.write_clean_partition(orders, lake_zone.Lake.at(lake_root).clean_partition("crm_orders", DAY))
+    lake_zone.Lake.at(lake_root).clean("crm_orders").write_day(orders, DAY)
 
 
 def attributed(conn) -> list[tuple]:

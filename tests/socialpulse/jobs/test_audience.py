@@ -142,9 +142,9 @@ def learn_noise(ds: str, lake: str):
     """Shuffle the day's training labels: the model it trains is worse than the champion."""
 
     def shuffle():
-        path = audience.features_partition(lake, "propensity_train", ds).resolve() / lake_zone.CLEAN_FILE
-        frame = pd.read_parquet(path)
+        table = lake_zone.Lake.at(lake).features("propensity_train")
+        frame = table.read_days([ds])
         frame["label"] = np.random.default_rng(0).permutation(frame["label"].to_numpy())
-        lake_zone.rewrite_parquet(path, frame)
+        table.write_day(frame, ds)
 
     return shuffle

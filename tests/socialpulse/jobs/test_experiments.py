@@ -44,8 +44,8 @@ def load_campaign_days(conn, last: date, drop=lambda row: False) -> None:
 def lake(tmp_path) -> str:
     users, orders = clean_crm(5000, date.fromisoformat(DS), history_days=40)
     root = lake_zone.Lake.at(tmp_path / "lake")
-    lake_zone.write_clean_partition(users, root.clean_partition("crm_users", DS))
-    lake_zone.write_clean_partition(orders, root.clean_partition("crm_orders", DS))
+    root.clean("crm_users").write_day(users, DS)
+    root.clean("crm_orders").write_day(orders, DS)
     return str(root.root)
 
 
@@ -167,7 +167,7 @@ def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_
     from socialpulse.jobs.experiments import audience_holdouts, evaluate_audience_holdouts
     from socialpulse.transforms.privacy import erasure_digest
 
-    people = lake_zone.read_clean_partitions([lake_zone.Lake.at(lake).clean_partition("crm_users", DS)])["person_id"]
+    people = lake_zone.Lake.at(lake).clean("crm_users").read_days([DS])["person_id"]
     for ds, count in (("2026-11-02", 1000), (DS, 1500), ("2026-11-04", 2000)):
         write_features(
             lake,

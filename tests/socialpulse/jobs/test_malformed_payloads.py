@@ -37,7 +37,7 @@ def rows(**changes) -> dict:
 
 
 def quarantine(lake: str) -> pd.DataFrame:
-    return pd.read_parquet(lake_zone.Lake.at(lake).quarantine_partition("campaign_metrics", DS))
+    return lake_zone.Lake.at(lake).quarantine("campaign_metrics").read_days([DS])
 
 
 def gate(cleaned: dict) -> None:
@@ -56,7 +56,7 @@ def test_a_truncated_gzip_stops_the_run_naming_the_file_which_stays(tmp_path):
     ):
         meta_ads.clean(lake, DS)
     assert pages.read_bytes() == kept
-    assert not lake_zone.Lake.at(lake).clean_partition("campaign_metrics", DS).exists()
+    assert not lake_zone.Lake.at(lake).clean("campaign_metrics").written(DS)
 
 
 def test_invalid_json_stops_the_run_naming_file_and_line(tmp_path):
@@ -140,4 +140,4 @@ def test_a_rerun_with_good_data_clears_the_old_quarantine(tmp_path):
     meta_ads.clean(lake, DS)
     lake, _ = land_pages(tmp_path, [INSIGHTS_PAGE])
     assert meta_ads.clean(lake, DS)["quarantined"] == 0
-    assert not lake_zone.Lake.at(lake).quarantine_partition("campaign_metrics", DS).exists()
+    assert lake_zone.Lake.at(lake).quarantine("campaign_metrics").read_days([DS]).empty

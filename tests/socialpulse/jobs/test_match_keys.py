@@ -24,12 +24,12 @@ def sha(text: str) -> str:
 
 
 def keys_of(lake: str, ds: str = DS) -> pd.DataFrame:
-    return pd.read_parquet(lake_zone.Lake.at(lake).restricted_partition(crm.MATCH_KEYS, ds))
+    return lake_zone.Lake.at(lake).restricted(crm.MATCH_KEYS).read_days([ds])
 
 
 def test_consenting_users_get_meta_normalised_hashes_and_the_rest_is_audited(lake):
     keys = keys_of(lake).set_index("person_id")
-    users = pd.read_parquet(lake_zone.Lake.at(lake).clean_partition("crm_users", DS)).set_index("person_id")
+    users = lake_zone.Lake.at(lake).clean("crm_users").read_days([DS]).set_index("person_id")
     members = {PLAIN.token("crm", m.user_id): m for m in audience(7)}
     assert users.loc[keys.index, "marketing_consent"].all()  # nobody without consent
     assert len(keys) > 0.9 * users["marketing_consent"].sum()
@@ -69,5 +69,5 @@ def test_a_week_of_keys_is_kept(tmp_path):
         write_drop(tmp_path / "crm", day)
         crm.extract(str(tmp_path / "crm"), root, day.isoformat(), "run")
         crm.clean(root, day.isoformat(), KEY)
-    folder = lake_zone.Lake.at(root).restricted_partition(crm.MATCH_KEYS, DS).parent
-    assert [p.name for p in lake_zone.partitions(folder)] == [f"ds={d.isoformat()}" for d in days[1:]]
+    kept = lake_zone.Lake.at(root).restricted(crm.MATCH_KEYS).snapshot().days()
+    assert kept == [d.isoformat() for d in days[1:]]

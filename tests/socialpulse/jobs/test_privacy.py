@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
@@ -27,16 +28,18 @@ def test_retention_deletes_raw_and_quarantine_partitions_past_the_period(lake):
     root = lake_zone.Lake.at(lake).root
     old = root / "raw" / "x" / "posts" / "ds=2026-07-01"
     kept = root / "raw" / "x" / "posts" / "ds=2026-08-05"
-    old_quarantine = root / "quarantine" / "crm_users" / "ds=2026-06-30"
     another_source = root / "raw" / "meta_ads" / "ads_insights" / "ds=2026-07-01"
-    for folder in (old, kept, old_quarantine, another_source):
+    for folder in (old, kept, another_source):
         folder.mkdir(parents=True)
+    quarantine = lake_zone.Lake.at(lake).quarantine("crm_users")
+    for day in ("2026-06-30", "2026-08-05"):
+        quarantine.write_day(pd.DataFrame({"original": ["{}"], "reason": ["r"]}), day)
     result = retention.enforce_retention(lake, DS, 90, ["x", "crm"], ["crm_users"])  # cutoff 2026-08-04
-    assert result == {"cutoff": "2026-08-04", "removed": 2}
-    assert not old.exists() and not old_quarantine.exists() and kept.exists()
+    assert result == {"cutoff": "2026-08-04", "removed": 2, "version_files_removed": 0}  # versions: days young
+    assert not old.exists() and kept.exists() and quarantine.snapshot().days() == ["2026-08-05", DS]
     assert another_source.exists()  # each source DAG ages its own partitions
     assert (root / "raw" / "crm" / "users" / f"ds={DS}").exists()
-    assert (root / "clean" / "crm_users" / f"ds={DS}").exists()  # the clean zone is not the raw zone's to age
+    assert DS in lake_zone.Lake.at(lake).clean("crm_users").snapshot().days()  # not the raw zone's to age
     with pytest.raises(ValueError, match="at least 1 day"):
         retention.enforce_retention(lake, DS, 0, ["x"], [])
 

@@ -1,29 +1,20 @@
-"""The lake's zones and atomic partition writes, on a local disk or an object store.
+"""The lake's files: raw payloads as received, reference data, models and reports, each published whole.
 
-raw/<platform>/<entity>/ds=YYYY-MM-DD/account_id=<id>/pages.jsonl.gz   exact payload pages
-clean/<entity>/ds=YYYY-MM-DD/part-0000.parquet                          typed rows
-_staging/...                                                             work in progress
-
-A partition is built under _staging and swapped in whole, so a rerun replaces
-it and a failed run leaves the previous one untouched.
-
-Publishing is safe when runs overlap (a backfill and the scheduled run, a manual
-rerun): each publish moves its folder in as a new hidden version,
-`.ds=<date>@<time>-<id>`, and `ds=<date>` names the current one. Readers resolve
-that name once (`current`) and read the version throughout, so they find the old
-or the new complete partition, never half of one, and never none.
+A partition of files is built under a staging folder and swapped in whole, so a
+rerun replaces it and a failed run leaves the previous one untouched. Publishing
+is safe when runs overlap (a backfill and the scheduled run, a manual rerun): each
+publish moves its folder in as a new hidden version, `.ds=<date>@<time>-<id>`, and
+`ds=<date>` names the current one. Readers resolve that name once (`current`) and
+read the version throughout.
 
 On a local disk `ds=<date>` is a symbolic link replaced in one atomic rename;
 publishers of one partition take a lock on `.ds=<date>.lock` around the swap and
-the cleanup, which keeps the current and the previous version (a reader still in
-the previous one has a whole publish to finish) and removes older ones.
-
-On an object store (`s3://`, `gs://`, any fsspec protocol; credentials come as
-storage options, see `configure_storage`) there are no links, renames or locks:
+the cleanup, which keeps the current and the previous version. On an object store
 a version is copied in under its hidden prefix first, then `ds=<date>` is written
-as a small pointer object naming it, in one PUT, which the store makes visible
-whole. Versions older than the previous one are removed only once they are an
-hour old, so a publisher still copying its version in is never cut short.
+as a small pointer object naming it, in one PUT; versions older than the previous
+one are removed once they are an hour old.
+
+Rows (the clean, features, quarantine and restricted zones) are Delta tables: tables.py.
 """
 
 from __future__ import annotations
@@ -39,165 +30,24 @@ import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from socialpulse.connectors.http import strip_secrets
 from socialpulse.errors import FatalError
+from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
     import pandas as pd
-    from typing_extensions import TypeIs
     from upath import UPath
 
-# A local path, or a universal_pathlib path on an object store (which is not a pathlib.Path).
-LakePath = Union[Path, "UPath"]
 _P = TypeVar("_P", Path, "UPath")  # one kind of lake path, kept from argument to result
 
 PAGES_FILE = "pages.jsonl.gz"
 MANIFEST_FILE = "_manifest.json"
-CLEAN_FILE = "part-0000.parquet"
 # An object store's versions other than the current and the previous one are removed once this old.
 STALE_VERSION_SECONDS = 3600
-_STORAGE_OPTIONS: dict[str, dict[str, Any]] = {}
-
-
-def lake_path(root: str | os.PathLike[str]) -> LakePath:
-    """The lake root: a local path for a path or file:// URL, else an object-store path (s3://, gs://, ...)."""
-    text = os.fspath(root) if isinstance(root, str | Path) else str(root)
-    split = urlsplit(text)
-    if split.scheme in ("", "file") or len(split.scheme) == 1:  # a Windows drive letter is no scheme
-        return Path(unquote(split.path) if split.scheme == "file" else text)
-    from upath import UPath
-
-    path: UPath = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
-    if str(path).rstrip("/") != text.rstrip("/"):  # paths travel between tasks as text: it must name them whole
-        raise ValueError(
-            f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
-            "a store whose URL names its bucket (s3://, gs://, az://) or a mounted file system"
-        )
-    return path
-
-
-def object_store_protocol(root: str) -> str | None:
-    """`s3`, `gs`, ... for a lake root on an object store; None for a local path or file:// URL."""
-    scheme = urlsplit(root).scheme
-    return scheme if len(scheme) > 1 and scheme != "file" else None
-
-
-def configure_storage(protocol: str, options: dict[str, Any]) -> None:
-    """Storage options (credentials, endpoint) for every lake path of a protocol this process opens."""
-    _STORAGE_OPTIONS[protocol] = dict(options)
-
-
-def storage_options(protocol: str, login: str | None, password: str | None, extra: dict[str, Any]) -> dict[str, Any]:
-    """fsspec storage options from a connection: its extras as they are (endpoint_url, token, ...), and for
-    s3 the key pair as login and password."""
-    options = dict(extra)
-    if login or password:
-        if protocol not in ("s3", "s3a"):
-            raise ValueError(
-                f"a {protocol}:// lake takes its credentials in the connection's extras (fsspec's "
-                f"storage options for {protocol}), not as login and password"
-            )
-        options.update(key=login, secret=password)
-    return options
-
-
-def ensure_dir(path: LakePath) -> None:
-    """A local folder and its parents; nothing on an object store, where prefixes need no creating (and s3fs's
-    mkdir would probe, or create, the bucket)."""
-    if not on_object_store(path):
-        path.mkdir(parents=True, exist_ok=True)
-
-
-def on_object_store(path: object) -> TypeIs[UPath]:
-    """True for a path on an object store (a UPath); local paths are pathlib's, or strings."""
-    return not isinstance(path, str | Path)
-
-
-def safe_key(text: str) -> str:
-    """A run id or account id made safe for one path segment."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
-
-
-@dataclass(frozen=True)
-class Lake:
-    root: LakePath
-
-    @classmethod
-    def at(cls, root: str | os.PathLike[str]) -> Lake:
-        return cls(lake_path(root))
-
-    def raw_partition(self, platform: str, entity: str, ds: str) -> LakePath:
-        return self.root / "raw" / platform / entity / f"ds={ds}"
-
-    def raw_partitions(self, platform: str, entity: str) -> list[LakePath]:
-        """Every landed raw partition of an entity, oldest date first."""
-        return partitions(self.root / "raw" / platform / entity)
-
-    def staging(self, platform: str, entity: str, ds: str, run_id: str) -> LakePath:
-        return self.root / "_staging" / platform / entity / f"ds={ds}" / safe_key(run_id)
-
-    def clean_partition(self, entity: str, ds: str) -> LakePath:
-        return self.root / "clean" / entity / f"ds={ds}"
-
-    def clean_partitions(self, entity: str, until: str) -> list[LakePath]:
-        """Every clean partition of an entity up to a day, oldest first."""
-        return [p for p in partitions(self.root / "clean" / entity) if p.name.removeprefix("ds=") <= until]
-
-    def quarantine_partition(self, entity: str, ds: str) -> LakePath:
-        return self.root / "quarantine" / entity / f"ds={ds}"
-
-    def restricted_partition(self, entity: str, ds: str) -> LakePath:
-        """Data only activation reads (the hashed emails and phones of match_keys): never the dashboard's or a
-        report's input, erased like the clean zone."""
-        return self.root / "restricted" / entity / f"ds={ds}"
-
-    def reference_partition(self, name: str, ds: str) -> LakePath:
-        """Reference data a run used (exchange rates), kept so that a rerun uses the same."""
-        return self.root / "reference" / name / f"ds={ds}"
-
-    @property
-    def erased_dir(self) -> LakePath:
-        """The suppression list: one empty file per erased person, named by the SHA-256 digest of their pseudonym
-        (socialpulse.transforms.privacy.erasure_digest), so that it holds no pseudonym; cleaning and the audience
-        steps drop these people on every rerun."""
-        return self.root / "privacy" / "suppressed"
-
-    @property
-    def legacy_erased_dir(self) -> LakePath:
-        """Where an older SocialPulse listed erased people by pseudonym itself; migrate_erased() empties it."""
-        return self.root / "privacy" / "erased"
-
-    def erased(self) -> frozenset[str]:
-        """The digests of every erased person (the legacy list's pseudonyms digested as read)."""
-        from socialpulse.transforms.privacy import erasure_digest
-
-        digests = {p.name for p in self.erased_dir.iterdir()} if self.erased_dir.is_dir() else set()
-        if self.legacy_erased_dir.is_dir():
-            digests |= {erasure_digest(p.name) for p in self.legacy_erased_dir.iterdir()}
-        return frozenset(digests)
-
-    def mark_erased(self, digest: str) -> None:
-        ensure_dir(self.erased_dir)
-        (self.erased_dir / safe_key(digest)).touch()
-
-    def migrate_erased(self) -> int:
-        """Move the legacy list's people into the suppression list by digest; how many moved."""
-        from socialpulse.transforms.privacy import erasure_digest
-
-        if not self.legacy_erased_dir.is_dir():
-            return 0
-        moved = 0
-        for marker in cast("list[LakePath]", list(self.legacy_erased_dir.iterdir())):
-            self.mark_erased(erasure_digest(marker.name))
-            marker.unlink()
-            moved += 1
-        return moved
 
 
 def sanitize_page(page: object) -> object:
@@ -209,14 +59,6 @@ def sanitize_page(page: object) -> object:
         k: strip_secrets(v) if k in ("next", "previous") and isinstance(v, str) else v for k, v in paging.items()
     }
     return {**cast(JsonObject, page), "paging": clean_paging}  # a dict: its paging is one
-
-
-def partitions(folder: LakePath) -> list[LakePath]:
-    """The `ds=` partitions in a folder, oldest date first; none when the folder is not there."""
-    try:
-        return sorted(folder.glob("ds=*"), key=lambda p: p.name)
-    except FileNotFoundError:
-        return []
 
 
 @contextmanager
@@ -509,23 +351,6 @@ def write_parquet(frame: pd.DataFrame, path: LakePath) -> None:
     frame.to_parquet(where, index=False, filesystem=filesystem)
 
 
-def rewrite_parquet(path: LakePath, frame: pd.DataFrame) -> None:
-    """Replace one Parquet file atomically, leaving its partition's other files alone."""
-    with replacing(path) as tmp:
-        write_parquet(frame, tmp)
-
-
-def read_clean_partitions(paths: list[LakePath], columns: list[str] | None = None) -> pd.DataFrame:
-    """Clean partitions as one frame, oldest first; a column an older partition lacks is null there."""
-    import pandas as pd
-
-    frames = []
-    for path in paths:
-        frame = read_parquet(current(path) / CLEAN_FILE)
-        frames.append(frame.reindex(columns=columns) if columns else frame)
-    return pd.concat(frames, ignore_index=True)
-
-
 @contextmanager
 def staged(partition: LakePath) -> Iterator[LakePath]:
     """A staging folder beside the partition: published whole when the block ends, removed if it fails.
@@ -544,10 +369,3 @@ def staged(partition: LakePath) -> Iterator[LakePath]:
             remove_tree(staging)
         raise
     publish_partition(staging, partition)
-
-
-def write_clean_partition(frame: pd.DataFrame, partition: LakePath) -> LakePath:
-    """Write a frame as the partition's only Parquet file, swapped in whole."""
-    with staged(partition) as staging:
-        write_parquet(frame, staging / CLEAN_FILE)
-    return current(partition) / CLEAN_FILE

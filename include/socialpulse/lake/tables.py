@@ -1,0 +1,335 @@
+"""The lake's tables: one Delta Lake table per entity in the clean, features, quarantine and restricted zones.
+
+<zone>/<entity>/_delta_log/...                   the transaction log: which files make each version
+<zone>/<entity>/ds=YYYY-MM-DD/part-*.parquet     the data, partitioned by day
+
+Any engine that reads Delta (DuckDB, Spark, Trino, Athena, Polars) reads them as they are.
+A run replaces its day in one commit (an overwrite whose predicate is that day), so a reader
+sees the day before or after the commit, whole; two runs writing one day commit one after
+the other (the loser of a commit race writes again), so the day ends as one of them wrote it.
+A task reads a table at one version throughout (`Table.snapshot`).
+
+No column statistics are kept (`delta.dataSkippingNumIndexedCols` 0): the log would hold the
+smallest and largest person_id of every file, which an erasure could not take back. Days
+are found by their partition values, which need none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from socialpulse.lake.storage import LakePath, on_object_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+log = logging.getLogger(__name__)
+DAY = "ds"
+HISTORY_DAYS = 7  # old versions of a day are kept this long, for investigations and rollback
+CONFIGURATION = {
+    "delta.dataSkippingNumIndexedCols": "0",
+    "delta.deletedFileRetentionDuration": f"interval {HISTORY_DAYS} days",
+    "delta.logRetentionDuration": f"interval {HISTORY_DAYS} days",
+}
+# A commit's custom metadata names the Airflow run and task that wrote it, as Airflow tells every task's process
+# (the AIRFLOW_CTX_* variables it documents for subprocesses); outside Airflow they are empty.
+WRITER = {"dag_run_id": "AIRFLOW_CTX_DAG_RUN_ID", "dag_id": "AIRFLOW_CTX_DAG_ID", "task_id": "AIRFLOW_CTX_TASK_ID"}
+PANDAS = "socialpulse.pandas"  # a write's pandas metadata, in its commit
+PANDAS_LOOKBACK = 50  # commits searched for the newest write's (past deletes and erasure rewrites of other days)
+COMMIT_ATTEMPTS = 30  # a day another writer keeps committing (measured: 8 were too few for two in a loop)
+ORPHAN_HOURS = 1  # a file no commit names is a failed writer's once this old (a day's write takes minutes)
+
+
+def delta_storage_options(path: LakePath) -> dict[str, str]:
+    """delta-rs's storage options for a lake path: fsspec's s3 options translated (key pair, endpoint, region),
+    then the connection's `delta_storage_options` extra as it is (e.g. aws_conditional_put for MinIO)."""
+    if not on_object_store(path):
+        return {}
+    fsspec = dict(path.storage_options)
+    options = {str(k): str(v) for k, v in dict(fsspec.pop("delta_storage_options", None) or {}).items()}
+    if path.protocol in ("s3", "s3a"):
+        endpoint = fsspec.get("endpoint_url") or fsspec.get("client_kwargs", {}).get("endpoint_url")
+        region = fsspec.get("client_kwargs", {}).get("region_name") or ("us-east-1" if endpoint else None)
+        translated = {
+            "AWS_ACCESS_KEY_ID": fsspec.get("key"),
+            "AWS_SECRET_ACCESS_KEY": fsspec.get("secret"),
+            "AWS_SESSION_TOKEN": fsspec.get("token"),
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_REGION": region,
+            "AWS_ALLOW_HTTP": "true" if str(endpoint).startswith("http://") else None,
+        }
+        options = {k: str(v) for k, v in translated.items() if v} | options
+    return options
+
+
+def _nullable(arrow_type: pa.DataType) -> Any:
+    """pandas' nullable dtype for Arrow's integers and booleans, as cleaning typed them (Int64, boolean)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    return pd.BooleanDtype() if pa.types.is_boolean(arrow_type) else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A table at one version: every read of a task from it sees the same rows."""
+
+    table: DeltaTable
+
+    @property
+    def version(self) -> int:
+        return self.table.version()
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column, the day included."""
+        return [field.name for field in self.table.schema().fields]
+
+    def pandas_metadata(self) -> str | None:
+        """How pandas typed the columns of the newest write (Int64, string, ...), which delta-rs's files do not keep:
+        read back, the rows have the dtypes they were written with."""
+        for commit in self.table.history(limit=PANDAS_LOOKBACK):
+            if PANDAS in commit:
+                return str(commit[PANDAS])
+        return None
+
+    def days(self, until: str | None = None) -> list[str]:
+        """The days the table holds rows of, up to `until`, oldest first."""
+        found = {p[DAY] for p in self.table.partitions()}
+        return sorted(d for d in found if until is None or d <= until)
+
+    def read(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+        """Rows of the days (all when None), oldest day first; a column the table lacks reads as null."""
+        import pyarrow.dataset as pads
+
+        dataset = self.table.to_pyarrow_dataset()
+        wanted = [c for c in columns if c in dataset.schema.names] if columns else dataset.schema.names
+        where = pads.field(DAY).isin(days) if days is not None else None
+        rows = dataset.to_table(columns=list(dict.fromkeys([*wanted, DAY])), filter=where).sort_by(DAY)  # stable
+        pandas = self.pandas_metadata()
+        frame = rows.replace_schema_metadata({"pandas": pandas} if pandas else None).to_pandas(types_mapper=_nullable)
+        return frame.reindex(columns=columns) if columns else frame.drop(columns=[DAY])
+
+
+@dataclass(frozen=True)
+class Table:
+    """One entity's table in a zone of the lake."""
+
+    path: LakePath
+
+    @property
+    def uri(self) -> str:
+        return str(self.path)
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        return delta_storage_options(self.path)
+
+    def day_path(self, ds: str) -> str:
+        """Where the day's files are, as every engine names a partition: what audit entries and XComs carry."""
+        return f"{self.uri}/{DAY}={ds}"
+
+    def exists(self) -> bool:
+        from deltalake import DeltaTable
+
+        return DeltaTable.is_deltatable(self.uri, self.storage_options)
+
+    def snapshot(self, version: int | None = None) -> Snapshot | None:
+        """The table as it is now (or at a version); None when nothing was ever written to it."""
+        from deltalake import DeltaTable
+
+        if not self.exists():
+            return None
+        return Snapshot(DeltaTable(self.uri, version=version, storage_options=self.storage_options))
+
+    def read_days(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+        """Rows of the days at the newest version (see Snapshot.read); an empty frame when there is no table."""
+        import pandas as pd
+
+        snapshot = self.snapshot()
+        return snapshot.read(days, columns) if snapshot else pd.DataFrame(columns=columns or [])
+
+    def read_until(
+        self, until: str, columns: list[str] | None = None, newest_only: bool = False
+    ) -> pd.DataFrame | None:
+        """Rows of every day up to `until`, or of the newest such day only, at one version; None when no day is."""
+        snapshot = self.snapshot()
+        days = snapshot.days(until) if snapshot else []
+        return snapshot.read(days[-1:] if newest_only else days, columns) if snapshot and days else None
+
+    def write_day(self, frame: pd.DataFrame, ds: str) -> int:
+        """Replace the day's rows with the frame's in one commit; an empty frame leaves the day without rows.
+
+        Returns the version that holds them: this commit's, or a later one's whose writer replaced the day
+        whole in turn. A commit that lost a race to another writer is written again.
+        """
+        self._commit(frame.assign(**{DAY: ds}), f"{DAY} = '{ds}'")
+        snapshot = self.snapshot()
+        assert snapshot is not None  # just written
+        return snapshot.version
+
+    def remove_rows(self, owner_of: Callable[[pd.DataFrame], pd.Series]) -> tuple[pd.Series, int]:
+        """Rewrite every day holding rows `owner_of` gives an owner (not null) without them, each in one commit;
+        (rows removed per owner, days rewritten). A day another writer replaced meanwhile is read again."""
+        import pandas as pd
+        from deltalake.exceptions import CommitFailedError
+
+        removed: list[pd.Series] = []
+        rewritten = 0
+        snapshot = self.snapshot()
+        frame = snapshot.read(None, snapshot.columns) if snapshot else pd.DataFrame(columns=[DAY])
+        pending = sorted(frame.loc[owner_of(frame).notna(), DAY].unique())
+        for attempt in range(COMMIT_ATTEMPTS):
+            for ds in list(pending):
+                day = frame[frame[DAY] == ds]
+                owners = owner_of(day)
+                try:
+                    self._commit(day[owners.isna()], f"{DAY} = '{ds}'", base=snapshot.table if snapshot else None)
+                except CommitFailedError:
+                    continue  # another writer replaced the day since it was read: read it again below
+                removed.append(owners.dropna())
+                rewritten += 1
+                pending.remove(ds)
+            if not pending:
+                break
+            log.info(
+                "%d days of %s were replaced while being rewritten (try %d): read again",
+                len(pending),
+                self.uri,
+                attempt + 1,
+            )
+            snapshot = self.snapshot()
+            frame = snapshot.read(pending, snapshot.columns) if snapshot else frame.iloc[:0]
+        if pending:
+            raise CommitFailedError(f"{self.uri}: {len(pending)} days kept changing while being rewritten; run again")
+        counts = pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")
+        return counts, rewritten
+
+    def _commit(self, frame: pd.DataFrame, predicate: str, base: DeltaTable | None = None) -> None:
+        """One overwrite of the rows the predicate selects. A commit another writer beat is written again, unless
+        it was made on a `base` version read before (the caller decides again on the newer rows)."""
+        from deltalake import CommitProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError
+
+        data = _arrow(frame)
+        metadata = {**_writer(), PANDAS: (data.schema.metadata or {}).get(b"pandas", b"").decode()}
+        data = data.replace_schema_metadata(None)
+
+        @retry(
+            retry=retry_if_exception_type(CommitFailedError),
+            stop=stop_after_attempt(1 if base is not None else COMMIT_ATTEMPTS),
+            wait=wait_random_exponential(multiplier=0.05, max=2),
+            reraise=True,
+        )
+        def commit() -> None:
+            write_deltalake(
+                base if base is not None else self.uri,
+                data,
+                mode="overwrite",
+                predicate=predicate,
+                partition_by=[DAY],
+                schema_mode="merge",
+                configuration=CONFIGURATION,
+                storage_options=None if base is not None else self.storage_options,
+                commit_properties=CommitProperties(custom_metadata=metadata),
+            )
+
+        commit()
+
+    def delete_days(self, before: str | None = None, days: list[str] | None = None) -> int:
+        """Delete the days before a date, or the listed days; how many days held rows."""
+        snapshot = self.snapshot()
+        if snapshot is None:
+            return 0
+        gone = [d for d in snapshot.days() if (before is not None and d < before) or (days and d in days)]
+        if gone:
+            listed = ", ".join(f"'{d}'" for d in gone)
+            snapshot.table.delete(f"{DAY} IN ({listed})")
+        return len(gone)
+
+    def written(self, ds: str) -> bool:
+        """Whether a run wrote the day, if only an empty one (which leaves no file): its rows, or its commit in
+        the log's HISTORY_DAYS."""
+        snapshot = self.snapshot()
+        return snapshot is not None and (
+            ds in snapshot.days() or any(c["operation"] == "WRITE" for c in self.history(ds))
+        )
+
+    def history(self, ds: str | None = None) -> list[dict[str, Any]]:
+        """The commits of the table (or of the day: those whose predicate names it) in the log's HISTORY_DAYS,
+        newest first, each with its version, time, operation, rows added and the Airflow run and task."""
+        from deltalake import DeltaTable
+
+        if not self.exists():
+            return []
+        found = []
+        for commit in DeltaTable(self.uri, storage_options=self.storage_options).history():
+            predicate = str(commit.get("operationParameters", {}).get("predicate", ""))
+            if ds is None or f"'{ds}'" in predicate:
+                found.append(
+                    {
+                        "version": commit.get("version"),
+                        "timestamp": commit.get("timestamp"),
+                        "operation": commit.get("operation"),
+                        "rows_added": commit.get("operationMetrics", {}).get("num_added_rows"),
+                        **{key: commit.get(f"socialpulse.{key}") for key in WRITER},
+                    }
+                )
+        return found
+
+    def remove_old_versions(self) -> int:
+        """Delete the files no version of the last HISTORY_DAYS needs, and the log entries as old; how many files
+        went (with any file a failed commit left, once as old)."""
+        snapshot = self.snapshot()
+        if snapshot is None:
+            return 0
+        removed = snapshot.table.vacuum(dry_run=False, full=True)
+        snapshot.table.create_checkpoint()
+        snapshot.table.cleanup_metadata()
+        return len(removed)
+
+    def remove_history(self) -> int:
+        """Delete every file only older versions use (after an erasure: their rows are the erased people's too),
+        and the files failed commits left over ORPHAN_HOURS ago; how many went. Time travel then starts here.
+
+        Files no version names yet that are younger are kept: they may be a writer's still committing."""
+        snapshot = self.snapshot()
+        if snapshot is None:
+            return 0
+        options: dict[str, Any] = {"dry_run": False, "enforce_retention_duration": False}
+        removed = snapshot.table.vacuum(retention_hours=0, full=False, **options)
+        removed += snapshot.table.vacuum(retention_hours=ORPHAN_HOURS, full=True, **options)
+        return len(removed)
+
+
+def _writer() -> dict[str, str]:
+    return {f"socialpulse.{key}": os.environ.get(variable, "") for key, variable in WRITER.items()}
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as Arrow; a column of nulls only (no type to infer) is written as text."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for index, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
+    return table
+
+
+def read_day(day_path: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of the day a Table.day_path names, at the table's newest version."""
+    from socialpulse.lake.storage import lake_path
+
+    uri, _, ds = day_path.rpartition(f"/{DAY}=")
+    return Table(lake_path(uri)).read_days([ds], columns)

@@ -28,6 +28,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from socialpulse.config import data_dir
+from socialpulse.lake import Lake
+from socialpulse.lake.migration import migrate
 from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env, pipeline_env
 from socialpulse_dev.local_airflow import (
     ACTIVATION_DAG,
@@ -96,7 +98,9 @@ def summary(warehouse: Path, lake: Path) -> None:
     for ds, entity, rows_in, quarantined, reasons in audit:
         print(f"{ds:<12} {entity:<18} {rows_in:>6} {quarantined:>5}  {reasons if quarantined else ''}")
     print("\nraw zone:  ", *sorted(str(p) for p in (lake / "raw").glob("*/*/ds=*")), sep="\n  ")
-    print("clean zone:", *sorted(str(p) for p in (lake / "clean").glob("*/ds=*/*.parquet")), sep="\n  ")
+    print(
+        "clean zone (Delta tables):", *sorted(str(p.parent) for p in (lake / "clean").glob("*/_delta_log")), sep="\n  "
+    )
 
 
 def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
@@ -368,6 +372,14 @@ def main() -> int:
     dates = [args.first_date + timedelta(days=i) for i in range(args.days)]
     first, last = dates[0].isoformat(), dates[-1].isoformat()
     data = args.data_dir
+    if (data / "lake").is_dir():  # a lake an earlier SocialPulse wrote: its partitions become tables first
+        converted = migrate(Lake.at(data / "lake"))
+        if any(converted.values()):
+            print(
+                f"converted {data / 'lake'} from before the Delta tables: {converted['table_days']} days into tables, "
+                f"{converted['file_partitions']} versioned partitions into plain folders",
+                flush=True,
+            )
     for day in dates:  # the simulator's CRM drops: a full export first, then daily increments
         write_drop(data / "crm", day, history_days=CRM_EXPORT_DAYS if day == dates[0] else 0)
     # The last drop carries a suppression list: three people asked to be forgotten, and a typo

@@ -25,7 +25,7 @@ def main() -> int:
     args = parser.parse_args()
     reports = lake_zone.Lake.at(str(data_dir() / "lake")).root / "reports" / "audience"
     found = lake_zone.partitions(reports) if reports.exists() else []
-    report = args.report or (Path(str(lake_zone.current(found[-1]) / "report.html")) if found else None)
+    report = args.report or (Path(str(found[-1] / "report.html")) if found else None)
     if report is None or not report.exists():
         print("no audience report: run `make demo` first, or pass --report", file=sys.stderr)
         return 1

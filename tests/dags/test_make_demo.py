@@ -140,7 +140,7 @@ def test_the_report_screenshot_is_the_whole_audience_report_of_the_demo(demo, tm
     if not browser.installed():
         require_service("Chromium is not installed: apt-get install chromium chromium-driver")
     data = demo[0]
-    report = lake_zone.current(lake_zone.Lake.at(str(data / "lake")).root / "reports" / "audience" / "ds=2026-11-03")
+    report = lake_zone.Lake.at(str(data / "lake")).root / "reports" / "audience" / "ds=2026-11-03"
     out = tmp_path / "report.png"
     done = subprocess.run(
         [
@@ -159,6 +159,14 @@ def test_the_report_screenshot_is_the_whole_audience_report_of_the_demo(demo, tm
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     width, height = (int(v) for v in re.search(r"\((\d+) x (\d+) px\)", done.stdout).groups())
     assert out.read_bytes()[:4] == b"\x89PNG" and width == 1280 and height > 2000  # every table and chart
+
+
+def duckdb_sees_the_warehouse_s_rows(data) -> dict[str, int]:
+    from socialpulse import lake as lake_zone
+    from tests.lake_reads import differences
+
+    with sqlite3.connect(data / "warehouse.db") as conn:
+        return differences(lake_zone.Lake.at(data / "lake"), lambda sql: conn.execute(sql).fetchall())
 
 
 def rows(path, table: str = "campaign_metrics_daily") -> list[tuple]:
@@ -234,6 +242,7 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
         assert f"ds={day}" in output
         assert (data / "lake" / "clean" / "campaign_metrics" / f"ds={day}" / "part-0000.parquet").exists()
     first = rows(data / "warehouse.db")
+    assert duckdb_sees_the_warehouse_s_rows(data) == {}
     assert {r[0] for r in first} >= {"2026-11-01", "2026-11-02", "2026-11-03"}
     assert f"campaign_metrics_daily in {data / 'warehouse.db'}: {len(first)} rows" in output
     for platform in ("facebook", "instagram", "x"):  # all four sources reach the printout

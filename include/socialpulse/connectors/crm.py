@@ -13,8 +13,8 @@ import csv
 import io
 
 from socialpulse.connectors.files import FileClient, SourceFileMissingError, read_location
-from socialpulse.connectors.http import strip_secrets
 from socialpulse.errors import Name, NotLandedError, PersonalDataError
+from socialpulse.secrets import strip_secrets
 
 DROP_FILES = ("users.csv", "orders.csv")
 ERASURE_FILE = "erasure_requests.csv"

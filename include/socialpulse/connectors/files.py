@@ -12,8 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from socialpulse.connectors.http import ApiClient, strip_secrets
+from socialpulse.connectors.http import ApiClient
 from socialpulse.errors import FatalError, NotLandedError, RetryableError
+from socialpulse.secrets import strip_secrets
 
 RETRYABLE_STATUS = frozenset({408, 429})
 

@@ -80,7 +80,6 @@ def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None,
         raw = lake.raw_partition(PLATFORM, entity, ds)
         if not lake_zone.partition_exists(raw):
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
-        raw = lake_zone.current(raw)  # one version throughout
         payloads[entity] = lake_zone.read_raw_file(raw, name)
         with withholding_values(f"cleaning {name} of {ds}"):
             validated[entity] = cleaners[entity](payloads[entity])

@@ -243,7 +243,7 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
     with withholding_values(f"erasing the requests of the drops of {min(landed)} to {max(landed)}"):
         requests = []
         for day, partition in landed.items():
-            found, unreadable = read_requests(lake_zone.read_raw_file(lake_zone.current(partition), ERASURE_FILE), day)
+            found, unreadable = read_requests(lake_zone.read_raw_file(partition, ERASURE_FILE), day)
             requests += [r for r in found if (day, r.line) not in done]
             for line in (line for line in unreadable if (day, line) not in done):
                 log.warning(

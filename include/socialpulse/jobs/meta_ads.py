@@ -104,7 +104,6 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
     if not lake_zone.partition_exists(raw):
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
-    raw = lake_zone.current(raw)  # one version throughout, whatever another run publishes meanwhile
     rates, reporting, unavailable = rates_if_available(lake_root, ds, rates_source, reporting)
     result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))

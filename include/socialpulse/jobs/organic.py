@@ -153,7 +153,6 @@ def clean(lake_root: str, ds: str, platforms: list[str], secret: str) -> JsonObj
     missing = [str(p) for p in partitions if not lake_zone.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    partitions = [lake_zone.current(p) for p in partitions]  # one version each throughout
     pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
         posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, secret), lake.erased())

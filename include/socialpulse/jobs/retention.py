@@ -19,16 +19,13 @@ def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], 
     lake = lake_zone.Lake.at(lake_root)
     cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
     removed = []
-    for folder in (f for f in (lake.root / "raw" / p for p in platforms) if f.exists()):
-        # partitions, and what a crash may have left of one (versions without a link, staging, a dangling link)
-        partitions = {
-            p.parent / f"ds={p.name.lstrip('.').removeprefix('ds=')[:10]}"
-            for p in folder.glob("**/*ds=*")
-            if p.name.lstrip(".").startswith("ds=") and not p.name.endswith(".lock")
-        }
-        for partition in sorted(partitions, key=str):  # an object store's paths have no order of their own
-            if partition.name.removeprefix("ds=") < cutoff:
-                lake_zone.remove_partition(partition)
+    raw = [e for f in (lake.root / "raw" / p for p in platforms) if f.is_dir() for e in f.iterdir()]
+    for folder in raw:
+        # partitions, and what a crash may have left of one (a hidden staging folder beside it)
+        found = [p for p in folder.glob("*ds=*") if p.name.lstrip(".").startswith("ds=")]
+        for partition in sorted(found, key=str):  # an object store's paths have no order of their own
+            if partition.name.lstrip(".").removeprefix("ds=")[:10] < cutoff:
+                lake_zone.remove_tree(partition)
                 removed.append(str(partition).removeprefix(str(lake.root)).lstrip("/"))
     quarantined = sum(lake.quarantine(entity).delete_days(before=cutoff) for entity in entities)
     tables = [lake.table(zone, entity) for zone in ("clean", "quarantine") for entity in entities]

@@ -1,53 +1,40 @@
-"""The lake's files: raw payloads as received, reference data, models and reports, each published whole.
+"""The lake's files: raw payloads as received, reference data, models and reports, each file written whole.
 
-A partition of files is built under a staging folder and swapped in whole, so a
-rerun replaces it and a failed run leaves the previous one untouched. Publishing
-is safe when runs overlap (a backfill and the scheduled run, a manual rerun): each
-publish moves its folder in as a new hidden version, `.ds=<date>@<time>-<id>`, and
-`ds=<date>` names the current one. Readers resolve that name once (`current`) and
-read the version throughout.
-
-On a local disk `ds=<date>` is a symbolic link replaced in one atomic rename;
-publishers of one partition take a lock on `.ds=<date>.lock` around the swap and
-the cleanup, which keeps the current and the previous version. On an object store
-a version is copied in under its hidden prefix first, then `ds=<date>` is written
-as a small pointer object naming it, in one PUT; versions older than the previous
-one are removed once they are an hour old.
-
-Rows (the clean, features, quarantine and restricted zones) are Delta tables: tables.py.
+A file is written to a hidden temporary name beside it and moved onto its name: a rename
+on a local disk, a copy on an object store, whose PUT shows an object whole or not at all.
+A partition of files (raw/<platform>/<entity>/ds=<day>/, reports/<report>/ds=<day>/) is
+built in a staging folder and its files are moved in the same way, then the files the new
+publish does not have are removed; a failed run leaves the partition as it was. A reader
+sees every file whole. While two runs publish one day, it may see files of both: a raw
+partition holds one file per account, pulled from the same API for the same day, so both
+are that day's payloads. Rows, where a mix would matter, are Delta tables (tables.py).
 """
 
 from __future__ import annotations
 
-import fcntl
 import gzip
 import json
 import os
 import shutil
 import tempfile
-import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from socialpulse.connectors.http import strip_secrets
 from socialpulse.errors import FatalError
 from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
+from socialpulse.secrets import strip_secrets
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
     import pandas as pd
     from upath import UPath
 
-_P = TypeVar("_P", Path, "UPath")  # one kind of lake path, kept from argument to result
-
 PAGES_FILE = "pages.jsonl.gz"
 MANIFEST_FILE = "_manifest.json"
-# An object store's versions other than the current and the previous one are removed once this old.
-STALE_VERSION_SECONDS = 3600
 
 
 def sanitize_page(page: object) -> object:
@@ -158,135 +145,56 @@ def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: Jso
 
 
 def read_raw_file(directory: LakePath, name: str) -> bytes:
-    return gzip.decompress((current(directory) / f"{name}.gz").read_bytes())
+    return gzip.decompress((directory / f"{name}.gz").read_bytes())
 
 
-KEPT_VERSIONS = 2  # the current one and the one it replaced
-
-
-def partition_versions(final: LakePath) -> list[LakePath]:
-    """The partition's version folders, oldest first (their names start with the time they were published)."""
-    try:
-        return sorted(final.parent.glob(f".{final.name}@*"), key=lambda p: p.name)
-    except FileNotFoundError:
-        return []
-
-
-def _new_version(final: _P) -> _P:
-    return final.with_name(f".{final.name}@{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
-
-
-def _version_age_seconds(version: LakePath) -> float:
-    stamp = version.name.split("@", 1)[1].split("-", 1)[0]
-    return (time.time_ns() - int(stamp)) / 1e9
-
-
-@contextmanager
-def partition_lock(final: LakePath) -> Iterator[None]:
-    """Exclusive among the publishers of one local partition, across processes; none on an object store."""
-    if on_object_store(final):
-        yield
-        return
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with (final.parent / f".{final.name}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def current(partition: LakePath) -> LakePath:
-    """The version a partition names now (a version folder or any other path: itself); read it throughout."""
-    if on_object_store(partition):
-        if names_a_version(partition):  # one GET: a pointer replaced meanwhile is read whole, old or new
-            return partition.with_name(json.loads(partition.fs.cat_file(partition.path))["version"])
-        return partition
-    return partition.resolve()
-
-
-def names_a_version(path: LakePath) -> bool:
-    """A partition's link (local) or pointer object (object store)."""
-    if on_object_store(path):
-        return path.name.startswith("ds=") and path.fs.isfile(path.path)
-    return path.is_symlink()
+def files_under(folder: LakePath) -> list[str]:
+    """The files under a folder, as paths relative to it; none when it is not there."""
+    if on_object_store(folder):
+        base = folder.path.rstrip("/") + "/"
+        return sorted(p.removeprefix(base) for p in folder.fs.find(base)) if folder.fs.isdir(base) else []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def partition_exists(partition: LakePath) -> bool:
-    if on_object_store(partition):
-        return cast(bool, partition.fs.isfile(partition.path))
-    return partition.is_dir()
+    return bool(partition.fs.isdir(partition.path)) if on_object_store(partition) else partition.is_dir()
 
 
 def publish_partition(staging: LakePath, final: LakePath) -> None:
-    """Make a fully written staging folder the partition, replacing any previous one atomically."""
-    if not staging.is_dir():
+    """Move a fully written staging folder's files into the partition, each whole, then remove the partition's
+    files the staging folder did not have, then the staging folder."""
+    new = files_under(staging)
+    if not new:
         raise FileNotFoundError(f"nothing staged at {staging}: did the extract tasks run for this run?")
-    if on_object_store(final):
-        _publish_on_object_store(cast("UPath", staging), final)  # staged on the partition's store
-        return
-    with partition_lock(final):
-        previous = final.with_name(os.readlink(final)) if final.is_symlink() else None
-        version = _new_version(final)
-        os.rename(cast(Path, staging), version)  # staged on the partition's local disk
-        if final.exists() and not final.is_symlink():  # written before versions: becomes the previous one, once
-            previous = final.with_name(f".{final.name}@{0:020d}-unversioned")
-            os.rename(final, previous)
-        link = final.with_name(f".{final.name}.link-{uuid.uuid4().hex}")
-        os.symlink(version.name, link)
-        os.replace(link, final)
-        for old in partition_versions(final):  # kept: the new one and the one it replaced, whatever the clocks say
-            if old not in (version, previous):
-                shutil.rmtree(cast(Path, old), ignore_errors=True)  # a local partition's versions are local
+    for name in new:
+        source, target = staging / name, final / name
+        if on_object_store(target):
+            target.fs.mv(cast("UPath", source).path, target.path)  # staged on the partition's store
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(cast(Path, source), target)
+    for name in set(files_under(final)) - set(new):
+        with suppress(FileNotFoundError):  # another publish of the day removed it too
+            (final / name).unlink()
+    if not on_object_store(final):  # folders the removed files leave empty (a store has no folders)
+        for folder in sorted((p for p in final.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            with suppress(OSError):  # not empty, or removed by another publish
+                folder.rmdir()
+    remove_tree(staging)
 
 
-def _publish_on_object_store(staging: UPath, final: UPath) -> None:
-    """Copy the staging prefix in as a new version, then point the partition at it in one PUT."""
-    fs = final.fs
-    previous = current(final) if partition_exists(final) else None
-    version = staging if staging.name.startswith(f".{final.name}@") else _new_version(final)
-    if version is not staging:
-        fs.copy(staging.path.rstrip("/") + "/", version.path.rstrip("/") + "/", recursive=True)
-    final.write_text(json.dumps({"version": version.name}))
-    if version is not staging:  # only now: a land task that failed before the pointer can be retried
-        fs.rm(staging.path, recursive=True)
-    _remove_stale_versions(final, {version.name, previous.name if previous else ""})
-
-
-def _remove_stale_versions(final: LakePath, keep: set[str]) -> None:
-    """Versions an hour old that neither `keep` nor the pointer (read again now) names: no publisher is in them."""
-    named = current(final).name if partition_exists(final) else ""
-    for old in partition_versions(final):
-        if old.name not in keep | {named} and _version_age_seconds(old) > STALE_VERSION_SECONDS:
-            remove_tree(old)
-
-
-def remove_partition(final: LakePath) -> None:
-    """Delete a partition: its link or pointer (or folder, if written before versions), its versions and leftovers.
-
-    A local lock file stays (a few bytes): removing it while another publisher waits on it would let two in. On
-    an object store a version younger than the hour that the pointer did not name may be a publisher's still
-    writing: it stays for a later removal (retention or the next publish).
-    """
-    if on_object_store(final):  # no lock: a version younger than the hour may be another publisher's, kept
-        named = current(final).name if partition_exists(final) else ""
-        final.unlink(missing_ok=True)
-        for version in partition_versions(final):
-            if version.name == named or _version_age_seconds(version) > STALE_VERSION_SECONDS:
-                remove_tree(version)
-        return
-    with partition_lock(final):
-        if final.is_symlink():
-            final.unlink()
-        elif final.exists():
-            shutil.rmtree(final)
-        leftovers = [
-            *final.parent.glob(f".{final.name}@*"),
-            *final.parent.glob(f".{final.name}.*.tmp"),
-            *final.parent.glob(f".{final.name}.link-*"),
-        ]
-        for leftover in leftovers:
-            remove_tree(leftover)
+@contextmanager
+def staged(partition: LakePath) -> Iterator[LakePath]:
+    """A staging folder beside the partition: published when the block ends, removed if it fails."""
+    staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
+    ensure_dir(staging)
+    try:
+        yield staging
+    except BaseException:
+        with suppress(OSError):
+            remove_tree(staging)
+        raise
+    publish_partition(staging, partition)
 
 
 def write_manifest(directory: LakePath, manifest: JsonObject) -> None:
@@ -294,14 +202,10 @@ def write_manifest(directory: LakePath, manifest: JsonObject) -> None:
 
 
 def read_manifest(directory: LakePath) -> JsonObject:
-    """The manifest of a folder or partition; a partition replaced while it was read is read again, as it is now."""
-    for _ in range(KEPT_VERSIONS + 3):
-        try:
-            return cast(JsonObject, json.loads((current(directory) / MANIFEST_FILE).read_text()))
-        except FileNotFoundError:
-            if not names_a_version(directory):
-                raise
-    return cast(JsonObject, json.loads((current(directory) / MANIFEST_FILE).read_text()))
+    path = directory / MANIFEST_FILE
+    if on_object_store(path):  # one GET: an object replaced meanwhile is read whole, old or new
+        return cast(JsonObject, json.loads(path.fs.cat_file(path.path)))
+    return cast(JsonObject, json.loads(path.read_text()))
 
 
 class RawPayloadError(FatalError):
@@ -310,8 +214,7 @@ class RawPayloadError(FatalError):
 
 def read_raw_pages(partition: LakePath) -> Iterator[tuple[JsonObject, JsonObject]]:
     """(account manifest, page) for every page of a landed raw partition, streamed line by line."""
-    version = current(partition)
-    for account_dir in sorted((p for p in version.iterdir() if p.is_dir()), key=lambda p: p.name):
+    for account_dir in sorted((p for p in partition.iterdir() if p.is_dir()), key=lambda p: p.name):
         manifest = read_manifest(account_dir)
         path = account_dir / PAGES_FILE
         lines = 0
@@ -321,8 +224,6 @@ def read_raw_pages(partition: LakePath) -> Iterator[tuple[JsonObject, JsonObject
                 for line in handle:
                     lines += 1
                     yield manifest, json.loads(line)
-        except FileNotFoundError:
-            raise  # the partition was replaced while read: a retry reads the new one
         except (gzip.BadGzipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:  # not the network's errors
             raise RawPayloadError(f"{path} is truncated or corrupt after {lines} lines ({exc}); {fix}") from exc
         except ValueError as exc:
@@ -339,7 +240,7 @@ def _arrow_filesystem(path: LakePath) -> tuple[Any, str]:
 
 
 def read_parquet(path: LakePath, columns: list[str] | None = None) -> pd.DataFrame:
-    """One Parquet file (or a partition's current version's) through pyarrow's file system layer."""
+    """One Parquet file through pyarrow's file system layer."""
     import pandas as pd
 
     filesystem, where = _arrow_filesystem(path)
@@ -349,23 +250,3 @@ def read_parquet(path: LakePath, columns: list[str] | None = None) -> pd.DataFra
 def write_parquet(frame: pd.DataFrame, path: LakePath) -> None:
     filesystem, where = _arrow_filesystem(path)
     frame.to_parquet(where, index=False, filesystem=filesystem)
-
-
-@contextmanager
-def staged(partition: LakePath) -> Iterator[LakePath]:
-    """A staging folder beside the partition: published whole when the block ends, removed if it fails.
-
-    On an object store it is the new version's own prefix, which nothing reads before the pointer names it.
-    """
-    if on_object_store(partition):
-        staging: LakePath = _new_version(partition)
-    else:
-        staging = partition.with_name(f".{partition.name}.{uuid.uuid4().hex}.tmp")
-        staging.mkdir(parents=True)
-    try:
-        yield staging
-    except BaseException:
-        with suppress(OSError):
-            remove_tree(staging)
-        raise
-    publish_partition(staging, partition)

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.ecb import ECB_DAILY_RATES_URL, fetch_rates, rates_location
-from socialpulse.connectors.http import strip_secrets
 from socialpulse.errors import RetriesExhaustedError
+from socialpulse.secrets import strip_secrets
 from socialpulse.transforms.currency import Rates, RatesUnavailableError, check_reporting_currency
 
 RATES_FILE = "rates.csv"

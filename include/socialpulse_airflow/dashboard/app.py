@@ -184,7 +184,7 @@ def _report_charts(ds: str) -> dict:
     folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={ds}"
     if not lake_zone.partition_exists(folder):
         return {}
-    return {p.stem: p for p in lake_zone.current(folder).glob("*.png")}
+    return {p.stem: p for p in folder.glob("*.png")}
 
 
 class LakeUnavailableError(RetryableError):

@@ -1,9 +1,10 @@
 import pytest
 import requests
 
-from socialpulse.connectors.http import ApiClient, Backoff, RateBudget, redact, strip_secrets
+from socialpulse.connectors.http import ApiClient, Backoff, RateBudget
 from socialpulse.connectors.meta.client import _usage_pct, with_query
 from socialpulse.errors import NotLandedError, RetriesExhaustedError
+from socialpulse.secrets import redact, strip_secrets
 
 
 def test_strip_secrets_removes_token_and_keeps_the_rest():

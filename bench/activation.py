@@ -51,11 +51,12 @@ from socialpulse.audience.briefs import Brief
 from socialpulse.connectors.meta.client import GraphClient
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
 from socialpulse.jobs.activation import sync
+from socialpulse.lake import Lake
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN
 lake, ds, warehouse, url, people = sys.argv[1:6]
 brief = Brief("bench", "1001", ("10010001",), "loyalty", max_size=2 * int(people))
 client = GraphClient(url, DEFAULT_TOKEN, DEFAULT_API_VERSION)
-entry, _ = sync(sqlite3.connect(warehouse), client, lake, ds, brief, "bench-" + ds, "bench")
+entry, _ = sync(sqlite3.connect(warehouse), client, Lake.at(lake), ds, brief, "bench-" + ds, "bench")
 print(entry["rows_sent"], entry["approximate_count"], entry["mode"])
 """
 
@@ -78,7 +79,7 @@ def keys(people: int) -> pd.DataFrame:
 
 def publish(lake: str, people: pd.Series) -> None:
     write_features(
-        lake,
+        lake_zone.Lake.at(lake),
         "target_audiences",
         DS,
         pd.DataFrame({"as_of_date": DS, "brief": BRIEF, "campaign_id": "c", "person_id": people, "in_holdout": False}),

@@ -29,6 +29,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from socialpulse.lake import Lake
+
 AS_OF = "2026-11-03"
 STEPS = (
     ("build_profiles", "from socialpulse.jobs.audience import profile; profile(LAKE, DS)"),
@@ -47,7 +49,8 @@ STEPS = (
 PRELUDE = """
 import logging, sys
 logging.basicConfig(level=logging.WARNING)
-LAKE, DS, WAREHOUSE = sys.argv[1], sys.argv[2], sys.argv[3]
+from socialpulse.lake import Lake
+LAKE, DS, WAREHOUSE = Lake.at(sys.argv[1]), sys.argv[2], sys.argv[3]
 def conn():
     if WAREHOUSE.startswith("postgresql://"):
         import psycopg
@@ -87,7 +90,7 @@ def prepare(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
     started = time.perf_counter()
     zone = clean_zone(size, date.fromisoformat(AS_OF))
     lake = str(root / "lake")
-    write_clean_zone(lake, zone, AS_OF)
+    write_clean_zone(Lake.at(lake), zone, AS_OF)
     print(
         f"  generated {len(zone.users):,} CRM users, {len(zone.orders):,} orders, {len(zone.events):,} engagement "
         f"events on {len(zone.posts):,} posts in {time.perf_counter() - started:.0f} s (not timed below)",
@@ -122,7 +125,7 @@ def quality(lake: str, warehouse: str, size: int) -> dict:
     cursor.execute("SELECT model_name, metrics FROM model_registry")
     metrics = {name: json.loads(text) for name, text in cursor.fetchall()}
     conn.close()
-    truth = against_truth(lake, AS_OF, size=size)
+    truth = against_truth(Lake.at(lake), AS_OF, size=size)
     return {
         "auc": {
             m: metrics["propensity"][m]["roc_auc"] for m in ("tensorflow", "logistic_regression", "gradient_boosting")
@@ -131,7 +134,7 @@ def quality(lake: str, warehouse: str, size: int) -> dict:
         "ari": truth["ari"],
         "k": metrics["segments"]["k"],
         "recommendations": metrics["recommendations"],
-        "calibration": calibration(lake, AS_OF, size=size),
+        "calibration": calibration(Lake.at(lake), AS_OF, size=size),
     }
 
 
@@ -145,7 +148,7 @@ def kmeans_side_by_side(lake: str, k: int, size: int) -> dict:
     from socialpulse.jobs.audience import read_features
     from socialpulse_dev.audience_truth import planted
 
-    profiles = read_features(lake, "user_profiles", AS_OF)
+    profiles = read_features(Lake.at(lake), "user_profiles", AS_OF)
     truth = planted(size=size)["segment"].reindex(profiles["person_id"]).to_numpy()
     known = pd.notna(truth)
     found = {}
@@ -186,7 +189,7 @@ def main() -> None:
 
             figures = quality(lake, warehouse, size)
             side = kmeans_side_by_side(lake, figures["k"], size)
-            oracle = recommendation_oracle(lake, AS_OF, size=size)
+            oracle = recommendation_oracle(Lake.at(lake), AS_OF, size=size)
         auc, recs = figures["auc"], figures["recommendations"]
         print(
             f"  ROC AUC  tensorflow {auc['tensorflow']:.4f}  logistic {auc['logistic_regression']:.4f}  "

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from audience import AS_OF, STEPS, prepare_apart, run_step  # bench/audience.py, beside this file
 
+from socialpulse.lake import Lake
+
 BEFORE = ("build_profiles", "segment_audience", "train_propensity")
 SENT, HELD_OUT = "sent", "holdout"  # the simulator's past lists' groups
 IMPORTS_ONLY = "import pandas, numpy; import socialpulse.audience.targeting, socialpulse.jobs.audience"
@@ -58,8 +60,8 @@ def t_learner(lake: str, briefs: tuple) -> dict[str, pd.Series]:
     from socialpulse.jobs.audience import read_crm_people, read_features
     from socialpulse_dev.simulator.campaign_response import COLUMN_PREFIX
 
-    crm = read_crm_people(lake, AS_OF).set_index("person_id", drop=False)
-    snapshots = [read_features(lake, f"propensity_{name}", AS_OF) for name in ("train", "eval")]
+    crm = read_crm_people(Lake.at(lake), AS_OF).set_index("person_id", drop=False)
+    snapshots = [read_features(Lake.at(lake), f"propensity_{name}", AS_OF) for name in ("train", "eval")]
     features = [*NUMERIC, "brief_share"]
     by_goal: dict[str, list[pd.DataFrame]] = {}
     for brief in briefs:
@@ -81,7 +83,7 @@ def t_learner(lake: str, briefs: tuple) -> dict[str, pd.Series]:
             model = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=1000))
             arms.append(model.fit(numeric(arm, features), arm["label"].astype(int)))
         models[goal] = arms
-    scoring = read_features(lake, "propensity_rows", AS_OF)
+    scoring = read_features(Lake.at(lake), "propensity_rows", AS_OF)
     found = {}
     for brief in briefs:
         rows = numeric(scoring.assign(brief_share=topic_share(scoring, brief.topics)), features)
@@ -117,9 +119,9 @@ def alternatives(lake: str, size: int) -> dict[str, dict[str, float]]:
 
     briefs = parse(BRIEFS_FILE.read_text(), str(BRIEFS_FILE))[0]
     truth = uplift(size=size)
-    members = read_features(lake, "target_audiences", AS_OF)
-    pools = read_features(lake, "target_candidates", AS_OF)
-    profiles = read_features(lake, "user_profiles", AS_OF).set_index("person_id")
+    members = read_features(Lake.at(lake), "target_audiences", AS_OF)
+    pools = read_features(Lake.at(lake), "target_candidates", AS_OF)
+    profiles = read_features(Lake.at(lake), "user_profiles", AS_OF).set_index("person_id")
     learned = t_learner(lake, briefs)
     found = {}
     for brief in briefs:
@@ -157,8 +159,8 @@ def main() -> None:
             )
             from socialpulse_dev.audience_truth import calibration, incremental
 
-            briefs = incremental(lake, AS_OF, size=size)
-            calibrated = calibration(lake, AS_OF, size=size)
+            briefs = incremental(Lake.at(lake), AS_OF, size=size)
+            calibrated = calibration(Lake.at(lake), AS_OF, size=size)
             other = alternatives(lake, size)
         print(
             f"  {'brief':<20} {'size':>6} {'pool':>7} {'oracle':>8} {'random':>8} {'pipeline':>9} {'T-learner':>10} "

@@ -146,14 +146,14 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
             f"  {name:<20} {m['roc_auc']:>8.4f} {m['pr_auc']:>7.4f} {m['log_loss']:>9.4f} {m['brier']:>7.4f} "
             f"{m['top_decile_lift']:>9.2f}"
         )
-    truth = against_truth(str(lake), ds)
+    truth = against_truth(Lake.at(lake), ds)
     print(
         f"  {'oracle (planted)':<20} {truth['oracle_auc']:>8.4f}   <- the simulator's truth, never read by the pipeline"
     )
     print(f"  {decision}")
     print(f"  segments against the planted ones: adjusted Rand index {truth['ari']:.3f}")
     quality = json.loads(registry["recommendations"])
-    oracle = recommendation_oracle(str(lake), ds)
+    oracle = recommendation_oracle(Lake.at(lake), ds)
     print("\ncontent recommendations on the held-out week (the oracle knows each person's planted interests):")
     for label, part in (("everyone", None), ("with history", "history"), ("cold start", "cold_start")):
         found = [q if part is None else q[part] for q in (quality["model"], quality["popularity"], oracle)]
@@ -170,7 +170,7 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
         "\nthe list's expected incremental conversions, the oracle's best list of its size from the same pool, a random"
         " list's:"
     )
-    lifted = incremental(str(lake), ds)
+    lifted = incremental(Lake.at(lake), ds)
     for brief, goal, markets, eligible, size, held, expected, reason in audiences:
         if reason:
             print(f"  {brief:<24} {goal:<9} not built: {reason}")
@@ -189,12 +189,12 @@ def audience_summary(warehouse: Path, lake: Path, ds: str) -> None:
             f"  {'':<24} incremental {truth['incremental']:.1f} (oracle {truth['oracle']:.1f}, random "
             f"{truth['random']:.1f}): {ratios}"
         )
-    calibrated = calibration(str(lake), ds)
+    calibrated = calibration(Lake.at(lake), ds)
     print(
         "  expected / planted conversions in 30 days (the simulator's truth, ± two standard errors of its count): "
         + ", ".join(f"{name} {c['ratio']:.2f} (±{c['noise']:.2f})" for name, c in calibrated.items())
     )
-    clean = contamination(str(lake), ds)
+    clean = contamination(Lake.at(lake), ds)
     print(
         f"  {distinct[0]} different people on {distinct[1]} places; on them, without marketing consent: "
         f"{clean['without_consent']}, in the retargeting holdout's control group: {clean['in_holdout_group']}"
@@ -341,7 +341,7 @@ def activation_summary(warehouse: Path, lake: Path, ds: str, on_meta: dict) -> N
             "WHERE as_of_date = ? ORDER BY brief",
             (ds,),
         ).fetchall()
-    members = read_features(str(lake), "target_audiences", ds)
+    members = read_features(Lake.at(lake), "target_audiences", ds)
     sent = members[~members["in_holdout"].astype(bool)].groupby("brief")["person_id"].agg(set)
     user_of = dict(zip(pseudonyms(7, DEFAULT_SIZE, DEMO_KEY), (m.user_id for m in audience(7)), strict=True))
     print(f"\naudiences sent to the simulated Meta as of {ds} (Custom Audiences; holdouts are never sent):")

@@ -114,14 +114,10 @@ def s3_lake(s3_server: str) -> Iterator[tuple[str, dict]]:
     """A fresh bucket on the local S3 server: (lake root in it, the storage options the lake connection gives)."""
     import s3fs
 
-    from socialpulse import lake as lake_zone
-
     options = {"endpoint_url": s3_server, "key": "socialpulse-test", "secret": "socialpulse-test-secret"}
     bucket = f"lake-{uuid.uuid4().hex[:10]}"
     s3fs.S3FileSystem(**options).mkdir(bucket)
-    lake_zone.configure_storage("s3", options)
     yield f"s3://{bucket}/lake", options
-    lake_zone.configure_storage("s3", {})
 
 
 @pytest.fixture

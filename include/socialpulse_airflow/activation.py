@@ -11,7 +11,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.findings import record
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, required_connection, variable
+from socialpulse_airflow.lookups import lake, required_connection, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -52,7 +52,7 @@ def review(ds: str) -> list[dict]:
     from socialpulse.jobs.activation import review as review_briefs
 
     chosen = settings()
-    reviewed = in_warehouse(review_briefs, lake_root(), ds, tuple(_briefs().values()), chosen)
+    reviewed = in_warehouse(review_briefs, lake(), ds, tuple(_briefs().values()), chosen)
     return [entry | {"dry_run": chosen.dry_run} for entry in reviewed]
 
 
@@ -140,7 +140,7 @@ def sync(audience: dict, approval: dict, run_id: str) -> dict:
     detail = f"approved by {approval['by']}" if approval.get("approval") == "approved" else "no approval needed"
     client = required_connection(META_MARKETING_CONN_ID, MetaAdsConnection, "audience activation").client()
     entry, findings = in_warehouse(
-        send_audience, client, lake_root(), audience["as_of_date"], _briefs()[audience["brief"]], run_id, detail
+        send_audience, client, lake(), audience["as_of_date"], _briefs()[audience["brief"]], run_id, detail
     )
     record(findings, run_id)
     return {k: v for k, v in entry.items() if k != "session_ids"}

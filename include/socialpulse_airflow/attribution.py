@@ -6,7 +6,7 @@ from datetime import datetime
 
 from socialpulse_airflow.assets import days_of_events
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import day_of, lake_root
+from socialpulse_airflow.lookups import day_of, lake
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -26,4 +26,4 @@ def credit(data_interval_start: datetime | None, triggering_asset_events) -> dic
     if not days:
         log.warning("no day to credit: this run has neither a data interval nor triggering asset events")
     log.info("crediting %d days: %s", len(days), sorted(days))
-    return in_warehouse(credit_days, lake_root(), sorted(days))
+    return in_warehouse(credit_days, lake(), sorted(days))

@@ -7,7 +7,7 @@ import logging
 
 from socialpulse.config import AUDIENCES_FILE_VARIABLE, AUDIENCES_VARIABLE, DEFAULT_AUDIENCES_FILE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import declaration_texts, lake_root
+from socialpulse_airflow.lookups import declaration_texts, lake
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def profile(ds: str) -> dict:
     from socialpulse.jobs.audience import profile
 
-    return profile(lake_root(), ds)
+    return profile(lake(), ds)
 
 
 @fail_fast
@@ -33,7 +33,7 @@ def profile(ds: str) -> dict:
 def segment(ds: str, run_id: str, k: int) -> dict:
     from socialpulse.jobs.audience import segment
 
-    return in_warehouse(segment, lake_root(), ds, run_id, k)
+    return in_warehouse(segment, lake(), ds, run_id, k)
 
 
 @fail_fast
@@ -44,7 +44,7 @@ def segment(ds: str, run_id: str, k: int) -> dict:
 def train_propensity(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.propensity import train
 
-    return in_warehouse(train, lake_root(), ds, run_id)
+    return in_warehouse(train, lake(), ds, run_id)
 
 
 def declared_briefs() -> tuple[tuple, tuple]:
@@ -104,7 +104,7 @@ def target(ds: str, run_id: str, outlet_events) -> dict:
     briefs, errors = declared_briefs()
     if not briefs and not errors:
         log.warning("no campaign brief declared: no audience to build (docs/audiences.md)")
-    result = in_warehouse(target, lake_root(), ds, run_id, briefs, running_controls(ds))
+    result = in_warehouse(target, lake(), ds, run_id, briefs, running_controls(ds))
     mark_days(outlet_events, [TARGET_AUDIENCES], ds, ds)
     for error in errors:
         log.error("%s", error)
@@ -128,7 +128,7 @@ def evaluate_holdouts(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.experiments import evaluate_audience_holdouts
 
     briefs, _ = declared_briefs()  # the wrong ones failed build_target_audiences already
-    return in_warehouse(evaluate_audience_holdouts, lake_root(), ds, run_id, {b.name: b.holdout for b in briefs})
+    return in_warehouse(evaluate_audience_holdouts, lake(), ds, run_id, {b.name: b.holdout for b in briefs})
 
 
 @fail_fast
@@ -139,7 +139,7 @@ def evaluate_holdouts(ds: str, run_id: str) -> dict:
 def recommend(ds: str, run_id: str) -> dict:
     from socialpulse.jobs.audience import recommend
 
-    return in_warehouse(recommend, lake_root(), ds, run_id)
+    return in_warehouse(recommend, lake(), ds, run_id)
 
 
 @fail_fast
@@ -151,4 +151,4 @@ def report(ds: str) -> dict:
     from socialpulse.jobs.audience_report import build
     from socialpulse_airflow.lookups import currency_kwargs
 
-    return in_warehouse(build, lake_root(), ds, currency_kwargs()["reporting"])
+    return in_warehouse(build, lake(), ds, currency_kwargs()["reporting"])

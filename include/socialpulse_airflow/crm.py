@@ -6,7 +6,7 @@ from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.assets import CRM_ORDERS, CRM_USERS, mark_days
 from socialpulse_airflow.findings import audited
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import currency_kwargs, lake_root, pseudonymization_secret, variable
+from socialpulse_airflow.lookups import currency_kwargs, lake, pseudonymization_secret, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import published
 
@@ -21,7 +21,7 @@ def extract(ds: str, run_id: str) -> dict:
     source = variable(CRM_SOURCE_VARIABLE)
     if not source:
         raise AirflowSkipException(f"variable '{CRM_SOURCE_VARIABLE}' is not set: no CRM drop today")
-    return extract(source, lake_root(), ds, run_id)
+    return extract(source, lake(), ds, run_id)
 
 
 @fail_fast
@@ -42,7 +42,7 @@ def clean(ds: str, run_id: str, params: dict, outlet_events) -> dict:
     """Users and orders into the clean zone; their asset events name the day."""
     from socialpulse.jobs.crm import clean
 
-    cleaned = audited(clean(lake_root(), ds, pseudonymization_secret(), **currency_kwargs()), run_id, params)
+    cleaned = audited(clean(lake(), ds, pseudonymization_secret(), **currency_kwargs()), run_id, params)
     mark_days(outlet_events, [CRM_USERS, CRM_ORDERS], ds, ds)
     published("crm_daily", run_id, ds)  # the clean zone is what the CRM publishes
     return cleaned

@@ -6,7 +6,7 @@ import logging
 
 from socialpulse.config import DEFAULT_EXPERIMENTS_FILE, EXPERIMENTS_FILE_VARIABLE, EXPERIMENTS_VARIABLE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import declaration_texts, lake_root
+from socialpulse_airflow.lookups import declaration_texts, lake
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -43,4 +43,4 @@ def evaluate(ds: str, run_id: str) -> dict:
     if not experiments:
         log.warning("no experiment declared: nothing to evaluate (docs/experiments.md)")
         return {}
-    return in_warehouse(evaluate_all, lake_root(), experiments, ds, run_id)
+    return in_warehouse(evaluate_all, lake(), experiments, ds, run_id)

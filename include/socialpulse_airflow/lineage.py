@@ -78,10 +78,10 @@ def report(reads: Iterable[str], writes: Iterable[str]) -> None:
     from airflow.sdk import BaseHook
     from openlineage.client.event_v2 import Dataset
 
-    from socialpulse_airflow.lookups import lake_root
+    from socialpulse_airflow.lookups import lake
 
     tables = [*reads, *writes]
     warehouse = BaseHook.get_connection(WAREHOUSE_CONN_ID) if any(t.startswith(WAREHOUSE) for t in tables) else None
-    root = lake_root() if any(t.startswith(LAKE) for t in tables) else ""
+    root = str(lake().root) if any(t.startswith(LAKE) for t in tables) else ""
     named = {t: Dataset(*dataset_name(t, root, warehouse)) for t in tables}
     emit_dataset_lineage(inputs=[named[t] for t in reads], outputs=[named[t] for t in writes])

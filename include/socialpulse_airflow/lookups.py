@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialpulse.config import (  # light: names only
     FX_RATES_SOURCE_VARIABLE,
@@ -19,6 +19,9 @@ from socialpulse.config import (  # light: names only
 
 log = logging.getLogger(__name__)
 DEFAULT_RAW_RETENTION_DAYS = 90
+
+if TYPE_CHECKING:
+    from socialpulse.lake import Lake
 
 
 def day_of(data_interval_start: datetime) -> str:
@@ -49,15 +52,16 @@ def declaration_texts(file_variable: str, default_file: Path, text_variable: str
     return [*texts, (variable(text_variable) or "", f"variable {text_variable}")]
 
 
-def lake_root() -> str:
-    """The lake root variable; on an object store, its credentials are set from the lake connection first."""
+def lake() -> Lake:
+    """The lake the variable names, reached with the lake connection's credentials on an object store: built once
+    per task and passed down."""
     from airflow.sdk import BaseHook
 
     return configured_lake(variable(LAKE_ROOT_VARIABLE, str(default_lake_root())), BaseHook.get_connection)
 
 
-def configured_lake(root: str, get_connection) -> str:
-    """Set an object-store lake's storage options from the `socialpulse_lake` connection; returns the root.
+def configured_lake(root: str, get_connection) -> Lake:
+    """The lake at a root; on an object store with the `socialpulse_lake` connection's storage options.
 
     Without the connection the store's own credential chain applies (environment, instance role), logged.
     """
@@ -67,17 +71,13 @@ def configured_lake(root: str, get_connection) -> str:
 
     protocol = lake_zone.object_store_protocol(root)
     if protocol is None:
-        return root
+        return lake_zone.Lake.at(root)
     try:
         conn = get_connection(LAKE_CONN_ID)
     except AirflowNotFoundException:
         log.info("connection '%s' is not set: %s uses the machine's own credentials", LAKE_CONN_ID, root)
-        lake_zone.configure_storage(protocol, {})  # a long-lived process forgets a connection since deleted
-        return root
-    lake_zone.configure_storage(
-        protocol, lake_zone.storage_options(protocol, conn.login, conn.password, conn.extra_dejson)
-    )
-    return root
+        return lake_zone.Lake.at(root)
+    return lake_zone.Lake.at(root, lake_zone.storage_options(protocol, conn.login, conn.password, conn.extra_dejson))
 
 
 def platform_connection(conn_id: str, connection_class):

@@ -8,7 +8,7 @@ from socialpulse.config import META_MARKETING_CONN_ID
 from socialpulse_airflow.assets import CAMPAIGN_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import currency_kwargs, lake_root, required_connection
+from socialpulse_airflow.lookups import currency_kwargs, lake, required_connection
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse, published
 
@@ -38,7 +38,7 @@ def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import Window, extract_account
 
     window = Window.for_run(ds, int(params["lookback_days"]))
-    return extract_account(_connection().client(), account_id, window, lake_root(), ds, run_id, params["report_mode"])
+    return extract_account(_connection().client(), account_id, window, lake(), ds, run_id, params["report_mode"])
 
 
 @fail_fast
@@ -46,7 +46,7 @@ def extract(account_id: str, ds: str, run_id: str, params: dict) -> dict:
 def land(extracted: list[dict], ds: str, run_id: str) -> dict:
     from socialpulse.jobs.meta_ads import land
 
-    return land(lake_root(), ds, run_id, list(extracted))
+    return land(lake(), ds, run_id, list(extracted))
 
 
 @fail_fast
@@ -63,7 +63,7 @@ def land(extracted: list[dict], ds: str, run_id: str) -> dict:
 def clean(ds: str, run_id: str, params: dict) -> dict:
     from socialpulse.jobs.meta_ads import clean
 
-    return audited(clean(lake_root(), ds, **currency_kwargs()), run_id, params)
+    return audited(clean(lake(), ds, **currency_kwargs()), run_id, params)
 
 
 @fail_fast
@@ -76,8 +76,7 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.meta_ads import load
 
     mark_days(outlet_events, [CAMPAIGN_METRICS], cleaned["since"], cleaned["until"])
-    lake_root()  # the lake's credentials, for the path XCom brought
-    loaded = in_warehouse(load, cleaned["clean_path"], run_id)
+    loaded = in_warehouse(load, lake(), cleaned["clean_path"], run_id)
     published("meta_ads_daily", run_id, ds)
     return {**loaded, "since": cleaned["since"], "until": cleaned["until"]}
 

@@ -6,7 +6,7 @@ from socialpulse.config import FIRST_RUN_LOOKBACK_VARIABLE, META_GRAPH_CONN_ID, 
 from socialpulse_airflow.assets import ENGAGEMENT_EVENTS, POST_METRICS, mark_days
 from socialpulse_airflow.findings import audited, check_api_version, refused_metrics
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, platform_connection, pseudonymization_secret, variable
+from socialpulse_airflow.lookups import lake, platform_connection, pseudonymization_secret, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse, published
 
@@ -48,7 +48,7 @@ def extract(source: str, ds: str, run_id: str, params: dict) -> dict:
     connection = _x() if platform == "x" else _graph()
     first_run = int(variable(FIRST_RUN_LOOKBACK_VARIABLE, FIRST_RUN_LOOKBACK_DAYS))
     return extract_account(
-        connection.client(), platform, account, ds, int(params["post_lookback_days"]), lake_root(), run_id, first_run
+        connection.client(), platform, account, ds, int(params["post_lookback_days"]), lake(), run_id, first_run
     )
 
 
@@ -61,7 +61,7 @@ def land(extracted: list[dict] | None, sources: list[str] | None, ds: str, run_i
 
     ready, failed = platforms_ready(list(sources or []), list(extracted or []))
     for platform in ready:
-        land(lake_root(), platform, ENTITY, ds, run_id, list(extracted))
+        land(lake(), platform, ENTITY, ds, run_id, list(extracted))
     return {"landed": ready, "failed": failed}
 
 
@@ -84,7 +84,7 @@ def clean(landed: dict, ds: str, run_id: str, params: dict) -> dict:
 
     if not landed["landed"]:
         raise AirflowSkipException("no organic platform landed today")
-    cleaned = clean(lake_root(), ds, landed["landed"], pseudonymization_secret())
+    cleaned = clean(lake(), ds, landed["landed"], pseudonymization_secret())
     refused_metrics(cleaned.pop("refused"), "post_metrics", ds, run_id)  # before the gate, which it may explain
     return audited(cleaned, run_id, params)
 
@@ -95,7 +95,6 @@ def load(cleaned: dict, ds: str, run_id: str, outlet_events) -> dict:
     from socialpulse.jobs.organic import load
 
     mark_days(outlet_events, [POST_METRICS, ENGAGEMENT_EVENTS], ds, ds)
-    lake_root()  # the lake's credentials, for the path XCom brought
-    loaded = in_warehouse(load, cleaned["clean_path"], run_id)
+    loaded = in_warehouse(load, lake(), cleaned["clean_path"], run_id)
     published("organic_social_daily", run_id, ds)
     return loaded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialpulse.config import CRM_SOURCE_VARIABLE
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import lake_root, pseudonymization_secret, retention_days, variable
+from socialpulse_airflow.lookups import lake, pseudonymization_secret, retention_days, variable
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -20,7 +20,7 @@ def land_requests(ds: str) -> dict:
     source = variable(CRM_SOURCE_VARIABLE)
     if not source:
         raise AirflowSkipException(f"variable '{CRM_SOURCE_VARIABLE}' is not set: no CRM drop, no erasure requests")
-    return land_requests(source, lake_root(), ds)
+    return land_requests(source, lake(), ds)
 
 
 @fail_fast
@@ -29,7 +29,7 @@ def erase(ds: str, run_id: str) -> dict:
     """Everyone the landed requests name, erased from the lake and the warehouse; counts per outcome only."""
     from socialpulse.jobs.erasure import erase_requests
 
-    return in_warehouse(erase_requests, lake_root(), pseudonymization_secret(), ds, run_id)
+    return in_warehouse(erase_requests, lake(), pseudonymization_secret(), ds, run_id)
 
 
 @fail_fast
@@ -41,7 +41,7 @@ def forget_on_platforms(run_id: str) -> dict:
     """Everyone erased removed from every audience sent to Meta, then their rows there; counts only."""
     from socialpulse.jobs.activation import forget_erased
 
-    return in_warehouse(forget_erased, _meta_client, lake_root(), run_id)
+    return in_warehouse(forget_erased, _meta_client, lake(), run_id)
 
 
 def _meta_client():
@@ -66,4 +66,4 @@ def enforce_retention(ds: str, platforms: list[str], entities: list[str]) -> dic
     """Delete this source's raw and quarantine partitions older than the retention period (default 90 days)."""
     from socialpulse.jobs.retention import enforce_retention
 
-    return enforce_retention(lake_root(), ds, retention_days(), platforms, entities)
+    return enforce_retention(lake(), ds, retention_days(), platforms, entities)

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
+from socialpulse import lake as lake_zone
 from socialpulse.jobs.organic import FIRST_RUN_LOOKBACK_DAYS
 from socialpulse.transforms.crm import clean_orders, clean_users
 from socialpulse.transforms.posts import clean_events
@@ -96,11 +97,8 @@ def clean_zone(size: int, as_of: date, seed: int = 7, secret: str = DEMO_KEY) ->
     return CleanZone(users, orders, events, pd.DataFrame(posts))
 
 
-def write_clean_zone(lake_root: str, zone: CleanZone, ds: str) -> None:
+def write_clean_zone(lake: lake_zone.Lake, zone: CleanZone, ds: str) -> None:
     """Put the zone in a lake as the first run of ds would have: one partition per entity."""
-    from socialpulse import lake as lake_zone
-
-    lake = lake_zone.Lake.at(lake_root)
     for entity, frame in (
         ("crm_users", zone.users),
         ("crm_orders", zone.orders),

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from socialpulse import lake as lake_zone
 from socialpulse.audience.metrics import evaluate
 from socialpulse.jobs.audience import read_features
 from socialpulse.transforms.privacy import Pseudonymizer
@@ -49,11 +50,13 @@ def planted(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> 
     ).set_index("person_id")
 
 
-def contamination(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+def contamination(
+    lake: lake_zone.Lake, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY
+) -> dict:
     """People on the target audiences of ds who gave no marketing consent, or sit in the retargeting holdout (the
     control group of the simulator's running CRM experiment): both must be 0."""
     truth = planted(seed, size, secret)
-    members = truth.reindex(read_features(lake_root, "target_audiences", ds)["person_id"].unique())
+    members = truth.reindex(read_features(lake, "target_audiences", ds)["person_id"].unique())
     return {
         "members": len(members),
         "without_consent": int((~members["consents"].astype(bool)).sum()),
@@ -61,16 +64,18 @@ def contamination(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SI
     }
 
 
-def against_truth(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+def against_truth(
+    lake: lake_zone.Lake, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY
+) -> dict:
     """{"ari": segments vs planted, "oracle_auc": planted probabilities on the evaluation snapshot, "people": n}."""
     from sklearn.metrics import adjusted_rand_score
 
     truth = planted(seed, size, secret)
     evaluated_from = date.fromisoformat(ds) - timedelta(days=LABEL_DAYS)  # propensity's evaluation snapshot
     truth["probability"] = planted_probability(seed, size, evaluated_from).to_numpy()
-    profiles = read_features(lake_root, "user_profiles", ds).set_index("person_id")
+    profiles = read_features(lake, "user_profiles", ds).set_index("person_id")
     known = profiles.index.intersection(truth.index)
-    evaluation = read_features(lake_root, "propensity_eval", ds).set_index("person_id")
+    evaluation = read_features(lake, "propensity_eval", ds).set_index("person_id")
     scored = evaluation.index.intersection(truth.index)
     return {
         "ari": float(adjusted_rand_score(truth.loc[known, "segment"], profiles.loc[known, "segment_id"])),
@@ -94,18 +99,18 @@ def planted_probability(seed: int, size: int, as_of: date) -> pd.Series:
     return pd.Series(1 - none)
 
 
-def calibration(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+def calibration(lake: lake_zone.Lake, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
     """Per country, and for the people the audiences of ds send: the propensity scores' sum (expected conversions)
     against the planted probabilities' sum, their ratio (1: calibrated), and the ratio's noise (two standard
     errors of the planted count: a small market's buyers vary by more than 10% from month to month)."""
     people = pseudonyms(seed, size, secret)
     truth = pd.Series(planted_probability(seed, size, date.fromisoformat(ds)).to_numpy(), index=people)
-    scores = read_features(lake_root, "propensity_scores", ds).set_index("person_id")["score"]
-    profiles = read_features(lake_root, "user_profiles", ds).set_index("person_id")
+    scores = read_features(lake, "propensity_scores", ds).set_index("person_id")["score"]
+    profiles = read_features(lake, "user_profiles", ds).set_index("person_id")
     scored = scores.index.intersection(truth.index)
     frame = pd.DataFrame({"expected": scores[scored], "planted": truth[scored], "country": profiles["country"]})
     groups = {str(c): g for c, g in frame.dropna(subset=["expected"]).groupby("country")}
-    members = read_features(lake_root, "target_audiences", ds)
+    members = read_features(lake, "target_audiences", ds)
     sent = members.loc[~members["in_holdout"].astype(bool), "person_id"].drop_duplicates()
     groups["audiences"] = frame.reindex(sent.to_numpy()).dropna(subset=["expected", "planted"])
     return {
@@ -142,13 +147,13 @@ def uplift(seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> p
     return pd.concat(frames, ignore_index=True)
 
 
-def incremental(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
+def incremental(lake: lake_zone.Lake, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY) -> dict:
     """Per brief built on ds: its list's expected incremental conversions (the planted uplift summed over it, for each
     of its campaigns), the oracle's (the best list of that size from the brief's eligible pool) and a random list's
     from that pool (the pool's mean x size), and the list's ratios to both."""
     truth = uplift(seed, size, secret)
-    members = read_features(lake_root, "target_audiences", ds)
-    pools = read_features(lake_root, "target_candidates", ds)
+    members = read_features(lake, "target_audiences", ds)
+    pools = read_features(lake, "target_candidates", ds)
     campaigns = members.groupby("brief")["campaign_id"].unique()
     found = {}
     for brief, campaign_ids in campaigns.items():
@@ -171,7 +176,7 @@ def incremental(lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE
 
 
 def recommendation_oracle(
-    lake_root: str, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY
+    lake: lake_zone.Lake, ds: str, seed: int = 7, size: int = DEFAULT_SIZE, secret: str = DEMO_KEY
 ) -> dict:
     """The planted-interest oracle on recommend_content's test week of ds, figured as the recommendations are: each
     person's two planted interests, then the most popular other topic (popularity's list for people it does not
@@ -179,9 +184,9 @@ def recommendation_oracle(
     from socialpulse.audience.recommend import HOLDOUT_DAYS, Split
     from socialpulse.jobs.audience import load_model, model_dir
 
-    model = load_model(model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib")
-    events = read_features(lake_root, "engagement_resolved", ds)
-    profiles = read_features(lake_root, "user_profiles", ds)
+    model = load_model(model_dir(lake, "segments", f"segments-{ds}") / "model.joblib")
+    events = read_features(lake, "engagement_resolved", ds)
+    profiles = read_features(lake, "user_profiles", ds)
     test = Split.at(events, profiles, model, date.fromisoformat(ds) - timedelta(days=HOLDOUT_DAYS))
     popular = test.inputs.popularity
     people = pseudonyms(seed, size, secret)

@@ -16,6 +16,7 @@ import requests
 
 from socialpulse.jobs.audience import write_features
 from socialpulse.jobs.crm import read_match_keys
+from socialpulse.lake import Lake
 from tests.dags.conftest import task_states
 
 AS_OF = date(2026, 11, 5)
@@ -46,13 +47,13 @@ def prepare(dags, pipeline, tmp_path, monkeypatch) -> tuple:
     briefs.write_text(BRIEFS)
     monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_AUDIENCES_FILE", str(briefs))
     assert dags["crm_daily"].test(logical_date=LOGICAL_DATE).state == "success"
-    people = iter(sorted(read_match_keys(str(lake), DAY.isoformat())["person_id"]))
+    people = iter(sorted(read_match_keys(Lake.at(lake), DAY.isoformat())["person_id"]))
     rows = [
         {"as_of_date": DAY, "brief": brief, "campaign_id": "c", "person_id": next(people), "in_holdout": i < 10}
         for brief, size in SIZES.items()
         for i in range(size)
     ]  # ten of each held out: never sent
-    write_features(str(lake), "target_audiences", DAY.isoformat(), pd.DataFrame(rows))
+    write_features(Lake.at(lake), "target_audiences", DAY.isoformat(), pd.DataFrame(rows))
     return warehouse, lake
 
 

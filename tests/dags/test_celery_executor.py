@@ -216,7 +216,7 @@ def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
     run_times["reference: the same runs with dag.test(), in-process, local lake"] = time.monotonic() - started
     import psycopg
 
-    lake = lake_zone.Lake.at(s3_lake[0])
+    lake = lake_zone.Lake.at(*s3_lake)
     zones = {p.name for p in lake.root.iterdir()}
     assert zones >= {"raw", "clean", "features", "models", "reports", "reference"}, zones
     assert DATES[-1] in lake.clean("engagement_events").snapshot().days()

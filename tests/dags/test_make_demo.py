@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from socialpulse import lake as lake_zone
 from socialpulse_dev.devenv import PROJECT_ROOT
 from tests.conftest import free_port, require_service
 
@@ -134,7 +135,6 @@ def test_the_dashboard_tour_opens_every_page_on_the_demo_s_data(demo, tmp_path):
 @pytest.mark.slow
 def test_the_report_screenshot_is_the_whole_audience_report_of_the_demo(demo, tmp_path):
     """The README's screenshot: scripts/report_screenshot.py on the demo's newest audience report."""
-    from socialpulse import lake as lake_zone
     from socialpulse_dev import browser
 
     if not browser.installed():
@@ -162,7 +162,6 @@ def test_the_report_screenshot_is_the_whole_audience_report_of_the_demo(demo, tm
 
 
 def duckdb_sees_the_warehouse_s_rows(data) -> dict[str, int]:
-    from socialpulse import lake as lake_zone
     from tests.lake_reads import differences
 
     with sqlite3.connect(data / "warehouse.db") as conn:
@@ -240,7 +239,7 @@ def test_demo_runs_three_days_and_the_audience_and_is_repeatable(demo):
         for dag_id in ("crm_daily", "meta_ads_daily", "organic_social_daily", "attribution_daily"):
             assert re.search(rf"^{dag_id} +{day} +success +\d+\.\d s$", output, re.MULTILINE), (dag_id, day)
         assert f"ds={day}" in output
-        assert (data / "lake" / "clean" / "campaign_metrics" / f"ds={day}" / "part-0000.parquet").exists()
+        assert day in lake_zone.Lake.at(data / "lake").clean("campaign_metrics").snapshot().days()
     first = rows(data / "warehouse.db")
     assert duckdb_sees_the_warehouse_s_rows(data) == {}
     assert {r[0] for r in first} >= {"2026-11-01", "2026-11-02", "2026-11-03"}

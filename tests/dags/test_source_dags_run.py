@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime
 
+from socialpulse.lake import Lake
 from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
 from socialpulse.warehouse.migrations import MIGRATIONS
 from socialpulse_dev.simulator import meta_data
@@ -66,7 +67,7 @@ def test_every_source_lands_and_attribution_credits_the_orders(dags, pipeline):
     assert set(per_platform) == {"facebook", "instagram", "x"} and all(per_platform.values())
     assert credited == sum(1 for o in daily_orders(7, DAY) if o["utm_campaign"])
     for entity in ("post_metrics", "engagement_events", "crm_users", "crm_orders"):
-        assert (lake / "clean" / entity / "ds=2026-11-02" / "part-0000.parquet").exists()
+        assert "2026-11-02" in Lake.at(lake).clean(entity).snapshot().days()
     for platform, entity in (("facebook", "posts"), ("instagram", "posts"), ("x", "posts"), ("crm", "orders")):
         assert (lake / "raw" / platform / entity / "ds=2026-11-02" / "_manifest.json").exists()
     with sqlite3.connect(warehouse) as conn:
@@ -218,7 +219,6 @@ def test_a_messy_drop_fails_its_clean_step_with_the_reasons(dags, pipeline, monk
 
 
 def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline, tmp_path):
-    import pandas as pd
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
@@ -230,10 +230,10 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
 
     warehouse, lake = pipeline(DAY, AS_OF)
     write_drop(tmp_path / "crm", date(2026, 11, 1))  # the day before's drop links the platform ids
-    crm.extract(str(tmp_path / "crm"), str(lake), "2026-11-01", "the-run-of-the-day-before")
+    crm.extract(str(tmp_path / "crm"), Lake.at(lake), "2026-11-01", "the-run-of-the-day-before")
     for dag_id in ("crm_daily", "organic_social_daily"):
         assert run(dags[dag_id]).state == "success"
-    events = pd.read_parquet(lake / "clean" / "engagement_events" / f"ds={DAY}")
+    events = Lake.at(lake).clean("engagement_events").read_days([DAY])
     tokens = {Pseudonymizer(DEMO_KEY).token("crm", m.user_id): m for m in audience(7)}
     person = next(tokens[p] for p in events.person_id if p in tokens and tokens[p].x_id and tokens[p].facebook_id)
     pseudonym = Pseudonymizer(DEMO_KEY).token("crm", person.user_id)
@@ -251,7 +251,7 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
     for dag_id in ("crm_daily", "organic_social_daily"):  # rerun the day: the person stays erased
         assert run(dags[dag_id]).state == "success"
     for entity in ("engagement_events", "crm_users", "crm_orders"):
-        frame = pd.read_parquet(lake / "clean" / entity / f"ds={DAY}")
+        frame = Lake.at(lake).clean(entity).read_days([DAY])
         assert pseudonym not in set(frame.person_id), entity
     with sqlite3.connect(warehouse) as conn:
         record = conn.execute(

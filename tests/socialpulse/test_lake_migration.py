@@ -22,8 +22,8 @@ def old_lake(request, tmp_path) -> lake_zone.Lake:
     if request.param == "local":
         shutil.copytree(BEFORE, tmp_path / "lake", symlinks=True)
         return lake_zone.Lake.at(tmp_path / "lake")
-    root, _ = request.getfixturevalue("s3_lake")
-    lake = lake_zone.Lake.at(root)
+    root, options = request.getfixturevalue("s3_lake")
+    lake = lake_zone.Lake.at(root, options)
     for path in BEFORE.rglob("*"):  # as the old code wrote a store: each link a pointer object naming its version
         target = lake.root / str(path.relative_to(BEFORE))
         if path.is_symlink():

@@ -18,8 +18,8 @@ READS = 40  # a reader's looks at a partition two publishers keep replacing
 def lake(request, tmp_path) -> lake_zone.Lake:
     if request.param == "local":
         return lake_zone.Lake.at(tmp_path / "lake")
-    root, _ = request.getfixturevalue("s3_lake")
-    return lake_zone.Lake.at(root)
+    root, options = request.getfixturevalue("s3_lake")
+    return lake_zone.Lake.at(root, options)
 
 
 def stage(lake: lake_zone.Lake, run: str, accounts: list[str]) -> lake_zone.LakePath:
@@ -106,7 +106,7 @@ def test_files_for_libraries_that_only_know_local_paths(lake):
 
 def test_retention_removes_old_raw_partitions(lake):
     lake_zone.publish_partition(stage(lake, "old", ["1"]), lake.raw_partition("meta_ads", "ads_insights", "2026-11-01"))
-    assert enforce_retention(str(lake.root), "2026-12-15", 30, ["meta_ads"], []) == {
+    assert enforce_retention(lake, "2026-12-15", 30, ["meta_ads"], []) == {
         "cutoff": "2026-11-15",
         "removed": 1,
         "version_files_removed": 0,

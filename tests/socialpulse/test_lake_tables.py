@@ -20,8 +20,8 @@ S3_PUBLISHES = 15  # on the local S3 server, where a commit takes a dozen reques
 def lake(request, tmp_path) -> lake_zone.Lake:
     if request.param == "local":
         return lake_zone.Lake.at(tmp_path / "lake")
-    root, _ = request.getfixturevalue("s3_lake")
-    return lake_zone.Lake.at(root)
+    root, options = request.getfixturevalue("s3_lake")
+    return lake_zone.Lake.at(root, options)
 
 
 def pseudonym(n: int) -> str:
@@ -49,7 +49,7 @@ def test_a_day_is_replaced_whole_with_its_types_and_the_run_that_wrote_it(lake, 
     assert rows["person_id"].tolist() == [pseudonym(2), pseudonym(1)]  # oldest day first
     assert rows.dtypes.astype(str).tolist() == ["string", "Int64", "boolean", "float64"]
     assert snapshot.read(["2026-11-02"], ["extra"])["extra"].isna().all()
-    assert lake_zone.read_day(table.day_path("2026-11-01"))["person_id"].tolist() == [pseudonym(2)]
+    assert lake.read_day(table.day_path("2026-11-01"))["person_id"].tolist() == [pseudonym(2)]
     history = table.history("2026-11-01")
     assert [(h["version"], h["dag_run_id"], h["rows_added"]) for h in history] == [
         (version, "manual__rerun", 1),
@@ -144,7 +144,7 @@ def test_erasure_leaves_no_byte_of_the_person_in_any_version_or_the_log(lake):
     quarantine.write_day(pd.DataFrame({"original": [f'{{"user": "{erased}"}}'], "reason": ["bad"]}), "2026-11-01")
     lake.features("user_profiles").write_day(pd.DataFrame({"person_id": [kept]}), "2026-11-02")
     assert erased.encode() in every_byte_under(lake)
-    removed = erase_from_lake(str(lake.root), {erased: frozenset({erased})})[erased]
+    removed = erase_from_lake(lake, {erased: frozenset({erased})})[erased]
     assert (removed.clean_rows, removed.quarantine_rows, removed.files_rewritten) == (1, 1, 2)
     assert clean.read_days()["person_id"].tolist() == [kept, kept] and quarantine.read_days().empty
     assert erased.encode() not in every_byte_under(lake)

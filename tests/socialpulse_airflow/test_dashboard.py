@@ -344,12 +344,13 @@ def test_the_dashboard_cannot_write(tmp_path, pg_conn):
 
 def test_the_experiments_page_shows_each_decision_and_its_interval(client, warehouse, tmp_path):
     from socialpulse.jobs.experiments import evaluate_all
+    from socialpulse.lake import Lake
     from socialpulse_dev.simulator import experiments as planted
 
     with sqlite3.connect(warehouse) as conn:
         evaluate_all(
             conn,
-            str(tmp_path / "lake"),
+            Lake.at(tmp_path / "lake"),
             tuple(planted.declared()[name] for name in ("video_creative", "headline_copy")),
             DAYS[1],
             "run",

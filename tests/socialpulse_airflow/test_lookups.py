@@ -11,12 +11,6 @@ from socialpulse import lake as lake_zone
 from socialpulse_airflow.lookups import configured_lake
 
 
-@pytest.fixture(autouse=True)
-def no_storage_options():
-    yield
-    lake_zone.configure_storage("s3", {})
-
-
 def test_an_object_store_lake_takes_its_storage_options_from_the_connection():
     asked = []
 
@@ -24,16 +18,18 @@ def test_an_object_store_lake_takes_its_storage_options_from_the_connection():
         asked.append(conn_id)
         return SimpleNamespace(login="AKIA", password="s3cret", extra_dejson={"endpoint_url": "http://minio:9000"})
 
-    assert configured_lake("s3://bucket/lake", connection) == "s3://bucket/lake"
-    assert asked == ["socialpulse_lake"]
-    path = lake_zone.lake_path("s3://bucket/lake")
-    assert (path.storage_options["key"], path.storage_options["endpoint_url"]) == ("AKIA", "http://minio:9000")
+    lake = configured_lake("s3://bucket/lake", connection)
+    assert asked == ["socialpulse_lake"] and str(lake.root) == "s3://bucket/lake"
+    options = lake.root.storage_options
+    assert (options["key"], options["endpoint_url"]) == ("AKIA", "http://minio:9000")
+    clean = lake.path(lake.clean("crm_users").day_path("2026-11-01"))  # a path an XCom brought: the same store
+    assert clean.storage_options == options
 
 
 def test_a_local_lake_asks_for_no_connection_and_a_missing_one_leaves_the_machine_credentials():
     def missing(conn_id: str):
         raise AirflowNotFoundException(conn_id)
 
-    assert configured_lake("/data/lake", lambda conn_id: pytest.fail("asked for a connection")) == "/data/lake"
-    assert configured_lake("s3://bucket/lake", missing) == "s3://bucket/lake"
-    assert "key" not in lake_zone.lake_path("s3://bucket/lake").storage_options
+    local = configured_lake("/data/lake", lambda conn_id: pytest.fail("asked for a connection"))
+    assert not lake_zone.on_object_store(local.root) and str(local.root) == "/data/lake"
+    assert "key" not in configured_lake("s3://bucket/lake", missing).root.storage_options

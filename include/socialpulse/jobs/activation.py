@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from socialpulse import lake as lake_zone
 from socialpulse.activation.plan import ROW, SyncPlan, needs_approval, plan
 from socialpulse.typing_aliases import JsonObject
 
@@ -54,14 +55,14 @@ class Intended:
     without_keys: int  # people of the list the CRM has no usable email or phone for
 
 
-def intended_audiences(lake_root: str, ds: str) -> dict[str, Intended]:
+def intended_audiences(lake: lake_zone.Lake, ds: str) -> dict[str, Intended]:
     """Per brief published on ds: its people to send (not held out) with their matching keys."""
     from socialpulse.jobs.audience import read_features
     from socialpulse.jobs.crm import read_match_keys
 
-    members = read_features(lake_root, "target_audiences", ds)
+    members = read_features(lake, "target_audiences", ds)
     sent = members.loc[~members["in_holdout"].astype(bool), ["brief", "person_id"]].drop_duplicates()
-    keys = read_match_keys(lake_root, ds)
+    keys = read_match_keys(lake, ds)
     joined = sent.merge(keys, on="person_id", how="left")
     found = joined[["email_sha256", "phone_sha256"]].notna().any(axis=1)
     return {
@@ -90,14 +91,14 @@ def _entry(brief: Brief, ds: str, status: str, intended: Intended | None, made: 
 
 
 def review(
-    conn: Any, lake_root: str, ds: str, briefs: tuple[Brief, ...], settings: ActivationSettings
+    conn: Any, lake: lake_zone.Lake, ds: str, briefs: tuple[Brief, ...], settings: ActivationSettings
 ) -> list[JsonObject]:
     """Per declared brief, what its sync would send (counts only) and whether a person must approve it first.
 
     `status` is `to_sync`, or why nothing will be sent: not_published, too_small, unchanged."""
     from socialpulse.activation.store import has_synced, load_rows
 
-    audiences, reviewed = intended_audiences(lake_root, ds), []
+    audiences, reviewed = intended_audiences(lake, ds), []
     for brief in briefs:
         intended = audiences.get(brief.name)
         if intended is None:
@@ -153,7 +154,7 @@ def record_outcome(conn: Any, reviewed: JsonObject, status: str, detail: str, ru
 def sync(
     conn: Any,
     client: GraphClient,
-    lake_root: str,
+    lake: lake_zone.Lake,
     ds: str,
     brief: Brief,
     run_id: str,
@@ -165,7 +166,7 @@ def sync(
     from socialpulse.connectors.meta.custom_audiences import approximate_count, find_or_create, refusal, send
     from socialpulse.connectors.meta.errors import MetaRequestError
 
-    intended = intended_audiences(lake_root, ds)[brief.name]
+    intended = intended_audiences(lake, ds)[brief.name]
     synced, pending = load_rows(conn, brief.name)
     made = plan(intended.rows, synced, pending)
     audience_id, created = find_or_create(
@@ -237,19 +238,18 @@ def invalid_findings(brief: str, ds: str, sessions: list[Any]) -> list[Finding]:
     return findings
 
 
-def forget_erased(conn: Any, client_of: Any, lake_root: str, run_id: str) -> JsonObject:
+def forget_erased(conn: Any, client_of: Any, lake: lake_zone.Lake, run_id: str) -> JsonObject:
     """Remove everyone on the lake's suppression list from every audience they were sent to (a DELETE with the rows
     they were sent with), then their rows; each audience's removal logged in audience_syncs (`erased`).
 
     `client_of()` gives the Meta client, asked for only when someone is to be removed. A failure
     leaves the rows, so the next run of privacy_erasure (or the next sync, whose plan removes
     them too) tries again."""
-    from socialpulse import lake as lake_zone
     from socialpulse.activation.store import delete_people, people_sent, platform_audience_id, record_sync, rows_of
     from socialpulse.connectors.meta.custom_audiences import send
     from socialpulse.transforms.privacy import erasure_digest
 
-    erased = lake_zone.Lake.at(lake_root).erased()
+    erased = lake.erased()
     gone = {p for p in people_sent(conn) if erasure_digest(p) in erased}
     if not gone:
         log.info("no erased person is on any audience sent to an ad platform")

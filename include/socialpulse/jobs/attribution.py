@@ -18,16 +18,15 @@ ORDERS_ENTITY = "crm_orders"
 log = logging.getLogger(__name__)
 
 
-def credit_days(conn: Any, lake_root: str, days: list[str]) -> JsonObject:
+def credit_days(conn: Any, lake: lake_zone.Lake, days: list[str]) -> JsonObject:
     """Credit each day with a clean orders partition; returns campaigns credited and the days without orders."""
-    lake = lake_zone.Lake.at(lake_root)
     credited, waiting, changed = 0, [], 0
     for ds in sorted(set(days)):
         orders = lake.clean(ORDERS_ENTITY)
         if not orders.written(ds):
             waiting.append(ds)
             continue
-        result = credit(conn, orders.day_path(ds), ds)
+        result = credit(conn, lake, orders.day_path(ds), ds)
         credited += result["campaigns_credited"]
         changed += result["rows_changed"]
     if waiting:

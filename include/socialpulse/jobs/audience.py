@@ -45,9 +45,8 @@ INPUT_COLUMNS = {
 }
 
 
-def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
+def read_inputs(lake: lake_zone.Lake, ds: str) -> AudienceInputs:
     """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
-    lake = lake_zone.Lake.at(lake_root)
     found = {  # the newest users drop holds everyone
         entity: lake.clean(entity).read_until(ds, columns, newest_only=entity == "crm_users")
         for entity, columns in INPUT_COLUMNS.items()
@@ -73,9 +72,8 @@ def read_inputs(lake_root: str, ds: str) -> AudienceInputs:
     return inputs
 
 
-def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) -> str:
+def write_features(lake: lake_zone.Lake, entity: str, ds: str, frame: pd.DataFrame) -> str:
     """A day of a features table, written, then written again without anyone an erasure listed meanwhile."""
-    lake = lake_zone.Lake.at(lake_root)
     table = lake.features(entity)
     while True:
         table.write_day(frame, ds)
@@ -84,7 +82,9 @@ def write_features(lake_root: str, entity: str, ds: str, frame: pd.DataFrame) ->
             return table.day_path(ds)
 
 
-def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str) -> int:
+def replace_people(
+    conn: Any, lake: lake_zone.Lake, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str
+) -> int:
     """replace_rows of a table of people, then a delete of anyone an erasure listed meanwhile (its own warehouse
     delete may have come first)."""
     from socialpulse.audience.entities import AUDIENCE_TABLES
@@ -92,38 +92,38 @@ def replace_people(conn: Any, lake_root: str, table: str, frame: pd.DataFrame, s
     from socialpulse.warehouse.snapshots import replace_rows
 
     written = replace_rows(conn, AUDIENCE_TABLES[table], frame, scope, run_id)
-    late = frame.loc[erased_rows(frame["person_id"], lake_zone.Lake.at(lake_root).erased()), "person_id"]
+    late = frame.loc[erased_rows(frame["person_id"], lake.erased()), "person_id"]
     if len(late):
         erase_from_warehouse(conn, set(late))
     return written
 
 
-def read_features(lake_root: str, entity: str, ds: str, columns: list[str] | None = None) -> pd.DataFrame:
-    table = lake_zone.Lake.at(lake_root).features(entity)
+def read_features(lake: lake_zone.Lake, entity: str, ds: str, columns: list[str] | None = None) -> pd.DataFrame:
+    table = lake.features(entity)
     snapshot = table.snapshot()
     if snapshot is None or ds not in snapshot.days():
         raise NotLandedError(f"no {entity} for {ds} at {table.uri}: its step has not run for that date")
     return snapshot.read([ds], columns)
 
 
-def model_dir(lake_root: str, model: str, version: str) -> lake_zone.LakePath:
-    return lake_zone.Lake.at(lake_root).root / "models" / model / version
+def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_zone.LakePath:
+    return lake.root / "models" / model / version
 
 
-def profile(lake_root: str, ds: str) -> JsonObject:
+def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
     """Profiles as of ds, the propensity model's rows as of ds and its training and evaluation snapshots with
     labels, the resolved events."""
-    inputs = read_inputs(lake_root, ds)
+    inputs = read_inputs(lake, ds)
     as_of = date.fromisoformat(ds)
     profiles = build_profiles(inputs, as_of)
     counts = {"profiles": len(profiles), "in_crm": int(profiles["in_crm"].sum())}
-    write_features(lake_root, "user_profiles", ds, profiles)
-    write_features(lake_root, "propensity_rows", ds, propensity.feature_rows(inputs, as_of))  # what it scores
+    write_features(lake, "user_profiles", ds, profiles)
+    write_features(lake, "propensity_rows", ds, propensity.feature_rows(inputs, as_of))  # what it scores
     for name, snapshot in zip(("train", "eval"), propensity.snapshots(as_of), strict=True):
         frame = propensity.feature_rows(inputs, snapshot)
         frame = frame[frame["in_crm"]].reset_index(drop=True)
         frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
-        write_features(lake_root, f"propensity_{name}", ds, frame)
+        write_features(lake, f"propensity_{name}", ds, frame)
         counts[f"{name}_rows"], counts[f"{name}_positive"] = len(frame), int(frame["label"].sum())
         log.info(
             "%s snapshot as of %s: %d people, %d ordered in the 30 days after",
@@ -132,26 +132,25 @@ def profile(lake_root: str, ds: str) -> JsonObject:
             len(frame),
             frame["label"].sum(),
         )
-    write_features(lake_root, "engagement_resolved", ds, inputs.events)
-    write_features(lake_root, "orders_known", ds, inputs.orders)
-    counts["pruned"] = prune_intermediates(lake_root, ds)
+    write_features(lake, "engagement_resolved", ds, inputs.events)
+    write_features(lake, "orders_known", ds, inputs.orders)
+    counts["pruned"] = prune_intermediates(lake, ds)
     log.info("profiles as of %s: %s", ds, counts)
     return counts
 
 
-def prune_intermediates(lake_root: str, ds: str) -> int:
+def prune_intermediates(lake: lake_zone.Lake, ds: str) -> int:
     """Delete the INTERMEDIATE days dated more than KEEP_INTERMEDIATE_DAYS before ds (each a full copy)."""
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_INTERMEDIATE_DAYS)).isoformat()
-    lake = lake_zone.Lake.at(lake_root)
     removed = sum(lake.features(entity).delete_days(before=cutoff) for entity in INTERMEDIATE)
     for table in lake.tables(("features",)):  # and every features table's versions older than its history
         table.remove_old_versions()
     return removed
 
 
-def previous_version(lake_root: str, model: str, ds: str) -> lake_zone.LakePath | None:
+def previous_version(lake: lake_zone.Lake, model: str, ds: str) -> lake_zone.LakePath | None:
     """The newest saved version of a model from a date before ds (a rerun of ds does not see itself)."""
-    root = lake_zone.Lake.at(lake_root).root / "models" / model
+    root = lake.root / "models" / model
     saved: list[lake_zone.LakePath] = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
     earlier = [p for p in saved if p.name.removeprefix(f"{model}-") < ds]
     return earlier[-1] if earlier else None
@@ -164,7 +163,7 @@ def load_model(path: lake_zone.LakePath) -> Any:
         return joblib.load(handle)
 
 
-def segment(conn: Any, lake_root: str, ds: str, run_id: str, k: int = DEFAULT_K) -> JsonObject:
+def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFAULT_K) -> JsonObject:
     """Fit k segments (ids matched to the previous model's), describe them, load profiles and segments."""
     import joblib
 
@@ -175,24 +174,24 @@ def segment(conn: Any, lake_root: str, ds: str, run_id: str, k: int = DEFAULT_K)
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
-    profiles = read_features(lake_root, "user_profiles", ds)
-    earlier = previous_version(lake_root, "segments", ds)
+    profiles = read_features(lake, "user_profiles", ds)
+    earlier = previous_version(lake, "segments", ds)
     previous = load_model(earlier / "model.joblib") if earlier else None
     model = fit_segments(profiles, previous, k, SEED)
     version = f"segments-{ds}"
-    folder = model_dir(lake_root, "segments", version)
+    folder = model_dir(lake, "segments", version)
     lake_zone.ensure_dir(folder)
     with lake_zone.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(model, handle)
     profiles["segment_id"] = pd.array(model.assign(profiles), dtype="Int64")
-    write_features(lake_root, "user_profiles", ds, profiles)
-    events = recent(read_features(lake_root, "engagement_resolved", ds), as_of)
+    write_features(lake, "user_profiles", ds, profiles)
+    events = recent(read_features(lake, "engagement_resolved", ds), as_of)
     posts = events.drop_duplicates(["platform", "post_id"]).rename(columns={"posted_at": "created_at"})
     segments = describe_segments(profiles, best_times(events, profiles, posts), as_of, version)
     withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
-    replace_people(conn, lake_root, "user_profiles", profiles, {"as_of_date": as_of}, run_id)
+    replace_people(conn, lake, "user_profiles", profiles, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
     register_model(
         conn,
@@ -244,9 +243,8 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
     replace_rows(conn, table, pd.DataFrame([row]), {"model_version": version}, run_id)
 
 
-def read_crm_people(lake_root: str, ds: str) -> pd.DataFrame:
+def read_crm_people(lake: lake_zone.Lake, ds: str) -> pd.DataFrame:
     """person_id, marketing_consent and experiment_groups of the newest CRM users landed up to ds, erased dropped."""
-    lake = lake_zone.Lake.at(lake_root)
     # a column absent from drops cleaned before it reads as null
     users = lake.clean("crm_users").read_until(ds, ["person_id", "marketing_consent", "experiment_groups"], True)
     if users is None:
@@ -255,7 +253,7 @@ def read_crm_people(lake_root: str, ds: str) -> pd.DataFrame:
 
 
 def target(
-    conn: Any, lake_root: str, ds: str, run_id: str, briefs: tuple[Any, ...], controls: list[tuple[str, str]]
+    conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, briefs: tuple[Any, ...], controls: list[tuple[str, str]]
 ) -> JsonObject:
     """An audience per campaign brief, with its holdout; a summary per brief, with why one built nothing."""
     from socialpulse.audience.entities import AUDIENCE_TABLES
@@ -265,16 +263,16 @@ def target(
     as_of = date.fromisoformat(ds)
     members, summaries, candidates = target_audiences(
         briefs,
-        read_features(lake_root, "user_profiles", ds),
-        read_features(lake_root, "propensity_scores", ds),
-        read_crm_people(lake_root, ds),
-        read_features(lake_root, "orders_known", ds),
+        read_features(lake, "user_profiles", ds),
+        read_features(lake, "propensity_scores", ds),
+        read_crm_people(lake, ds),
+        read_features(lake, "orders_known", ds),
         controls,
         as_of,
     )
-    write_features(lake_root, "target_audiences", ds, members)
-    write_features(lake_root, "target_candidates", ds, candidates)
-    replace_people(conn, lake_root, "target_audiences", members, {"as_of_date": as_of}, run_id)
+    write_features(lake, "target_audiences", ds, members)
+    write_features(lake, "target_candidates", ds, candidates)
+    replace_people(conn, lake, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
         if row.reason:
@@ -301,21 +299,21 @@ def target(
     }
 
 
-def recommend(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
+def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
     """Each person's next three topics by the blend the validation week chose, and their offline quality."""
     from socialpulse.audience import recommend as recommender
 
     as_of = date.fromisoformat(ds)
-    profiles = read_features(lake_root, "user_profiles", ds)
-    events = read_features(lake_root, "engagement_resolved", ds, ["person_id", "topic", "posted_at"])  # all it reads
-    segments = model_dir(lake_root, "segments", f"segments-{ds}") / "model.joblib"
+    profiles = read_features(lake, "user_profiles", ds)
+    events = read_features(lake, "engagement_resolved", ds, ["person_id", "topic", "posted_at"])  # all it reads
+    segments = model_dir(lake, "segments", f"segments-{ds}") / "model.joblib"
     if not segments.exists():
         raise NotLandedError(f"no segment model for {ds} at {segments}: run segment_audience for that date first")
     model = load_model(segments)
     blend, quality = recommender.evaluate(events, profiles, model, as_of)
     recs = recommender.recommend(events, profiles, model, as_of, blend).assign(as_of_date=as_of)
-    write_features(lake_root, "content_recommendations", ds, recs)
-    replace_people(conn, lake_root, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
+    write_features(lake, "content_recommendations", ds, recs)
+    replace_people(conn, lake, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
     version = f"recommendations-{ds}"
     register_model(
         conn,

@@ -27,12 +27,12 @@ def _rows(conn: Any, sql: str, ds: str) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
 
 
-def build(conn: Any, lake_root: str, ds: str, currency: str = "USD") -> JsonObject:
+def build(conn: Any, lake: lake_zone.Lake, ds: str, currency: str = "USD") -> JsonObject:
     """Write the charts and report.html of ds (money in `currency`, the reporting currency); returns where it is."""
     from socialpulse.audience.describe import representation
 
-    profiles = read_features(lake_root, "user_profiles", ds)
-    events = recent(read_features(lake_root, "engagement_resolved", ds), date.fromisoformat(ds))
+    profiles = read_features(lake, "user_profiles", ds)
+    events = recent(read_features(lake, "engagement_resolved", ds), date.fromisoformat(ds))
     segments = _rows(conn, "SELECT * FROM audience_segments WHERE as_of_date = ? ORDER BY segment_id", ds)
     registry = _rows(conn, "SELECT model_name, metrics, decision FROM model_registry WHERE as_of_date = ?", ds)
     targets = _rows(
@@ -68,7 +68,6 @@ def build(conn: Any, lake_root: str, ds: str, currency: str = "USD") -> JsonObje
         targets,
         currency,
     )
-    lake = lake_zone.Lake.at(lake_root)
     final = lake.root / "reports" / "audience" / f"ds={ds}"
     with lake_zone.staged(final) as staging:
         for name, png in images.items():

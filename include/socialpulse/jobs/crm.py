@@ -32,9 +32,8 @@ def _entity(name: str) -> str:
     return name.removesuffix(".csv")
 
 
-def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
+def extract(source: str, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
     """Land users.csv and orders.csv of the day as exact gzipped files, each partition replaced whole."""
-    lake = lake_zone.Lake.at(lake_root)
     drop = fetch_drop(source, ds)  # each header checked: its errors name files and columns, never a cell
     extracted_at = datetime.now(UTC).isoformat()
     counts = {}
@@ -52,7 +51,9 @@ def extract(source: str, lake_root: str, ds: str, run_id: str) -> JsonObject:
     return counts
 
 
-def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
+def clean(
+    lake: lake_zone.Lake, ds: str, secret: str, rates_source: str | None = None, reporting: str = "USD"
+) -> JsonObject:
     """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined; the consenting
     users' matching keys into the restricted zone (transforms.match_keys).
 
@@ -67,8 +68,7 @@ def clean(lake_root: str, ds: str, secret: str, rates_source: str | None = None,
     from socialpulse.transforms.match_keys import match_keys
     from socialpulse.transforms.privacy import Pseudonymizer
 
-    lake = lake_zone.Lake.at(lake_root)
-    rates, reporting = rates_for_run(lake_root, ds, rates_source, reporting)
+    rates, reporting = rates_for_run(lake, ds, rates_source, reporting)
     pseudonymizer, erased = Pseudonymizer(secret), lake.erased()
     cleaners = {
         "users": lambda payload: clean_users(payload, pseudonymizer, erased),
@@ -140,23 +140,23 @@ def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted
     }
 
 
-def read_match_keys(lake_root: str, ds: str) -> pd.DataFrame:
+def read_match_keys(lake: lake_zone.Lake, ds: str) -> pd.DataFrame:
     """The matching keys of the newest CRM drop up to ds (person_id, email_sha256, phone_sha256); none: no rows."""
     import pandas as pd
 
-    keys = lake_zone.Lake.at(lake_root).restricted(MATCH_KEYS).read_until(ds, newest_only=True)
+    keys = lake.restricted(MATCH_KEYS).read_until(ds, newest_only=True)
     if keys is None:
         return pd.DataFrame({"person_id": [], "email_sha256": [], "phone_sha256": []}, dtype="string")
     return keys
 
 
-def credit(conn: Any, orders_path: str, ds: str) -> JsonObject:
+def credit(conn: Any, lake: lake_zone.Lake, orders_path: str, ds: str) -> JsonObject:
     """Credit the day's orders to campaign_metrics_daily by utm_campaign."""
 
     from socialpulse.transforms.crm import attribution
     from socialpulse.warehouse.attribution import credit_orders
 
-    orders = lake_zone.read_day(orders_path)
+    orders = lake.read_day(orders_path)
     result = credit_orders(conn, date.fromisoformat(ds), attribution(orders))
     if result.unmatched_campaigns:
         log.warning("orders name campaigns with no row on %s: %s", ds, list(result.unmatched_campaigns))

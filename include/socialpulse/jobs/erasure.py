@@ -94,7 +94,7 @@ def _crm_ids(payload: bytes) -> pd.DataFrame:
     return frame.rename(columns=str.strip).apply(lambda c: c.str.strip()).replace("", None)
 
 
-def people_of(lake_root: str, secret: str, requests: list[ErasureRequest]) -> dict[ErasureRequest, Person]:
+def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest]) -> dict[ErasureRequest, Person]:
     """Whom each request names, reading every landed CRM users drop twice at most, its id columns only.
 
     A CRM user, or the CRM user any drop links a requested platform id to, carries HMAC("crm:<user>")
@@ -102,7 +102,6 @@ def people_of(lake_root: str, secret: str, requests: list[ErasureRequest]) -> di
     A platform id no drop links carries its platform pseudonym only.
     """
     plain = Pseudonymizer(secret)
-    lake = lake_zone.Lake.at(lake_root)
     platform, entity, name = CRM_USERS
     partitions = lake.raw_partitions(platform, entity)
     asked = {ns: {r.user_id for r in requests if r.namespace == ns} for ns in (CRM, *LINKED_ID_COLUMNS)}
@@ -165,7 +164,7 @@ def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
     return pseudonyms_in(frame["original"]).map(lambda found: next((owner[w] for w in found if w in owner), None))
 
 
-def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[str, Erased]:
+def erase_from_lake(lake: lake_zone.Lake, people: dict[str, frozenset[str]]) -> dict[str, Erased]:
     """Rewrite every day of every clean, features, quarantine and restricted table holding the people (person ->
     pseudonyms), then delete the files of older versions; what it removed per person.
 
@@ -173,7 +172,6 @@ def erase_from_lake(lake_root: str, people: dict[str, frozenset[str]]) -> dict[s
     them when it re-reads the list after publishing. Older versions go from every table, not
     only from those holding the people now: a day replaced since may have held them.
     """
-    lake = lake_zone.Lake.at(lake_root)
     for pseudonyms in people.values():  # each pseudonym: events cleaned again without the CRM's link are theirs too
         for pseudonym in pseudonyms:
             lake.mark_erased(erasure_digest(pseudonym))
@@ -195,7 +193,7 @@ def request_days(ds: str) -> list[str]:
     return [(last - timedelta(days=back)).isoformat() for back in range(REQUEST_LOOKBACK_DAYS, -1, -1)]
 
 
-def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
+def land_requests(source: str, lake: lake_zone.Lake, ds: str) -> JsonObject:
     """Land the erasure_requests.csv of each drop of the look-back that has one no run landed yet, exact bytes.
 
     The raw zone keeps them until its retention (socialpulse_raw_retention_days) deletes them,
@@ -203,7 +201,6 @@ def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
     """
     from socialpulse.connectors.crm import fetch_erasure_requests
 
-    lake = lake_zone.Lake.at(lake_root)
     landed = {}
     for day in request_days(ds):
         partition = lake.raw_partition(*ERASURE_REQUESTS, day)
@@ -223,7 +220,7 @@ def land_requests(source: str, lake_root: str, ds: str) -> JsonObject:
     return {"files_landed": len(landed), "lines_landed": sum(landed.values())}
 
 
-def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str) -> JsonObject:
+def erase_requests(conn: Any, lake: lake_zone.Lake, secret: str, ds: str, run_id: str) -> JsonObject:
     """Erase everyone the landed request files of the look-back name, each line once: lines an earlier run
     recorded are passed over. Outcomes go to privacy_erasures and, by line and counts only, to the log.
 
@@ -232,7 +229,6 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
     """
     from socialpulse.warehouse.erasure import erase_and_record, recorded_requests, statuses_before
 
-    lake = lake_zone.Lake.at(lake_root)
     landed = {day: lake.raw_partition(*ERASURE_REQUESTS, day) for day in request_days(ds)}
     landed = {day: p for day, p in landed.items() if lake_zone.partition_exists(p)}
     if not landed:
@@ -260,9 +256,9 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
             return outcome
         lake.migrate_erased()
         listed = lake.erased()  # before this run: a retry's person is on it already
-        people = people_of(lake_root, secret, requests)
+        people = people_of(lake, secret, requests)
         before = statuses_before(conn, {p.pseudonym for p in people.values()})
-        removed = erase_from_lake(lake_root, {p.pseudonym: p.pseudonyms for p in people.values()})
+        removed = erase_from_lake(lake, {p.pseudonym: p.pseudonyms for p in people.values()})
         seen: set[str] = set()
         for request in requests:
             person = people[request]
@@ -311,9 +307,9 @@ def erase_requests(conn: Any, lake_root: str, secret: str, ds: str, run_id: str)
     return outcome
 
 
-def person_pseudonyms(lake_root: str, secret: str, user_id: str, namespace: str = CRM) -> Person:
+def person_pseudonyms(lake: lake_zone.Lake, secret: str, user_id: str, namespace: str = CRM) -> Person:
     """Whom one id names (see people_of)."""
     if namespace not in (CRM, *LINKED_ID_COLUMNS):
         raise ValueError(f"id_namespace {namespace!r} is not one of {[CRM, *LINKED_ID_COLUMNS]}")
     request = ErasureRequest("", 0, user_id, namespace)
-    return people_of(lake_root, secret, [request])[request]
+    return people_of(lake, secret, [request])[request]

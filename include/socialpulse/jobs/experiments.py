@@ -89,8 +89,8 @@ def unknown_campaigns(conn: Any, experiments: tuple[Experiment, ...], ds: str) -
 class CleanZone:
     """The clean orders and the newest users up to a day, read once per run and only if an experiment needs them."""
 
-    def __init__(self, lake_root: str, ds: str) -> None:
-        self.lake, self.ds = lake_zone.Lake.at(lake_root), ds
+    def __init__(self, lake: lake_zone.Lake, ds: str) -> None:
+        self.lake, self.ds = lake, ds
 
     @cache  # noqa: B019 - one instance per run
     def orders(self) -> pd.DataFrame:
@@ -112,13 +112,12 @@ class CleanZone:
 
 
 def audience_holdouts(
-    lake_root: str, ds: str, holdouts: dict[str, float]
+    lake: lake_zone.Lake, ds: str, holdouts: dict[str, float]
 ) -> tuple[tuple[Experiment, ...], dict[str, pd.DataFrame]]:
     """(an experiment per declared brief that built an audience up to ds, each one's people by experiment name),
     from every day's target_audiences in the features zone up to ds; erased people left out."""
     from socialpulse.experiments.audience_holdouts import holdout_experiments
 
-    lake = lake_zone.Lake.at(lake_root)
     columns = ["as_of_date", "brief", "person_id", "in_holdout"]
     lists = lake.features("target_audiences").read_until(ds, columns) if holdouts else None
     if lists is None:
@@ -149,9 +148,9 @@ def looks_of(
     return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
 
 
-def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes], report: str = "experiments") -> str:
+def publish_charts(lake: lake_zone.Lake, ds: str, charts: dict[str, bytes], report: str = "experiments") -> str:
     """reports/<report>/ds=<day>/<experiment>.png, the day's charts published whole."""
-    final = lake_zone.Lake.at(lake_root).root / "reports" / report / f"ds={ds}"
+    final = lake.root / "reports" / report / f"ds={ds}"
     with lake_zone.staged(final) as staging:
         for name, png in charts.items():
             (staging / f"{name}.png").write_bytes(png)
@@ -160,7 +159,7 @@ def publish_charts(lake_root: str, ds: str, charts: dict[str, bytes], report: st
 
 def evaluate_all(
     conn: Any,
-    lake_root: str,
+    lake: lake_zone.Lake,
     experiments: tuple[Experiment, ...],
     ds: str,
     run_id: str,
@@ -175,7 +174,7 @@ def evaluate_all(
     are written, then the run fails naming each one that could not be read.
     """
     outcome: JsonObject
-    zone, outcome, charts, failed = CleanZone(lake_root, ds), {}, {}, []
+    zone, outcome, charts, failed = CleanZone(lake, ds), {}, {}, []
     for finding in record_findings(conn, unknown_campaigns(conn, experiments, ds), run_id, any_day=True):
         log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)
     for experiment in experiments:
@@ -221,7 +220,7 @@ def evaluate_all(
             experiment.minimum_effect,
         )
     if charts:
-        outcome["charts"] = publish_charts(lake_root, ds, charts, report)
+        outcome["charts"] = publish_charts(lake, ds, charts, report)
     if failed:
         raise ExperimentError(
             f"{len(failed)} of {len(experiments)} experiments could not be read: " + "; ".join(failed)
@@ -230,12 +229,12 @@ def evaluate_all(
 
 
 def evaluate_audience_holdouts(
-    conn: Any, lake_root: str, ds: str, run_id: str, holdouts: dict[str, float]
+    conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, holdouts: dict[str, float]
 ) -> JsonObject:
     """Each declared brief's audience read as the experiment audience_<brief> (experiments/audience_holdouts.py):
     the people sent against its holdout, from every list up to ds; charts under reports/audience_holdouts/."""
-    experiments, assigned = audience_holdouts(lake_root, ds, holdouts)
+    experiments, assigned = audience_holdouts(lake, ds, holdouts)
     if not experiments:
         log.info("no audience built up to %s for a declared brief: no holdout to read", ds)
         return {}
-    return evaluate_all(conn, lake_root, experiments, ds, run_id, assigned, report="audience_holdouts")
+    return evaluate_all(conn, lake, experiments, ds, run_id, assigned, report="audience_holdouts")

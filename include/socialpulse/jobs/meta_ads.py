@@ -54,7 +54,13 @@ class Window:
 
 
 def extract_account(
-    client: GraphClient, account_id: str, window: Window, lake_root: str, ds: str, run_id: str, mode: str = "async"
+    client: GraphClient,
+    account_id: str,
+    window: Window,
+    lake: lake_zone.Lake,
+    ds: str,
+    run_id: str,
+    mode: str = "async",
 ) -> JsonObject:
     """Pull one account's insights for the window into the run's staging area."""
     account = normalize_account_id(account_id)
@@ -70,7 +76,7 @@ def extract_account(
     log.info("act_%s: pulling %s..%s (%s report)", account, window.since, window.until, mode)
     pages = iter(()) if window.empty else insights_pages(client, account, window.since, window.until, mode=mode)
     summary = landing.stage_account(
-        lake_root,
+        lake,
         PLATFORM,
         ENTITY,
         ds,
@@ -88,23 +94,22 @@ def extract_account(
     return summary
 
 
-def land(lake_root: str, ds: str, run_id: str, extracted: list[JsonObject]) -> JsonObject:
+def land(lake: lake_zone.Lake, ds: str, run_id: str, extracted: list[JsonObject]) -> JsonObject:
     """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
-    return landing.land(lake_root, PLATFORM, ENTITY, ds, run_id, extracted)
+    return landing.land(lake, PLATFORM, ENTITY, ds, run_id, extracted)
 
 
-def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
+def clean(lake: lake_zone.Lake, ds: str, rates_source: str | None = None, reporting: str = "USD") -> JsonObject:
     """Validate the date's raw partition into the clean zone; rows breaking the schema go to quarantine."""
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.rates import rates_if_available
     from socialpulse.transforms.meta_ads import clean_insights
     from socialpulse.warehouse.findings import Finding
 
-    lake = lake_zone.Lake.at(lake_root)
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
     if not lake_zone.partition_exists(raw):
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
-    rates, reporting, unavailable = rates_if_available(lake_root, ds, rates_source, reporting)
+    rates, reporting, unavailable = rates_if_available(lake, ds, rates_source, reporting)
     result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
     dates = result.clean["metric_date"]
@@ -137,13 +142,13 @@ def clean(lake_root: str, ds: str, rates_source: str | None = None, reporting: s
     }
 
 
-def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
+def load(conn: Any, lake: lake_zone.Lake, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a clean partition into campaign_metrics_daily, each changed day also into campaign_metrics_history."""
 
     from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY, CAMPAIGN_METRICS_HISTORY
     from socialpulse.warehouse import upsert_frame
 
-    frame = lake_zone.read_day(clean_path)
+    frame = lake.read_day(clean_path)
     result = upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, run_id, history=CAMPAIGN_METRICS_HISTORY)
     log.info(
         "campaign_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient
 from socialpulse.connectors.meta import facebook_fields as facebook
 from socialpulse.connectors.meta import instagram_fields as instagram
@@ -31,17 +32,14 @@ def post_window(ds: str, lookback_days: int) -> tuple[datetime, datetime]:
     return end - timedelta(days=lookback_days + 1), end
 
 
-def lookback_for(lake_root: str, platform: str, ds: str, lookback_days: int, first_run_days: int) -> int:
+def lookback_for(lake: lake_zone.Lake, platform: str, ds: str, lookback_days: int, first_run_days: int) -> int:
     """The run's look-back: `first_run_days` when nothing of the platform landed before ds, else `lookback_days`.
 
     Engagement is only seen on the posts of the window, so a first run with the daily
     look-back would leave the audience models three months short of history.
     """
-    from socialpulse import lake as lake_zone
 
-    earlier = [
-        p for p in lake_zone.Lake.at(lake_root).raw_partitions(platform, ENTITY) if p.name.removeprefix("ds=") < ds
-    ]
+    earlier = [p for p in lake.raw_partitions(platform, ENTITY) if p.name.removeprefix("ds=") < ds]
     return lookback_days if earlier else max(lookback_days, first_run_days)
 
 
@@ -108,14 +106,14 @@ def extract_account(
     account_id: str,
     ds: str,
     lookback_days: int,
-    lake_root: str,
+    lake: lake_zone.Lake,
     run_id: str,
     first_run_days: int = FIRST_RUN_LOOKBACK_DAYS,
 ) -> JsonObject:
     """Pull one account's posts of the window and what hangs off them into the run's staging area."""
     if platform not in SOURCES:
         raise ValueError(f"unknown organic platform {platform!r}; one of {sorted(SOURCES)}")
-    lookback = lookback_for(lake_root, platform, ds, lookback_days, first_run_days)
+    lookback = lookback_for(lake, platform, ds, lookback_days, first_run_days)
     start, end = post_window(ds, lookback)
     log.info(
         "%s %s: posts created %s..%s%s",
@@ -127,7 +125,7 @@ def extract_account(
     )
     pages = SOURCES[platform](client, account_id, start, end)
     return landing.stage_account(
-        lake_root,
+        lake,
         platform,
         ENTITY,
         ds,
@@ -138,7 +136,7 @@ def extract_account(
     )
 
 
-def clean(lake_root: str, ds: str, platforms: list[str], secret: str) -> JsonObject:
+def clean(lake: lake_zone.Lake, ds: str, platforms: list[str], secret: str) -> JsonObject:
     """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
     import itertools
 
@@ -148,14 +146,13 @@ def clean(lake_root: str, ds: str, platforms: list[str], secret: str) -> JsonObj
     from socialpulse.pipeline.pseudonyms import pseudonymizer
     from socialpulse.transforms.posts import clean_posts, refused_metrics
 
-    lake = lake_zone.Lake.at(lake_root)
     partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
     missing = [str(p) for p in partitions if not lake_zone.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
     pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
-        posts, events = clean_posts(pages, ds, pseudonymizer(lake_root, ds, secret), lake.erased())
+        posts, events = clean_posts(pages, ds, pseudonymizer(lake, ds, secret), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [
@@ -173,13 +170,12 @@ def clean(lake_root: str, ds: str, platforms: list[str], secret: str) -> JsonObj
     }
 
 
-def load(conn: Any, clean_path: str, run_id: str) -> JsonObject:
+def load(conn: Any, lake: lake_zone.Lake, clean_path: str, run_id: str) -> JsonObject:
     """Upsert a day's post snapshots into post_metrics_daily."""
-    from socialpulse import lake as lake_zone
     from socialpulse.transforms.entities import POST_METRICS_DAILY
     from socialpulse.warehouse import upsert_frame
 
-    result = upsert_frame(conn, POST_METRICS_DAILY, lake_zone.read_day(clean_path), run_id)
+    result = upsert_frame(conn, POST_METRICS_DAILY, lake.read_day(clean_path), run_id)
     log.info(
         "post_metrics_daily: %d rows, %d inserted, %d updated, %d unchanged",
         result.rows,

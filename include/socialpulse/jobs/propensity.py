@@ -105,7 +105,7 @@ def _save(folder: lake_zone.LakePath, model: Any, baselines: dict[str, Any]) -> 
         joblib.dump(baselines, handle)
 
 
-def _retire(conn: Any, lake_root: str, keep: set[str | None], last_erasure: datetime | None) -> list[str]:
+def _retire(conn: Any, lake: lake_zone.Lake, keep: set[str | None], last_erasure: datetime | None) -> list[str]:
     """Delete the saved versions trained before the newest erasure, except those in `keep`."""
     if last_erasure is None:
         return []
@@ -120,20 +120,20 @@ def _retire(conn: Any, lake_root: str, keep: set[str | None], last_erasure: date
         for v, seen in cursor.fetchall()
         if v not in keep
         and (_timestamp(seen) is None or cast(datetime, _timestamp(seen)) < last_erasure)
-        and model_dir(lake_root, MODEL, v).exists()
+        and model_dir(lake, MODEL, v).exists()
     ]
     for version in retired:
-        lake_zone.remove_tree(model_dir(lake_root, MODEL, version))
+        lake_zone.remove_tree(model_dir(lake, MODEL, version))
     if retired:
         log.info("deleted models trained before the erasure of %s: %s", last_erasure, retired)
     return retired
 
 
-def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
+def train(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
     """Train, evaluate against the baselines and the champion, register, and score the date's profiles."""
 
     as_of = date.fromisoformat(ds)
-    train_rows, eval_rows = (read_features(lake_root, f"propensity_{name}", ds) for name in ("train", "eval"))
+    train_rows, eval_rows = (read_features(lake, f"propensity_{name}", ds) for name in ("train", "eval"))
     y_train, y_eval = train_rows["label"].to_numpy(), eval_rows["label"].to_numpy()
     if len(set(y_train)) < 2:
         raise NothingToLearnError(
@@ -141,7 +141,7 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
             "people: nothing to learn; has the CRM drop's order history landed?"
         )
     version = f"{MODEL}-{ds}"
-    folder = model_dir(lake_root, MODEL, version)
+    folder = model_dir(lake, MODEL, version)
     lake_zone.ensure_dir(folder)
     log.info(
         "training %s on %d people (%d buyers), evaluating on %d (%d buyers)",
@@ -169,8 +169,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
         )
     champion, champion_saw = _champion_before(conn, ds)
     champion_model = comparison = None
-    if champion and (model_dir(lake_root, MODEL, champion) / "model.keras").exists():
-        with lake_zone.local_file_to_read(model_dir(lake_root, MODEL, champion) / "model.keras") as local:
+    if champion and (model_dir(lake, MODEL, champion) / "model.keras").exists():
+        with lake_zone.local_file_to_read(model_dir(lake, MODEL, champion) / "model.keras") as local:
             champion_model = propensity.load_keras(str(local))
         champion_scores = propensity.predict_keras(champion_model, eval_rows)
         comparison = auc_difference(y_eval, scores["tensorflow"], champion_scores)
@@ -208,8 +208,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
             "decision": decision,
         },
     )
-    _retire(conn, lake_root, {version, scorer_version}, last_erasure)
-    profiles = read_features(lake_root, "propensity_rows", ds)
+    _retire(conn, lake, {version, scorer_version}, last_erasure)
+    profiles = read_features(lake, "propensity_rows", ds)
     predicted = calibration.apply(propensity.predict_keras(scorer, profiles), profiles["country"])
     frame = pd.DataFrame(
         {
@@ -220,8 +220,8 @@ def train(conn: Any, lake_root: str, ds: str, run_id: str) -> JsonObject:
             "model_version": scorer_version,
         }
     )
-    write_features(lake_root, "propensity_scores", ds, frame)
-    replace_people(conn, lake_root, "propensity_scores", frame, {"as_of_date": as_of}, run_id)
+    write_features(lake, "propensity_scores", ds, frame)
+    replace_people(conn, lake, "propensity_scores", frame, {"as_of_date": as_of}, run_id)
     return {
         "version": version,
         "promoted": promote,

@@ -11,12 +11,13 @@ from socialpulse.typing_aliases import JsonObject
 log = logging.getLogger(__name__)
 
 
-def enforce_retention(lake_root: str, ds: str, days: int, platforms: list[str], entities: list[str]) -> JsonObject:
+def enforce_retention(
+    lake: lake_zone.Lake, ds: str, days: int, platforms: list[str], entities: list[str]
+) -> JsonObject:
     """Delete the platforms' raw partitions and the entities' quarantined days dated more than `days` before ds,
     and the versions of the entities' tables older than their history (tables.HISTORY_DAYS)."""
     if days < 1:
         raise ValueError(f"raw retention must be at least 1 day, got {days}")
-    lake = lake_zone.Lake.at(lake_root)
     cutoff = (date.fromisoformat(ds) - timedelta(days=days)).isoformat()
     removed = []
     raw = [e for f in (lake.root / "raw" / p for p in platforms) if f.is_dir() for e in f.iterdir()]

@@ -23,7 +23,6 @@ from socialpulse.lake.files import (
 from socialpulse.lake.layout import TABLE_ZONES, Lake
 from socialpulse.lake.storage import (
     LakePath,
-    configure_storage,
     ensure_dir,
     lake_path,
     object_store_protocol,
@@ -31,7 +30,7 @@ from socialpulse.lake.storage import (
     partitions,
     storage_options,
 )
-from socialpulse.lake.tables import HISTORY_DAYS, Snapshot, Table, read_day
+from socialpulse.lake.tables import HISTORY_DAYS, Snapshot, Table
 
 __all__ = [
     "HISTORY_DAYS",
@@ -42,7 +41,6 @@ __all__ = [
     "RawPayloadError",
     "Snapshot",
     "Table",
-    "configure_storage",
     "ensure_dir",
     "lake_path",
     "local_file_to_read",
@@ -52,7 +50,6 @@ __all__ = [
     "partition_exists",
     "partitions",
     "publish_partition",
-    "read_day",
     "read_manifest",
     "read_parquet",
     "read_raw_file",

@@ -10,11 +10,15 @@ privacy/suppressed/                                                     the eras
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
-from socialpulse.lake.storage import LakePath, ensure_dir, lake_path, partitions, safe_key
-from socialpulse.lake.tables import Table
+from socialpulse.lake.storage import LakePath, ensure_dir, lake_path, on_object_store, partitions, safe_key
+from socialpulse.lake.tables import DAY, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_ZONES = ("clean", "features", "quarantine", "restricted")
 
@@ -24,8 +28,18 @@ class Lake:
     root: LakePath
 
     @classmethod
-    def at(cls, root: str | os.PathLike[str]) -> Lake:
-        return cls(lake_path(root))
+    def at(cls, root: str | os.PathLike[str], storage_options: Mapping[str, Any] | None = None) -> Lake:
+        """The lake at a root, on an object store reached with fsspec's storage options (built once per task)."""
+        return cls(lake_path(root, storage_options))
+
+    def path(self, text: str) -> LakePath:
+        """A path of this lake that a task passed as text (an XCom, an audit entry), on the lake's store."""
+        return lake_path(text, self.root.storage_options if on_object_store(self.root) else None)
+
+    def read_day(self, day_path: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The rows of the day a Table.day_path names, at its table's newest version."""
+        uri, _, ds = day_path.rpartition(f"/{DAY}=")
+        return Table(self.path(uri)).read_days([ds], columns)
 
     def raw_partition(self, platform: str, entity: str, ds: str) -> LakePath:
         return self.root / "raw" / platform / entity / f"ds={ds}"

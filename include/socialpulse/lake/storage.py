@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import unquote, urlsplit
@@ -13,18 +14,18 @@ if TYPE_CHECKING:
 
 # A local path, or a universal_pathlib path on an object store (which is not a pathlib.Path).
 LakePath = Union[Path, "UPath"]
-_STORAGE_OPTIONS: dict[str, dict[str, Any]] = {}
 
 
-def lake_path(root: str | os.PathLike[str]) -> LakePath:
-    """The lake root: a local path for a path or file:// URL, else an object-store path (s3://, gs://, ...)."""
+def lake_path(root: str | os.PathLike[str], storage_options: Mapping[str, Any] | None = None) -> LakePath:
+    """A local path for a path or file:// URL, else an object-store path (s3://, gs://, ...) reached with the
+    storage options (fsspec's: credentials, endpoint)."""
     text = os.fspath(root) if isinstance(root, str | Path) else str(root)
     split = urlsplit(text)
     if split.scheme in ("", "file") or len(split.scheme) == 1:  # a Windows drive letter is no scheme
         return Path(unquote(split.path) if split.scheme == "file" else text)
     from upath import UPath
 
-    path: UPath = UPath(text, **_STORAGE_OPTIONS.get(split.scheme, {}))
+    path: UPath = UPath(text, **(storage_options or {}))
     if str(path).rstrip("/") != text.rstrip("/"):  # paths travel between tasks as text: it must name them whole
         raise ValueError(
             f"lake root {text!r}: a {split.scheme}:// path does not keep its host in the path; use "
@@ -37,11 +38,6 @@ def object_store_protocol(root: str) -> str | None:
     """`s3`, `gs`, ... for a lake root on an object store; None for a local path or file:// URL."""
     scheme = urlsplit(root).scheme
     return scheme if len(scheme) > 1 and scheme != "file" else None
-
-
-def configure_storage(protocol: str, options: dict[str, Any]) -> None:
-    """Storage options (credentials, endpoint) for every lake path of a protocol this process opens."""
-    _STORAGE_OPTIONS[protocol] = dict(options)
 
 
 def storage_options(protocol: str, login: str | None, password: str | None, extra: dict[str, Any]) -> dict[str, Any]:

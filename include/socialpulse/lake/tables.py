@@ -49,12 +49,11 @@ ORPHAN_HOURS = 1  # a file no commit names is a failed writer's once this old (a
 
 
 def delta_storage_options(path: LakePath) -> dict[str, str]:
-    """delta-rs's storage options for a lake path: fsspec's s3 options translated (key pair, endpoint, region),
-    then the connection's `delta_storage_options` extra as it is (e.g. aws_conditional_put for MinIO)."""
+    """delta-rs's storage options for a lake path: fsspec's s3 options translated (key pair, endpoint, region).
+    Anything else comes from the environment as delta-rs reads it (AWS_CONDITIONAL_PUT=etag for MinIO, ...)."""
     if not on_object_store(path):
         return {}
-    fsspec = dict(path.storage_options)
-    options = {str(k): str(v) for k, v in dict(fsspec.pop("delta_storage_options", None) or {}).items()}
+    fsspec, options = dict(path.storage_options), {}
     if path.protocol in ("s3", "s3a"):
         endpoint = fsspec.get("endpoint_url") or fsspec.get("client_kwargs", {}).get("endpoint_url")
         region = fsspec.get("client_kwargs", {}).get("region_name") or ("us-east-1" if endpoint else None)
@@ -66,7 +65,7 @@ def delta_storage_options(path: LakePath) -> dict[str, str]:
             "AWS_REGION": region,
             "AWS_ALLOW_HTTP": "true" if str(endpoint).startswith("http://") else None,
         }
-        options = {k: str(v) for k, v in translated.items() if v} | options
+        options = {k: str(v) for k, v in translated.items() if v}
     return options
 
 
@@ -325,11 +324,3 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
         if pa.types.is_null(field.type):
             table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
     return table
-
-
-def read_day(day_path: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The rows of the day a Table.day_path names, at the table's newest version."""
-    from socialpulse.lake.storage import lake_path
-
-    uri, _, ds = day_path.rpartition(f"/{DAY}=")
-    return Table(lake_path(uri)).read_days([ds], columns)

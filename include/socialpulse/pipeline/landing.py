@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def stage_account(
-    lake_root: str,
+    lake: lake_zone.Lake,
     platform: str,
     entity: str,
     ds: str,
@@ -23,7 +23,7 @@ def stage_account(
     manifest: JsonObject,
 ) -> JsonObject:
     """Stream an account's pages into the run's staging area; returns a small summary for XCom."""
-    directory = lake_zone.Lake.at(lake_root).staging(platform, entity, ds, run_id) / f"account_id={account_id}"
+    directory = lake.staging(platform, entity, ds, run_id) / f"account_id={account_id}"
     written = lake_zone.write_raw_pages(
         directory,
         pages,
@@ -48,9 +48,10 @@ def stage_account(
     return {k: written[k] for k in ("platform", "entity", "account_id", "pages", "rows", "bytes")}
 
 
-def land(lake_root: str, platform: str, entity: str, ds: str, run_id: str, extracted: list[JsonObject]) -> JsonObject:
+def land(
+    lake: lake_zone.Lake, platform: str, entity: str, ds: str, run_id: str, extracted: list[JsonObject]
+) -> JsonObject:
     """Publish the run's staged accounts as the date's raw partition, replacing it whole."""
-    lake = lake_zone.Lake.at(lake_root)
     staging = lake.staging(platform, entity, ds, run_id)
     mine = [e for e in extracted if (e.get("platform", platform), e.get("entity", entity)) == (platform, entity)]
     expected = {f"account_id={e['account_id']}" for e in mine}

@@ -24,12 +24,11 @@ def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_zone.LakePath | None
     return earlier[-1] if earlier else None
 
 
-def pseudonymizer(lake_root: str, ds: str, secret: str) -> Pseudonymizer:
+def pseudonymizer(lake: lake_zone.Lake, ds: str, secret: str) -> Pseudonymizer:
     """A pseudonymiser that resolves platform ids through the CRM links of the newest drop before ds."""
     from socialpulse.transforms.crm import read_csv
     from socialpulse.transforms.privacy import links_from_users
 
-    lake = lake_zone.Lake.at(lake_root)
     partition = latest_crm_users(lake, ds)
     if partition is None:
         log.info("no CRM users drop before %s: platform ids get platform pseudonyms", ds)

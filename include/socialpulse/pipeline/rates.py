@@ -21,7 +21,7 @@ HISTORY_DAYS = 380
 log = logging.getLogger(__name__)
 
 
-def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -> tuple[Rates, str]:
+def rates_for_run(lake: lake_zone.Lake, ds: str, source: str | None, reporting: str) -> tuple[Rates, str]:
     """(the rates covering the HISTORY_DAYS up to ds, the checked reporting currency).
 
     Kept only once ds is over (UTC): the ECB publishes a day's rates that afternoon,
@@ -30,7 +30,7 @@ def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -
     """
     source = source or ECB_DAILY_RATES_URL
     shown = strip_secrets(source)  # what logs, manifests and quarantine reasons name
-    partition = lake_zone.Lake.at(lake_root).reference_partition("fx_rates", ds)
+    partition = lake.reference_partition("fx_rates", ds)
     until = date.fromisoformat(ds)
     kept = (partition / f"{RATES_FILE}.gz").exists()
     if kept:
@@ -56,7 +56,9 @@ def rates_for_run(lake_root: str, ds: str, source: str | None, reporting: str) -
     return rates, reporting
 
 
-def rates_if_available(lake_root: str, ds: str, source: str | None, reporting: str) -> tuple[Rates | None, str, str]:
+def rates_if_available(
+    lake: lake_zone.Lake, ds: str, source: str | None, reporting: str
+) -> tuple[Rates | None, str, str]:
     """rates_for_run, or (None, reporting, why) when the source is down or has no rates yet.
 
     For amounts that still mean something unconverted (ads spend in the account's currency):
@@ -64,7 +66,7 @@ def rates_if_available(lake_root: str, ds: str, source: str | None, reporting: s
     answering in the wrong format, or without the reporting currency, still fails at once.
     """
     try:
-        rates, checked = rates_for_run(lake_root, ds, source, reporting)
+        rates, checked = rates_for_run(lake, ds, source, reporting)
     except (RatesUnavailableError, RetriesExhaustedError) as error:
         why = f"no exchange rates for {ds} ({type(error).__name__}: {error})"
         log.warning("%s: amounts stay in their own currency, the reporting columns null until a later run", why)

@@ -178,10 +178,10 @@ def _report_charts(ds: str) -> dict:
     from socialpulse.config import LAKE_ROOT_VARIABLE, default_lake_root
     from socialpulse_airflow.lookups import configured_lake
 
-    root = configured_lake(
+    lake = configured_lake(
         Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())), Connection.get_connection_from_secrets
     )
-    folder = lake_zone.Lake.at(root).root / "reports" / "audience" / f"ds={ds}"
+    folder = lake.root / "reports" / "audience" / f"ds={ds}"
     if not lake_zone.partition_exists(folder):
         return {}
     return {p.stem: p for p in folder.glob("*.png")}

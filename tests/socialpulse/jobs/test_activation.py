@@ -138,11 +138,10 @@ def test_withdrawn_consent_is_removed_at_the_next_sync(lake, warehouse, keyed, g
     publish(lake, {"spring": keyed[:150]})
     activation.sync(warehouse, client, lake, DS, SPRING, "run-1", "")
     keys = crm.read_match_keys(lake, DS)
-    from socialpulse import lake as lake_zone
     from socialpulse.jobs.crm import MATCH_KEYS
 
     withdrawn = set(keyed[:3])  # the next drop says no: the clean step gives them no keys
-    lake_zone.Lake.at(lake).restricted(MATCH_KEYS).write_day(keys[~keys["person_id"].isin(withdrawn)], DS)
+    lake.restricted(MATCH_KEYS).write_day(keys[~keys["person_id"].isin(withdrawn)], DS)
     activation.sync(warehouse, client, lake, DS, SPRING, "run-2", "")
     assert on_meta(base) == {"socialpulse:spring": users(keyed[3:150])}
 

@@ -26,7 +26,7 @@ def load_campaigns(conn) -> None:
     upsert_frame(conn, CAMPAIGN_METRICS_DAILY, frame, "ads-run")
 
 
-def land_orders(lake_root) -> None:
+def land_orders(lake: lake_zone.Lake) -> None:
     orders = pd.DataFrame(
         {
             "order_id": ["o1", "o2", "o3"],
@@ -35,7 +35,7 @@ def land_orders(lake_root) -> None:
             "amount_reporting": [10.0, 5.5, 99.0],
         }
     )
-    lake_zone.Lake.at(lake_root).clean("crm_orders").write_day(orders, DAY)
+    lake.clean("crm_orders").write_day(orders, DAY)
 
 
 def attributed(conn) -> list[tuple]:
@@ -49,11 +49,12 @@ def attributed(conn) -> list[tuple]:
 @pytest.mark.parametrize("first", ["orders", "campaigns"])
 def test_the_same_credit_whichever_source_loaded_first(warehouse_conn, tmp_path, first):
     apply_migrations(warehouse_conn)
-    steps = {"orders": lambda: land_orders(tmp_path), "campaigns": lambda: load_campaigns(warehouse_conn)}
+    lake = lake_zone.Lake.at(tmp_path)
+    steps = {"orders": lambda: land_orders(lake), "campaigns": lambda: load_campaigns(warehouse_conn)}
     steps[first]()
-    early = credit_days(warehouse_conn, str(tmp_path), [DAY])  # as a run triggered by the first load does
+    early = credit_days(warehouse_conn, lake, [DAY])  # as a run triggered by the first load does
     steps["campaigns" if first == "orders" else "orders"]()
-    credit_days(warehouse_conn, str(tmp_path), [DAY])  # as the run the second load triggers does
+    credit_days(warehouse_conn, lake, [DAY])  # as the run the second load triggers does
     assert attributed(warehouse_conn) == [("c1", 2, 15.5), ("c2", 0, 0.0)]
     assert early["days_without_orders"] == ([] if first == "orders" else [DAY])
 
@@ -61,6 +62,6 @@ def test_the_same_credit_whichever_source_loaded_first(warehouse_conn, tmp_path,
 def test_a_day_without_orders_is_left_alone(warehouse_conn, tmp_path):
     apply_migrations(warehouse_conn)
     load_campaigns(warehouse_conn)
-    result = credit_days(warehouse_conn, str(tmp_path), [DAY, "2026-11-01"])
+    result = credit_days(warehouse_conn, lake_zone.Lake.at(tmp_path), [DAY, "2026-11-01"])
     assert result == {"days": 0, "campaigns_credited": 0, "rows_changed": 0, "days_without_orders": ["2026-11-01", DAY]}
     assert attributed(warehouse_conn) == [("c1", None, None), ("c2", None, None)]  # null: not yet known

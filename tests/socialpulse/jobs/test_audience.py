@@ -60,7 +60,7 @@ def table_rows(conn, table: str) -> pd.DataFrame:
 
 
 def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehouse_conn, tmp_path):
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)
     apply_migrations(warehouse_conn)
     first = run_day(warehouse_conn, lake, DS, "run-1")
@@ -88,12 +88,12 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
             before[table].sort_values(key).reset_index(drop=True),
             obj=table,
         )
-    html = lake_zone.lake_path(lake) / "reports" / "audience" / f"ds={DS}" / "report.html"
+    html = lake.root / "reports" / "audience" / f"ds={DS}" / "report.html"
     assert "Logistic regression" in html.read_text() and "http" not in html.read_text().split("<body>")[1]
 
 
 def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp_path):
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)
     conn = sqlite3.connect(tmp_path / "warehouse.db")
     apply_migrations(conn)
@@ -122,7 +122,7 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
     for table in TABLES:
         rows = table_rows(conn, table)
         assert "person_id" not in rows or not rows["person_id"].isin(pseudonyms).any(), table
-    for path in (lake_zone.lake_path(lake) / "features").glob("**/*.parquet"):
+    for path in (lake.root / "features").glob("**/*.parquet"):
         frame = pd.read_parquet(path)
         assert "person_id" not in frame or not frame["person_id"].isin(pseudonyms).any(), path
     conn.execute(
@@ -132,7 +132,7 @@ def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp
     conn.commit()
     third = run_day(conn, lake, "2026-11-05", "run-3", learn_noise("2026-11-05", lake))["train"]
     assert third["promoted"] and "before the erasure" in third["decision"]
-    models = lake_zone.lake_path(lake) / "models" / "propensity"
+    models = lake.root / "models" / "propensity"
     assert sorted(p.name for p in models.iterdir()) == ["propensity-2026-11-05"]  # the older ones learnt from them
     profiles = pd.read_sql("SELECT person_id FROM user_profiles WHERE as_of_date = '2026-11-05'", conn)
     assert not profiles["person_id"].isin(pseudonyms).any()
@@ -142,7 +142,7 @@ def learn_noise(ds: str, lake: str):
     """Shuffle the day's training labels: the model it trains is worse than the champion."""
 
     def shuffle():
-        table = lake_zone.Lake.at(lake).features("propensity_train")
+        table = lake.features("propensity_train")
         frame = table.read_days([ds])
         frame["label"] = np.random.default_rng(0).permutation(frame["label"].to_numpy())
         table.write_day(frame, ds)

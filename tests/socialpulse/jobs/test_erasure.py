@@ -30,7 +30,7 @@ def warehouse(sqlite_conn):
 
 def quarantined_member(lake: str):
     """Someone on X the CRM clean step quarantined (an impossible age, say), found by the pseudonym in its copy."""
-    quarantined = lake_zone.Lake.at(lake).quarantine("crm_users").read_days([DS])
+    quarantined = lake.quarantine("crm_users").read_days([DS])
     tokens = {PLAIN.token("crm", m.user_id): m for m in audience(7)}
     return next(m for m in (tokens[json.loads(o)["person_id"]] for o in quarantined["original"]) if m.x_id)
 
@@ -45,16 +45,16 @@ def test_erasure_rewrites_clean_and_features_and_lists_every_pseudonym(lake):
     member = linked_member()
     person = PLAIN.token("crm", member.user_id)
     platform_only = PLAIN.token("x", member.x_id)  # events seen before the CRM linked them
-    features = lake_zone.Lake.at(lake).features("profiles")
+    features = lake.features("profiles")
     features.write_day(pd.DataFrame({"person_id": [person, platform_only, "other"]}), DS)
     found = erasure.person_pseudonyms(lake, KEY, member.user_id)
     assert found.pseudonym == person and {person, platform_only} <= found.pseudonyms and found.known
     erased = erasure.erase_from_lake(lake, {person: found.pseudonyms})[person]
     assert (erased.feature_rows, erased.clean_rows >= 1, erased.files_rewritten >= 2) == (2, True, True)
     assert list(features.read_days([DS]).person_id) == ["other"]
-    users = lake_zone.Lake.at(lake).clean("crm_users").read_days([DS])
+    users = lake.clean("crm_users").read_days([DS])
     assert person not in set(users.person_id) and len(users) > 1000
-    listed = lake_zone.Lake.at(lake).erased()
+    listed = lake.erased()
     assert {erasure_digest(p) for p in found.pseudonyms} <= listed  # the platform pseudonym too
     assert not any(p in str(listed) for p in found.pseudonyms)  # digests, not the pseudonyms themselves
 
@@ -64,7 +64,7 @@ def test_cleaning_again_brings_no_erased_person_back_to_clean_or_quarantine(lake
     found = erasure.person_pseudonyms(lake, KEY, member.user_id)
     erasure.erase_from_lake(lake, {found.pseudonym: found.pseudonyms})
     crm.clean(lake, DS, KEY)  # a rerun of the date
-    root = lake_zone.Lake.at(lake)
+    root = lake
     assert found.pseudonym not in set(root.clean("crm_users").read_days([DS]).person_id)
     assert not root.quarantine("crm_users").read_days([DS])["original"].str.contains(found.pseudonym).any()
     # events a platform reports under the person's platform id, cleaned where no CRM drop links it yet
@@ -110,7 +110,7 @@ def test_a_drop_s_requests_reach_the_quarantine_report_the_unknown_and_name_no_o
     with caplog.at_level("INFO"):
         outcome = erasure.erase_requests(warehouse, lake, KEY, DS, "erase-1")
     assert outcome == {"requests": 4, "unreadable": 1, "erased": 1, "not_found": 1, "repeated": 1}
-    root = lake_zone.Lake.at(lake)
+    root = lake
     assert not root.quarantine("crm_users").read_days([DS])["original"].str.contains(pseudonym).any()
     rows = warehouse.execute(
         "SELECT pseudonym, status, quarantine_rows FROM privacy_erasures ORDER BY request_line"
@@ -148,7 +148,7 @@ def test_a_day_without_requests_erases_nothing(lake, tmp_path, warehouse):
 
 def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_all(lake, monkeypatch):
     """The erasure listed the person after the step had read the list, and scanned before it published."""
-    root = lake_zone.Lake.at(lake)
+    root = lake
     person, other = PLAIN.token("crm", "u1"), PLAIN.token("crm", "u2")
     frame = pd.DataFrame({"person_id": [person, other], "kind": ["like", "like"]})
     result = validate(frame, erasure_schema())
@@ -161,7 +161,7 @@ def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_al
 
     monkeypatch.setattr(lake_zone.Table, "write_day", erasure_meanwhile)
     entry = quality.publish(root, "events", DS, result)
-    assert lake_zone.read_day(entry["clean_path"])["person_id"].tolist() == [other] and entry["rows_clean"] == 1
+    assert root.read_day(entry["clean_path"])["person_id"].tolist() == [other] and entry["rows_clean"] == 1
 
 
 def erasure_schema():
@@ -175,7 +175,7 @@ def erasure_schema():
 
 
 def test_the_suppression_list_of_an_older_lake_moves_to_digests(lake):
-    root = lake_zone.Lake.at(lake)
+    root = lake
     root.legacy_erased_dir.mkdir(parents=True)
     (root.legacy_erased_dir / "p-1").touch()
     assert root.erased() == {erasure_digest("p-1")}  # read as digests at once

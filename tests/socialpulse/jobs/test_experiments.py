@@ -41,12 +41,12 @@ def load_campaign_days(conn, last: date, drop=lambda row: False) -> None:
 
 
 @pytest.fixture
-def lake(tmp_path) -> str:
+def lake(tmp_path) -> lake_zone.Lake:
     users, orders = clean_crm(5000, date.fromisoformat(DS), history_days=40)
     root = lake_zone.Lake.at(tmp_path / "lake")
     root.clean("crm_users").write_day(users, DS)
     root.clean("crm_orders").write_day(orders, DS)
-    return str(root.root)
+    return root
 
 
 def results(conn) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def test_the_planted_experiments_are_read_as_planted_and_a_rerun_changes_nothing
         + holdout.loc[("conversions_per_person", "targeted"), "units"]
     )
     assert holdout.loc[("conversions_per_person", "holdout"), "units"] / members == pytest.approx(0.2, abs=0.02)
-    charts = sorted(p.name for p in (lake_zone.Lake.at(lake).root / "reports" / "experiments" / f"ds={DS}").iterdir())
+    charts = sorted(p.name for p in (lake.root / "reports" / "experiments" / f"ds={DS}").iterdir())
     assert charts == sorted(f"{e.name}.png" for e in declared)
 
     evaluate_all(warehouse_conn, lake, declared, DS, "run-2")
@@ -167,7 +167,7 @@ def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_
     from socialpulse.jobs.experiments import audience_holdouts, evaluate_audience_holdouts
     from socialpulse.transforms.privacy import erasure_digest
 
-    people = lake_zone.Lake.at(lake).clean("crm_users").read_days([DS])["person_id"]
+    people = lake.clean("crm_users").read_days([DS])["person_id"]
     for ds, count in (("2026-11-02", 1000), (DS, 1500), ("2026-11-04", 2000)):
         write_features(
             lake,
@@ -184,7 +184,7 @@ def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_
                 }
             ),
         )
-    lake_zone.Lake.at(lake).mark_erased(erasure_digest(people.iloc[1]))
+    lake.mark_erased(erasure_digest(people.iloc[1]))
     experiments, assigned = audience_holdouts(lake, DS, {"spring": 0.1, "other": 0.2})
     (experiment,) = experiments
     users = assigned[experiment.name]

@@ -21,10 +21,10 @@ DS = "2026-11-02"
 
 def land_pages(tmp_path, pages: list) -> tuple[str, object]:
     """Land the pages as one account's raw partition, as extract + land would."""
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     summary = landing.stage_account(lake, meta_ads.PLATFORM, meta_ads.ENTITY, DS, "run", "1001", iter(pages), {})
     landing.land(lake, meta_ads.PLATFORM, meta_ads.ENTITY, DS, "run", [summary])
-    return lake, lake_zone.Lake.at(lake).raw_partition(meta_ads.PLATFORM, meta_ads.ENTITY, DS) / "account_id=1001"
+    return lake, lake.raw_partition(meta_ads.PLATFORM, meta_ads.ENTITY, DS) / "account_id=1001"
 
 
 def rows(**changes) -> dict:
@@ -37,7 +37,7 @@ def rows(**changes) -> dict:
 
 
 def quarantine(lake: str) -> pd.DataFrame:
-    return lake_zone.Lake.at(lake).quarantine("campaign_metrics").read_days([DS])
+    return lake.quarantine("campaign_metrics").read_days([DS])
 
 
 def gate(cleaned: dict) -> None:
@@ -56,7 +56,7 @@ def test_a_truncated_gzip_stops_the_run_naming_the_file_which_stays(tmp_path):
     ):
         meta_ads.clean(lake, DS)
     assert pages.read_bytes() == kept
-    assert not lake_zone.Lake.at(lake).clean("campaign_metrics").written(DS)
+    assert not lake.clean("campaign_metrics").written(DS)
 
 
 def test_invalid_json_stops_the_run_naming_file_and_line(tmp_path):
@@ -140,4 +140,4 @@ def test_a_rerun_with_good_data_clears_the_old_quarantine(tmp_path):
     meta_ads.clean(lake, DS)
     lake, _ = land_pages(tmp_path, [INSIGHTS_PAGE])
     assert meta_ads.clean(lake, DS)["quarantined"] == 0
-    assert lake_zone.Lake.at(lake).quarantine("campaign_metrics").read_days([DS]).empty
+    assert lake.quarantine("campaign_metrics").read_days([DS]).empty

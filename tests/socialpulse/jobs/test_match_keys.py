@@ -24,12 +24,12 @@ def sha(text: str) -> str:
 
 
 def keys_of(lake: str, ds: str = DS) -> pd.DataFrame:
-    return lake_zone.Lake.at(lake).restricted(crm.MATCH_KEYS).read_days([ds])
+    return lake.restricted(crm.MATCH_KEYS).read_days([ds])
 
 
 def test_consenting_users_get_meta_normalised_hashes_and_the_rest_is_audited(lake):
     keys = keys_of(lake).set_index("person_id")
-    users = lake_zone.Lake.at(lake).clean("crm_users").read_days([DS]).set_index("person_id")
+    users = lake.clean("crm_users").read_days([DS]).set_index("person_id")
     members = {PLAIN.token("crm", m.user_id): m for m in audience(7)}
     assert users.loc[keys.index, "marketing_consent"].all()  # nobody without consent
     assert len(keys) > 0.9 * users["marketing_consent"].sum()
@@ -58,7 +58,7 @@ def test_erasure_removes_the_person_s_keys(lake):
 
 
 def test_a_week_of_keys_is_kept(tmp_path):
-    root = str(tmp_path / "lake")
+    root = lake_zone.Lake.at(tmp_path / "lake")
     first = date.fromisoformat(DS)
     days = [
         first,
@@ -69,5 +69,5 @@ def test_a_week_of_keys_is_kept(tmp_path):
         write_drop(tmp_path / "crm", day)
         crm.extract(str(tmp_path / "crm"), root, day.isoformat(), "run")
         crm.clean(root, day.isoformat(), KEY)
-    kept = lake_zone.Lake.at(root).restricted(crm.MATCH_KEYS).snapshot().days()
+    kept = root.restricted(crm.MATCH_KEYS).snapshot().days()
     assert kept == [d.isoformat() for d in days[1:]]

@@ -8,6 +8,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
+from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, MetaApiError, insights_pages
 from socialpulse.connectors.meta.insights import insights_params
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
@@ -41,7 +42,7 @@ def test_a_window_older_than_meta_keeps_is_clamped_or_empty():
 
 def test_a_backfill_older_than_meta_keeps_lands_nothing_with_a_warning(simulator, tmp_path, caplog):
     client = GraphClient(simulator(as_of=TODAY), DEFAULT_TOKEN, DEFAULT_API_VERSION)
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     with caplog.at_level("WARNING"):
         staged = meta_ads.extract_account(
             client, "1001", Window.for_run("2022-06-01", 28, TODAY), lake, "2022-06-01", "run-1", mode="sync"
@@ -66,7 +67,7 @@ def test_action_breakdowns_and_attribution_windows_are_asked_for_explicitly():
 def test_conversions_count_the_windows_whatever_the_account_s_setting(simulator, tmp_path):
     """JP's ad sets count clicks only ("value"); our conversions are the 7-day click and 1-day view windows."""
     client = GraphClient(simulator(as_of=TODAY), DEFAULT_TOKEN, DEFAULT_API_VERSION)
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     extracted = [
         meta_ads.extract_account(client, a, Window.for_run(DS, 0, TODAY), lake, DS, "run-1", mode="sync")
         for a in ("1001", "1003")
@@ -96,7 +97,7 @@ def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(
 
     url = simulator(as_of=TODAY)
     client = GraphClient(url, DEFAULT_TOKEN, DEFAULT_API_VERSION)
-    lake = str(tmp_path / "lake")
+    lake = lake_zone.Lake.at(tmp_path / "lake")
     apply_migrations(sqlite_conn)
     (tmp_path / "empty").mkdir()
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "empty"))
@@ -119,7 +120,7 @@ def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(
         "warning",
         "spend_reporting",
     )
-    meta_ads.load(sqlite_conn, cleaned["clean_path"], "run-1")
+    meta_ads.load(sqlite_conn, lake, cleaned["clean_path"], "run-1")
     rows = sqlite_conn.execute(
         "SELECT spend, conversions, spend_reporting, reporting_currency, attribution_setting "
         "FROM campaign_metrics_daily WHERE metric_date = ?",
@@ -142,7 +143,7 @@ def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(
     )
     again = meta_ads.clean(lake, "2026-11-03", rates_source=back)
     assert again["findings"] == []
-    meta_ads.load(sqlite_conn, again["clean_path"], "run-2")
+    meta_ads.load(sqlite_conn, lake, again["clean_path"], "run-2")
     filled = sqlite_conn.execute(
         "SELECT spend_reporting, reporting_currency FROM campaign_metrics_daily WHERE metric_date = ?", (DS,)
     ).fetchall()
@@ -151,7 +152,7 @@ def test_with_the_ecb_down_the_day_lands_unconverted_and_the_next_run_fills_it(
 
 def test_steps_from_api_to_warehouse(simulator, tmp_path, sqlite_conn):
     client = GraphClient(simulator(as_of=date(2026, 11, 5)), DEFAULT_TOKEN, DEFAULT_API_VERSION)
-    window, lake = Window.for_run(DS, 2), str(tmp_path / "lake")
+    window, lake = Window.for_run(DS, 2), lake_zone.Lake.at(tmp_path / "lake")
     extracted = [
         meta_ads.extract_account(client, a, window, lake, DS, "run-1", mode="sync") for a in ("1001", "act_1002")
     ]
@@ -162,7 +163,7 @@ def test_steps_from_api_to_warehouse(simulator, tmp_path, sqlite_conn):
     assert (cleaned["rows"], cleaned["quarantined"]) == (landed["rows"], 0)
     assert (cleaned["since"], cleaned["until"]) == ("2026-10-31", DS)
     apply_migrations(sqlite_conn)
-    assert meta_ads.load(sqlite_conn, cleaned["clean_path"], "run-1")["inserted"] == landed["rows"]
+    assert meta_ads.load(sqlite_conn, lake, cleaned["clean_path"], "run-1")["inserted"] == landed["rows"]
 
     # A second run with one account fewer replaces the raw partition whole.
     again = [meta_ads.extract_account(client, "1001", window, lake, DS, "run-2", mode="sync")]
@@ -172,9 +173,11 @@ def test_steps_from_api_to_warehouse(simulator, tmp_path, sqlite_conn):
 
 def test_land_refuses_when_an_account_was_not_staged(tmp_path):
     with pytest.raises(FileNotFoundError, match="not staged"):
-        meta_ads.land(str(tmp_path), DS, "run-1", [{"account_id": "1001", "pages": 1, "rows": 1, "bytes": 1}])
+        meta_ads.land(
+            lake_zone.Lake.at(tmp_path), DS, "run-1", [{"account_id": "1001", "pages": 1, "rows": 1, "bytes": 1}]
+        )
 
 
 def test_clean_without_raw_partition_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="extract and land"):
-        meta_ads.clean(str(tmp_path), DS)
+        meta_ads.clean(lake_zone.Lake.at(tmp_path), DS)

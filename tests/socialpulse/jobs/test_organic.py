@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient
 from socialpulse.connectors.meta.organic import ig_stories, insight_values
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
@@ -21,7 +22,7 @@ def test_a_live_story_lands_with_its_metrics_and_refusals_are_reported(simulator
         stories = [s for page in ig_stories(graph, IG_USER_IDS[0]) for s in page["data"]]
         if stories:
             break
-    ds, lake = day.isoformat(), str(tmp_path / "lake")
+    ds, lake = day.isoformat(), lake_zone.Lake.at(tmp_path / "lake")
     staged = organic.extract_account(graph, "instagram", IG_USER_IDS[0], ds, 7, lake, "run-1", first_run_days=0)
     landing.land(lake, "instagram", organic.ENTITY, ds, "run-1", [staged])
     cleaned = organic.clean(lake, ds, ["instagram"], KEY)

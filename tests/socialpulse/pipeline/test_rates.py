@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from socialpulse import lake as lake_zone
 from socialpulse.connectors.ecb import rates_location
 from socialpulse.errors import RetriesExhaustedError
 from socialpulse.pipeline.rates import rates_for_run, rates_if_available
@@ -24,11 +25,13 @@ def test_the_ecb_query_asks_for_csv_data_over_the_window():
 
 def test_rates_are_fetched_once_per_date_and_kept_in_the_lake(simulator, tmp_path):
     source = f"{simulator(as_of=date(2026, 11, 5))}{ECB_PATH_PREFIX}D..EUR.SP00.A"
-    rates, reporting = rates_for_run(str(tmp_path), "2026-11-02", source, "usd")
+    rates, reporting = rates_for_run(lake_zone.Lake.at(tmp_path), "2026-11-02", source, "usd")
     assert reporting == "USD" and {"USD", "EUR", "JPY", "GBP", "BRL"} <= rates.currencies
     kept = tmp_path / "reference" / "fx_rates" / "ds=2026-11-02" / "rates.csv.gz"
     assert kept.exists()
-    again, _ = rates_for_run(str(tmp_path), "2026-11-02", "http://127.0.0.1:9/nothing-listens-here", "USD")
+    again, _ = rates_for_run(
+        lake_zone.Lake.at(tmp_path), "2026-11-02", "http://127.0.0.1:9/nothing-listens-here", "USD"
+    )
     assert again.table.equals(rates.table)  # from the lake: no request was made
     factor = rates.factor(pd.Series(["JPY"]), pd.Series(["2026-11-02"]), "USD")[0]
     assert factor == pytest.approx(per_euro(date(2026, 11, 2))["USD"] / per_euro(date(2026, 11, 2))["JPY"])
@@ -46,7 +49,7 @@ def test_a_source_that_is_not_csvdata_fails_at_once_naming_the_variable(tmp_path
     source = tmp_path / "rates.bin"
     source.write_bytes(payload)
     with pytest.raises(RatesError) as caught:
-        rates_for_run(str(tmp_path / "lake"), "2026-11-02", str(source), "USD")
+        rates_for_run(lake_zone.Lake.at(tmp_path / "lake"), "2026-11-02", str(source), "USD")
     assert f"are {what}, not the ECB's csvdata: set the variable socialpulse_fx_rates_source" in str(caught.value)
     assert not caught.value.retryable and not (tmp_path / "lake" / "reference").exists()  # nothing kept
 
@@ -56,7 +59,7 @@ def test_rates_that_cannot_be_had_leave_the_amounts_unconverted(tmp_path, monkey
         raise RetriesExhaustedError("gave up after 6 attempts on https://data-api.ecb.europa.eu/...: timed out")
 
     monkeypatch.setattr("socialpulse.pipeline.rates.rates_for_run", down)
-    rates, reporting, why = rates_if_available(str(tmp_path), "2026-11-02", None, "USD")
+    rates, reporting, why = rates_if_available(lake_zone.Lake.at(tmp_path), "2026-11-02", None, "USD")
     assert (
         rates is None
         and reporting == "USD"

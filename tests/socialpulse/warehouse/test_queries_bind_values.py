@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from socialpulse.jobs import meta_ads
+from socialpulse.lake import Lake
 from socialpulse.transforms.crm import attribution
 from socialpulse.warehouse import apply_migrations
 from socialpulse.warehouse.attribution import credit_orders
@@ -67,9 +68,9 @@ def test_no_statement_holds_a_literal_value(recording_conn, tmp_path):
     run_id = "manual__2026-11-03T00:00:00+00:00"
     apply_migrations(conn)
     clean, _ = insights([({"extracted_at": "2026-11-02T06:00:00+00:00"}, INSIGHTS_PAGE)])
-    clean_path = tmp_path / "clean.parquet"
-    clean.to_parquet(clean_path)
-    meta_ads.load(conn, str(clean_path), run_id)
+    lake = Lake.at(tmp_path / "lake")
+    lake.clean("campaign_metrics").write_day(clean, "2026-11-02")
+    meta_ads.load(conn, lake, lake.clean("campaign_metrics").day_path("2026-11-02"), run_id)
     day = clean.metric_date.iloc[0]
     campaign = clean.campaign_id.iloc[0]
     orders = pd.DataFrame(

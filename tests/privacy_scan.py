@@ -37,7 +37,8 @@ def personal_data(seed: int = 7) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def cells(frame: pd.DataFrame) -> set[str]:
-    return {str(v) for column in frame.columns for v in frame[column].dropna().unique()}
+    """Every distinct value as text (a Delta checkpoint's cells are nested records)."""
+    return {v for column in frame.columns for v in frame[column].dropna().astype(str).unique()}
 
 
 def findings(text_by_place: dict[str, str], values_by_place: dict[str, set[str]]) -> list[str]:

@@ -94,3 +94,10 @@ def test_activation_bench_runs():
         "| full upload | 3,000 | 3000 3000 diff |" in output
         and "| diff (5% replaced) | 3,000 | 300 3000 diff |" in output
     )
+
+
+def test_table_formats_bench_runs():
+    """Without pyiceberg (not a dependency) it measures Delta alone and says how to add Iceberg."""
+    output = run("bench/table_formats.py", "--rows", "2000", "--s3-rows", "1000", "--runs", "1")
+    assert "local disk" in output and "S3 (moto server)" in output and "final day = one writer's frame" in output
+    assert "pyiceberg" in output

@@ -233,7 +233,7 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
     crm.extract(str(tmp_path / "crm"), Lake.at(lake), "2026-11-01", "the-run-of-the-day-before")
     for dag_id in ("crm_daily", "organic_social_daily"):
         assert run(dags[dag_id]).state == "success"
-    events = Lake.at(lake).clean("engagement_events").read_days([DAY])
+    events = Lake.at(lake).clean("engagement_events").read_days([DAY.isoformat()])
     tokens = {Pseudonymizer(DEMO_KEY).token("crm", m.user_id): m for m in audience(7)}
     person = next(tokens[p] for p in events.person_id if p in tokens and tokens[p].x_id and tokens[p].facebook_id)
     pseudonym = Pseudonymizer(DEMO_KEY).token("crm", person.user_id)
@@ -251,7 +251,7 @@ def test_privacy_erasure_removes_the_people_a_drop_asks_to_forget(dags, pipeline
     for dag_id in ("crm_daily", "organic_social_daily"):  # rerun the day: the person stays erased
         assert run(dags[dag_id]).state == "success"
     for entity in ("engagement_events", "crm_users", "crm_orders"):
-        frame = Lake.at(lake).clean(entity).read_days([DAY])
+        frame = Lake.at(lake).clean(entity).read_days([DAY.isoformat()])
         assert pseudonym not in set(frame.person_id), entity
     with sqlite3.connect(warehouse) as conn:
         record = conn.execute(

@@ -12,7 +12,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.jobs.erasure import erase_from_lake
 from socialpulse.transforms.privacy import erasure_digest
 
-PUBLISHES = 150  # per publisher, locally; each is one commit (the raw zone's files race 1,500 times: test_lake.py)
+PUBLISHES = 1500  # per publisher, locally, as the raw zone's files race (test_lake.py); each is one commit
 S3_PUBLISHES = 15  # on the local S3 server, where a commit takes a dozen requests
 
 

@@ -120,6 +120,7 @@ def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted
         frame = frame[~gone].reset_index(drop=True)
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_MATCH_KEYS_DAYS)).isoformat()
     lake.restricted(MATCH_KEYS).delete_days(before=cutoff)
+    lake.restricted(MATCH_KEYS).remove_old_versions()  # the versions older than the tables' history, too
     if keys.dropped:
         log.warning("matching keys of %s: values that cannot be normalised, not kept: %s", ds, keys.dropped)
     log.info("matching keys of %s: %d of %d consenting people have one", ds, len(frame), keys.consenting)

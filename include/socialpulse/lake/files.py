@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from socialpulse.errors import FatalError
 from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
@@ -30,7 +30,6 @@ from socialpulse.secrets import strip_secrets
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
-    import pandas as pd
     from upath import UPath
 
 PAGES_FILE = "pages.jsonl.gz"
@@ -228,25 +227,3 @@ def read_raw_pages(partition: LakePath) -> Iterator[tuple[JsonObject, JsonObject
             raise RawPayloadError(f"{path} is truncated or corrupt after {lines} lines ({exc}); {fix}") from exc
         except ValueError as exc:
             raise RawPayloadError(f"{path} line {lines} is not valid JSON ({exc}); {fix}") from exc
-
-
-def _arrow_filesystem(path: LakePath) -> tuple[Any, str]:
-    """pyarrow's view of where a path lives: its own local file system, or the object store through fsspec."""
-    if on_object_store(path):
-        from pyarrow.fs import FSSpecHandler, PyFileSystem
-
-        return PyFileSystem(FSSpecHandler(path.fs)), path.path
-    return None, os.fspath(path)
-
-
-def read_parquet(path: LakePath, columns: list[str] | None = None) -> pd.DataFrame:
-    """One Parquet file through pyarrow's file system layer."""
-    import pandas as pd
-
-    filesystem, where = _arrow_filesystem(path)
-    return pd.read_parquet(where, columns=columns, filesystem=filesystem)
-
-
-def write_parquet(frame: pd.DataFrame, path: LakePath) -> None:
-    filesystem, where = _arrow_filesystem(path)
-    frame.to_parquet(where, index=False, filesystem=filesystem)

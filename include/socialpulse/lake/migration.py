@@ -20,11 +20,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from socialpulse.lake.files import read_parquet, remove_tree
+from socialpulse.lake.files import remove_tree
 from socialpulse.lake.layout import TABLE_ZONES, Lake
 from socialpulse.lake.storage import LakePath, on_object_store
 
 if TYPE_CHECKING:
+    import pandas as pd
     from upath import UPath
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ def named_version(partition: LakePath) -> LakePath | None:
 def _old_days(folder: LakePath) -> list[LakePath]:
     found = [p for p in folder.glob("ds=*") if named_version(p) or p.is_dir()]
     return cast("list[LakePath]", sorted(found, key=lambda p: p.name))
+
+
+def _read_old_day(partition: LakePath) -> pd.DataFrame:
+    import pandas as pd
+
+    path = (named_version(partition) or partition) / OLD_FILE
+    return pd.read_parquet(path.path, filesystem=path.fs) if on_object_store(path) else pd.read_parquet(path)
 
 
 def _leftovers(folder: LakePath) -> list[LakePath]:
@@ -93,8 +101,7 @@ def migrate_tables(lake: Lake, zone: str) -> int:
             continue
         table = lake.table(zone, entity)
         for partition in _old_days(aside):
-            version = named_version(partition) or partition
-            table.write_day(read_parquet(version / OLD_FILE), partition.name.removeprefix("ds="))
+            table.write_day(_read_old_day(partition), partition.name.removeprefix("ds="))
             days += 1
         remove_tree(aside)
         log.info("%s/%s: %d days written into its Delta table", zone, entity, days)

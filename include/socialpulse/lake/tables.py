@@ -20,6 +20,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -94,6 +95,7 @@ class Snapshot:
         """Every column, the day included."""
         return [field.name for field in self.table.schema().fields]
 
+    @cached_property
     def pandas_metadata(self) -> str | None:
         """How pandas typed the columns of the newest write (Int64, string, ...), which delta-rs's files do not keep:
         read back, the rows have the dtypes they were written with."""
@@ -115,7 +117,7 @@ class Snapshot:
         wanted = [c for c in columns if c in dataset.schema.names] if columns else dataset.schema.names
         where = pads.field(DAY).isin(days) if days is not None else None
         rows = dataset.to_table(columns=list(dict.fromkeys([*wanted, DAY])), filter=where).sort_by(DAY)  # stable
-        pandas = self.pandas_metadata()
+        pandas = self.pandas_metadata
         frame = rows.replace_schema_metadata({"pandas": pandas} if pandas else None).to_pandas(types_mapper=_nullable)
         return frame.reindex(columns=columns) if columns else frame.drop(columns=[DAY])
 
@@ -178,41 +180,31 @@ class Table:
         return snapshot.version
 
     def remove_rows(self, owner_of: Callable[[pd.DataFrame], pd.Series]) -> tuple[pd.Series, int]:
-        """Rewrite every day holding rows `owner_of` gives an owner (not null) without them, each in one commit;
-        (rows removed per owner, days rewritten). A day another writer replaced meanwhile is read again."""
+        """Rewrite every day holding rows `owner_of` gives an owner (not null) without them, a day at a time, each
+        in one commit; (rows removed per owner, days rewritten). A day another writer replaced meanwhile is read
+        again."""
         import pandas as pd
         from deltalake.exceptions import CommitFailedError
 
         removed: list[pd.Series] = []
-        rewritten = 0
         snapshot = self.snapshot()
-        frame = snapshot.read(None, snapshot.columns) if snapshot else pd.DataFrame(columns=[DAY])
-        pending = sorted(frame.loc[owner_of(frame).notna(), DAY].unique())
-        for attempt in range(COMMIT_ATTEMPTS):
-            for ds in list(pending):
-                day = frame[frame[DAY] == ds]
+        for ds in snapshot.days() if snapshot else []:
+            for _ in range(COMMIT_ATTEMPTS):
+                assert snapshot is not None  # a table with days
+                day = snapshot.read([ds], snapshot.columns)
                 owners = owner_of(day)
+                if owners.isna().all():
+                    break
                 try:
-                    self._commit(day[owners.isna()], f"{DAY} = '{ds}'", base=snapshot.table if snapshot else None)
-                except CommitFailedError:
-                    continue  # another writer replaced the day since it was read: read it again below
+                    self._commit(day[owners.isna()], f"{DAY} = '{ds}'", base=snapshot.table)
+                except CommitFailedError:  # another writer replaced the day since it was read
+                    snapshot = self.snapshot()
+                    continue
                 removed.append(owners.dropna())
-                rewritten += 1
-                pending.remove(ds)
-            if not pending:
                 break
-            log.info(
-                "%d days of %s were replaced while being rewritten (try %d): read again",
-                len(pending),
-                self.uri,
-                attempt + 1,
-            )
-            snapshot = self.snapshot()
-            frame = snapshot.read(pending, snapshot.columns) if snapshot else frame.iloc[:0]
-        if pending:
-            raise CommitFailedError(f"{self.uri}: {len(pending)} days kept changing while being rewritten; run again")
-        counts = pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")
-        return counts, rewritten
+            else:
+                raise CommitFailedError(f"{self.uri}: day {ds} kept changing while being rewritten; run again")
+        return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
 
     def _commit(self, frame: pd.DataFrame, predicate: str, base: DeltaTable | None = None) -> None:
         """One overwrite of the rows the predicate selects. A commit another writer beat is written again, unless

@@ -28,7 +28,6 @@ import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -38,6 +37,7 @@ import fsspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from clean import best_of  # bench/clean.py, beside this file
 from deltalake import DeltaTable, write_deltalake
 
 try:
@@ -164,15 +164,6 @@ def holding(fmt: Delta | Iceberg, ids: np.ndarray, width: int = 64) -> str:
     files = fs.find(strip(fmt.root))
     hits = sum(any(m[0][:width] in wanted for m in HEX.finditer(decoded(p, fs.cat_file(p)))) for p in files)
     return f"{hits} / {len(files)}"
-
-
-def best_of(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 class Retries(logging.Handler):

@@ -140,18 +140,15 @@ class Table:
         """Where the day's files are, as every engine names a partition: what audit entries and XComs carry."""
         return f"{self.uri}/{DAY}={ds}"
 
-    def exists(self) -> bool:
-        from deltalake import DeltaTable
-
-        return DeltaTable.is_deltatable(self.uri, self.storage_options)
-
     def snapshot(self, version: int | None = None) -> Snapshot | None:
         """The table as it is now (or at a version); None when nothing was ever written to it."""
         from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
 
-        if not self.exists():
+        try:  # one load: asking first whether the table exists would list its log once more
+            return Snapshot(DeltaTable(self.uri, version=version, storage_options=self.storage_options))
+        except TableNotFoundError:
             return None
-        return Snapshot(DeltaTable(self.uri, version=version, storage_options=self.storage_options))
 
     def read_days(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         """Rows of the days at the newest version (see Snapshot.read); an empty frame when there is no table."""
@@ -237,12 +234,12 @@ class Table:
 
         commit()
 
-    def delete_days(self, before: str | None = None, days: list[str] | None = None) -> int:
-        """Delete the days before a date, or the listed days; how many days held rows."""
+    def delete_days(self, before: str) -> int:
+        """Delete the days before a date; how many held rows."""
         snapshot = self.snapshot()
         if snapshot is None:
             return 0
-        gone = [d for d in snapshot.days() if (before is not None and d < before) or (days and d in days)]
+        gone = [d for d in snapshot.days() if d < before]
         if gone:
             listed = ", ".join(f"'{d}'" for d in gone)
             snapshot.table.delete(f"{DAY} IN ({listed})")
@@ -253,18 +250,17 @@ class Table:
         the log's HISTORY_DAYS."""
         snapshot = self.snapshot()
         return snapshot is not None and (
-            ds in snapshot.days() or any(c["operation"] == "WRITE" for c in self.history(ds))
+            ds in snapshot.days() or any(c["operation"] == "WRITE" for c in self.history(ds, snapshot))
         )
 
-    def history(self, ds: str | None = None) -> list[dict[str, Any]]:
+    def history(self, ds: str | None = None, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
         """The commits of the table (or of the day: those whose predicate names it) in the log's HISTORY_DAYS,
         newest first, each with its version, time, operation, rows added and the Airflow run and task."""
-        from deltalake import DeltaTable
-
-        if not self.exists():
+        snapshot = snapshot or self.snapshot()
+        if snapshot is None:
             return []
         found = []
-        for commit in DeltaTable(self.uri, storage_options=self.storage_options).history():
+        for commit in snapshot.table.history():
             predicate = str(commit.get("operationParameters", {}).get("predicate", ""))
             if ds is None or f"'{ds}'" in predicate:
                 found.append(

@@ -46,6 +46,7 @@ WRITER = {"dag_run_id": "AIRFLOW_CTX_DAG_RUN_ID", "dag_id": "AIRFLOW_CTX_DAG_ID"
 PANDAS = "socialpulse.pandas"  # a write's pandas metadata, in its commit
 PANDAS_LOOKBACK = 50  # commits searched for the newest write's (past deletes and erasure rewrites of other days)
 COMMIT_ATTEMPTS = 30  # a day another writer keeps committing (measured: 8 were too few for two in a loop)
+BATCH_ROWS = 100_000  # rows turned into Arrow at a time on a write
 ORPHAN_HOURS = 1  # a file no commit names is a failed writer's once this old (a day's write takes minutes)
 
 
@@ -110,15 +111,27 @@ class Snapshot:
         return sorted(d for d in found if until is None or d <= until)
 
     def read(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
-        """Rows of the days (all when None), oldest day first; a column the table lacks reads as null."""
+        """Rows of the days (all when None), oldest day first; a column the table lacks reads as null.
+
+        Read a day at a time and joined without a copy, then handed to pandas column by column, each Arrow column
+        freed as it is converted: the peak is about one copy of the rows, not three (a table, its sort, pandas')."""
+        import pyarrow as pa
         import pyarrow.dataset as pads
 
         dataset = self.table.to_pyarrow_dataset()
         wanted = [c for c in columns if c in dataset.schema.names] if columns else dataset.schema.names
-        where = pads.field(DAY).isin(days) if days is not None else None
-        rows = dataset.to_table(columns=list(dict.fromkeys([*wanted, DAY])), filter=where).sort_by(DAY)  # stable
+        names = list(dict.fromkeys([*wanted, DAY]))
+        rows = pa.concat_tables(
+            [dataset.schema.empty_table().select(names)]
+            + [
+                dataset.to_table(columns=names, filter=pads.field(DAY) == ds)
+                for ds in sorted(self.days() if days is None else days)
+            ]
+        )
         pandas = self.pandas_metadata
-        frame = rows.replace_schema_metadata({"pandas": pandas} if pandas else None).to_pandas(types_mapper=_nullable)
+        rows = rows.replace_schema_metadata({"pandas": pandas} if pandas else None)
+        frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
+        del rows  # self_destruct left it unusable
         return frame.reindex(columns=columns) if columns else frame.drop(columns=[DAY])
 
 
@@ -209,9 +222,8 @@ class Table:
         from deltalake import CommitProperties, write_deltalake
         from deltalake.exceptions import CommitFailedError
 
-        data = _arrow(frame)
-        metadata = {**_writer(), PANDAS: (data.schema.metadata or {}).get(b"pandas", b"").decode()}
-        data = data.replace_schema_metadata(None)
+        schema = _schema(frame)
+        metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
 
         @retry(
             retry=retry_if_exception_type(CommitFailedError),
@@ -222,7 +234,7 @@ class Table:
         def commit() -> None:
             write_deltalake(
                 base if base is not None else self.uri,
-                data,
+                _batches(frame, schema),
                 mode="overwrite",
                 predicate=predicate,
                 partition_by=[DAY],
@@ -303,12 +315,24 @@ def _writer() -> dict[str, str]:
     return {f"socialpulse.{key}": os.environ.get(variable, "") for key, variable in WRITER.items()}
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """The frame as Arrow; a column of nulls only (no type to infer) is written as text."""
+def _schema(frame: pd.DataFrame) -> pa.Schema:
+    """The frame's Arrow schema and pandas metadata; a column of nulls only (no type to infer) is written as text."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for index, field in enumerate(table.schema):
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    for index, field in enumerate(schema):
         if pa.types.is_null(field.type):
-            table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
-    return table
+            schema = schema.set(index, field.with_type(pa.string()))
+    return schema
+
+
+def _batches(frame: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatchReader:
+    """The frame's rows as Arrow, BATCH_ROWS at a time: the write holds one batch's copy, not the frame's."""
+    import pyarrow as pa
+
+    plain = schema.remove_metadata()
+    slices = (frame.iloc[start : start + BATCH_ROWS] for start in range(0, len(frame), BATCH_ROWS))
+    batches = (
+        b for part in slices for b in pa.Table.from_pandas(part, schema=plain, preserve_index=False).to_batches()
+    )
+    return pa.RecordBatchReader.from_batches(plain, (b.replace_schema_metadata(None) for b in batches))

@@ -25,6 +25,7 @@ from socialpulse_dev.devenv import airflow_home_env  # noqa: E402 - after the ho
 
 os.environ.update(airflow_home_env(_AIRFLOW_HOME))
 
+from socialpulse.lake import Lake  # noqa: E402
 from socialpulse_dev.simulator import SimulatorConfig, serve  # noqa: E402
 
 PG_DSN = os.environ.get("SOCIALPULSE_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test")
@@ -118,6 +119,15 @@ def s3_lake(s3_server: str) -> Iterator[tuple[str, dict]]:
     bucket = f"lake-{uuid.uuid4().hex[:10]}"
     s3fs.S3FileSystem(**options).mkdir(bucket)
     yield f"s3://{bucket}/lake", options
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def local_or_s3_lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
+    """An empty lake on this disk, then on the local S3 server: a test that takes it runs on both."""
+    if request.param == "local":
+        return Lake.at(tmp_path / "lake")
+    root, options = request.getfixturevalue("s3_lake")
+    return Lake.at(root, options)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.lake import Lake, RawPayloadError, lake_path, publish_partition, read_raw_pages, write_raw_pages
 from tests.payloads import INSIGHTS_PAGE
+from tests.races import WRITERS, race
 
 
 def test_lake_root_accepts_path_file_url_and_object_store_urls(tmp_path):
@@ -74,10 +75,8 @@ def test_publish_replaces_the_partition_whole(tmp_path):
 
 @pytest.mark.integration  # two publishing processes racing
 def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
-    import threading
-
     final = tmp_path / "raw" / "x" / "posts" / "ds=2026-11-01"
-    errors, misses, seen, stop = [], [], set(), threading.Event()
+    misses, seen = [], set()
 
     def staged(folder, writer: str):
         folder.mkdir(parents=True)
@@ -85,30 +84,18 @@ def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
         return folder
 
     def publisher(name: str) -> None:
+        for n in range(1500):
+            publish_partition(staged(tmp_path / "_staging" / f"{name}-{n}", name), final)
+
+    def look() -> None:
         try:
-            for n in range(1500):
-                publish_partition(staged(tmp_path / "_staging" / f"{name}-{n}", name), final)
-        except Exception as exc:
-            errors.append(exc)
+            seen.add(lake_zone.read_manifest(final)["writer"])
+        except (FileNotFoundError, ValueError):  # gone, or half written
+            misses.append(1)
 
-    def reader() -> None:
-        while not stop.is_set():
-            try:
-                seen.add(lake_zone.read_manifest(final)["writer"])
-            except (FileNotFoundError, ValueError):  # gone, or half written
-                misses.append(1)
-
-    writers = [threading.Thread(target=publisher, args=(name,)) for name in ("backfill", "scheduled")]
-    polling = threading.Thread(target=reader)
     publish_partition(staged(tmp_path / "first", "first"), final)
-    polling.start()
-    for thread in writers:
-        thread.start()
-    for thread in writers:
-        thread.join()
-    stop.set()
-    polling.join()
-    assert errors == [] and misses == [] and seen >= {"backfill", "scheduled"}
+    errors = race(publisher, look)
+    assert errors == [] and misses == [] and seen >= set(WRITERS)
     assert [p.name for p in final.parent.iterdir()] == ["ds=2026-11-01"] and list(final.iterdir()) == [
         final / "_manifest.json"
     ]  # no temporary left

@@ -17,13 +17,12 @@ from tests.payloads import INSIGHTS_PAGE
 BEFORE = Path(__file__).parent / "lake_before_delta"
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def old_lake(request, tmp_path) -> lake_zone.Lake:
-    if request.param == "local":
-        shutil.copytree(BEFORE, tmp_path / "lake", symlinks=True)
-        return lake_zone.Lake.at(tmp_path / "lake")
-    root, options = request.getfixturevalue("s3_lake")
-    lake = lake_zone.Lake.at(root, options)
+@pytest.fixture
+def old_lake(local_or_s3_lake: lake_zone.Lake) -> lake_zone.Lake:
+    lake = local_or_s3_lake
+    if not lake_zone.on_object_store(lake.root):
+        shutil.copytree(BEFORE, lake.root, symlinks=True)
+        return lake
     for path in BEFORE.rglob("*"):  # as the old code wrote a store: each link a pointer object naming its version
         target = lake.root / str(path.relative_to(BEFORE))
         if path.is_symlink():

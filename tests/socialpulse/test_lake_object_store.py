@@ -14,12 +14,9 @@ from tests.payloads import INSIGHTS_PAGE
 READS = 40  # a reader's looks at a partition two publishers keep replacing
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lake(request, tmp_path) -> lake_zone.Lake:
-    if request.param == "local":
-        return lake_zone.Lake.at(tmp_path / "lake")
-    root, options = request.getfixturevalue("s3_lake")
-    return lake_zone.Lake.at(root, options)
+@pytest.fixture
+def lake(local_or_s3_lake: lake_zone.Lake) -> lake_zone.Lake:
+    return local_or_s3_lake
 
 
 def stage(lake: lake_zone.Lake, run: str, accounts: list[str]) -> lake_zone.LakePath:

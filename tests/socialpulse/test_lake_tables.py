@@ -3,25 +3,21 @@ over HTTP): a day replaced whole, readers never short of one, erasure leaving no
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.erasure import erase_from_lake
 from socialpulse.transforms.privacy import erasure_digest
+from tests.races import WRITERS, race
 
 PUBLISHES = 1500  # per publisher, locally, as the raw zone's files race (test_lake.py); each is one commit
 S3_PUBLISHES = 15  # on the local S3 server, where a commit takes a dozen requests
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lake(request, tmp_path) -> lake_zone.Lake:
-    if request.param == "local":
-        return lake_zone.Lake.at(tmp_path / "lake")
-    root, options = request.getfixturevalue("s3_lake")
-    return lake_zone.Lake.at(root, options)
+@pytest.fixture
+def lake(local_or_s3_lake: lake_zone.Lake) -> lake_zone.Lake:
+    return local_or_s3_lake
 
 
 def pseudonym(n: int) -> str:
@@ -77,41 +73,28 @@ def test_overlapping_publishers_leave_a_reader_one_whole_day_never_none(lake):
     never rows of two publishes, and the day ends as one publisher's last publish wrote it."""
     table = lake.clean("post_metrics")
     publishes = S3_PUBLISHES if lake_zone.on_object_store(lake.root) else PUBLISHES
-    errors: list[BaseException] = []
-    misses, mixes, seen, stop = [], [], set(), threading.Event()
+    misses, mixes, seen = [], [], set()
 
     def day(writer: str, n: int) -> pd.DataFrame:
         return pd.DataFrame({"writer": [writer, writer], "n": [n, n], "part": [0, 1]})
 
     def publisher(name: str) -> None:
-        try:
-            for n in range(publishes):
-                table.write_day(day(name, n), "2026-11-01")
-        except BaseException as exc:
-            errors.append(exc)
+        for n in range(publishes):
+            table.write_day(day(name, n), "2026-11-01")
 
-    def reader() -> None:
-        while not stop.is_set():
-            rows = table.read_days(["2026-11-01"])
-            if rows.empty:
-                misses.append(1)
-            elif len(rows) != 2 or rows[["writer", "n"]].drop_duplicates().shape[0] != 1:
-                mixes.append(len(rows))
-            else:
-                seen.add(rows["writer"].iloc[0])
+    def look() -> None:
+        rows = table.read_days(["2026-11-01"])
+        if rows.empty:
+            misses.append(1)
+        elif len(rows) != 2 or rows[["writer", "n"]].drop_duplicates().shape[0] != 1:
+            mixes.append(len(rows))
+        else:
+            seen.add(rows["writer"].iloc[0])
 
     table.write_day(day("first", 0), "2026-11-01")
     table.write_day(day("other day", 0), "2026-11-02")
-    writers = [threading.Thread(target=publisher, args=(name,)) for name in ("backfill", "scheduled")]
-    polling = threading.Thread(target=reader)
-    polling.start()
-    for thread in writers:
-        thread.start()
-    for thread in writers:
-        thread.join()
-    stop.set()
-    polling.join()
-    assert errors == [] and misses == [] and mixes == [] and seen >= {"backfill", "scheduled"}
+    errors = race(publisher, look)
+    assert errors == [] and misses == [] and mixes == [] and seen >= set(WRITERS)
     final = table.read_days(["2026-11-01"])
     assert final["n"].tolist() == [publishes - 1] * 2 and final["writer"].nunique() == 1
     assert table.read_days(["2026-11-02"])["writer"].tolist() == ["other day"] * 2

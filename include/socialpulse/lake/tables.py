@@ -91,11 +91,6 @@ class Snapshot:
     def version(self) -> int:
         return self.table.version()
 
-    @property
-    def columns(self) -> list[str]:
-        """Every column, the day included."""
-        return [field.name for field in self.table.schema().fields]
-
     @cached_property
     def pandas_metadata(self) -> str | None:
         """How pandas typed the columns of the newest write (Int64, string, ...), which delta-rs's files do not keep:
@@ -111,7 +106,8 @@ class Snapshot:
         return sorted(d for d in found if until is None or d <= until)
 
     def read(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
-        """Rows of the days (all when None), oldest day first; a column the table lacks reads as null.
+        """Rows of the days (all when None), oldest day first; a column the table lacks reads as null, and the day
+        itself is a column only when asked for.
 
         Read a day at a time and joined without a copy, then handed to pandas column by column, each Arrow column
         freed as it is converted: the peak is about one copy of the rows, not three (a table, its sort, pandas')."""
@@ -119,8 +115,8 @@ class Snapshot:
         import pyarrow.dataset as pads
 
         dataset = self.table.to_pyarrow_dataset()
-        wanted = [c for c in columns if c in dataset.schema.names] if columns else dataset.schema.names
-        names = list(dict.fromkeys([*wanted, DAY]))
+        present = [c for c in dataset.schema.names if c != DAY]
+        names = [c for c in columns if c in dataset.schema.names] if columns else present
         rows = pa.concat_tables(
             [dataset.schema.empty_table().select(names)]
             + [
@@ -132,7 +128,7 @@ class Snapshot:
         rows = rows.replace_schema_metadata({"pandas": pandas} if pandas else None)
         frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
         del rows  # self_destruct left it unusable
-        return frame.reindex(columns=columns) if columns else frame.drop(columns=[DAY])
+        return frame.reindex(columns=columns) if columns else frame
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ class Table:
         Returns the version that holds them: this commit's, or a later one's whose writer replaced the day
         whole in turn. A commit that lost a race to another writer is written again.
         """
-        self._commit(frame.assign(**{DAY: ds}), f"{DAY} = '{ds}'")
+        self._commit(frame, ds)
         snapshot = self.snapshot()
         assert snapshot is not None  # just written
         return snapshot.version
@@ -201,12 +197,12 @@ class Table:
         for ds in snapshot.days() if snapshot else []:
             for _ in range(COMMIT_ATTEMPTS):
                 assert snapshot is not None  # a table with days
-                day = snapshot.read([ds], snapshot.columns)
+                day = snapshot.read([ds])
                 owners = owner_of(day)
                 if owners.isna().all():
                     break
                 try:
-                    self._commit(day[owners.isna()], f"{DAY} = '{ds}'", base=snapshot.table)
+                    self._commit(day[owners.isna()], ds, base=snapshot.table)
                 except CommitFailedError:  # another writer replaced the day since it was read
                     snapshot = self.snapshot()
                     continue
@@ -216,9 +212,10 @@ class Table:
                 raise CommitFailedError(f"{self.uri}: day {ds} kept changing while being rewritten; run again")
         return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
 
-    def _commit(self, frame: pd.DataFrame, predicate: str, base: DeltaTable | None = None) -> None:
-        """One overwrite of the rows the predicate selects. A commit another writer beat is written again, unless
-        it was made on a `base` version read before (the caller decides again on the newer rows)."""
+    def _commit(self, frame: pd.DataFrame, ds: str, base: DeltaTable | None = None) -> None:
+        """Replace the day's rows with the frame's in one overwrite (the day's column added on the way to delta-rs).
+        A commit another writer beat is written again, unless it was made on a `base` version read before (the
+        caller decides again on the newer rows)."""
         from deltalake import CommitProperties, write_deltalake
         from deltalake.exceptions import CommitFailedError
 
@@ -234,9 +231,9 @@ class Table:
         def commit() -> None:
             write_deltalake(
                 base if base is not None else self.uri,
-                _batches(frame, schema),
+                _batches(frame, schema, ds),
                 mode="overwrite",
-                predicate=predicate,
+                predicate=f"{DAY} = '{ds}'",
                 partition_by=[DAY],
                 schema_mode="merge",
                 configuration=CONFIGURATION,
@@ -326,13 +323,13 @@ def _schema(frame: pd.DataFrame) -> pa.Schema:
     return schema
 
 
-def _batches(frame: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatchReader:
-    """The frame's rows as Arrow, BATCH_ROWS at a time: the write holds one batch's copy, not the frame's."""
+def _batches(frame: pd.DataFrame, schema: pa.Schema, ds: str) -> pa.RecordBatchReader:
+    """The frame's rows as Arrow with the day's column, BATCH_ROWS at a time: the write holds one batch's copy,
+    not the frame's."""
     import pyarrow as pa
 
     plain = schema.remove_metadata()
     slices = (frame.iloc[start : start + BATCH_ROWS] for start in range(0, len(frame), BATCH_ROWS))
-    batches = (
-        b for part in slices for b in pa.Table.from_pandas(part, schema=plain, preserve_index=False).to_batches()
-    )
-    return pa.RecordBatchReader.from_batches(plain, (b.replace_schema_metadata(None) for b in batches))
+    tables = (pa.Table.from_pandas(part, schema=plain, preserve_index=False) for part in slices)
+    batches = (b for table in tables for b in table.append_column(DAY, pa.repeat(ds, table.num_rows)).to_batches())
+    return pa.RecordBatchReader.from_batches(plain.append(pa.field(DAY, pa.string())), batches)

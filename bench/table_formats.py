@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import sys
 import tempfile
 import time
 import zlib
@@ -47,7 +48,7 @@ try:
 except ImportError:
     pyiceberg = None
 PIP = (
-    "/work/main/.venv/bin/python -m pip install --no-deps --target /tmp/iceberg-lib pyiceberg==0.12.0 mmh3 pyroaring "
+    f"{sys.executable} -m pip install --no-deps --target /tmp/iceberg-lib pyiceberg==0.12.0 mmh3 pyroaring "
     "strictyaml zstandard, then run with PYTHONPATH=/tmp/iceberg-lib:include"
 )
 DAY, OTHER = "2026-11-02", "2026-11-01"

@@ -88,7 +88,12 @@ def test_without_approval_every_audience_big_enough_is_sent_and_a_dry_run_sends_
 
 
 @pytest.mark.slow
-def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out(dags, pipeline, tmp_path, monkeypatch):
+def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out(
+    dags, pipeline, tmp_path, monkeypatch, postgres_database
+):
+    """On Postgres metadata, as production runs: on SQLite a person's answer waits for the scheduler's and the
+    triggerer's writes to let go of the one database lock (up to a minute, retried), so under a loaded machine the
+    rejection could miss its timeout and be recorded as timed out."""
     from socialpulse_dev.devenv import PROJECT_ROOT, airflow_home_env
     from socialpulse_dev.local_airflow import running, service_env, wait_for_dags, wait_until
     from tests.conftest import free_port
@@ -97,7 +102,7 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
     home, port = tmp_path / "airflow", free_port()
     env = {
         **os.environ,
-        **airflow_home_env(home),
+        **airflow_home_env(home, postgres_database[0].replace("postgresql://", "postgresql+psycopg://", 1)),
         **service_env(home, port),
         "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2",  # the sweep that times out an approval
         "PYTHONPATH": str(PROJECT_ROOT / "include"),  # as the image sets it
@@ -115,8 +120,8 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
         answered: dict[str, dict] = {}
 
         def answer_each_as_it_asks() -> dict[str, dict] | None:
-            """Answered as each asks, one a poll as a person clicks (a burst of answers on SQLite metadata meets the
-            scheduler's lock), not once all three do: the silent one's timeout runs meanwhile."""
+            """Answered as each asks, one a poll as a person clicks, not once all three do: the silent one's timeout
+            runs meanwhile."""
             for detail in api.get(f"{path}/hitlDetails")["hitl_details"]:
                 name, ti = detail["subject"].split()[2], detail["task_instance"]
                 choice = {"socialpulse:approved": "Approve", "socialpulse:rejected": "Reject"}.get(name)

@@ -35,7 +35,7 @@ def test_a_day_is_replaced_whole_with_its_types_and_the_run_that_wrote_it(lake, 
         }
     )
     monkeypatch.setenv("AIRFLOW_CTX_DAG_RUN_ID", "scheduled__2026-11-01")
-    table.write_day(first, "2026-11-01")
+    created = table.write_day(first, "2026-11-01")
     table.write_day(first.head(1), "2026-11-02")
     monkeypatch.setenv("AIRFLOW_CTX_DAG_RUN_ID", "manual__rerun")
     version = table.write_day(first.tail(1).assign(extra=1.5), "2026-11-01")  # a new column: null before
@@ -49,9 +49,9 @@ def test_a_day_is_replaced_whole_with_its_types_and_the_run_that_wrote_it(lake, 
     history = table.history("2026-11-01")
     assert [(h["version"], h["dag_run_id"], h["rows_added"]) for h in history] == [
         (version, "manual__rerun", 1),
-        (0, "scheduled__2026-11-01", 2),
+        (created, "scheduled__2026-11-01", 2),
     ]
-    before = table.snapshot(0)  # time travel, as investigations and rollbacks need
+    before = table.snapshot(created)  # time travel, as investigations and rollbacks need
     assert before is not None and before.read(["2026-11-01"])["person_id"].tolist() == [pseudonym(1), pseudonym(2)]
     assert table.delete_days(before="2026-11-02") == 1 and table.snapshot().days() == ["2026-11-02"]
     assert table.written("2026-11-02") and not table.written("2026-11-03")
@@ -61,10 +61,10 @@ def test_a_day_is_replaced_whole_with_its_types_and_the_run_that_wrote_it(lake, 
 
 def test_a_failed_write_leaves_the_table_as_it_was(lake):
     table = lake.clean("campaign_metrics")
-    table.write_day(pd.DataFrame({"a": [1, 2]}), "2026-11-01")
+    written = table.write_day(pd.DataFrame({"a": [1, 2]}), "2026-11-01")
     with pytest.raises(Exception, match="object"):
         table.write_day(pd.DataFrame({"a": [object()]}), "2026-11-01")  # Arrow cannot type a bare object
-    assert table.read_days(["2026-11-01"])["a"].tolist() == [1, 2] and table.snapshot().version == 0
+    assert table.read_days(["2026-11-01"])["a"].tolist() == [1, 2] and table.snapshot().version == written
 
 
 @pytest.mark.integration  # two publishers racing, a reader polling
@@ -121,8 +121,8 @@ def every_byte_under(lake: lake_zone.Lake) -> bytes:
 def test_erasure_leaves_no_byte_of_the_person_in_any_version_or_the_log(lake):
     erased, kept = pseudonym(1), pseudonym(2)
     clean, quarantine = lake.clean("engagement_events"), lake.quarantine("engagement_events")
-    clean.write_day(pd.DataFrame({"person_id": [erased, kept], "kind": ["like", "share"]}), "2026-11-01")
-    clean.write_day(pd.DataFrame({"person_id": [erased, kept], "kind": ["like", "like"]}), "2026-11-01")  # v1
+    first = clean.write_day(pd.DataFrame({"person_id": [erased, kept], "kind": ["like", "share"]}), "2026-11-01")
+    clean.write_day(pd.DataFrame({"person_id": [erased, kept], "kind": ["like", "like"]}), "2026-11-01")
     clean.write_day(pd.DataFrame({"person_id": [kept], "kind": ["like"]}), "2026-11-02")
     quarantine.write_day(pd.DataFrame({"original": [f'{{"user": "{erased}"}}'], "reason": ["bad"]}), "2026-11-01")
     lake.features("user_profiles").write_day(pd.DataFrame({"person_id": [kept]}), "2026-11-02")
@@ -133,7 +133,7 @@ def test_erasure_leaves_no_byte_of_the_person_in_any_version_or_the_log(lake):
     assert erased.encode() not in every_byte_under(lake)
     assert lake.erased() == {erasure_digest(erased)}  # the suppression list holds a digest, not the pseudonym
     with pytest.raises(Exception):  # noqa: B017 - the versions before the erasure are gone with their files
-        clean.snapshot(0).read()
+        clean.snapshot(first).read()
 
 
 def test_duckdb_reads_a_table_as_the_docs_say(lake):

@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from socialpulse.lake.storage import LakePath, on_object_store
+from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
     from deltalake import DeltaTable
+    from deltalake.transaction import AddAction
 
 log = logging.getLogger(__name__)
 DAY = "ds"
@@ -128,6 +129,7 @@ class Snapshot:
         rows = rows.replace_schema_metadata({"pandas": pandas} if pandas else None)
         frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
         del rows  # self_destruct left it unusable
+        pa.default_memory_pool().release_unused()  # what the Arrow columns held, back to the system for pandas' use
         return frame.reindex(columns=columns) if columns else frame
 
 
@@ -213,14 +215,21 @@ class Table:
         return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
 
     def _commit(self, frame: pd.DataFrame, ds: str, base: DeltaTable | None = None) -> None:
-        """Replace the day's rows with the frame's in one overwrite (the day's column added on the way to delta-rs).
-        A commit another writer beat is written again, unless it was made on a `base` version read before (the
-        caller decides again on the newer rows)."""
-        from deltalake import CommitProperties, write_deltalake
+        """Replace the day's rows with the frame's in one commit. A commit another writer beat is made again on the
+        newer version, unless it was to be made on a `base` version read before (the caller decides again).
+
+        The day's file is written here, BATCH_ROWS at a time and in the frame's order, then committed: delta-rs's
+        own writer would hold the whole frame as Arrow and more, and writes the batches of its input in no set
+        order (delta-rs#2659), where a day must read back as it was written."""
+        import pyarrow as pa
+        from deltalake import CommitProperties, DeltaTable
         from deltalake.exceptions import CommitFailedError
 
         schema = _schema(frame)
         metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
+        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(len(frame))}  # for history()
+        added = self._write_file(frame, schema.remove_metadata(), ds)
+        columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
 
         @retry(
             retry=retry_if_exception_type(CommitFailedError),
@@ -229,19 +238,51 @@ class Table:
             reraise=True,
         )
         def commit() -> None:
-            write_deltalake(
-                base if base is not None else self.uri,
-                _batches(frame, schema, ds),
+            snapshot = None if base is not None else self.snapshot()
+            table = base if base is not None else snapshot.table if snapshot else None
+            if table is None:  # the first write: "ignore" when another writer created it meanwhile
+                table = DeltaTable.create(
+                    self.uri,
+                    columns,
+                    "ignore",
+                    [DAY],
+                    configuration=CONFIGURATION,
+                    storage_options=self.storage_options,
+                )
+            table.create_write_transaction(
+                [added] if added else [],
                 mode="overwrite",
-                predicate=f"{DAY} = '{ds}'",
+                schema=pa.unify_schemas(
+                    [pa.schema(table.schema().to_arrow()), columns]
+                ),  # a column of other days stays
                 partition_by=[DAY],
-                schema_mode="merge",
-                configuration=CONFIGURATION,
-                storage_options=None if base is not None else self.storage_options,
+                partition_filters=[(DAY, "=", ds)],
                 commit_properties=CommitProperties(custom_metadata=metadata),
             )
 
         commit()
+
+    def _write_file(self, frame: pd.DataFrame, schema: pa.Schema, ds: str) -> AddAction | None:
+        """The frame as one new Parquet file of the day, not yet in the table; None for no rows (the day's removal)."""
+        import json
+        import time
+        import uuid
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from deltalake.transaction import AddAction
+
+        if frame.empty:
+            return None
+        name = f"{DAY}={ds}/part-{uuid.uuid4().hex}.snappy.parquet"
+        path = self.path / name
+        ensure_dir(path.parent)
+        with path.open("wb") as sink, pq.ParquetWriter(sink, schema) as writer:
+            for start in range(0, len(frame), BATCH_ROWS):
+                part = pa.Table.from_pandas(frame.iloc[start : start + BATCH_ROWS], preserve_index=False)
+                writer.write_table(part.cast(schema, safe=False))
+        stats = json.dumps({"numRecords": len(frame)})  # no column statistics: see the module's docstring
+        return AddAction(name, path.stat().st_size, {DAY: ds}, int(time.time() * 1000), True, stats)
 
     def delete_days(self, before: str) -> int:
         """Delete the days before a date; how many held rows."""
@@ -270,14 +311,14 @@ class Table:
             return []
         found = []
         for commit in snapshot.table.history():
-            predicate = str(commit.get("operationParameters", {}).get("predicate", ""))
-            if ds is None or f"'{ds}'" in predicate:
+            predicate = str(commit.get("operationParameters", {}).get("predicate", ""))  # a delete's
+            if ds is None or commit.get(f"socialpulse.{DAY}") == ds or f"'{ds}'" in predicate:
                 found.append(
                     {
                         "version": commit.get("version"),
                         "timestamp": commit.get("timestamp"),
                         "operation": commit.get("operation"),
-                        "rows_added": commit.get("operationMetrics", {}).get("num_added_rows"),
+                        "rows_added": int(commit.get("socialpulse.rows", 0)),
                         **{key: commit.get(f"socialpulse.{key}") for key in WRITER},
                     }
                 )
@@ -313,23 +354,14 @@ def _writer() -> dict[str, str]:
 
 
 def _schema(frame: pd.DataFrame) -> pa.Schema:
-    """The frame's Arrow schema and pandas metadata; a column of nulls only (no type to infer) is written as text."""
+    """The frame's Arrow schema and pandas metadata, as Delta types them: a column of nulls only (no type to infer)
+    and pandas' large text as text, times in microseconds (pandas' nanoseconds are finer than Delta keeps)."""
     import pyarrow as pa
 
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
     for index, field in enumerate(schema):
-        if pa.types.is_null(field.type):
+        if pa.types.is_null(field.type) or pa.types.is_large_string(field.type):  # Delta has one type of text
             schema = schema.set(index, field.with_type(pa.string()))
+        elif pa.types.is_timestamp(field.type):
+            schema = schema.set(index, field.with_type(pa.timestamp("us", field.type.tz)))
     return schema
-
-
-def _batches(frame: pd.DataFrame, schema: pa.Schema, ds: str) -> pa.RecordBatchReader:
-    """The frame's rows as Arrow with the day's column, BATCH_ROWS at a time: the write holds one batch's copy,
-    not the frame's."""
-    import pyarrow as pa
-
-    plain = schema.remove_metadata()
-    slices = (frame.iloc[start : start + BATCH_ROWS] for start in range(0, len(frame), BATCH_ROWS))
-    tables = (pa.Table.from_pandas(part, schema=plain, preserve_index=False) for part in slices)
-    batches = (b for table in tables for b in table.append_column(DAY, pa.repeat(ds, table.num_rows)).to_batches())
-    return pa.RecordBatchReader.from_batches(plain.append(pa.field(DAY, pa.string())), batches)

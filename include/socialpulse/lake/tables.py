@@ -4,9 +4,9 @@
 <zone>/<entity>/ds=YYYY-MM-DD/part-*.parquet     the data, partitioned by day
 
 Any engine that reads Delta (DuckDB, Spark, Trino, Athena, Polars) reads them as they are.
-A run replaces its day in one commit (an overwrite whose predicate is that day), so a reader
+A run replaces its day in one commit (an overwrite of that day's partition), so a reader
 sees the day before or after the commit, whole; two runs writing one day commit one after
-the other (the loser of a commit race writes again), so the day ends as one of them wrote it.
+the other (the loser of a commit race commits again), so the day ends as one of them wrote it.
 A task reads a table at one version throughout (`Table.snapshot`).
 
 No column statistics are kept (`delta.dataSkippingNumIndexedCols` 0): the log would hold the

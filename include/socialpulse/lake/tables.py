@@ -225,10 +225,18 @@ class Table:
         from deltalake import CommitProperties, DeltaTable
         from deltalake.exceptions import CommitFailedError
 
-        schema = _schema(frame)
+        current = base if base is not None else getattr(self.snapshot(), "table", None)
+        table_schema = pa.schema(current.schema().to_arrow()) if current is not None else None
+        current_names = set(table_schema.names) if table_schema is not None else set()
+        schema = _schema(frame, table_schema)
         metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
         metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(len(frame))}  # for history()
         added = self._write_file(frame, schema.remove_metadata(), ds)
+        if added is None:  # no rows: a column whose type nothing shows does not set the table's
+            typed = pa.Schema.from_pandas(frame, preserve_index=False)
+            schema = pa.schema(
+                [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)]
+            )
         columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
 
         @retry(
@@ -353,14 +361,18 @@ def _writer() -> dict[str, str]:
     return {f"socialpulse.{key}": os.environ.get(variable, "") for key, variable in WRITER.items()}
 
 
-def _schema(frame: pd.DataFrame) -> pa.Schema:
-    """The frame's Arrow schema and pandas metadata, as Delta types them: a column of nulls only (no type to infer)
-    and pandas' large text as text, times in microseconds (pandas' nanoseconds are finer than Delta keeps)."""
+def _schema(frame: pd.DataFrame, table: pa.Schema | None = None) -> pa.Schema:
+    """The frame's Arrow schema and pandas metadata, as the table types them: a column the table has keeps the
+    table's type (the rows are cast to it, as delta-rs's schema merge did), a new column of nulls only (no type to
+    infer) and pandas' large text are text, times are in microseconds (pandas' nanoseconds are finer than Delta
+    keeps)."""
     import pyarrow as pa
 
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
     for index, field in enumerate(schema):
-        if pa.types.is_null(field.type) or pa.types.is_large_string(field.type):  # Delta has one type of text
+        if table is not None and field.name in table.names:
+            schema = schema.set(index, field.with_type(table.field(field.name).type))
+        elif pa.types.is_null(field.type) or pa.types.is_large_string(field.type):  # Delta has one type of text
             schema = schema.set(index, field.with_type(pa.string()))
         elif pa.types.is_timestamp(field.type):
             schema = schema.set(index, field.with_type(pa.timestamp("us", field.type.tz)))

@@ -59,6 +59,20 @@ def test_a_day_is_replaced_whole_with_its_types_and_the_run_that_wrote_it(lake, 
     assert table.written("2026-11-03") and table.snapshot().days() == ["2026-11-02"]
 
 
+def test_a_day_reads_back_in_the_order_it_was_written_whatever_its_chunks(lake):
+    """delta-rs's own writer writes the batches of its input in no set order (delta-rs#2659): a frame whose text
+    came in several Arrow chunks (pandas 3 after a concat) read back reordered. The table's own file keeps it."""
+    table = lake.features("engagement_resolved")
+    parts = [
+        pd.DataFrame({"n": range(start, start + 50_000), "who": pd.array([f"p{start}"] * 50_000, dtype="str")})
+        for start in range(0, 600_000, 50_000)
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    assert frame["who"].array._pa_array.num_chunks == 12  # as many batches as delta-rs would be handed
+    table.write_day(frame, "2026-11-01")
+    assert table.read_days(["2026-11-01"])["n"].tolist() == list(range(600_000))
+
+
 def test_a_failed_write_leaves_the_table_as_it_was(lake):
     table = lake.clean("campaign_metrics")
     written = table.write_day(pd.DataFrame({"a": [1, 2]}), "2026-11-01")

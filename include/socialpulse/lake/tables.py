@@ -326,7 +326,9 @@ class Table:
                         "version": commit.get("version"),
                         "timestamp": commit.get("timestamp"),
                         "operation": commit.get("operation"),
-                        "rows_added": int(commit.get("socialpulse.rows", 0)),
+                        "rows_added": int(  # delta-rs's own count for commits written before ours
+                            commit.get("socialpulse.rows", commit.get("operationMetrics", {}).get("num_added_rows", 0))
+                        ),
                         **{key: commit.get(f"socialpulse.{key}") for key in WRITER},
                     }
                 )

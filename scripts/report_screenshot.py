@@ -13,6 +13,7 @@ from pathlib import Path
 
 from socialpulse import lake as lake_zone
 from socialpulse.config import data_dir
+from socialpulse.lake import storage as lake_storage
 from socialpulse_dev import browser
 
 WIDTH = 1280
@@ -24,7 +25,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/images/audience-report.png"))
     args = parser.parse_args()
     reports = lake_zone.Lake.at(str(data_dir() / "lake")).root / "reports" / "audience"
-    found = lake_zone.partitions(reports) if reports.exists() else []
+    found = lake_storage.partitions(reports) if reports.exists() else []
     report = args.report or (Path(str(found[-1] / "report.html")) if found else None)
     if report is None or not report.exists():
         print("no audience report: run `make demo` first, or pass --report", file=sys.stderr)

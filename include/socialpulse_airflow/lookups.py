@@ -68,8 +68,9 @@ def configured_lake(root: str, get_connection) -> Lake:
     from airflow.exceptions import AirflowNotFoundException
 
     from socialpulse import lake as lake_zone
+    from socialpulse.lake import storage as lake_storage
 
-    protocol = lake_zone.object_store_protocol(root)
+    protocol = lake_storage.object_store_protocol(root)
     if protocol is None:
         return lake_zone.Lake.at(root)
     try:
@@ -77,7 +78,7 @@ def configured_lake(root: str, get_connection) -> Lake:
     except AirflowNotFoundException:
         log.info("connection '%s' is not set: %s uses the machine's own credentials", LAKE_CONN_ID, root)
         return lake_zone.Lake.at(root)
-    return lake_zone.Lake.at(root, lake_zone.storage_options(protocol, conn.login, conn.password, conn.extra_dejson))
+    return lake_zone.Lake.at(root, lake_storage.storage_options(protocol, conn.login, conn.password, conn.extra_dejson))
 
 
 def platform_connection(conn_id: str, connection_class):

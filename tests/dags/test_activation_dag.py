@@ -118,6 +118,7 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
         path = f"/api/v2/dags/activate_audiences/dagRuns/{run_id}"
 
         answered: dict[str, dict] = {}
+        answered_at: dict[str, str] = {}  # when this test's answer went, to set beside what Airflow recorded
 
         def answer_each_as_it_asks() -> dict[str, dict] | None:
             """Answered as each asks, one a poll as a person clicks, not once all three do: the silent one's timeout
@@ -132,6 +133,7 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
                         f"{path}/taskInstances/{ti['task_id']}/{ti['map_index']}/hitlDetails",
                         {"chosen_options": [choice], "params_input": {}},
                     )
+                    answered_at[name] = datetime.now(UTC).isoformat()
                 answered[name] = detail
                 if choice:
                     break
@@ -146,13 +148,19 @@ def test_a_person_approves_or_rejects_through_the_rest_api_and_silence_times_out
             300,
             processes,
         )
-    assert state == "success"
+        # what Airflow recorded of each request, so that a failure below says whether an answer arrived in time
+        recorded = [
+            {k: d.get(k) for k in ("subject", "response_received", "chosen_options", "responded_at", "created_at")}
+            | {"state": d["task_instance"]["state"], "answered_at": answered_at.get(d["subject"].split()[2])}
+            for d in api.get(f"{path}/hitlDetails")["hitl_details"]
+        ]
+    assert state == "success", recorded
     sent = syncs(warehouse)
     assert {b: s[0] for b, s in sent.items()} == {
         "approved": "synced",
         "rejected": "rejected",
         "unanswered": "timed_out",
         "tiny": "too_small",
-    }
+    }, (sent, recorded)
     assert sent["approved"][4] == "created; approved by admin" and sent["rejected"][4] == "rejected by admin"
     assert meta_state() == {"socialpulse:approved": 140}

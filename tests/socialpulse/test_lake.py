@@ -3,8 +3,11 @@ import json
 
 import pytest
 
-from socialpulse import lake as lake_zone
-from socialpulse.lake import Lake, RawPayloadError, lake_path, publish_partition, read_raw_pages, write_raw_pages
+from socialpulse.lake import Lake
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import storage as lake_storage
+from socialpulse.lake.files import RawPayloadError, publish_partition, read_raw_pages, write_raw_pages
+from socialpulse.lake.storage import lake_path
 from tests.payloads import INSIGHTS_PAGE
 from tests.races import WRITERS, race
 
@@ -12,10 +15,10 @@ from tests.races import WRITERS, race
 def test_lake_root_accepts_path_file_url_and_object_store_urls(tmp_path):
     assert lake_path(str(tmp_path)) == tmp_path
     assert lake_path(f"file://{tmp_path}") == tmp_path
-    assert not lake_zone.on_object_store(lake_path(tmp_path))
+    assert not lake_storage.on_object_store(lake_path(tmp_path))
     store = lake_path("memory://bucket/lake")
-    assert lake_zone.on_object_store(store) and store.protocol == "memory" and store.path == "/bucket/lake"
-    assert [lake_zone.object_store_protocol(r) for r in ("s3://b/l", "gs://b/l", "file:///l", "/l", "C:/l")] == [
+    assert lake_storage.on_object_store(store) and store.protocol == "memory" and store.path == "/bucket/lake"
+    assert [lake_storage.object_store_protocol(r) for r in ("s3://b/l", "gs://b/l", "file:///l", "/l", "C:/l")] == [
         "s3",
         "gs",
         None,
@@ -27,14 +30,16 @@ def test_lake_root_accepts_path_file_url_and_object_store_urls(tmp_path):
 
 
 def test_storage_options_take_the_s3_key_pair_from_login_and_password_and_extras_as_they_are():
-    assert lake_zone.storage_options("s3", "AKIA", "s3cret", {"endpoint_url": "http://minio:9000"}) == {
+    assert lake_storage.storage_options("s3", "AKIA", "s3cret", {"endpoint_url": "http://minio:9000"}) == {
         "endpoint_url": "http://minio:9000",
         "key": "AKIA",
         "secret": "s3cret",
     }
-    assert lake_zone.storage_options("gs", None, None, {"token": "/secrets/sa.json"}) == {"token": "/secrets/sa.json"}
+    assert lake_storage.storage_options("gs", None, None, {"token": "/secrets/sa.json"}) == {
+        "token": "/secrets/sa.json"
+    }
     with pytest.raises(ValueError, match="gs:// lake takes its credentials in the connection's extras"):
-        lake_zone.storage_options("gs", "user", "password", {})
+        lake_storage.storage_options("gs", "user", "password", {})
 
 
 def test_raw_pages_are_exact_but_for_the_token(tmp_path):
@@ -80,7 +85,7 @@ def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
 
     def staged(folder, writer: str):
         folder.mkdir(parents=True)
-        lake_zone.write_manifest(folder, {"writer": writer})
+        lake_files.write_manifest(folder, {"writer": writer})
         return folder
 
     def publisher(name: str) -> None:
@@ -89,7 +94,7 @@ def test_overlapping_publishers_leave_no_gap_no_error_and_no_orphan(tmp_path):
 
     def look() -> None:
         try:
-            seen.add(lake_zone.read_manifest(final)["writer"])
+            seen.add(lake_files.read_manifest(final)["writer"])
         except (FileNotFoundError, ValueError):  # gone, or half written
             misses.append(1)
 

@@ -8,6 +8,7 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.erasure import erase_from_lake
+from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import erasure_digest
 from tests.races import WRITERS, race
 
@@ -86,7 +87,7 @@ def test_overlapping_publishers_leave_a_reader_one_whole_day_never_none(lake):
     """Each publish writes a day of two rows naming its writer and number; a reader never finds the day missing,
     never rows of two publishes, and the day ends as one publisher's last publish wrote it."""
     table = lake.clean("post_metrics")
-    publishes = S3_PUBLISHES if lake_zone.on_object_store(lake.root) else PUBLISHES
+    publishes = S3_PUBLISHES if lake_storage.on_object_store(lake.root) else PUBLISHES
     misses, mixes, seen = [], [], set()
 
     def day(writer: str, n: int) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from socialpulse.dashboard import queries
+from socialpulse.lake import files as lake_files
 from socialpulse.warehouse import apply_migrations
 from socialpulse_airflow.dashboard.warehouse import WarehouseUnavailableError, open_read_only
 from tests.socialpulse.jobs.test_experiments import load_campaign_days
@@ -160,12 +161,10 @@ def test_a_run_s_page_needs_read_access_to_its_dag_too(client, warehouse, monkey
 
 
 def test_a_lake_that_cannot_be_read_is_a_message_beside_the_warehouse_s_figures(client, warehouse, monkeypatch):
-    from socialpulse import lake as lake_zone
-
     def refuse(path) -> bool:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(lake_zone, "partition_exists", refuse)
+    monkeypatch.setattr(lake_files, "partition_exists", refuse)
     page = client.get(f"{PREFIX}/audience", headers=viewer())
     assert page.status_code == 200 and "young travellers on Instagram" in page.text
     assert (

@@ -9,7 +9,7 @@ from socialpulse.connectors.meta import MetaAuthError, MetaRetriesExhaustedError
 from socialpulse.connectors.x import XAuthError, XUsageCapError
 from socialpulse.errors import ConnectionConfigError
 from socialpulse.jobs.propensity import NothingToLearnError
-from socialpulse.lake import RawPayloadError
+from socialpulse.lake.files import RawPayloadError
 from socialpulse.pipeline.quality import QualityGateError
 from socialpulse.transforms.currency import RatesError, RatesUnavailableError
 from socialpulse_airflow.retries import fail_fast, permanent

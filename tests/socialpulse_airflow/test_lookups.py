@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from airflow.exceptions import AirflowNotFoundException
 
-from socialpulse import lake as lake_zone
+from socialpulse.lake import storage as lake_storage
 from socialpulse_airflow.lookups import configured_lake
 
 
@@ -31,5 +31,5 @@ def test_a_local_lake_asks_for_no_connection_and_a_missing_one_leaves_the_machin
         raise AirflowNotFoundException(conn_id)
 
     local = configured_lake("/data/lake", lambda conn_id: pytest.fail("asked for a connection"))
-    assert not lake_zone.on_object_store(local.root) and str(local.root) == "/data/lake"
+    assert not lake_storage.on_object_store(local.root) and str(local.root) == "/data/lake"
     assert "key" not in configured_lake("s3://bucket/lake", missing).root.storage_options

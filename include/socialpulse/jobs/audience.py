@@ -22,6 +22,8 @@ from socialpulse.audience import propensity
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
 from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import drop_erased, erased_rows
 from socialpulse.typing_aliases import JsonObject
 
@@ -106,7 +108,7 @@ def read_features(lake: lake_zone.Lake, entity: str, ds: str, columns: list[str]
     return snapshot.read([ds], columns)
 
 
-def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_zone.LakePath:
+def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.LakePath:
     return lake.root / "models" / model / version
 
 
@@ -148,15 +150,15 @@ def prune_intermediates(lake: lake_zone.Lake, ds: str) -> int:
     return removed
 
 
-def previous_version(lake: lake_zone.Lake, model: str, ds: str) -> lake_zone.LakePath | None:
+def previous_version(lake: lake_zone.Lake, model: str, ds: str) -> lake_storage.LakePath | None:
     """The newest saved version of a model from a date before ds (a rerun of ds does not see itself)."""
     root = lake.root / "models" / model
-    saved: list[lake_zone.LakePath] = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
+    saved: list[lake_storage.LakePath] = sorted(root.glob(f"{model}-*"), key=lambda p: p.name) if root.exists() else []
     earlier = [p for p in saved if p.name.removeprefix(f"{model}-") < ds]
     return earlier[-1] if earlier else None
 
 
-def load_model(path: lake_zone.LakePath) -> Any:
+def load_model(path: lake_storage.LakePath) -> Any:
     import joblib
 
     with path.open("rb") as handle:
@@ -180,8 +182,8 @@ def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFA
     model = fit_segments(profiles, previous, k, SEED)
     version = f"segments-{ds}"
     folder = model_dir(lake, "segments", version)
-    lake_zone.ensure_dir(folder)
-    with lake_zone.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
+    lake_storage.ensure_dir(folder)
+    with lake_files.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(model, handle)
     profiles["segment_id"] = pd.array(model.assign(profiles), dtype="Int64")
     write_features(lake, "user_profiles", ds, profiles)

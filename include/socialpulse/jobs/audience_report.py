@@ -12,6 +12,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience.recommend import recent
 from socialpulse.jobs.audience import read_features
+from socialpulse.lake import files as lake_files
 from socialpulse.reports import charts
 from socialpulse.reports.audience_report import render
 from socialpulse.typing_aliases import JsonObject
@@ -69,7 +70,7 @@ def build(conn: Any, lake: lake_zone.Lake, ds: str, currency: str = "USD") -> Js
         currency,
     )
     final = lake.root / "reports" / "audience" / f"ds={ds}"
-    with lake_zone.staged(final) as staging:
+    with lake_files.staged(final) as staging:
         for name, png in images.items():
             (staging / f"{name}.png").write_bytes(png)
         (staging / "report.html").write_text(page, encoding="utf-8")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
 from socialpulse.errors import withholding_values
+from socialpulse.lake import files as lake_files
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
@@ -39,13 +40,13 @@ def extract(source: str, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
     counts = {}
     for name in DROP_FILES:
         staging = lake.staging(PLATFORM, _entity(name), ds, run_id)
-        manifest = lake_zone.write_raw_file(
+        manifest = lake_files.write_raw_file(
             staging,
             name,
             drop[name],
             {"platform": PLATFORM, "entity": _entity(name), "ds": ds, "extracted_at": extracted_at},
         )
-        lake_zone.publish_partition(staging, lake.raw_partition(PLATFORM, _entity(name), ds))
+        lake_files.publish_partition(staging, lake.raw_partition(PLATFORM, _entity(name), ds))
         counts[_entity(name)] = manifest["rows"]
     log.info("CRM drop of %s landed: %s", ds, counts)
     return counts
@@ -78,9 +79,9 @@ def clean(
     for name in DROP_FILES:
         entity = _entity(name)
         raw = lake.raw_partition(PLATFORM, entity, ds)
-        if not lake_zone.partition_exists(raw):
+        if not lake_files.partition_exists(raw):
             raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
-        payloads[entity] = lake_zone.read_raw_file(raw, name)
+        payloads[entity] = lake_files.read_raw_file(raw, name)
         with withholding_values(f"cleaning {name} of {ds}"):
             validated[entity] = cleaners[entity](payloads[entity])
         stats[entity] = quality.raw_stats(raw)

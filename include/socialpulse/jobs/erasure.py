@@ -27,6 +27,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import ERASURE_FILE
 from socialpulse.errors import withholding_values
+from socialpulse.lake import files as lake_files
 from socialpulse.pipeline.pseudonyms import CRM_USERS
 from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest, pseudonyms_in
 from socialpulse.typing_aliases import JsonObject
@@ -108,7 +109,7 @@ def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest])
     owners: dict[tuple[str, str], set[str]] = {(r.namespace, r.user_id): set() for r in requests}
     with withholding_values(f"reading the CRM users drops for {len(requests)} erasure requests"):
         for partition in partitions:  # first, who owns each requested id
-            ids = _crm_ids(lake_zone.read_raw_file(partition, name))
+            ids = _crm_ids(lake_files.read_raw_file(partition, name))
             for user in set(ids["user_id"].dropna()) & asked[CRM]:
                 owners[(CRM, user)].add(user)
             for ns, column in LINKED_ID_COLUMNS.items():
@@ -119,7 +120,7 @@ def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest])
         everyone = set().union(*owners.values()) if owners else set()
         linked: dict[str, set[str]] = {user: set() for user in everyone}
         for partition in partitions if everyone else ():  # then, every platform id any drop linked to them
-            ids = _crm_ids(lake_zone.read_raw_file(partition, name))
+            ids = _crm_ids(lake_files.read_raw_file(partition, name))
             theirs = ids[ids["user_id"].isin(everyone)]
             for ns, column in LINKED_ID_COLUMNS.items():
                 if column in theirs:
@@ -204,13 +205,13 @@ def land_requests(source: str, lake: lake_zone.Lake, ds: str) -> JsonObject:
     landed = {}
     for day in request_days(ds):
         partition = lake.raw_partition(*ERASURE_REQUESTS, day)
-        if lake_zone.partition_exists(partition):
+        if lake_files.partition_exists(partition):
             continue
         payload = fetch_erasure_requests(source, day)  # its header checked: errors name the file, never a cell
         if payload is None:
             continue
-        with lake_zone.staged(partition) as staging:
-            manifest = lake_zone.write_raw_file(
+        with lake_files.staged(partition) as staging:
+            manifest = lake_files.write_raw_file(
                 staging, ERASURE_FILE, payload, {"platform": CRM, "entity": ERASURE_REQUESTS[1], "ds": day}
             )
         landed[day] = manifest["rows"]
@@ -230,7 +231,7 @@ def erase_requests(conn: Any, lake: lake_zone.Lake, secret: str, ds: str, run_id
     from socialpulse.warehouse.erasure import erase_and_record, recorded_requests, statuses_before
 
     landed = {day: lake.raw_partition(*ERASURE_REQUESTS, day) for day in request_days(ds)}
-    landed = {day: p for day, p in landed.items() if lake_zone.partition_exists(p)}
+    landed = {day: p for day, p in landed.items() if lake_files.partition_exists(p)}
     if not landed:
         log.info("no erasure requests landed for the drops of %s to %s", request_days(ds)[0], ds)
         return {"requests": 0}
@@ -239,7 +240,7 @@ def erase_requests(conn: Any, lake: lake_zone.Lake, secret: str, ds: str, run_id
     with withholding_values(f"erasing the requests of the drops of {min(landed)} to {max(landed)}"):
         requests = []
         for day, partition in landed.items():
-            found, unreadable = read_requests(lake_zone.read_raw_file(partition, ERASURE_FILE), day)
+            found, unreadable = read_requests(lake_files.read_raw_file(partition, ERASURE_FILE), day)
             requests += [r for r in found if (day, r.line) not in done]
             for line in (line for line in unreadable if (day, line) not in done):
                 log.warning(

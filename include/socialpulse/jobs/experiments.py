@@ -23,6 +23,7 @@ from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, Experime
 from socialpulse.experiments.entities import EXPERIMENT_RESULTS_TABLE as EXPERIMENT_RESULTS
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
+from socialpulse.lake import files as lake_files
 from socialpulse.reports.charts import experiment_chart
 from socialpulse.transforms.privacy import drop_erased
 from socialpulse.typing_aliases import JsonObject
@@ -151,7 +152,7 @@ def looks_of(
 def publish_charts(lake: lake_zone.Lake, ds: str, charts: dict[str, bytes], report: str = "experiments") -> str:
     """reports/<report>/ds=<day>/<experiment>.png, the day's charts published whole."""
     final = lake.root / "reports" / report / f"ds={ds}"
-    with lake_zone.staged(final) as staging:
+    with lake_files.staged(final) as staging:
         for name, png in charts.items():
             (staging / f"{name}.png").write_bytes(png)
     return str(final)

@@ -10,6 +10,7 @@ from typing import Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient, insights_pages, normalize_account_id
+from socialpulse.lake import files as lake_files
 from socialpulse.pipeline import landing
 from socialpulse.typing_aliases import JsonObject
 
@@ -107,10 +108,10 @@ def clean(lake: lake_zone.Lake, ds: str, rates_source: str | None = None, report
     from socialpulse.warehouse.findings import Finding
 
     raw = lake.raw_partition(PLATFORM, ENTITY, ds)
-    if not lake_zone.partition_exists(raw):
+    if not lake_files.partition_exists(raw):
         raise FileNotFoundError(f"no raw partition at {raw}: run the extract and land tasks for {ds} first")
     rates, reporting, unavailable = rates_if_available(lake, ds, rates_source, reporting)
-    result = clean_insights(lake_zone.read_raw_pages(raw), rates, reporting)
+    result = clean_insights(lake_files.read_raw_pages(raw), rates, reporting)
     audit = quality.publish(lake, CLEAN_ENTITY, ds, result, quality.raw_stats(raw))
     dates = result.clean["metric_date"]
     findings = (

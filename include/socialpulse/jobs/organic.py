@@ -18,6 +18,7 @@ from socialpulse.connectors.meta import facebook_fields as facebook
 from socialpulse.connectors.meta import instagram_fields as instagram
 from socialpulse.connectors.meta.organic import Refusals, ig_media, ig_stories, insights, page_posts, post_comments
 from socialpulse.connectors.x import XClient, engaged_users, user_posts
+from socialpulse.lake import files as lake_files
 from socialpulse.pipeline import landing
 from socialpulse.typing_aliases import JsonObject
 
@@ -140,17 +141,16 @@ def clean(lake: lake_zone.Lake, ds: str, platforms: list[str], secret: str) -> J
     """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
     import itertools
 
-    from socialpulse import lake as lake_zone
     from socialpulse.errors import withholding_values
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.pseudonyms import pseudonymizer
     from socialpulse.transforms.posts import clean_posts, refused_metrics
 
     partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
-    missing = [str(p) for p in partitions if not lake_zone.partition_exists(p)]
+    missing = [str(p) for p in partitions if not lake_files.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    pages = list(itertools.chain.from_iterable(lake_zone.read_raw_pages(p) for p in partitions))  # read once
+    pages = list(itertools.chain.from_iterable(lake_files.read_raw_pages(p) for p in partitions))  # read once
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
         posts, events = clean_posts(pages, ds, pseudonymizer(lake, ds, secret), lake.erased())
     stats = [quality.raw_stats(p) for p in partitions]

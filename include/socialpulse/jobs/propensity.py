@@ -25,6 +25,8 @@ from socialpulse.audience import propensity
 from socialpulse.audience.metrics import auc_difference, deciles, evaluate
 from socialpulse.errors import FatalError
 from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, replace_people, write_features
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import storage as lake_storage
 from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 
@@ -95,13 +97,13 @@ def decide(
     return False, f"kept {champion}: {version}'s {figures} may be worse by more than the margin {MARGIN}"
 
 
-def _save(folder: lake_zone.LakePath, model: Any, baselines: dict[str, Any]) -> None:
+def _save(folder: lake_storage.LakePath, model: Any, baselines: dict[str, Any]) -> None:
     """The Keras file and the baselines, each moved into place whole."""
     import joblib
 
-    with lake_zone.local_file_to_write(folder / "model.keras") as local:  # Keras saves to local paths only
+    with lake_files.local_file_to_write(folder / "model.keras") as local:  # Keras saves to local paths only
         model.save(local)
-    with lake_zone.replacing(folder / "baselines.joblib") as tmp, tmp.open("wb") as handle:
+    with lake_files.replacing(folder / "baselines.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(baselines, handle)
 
 
@@ -123,7 +125,7 @@ def _retire(conn: Any, lake: lake_zone.Lake, keep: set[str | None], last_erasure
         and model_dir(lake, MODEL, v).exists()
     ]
     for version in retired:
-        lake_zone.remove_tree(model_dir(lake, MODEL, version))
+        lake_files.remove_tree(model_dir(lake, MODEL, version))
     if retired:
         log.info("deleted models trained before the erasure of %s: %s", last_erasure, retired)
     return retired
@@ -142,7 +144,7 @@ def train(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
         )
     version = f"{MODEL}-{ds}"
     folder = model_dir(lake, MODEL, version)
-    lake_zone.ensure_dir(folder)
+    lake_storage.ensure_dir(folder)
     log.info(
         "training %s on %d people (%d buyers), evaluating on %d (%d buyers)",
         version,
@@ -170,7 +172,7 @@ def train(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
     champion, champion_saw = _champion_before(conn, ds)
     champion_model = comparison = None
     if champion and (model_dir(lake, MODEL, champion) / "model.keras").exists():
-        with lake_zone.local_file_to_read(model_dir(lake, MODEL, champion) / "model.keras") as local:
+        with lake_files.local_file_to_read(model_dir(lake, MODEL, champion) / "model.keras") as local:
             champion_model = propensity.load_keras(str(local))
         champion_scores = propensity.predict_keras(champion_model, eval_rows)
         comparison = auc_difference(y_eval, scores["tensorflow"], champion_scores)

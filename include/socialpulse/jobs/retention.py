@@ -6,6 +6,8 @@ import logging
 from datetime import date, timedelta
 
 from socialpulse import lake as lake_zone
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import tables as lake_tables
 from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ def enforce_retention(
         found = [p for p in folder.glob("*ds=*") if p.name.lstrip(".").startswith("ds=")]
         for partition in sorted(found, key=str):  # an object store's paths have no order of their own
             if partition.name.lstrip(".").removeprefix("ds=")[:10] < cutoff:
-                lake_zone.remove_tree(partition)
+                lake_files.remove_tree(partition)
                 removed.append(str(partition).removeprefix(str(lake.root)).lstrip("/"))
     quarantined = sum(lake.quarantine(entity).delete_days(before=cutoff) for entity in entities)
     tables = [lake.table(zone, entity) for zone in ("clean", "quarantine") for entity in entities]
@@ -40,6 +42,6 @@ def enforce_retention(
         removed[:20],
         quarantined,
         files,
-        lake_zone.HISTORY_DAYS,
+        lake_tables.HISTORY_DAYS,
     )
     return {"cutoff": cutoff, "removed": len(removed) + quarantined, "version_files_removed": files}

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from socialpulse import lake as lake_zone
+from socialpulse.lake import files as lake_files
 from socialpulse.typing_aliases import JsonObject
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def stage_account(
 ) -> JsonObject:
     """Stream an account's pages into the run's staging area; returns a small summary for XCom."""
     directory = lake.staging(platform, entity, ds, run_id) / f"account_id={account_id}"
-    written = lake_zone.write_raw_pages(
+    written = lake_files.write_raw_pages(
         directory,
         pages,
         {
@@ -61,7 +62,7 @@ def land(
     if not expected:
         raise FileNotFoundError(f"nothing was extracted for {platform}/{entity} on {ds}")
     for stale in staged - expected:  # left by an earlier try with another account list
-        lake_zone.remove_tree(staging / stale)
+        lake_files.remove_tree(staging / stale)
     summary = {
         "ds": ds,
         "run_id": run_id,
@@ -70,9 +71,9 @@ def land(
         "rows": sum(e["rows"] for e in mine),
         "bytes": sum(e["bytes"] for e in mine),
     }
-    lake_zone.write_manifest(staging, summary)
+    lake_files.write_manifest(staging, summary)
     partition = lake.raw_partition(platform, entity, ds)
-    lake_zone.publish_partition(staging, partition)
+    lake_files.publish_partition(staging, partition)
     log.info(
         "landed %s/%s: %d accounts, %d pages, %d rows at %s",
         platform,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from socialpulse import lake as lake_zone
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import Pseudonymizer
 
 CRM_USERS = ("crm", "users", "users.csv")  # the raw zone's platform and entity, and the drop's file
 log = logging.getLogger(__name__)
 
 
-def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_zone.LakePath | None:
+def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_storage.LakePath | None:
     """The newest landed raw CRM users partition dated before ds.
 
     Strictly before: crm_daily lands the day's own drop on its own schedule, so a
@@ -33,6 +35,6 @@ def pseudonymizer(lake: lake_zone.Lake, ds: str, secret: str) -> Pseudonymizer:
     if partition is None:
         log.info("no CRM users drop before %s: platform ids get platform pseudonyms", ds)
         return Pseudonymizer(secret)
-    links = links_from_users(read_csv(lake_zone.read_raw_file(partition, CRM_USERS[2])))
+    links = links_from_users(read_csv(lake_files.read_raw_file(partition, CRM_USERS[2])))
     log.info("pseudonyms resolve %d platform ids through the CRM links of %s", len(links), partition.name)
     return Pseudonymizer(secret, links)

@@ -11,6 +11,8 @@ import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.errors import FatalError
+from socialpulse.lake import files as lake_files
+from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import erased_in_originals, erased_rows
 from socialpulse.transforms.validation import Validated
 from socialpulse.typing_aliases import JsonObject
@@ -131,7 +133,7 @@ def check_quarantine_share(entries: list[JsonObject], max_share: float) -> None:
         )
 
 
-def raw_stats(partition: lake_zone.LakePath) -> JsonObject:
+def raw_stats(partition: lake_storage.LakePath) -> JsonObject:
     """Pages, bytes and extraction time a landed raw partition records in its manifest."""
-    manifest = lake_zone.read_manifest(partition)
+    manifest = lake_files.read_manifest(partition)
     return {key: manifest.get(key) for key in ("pages", "bytes", "extracted_at")}

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.ecb import ECB_DAILY_RATES_URL, fetch_rates, rates_location
 from socialpulse.errors import RetriesExhaustedError
+from socialpulse.lake import files as lake_files
 from socialpulse.secrets import strip_secrets
 from socialpulse.transforms.currency import Rates, RatesUnavailableError, check_reporting_currency
 
@@ -34,7 +35,7 @@ def rates_for_run(lake: lake_zone.Lake, ds: str, source: str | None, reporting: 
     until = date.fromisoformat(ds)
     kept = (partition / f"{RATES_FILE}.gz").exists()
     if kept:
-        payload = lake_zone.read_raw_file(partition, RATES_FILE)
+        payload = lake_files.read_raw_file(partition, RATES_FILE)
         log.info("exchange rates of %s from the lake: %s", ds, partition)
     else:
         payload = fetch_rates(source, until - timedelta(days=HISTORY_DAYS), until)
@@ -42,7 +43,7 @@ def rates_for_run(lake: lake_zone.Lake, ds: str, source: str | None, reporting: 
     rates = Rates.from_ecb_csv(payload, shown)  # read before it is kept: an answer in the wrong format is not
     reporting = check_reporting_currency(reporting, rates)
     if not kept and datetime.now(UTC).date() > until:  # an empty answer raised above: it is asked again next time
-        lake_zone.write_raw_file(
+        lake_files.write_raw_file(
             partition,
             RATES_FILE,
             payload,

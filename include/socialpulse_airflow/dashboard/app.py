@@ -174,15 +174,15 @@ def _report_charts(ds: str) -> dict:
     from airflow.models.connection import Connection
     from airflow.models.variable import Variable
 
-    from socialpulse import lake as lake_zone
     from socialpulse.config import LAKE_ROOT_VARIABLE, default_lake_root
+    from socialpulse.lake import files as lake_files
     from socialpulse_airflow.lookups import configured_lake
 
     lake = configured_lake(
         Variable.get(LAKE_ROOT_VARIABLE, default_var=str(default_lake_root())), Connection.get_connection_from_secrets
     )
     folder = lake.root / "reports" / "audience" / f"ds={ds}"
-    if not lake_zone.partition_exists(folder):
+    if not lake_files.partition_exists(folder):
         return {}
     return {p.stem: p for p in folder.glob("*.png")}
 

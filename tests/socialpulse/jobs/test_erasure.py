@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from socialpulse import lake as lake_zone
 from socialpulse.jobs import crm, erasure
+from socialpulse.lake import tables as lake_tables
 from socialpulse.pipeline import quality
 from socialpulse.transforms.posts import clean_events
 from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
@@ -152,14 +152,14 @@ def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_al
     person, other = PLAIN.token("crm", "u1"), PLAIN.token("crm", "u2")
     frame = pd.DataFrame({"person_id": [person, other], "kind": ["like", "like"]})
     result = validate(frame, erasure_schema())
-    publish = lake_zone.Table.write_day
+    publish = lake_tables.Table.write_day
 
     def erasure_meanwhile(table, frame, ds):
         written = publish(table, frame, ds)
         root.mark_erased(erasure_digest(person))  # its scan passed before this publish: only the list knows
         return written
 
-    monkeypatch.setattr(lake_zone.Table, "write_day", erasure_meanwhile)
+    monkeypatch.setattr(lake_tables.Table, "write_day", erasure_meanwhile)
     entry = quality.publish(root, "events", DS, result)
     assert root.read_day(entry["clean_path"])["person_id"].tolist() == [other] and entry["rows_clean"] == 1
 

@@ -12,6 +12,7 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs import meta_ads
+from socialpulse.lake import files as lake_files
 from socialpulse.pipeline import landing
 from socialpulse.pipeline.quality import QualityGateError, check_quarantine_share
 from tests.payloads import INSIGHTS_PAGE
@@ -46,11 +47,11 @@ def gate(cleaned: dict) -> None:
 
 def test_a_truncated_gzip_stops_the_run_naming_the_file_which_stays(tmp_path):
     lake, account = land_pages(tmp_path, [INSIGHTS_PAGE] * 50)
-    pages = account / lake_zone.PAGES_FILE
+    pages = account / lake_files.PAGES_FILE
     pages.write_bytes(pages.read_bytes()[:-40])
     kept = pages.read_bytes()
     with pytest.raises(
-        lake_zone.RawPayloadError,
+        lake_files.RawPayloadError,
         match=r"pages.jsonl.gz is truncated or corrupt after \d+ lines"
         r".*rerun the extract and land tasks",
     ):
@@ -61,10 +62,10 @@ def test_a_truncated_gzip_stops_the_run_naming_the_file_which_stays(tmp_path):
 
 def test_invalid_json_stops_the_run_naming_file_and_line(tmp_path):
     lake, account = land_pages(tmp_path, [INSIGHTS_PAGE])
-    pages = account / lake_zone.PAGES_FILE
+    pages = account / lake_files.PAGES_FILE
     with gzip.open(pages, "at") as handle:
         handle.write('{"data": [{"campaign_id": \n')
-    with pytest.raises(lake_zone.RawPayloadError, match=r"pages\.jsonl\.gz line 2 is not valid JSON"):
+    with pytest.raises(lake_files.RawPayloadError, match=r"pages\.jsonl\.gz line 2 is not valid JSON"):
         meta_ads.clean(lake, DS)
     assert gzip.decompress(pages.read_bytes()).count(b"\n") == 2  # both lines still there
 
@@ -132,7 +133,7 @@ def test_a_vanished_key_field_quarantines_everything_and_stops_the_run(tmp_path)
         r"\{'campaign_id missing': 2\}",
     ):
         gate(cleaned)
-    assert (account / lake_zone.PAGES_FILE).exists()  # raw keeps what arrived
+    assert (account / lake_files.PAGES_FILE).exists()  # raw keeps what arrived
 
 
 def test_a_rerun_with_good_data_clears_the_old_quarantine(tmp_path):

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -277,11 +278,29 @@ def set_paused(api: Api, dag_ids: list[str], paused: bool) -> None:
         api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
 
+ANSWER_AFTER_SECONDS = 10  # see answerable()
+
+
+def answerable(detail: dict) -> bool:
+    """Whether a person would answer a Human-in-the-loop request now: its task is parked awaiting input, and has been
+    for ANSWER_AFTER_SECONDS.
+
+    Airflow 3.3 resumes a parked task from the answer at once. When the resumed try is queued before the scheduler
+    has handled the executor's report that the parking process exited (about a second), the scheduler takes it for
+    a try killed outside it and retries the task, which asks again and drops the answer (seen in the task logs of
+    the activation test: an approved request's attempt 2, then its timeout). A person takes longer than that; a
+    script must wait as long."""
+    asked = datetime.fromisoformat(detail["created_at"])
+    waited = (datetime.now(UTC) - asked).total_seconds()
+    return detail["task_instance"]["state"] == "awaiting_input" and waited >= ANSWER_AFTER_SECONDS
+
+
 def approve_waiting(api: Api, dag_id: str, at_most: int = 1) -> list[str]:
-    """Approve requests of the DAG's runs still waiting for a person, `at_most` a call, through the REST API as the
-    UI's Required Actions page does; the subjects approved. One at a time, as a person clicks: a burst of answers
-    resumes as many tasks at once, and on SQLite metadata their writes met the scheduler's lock in a test."""
-    waiting = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit={at_most}")
+    """Approve requests of the DAG's runs waiting for a person (answerable()), `at_most` a call, through the REST API
+    as the UI's Required Actions page does; the subjects approved. One at a time, as a person clicks: a burst of
+    answers resumes as many tasks at once, and on SQLite metadata their writes met the scheduler's lock in a test."""
+    pending = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit=100")
+    waiting = {"hitl_details": [d for d in pending["hitl_details"] if answerable(d)][:at_most]}
     for detail in waiting["hitl_details"]:
         ti = detail["task_instance"]
         api.patch(

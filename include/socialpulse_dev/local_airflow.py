@@ -300,15 +300,15 @@ def approve_waiting(api: Api, dag_id: str, at_most: int = 1) -> list[str]:
     as the UI's Required Actions page does; the subjects approved. One at a time, as a person clicks: a burst of
     answers resumes as many tasks at once, and on SQLite metadata their writes met the scheduler's lock in a test."""
     pending = api.get(f"/api/v2/dags/{dag_id}/dagRuns/~/hitlDetails?response_received=false&limit=100")
-    waiting = {"hitl_details": [d for d in pending["hitl_details"] if answerable(d)][:at_most]}
-    for detail in waiting["hitl_details"]:
+    waiting = [d for d in pending["hitl_details"] if answerable(d)][:at_most]
+    for detail in waiting:
         ti = detail["task_instance"]
         api.patch(
             f"/api/v2/dags/{dag_id}/dagRuns/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/{ti['map_index']}"
             "/hitlDetails",
             {"chosen_options": ["Approve"], "params_input": {}},
         )
-    return [detail["subject"] for detail in waiting["hitl_details"]]
+    return [detail["subject"] for detail in waiting]
 
 
 def start_backfill(api: Api, body: dict) -> int:

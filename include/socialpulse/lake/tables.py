@@ -125,7 +125,7 @@ class Snapshot:
         Read a day at a time, joined into one contiguous array per column, then handed to pandas column by column,
         each Arrow column freed as it is converted. The join is one copy while reading, but it frees the scan's many
         small buffers, and the steps after it work on one array, not tens of chunks: measured at 200,000 people,
-        the audience steps peaked 60-190 MiB higher on the chunks as read (tools: bench/audience.py)."""
+        the audience steps peaked 14-130 MiB higher on the chunks as read (tools: bench/audience.py)."""
         import pyarrow as pa
         import pyarrow.dataset as pads
 

@@ -206,34 +206,45 @@ AUDIENCE_TRUTH = "each audience against its holdout; the simulator reaches no on
 
 
 def experiments_summary(warehouse: Path, lake: Path, ds: str) -> None:
-    """Each planted experiment's decision on ds, its primary lift with the always-valid interval, and its truth."""
+    """Each planted experiment's decision on ds, its primary lift with the always-valid interval, and its truth;
+    for CRM arms also the lift without CUPED, the variance CUPED took out and the day of a decision with and
+    without it (the dashboard's Experiments page reads the same query)."""
+    from socialpulse.dashboard import queries
     from socialpulse.experiments.declarations import AUDIENCE_PREFIX
     from socialpulse_dev.simulator import experiments
 
     with sqlite3.connect(warehouse) as conn:
-        rows = conn.execute(
-            "SELECT c.experiment, c.decision, c.winning_arm, c.detail, t.arm, t.metric, t.lift, t.lift_low, "
-            "t.lift_high, t.p_value, (SELECT min(as_of_date) FROM experiment_results f WHERE "
-            "f.experiment = c.experiment AND f.decision = c.decision AND f.is_control) "
-            "FROM experiment_results c JOIN experiment_results t ON t.experiment = c.experiment "
-            "AND t.as_of_date = c.as_of_date AND t.metric = c.metric AND NOT t.is_control "
-            "WHERE c.as_of_date = ? AND c.is_control AND c.role = 'primary' ORDER BY c.experiment",
-            (ds,),
-        ).fetchall()
+        rows = [r for r in queries.experiments(conn) if str(r["as_of_date"]) == ds]
     truth = {name: planted.truth for name, planted in experiments.PLANTED.items()}
     truth[experiments.HOLDOUT_EXPERIMENT] = experiments.HOLDOUT_TRUTH
     print(f"\nexperiments as of {ds} (always-valid 95% intervals, read daily since each start):")
-    for name, decision, winner, detail, arm, metric, lift, low, high, p, since in rows:
-        verdict = f"{decision}{f' ({winner})' if winner else ''}, first on {since}"
-        read = f"{lift:+.1%} [{low:+.1%}, {high:+.1%}], p = {p:.3f}" if low is not None else "not comparable yet"
-        print(f"  {name:<28} {verdict:<42} {arm} vs control on {metric}: {read}")
+    for row in rows:
+        name, winner, detail, low = row["experiment"], row["winning_arm"], row["detail"], row["lift_low"]
+        verdict = f"{row['decision']}{f' ({winner})' if winner else ''}, first on {row['decided_since']}"
+        read = (
+            f"{row['lift']:+.1%} [{low:+.1%}, {row['lift_high']:+.1%}], p = {row['p_value']:.3f}"
+            if low is not None
+            else "not comparable yet"
+        )
+        print(f"  {name:<28} {verdict:<42} {row['arm']} vs control on {row['metric']}: {read}")
+        if row["adjustment"] == "cuped" and row["unadjusted_lift_low"] is not None:
+            print(
+                f"  {'':<28} CUPED: {row['lift']:+.1%} against {row['unadjusted_lift']:+.1%} "
+                f"[{row['unadjusted_lift_low']:+.1%}, {row['unadjusted_lift_high']:+.1%}] without, variance "
+                f"{row['variance_reduction']:.0%} lower; interval off zero on {_day(row['decision_day'])} with "
+                f"CUPED, {_day(row['unadjusted_decision_day'])} without"
+            )
         if not name.startswith(AUDIENCE_PREFIX):
             print(f"  {'':<28} truth: {truth.get(name, '?')}{f'; {detail}' if detail else ''}")
         elif detail and low is not None:  # "too little data" is what not comparable yet says
             print(f"  {'':<28} {detail}")
-    if any(row[0].startswith(AUDIENCE_PREFIX) for row in rows):
+    if any(row["experiment"].startswith(AUDIENCE_PREFIX) for row in rows):
         print(f"  {AUDIENCE_PREFIX}<brief>: {AUDIENCE_TRUTH}")
     print(f"experiment charts: {lake / 'reports' / 'experiments' / f'ds={ds}'}, audience holdouts' beside it")
+
+
+def _day(number: int | None) -> str:
+    return f"day {number}" if number else "no day yet"
 
 
 def erasure_summary(warehouse: Path) -> None:

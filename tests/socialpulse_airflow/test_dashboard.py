@@ -362,6 +362,12 @@ def test_the_experiments_page_shows_each_decision_and_its_interval(client, wareh
     srm = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td>.*?<td class="srm">(.*?)</td>', page, re.S))
     assert srm["headline_copy"].startswith("<b>mismatch</b> (p ")  # the planted broken split
     assert srm["video_creative"] == f"as planned (p {arms['video_creative']['srm_p_value']:.2g})"
+    # campaign arms have no person-level history: the page says so rather than showing an adjustment
+    unadjusted = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td>.*?<td class="unadjusted">(.*?)</td>', page, re.S))
+    assert unadjusted["video_creative"] == "no person-level pre-period: not adjusted"
+    plans = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td>.*?<td class="plan">(.*?)</td>', page, re.S))
+    assert plans["video_creative"].startswith(f"detects {arm['detectable_lift']:.1%} now; the minimum effect needs ")
+    assert f"day {arm['decision_day']}" in page and arm["decision_day"] >= 1
 
 
 def test_an_unreachable_warehouse_is_named_without_its_details(client, monkeypatch):

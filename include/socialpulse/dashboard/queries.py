@@ -115,16 +115,40 @@ def latest_against_trailing(conn: Any, until: str) -> JsonObject | None:
 
 
 def experiments(conn: Any) -> list[JsonObject]:
-    """Each experiment's newest look: its decision and every treatment arm's primary lift with its interval."""
-    return _rows(
-        conn,
-        "SELECT r.experiment, r.as_of_date, r.arm, r.metric, r.lift, r.lift_low, r.lift_high, "
-        "r.p_value, r.srm_p_value, c.decision, c.winning_arm, c.detail FROM experiment_results r "
-        "JOIN experiment_results c ON c.experiment = r.experiment AND c.as_of_date = r.as_of_date "
-        "AND c.metric = r.metric AND c.is_control WHERE r.role = 'primary' AND NOT r.is_control "
-        "AND r.as_of_date = (SELECT max(as_of_date) FROM experiment_results m WHERE m.experiment = "
-        "r.experiment) ORDER BY r.experiment, r.arm",
+    """Each experiment's newest look (the final read once there is one): its decision, and every treatment arm's
+    primary lift with its interval, without CUPED too, the variance CUPED took out, the power plan, and the day
+    (from the start) each interval first excluded zero."""
+    first_off_zero = (
+        "(SELECT min(d.as_of_date) FROM experiment_results d WHERE d.experiment = r.experiment AND d.arm = r.arm "
+        "AND d.metric = r.metric AND COALESCE(d.look, 'daily') = 'daily' AND (d.{0}lift_low > 0 OR d.{0}lift_high < 0))"
     )
+    rows = _rows(
+        conn,
+        "SELECT r.experiment, r.as_of_date, r.look, r.arm, r.metric, r.lift, r.lift_low, r.lift_high, r.p_value, "
+        "r.srm_p_value, r.adjustment, r.unadjusted_lift, r.unadjusted_lift_low, r.unadjusted_lift_high, "
+        "r.variance_reduction, r.detectable_lift, r.days_needed, c.decision, c.winning_arm, c.detail, "
+        "(SELECT min(s.as_of_date) FROM experiment_results s WHERE s.experiment = r.experiment) AS started, "
+        "(SELECT min(f.as_of_date) FROM experiment_results f WHERE f.experiment = c.experiment AND "
+        "f.decision = c.decision AND f.is_control AND f.role = 'primary') AS decided_since, "
+        f"{first_off_zero.format('')} AS off_zero, {first_off_zero.format('unadjusted_')} AS unadjusted_off_zero "
+        "FROM experiment_results r JOIN experiment_results c ON c.experiment = r.experiment "
+        "AND c.as_of_date = r.as_of_date AND c.metric = r.metric AND c.is_control WHERE r.role = 'primary' "
+        "AND NOT r.is_control AND r.as_of_date = (SELECT max(as_of_date) FROM experiment_results m WHERE "
+        "m.experiment = r.experiment) ORDER BY r.experiment, r.arm",
+    )
+
+    def day_of(row: JsonObject, key: str) -> int | None:
+        found = row[key]
+        return (
+            None
+            if found is None
+            else (date.fromisoformat(str(found)) - date.fromisoformat(str(row["started"]))).days + 1
+        )
+
+    return [
+        {**row, "decision_day": day_of(row, "off_zero"), "unadjusted_decision_day": day_of(row, "unadjusted_off_zero")}
+        for row in rows
+    ]
 
 
 def audit(conn: Any, since: str) -> list[JsonObject]:

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from socialpulse.experiments.declarations import AUDIENCE_PREFIX, Arm, Experiment
+from socialpulse.experiments.declarations import AUDIENCE_PREFIX, DEFAULT_PRE_PERIOD_DAYS, Arm, Experiment
 from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
 
 MINIMUM_EFFECT = 0.10
@@ -45,6 +45,7 @@ def holdout_experiments(members: pd.DataFrame, holdouts: dict[str, float]) -> li
             arms=(Arm(HOLDOUT, share, crm_group=HOLDOUT), Arm(TARGETED, 1 - share, crm_group=TARGETED)),
             crm_column=column,
             source=f"brief '{brief}' (audiences)",
+            pre_period_days=DEFAULT_PRE_PERIOD_DAYS,  # CUPED: each person's orders before their first list
         )
         users = pd.DataFrame(
             {

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from socialpulse.declared_fields import FieldReader, declared_items
 from socialpulse.errors import DeclarationError, Name, describe, unknown
+from socialpulse.experiments.multiple_testing import HOLM, METHODS
 from socialpulse.transforms.entities import CRM_COLUMN_PREFIX
 
 CAMPAIGNS, CRM_GROUP = "campaigns", "crm_group"
@@ -43,7 +44,12 @@ _EXPERIMENT_KEYS = {
     "alpha",
     "crm_column",
     "arms",
+    "pre_period_days",
+    "multiple_testing",
 }
+_GUARDRAIL_KEYS = {"metric", "margin"}
+DEFAULT_PRE_PERIOD_DAYS = 28  # CRM arms: each person's same metric over these days before the start (CUPED)
+MAX_PRE_PERIOD_DAYS = 365
 _ARM_KEYS = {"name", "campaigns", "crm_group", "traffic"}
 MAX_EXPERIMENTS = 200  # per file or variable
 MAX_ARMS = 20
@@ -79,6 +85,9 @@ class Experiment:
     alpha: float = DEFAULT_ALPHA
     crm_column: str | None = None
     source: str = ""  # file:line of the declaration
+    pre_period_days: int = 0  # CRM arms (default 28): CUPED's covariate window before the start; 0: none
+    multiple_testing: str = HOLM  # over the family of treatment arms x metrics
+    margins: tuple[tuple[str, float], ...] = ()  # guardrail metric -> non-inferiority margin (relative)
 
     @property
     def kind(self) -> str:
@@ -92,6 +101,15 @@ class Experiment:
     def metrics(self) -> tuple[str, ...]:
         return (self.primary_metric, *self.guardrail_metrics)
 
+    def margin(self, metric: str) -> float:
+        """The guardrail's non-inferiority margin: harm is a lift below −margin (0 without one)."""
+        return dict(self.margins).get(metric, 0.0)
+
+    @property
+    def planned_days(self) -> int | None:
+        """Looks from the start to the end date, both included; None without an end date."""
+        return None if self.end_date is None else (self.end_date - self.start_date).days + 1
+
 
 def _metric(reader: FieldReader, key: str, name: Any, kind: str) -> str:
     if not isinstance(name, str) or name not in METRICS:
@@ -104,6 +122,15 @@ def _metric(reader: FieldReader, key: str, name: Any, kind: str) -> str:
     if kind not in METRICS[name]:
         raise reader.fail(key, "{metric} cannot be measured on {kind} arms", metric=Name(name), kind=Name(kind))
     return name
+
+
+def _guardrail(reader: FieldReader, item: Any, kind: str) -> tuple[str, float | None]:
+    """A guardrail entry: a metric's name, or {metric: <name>, margin: <share>} for a non-inferiority margin."""
+    if not isinstance(item, dict):
+        return _metric(reader, "guardrail_metrics", item, kind), None
+    entry = FieldReader(item, reader.source, f"{reader.what}, a guardrail", ExperimentError)
+    entry.check_keys(_GUARDRAIL_KEYS)
+    return _metric(entry, "metric", entry.get("metric"), kind), entry.number("margin", 0, 1, required=False)
 
 
 def _arm(mapping: Any, source: str, experiment: FieldReader, index: int) -> Arm:
@@ -176,9 +203,24 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
     start, end = reader.day("start_date"), reader.day("end_date", required=False)
     if end is not None and end < start:
         raise reader.fail("end_date", "{end} is before start_date {start}", end=end, start=start)
-    guardrails = tuple(
-        _metric(reader, "guardrail_metrics", m, kind) for m in reader.items("guardrail_metrics", required=False)
-    )
+    entries = [_guardrail(reader, m, kind) for m in reader.items("guardrail_metrics", required=False)]
+    guardrails = tuple(metric for metric, _ in entries)
+    if len(set(guardrails)) < len(guardrails):
+        raise reader.fail("guardrail_metrics", "a metric is listed twice")
+    if kind == CAMPAIGNS and reader.get("pre_period_days", required=False) is not None:
+        raise reader.fail(
+            "pre_period_days",
+            "campaign arms count people reached per day, with no person-level history: only experiments on "
+            "CRM groups take a pre-period",
+        )
+    pre_period = reader.whole("pre_period_days", 0, MAX_PRE_PERIOD_DAYS, DEFAULT_PRE_PERIOD_DAYS)
+    testing = reader.text("multiple_testing", required=False) or HOLM
+    if testing not in METHODS:
+        raise reader.fail(
+            "multiple_testing",
+            "an unknown method ({got}); expected holm (the default) or bh (Benjamini-Hochberg)",
+            got=unknown(testing, METHODS),
+        )
     primary = _metric(reader, "primary_metric", reader.get("primary_metric"), kind)
     if primary in guardrails:
         raise reader.fail("guardrail_metrics", "{metric} is the primary metric", metric=Name(primary))
@@ -194,6 +236,9 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
         alpha=reader.number("alpha", 0, 0.5, required=False) or DEFAULT_ALPHA,
         crm_column=crm_column,
         source=f"{source}:{mapping['__line__']}",
+        pre_period_days=pre_period if kind == CRM_GROUP else 0,
+        multiple_testing=testing,
+        margins=tuple((metric, margin) for metric, margin in entries if margin is not None),
     )
 
 

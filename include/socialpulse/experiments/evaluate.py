@@ -1,8 +1,11 @@
-"""An experiment's arms at every look: metrics, lifts with always-valid intervals, and the decision.
+"""An experiment's arms at every look: metrics, lifts with always-valid intervals, the power plan, and the decision.
 
 Every look (a day from the start) is evaluated on the cumulative data up to it, so
 the results can be read every morning: an interval here covers the truth at all looks
 at once (statistics.py), and a decision is taken the first day the data allow it.
+CRM arms' person-level metrics are CUPED-adjusted by each person's pre-period
+(variance_reduction.py); every treatment arm × metric is one family, adjusted together
+(multiple_testing.py); the plan says what the traffic can detect and when (power.py).
 
 Decisions, per treatment arm against the control (the control's rows carry the
 experiment's):
@@ -10,36 +13,43 @@ experiment's):
   p < 0.001; for campaign arms also an arm's share off by more than a percentage point,
   as summed daily reach counts person-days, whose split varies more than a binomial).
   The assignment is broken, so no comparison is trusted: stop and fix the split.
-* `guardrail_harmed`: a guardrail metric is worse than the control's, beyond doubt.
+* `guardrail_harmed`: a guardrail metric is worse than the control's by more than its
+  margin (0 without one), beyond doubt.
 * `no_meaningful_difference`: the lift's interval lies within ± the minimum effect worth
   detecting (even when it excludes zero: the difference is too small to act on).
-* `winner`: the primary metric's lift interval excludes zero (`winning_arm` says which).
+* `winner`: the primary metric's lift interval excludes zero (`winning_arm` says which);
+  a winning treatment waits while a guardrail with a margin is not shown within it.
+* `underpowered`: at this traffic the minimum effect needs more days than the end date allows.
 * `keep_running`: none of the above yet.
 In that order: the first that holds is the decision.
 
 Each look's intervals are intersected with the earlier looks' (the sequences hold at all
 looks at once), so a decision, once taken, stays. No comparison is read before each arm
 has MIN_UNITS units (and, for rates, MIN_COUNTED conversions and non-conversions): the
-intervals are asymptotic, and a rate of 0 or 1 has no variance to go by.
-With several treatment arms each comparison uses alpha / (arms − 1) (Bonferroni), and
-its p-value is multiplied by (arms − 1), so it compares with alpha. All metrics count
-higher as better.
+intervals are asymptotic, and a rate of 0 or 1 has no variance to go by. Once the end
+date has passed, a fixed-horizon read of the last look is added as the final decision:
+there, a margin guardrail whose interval reaches below −margin is harmed (non-inferiority
+not shown) and what is not decided is underpowered. All metrics count higher as better.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import stats
 
 from socialpulse.experiments.declarations import CRM_GROUP, Experiment, ExperimentError
-from socialpulse.experiments.entities import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, WINNER
+from socialpulse.experiments.entities import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, UNDERPOWERED, WINNER
+from socialpulse.experiments.multiple_testing import fixed_horizon_family, sequential_family
+from socialpulse.experiments.power import POWER, days_needed, detectable_lift
 from socialpulse.experiments.statistics import (
     SRM_P_VALUE,
     Moments,
-    always_valid_p,
     halfwidth,
     proportion,
     ratio,
@@ -47,6 +57,7 @@ from socialpulse.experiments.statistics import (
     sample_mean,
     srm_p_value,
 )
+from socialpulse.experiments.variance_reduction import PersonSums, cuped
 
 # What each look of an arm carries (observations.py builds it): units are people reached (campaign arms) or the
 # group's members (CRM arms); revenue_squares sums each order's (campaigns) or person's (CRM) squared revenue.
@@ -62,6 +73,13 @@ LOOK_COLUMNS = (
     "revenue_squares",
     "last_active",
 )
+# CRM arms also carry each arm's sums of its people's pre-period metric (x) and its product with the outcome (y)
+PRE_PERIOD_COLUMNS = ("pre_conversions", "conversions_cross", "pre_revenue", "pre_revenue_squares", "revenue_cross")
+# person-level metric -> the look's columns of (Σy, Σy², Σx, Σx², Σxy); a 0/1 value is its own square
+_COVARIATES = {
+    "conversions_per_person": ("conversions", "conversions", "pre_conversions", "pre_conversions", "conversions_cross"),
+    "revenue_per_person": ("revenue", "revenue_squares", "pre_revenue", "pre_revenue_squares", "revenue_cross"),
+}
 SRM_MIN_SHARE_GAP = 0.01  # campaign arms: an arm's share of the reach this far off the plan, beyond chance
 MIN_UNITS = 100  # per arm before it is compared: the intervals are asymptotic
 MIN_COUNTED = 5  # conversions (and non-conversions) per arm before a rate is compared
@@ -104,61 +122,204 @@ def decide(
     minimum_effect: float,
     broken_split: npt.ArrayLike = False,
     harmed: npt.ArrayLike = False,
+    guardrail_unproven: npt.ArrayLike = False,
+    underpowered: npt.ArrayLike = False,
 ) -> np.ndarray:
-    """The decision for lifts with their always-valid interval (arrays, so the benchmark shares it)."""
+    """The decision for lifts with their interval (arrays, so the benchmark shares it).
+
+    `guardrail_unproven`: a guardrail with a margin is not yet shown within it, so a treatment that wins waits.
+    """
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return np.select(
         [
             np.asarray(broken_split),
             np.asarray(harmed),
             (low > -minimum_effect) & (high < minimum_effect),
-            (low > 0) | (high < 0),
+            (high < 0) | ((low > 0) & ~np.asarray(guardrail_unproven)),
+            np.asarray(underpowered),
         ],
-        [SRM, GUARDRAIL, NO_DIFFERENCE, WINNER],
+        [SRM, GUARDRAIL, NO_DIFFERENCE, WINNER, UNDERPOWERED],
         default=KEEP_RUNNING,
     )
 
 
-def _estimates(experiment: Experiment, look: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """One metric of one look: each arm's value with its interval, and its lift against the control."""
-    stats, counted = moments(metric, look)
-    enough = cast(np.ndarray, (stats.n >= MIN_UNITS) & (stats.std_error > 0))  # moments() gives arrays
+@dataclass(frozen=True)
+class _Metric:
+    """One metric at every look (rows) and arm (columns; the control first)."""
+
+    stats: Moments  # as observed: the arm's value per unit
+    counted: np.ndarray
+    enough: np.ndarray  # the arm has the units (and outcomes) an asymptotic interval needs
+    lift: np.ndarray  # against the control, CUPED-adjusted where it applies; nan where not readable
+    error: np.ndarray
+    unadjusted_lift: np.ndarray
+    unadjusted_error: np.ndarray
+    cuped: bool
+
+
+def _grid(values: npt.ArrayLike, arms: int) -> np.ndarray:
+    """A look-and-arm column as (looks, arms)."""
+    return np.asarray(values, dtype=float).reshape(-1, arms)
+
+
+def _metric(experiment: Experiment, looks: pd.DataFrame, metric: str) -> _Metric:
+    """`looks`: a row per look and arm, looks in order, arms in declared order."""
+    arms = len(experiment.arms)
+    flat, counted_flat = moments(metric, looks)
+    stats = Moments(*(_grid(v, arms) for v in (flat.n, flat.mean, flat.variance)))
+    counted = _grid(counted_flat, arms)
+    enough = (stats.n >= MIN_UNITS) & (np.asarray(stats.std_error) > 0)
     if metric in _PROPORTIONS:  # the normal approximation needs some of both outcomes
-        enough &= (counted.to_numpy() >= MIN_COUNTED) & (stats.n - counted.to_numpy() >= MIN_COUNTED)
-    width = np.where(enough, halfwidth(stats.std_error, stats.n, experiment.alpha), np.nan)
-    rows = pd.DataFrame(
-        {
-            "arm": look["arm"].to_numpy(),
-            "metric": metric,
-            "units": stats.n,
-            "value": counted.to_numpy(dtype=float),
-            "metric_value": stats.mean,
-            "metric_low": stats.mean - width,
-            "metric_high": stats.mean + width,
-        }
-    )
-    comparisons = len(experiment.arms) - 1
-    lift, error = relative_lift(
-        Moments(cast(np.ndarray, stats.n)[0], cast(np.ndarray, stats.mean)[0], cast(np.ndarray, stats.variance)[0]),
+        enough &= (counted >= MIN_COUNTED) & (stats.n - counted >= MIN_COUNTED)
+    unadjusted = relative_lift(_column(stats, 0), stats)
+    adjusted, cuped_applies = unadjusted, False
+    sums = _COVARIATES.get(metric)
+    if experiment.pre_period_days and sums and set(sums) <= set(looks) and looks[sums[2]].notna().all():
+        moments_adjusted, _ = cuped(PersonSums(*(_grid(looks[c], arms) for c in ("units", *sums))))
+        adjusted, cuped_applies = relative_lift(_column(moments_adjusted, 0), moments_adjusted), True
+    readable = enough & enough[:, :1]
+    for _, error in (unadjusted, adjusted):
+        readable &= np.isfinite(error) & (error > 0)
+    readable[:, 0] = False
+
+    def shown(values: np.ndarray) -> np.ndarray:
+        return np.where(readable, values, np.nan)
+
+    return _Metric(
         stats,
+        counted,
+        enough,
+        shown(adjusted[0]),
+        shown(adjusted[1]),
+        shown(unadjusted[0]),
+        shown(unadjusted[1]),
+        cuped_applies,
     )
-    readable = enough & enough[0] & np.isfinite(error) & (error > 0)
-    n = stats.n + cast(np.ndarray, stats.n)[0]
-    lift_width = np.where(readable, halfwidth(error, n, experiment.alpha / comparisons), np.nan)
-    rows["lift"], rows["lift_low"], rows["lift_high"] = lift, lift - lift_width, lift + lift_width
-    p = always_valid_p(lift, error, n, experiment.alpha / comparisons)
-    rows["p_value"] = np.where(readable, np.minimum(p * comparisons, 1.0), np.nan)  # Bonferroni-adjusted
-    rows.loc[0, ["lift", "lift_low", "lift_high", "p_value"]] = np.nan
-    return rows
 
 
-def broken_split(experiment: Experiment, units: np.ndarray, srm_p: float) -> bool:
-    """Whether the units per arm say the assignment is broken (module docstring)."""
-    if not srm_p < SRM_P_VALUE:
-        return False
-    shares = units / units.sum()
-    gap = np.abs(shares - np.array([a.traffic for a in experiment.arms])).max()
-    return experiment.kind == CRM_GROUP or bool(gap > SRM_MIN_SHARE_GAP)
+def _column(stats: Moments, arm: int) -> Moments:
+    return Moments(*(np.asarray(v)[:, arm : arm + 1] for v in (stats.n, stats.mean, stats.variance)))
+
+
+@dataclass(frozen=True)
+class _Family:
+    """Every comparison (treatment arm × metric, metric-major) at every look."""
+
+    p_value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    unadjusted_low: np.ndarray
+    unadjusted_high: np.ndarray
+
+
+def _stacked(metrics: list[_Metric], attribute: str) -> np.ndarray:
+    return np.concatenate([getattr(m, attribute)[:, 1:] for m in metrics], axis=1)
+
+
+def _compared_units(metrics: list[_Metric]) -> np.ndarray:
+    return np.concatenate([m.stats.n[:, 1:] + m.stats.n[:, :1] for m in metrics], axis=1)  # type: ignore[index]
+
+
+def _family(metrics: list[_Metric], read: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]) -> _Family:
+    """The family read (sequentially or once) on the lifts as adjusted and as observed."""
+    (p, low, high), (_, unadjusted_low, unadjusted_high) = (
+        read(_stacked(metrics, lift), _stacked(metrics, error))
+        for lift, error in (("lift", "error"), ("unadjusted_lift", "unadjusted_error"))
+    )
+    return _Family(p, low, high, unadjusted_low, unadjusted_high)
+
+
+def _plan(
+    experiment: Experiment, metric: _Metric, day_numbers: np.ndarray, comparisons: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(detectable lift, days needed for the minimum effect) of each treatment arm at each look, at 80% power,
+    each comparison at alpha / comparisons (the family's strictest level: the plan errs long)."""
+    level = experiment.alpha / comparisons
+    error, n = metric.error[:, 1:], (metric.stats.n[:, 1:] + metric.stats.n[:, :1])  # type: ignore[index]
+    detectable = np.where(np.isfinite(error), detectable_lift(error, n, level, level), np.nan)
+    needed = np.full_like(error, np.nan)
+    for look in range(len(day_numbers)):
+        needed[look] = days_needed(
+            np.broadcast_to(day_numbers[: look + 1], error[: look + 1].T.shape),
+            error[: look + 1].T,
+            n[: look + 1].T,
+            experiment.minimum_effect,
+            level,
+            level,
+        )
+    return detectable, np.where(np.isfinite(error), needed, np.nan)
+
+
+def _per_arm(family: np.ndarray, metric: int, arms: int) -> np.ndarray:
+    """One metric's columns of a family array, with a nan column for the control in front."""
+    part = family[:, metric * (arms - 1) : (metric + 1) * (arms - 1)]
+    return np.concatenate([np.full((len(part), 1), np.nan), part], axis=1)
+
+
+def _metric_interval(experiment: Experiment, metric: _Metric, final: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each arm's value with its interval: the running intersection of its sequences, or, final, a z-interval."""
+    error = np.asarray(metric.stats.std_error)
+    if final:
+        width = np.where(metric.enough, stats.norm.isf(experiment.alpha / 2) * error, np.nan)[-1:]
+        mean = np.asarray(metric.stats.mean)[-1:]
+        return mean - width, mean + width
+    width = np.where(metric.enough, halfwidth(error, metric.stats.n, experiment.alpha), np.nan)
+    mean = np.asarray(metric.stats.mean)
+    return np.fmax.accumulate(mean - width, axis=0), np.fmin.accumulate(mean + width, axis=0)
+
+
+def _decisions(
+    experiment: Experiment,
+    metrics: list[_Metric],
+    family: _Family,
+    broken: np.ndarray,
+    needed: np.ndarray,
+    final: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(decision, winning arm) of every treatment arm at every look, and in column 0 the experiment's."""
+    arms = len(experiment.arms)
+    low, high = (_per_arm(v, 0, arms)[:, 1:] for v in (family.low, family.high))
+    harmed = np.zeros_like(low, dtype=bool)
+    unproven = np.zeros_like(low, dtype=bool)
+    for k, metric in enumerate(experiment.guardrail_metrics, start=1):
+        margin = experiment.margin(metric)
+        guard_low, guard_high = (_per_arm(v, k, arms)[:, 1:] for v in (family.low, family.high))
+        harmed |= (guard_low < -margin) if final and margin else (guard_high < -margin)
+        if margin:
+            unproven |= ~(guard_low >= -margin)
+    planned = experiment.planned_days
+    readable = np.isfinite(metrics[0].error[:, 1:])
+    if final:  # the data have stopped: what is not decided now could not be with this traffic
+        underpowered = np.ones_like(harmed)
+    else:
+        underpowered = readable & ~(needed <= planned) if planned else np.zeros_like(harmed)
+    lift = metrics[0].lift[:, 1:]
+    decision = decide(lift, low, high, experiment.minimum_effect, broken[:, None], harmed, unproven, underpowered)
+    treatments = np.array([a.name for a in experiment.arms[1:]], dtype=object)
+    winning = np.where(
+        decision == WINNER,
+        np.where(low > 0, treatments, experiment.control.name),
+        None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
+    )
+    overall = [_experiment_decision(d, w, lf) for d, w, lf in zip(decision, winning, lift, strict=True)]
+    return (
+        np.concatenate([np.array([[d] for d, _ in overall], dtype=object), decision.astype(object)], axis=1),
+        np.concatenate([np.array([[w] for _, w in overall], dtype=object), winning], axis=1),
+    )
+
+
+def _experiment_decision(decisions: np.ndarray, winners: np.ndarray, lifts: np.ndarray) -> tuple[str, str | None]:
+    """The control row's decision: the experiment's, from its treatment arms' decisions."""
+    for decision in (SRM, GUARDRAIL):
+        if decision in decisions:
+            return decision, None
+    if WINNER in decisions:  # the treatment arm with the largest lift among the winners, or the control
+        best = max((i for i, d in enumerate(decisions) if d == WINNER), key=lambda i: lifts[i])
+        return WINNER, winners[best]
+    if (decisions == NO_DIFFERENCE).all():
+        return NO_DIFFERENCE, None
+    settled = decisions[decisions != NO_DIFFERENCE]
+    return (UNDERPOWERED, None) if (settled == UNDERPOWERED).all() else (KEEP_RUNNING, None)
 
 
 def _detail(experiment: Experiment, look: pd.DataFrame, ds: str, srm_p: float, broken: bool, unread: bool) -> str:
@@ -184,89 +345,171 @@ def _detail(experiment: Experiment, look: pd.DataFrame, ds: str, srm_p: float, b
     return "; ".join(notes)
 
 
-def _look_rows(experiment: Experiment, look: pd.DataFrame) -> pd.DataFrame:
-    """Rows of one look, before decisions: every metric of every arm; `look` has a row per arm."""
-    look = look.set_index("arm").reindex([a.name for a in experiment.arms]).reset_index()
-    ds = str(look["as_of_date"].iloc[0])
-    units = look["units"].to_numpy(dtype=float)
-    srm_p = cast(float, srm_p_value(units, [a.traffic for a in experiment.arms]))  # one look: a float
-    broken = broken_split(experiment, units, srm_p)
-    out = pd.concat(
-        [
-            _estimates(experiment, look, m).assign(role="primary" if m == experiment.primary_metric else "guardrail")
-            for m in experiment.metrics
-        ],
-        ignore_index=True,
-    )
-    is_control = out["arm"] == experiment.control.name
-    unread = bool(out[(out["role"] == "primary") & ~is_control]["lift_low"].isna().any())
-    return out.assign(
-        experiment=experiment.name,
-        as_of_date=ds,
-        is_control=is_control,
-        srm_p_value=srm_p,
-        broken_split=broken,
-        detail=_detail(experiment, look, ds, srm_p, broken, unread),
+def _plan_note(experiment: Experiment, detectable: np.ndarray, needed: np.ndarray) -> str:
+    """The power plan in words, for the slowest treatment arm."""
+    if not np.isfinite(detectable).any():
+        return ""
+    days = needed[np.isfinite(detectable)]
+    slowest = "more than a year" if np.isnan(days).any() else f"about {int(days.max())} days from the start"
+    end = f", the end date allows {experiment.planned_days}" if experiment.planned_days else ""
+    return (
+        f"at this traffic the smallest lift detectable with {POWER:.0%} power is "
+        f"{np.nanmax(detectable):.1%}; {experiment.minimum_effect:.0%} needs {slowest}{end}"
     )
 
 
-def _narrowed(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each interval intersected with every earlier look's, and the smallest p-value so far.
-
-    The sequences hold at all looks at once, so their running intersection does too; a
-    decision, once the data allow it, then stays.
-    """
-    rows = rows.sort_values("as_of_date", kind="stable")
-    by_series = rows.groupby(["metric", "arm"], sort=False)
-    for low, high in (("lift_low", "lift_high"), ("metric_low", "metric_high")):
-        rows[low], rows[high] = by_series[low].cummax(), by_series[high].cummin()
-    rows["p_value"] = by_series["p_value"].cummin()
-    return rows.sort_index()
-
-
-def _decided(experiment: Experiment, rows: pd.DataFrame) -> pd.DataFrame:
-    """Every arm's decision at every look, and on the control's rows the experiment's."""
-    key = ["as_of_date", "arm"]
-    harmed = rows[rows["role"] == "guardrail"].assign(harmed=lambda f: f["lift_high"] < 0).groupby(key)["harmed"].any()
-    primary = rows[rows["role"] == "primary"].set_index(key)
-    primary["decision"] = decide(
-        primary["lift"],
-        primary["lift_low"],
-        primary["lift_high"],
-        experiment.minimum_effect,
-        primary["broken_split"],
-        harmed.reindex(primary.index, fill_value=False).to_numpy(),
+def _adjustment_note(experiment: Experiment, primary: _Metric, reduction: np.ndarray) -> str:
+    """CUPED's effect in words (campaign arms have no person-level pre-period: the page says so)."""
+    if not primary.cuped or not np.isfinite(reduction).any():
+        return ""
+    return (
+        f"CUPED on each person's {experiment.pre_period_days} days before the start: the primary lift's "
+        f"variance {np.nanmin(reduction):.0%} lower"
     )
-    primary["winning_arm"] = np.where(
-        primary["decision"] != WINNER,
-        None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
-        np.where(primary["lift_low"] > 0, primary.index.get_level_values("arm"), experiment.control.name),
-    )
-    for day, arms in primary.groupby(level="as_of_date"):
-        treatments = arms.drop(index=(day, experiment.control.name))
-        primary.loc[(day, experiment.control.name), ["decision", "winning_arm"]] = _experiment_decision(
-            treatments["decision"].to_numpy(), treatments["winning_arm"].to_numpy(), treatments["lift"].to_numpy()
-        )
-    decided = primary[["decision", "winning_arm"]]
-    return rows.join(decided, on=key).drop(columns="broken_split")
 
 
-def _experiment_decision(decisions: np.ndarray, winners: np.ndarray, lifts: np.ndarray) -> tuple[str, str | None]:
-    """The control row's decision: the experiment's, from its treatment arms' decisions."""
-    for decision in (SRM, GUARDRAIL):
-        if decision in decisions:
-            return decision, None
-    if WINNER in decisions:  # the treatment arm with the largest lift among the winners, or the control
-        best = max((i for i, d in enumerate(decisions) if d == WINNER), key=lambda i: lifts[i])
-        return WINNER, winners[best]
-    return (NO_DIFFERENCE, None) if (decisions == NO_DIFFERENCE).all() else (KEEP_RUNNING, None)
-
-
-def evaluate(experiment: Experiment, looks: pd.DataFrame) -> pd.DataFrame:
-    """Every look of an experiment: LOOK_COLUMNS per (as_of_date, arm), cumulative since the start."""
+def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -> pd.DataFrame:
+    """Every look of an experiment: LOOK_COLUMNS (and for CRM arms PRE_PERIOD_COLUMNS) per (as_of_date, arm),
+    cumulative since the start. `final`: the end date has passed, so a fixed-horizon read of the last look is
+    added, dated the day after the end date (look 'final')."""
     if looks.empty:
         return pd.DataFrame()
-    rows = pd.concat(
-        [_look_rows(experiment, look) for _, look in looks.groupby("as_of_date", sort=True)], ignore_index=True
+    names = [a.name for a in experiment.arms]
+    days = sorted(looks["as_of_date"].astype(str).unique())
+    grid = pd.MultiIndex.from_product([days, names], names=["as_of_date", "arm"])
+    looks = looks.assign(as_of_date=looks["as_of_date"].astype(str)).set_index(["as_of_date", "arm"]).reindex(grid)
+    summed = [c for c in LOOK_COLUMNS if c not in ("as_of_date", "arm", "last_active")]
+    looks[summed] = looks[summed].fillna(0.0)
+    looks = looks.reset_index()
+    metrics = [_metric(experiment, looks, m) for m in experiment.metrics]
+    units = looks["units"].to_numpy(dtype=float).reshape(-1, len(names))
+    srm_p = np.asarray(srm_p_value(units, [a.traffic for a in experiment.arms]), dtype=float).reshape(-1)
+    broken = np.array([broken_split(experiment, u, p) for u, p in zip(units, srm_p, strict=True)])
+    day_numbers = np.array([(date.fromisoformat(d) - experiment.start_date).days + 1 for d in days], dtype=float)
+    detectable, needed = _plan(experiment, metrics[0], day_numbers, len(metrics) * (len(names) - 1))
+    notes = [
+        "; ".join(
+            note
+            for note in (
+                _detail(experiment, looks[looks["as_of_date"] == day], day, srm_p[t], broken[t], unread),
+                _adjustment_note(experiment, metrics[0], _reduction(metrics[0])[t]),
+                _plan_note(experiment, detectable[t], needed[t]),
+            )
+            if note
+        )
+        for t, (day, unread) in enumerate(zip(days, np.isnan(metrics[0].lift[:, 1:]).any(axis=1), strict=True))
+    ]
+    plan = (_with_control(detectable), _with_control(needed))
+    alpha, method = experiment.alpha, experiment.multiple_testing
+    daily = _family(
+        metrics, lambda lift, error: sequential_family(lift, error, _compared_units(metrics), alpha, method)
     )
-    return _decided(experiment, _narrowed(rows))
+    rows = [_read(experiment, metrics, daily, days, broken, srm_p, plan, notes)]
+    if final and experiment.end_date is not None and days[-1] == experiment.end_date.isoformat():
+        last = slice(-1, None)
+        closing = f"final fixed-horizon read of the data through {experiment.end_date}"
+        ended = [_sliced(m, last) for m in metrics]
+        rows.append(
+            _read(
+                experiment,
+                ended,
+                _family(ended, lambda lift, error: fixed_horizon_family(lift, error, alpha, method)),
+                [(experiment.end_date + timedelta(days=1)).isoformat()],
+                broken[last],
+                srm_p[last],
+                (plan[0][last], plan[1][last]),
+                [
+                    "; ".join(
+                        n for n in (closing, _adjustment_note(experiment, metrics[0], _reduction(ended[0])[-1])) if n
+                    )
+                ],
+                final=True,
+            )
+        )
+    out = pd.concat(rows, ignore_index=True)
+    return out.assign(experiment=experiment.name, is_control=out["arm"] == experiment.control.name)
+
+
+def _read(
+    experiment: Experiment,
+    metrics: list[_Metric],
+    family: _Family,
+    days: list[str],
+    broken: np.ndarray,
+    srm_p: np.ndarray,
+    plan: tuple[np.ndarray, np.ndarray],
+    notes: list[str],
+    final: bool = False,
+) -> pd.DataFrame:
+    """The rows of one read (the daily looks, or the final one): a row per look, metric and arm."""
+    names, arms = [a.name for a in experiment.arms], len(experiment.arms)
+    decision, winning = _decisions(experiment, metrics, family, broken, plan[1][:, 1:], final)
+    frames = []
+    for k, (name, metric) in enumerate(zip(experiment.metrics, metrics, strict=True)):
+        low, high = _metric_interval(experiment, metric, final)
+        primary = k == 0
+        columns = {
+            "metric": name,
+            "role": "primary" if primary else "guardrail",
+            "units": metric.stats.n,
+            "value": metric.counted,
+            "metric_value": metric.stats.mean,
+            "metric_low": low,
+            "metric_high": high,
+            "lift": metric.lift,
+            "lift_low": _per_arm(family.low, k, arms),
+            "lift_high": _per_arm(family.high, k, arms),
+            "p_value": _per_arm(family.p_value, k, arms),
+            "unadjusted_lift": metric.unadjusted_lift,
+            "unadjusted_lift_low": _per_arm(family.unadjusted_low, k, arms),
+            "unadjusted_lift_high": _per_arm(family.unadjusted_high, k, arms),
+            "variance_reduction": _reduction(metric),
+            "adjustment": "cuped" if metric.cuped else "none",
+            "detectable_lift": plan[0] if primary else np.full_like(plan[0], np.nan),
+            "days_needed": plan[1] if primary else np.full_like(plan[1], np.nan),
+            "decision": decision,
+            "winning_arm": winning,
+            "srm_p_value": np.repeat(srm_p[:, None], arms, axis=1),
+            "detail": np.repeat(np.array(notes, dtype=object)[:, None], arms, axis=1),
+        }
+        frames.append(_long(days, names, columns).assign(look="final" if final else "daily"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _sliced(metric: _Metric, looks: slice) -> _Metric:
+    stats = Moments(*(np.asarray(v)[looks] for v in (metric.stats.n, metric.stats.mean, metric.stats.variance)))
+    return _Metric(
+        stats,
+        metric.counted[looks],
+        metric.enough[looks],
+        metric.lift[looks],
+        metric.error[looks],
+        metric.unadjusted_lift[looks],
+        metric.unadjusted_error[looks],
+        metric.cuped,
+    )
+
+
+def _reduction(metric: _Metric) -> np.ndarray:
+    """The share of the lift's variance CUPED took out, per look and arm (nan without CUPED)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(metric.cuped, 1 - metric.error**2 / metric.unadjusted_error**2, np.nan)
+
+
+def _with_control(treatments: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.full((len(treatments), 1), np.nan), treatments], axis=1)
+
+
+def _long(days: list[str], arms: list[str], columns: Mapping[str, object]) -> pd.DataFrame:
+    """A row per look and arm from (looks, arms) arrays and scalars."""
+    flat = {k: (np.asarray(v).reshape(-1) if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+    return pd.DataFrame({"as_of_date": np.repeat(days, len(arms)), "arm": np.tile(arms, len(days)), **flat})
+
+
+def broken_split(experiment: Experiment, units: np.ndarray, srm_p: float) -> bool:
+    """Whether the units per arm say the assignment is broken (module docstring)."""
+    if not srm_p < SRM_P_VALUE:
+        return False
+    shares = units / units.sum()
+    gap = np.abs(shares - np.array([a.traffic for a in experiment.arms])).max()
+    return experiment.kind == CRM_GROUP or bool(gap > SRM_MIN_SHARE_GAP)

@@ -17,9 +17,10 @@ from typing import cast
 import pandas as pd
 
 from socialpulse.experiments.declarations import Experiment, ExperimentError
-from socialpulse.experiments.evaluate import LOOK_COLUMNS
+from socialpulse.experiments.evaluate import LOOK_COLUMNS, PRE_PERIOD_COLUMNS
 
 SUMMED = ("units", "impressions", "clicks", "conversions", "spend", "revenue", "revenue_squares")
+SUMMED_PER_PERSON = ("conversions", "revenue", "revenue_squares")
 
 
 def look_days(experiment: Experiment, as_of: date) -> list[str]:
@@ -79,8 +80,34 @@ def groups_of(users: pd.DataFrame, column: str) -> pd.Series:
     return users["experiment_groups"].map(lambda text: json.loads(text).get(column) if isinstance(text, str) else None)
 
 
+def pre_period(experiment: Experiment, members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Each member's conversion (0/1) and revenue over the `pre_period_days` before they entered the experiment
+    (the start, or their joining if later), indexed by person_id: CUPED's covariates. A pre-period reaching back
+    before the first order on record is an error that names both days."""
+    first = min(orders["order_date"].astype(str), default=None)
+    window_start = experiment.start_date - timedelta(days=experiment.pre_period_days)
+    if first is None or window_start.isoformat() < first:
+        raise ExperimentError(
+            f"its pre-period of {experiment.pre_period_days} days starts on {window_start}, before the CRM's "
+            f"order history (first order: {first or 'none'}): declare a shorter pre_period_days or a later start"
+        )
+    entered = pd.to_datetime(members["joined"]).dt.date.map(lambda day: max(day, experiment.start_date))
+    anchors = members.assign(
+        until=entered.astype(str),
+        since=(entered - timedelta(days=experiment.pre_period_days)).astype(str),
+    )
+    history = orders.assign(day=orders["order_date"].astype(str)).merge(
+        anchors[["person_id", "since", "until"]], on="person_id"
+    )
+    history = history[(history["day"] >= history["since"]) & (history["day"] < history["until"])]
+    revenue = history.groupby("person_id")["amount_reporting"].sum()
+    return pd.DataFrame({"pre_conversions": 1.0, "pre_revenue": revenue}, index=revenue.index).reindex(
+        members["person_id"].unique(), fill_value=0.0
+    )
+
+
 def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame, days: list[str]) -> pd.DataFrame:
-    """Cumulative CRM-group totals at each look.
+    """Cumulative CRM-group totals at each look, with the pre-period sums CUPED needs (PRE_PERIOD_COLUMNS).
 
     `users`: person_id, signup_date, experiment_groups (the newest drop); `orders`: person_id, order_date,
     amount_reporting; `days`: at least one. A member counts from their signup (an audience's member from the
@@ -97,33 +124,37 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
+    members = members.drop_duplicates("person_id")
+    covariates = (
+        pre_period(experiment, members, orders)
+        if experiment.pre_period_days
+        else pd.DataFrame(columns=["pre_conversions", "pre_revenue"], dtype=float)
+    )
     bought = orders.assign(day=orders["order_date"].astype(str)).merge(members, on="person_id")
     bought = bought[(bought["day"] >= days[0]) & (bought["day"] >= bought["joined"])]  # nothing before joining
     rows = []
     for day in days:
-        people = members[members["joined"] <= day]
-        spend = (
-            bought[(bought["day"] <= day) & (bought["joined"] <= day)]
-            .groupby(["arm", "person_id"])["amount_reporting"]
-            .sum()
+        spend = bought[bought["day"] <= day].groupby("person_id")["amount_reporting"].sum()
+        people = members[members["joined"] <= day].set_index("person_id")
+        people = people.assign(
+            revenue=spend.reindex(people.index, fill_value=0.0),
+            conversions=people.index.isin(spend.index).astype(float),
+        ).join(covariates)
+        people = people.assign(
+            revenue_squares=people["revenue"] ** 2,
+            pre_revenue_squares=people["pre_revenue"] ** 2,
+            conversions_cross=people["pre_conversions"] * people["conversions"],
+            revenue_cross=people["pre_revenue"] * people["revenue"],
         )
-        per_arm = pd.DataFrame(
-            {
-                "units": people.groupby("arm").size(),
-                "conversions": spend.groupby(level="arm").size(),
-                "revenue": spend.groupby(level="arm").sum(),
-                "revenue_squares": (spend**2).groupby(level="arm").sum(),
-            }
+        per_arm = people.groupby("arm").agg(
+            units=("conversions", "size"),
+            **{c: (c, lambda v: v.sum(min_count=1)) for c in (*SUMMED_PER_PERSON, *PRE_PERIOD_COLUMNS)},
         )
-        rows.append(
-            per_arm.reindex([a.name for a in experiment.arms])
-            .fillna(0.0)
-            .rename_axis("arm")
-            .reset_index()
-            .assign(as_of_date=day)
-        )
+        rows.append(per_arm.reindex([a.name for a in experiment.arms]).rename_axis("arm").reset_index())
+        rows[-1]["as_of_date"] = day
     looks = pd.concat(rows, ignore_index=True)
+    looks[["units", *SUMMED_PER_PERSON]] = looks[["units", *SUMMED_PER_PERSON]].fillna(0.0)
     for column in ("impressions", "clicks", "spend"):
         looks[column] = 0.0
     looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop
-    return looks[list(LOOK_COLUMNS)]
+    return looks[[*LOOK_COLUMNS, *PRE_PERIOD_COLUMNS]]

@@ -107,11 +107,19 @@ def rho(alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS) -> float:
 
 
 def halfwidth(
-    std_error: npt.ArrayLike, n: npt.ArrayLike, alpha: float, tuning_units: float = DEFAULT_TUNING_UNITS
+    std_error: npt.ArrayLike,
+    n: npt.ArrayLike,
+    alpha: npt.ArrayLike,
+    tuning_units: float = DEFAULT_TUNING_UNITS,
+    tuning_alpha: float | None = None,
 ) -> np.ndarray | float:
-    """Half the width of the asymptotic confidence sequence at n units (module docstring, eq. 9)."""
-    n = np.asarray(n, dtype=float)
-    r2 = rho(alpha, tuning_units) ** 2
+    """Half the width of the asymptotic confidence sequence at n units (module docstring, eq. 9).
+
+    ρ is tuned for `tuning_alpha` (default: `alpha`); a family of comparisons holds it at one value and
+    varies `alpha` per comparison (multiple_testing.py), so each interval is the sequence its p-value inverts.
+    """
+    n, alpha = np.asarray(n, dtype=float), np.asarray(alpha, dtype=float)
+    r2 = rho(float(alpha) if tuning_alpha is None else tuning_alpha, tuning_units) ** 2
     sigma = np.asarray(std_error) * np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         # a numpy float for a single n (0-d arrays compute to scalars)

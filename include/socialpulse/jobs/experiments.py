@@ -12,14 +12,17 @@ audience_intelligence, after it builds the day's lists (evaluate_audience_holdou
 from __future__ import annotations
 
 import logging
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, ExperimentError
+from socialpulse.experiments.entities import DAILY
 from socialpulse.experiments.entities import EXPERIMENT_RESULTS_TABLE as EXPERIMENT_RESULTS
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
@@ -32,6 +35,7 @@ from socialpulse.warehouse.findings import Finding, record_findings
 from socialpulse.warehouse.snapshots import replace_rows
 
 log = logging.getLogger(__name__)
+PLAN_DAYS = 28  # before the start, the plan reads this many days of the arms' traffic
 REVENUE_METRICS = frozenset({"revenue_per_person", "roas"})
 CAMPAIGN_COLUMNS = ["metric_date", "campaign_id", "impressions", "reach", "clicks", "conversions", "spend_reporting"]
 
@@ -149,6 +153,30 @@ def looks_of(
     return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
 
 
+def plan_before_start(conn: Any, zone: CleanZone, experiment: Experiment, day: date) -> str:
+    """The power plan of an experiment not started yet, in words: the experiment read over the PLAN_DAYS up to
+    `day` as if it had started then (nothing is treated yet, so the lift is noise; its spread is what counts)."""
+    rehearsal = replace(experiment, start_date=day - timedelta(days=PLAN_DAYS - 1), end_date=None, pre_period_days=0)
+    try:
+        rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day)))
+    except ExperimentError as error:
+        return f"no plan from the traffic before the start: {error}"
+    last = rows[(rows["as_of_date"] == day.isoformat()) & (rows["role"] == "primary") & ~rows["is_control"]]
+    if last.empty or last["detectable_lift"].isna().all():
+        return f"no plan: too little traffic in the {PLAN_DAYS} days to {day} to compare the arms"
+    needed = last["days_needed"].max()
+    days = "more than a year" if np.isnan(needed) else f"about {needed:.0f} days"
+    planned = experiment.planned_days
+    short = (
+        f"; the end date allows {planned}: underpowered at this traffic" if planned and not needed <= planned else ""
+    )
+    return (
+        f"planned at the traffic of the {PLAN_DAYS} days to {day} (no CUPED in the plan): a lift of "
+        f"{last['detectable_lift'].max():.1%} is detectable after {PLAN_DAYS} days with 80% power; "
+        f"{experiment.minimum_effect:.0%} needs {days}{short}"
+    )
+
+
 def publish_charts(lake: lake_zone.Lake, ds: str, charts: dict[str, bytes], report: str = "experiments") -> str:
     """reports/<report>/ds=<day>/<experiment>.png, the day's charts published whole."""
     final = lake.root / "reports" / report / f"ds={ds}"
@@ -178,14 +206,17 @@ def evaluate_all(
     zone, outcome, charts, failed = CleanZone(lake, ds), {}, {}, []
     for finding in record_findings(conn, unknown_campaigns(conn, experiments, ds), run_id, any_day=True):
         log.warning("data quality %s (%s): %s", finding.severity, finding.check_name, finding.detail)
+    day = date.fromisoformat(ds)
     for experiment in experiments:
-        days = look_days(experiment, date.fromisoformat(ds))
+        days = look_days(experiment, day)
         if not days:
-            log.info("%s starts on %s: nothing to read on %s", experiment.name, experiment.start_date, ds)
-            outcome[experiment.name] = {"decision": "not_started"}
+            plan = plan_before_start(conn, zone, experiment, day)
+            log.info("%s starts on %s: nothing to read on %s; %s", experiment.name, experiment.start_date, ds, plan)
+            outcome[experiment.name] = {"decision": "not_started", "plan": plan}
             continue
         try:
-            rows = evaluate(experiment, looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name)))
+            looks = looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name))
+            rows = evaluate(experiment, looks, final=experiment.end_date is not None and day > experiment.end_date)
         except ExperimentError as error:
             failed.append(f"experiment '{experiment.name}' ({experiment.source}): {error}")
             log.error("%s", failed[-1])
@@ -198,10 +229,11 @@ def evaluate_all(
             run_id,
             through=("as_of_date", date.fromisoformat(ds)),
         )
-        last = rows[(rows["as_of_date"] == days[-1]) & rows["is_control"] & (rows["role"] == "primary")].iloc[0]
+        last = rows[rows["is_control"] & (rows["role"] == "primary")].sort_values("as_of_date").iloc[-1]
         outcome[experiment.name] = {
             "decision": last["decision"],
             "winning_arm": last["winning_arm"],
+            "look": last["look"],
             "looks": len(days),
             "rows": written,
             "detail": last["detail"],
@@ -216,7 +248,7 @@ def evaluate_all(
             last["detail"],
         )
         charts[experiment.name] = experiment_chart(
-            rows[rows["role"] == "primary"],
+            rows[(rows["role"] == "primary") & (rows["look"] == DAILY)],
             f"{experiment.name}: {experiment.primary_metric}",
             experiment.minimum_effect,
         )

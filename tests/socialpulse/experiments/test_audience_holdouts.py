@@ -13,6 +13,10 @@ from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import crm_looks, look_days
 
 
+# the CRM's order history starts in August: each person's 28 days before their first list are on record (CUPED)
+HISTORY = pd.DataFrame({"order_date": ["2026-08-01"], "amount_reporting": [5.0]})
+
+
 def lists(people: int, days: list[date], held_every: int = 5) -> pd.DataFrame:
     """A brief of two campaigns whose list grows by a tenth of its people each day."""
     rows = []
@@ -53,6 +57,7 @@ def test_a_lift_of_the_people_sent_over_the_holdout_is_read_and_declared():
             "amount_reporting": 20.0,
         }
     )
+    orders = pd.concat([orders, HISTORY.assign(person_id=users["person_id"].iloc[0])])
     looks = crm_looks(experiment, users, orders, look_days(experiment, date(2026, 10, 28)))
     rows = evaluate(experiment, looks)
     last = rows[(rows["as_of_date"] == "2026-10-28") & (rows["role"] == "primary") & ~rows["is_control"]].iloc[0]
@@ -79,6 +84,7 @@ def test_the_order_that_put_someone_on_a_list_is_not_credited_to_it():
             "amount_reporting": [10.0, 20.0, 30.0],
         }
     )
+    orders = pd.concat([orders, HISTORY.assign(person_id="early")])
     looks = crm_looks(experiment, users, orders, look_days(experiment, date(2026, 10, 12))).set_index(
         ["as_of_date", "arm"]
     )

@@ -44,6 +44,20 @@ def test_a_valid_file_reads_whole():
     assert video.source == "experiments.yaml:2"
     assert holdout.kind == CRM_GROUP and holdout.start_date == date(2026, 10, 2)
     assert holdout.end_date == date(2026, 11, 1) and holdout.alpha == 0.01 and holdout.arms[1].crm_group == "targeted"
+    assert (video.pre_period_days, holdout.pre_period_days) == (0, 28)  # CUPED: CRM arms only, 28 days by default
+    assert video.multiple_testing == holdout.multiple_testing == "holm" and video.margin("click_through_rate") == 0
+
+
+def test_guardrail_margins_the_pre_period_and_benjamini_hochberg_are_declared():
+    changed = VALID.replace(
+        "primary_metric: revenue_per_person",
+        "primary_metric: revenue_per_person\n"
+        "    guardrail_metrics: [{metric: conversions_per_person, margin: 0.02}]\n"
+        "    pre_period_days: 14\n    multiple_testing: bh",
+    )
+    _, holdout = parse(changed, "experiments.yaml")
+    assert holdout.margin("conversions_per_person") == 0.02 and holdout.guardrail_metrics == ("conversions_per_person",)
+    assert holdout.pre_period_days == 14 and holdout.multiple_testing == "bh" and holdout.planned_days == 31
 
 
 @pytest.mark.parametrize(
@@ -103,6 +117,32 @@ def test_a_valid_file_reads_whole():
             ":15: experiment 2 field 'name': names starting with audience_ are the audiences' holdouts",
         ),
         (("    arms:\n      - {name: held_out", "    arms: [{name: held_out"), "experiments.yaml:24: not valid YAML"),
+        (
+            ("    alpha: 0.01\n", "    alpha: 0.01\n    pre_period_days: 400\n"),
+            ":23: experiment 'holdout' field 'pre_period_days': expected a whole number from 0 to 365, got 400",
+        ),
+        (
+            ("    minimum_effect: 0.1\n", "    minimum_effect: 0.1\n    pre_period_days: 7\n"),
+            ":8: experiment 'video_test' field 'pre_period_days': campaign arms count people reached per day",
+        ),
+        (
+            ("    alpha: 0.01\n", "    alpha: 0.01\n    multiple_testing: holms\n"),
+            ":23: experiment 'holdout' field 'multiple_testing': an unknown method (text of 5 characters, did you "
+            "mean holm?)",
+        ),
+        (
+            ("guardrail_metrics: [click_through_rate]", "guardrail_metrics: [{metric: click_through_rate, margin: 2}]"),
+            ":6: experiment 'video_test', a guardrail field 'margin': expected a number between 0 and 1",
+        ),
+        (
+            ("guardrail_metrics: [click_through_rate]", "guardrail_metrics: [{metric: click_through_rate, by: 2}]"),
+            ":6: experiment 'video_test', a guardrail: an unknown field (text of 2 characters); expected one of "
+            "[margin, metric]",
+        ),
+        (
+            ("guardrail_metrics: [click_through_rate]", "guardrail_metrics: [click_through_rate, click_through_rate]"),
+            ":6: experiment 'video_test' field 'guardrail_metrics': a metric is listed twice",
+        ),
     ],
 )
 def test_a_malformed_file_names_the_line_and_what_to_fix(change, message):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -8,7 +9,17 @@ import pytest
 
 from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
 from socialpulse.experiments.evaluate import LOOK_COLUMNS, decide, evaluate
-from socialpulse.experiments.statistics import always_valid_p, halfwidth, proportion, relative_lift
+from socialpulse.experiments.statistics import (
+    Moments,
+    always_valid_p,
+    halfwidth,
+    proportion,
+    relative_lift,
+    sample_mean,
+)
+from socialpulse.experiments.variance_reduction import PersonSums, cuped
+
+REVENUE_SUMS = ("revenue", "revenue_squares", "pre_revenue", "pre_revenue_squares", "revenue_cross")
 
 
 def experiment(arms=("a", "b"), primary="conversions_per_click", guardrails=(), traffic=None) -> Experiment:
@@ -104,16 +115,10 @@ def test_reach_off_the_plan_by_chance_alone_needs_a_visible_gap_but_crm_groups_d
     }
     campaigns = evaluate(experiment(), look(**counts))
     assert campaigns["srm_p_value"].iloc[0] < 0.001 and "sample_ratio_mismatch" not in set(campaigns["decision"])
-    groups = Experiment(
-        "g",
-        "h",
-        date(2026, 10, 1),
-        "conversions_per_person",
-        0.1,
-        (Arm("a", 0.5, crm_group="x"), Arm("b", 0.5, crm_group="y")),
-        crm_column="experiment_g",
+    groups = crm_experiment(primary_metric="conversions_per_person")
+    members = evaluate(
+        groups, look(held={"units": 700_000, "conversions": 300}, sent={"units": 717_000, "conversions": 310})
     )
-    members = evaluate(groups, look(a={"units": 700_000, "conversions": 300}, b={"units": 717_000, "conversions": 310}))
     assert set(members["decision"]) == {"sample_ratio_mismatch"}
 
 
@@ -239,3 +244,119 @@ def test_a_decision_once_taken_stays_as_the_intervals_are_intersected_look_by_lo
     assert b.loc["2026-10-02", "lift_low"] == b.loc["2026-10-01", "lift_low"] > 0
     assert b.loc["2026-10-02", "lift_high"] == alone["lift_high"]
     assert b["decision"].tolist() == ["winner", "winner"]
+
+
+def crm_experiment(**changes) -> Experiment:
+    declared = Experiment(
+        "crm",
+        "h",
+        date(2026, 10, 1),
+        "revenue_per_person",
+        0.1,
+        (Arm("held", 0.5, crm_group="h"), Arm("sent", 0.5, crm_group="s")),
+        crm_column="experiment_crm",
+        pre_period_days=28,
+    )
+    return replace(declared, **changes)
+
+
+def crm_look(day: str, seed: int, people: int = 4_000, lift: float = 0.1) -> pd.DataFrame:
+    """A CRM look from simulated people whose revenue follows their pre-period revenue."""
+    rng = np.random.default_rng(seed)
+    habit = rng.gamma(0.5, 20.0, (2, people))
+    x = rng.poisson(habit).astype(float)
+    y = rng.poisson(habit * np.array([[1.0], [1 + lift]])).astype(float)
+    sums = {
+        "units": people,
+        "conversions": (y > 0).sum(axis=1),
+        "revenue": y.sum(axis=1),
+        "revenue_squares": (y**2).sum(axis=1),
+        "pre_conversions": (x > 0).sum(axis=1),
+        "conversions_cross": ((x > 0) & (y > 0)).sum(axis=1),
+        "pre_revenue": x.sum(axis=1),
+        "pre_revenue_squares": (x**2).sum(axis=1),
+        "revenue_cross": (x * y).sum(axis=1),
+    }
+    frame = look(day, held={}, sent={})
+    for column, values in sums.items():
+        frame[column] = np.broadcast_to(values, 2).astype(float)
+    return frame
+
+
+def test_crm_arms_are_read_with_cuped_and_keep_the_unadjusted_lift_beside_it():
+    rows = evaluate(crm_experiment(), crm_look("2026-10-05", 3))
+    sent = primary_rows(rows).loc["sent"]
+    looked = crm_look("2026-10-05", 3).set_index("arm")
+    adjusted, _ = cuped(PersonSums(*(looked[c].to_numpy() for c in ("units", *REVENUE_SUMS))))
+    control = Moments(*(np.asarray(v)[0] for v in (adjusted.n, adjusted.mean, adjusted.variance)))
+    treated = Moments(*(np.asarray(v)[1] for v in (adjusted.n, adjusted.mean, adjusted.variance)))
+    lift, error = relative_lift(control, treated)
+    plain, plain_error = relative_lift(
+        *(
+            sample_mean(looked.loc[a, "units"], looked.loc[a, "revenue"], looked.loc[a, "revenue_squares"])
+            for a in ("held", "sent")
+        )
+    )
+    assert sent["adjustment"] == "cuped" and sent["lift"] == pytest.approx(lift)
+    assert sent["unadjusted_lift"] == pytest.approx(plain)
+    assert (
+        sent["variance_reduction"] == pytest.approx(1 - error**2 / plain_error**2) and sent["variance_reduction"] > 0.5
+    )
+    width, plain_width = (
+        sent["lift_high"] - sent["lift_low"],
+        sent["unadjusted_lift_high"] - sent["unadjusted_lift_low"],
+    )
+    assert width < plain_width and "CUPED on each person's 28 days before the start" in sent["detail"]
+    campaigns = primary_rows(evaluate(experiment(), look(a={"clicks": 1_000, "conversions": 30}, b={"clicks": 1_000})))
+    assert set(campaigns["adjustment"]) == {"none"} and campaigns["variance_reduction"].isna().all()
+
+
+def test_a_guardrail_with_a_margin_holds_a_winner_until_it_is_shown_within_the_margin():
+    declared = experiment(guardrails=("click_through_rate",))
+    within = replace(declared, margins=(("click_through_rate", 0.05),))
+    wins = {"clicks": 3_000, "conversions": 180}
+    unsure = look(
+        a={"clicks": 3_000, "conversions": 90, "impressions": 200_000, "units": 90_000},
+        b={**wins, "impressions": 200_000, "units": 90_000},
+    )
+    assert primary_rows(evaluate(declared, unsure)).loc["b", "decision"] == "winner"
+    waiting = evaluate(within, unsure)
+    guardrail = waiting[waiting["role"] == "guardrail"].set_index("arm").loc["b"]
+    assert guardrail["lift_low"] < -0.05 and primary_rows(waiting).loc["b", "decision"] == "keep_running"
+    shown = look(
+        a={"clicks": 100_000, "conversions": 3_000, "impressions": 2_000_000, "units": 900_000},
+        b={"clicks": 100_000, "conversions": 4_500, "impressions": 2_000_000, "units": 900_000},
+    )
+    assert primary_rows(evaluate(within, shown)).loc["b", "decision"] == "winner"
+    worse = look(
+        a={"clicks": 100_000, "conversions": 3_000, "impressions": 2_000_000, "units": 900_000},
+        b={"clicks": 80_000, "conversions": 3_600, "impressions": 2_000_000, "units": 900_000},
+    )
+    assert primary_rows(evaluate(within, worse)).loc["b", "decision"] == "guardrail_harmed"
+
+
+def test_an_end_date_the_traffic_cannot_reach_is_underpowered_and_the_plan_says_why():
+    counts = {"a": {"clicks": 2_000, "conversions": 60}, "b": {"clicks": 2_000, "conversions": 62}}
+    short = replace(experiment(), end_date=date(2026, 10, 5))
+    rows = primary_rows(evaluate(short, look(**counts)))
+    assert rows.loc["b", "decision"] == rows.loc["a", "decision"] == "underpowered"
+    assert rows.loc["b", "days_needed"] > 5 and rows.loc["b", "detectable_lift"] > 0.1
+    assert "10% needs about" in rows.loc["a", "detail"] and "the end date allows 5" in rows.loc["a", "detail"]
+    open_ended = primary_rows(evaluate(experiment(), look(**counts)))
+    assert open_ended.loc["b", "decision"] == "keep_running" and open_ended.loc["b", "days_needed"] > 5
+
+
+def test_the_day_after_the_end_a_final_fixed_horizon_read_is_added():
+    ended = crm_experiment(end_date=date(2026, 10, 2), minimum_effect=0.5)
+    looks = pd.concat([crm_look("2026-10-01", 5, lift=0.04), crm_look("2026-10-02", 6, lift=0.04)])
+    assert set(evaluate(ended, looks)["look"]) == {"daily"}
+    rows = evaluate(ended, looks, final=True)
+    final = rows[rows["look"] == "final"]
+    assert set(final["as_of_date"]) == {"2026-10-03"} and len(final) == 2  # a row per arm
+    daily = primary_rows(rows[rows["as_of_date"] == "2026-10-02"]).loc["sent"]
+    closing = primary_rows(final).loc["sent"]
+    assert closing["lift"] == daily["lift"] and closing["lift_high"] - closing["lift_low"] < (
+        daily["lift_high"] - daily["lift_low"]
+    )
+    assert closing["decision"] in {"winner", "no_meaningful_difference", "underpowered"}
+    assert "final fixed-horizon read of the data through 2026-10-02" in closing["detail"]

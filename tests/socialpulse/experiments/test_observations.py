@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from socialpulse.experiments.declarations import Arm, Experiment
+from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
+from socialpulse.experiments.evaluate import PRE_PERIOD_COLUMNS
 from socialpulse.experiments.observations import campaign_looks, crm_looks, groups_of, look_days
 
 CAMPAIGN_TEST = Experiment(
@@ -106,3 +108,35 @@ def test_crm_arms_count_members_buyers_and_each_person_s_revenue():
 
 def test_groups_of_users_cleaned_before_experiments_existed_are_none():
     assert groups_of(pd.DataFrame({"person_id": ["p"]}), "experiment_ads").tolist() == [None]
+
+
+def test_crm_arms_carry_each_person_s_pre_period_for_cuped_and_a_pre_period_before_the_history_is_an_error():
+    users = pd.DataFrame(
+        {
+            "person_id": ["p1", "p2", "p3"],
+            "signup_date": ["2026-01-01", "2026-01-01", "2026-10-02"],
+            "experiment_groups": [json.dumps({"experiment_ads": g}) for g in ("holdout", "targeted", "targeted")],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "person_id": ["p1", "p1", "p2", "p3", "p1"],
+            "order_date": ["2026-09-29", "2026-09-30", "2026-10-01", "2026-10-01", "2026-10-02"],
+            "amount_reporting": [20.0, 30.0, 10.0, 8.0, 4.0],
+        }
+    )
+    cuped = replace(HOLDOUT, pre_period_days=2)  # 09-29 and 09-30; p3 joined later: the 2 days before joining
+    looks = crm_looks(cuped, users, orders, DAYS).set_index(["as_of_date", "arm"])
+    held = looks.loc[("2026-10-03", "held")]
+    assert held[["pre_conversions", "pre_revenue", "pre_revenue_squares"]].tolist() == [1, 50.0, 2_500.0]
+    assert held[["conversions_cross", "revenue_cross"]].tolist() == [1, 50.0 * 4.0]
+    ads = looks.loc[("2026-10-03", "ads")]  # p3's order of 10-01 is before joining and in their pre-period
+    assert ads[["units", "pre_conversions", "pre_revenue", "revenue_cross"]].tolist() == [2, 1, 8.0, 0.0]
+    assert looks.loc[("2026-10-01", "held"), "revenue_cross"] == 0  # nothing bought yet since the start
+    with pytest.raises(
+        ExperimentError,
+        match="pre-period of 3 days starts on 2026-09-28, before the CRM's order "
+        r"history \(first order: 2026-09-29\)",
+    ):
+        crm_looks(replace(HOLDOUT, pre_period_days=3), users, orders, DAYS)
+    assert PRE_PERIOD_COLUMNS[0] not in crm_looks(HOLDOUT, users, orders, DAYS).dropna(axis=1)  # none declared

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -42,7 +43,7 @@ def load_campaign_days(conn, last: date, drop=lambda row: False) -> None:
 
 @pytest.fixture
 def lake(tmp_path) -> lake_zone.Lake:
-    users, orders = clean_crm(5000, date.fromisoformat(DS), history_days=40)
+    users, orders = clean_crm(5000, date.fromisoformat(DS), history_days=60)
     root = lake_zone.Lake.at(tmp_path / "lake")
     root.clean("crm_users").write_day(users, DS)
     root.clean("crm_orders").write_day(orders, DS)
@@ -78,6 +79,11 @@ def test_the_planted_experiments_are_read_as_planted_and_a_rerun_changes_nothing
         + holdout.loc[("conversions_per_person", "targeted"), "units"]
     )
     assert holdout.loc[("conversions_per_person", "holdout"), "units"] / members == pytest.approx(0.2, abs=0.02)
+    targeted = holdout.loc[("conversions_per_person", "targeted")]  # CUPED on each person's 28 days before
+    assert targeted["adjustment"] == "cuped" and 0 < targeted["variance_reduction"] < 1
+    assert targeted["detectable_lift"] > 0 and "CUPED on each person's 28 days" in targeted["detail"]
+    assert "at this traffic the smallest lift detectable with 80% power is" in targeted["detail"]
+    assert set(rows[rows["experiment"] == "video_creative"]["adjustment"]) == {"none"}  # campaign arms
     charts = sorted(p.name for p in (lake.root / "reports" / "experiments" / f"ds={DS}").iterdir())
     assert charts == sorted(f"{e.name}.png" for e in declared)
 
@@ -85,6 +91,27 @@ def test_the_planted_experiments_are_read_as_planted_and_a_rerun_changes_nothing
     again = results(warehouse_conn)
     assert set(again["run_id"]) == {"run-2"}
     pd.testing.assert_frame_equal(rows.drop(columns="run_id"), again.drop(columns="run_id"))
+
+
+def test_an_ended_experiment_gets_a_final_read_and_one_not_started_a_plan(sqlite_conn, lake):
+    apply_migrations(sqlite_conn)
+    load_campaign_days(sqlite_conn, date.fromisoformat(DS))
+    declared = planted.declared()
+    ended = replace(declared["video_creative"], end_date=date(2026, 10, 20))
+    later = replace(declared["retargeting_holdout"], start_date=date(2026, 11, 10), end_date=date(2026, 11, 12))
+    outcome = evaluate_all(sqlite_conn, lake, (ended, later), DS, "run")
+    rows = results(sqlite_conn)
+    final = rows[rows["look"] == "final"]
+    assert set(final["as_of_date"]) == {"2026-10-21"} and set(final["experiment"]) == {"video_creative"}
+    assert outcome["video_creative"]["look"] == "final" and outcome["video_creative"]["decision"] == "winner"
+    assert rows[rows["look"] == "daily"]["as_of_date"].max() == "2026-10-20"
+    assert outcome["retargeting_holdout"]["decision"] == "not_started"
+    assert re.fullmatch(
+        r"planned at the traffic of the 28 days to 2026-11-03 \(no CUPED in the plan\): a lift of [\d.]+% is "
+        r"detectable after 28 days with 80% power; 10% needs (about \d+ days|more than a year); the end date allows "
+        r"3: underpowered at this traffic",
+        outcome["retargeting_holdout"]["plan"],
+    ), outcome["retargeting_holdout"]["plan"]
 
 
 def test_a_backfill_rewrites_its_looks_and_leaves_later_ones(warehouse_conn, lake):
@@ -117,7 +144,10 @@ def test_campaigns_without_data_and_an_arm_that_stops(sqlite_conn, lake):
     assert outcome["lookalike_audience"]["decision"] == "sample_ratio_mismatch"
     assert f"arm 'lookalike' has received no traffic since {stopped_after}" in outcome["lookalike_audience"]["detail"]
     assert evaluate_all(sqlite_conn, lake, (declared,), "2026-10-01", "early") == {
-        "lookalike_audience": {"decision": "not_started"}
+        "lookalike_audience": {
+            "decision": "not_started",
+            "plan": "no plan: too little traffic in the 28 days to 2026-10-01 to compare the arms",
+        },
     }
 
 

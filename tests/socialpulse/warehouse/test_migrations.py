@@ -55,6 +55,8 @@ FROZEN = {
     "0016_erasure_restricted_rows.sqlite.sql": "183a97811b40f310645c1ffe8504a4738a7c74e1d78dfa6faefe827595d03512",
     "0017_activation.postgres.sql": "2225a53fc35f5db66624c5c9346b5959b3a2f54bcd7180c857d5c222b9ff6945",
     "0017_activation.sqlite.sql": "3545848b116027089652c138badff4f15c05d0a5c0349c1ce166759327faf59a",
+    "0018_experiment_cuped.postgres.sql": "e1a2686a498fd2e2aa149d630aa772d3b0e5072529e8d2fb417e2da3f218d08c",
+    "0018_experiment_cuped.sqlite.sql": "122e41b4f50191b1144a090eb915ea06ed358f6b6394861fe94cf32cc2183c7a",
 }
 # How each catalog spells the logical types of warehouse/dialect.py.
 CATALOG_TYPES = {

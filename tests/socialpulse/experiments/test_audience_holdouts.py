@@ -12,7 +12,6 @@ from socialpulse.experiments.audience_holdouts import holdout_experiments
 from socialpulse.experiments.evaluate import evaluate
 from socialpulse.experiments.observations import crm_looks, look_days
 
-
 # the CRM's order history starts in August: each person's 28 days before their first list are on record (CUPED)
 HISTORY = pd.DataFrame({"order_date": ["2026-08-01"], "amount_reporting": [5.0]})
 

@@ -38,8 +38,8 @@ import numpy as np
 
 from socialpulse.experiments.entities import WINNER
 from socialpulse.experiments.evaluate import decide
-from socialpulse.experiments.multiple_testing import HOLM, sequential_family
-from socialpulse.experiments.power import days_needed
+from socialpulse.experiments.multiple_testing import HOLM, fixed_horizon_family, sequential_family
+from socialpulse.experiments.power import days_needed, final_alpha
 from socialpulse.experiments.statistics import (
     SRM_P_VALUE,
     Moments,
@@ -156,6 +156,20 @@ def person_lifts(data: dict[str, np.ndarray], metrics: tuple[str, ...], adjusted
     return tuple(np.concatenate(v, axis=-1) for v in (lifts, errors, units))
 
 
+def final_reads(result: dict[str, np.ndarray], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each experiment's final fixed-horizon read of its last look (low, high per comparison), at the alpha the
+    daily looks left (the pipeline's final read)."""
+    lifts, errors, units = result[f"{key}_lift"], result[f"{key}_error"], result["units"]
+    comparisons = lifts.shape[-1]
+    lows, highs = [], []
+    for lift, error, n in zip(lifts, errors, units, strict=True):
+        level = final_alpha(error, n, ALPHA, ALPHA / comparisons)
+        _, low, high = fixed_horizon_family(lift[-1], error[-1], level, HOLM)
+        lows.append(low)
+        highs.append(high)
+    return np.array(lows), np.array(highs)
+
+
 def cuped_rows(rng: np.random.Generator, experiments: int, days: int, people: int) -> None:
     """CUPED and Holm on simulated CRM experiments; prints the tables of the closing note."""
     batch = 100
@@ -171,6 +185,7 @@ def cuped_rows(rng: np.random.Generator, experiments: int, days: int, people: in
                 p, low, high = sequential_family(lifts, errors, units, ALPHA, HOLM)
                 found.setdefault(key, []).append(np.stack([low, high, p]))
                 found.setdefault(f"{key}_error", []).append(errors)
+                found.setdefault(f"{key}_lift", []).append(lifts)
             found.setdefault("units", []).append(units)
         return {k: np.concatenate(v, axis=1 if k in ("cuped", "plain") else 0) for k, v in found.items()}
 
@@ -195,12 +210,23 @@ def cuped_rows(rng: np.random.Generator, experiments: int, days: int, people: in
         low, high, _ = family[key]
         ever = ((low > 0) | (high < 0)).any(axis=(1, 2)).mean()
         print(f"| A/A, 3 metrics x 2 arms, Holm | {label} | {ever:.2%} family-wise | - | - |")
+    for name, result in (("A/A, revenue_per_person", aa), ("A/A, 3 metrics x 2 arms, Holm", family)):
+        low, high, _ = result["cuped"]
+        daily = ((low > 0) | (high < 0)).any(axis=(1, 2))
+        final_low, final_high = final_reads(result, "cuped")
+        ever = (daily | ((final_low > 0) | (final_high < 0)).any(axis=1)).mean()
+        print(f"| {name} | with CUPED, daily looks then the final read on day {days} | {ever:.2%} | - | - |")
     medians = {}
     for key, label in (("plain", "without CUPED"), ("cuped", "with CUPED")):
         low, _, _ = planted[key]
         day = first_day(low[..., 0] > 0)
         medians[key] = np.median(np.where(day > 0, day, np.inf))
         print(f"| +10% revenue_per_person | {label} | - | {(day > 0).mean():.2%} by day {days} | {medians[key]:.0f} |")
+    for key, label in (("plain", "without CUPED"), ("cuped", "with CUPED")):
+        low, _, _ = planted[key]
+        final_low, _ = final_reads(planted, key)
+        better = ((low[..., 0] > 0).any(axis=1) | (final_low[:, 0] > 0)).mean()
+        print(f"| +10% revenue_per_person | {label}, daily looks then the final read | - | {better:.2%} | - |")
     print(f"median days to a decision, with CUPED / without: {medians['cuped'] / medians['plain']:.2f}")
     plan_look = 7
     for key, label in (("plain", "without CUPED"), ("cuped", "with CUPED")):

@@ -45,6 +45,6 @@ def test_the_planted_experiments_are_decided_and_a_malformed_declaration_stops_t
     assert causes(failed) == [
         "evaluate_experiments: variable socialpulse_experiments:3: experiment 'typo': an "
         "unknown field (text of 9 characters, did you mean hypothesis?); expected one of [alpha, "
-        "arms, crm_column, end_date, guardrail_metrics, hypothesis, minimum_effect, name, "
-        "primary_metric, start_date]"
+        "arms, crm_column, end_date, guardrail_metrics, hypothesis, minimum_effect, multiple_testing, name, "
+        "pre_period_days, primary_metric, start_date]"
     ]

@@ -86,6 +86,7 @@ class Experiment:
     crm_column: str | None = None
     source: str = ""  # file:line of the declaration
     pre_period_days: int = 0  # CRM arms (default 28): CUPED's covariate window before the start; 0: none
+    pre_period_declared: bool = False  # declared: it must fit the CRM's history; the default shortens to fit
     multiple_testing: str = HOLM  # over the family of treatment arms x metrics
     margins: tuple[tuple[str, float], ...] = ()  # guardrail metric -> non-inferiority margin (relative)
 
@@ -237,6 +238,7 @@ def _experiment(mapping: Any, source: str, index: int) -> Experiment:
         crm_column=crm_column,
         source=f"{source}:{mapping['__line__']}",
         pre_period_days=pre_period if kind == CRM_GROUP else 0,
+        pre_period_declared=reader.get("pre_period_days", required=False) is not None,
         multiple_testing=testing,
         margins=tuple((metric, margin) for metric, margin in entries if margin is not None),
     )

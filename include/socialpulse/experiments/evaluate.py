@@ -46,7 +46,7 @@ from scipy import stats
 from socialpulse.experiments.declarations import CRM_GROUP, Experiment, ExperimentError
 from socialpulse.experiments.entities import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, UNDERPOWERED, WINNER
 from socialpulse.experiments.multiple_testing import fixed_horizon_family, sequential_family
-from socialpulse.experiments.power import POWER, days_needed, detectable_lift
+from socialpulse.experiments.power import POWER, days_needed, detectable_lift, final_alpha
 from socialpulse.experiments.statistics import (
     SRM_P_VALUE,
     Moments,
@@ -220,13 +220,16 @@ def _compared_units(metrics: list[_Metric]) -> np.ndarray:
     return np.concatenate([m.stats.n[:, 1:] + m.stats.n[:, :1] for m in metrics], axis=1)  # type: ignore[index]
 
 
-def _family(metrics: list[_Metric], read: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]) -> _Family:
-    """The family read (sequentially or once) on the lifts as adjusted and as observed."""
+def _family(
+    metrics: list[_Metric], shift: np.ndarray, read: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
+) -> _Family:
+    """The family read (sequentially or once) on the lifts as adjusted and as observed, each comparison's lift
+    tested against −shift (_margin_shift); the intervals are of the lifts themselves."""
     (p, low, high), (_, unadjusted_low, unadjusted_high) = (
-        read(_stacked(metrics, lift), _stacked(metrics, error))
+        read(_stacked(metrics, lift) + shift, _stacked(metrics, error))
         for lift, error in (("lift", "error"), ("unadjusted_lift", "unadjusted_error"))
     )
-    return _Family(p, low, high, unadjusted_low, unadjusted_high)
+    return _Family(p, low - shift, high - shift, unadjusted_low - shift, unadjusted_high - shift)
 
 
 def _plan(
@@ -268,16 +271,25 @@ def _metric_interval(experiment: Experiment, metric: _Metric, final: bool) -> tu
     return np.fmax.accumulate(mean - width, axis=0), np.fmin.accumulate(mean + width, axis=0)
 
 
+SETTLED = (WINNER, GUARDRAIL, NO_DIFFERENCE)  # decisions that stay once taken (a broken split overrides them)
+
+
 def _decisions(
     experiment: Experiment,
     metrics: list[_Metric],
     family: _Family,
     broken: np.ndarray,
     needed: np.ndarray,
-    final: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(decision, winning arm) of every treatment arm at every look, and in column 0 the experiment's."""
-    arms = len(experiment.arms)
+    settled: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(decision, winning arm, waiting) of every treatment arm at every look; the first two with the experiment's in
+    column 0. `waiting`: the primary wins but a margin guardrail is not yet shown within its margin.
+
+    Daily (`settled` None): a decision once taken stays. Final (`settled`: the last daily look's decisions): a
+    settled daily decision stands; for the rest, a margin guardrail not shown within its margin is harmed, and
+    what the fixed-horizon read cannot decide is underpowered.
+    """
+    arms, final = len(experiment.arms), settled is not None
     low, high = (_per_arm(v, 0, arms)[:, 1:] for v in (family.low, family.high))
     harmed = np.zeros_like(low, dtype=bool)
     unproven = np.zeros_like(low, dtype=bool)
@@ -286,13 +298,15 @@ def _decisions(
         guard_low, guard_high = (_per_arm(v, k, arms)[:, 1:] for v in (family.low, family.high))
         harmed |= (guard_low < -margin) if final and margin else (guard_high < -margin)
         if margin:
-            unproven |= ~(guard_low >= -margin)
+            unproven |= ~(guard_low > -margin)
+    waiting = (low > 0) & unproven
     planned = experiment.planned_days
-    readable = np.isfinite(metrics[0].error[:, 1:])
     if final:  # the data have stopped: what is not decided now could not be with this traffic
         underpowered = np.ones_like(harmed)
+    elif planned:
+        underpowered = np.isfinite(metrics[0].error[:, 1:]) & ~(needed <= planned) & ~waiting
     else:
-        underpowered = readable & ~(needed <= planned) if planned else np.zeros_like(harmed)
+        underpowered = np.zeros_like(harmed)
     lift = metrics[0].lift[:, 1:]
     decision = decide(lift, low, high, experiment.minimum_effect, broken[:, None], harmed, unproven, underpowered)
     treatments = np.array([a.name for a in experiment.arms[1:]], dtype=object)
@@ -301,10 +315,25 @@ def _decisions(
         np.where(low > 0, treatments, experiment.control.name),
         None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
     )
+    earlier = settled if settled is not None else _stays(decision, winning)
+    kept = np.isin(earlier[0], SETTLED) & (decision != SRM)
+    decision, winning = np.where(kept, earlier[0], decision), np.where(kept, earlier[1], winning)
     overall = [_experiment_decision(d, w, lf) for d, w, lf in zip(decision, winning, lift, strict=True)]
     return (
         np.concatenate([np.array([[d] for d, _ in overall], dtype=object), decision.astype(object)], axis=1),
         np.concatenate([np.array([[w] for _, w in overall], dtype=object), winning], axis=1),
+        waiting,
+    )
+
+
+def _stays(decision: np.ndarray, winning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per look and arm, the first settled decision so far and its winning arm (None before any)."""
+    settled = np.isin(decision, SETTLED)
+    first, arms = settled.argmax(axis=0), np.arange(decision.shape[1])
+    after = settled.any(axis=0) & (np.arange(len(decision))[:, None] >= first)
+    return (
+        np.where(after, decision[first, arms], np.array(None, dtype=object)),
+        np.where(after, winning[first, arms], np.array(None, dtype=object)),
     )
 
 
@@ -382,9 +411,9 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
     looks[summed] = looks[summed].fillna(0.0)
     looks = looks.reset_index()
     metrics = [_metric(experiment, looks, m) for m in experiment.metrics]
-    units = looks["units"].to_numpy(dtype=float).reshape(-1, len(names))
-    srm_p = np.asarray(srm_p_value(units, [a.traffic for a in experiment.arms]), dtype=float).reshape(-1)
-    broken = np.array([broken_split(experiment, u, p) for u, p in zip(units, srm_p, strict=True)])
+    arm_units = looks["units"].to_numpy(dtype=float).reshape(-1, len(names))
+    srm_p = np.asarray(srm_p_value(arm_units, [a.traffic for a in experiment.arms]), dtype=float).reshape(-1)
+    broken = np.array([broken_split(experiment, u, p) for u, p in zip(arm_units, srm_p, strict=True)])
     day_numbers = np.array([(date.fromisoformat(d) - experiment.start_date).days + 1 for d in days], dtype=float)
     detectable, needed = _plan(experiment, metrics[0], day_numbers, len(metrics) * (len(names) - 1))
     notes = [
@@ -400,29 +429,34 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
         for t, (day, unread) in enumerate(zip(days, np.isnan(metrics[0].lift[:, 1:]).any(axis=1), strict=True))
     ]
     plan = (_with_control(detectable), _with_control(needed))
-    alpha, method = experiment.alpha, experiment.multiple_testing
-    daily = _family(
-        metrics, lambda lift, error: sequential_family(lift, error, _compared_units(metrics), alpha, method)
-    )
-    rows = [_read(experiment, metrics, daily, days, broken, srm_p, plan, notes)]
+    alpha, method, shift = experiment.alpha, experiment.multiple_testing, _margin_shift(experiment)
+    units = _compared_units(metrics)
+    daily = _family(metrics, shift, lambda lift, error: sequential_family(lift, error, units, alpha, method))
+    decision, winning, waiting = _decisions(experiment, metrics, daily, broken, needed)
+    notes = ["; ".join(n for n in (note, _waiting_note(experiment, waiting[t])) if n) for t, note in enumerate(notes)]
+    rows = [_read(experiment, metrics, daily, days, srm_p, plan, notes, (decision, winning))]
     if final and experiment.end_date is not None and days[-1] == experiment.end_date.isoformat():
         last = slice(-1, None)
-        closing = f"final fixed-horizon read of the data through {experiment.end_date}"
         ended = [_sliced(m, last) for m in metrics]
+        level = final_alpha(_stacked(metrics, "error"), units, alpha, alpha / units.shape[1])
+        closing = (
+            f"final fixed-horizon read of the data through {experiment.end_date}, at alpha {level:.3f}: "
+            f"{alpha:g} less what the daily looks could have spent"
+        )
+        family = _family(ended, shift, lambda lift, error: fixed_horizon_family(lift, error, level, method))
+        settled = (decision[last, 1:], winning[last, 1:])
+        closed = _decisions(experiment, ended, family, broken[last], needed[last], settled)[:2]
+        cuped_note = _adjustment_note(experiment, ended[0], _reduction(ended[0])[-1])
         rows.append(
             _read(
                 experiment,
                 ended,
-                _family(ended, lambda lift, error: fixed_horizon_family(lift, error, alpha, method)),
+                family,
                 [(experiment.end_date + timedelta(days=1)).isoformat()],
-                broken[last],
                 srm_p[last],
                 (plan[0][last], plan[1][last]),
-                [
-                    "; ".join(
-                        n for n in (closing, _adjustment_note(experiment, metrics[0], _reduction(ended[0])[-1])) if n
-                    )
-                ],
+                ["; ".join(n for n in (closing, cuped_note) if n)],
+                closed,
                 final=True,
             )
         )
@@ -430,20 +464,34 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
     return out.assign(experiment=experiment.name, is_control=out["arm"] == experiment.control.name)
 
 
+def _margin_shift(experiment: Experiment) -> np.ndarray:
+    """Per comparison (metric-major), the margin its lift is tested against: a guardrail with a margin is tested
+    as lift + margin against zero (non-inferiority), so the family's adjustment covers it like any other."""
+    treatments = len(experiment.arms) - 1
+    return np.repeat([experiment.margin(m) if k else 0.0 for k, m in enumerate(experiment.metrics)], treatments)
+
+
+def _waiting_note(experiment: Experiment, waiting: np.ndarray) -> str:
+    if not waiting.any():
+        return ""
+    arms = [a.name for a, w in zip(experiment.arms[1:], waiting, strict=True) if w]
+    guardrails = ", ".join(f"{m} within -{margin:.0%}" for m, margin in experiment.margins)
+    return f"{arms} win on {experiment.primary_metric} and wait until shown: {guardrails}"
+
+
 def _read(
     experiment: Experiment,
     metrics: list[_Metric],
     family: _Family,
     days: list[str],
-    broken: np.ndarray,
     srm_p: np.ndarray,
     plan: tuple[np.ndarray, np.ndarray],
     notes: list[str],
+    decided: tuple[np.ndarray, np.ndarray],
     final: bool = False,
 ) -> pd.DataFrame:
     """The rows of one read (the daily looks, or the final one): a row per look, metric and arm."""
     names, arms = [a.name for a in experiment.arms], len(experiment.arms)
-    decision, winning = _decisions(experiment, metrics, family, broken, plan[1][:, 1:], final)
     frames = []
     for k, (name, metric) in enumerate(zip(experiment.metrics, metrics, strict=True)):
         low, high = _metric_interval(experiment, metric, final)
@@ -467,8 +515,8 @@ def _read(
             "adjustment": "cuped" if metric.cuped else "none",
             "detectable_lift": plan[0] if primary else np.full_like(plan[0], np.nan),
             "days_needed": plan[1] if primary else np.full_like(plan[1], np.nan),
-            "decision": decision,
-            "winning_arm": winning,
+            "decision": decided[0],
+            "winning_arm": decided[1],
             "srm_p_value": np.repeat(srm_p[:, None], arms, axis=1),
             "detail": np.repeat(np.array(notes, dtype=object)[:, None], arms, axis=1),
         }

@@ -11,6 +11,7 @@ users drop; a person converts with a first order since the start.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import cast
 
@@ -80,17 +81,28 @@ def groups_of(users: pd.DataFrame, column: str) -> pd.Series:
     return users["experiment_groups"].map(lambda text: json.loads(text).get(column) if isinstance(text, str) else None)
 
 
-def pre_period(experiment: Experiment, members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    """Each member's conversion (0/1) and revenue over the `pre_period_days` before they entered the experiment
-    (the start, or their joining if later), indexed by person_id: CUPED's covariates. A pre-period reaching back
-    before the first order on record is an error that names both days."""
+def fitted_pre_period(experiment: Experiment, orders: pd.DataFrame) -> Experiment:
+    """The experiment with a pre-period the CRM's order history covers. A declared pre_period_days that reaches
+    back before the first order on record is an error naming both days; the default (28 days) shortens to the
+    days on record before the start (none: no CUPED)."""
+    if not experiment.pre_period_days:
+        return experiment
     first = min(orders["order_date"].astype(str), default=None)
     window_start = experiment.start_date - timedelta(days=experiment.pre_period_days)
-    if first is None or window_start.isoformat() < first:
+    if first is not None and window_start.isoformat() >= first:
+        return experiment
+    if experiment.pre_period_declared:
         raise ExperimentError(
             f"its pre-period of {experiment.pre_period_days} days starts on {window_start}, before the CRM's "
             f"order history (first order: {first or 'none'}): declare a shorter pre_period_days or a later start"
         )
+    on_record = 0 if first is None else max((experiment.start_date - date.fromisoformat(first)).days, 0)
+    return replace(experiment, pre_period_days=min(on_record, experiment.pre_period_days))
+
+
+def pre_period(experiment: Experiment, members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Each member's conversion (0/1) and revenue over the `pre_period_days` before they entered the experiment
+    (the start, or their joining if later), indexed by person_id: CUPED's covariates (fitted_pre_period first)."""
     entered = pd.to_datetime(members["joined"]).dt.date.map(lambda day: max(day, experiment.start_date))
     anchors = members.assign(
         until=entered.astype(str),
@@ -125,6 +137,7 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
     members = members.drop_duplicates("person_id")
+    experiment = fitted_pre_period(experiment, orders)
     covariates = (
         pre_period(experiment, members, orders)
         if experiment.pre_period_days
@@ -154,6 +167,8 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
         rows[-1]["as_of_date"] = day
     looks = pd.concat(rows, ignore_index=True)
     looks[["units", *SUMMED_PER_PERSON]] = looks[["units", *SUMMED_PER_PERSON]].fillna(0.0)
+    if experiment.pre_period_days:  # an arm nobody has joined yet sums to 0, as its outcomes do
+        looks[list(PRE_PERIOD_COLUMNS)] = looks[list(PRE_PERIOD_COLUMNS)].fillna(0.0)
     for column in ("impressions", "clicks", "spend"):
         looks[column] = 0.0
     looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop

@@ -23,6 +23,8 @@ plan lands within 25% of the day (bench/experiments.py); the last look's chance 
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy import stats
 
@@ -74,8 +76,9 @@ def days_needed(
     power: float = POWER,
     horizon: int = HORIZON_DAYS,
 ) -> np.ndarray:
-    """Days from the start until the MDE reaches `minimum_effect`, fitted to the looks so far (the last axis:
-    `day` numbered from 1, the relative lift's `error`, the `n` units compared); nan beyond `horizon`."""
+    """Days from the start until a decision on a lift of `minimum_effect` has come with probability `power` at some
+    daily look, on the variance fitted to the looks so far (the last axis: `day` numbered from 1, the relative
+    lift's `error`, the `n` units compared); nan beyond `horizon`."""
     day, error, n = (np.asarray(v, dtype=float) for v in (day, error, n))
     a, b = _variance_model(day, error**2)
     seen = np.isfinite(error)
@@ -93,18 +96,43 @@ def days_needed(
     return np.where(reached.any(axis=-1) & np.isfinite(last), reached.argmax(axis=-1) + 1.0, np.nan)
 
 
-def decision_chance(a: np.ndarray, b: np.ndarray, widths: np.ndarray, effect: float) -> np.ndarray:
-    """The chance that the interval has excluded zero by each day (the last axis of `widths`, from day 1), for a
-    true lift `effect` and the variance curve a / T + b (module docstring)."""
-    rng = np.random.default_rng(0)  # the same paths every time: a plan is reproducible
-    horizon = widths.shape[-1]
+@cache
+def _paths(horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """(β at 1/t for days t = 1..horizon, Z) on PLAN_PATHS paths, the same every time: a plan is reproducible."""
+    rng = np.random.default_rng(0)
     u = 1 / np.arange(horizon, 0, -1)  # β's times, from the last day's 1/horizon up to day 1's 1
     beta = np.cumsum(rng.standard_normal((PLAN_PATHS, horizon)) * np.sqrt(np.diff(u, prepend=0)), axis=1)[:, ::-1]
-    shared = rng.standard_normal((PLAN_PATHS, 1))
+    return beta, rng.standard_normal((PLAN_PATHS, 1))
+
+
+def decision_chance(
+    a: np.ndarray, b: np.ndarray, widths: np.ndarray, effect: float, both_ways: bool = False
+) -> np.ndarray:
+    """The chance that the interval has excluded zero (upwards, or `both_ways`) by each day (the last axis of
+    `widths`, from day 1), for a true lift `effect` and the variance curve a / T + b (module docstring)."""
+    horizon = widths.shape[-1]
+    beta, shared = _paths(horizon)
     flat_a, flat_b, flat_widths = np.ravel(a), np.ravel(b), widths.reshape(-1, horizon)
     chance = np.zeros_like(flat_widths)
     for row, (part, floor, width) in enumerate(zip(flat_a, flat_b, flat_widths, strict=True)):
         if np.isfinite(part) and np.isfinite(floor):
             estimate = effect + np.sqrt(floor) * shared + np.sqrt(part) * beta
-            chance[row] = np.logical_or.accumulate(estimate > width, axis=1).mean(axis=0)
+            excluded = (estimate > width) | ((estimate < -width) if both_ways else False)
+            chance[row] = np.logical_or.accumulate(excluded, axis=1).mean(axis=0)
     return chance.reshape(widths.shape)
+
+
+def final_alpha(error: np.ndarray, n: np.ndarray, alpha: float, level: float) -> float:
+    """The alpha left for a fixed-horizon read after the daily looks: `alpha` less the chance that, with no
+    difference anywhere, some comparison's daily interval (at `level`, its Bonferroni share) had excluded zero
+    (summed over the comparisons, each simulated on the plan's paths plus two of its standard errors: an upper
+    bound). `error`, `n`: (looks from day 1, comparisons).
+
+    The daily sequences are valid at every look, and at daily looks they spend well under their alpha, so the
+    union of both reads stays within `alpha` while the final read keeps most of it (at least alpha / 1000)."""
+    day = np.arange(1, len(error) + 1, dtype=float)
+    a, b = _variance_model(day, error.T**2)
+    widths = np.where(np.isfinite(error), halfwidth(error, n, level, tuning_alpha=level), np.inf).T
+    chance = decision_chance(a, b, np.asarray(widths), 0.0, both_ways=True)[:, -1]
+    spent = np.sum(np.where(chance > 0, chance + 2 * np.sqrt(chance * (1 - chance) / PLAN_PATHS), 0.0))
+    return float(max(alpha - spent, alpha / 1000))

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from socialpulse import lake as lake_zone
-from socialpulse.experiments.declarations import CAMPAIGNS, Experiment, ExperimentError
+from socialpulse.experiments.declarations import CAMPAIGNS, CRM_GROUP, Experiment, ExperimentError
 from socialpulse.experiments.entities import DAILY
 from socialpulse.experiments.entities import EXPERIMENT_RESULTS_TABLE as EXPERIMENT_RESULTS
 from socialpulse.experiments.evaluate import evaluate
-from socialpulse.experiments.observations import campaign_looks, crm_looks, look_days
+from socialpulse.experiments.observations import campaign_looks, crm_looks, fitted_pre_period, look_days
 from socialpulse.lake import files as lake_files
 from socialpulse.reports.charts import experiment_chart
 from socialpulse.transforms.privacy import drop_erased
@@ -153,13 +153,16 @@ def looks_of(
     return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
 
 
-def plan_before_start(conn: Any, zone: CleanZone, experiment: Experiment, day: date) -> str:
+def plan_before_start(
+    conn: Any, zone: CleanZone, experiment: Experiment, day: date, people: pd.DataFrame | None = None
+) -> str:
     """The power plan of an experiment not started yet, in words: the experiment read over the PLAN_DAYS up to
-    `day` as if it had started then (nothing is treated yet, so the lift is noise; its spread is what counts)."""
+    `day` as if it had started then (nothing is treated yet, so the lift is noise; its spread is what counts).
+    Data that cannot be read yet give no plan, in words: the experiment has not started, so nothing fails."""
     rehearsal = replace(experiment, start_date=day - timedelta(days=PLAN_DAYS - 1), end_date=None, pre_period_days=0)
     try:
-        rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day)))
-    except ExperimentError as error:
+        rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day), people))
+    except (ExperimentError, FileNotFoundError) as error:
         return f"no plan from the traffic before the start: {error}"
     last = rows[(rows["as_of_date"] == day.isoformat()) & (rows["role"] == "primary") & ~rows["is_control"]]
     if last.empty or last["detectable_lift"].isna().all():
@@ -210,11 +213,13 @@ def evaluate_all(
     for experiment in experiments:
         days = look_days(experiment, day)
         if not days:
-            plan = plan_before_start(conn, zone, experiment, day)
+            plan = plan_before_start(conn, zone, experiment, day, (assigned or {}).get(experiment.name))
             log.info("%s starts on %s: nothing to read on %s; %s", experiment.name, experiment.start_date, ds, plan)
             outcome[experiment.name] = {"decision": "not_started", "plan": plan}
             continue
         try:
+            if experiment.kind == CRM_GROUP:  # the default pre-period shortens to the CRM's order history
+                experiment = fitted_pre_period(experiment, zone.orders())
             looks = looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name))
             rows = evaluate(experiment, looks, final=experiment.end_date is not None and day > experiment.end_date)
         except ExperimentError as error:

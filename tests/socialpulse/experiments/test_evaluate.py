@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
-from socialpulse.experiments.evaluate import LOOK_COLUMNS, decide, evaluate
+from socialpulse.experiments.evaluate import LOOK_COLUMNS, _stays, decide, evaluate
 from socialpulse.experiments.statistics import (
     Moments,
     always_valid_p,
@@ -323,6 +324,11 @@ def test_a_guardrail_with_a_margin_holds_a_winner_until_it_is_shown_within_the_m
     waiting = evaluate(within, unsure)
     guardrail = waiting[waiting["role"] == "guardrail"].set_index("arm").loc["b"]
     assert guardrail["lift_low"] < -0.05 and primary_rows(waiting).loc["b", "decision"] == "keep_running"
+    assert (
+        "['b'] win on conversions_per_click and wait until shown: click_through_rate within -5%" in guardrail["detail"]
+    )
+    plain = primary_rows(evaluate(within, unsure)).loc["b"]  # the guardrail is tested against -5%, in the family
+    assert (guardrail["lift_low"] > -0.05) == (guardrail["p_value"] < 0.05) and plain["p_value"] < 0.05
     shown = look(
         a={"clicks": 100_000, "conversions": 3_000, "impressions": 2_000_000, "units": 900_000},
         b={"clicks": 100_000, "conversions": 4_500, "impressions": 2_000_000, "units": 900_000},
@@ -359,4 +365,27 @@ def test_the_day_after_the_end_a_final_fixed_horizon_read_is_added():
         daily["lift_high"] - daily["lift_low"]
     )
     assert closing["decision"] in {"winner", "no_meaningful_difference", "underpowered"}
+    level = float(
+        re.search(r"at alpha ([\d.]+): 0.05 less what the daily looks could have spent", closing["detail"])[1]
+    )
+    assert 0.02 < level <= 0.05  # the final read keeps what the daily sequences did not spend (power.final_alpha)
     assert "final fixed-horizon read of the data through 2026-10-02" in closing["detail"]
+
+
+def test_a_settled_decision_stays_at_later_looks_and_on_the_final_read_unless_the_split_breaks():
+    decision = np.array(
+        [["keep_running", "keep_running"], ["no_meaningful_difference", "winner"], ["keep_running", "keep_running"]],
+        dtype=object,
+    )
+    winning = np.array([[None, None], [None, "b"], [None, None]], dtype=object)
+    kept, arms = _stays(decision, winning)
+    assert kept.tolist() == [
+        [None, None],
+        ["no_meaningful_difference", "winner"],
+        ["no_meaningful_difference", "winner"],
+    ]
+    assert arms.tolist() == [[None, None], [None, "b"], [None, "b"]]
+    ended = replace(experiment(), end_date=date(2026, 10, 5))
+    wins = look(a={"clicks": 10_000, "conversions": 300}, b={"clicks": 10_000, "conversions": 450})
+    rows = evaluate(ended, wins, final=True)
+    assert set(rows[rows["look"] == "final"]["decision"]) == {"winner"}

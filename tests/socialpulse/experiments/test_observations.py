@@ -9,7 +9,13 @@ import pytest
 
 from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
 from socialpulse.experiments.evaluate import PRE_PERIOD_COLUMNS
-from socialpulse.experiments.observations import campaign_looks, crm_looks, groups_of, look_days
+from socialpulse.experiments.observations import (
+    campaign_looks,
+    crm_looks,
+    fitted_pre_period,
+    groups_of,
+    look_days,
+)
 
 CAMPAIGN_TEST = Experiment(
     "t", "h", date(2026, 10, 1), "roas", 0.1, (Arm("a", 0.5, campaigns=("1",)), Arm("b", 0.5, campaigns=("2", "3")))
@@ -133,10 +139,14 @@ def test_crm_arms_carry_each_person_s_pre_period_for_cuped_and_a_pre_period_befo
     ads = looks.loc[("2026-10-03", "ads")]  # p3's order of 10-01 is before joining and in their pre-period
     assert ads[["units", "pre_conversions", "pre_revenue", "revenue_cross"]].tolist() == [2, 1, 8.0, 0.0]
     assert looks.loc[("2026-10-01", "held"), "revenue_cross"] == 0  # nothing bought yet since the start
+    later = crm_looks(cuped, users[users["person_id"] != "p2"], orders, DAYS).set_index(["as_of_date", "arm"])
+    empty = later.loc[("2026-10-01", "ads")]  # nobody has joined yet: sums of 0, so CUPED still applies
+    assert empty["units"] == 0 and empty[list(PRE_PERIOD_COLUMNS)].tolist() == [0.0] * len(PRE_PERIOD_COLUMNS)
+    assert fitted_pre_period(replace(HOLDOUT, pre_period_days=3), orders).pre_period_days == 2  # the days on record
     with pytest.raises(
         ExperimentError,
         match="pre-period of 3 days starts on 2026-09-28, before the CRM's order "
         r"history \(first order: 2026-09-29\)",
     ):
-        crm_looks(replace(HOLDOUT, pre_period_days=3), users, orders, DAYS)
+        crm_looks(replace(HOLDOUT, pre_period_days=3, pre_period_declared=True), users, orders, DAYS)
     assert PRE_PERIOD_COLUMNS[0] not in crm_looks(HOLDOUT, users, orders, DAYS).dropna(axis=1)  # none declared

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from socialpulse.experiments.power import days_needed, detectable_lift
+from socialpulse.experiments.power import days_needed, detectable_lift, final_alpha
 from socialpulse.experiments.statistics import halfwidth
 
 
@@ -44,3 +44,19 @@ def test_a_floor_the_days_cannot_average_away_is_more_than_a_year_and_nothing_re
         np.tile(seen, (2, 1)), np.sqrt([0.004 / seen, 0.002 / seen]), np.full((2, 7), 9e3), 0.1, 0.05, 0.05
     )
     assert rows[1] < rows[0]  # one plan per row: half the variance, fewer days
+
+
+def test_the_final_read_keeps_the_alpha_the_daily_looks_did_not_spend():
+    """Checked against running averages of noise read daily with no difference at all, both ways."""
+    looks = np.arange(1, 29, dtype=float)
+    error, n = np.sqrt(0.004 / looks + 0.0005)[:, None], (20_000 + 1_000 * looks)[:, None]
+    left = final_alpha(error, n, 0.05, 0.05)
+    rng = np.random.default_rng(3)
+    noise = (
+        np.sqrt(0.0005) * rng.standard_normal((40_000, 1))
+        + np.sqrt(0.004) * rng.standard_normal((40_000, 28)).cumsum(axis=1) / looks
+    )
+    width = halfwidth(error[:, 0], n[:, 0], 0.05)
+    spent = (np.abs(noise) > width).any(axis=1).mean()
+    assert 0 < spent < 0.05 and spent - 0.002 < 0.05 - left < spent + 0.012  # errs on the safe side
+    assert final_alpha(np.full((5, 2), np.nan), np.ones((5, 2)), 0.05, 0.025) == 0.05  # nothing read: nothing spent

@@ -160,10 +160,9 @@ def final_reads(result: dict[str, np.ndarray], key: str) -> tuple[np.ndarray, np
     """Each experiment's final fixed-horizon read of its last look (low, high per comparison), at the alpha the
     daily looks left (the pipeline's final read)."""
     lifts, errors, units = result[f"{key}_lift"], result[f"{key}_error"], result["units"]
-    comparisons = lifts.shape[-1]
     lows, highs = [], []
     for lift, error, n in zip(lifts, errors, units, strict=True):
-        level = final_alpha(error, n, ALPHA, ALPHA / comparisons)
+        level = final_alpha(error, n, ALPHA)
         _, low, high = fixed_horizon_family(lift[-1], error[-1], level, HOLM)
         lows.append(low)
         highs.append(high)

@@ -24,12 +24,14 @@ experiment's):
 In that order: the first that holds is the decision.
 
 Each look's intervals are intersected with the earlier looks' (the sequences hold at all
-looks at once), so a decision, once taken, stays. No comparison is read before each arm
+looks at once), and a look that decides nothing keeps the last settled decision (winner,
+guardrail harmed, no meaningful difference) unless the split broke since. No comparison is read before each arm
 has MIN_UNITS units (and, for rates, MIN_COUNTED conversions and non-conversions): the
 intervals are asymptotic, and a rate of 0 or 1 has no variance to go by. Once the end
-date has passed, a fixed-horizon read of the last look is added as the final decision:
-there, a margin guardrail whose interval reaches below −margin is harmed (non-inferiority
-not shown) and what is not decided is underpowered. All metrics count higher as better.
+date has passed, a fixed-horizon read of the last look is added as the final decision, at
+the alpha the daily looks left (power.final_alpha): there, a margin guardrail whose interval
+reaches below −margin is harmed (non-inferiority not shown), a settled daily decision stands
+otherwise, and what is not decided is underpowered. All metrics count higher as better.
 """
 
 from __future__ import annotations
@@ -271,7 +273,8 @@ def _metric_interval(experiment: Experiment, metric: _Metric, final: bool) -> tu
     return np.fmax.accumulate(mean - width, axis=0), np.fmin.accumulate(mean + width, axis=0)
 
 
-SETTLED = (WINNER, GUARDRAIL, NO_DIFFERENCE)  # decisions that stay once taken (a broken split overrides them)
+SETTLED = (WINNER, GUARDRAIL, NO_DIFFERENCE)  # decisions a later look without a decision of its own keeps
+OPEN = (KEEP_RUNNING, UNDERPOWERED)
 
 
 def _decisions(
@@ -281,25 +284,26 @@ def _decisions(
     broken: np.ndarray,
     needed: np.ndarray,
     settled: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(decision, winning arm, waiting) of every treatment arm at every look; the first two with the experiment's in
-    column 0. `waiting`: the primary wins but a margin guardrail is not yet shown within its margin.
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(decision, winning arm, what waits) of every treatment arm at every look; the first two with the
+    experiment's in column 0, the last a note per look on winners waiting for a margin guardrail.
 
-    Daily (`settled` None): a decision once taken stays. Final (`settled`: the last daily look's decisions): a
-    settled daily decision stands; for the rest, a margin guardrail not shown within its margin is harmed, and
-    what the fixed-horizon read cannot decide is underpowered.
+    Daily (`settled` None): a look that decides nothing keeps the last settled decision, unless the split broke
+    since. Final (`settled`: the last daily look's decisions): a margin guardrail not shown within its margin is
+    harmed, what the fixed-horizon read cannot decide is underpowered, and a settled daily decision stands
+    against an undecided final read.
     """
     arms, final = len(experiment.arms), settled is not None
     low, high = (_per_arm(v, 0, arms)[:, 1:] for v in (family.low, family.high))
     harmed = np.zeros_like(low, dtype=bool)
-    unproven = np.zeros_like(low, dtype=bool)
+    unproven: dict[str, np.ndarray] = {}
     for k, metric in enumerate(experiment.guardrail_metrics, start=1):
         margin = experiment.margin(metric)
         guard_low, guard_high = (_per_arm(v, k, arms)[:, 1:] for v in (family.low, family.high))
         harmed |= (guard_low < -margin) if final and margin else (guard_high < -margin)
         if margin:
-            unproven |= ~(guard_low > -margin)
-    waiting = (low > 0) & unproven
+            unproven[metric] = ~(guard_low > -margin)
+    waiting = (low > 0) & np.logical_or.reduce([np.zeros_like(harmed), *unproven.values()])
     planned = experiment.planned_days
     if final:  # the data have stopped: what is not decided now could not be with this traffic
         underpowered = np.ones_like(harmed)
@@ -308,33 +312,57 @@ def _decisions(
     else:
         underpowered = np.zeros_like(harmed)
     lift = metrics[0].lift[:, 1:]
-    decision = decide(lift, low, high, experiment.minimum_effect, broken[:, None], harmed, unproven, underpowered)
+    decision = decide(lift, low, high, experiment.minimum_effect, broken[:, None], harmed, waiting, underpowered)
     treatments = np.array([a.name for a in experiment.arms[1:]], dtype=object)
     winning = np.where(
         decision == WINNER,
         np.where(low > 0, treatments, experiment.control.name),
         None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
     )
-    earlier = settled if settled is not None else _stays(decision, winning)
-    kept = np.isin(earlier[0], SETTLED) & (decision != SRM)
-    decision, winning = np.where(kept, earlier[0], decision), np.where(kept, earlier[1], winning)
+    if settled is None:
+        decision, winning = _carried(decision, winning)
+    else:
+        carried = _carried(np.concatenate([settled[0], decision]), np.concatenate([settled[1], winning]))
+        decision, winning = carried[0][-1:], carried[1][-1:]
+    notes = [
+        _waiting_note(experiment, unproven, t, waiting[t] & (decision[t] == KEEP_RUNNING)) for t in range(len(low))
+    ]
     overall = [_experiment_decision(d, w, lf) for d, w, lf in zip(decision, winning, lift, strict=True)]
     return (
         np.concatenate([np.array([[d] for d, _ in overall], dtype=object), decision.astype(object)], axis=1),
         np.concatenate([np.array([[w] for _, w in overall], dtype=object), winning], axis=1),
-        waiting,
+        notes,
     )
 
 
-def _stays(decision: np.ndarray, winning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per look and arm, the first settled decision so far and its winning arm (None before any)."""
-    settled = np.isin(decision, SETTLED)
-    first, arms = settled.argmax(axis=0), np.arange(decision.shape[1])
-    after = settled.any(axis=0) & (np.arange(len(decision))[:, None] >= first)
-    return (
-        np.where(after, decision[first, arms], np.array(None, dtype=object)),
-        np.where(after, winning[first, arms], np.array(None, dtype=object)),
+def _carried(decision: np.ndarray, winning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each look that decides nothing (keep_running, underpowered) takes the last settled decision and its winning
+    arm before it, unless a broken split came between: the intervals hold at all looks, but a comparison's level
+    in the family can fall as the others' p-values do, which can move an interval off a threshold it had passed."""
+    decision, winning = decision.copy(), winning.copy()
+    for arm in range(decision.shape[1]):
+        last: tuple[object, object] | None = None
+        for look in range(len(decision)):
+            if decision[look, arm] in SETTLED:
+                last = (decision[look, arm], winning[look, arm])
+            elif decision[look, arm] == SRM:
+                last = None
+            elif last is not None and decision[look, arm] in OPEN:
+                decision[look, arm], winning[look, arm] = last
+    return decision, winning
+
+
+def _waiting_note(experiment: Experiment, unproven: dict[str, np.ndarray], look: int, waiting: np.ndarray) -> str:
+    """Which arms win on the primary metric but wait for a margin guardrail, and for which."""
+    if not waiting.any():
+        return ""
+    arms = [a.name for a, w in zip(experiment.arms[1:], waiting, strict=True) if w]
+    shown = ", ".join(
+        f"{metric} within -{experiment.margin(metric):.0%}"
+        for metric, open_ in unproven.items()
+        if (open_[look] & waiting).any()
     )
+    return f"{arms} win on {experiment.primary_metric} and wait until shown: {shown}"
 
 
 def _experiment_decision(decisions: np.ndarray, winners: np.ndarray, lifts: np.ndarray) -> tuple[str, str | None]:
@@ -432,15 +460,15 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
     alpha, method, shift = experiment.alpha, experiment.multiple_testing, _margin_shift(experiment)
     units = _compared_units(metrics)
     daily = _family(metrics, shift, lambda lift, error: sequential_family(lift, error, units, alpha, method))
-    decision, winning, waiting = _decisions(experiment, metrics, daily, broken, needed)
-    notes = ["; ".join(n for n in (note, _waiting_note(experiment, waiting[t])) if n) for t, note in enumerate(notes)]
+    decision, winning, waits = _decisions(experiment, metrics, daily, broken, needed)
+    notes = ["; ".join(n for n in (note, wait) if n) for note, wait in zip(notes, waits, strict=True)]
     rows = [_read(experiment, metrics, daily, days, srm_p, plan, notes, (decision, winning))]
     if final and experiment.end_date is not None and days[-1] == experiment.end_date.isoformat():
         last = slice(-1, None)
         ended = [_sliced(m, last) for m in metrics]
-        level = final_alpha(_stacked(metrics, "error"), units, alpha, alpha / units.shape[1])
+        level = final_alpha(_stacked(metrics, "error"), units, alpha)
         closing = (
-            f"final fixed-horizon read of the data through {experiment.end_date}, at alpha {level:.3f}: "
+            f"final fixed-horizon read of the data through {experiment.end_date}, at alpha {level:.4f}: "
             f"{alpha:g} less what the daily looks could have spent"
         )
         family = _family(ended, shift, lambda lift, error: fixed_horizon_family(lift, error, level, method))
@@ -469,14 +497,6 @@ def _margin_shift(experiment: Experiment) -> np.ndarray:
     as lift + margin against zero (non-inferiority), so the family's adjustment covers it like any other."""
     treatments = len(experiment.arms) - 1
     return np.repeat([experiment.margin(m) if k else 0.0 for k, m in enumerate(experiment.metrics)], treatments)
-
-
-def _waiting_note(experiment: Experiment, waiting: np.ndarray) -> str:
-    if not waiting.any():
-        return ""
-    arms = [a.name for a, w in zip(experiment.arms[1:], waiting, strict=True) if w]
-    guardrails = ", ".join(f"{m} within -{margin:.0%}" for m, margin in experiment.margins)
-    return f"{arms} win on {experiment.primary_metric} and wait until shown: {guardrails}"
 
 
 def _read(

@@ -7,8 +7,9 @@ expected share of false discoveries within alpha, as GrowthBook offers both.
 
 * The procedures take the always-valid p-values, each the running minimum over the looks
   so far. Holm's proof needs only that each p-value is valid at the time it is read, which
-  an always-valid p-value is at every look at once, so the family is controlled across
-  daily looks too. Both procedures are monotone, so an adjusted p-value never rises.
+  an always-valid p-value is at every look at once, so with Holm the family-wise rate holds
+  across daily looks too; Benjamini-Hochberg's guarantee is for one read, and across looks
+  it is a heuristic. Both procedures are monotone, so an adjusted p-value never rises.
 * Intervals agree with decisions: comparison i is read at the level the procedure gave it,
   alpha_i = alpha · p_i / p_adjusted_i (between alpha / m and alpha, as GrowthBook and
   tea-tasting report it), and its interval is the running intersection, at that level, of

@@ -15,8 +15,8 @@ The days needed are the first day by which a decision has come with probability
 `power`. A decision may come at any daily look, and the looks' estimates share their
 data, so the chance is not that of the last look alone: it is simulated. The estimate's
 error at day t is √b·Z + √a·β(1/t), Z standard normal and β a standard Brownian motion
-(a cumulative average's errors: Cov(e_s, e_t) = a / max(s, t) + b), on PLAN_PATHS fixed
-paths, so a plan is the same every time it is made. Against simulated experiments the
+(a cumulative average's errors: Cov(e_s, e_t) = a / max(s, t) + b), on PLAN_PATHS
+paths from a fixed seed, so a plan is the same every time it is made. Against simulated experiments the
 plan lands within 25% of the day (bench/experiments.py); the last look's chance alone
 (the MDE reaching δ) would put it up to 44% late when b dominates.
 """
@@ -33,6 +33,7 @@ from socialpulse.experiments.statistics import DEFAULT_TUNING_UNITS, halfwidth
 POWER = 0.8
 HORIZON_DAYS = 365  # the plan looks no further: "more than a year"
 PLAN_PATHS = 1_000  # simulated paths of the daily estimates
+FINAL_PATHS = 5_000  # for the alpha the daily looks spent: small chances, so more paths
 
 
 def detectable_lift(
@@ -96,22 +97,30 @@ def days_needed(
     return np.where(reached.any(axis=-1) & np.isfinite(last), reached.argmax(axis=-1) + 1.0, np.nan)
 
 
-@cache
-def _paths(horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """(β at 1/t for days t = 1..horizon, Z) on PLAN_PATHS paths, the same every time: a plan is reproducible."""
+def _draw(horizon: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(β at 1/t for days t = 1..horizon, Z) on `count` paths from a fixed seed: a plan is reproducible."""
     rng = np.random.default_rng(0)
     u = 1 / np.arange(horizon, 0, -1)  # β's times, from the last day's 1/horizon up to day 1's 1
-    beta = np.cumsum(rng.standard_normal((PLAN_PATHS, horizon)) * np.sqrt(np.diff(u, prepend=0)), axis=1)[:, ::-1]
-    return beta, rng.standard_normal((PLAN_PATHS, 1))
+    beta = np.cumsum(rng.standard_normal((count, horizon)) * np.sqrt(np.diff(u, prepend=0)), axis=1)[:, ::-1]
+    return beta, rng.standard_normal((count, 1))
+
+
+_plan_paths = cache(lambda horizon: _draw(horizon, PLAN_PATHS))  # every plan's horizon is HORIZON_DAYS
 
 
 def decision_chance(
-    a: np.ndarray, b: np.ndarray, widths: np.ndarray, effect: float, both_ways: bool = False
+    a: np.ndarray,
+    b: np.ndarray,
+    widths: np.ndarray,
+    effect: float,
+    both_ways: bool = False,
+    paths: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The chance that the interval has excluded zero (upwards, or `both_ways`) by each day (the last axis of
-    `widths`, from day 1), for a true lift `effect` and the variance curve a / T + b (module docstring)."""
+    `widths`, from day 1), for a true lift `effect` and the variance curve a / T + b (module docstring), on the
+    plan's paths unless given."""
     horizon = widths.shape[-1]
-    beta, shared = _paths(horizon)
+    beta, shared = paths or _plan_paths(horizon)
     flat_a, flat_b, flat_widths = np.ravel(a), np.ravel(b), widths.reshape(-1, horizon)
     chance = np.zeros_like(flat_widths)
     for row, (part, floor, width) in enumerate(zip(flat_a, flat_b, flat_widths, strict=True)):
@@ -122,17 +131,25 @@ def decision_chance(
     return chance.reshape(widths.shape)
 
 
-def final_alpha(error: np.ndarray, n: np.ndarray, alpha: float, level: float) -> float:
-    """The alpha left for a fixed-horizon read after the daily looks: `alpha` less the chance that, with no
-    difference anywhere, some comparison's daily interval (at `level`, its Bonferroni share) had excluded zero
-    (summed over the comparisons, each simulated on the plan's paths plus two of its standard errors: an upper
-    bound). `error`, `n`: (looks from day 1, comparisons).
+def final_alpha(error: np.ndarray, n: np.ndarray, alpha: float) -> float:
+    """The alpha left for a fixed-horizon read after the daily looks of a family: `alpha` less an upper bound on
+    the chance that the daily looks had already rejected a true null. `error`, `n`: (every day from the start,
+    comparisons), nan where a comparison was not read.
 
-    The daily sequences are valid at every look, and at daily looks they spend well under their alpha, so the
-    union of both reads stays within `alpha` while the final read keeps most of it (at least alpha / 1000)."""
+    Holm (or BH) rejects one of k true nulls first only if one of their p-values fell below alpha / k, so the
+    chance is at most, over k, the sum of the k largest chances that a comparison's daily interval at alpha / k
+    (ρ tuned for the family) ever excluded zero with no difference. Each chance is simulated on FINAL_PATHS paths
+    of the fitted variance curve and taken at its 97.5% Clopper-Pearson upper limit, so a chance too small for
+    any path to show still counts. At daily looks the sequences spend well under their alpha, so the final read
+    keeps most of it (at least alpha / 1000)."""
     day = np.arange(1, len(error) + 1, dtype=float)
     a, b = _variance_model(day, error.T**2)
-    widths = np.where(np.isfinite(error), halfwidth(error, n, level, tuning_alpha=level), np.inf).T
-    chance = decision_chance(a, b, np.asarray(widths), 0.0, both_ways=True)[:, -1]
-    spent = np.sum(np.where(chance > 0, chance + 2 * np.sqrt(chance * (1 - chance) / PLAN_PATHS), 0.0))
-    return float(max(alpha - spent, alpha / 1000))
+    comparisons, paths = error.shape[1], _draw(len(error), FINAL_PATHS)
+    worst = 0.0
+    for nulls in range(1, comparisons + 1):
+        level = alpha / nulls
+        widths = np.where(np.isfinite(error), halfwidth(error, n, level, tuning_alpha=alpha / comparisons), np.inf)
+        hits = decision_chance(a, b, np.asarray(widths).T, 0.0, both_ways=True, paths=paths)[:, -1] * FINAL_PATHS
+        upper = stats.beta.ppf(0.975, np.round(hits) + 1, FINAL_PATHS - np.round(hits))
+        worst = max(worst, float(np.sort(upper)[-nulls:].sum()))
+    return max(alpha - worst, alpha / 1000)

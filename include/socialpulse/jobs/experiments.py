@@ -159,6 +159,8 @@ def plan_before_start(
     """The power plan of an experiment not started yet, in words: the experiment read over the PLAN_DAYS up to
     `day` as if it had started then (nothing is treated yet, so the lift is noise; its spread is what counts).
     Data that cannot be read yet give no plan, in words: the experiment has not started, so nothing fails."""
+    if people is not None:  # an audience's holdout: its people join from the day after their first list
+        return "no plan before the start: the audience's people join from the day after their first list"
     rehearsal = replace(experiment, start_date=day - timedelta(days=PLAN_DAYS - 1), end_date=None, pre_period_days=0)
     try:
         rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day), people))

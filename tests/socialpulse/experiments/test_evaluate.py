@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
-from socialpulse.experiments.evaluate import LOOK_COLUMNS, _stays, decide, evaluate
+from socialpulse.experiments.evaluate import LOOK_COLUMNS, _carried, decide, evaluate
 from socialpulse.experiments.statistics import (
     Moments,
     always_valid_p,
@@ -372,19 +372,29 @@ def test_the_day_after_the_end_a_final_fixed_horizon_read_is_added():
     assert "final fixed-horizon read of the data through 2026-10-02" in closing["detail"]
 
 
-def test_a_settled_decision_stays_at_later_looks_and_on_the_final_read_unless_the_split_breaks():
-    decision = np.array(
-        [["keep_running", "keep_running"], ["no_meaningful_difference", "winner"], ["keep_running", "keep_running"]],
-        dtype=object,
-    )
-    winning = np.array([[None, None], [None, "b"], [None, None]], dtype=object)
-    kept, arms = _stays(decision, winning)
-    assert kept.tolist() == [
-        [None, None],
-        ["no_meaningful_difference", "winner"],
-        ["no_meaningful_difference", "winner"],
+def test_a_look_that_decides_nothing_keeps_the_last_settled_decision_unless_the_split_broke_since():
+    looks = [
+        "keep_running",
+        "winner",
+        "keep_running",
+        "guardrail_harmed",
+        "underpowered",
+        "sample_ratio_mismatch",
+        "keep_running",
     ]
-    assert arms.tolist() == [[None, None], [None, "b"], [None, "b"]]
+    decision = np.array([[d] for d in looks], dtype=object)
+    winning = np.array([["b" if d == "winner" else None] for d in looks], dtype=object)
+    kept, arms = _carried(decision, winning)
+    assert kept[:, 0].tolist() == [
+        "keep_running",
+        "winner",
+        "winner",
+        "guardrail_harmed",
+        "guardrail_harmed",
+        "sample_ratio_mismatch",
+        "keep_running",
+    ]  # a later harm is not hidden
+    assert arms[:, 0].tolist() == [None, "b", "b", None, None, None, None]
     ended = replace(experiment(), end_date=date(2026, 10, 5))
     wins = look(a={"clicks": 10_000, "conversions": 300}, b={"clicks": 10_000, "conversions": 450})
     rows = evaluate(ended, wins, final=True)

@@ -36,8 +36,8 @@ from datetime import timedelta
 
 import numpy as np
 
+from socialpulse.experiments.decisions import decide
 from socialpulse.experiments.entities import WINNER
-from socialpulse.experiments.evaluate import decide
 from socialpulse.experiments.multiple_testing import HOLM, fixed_horizon_family, sequential_family
 from socialpulse.experiments.power import days_needed, final_alpha
 from socialpulse.experiments.statistics import (

@@ -9,7 +9,7 @@ from socialpulse.experiments.declarations import METRICS
 from socialpulse.schema import Field, Schema
 from socialpulse.warehouse.tables import register, table_of
 
-# The decisions (experiments/evaluate.py says when each is taken).
+# The decisions (experiments/decisions.py says when each is taken).
 KEEP_RUNNING, WINNER, NO_DIFFERENCE = "keep_running", "winner", "no_meaningful_difference"
 SRM, GUARDRAIL, UNDERPOWERED = "sample_ratio_mismatch", "guardrail_harmed", "underpowered"
 DAILY, FINAL = "daily", "final"  # the looks: sequential every day, and the fixed-horizon read after end_date

@@ -7,31 +7,12 @@ CRM arms' person-level metrics are CUPED-adjusted by each person's pre-period
 (variance_reduction.py); every treatment arm × metric is one family, adjusted together
 (multiple_testing.py); the plan says what the traffic can detect and when (power.py).
 
-Decisions, per treatment arm against the control (the control's rows carry the
-experiment's):
-* `sample_ratio_mismatch`: the units per arm are not the planned split (chi-square
-  p < 0.001; for campaign arms also an arm's share off by more than a percentage point,
-  as summed daily reach counts person-days, whose split varies more than a binomial).
-  The assignment is broken, so no comparison is trusted: stop and fix the split.
-* `guardrail_harmed`: a guardrail metric is worse than the control's by more than its
-  margin (0 without one), beyond doubt.
-* `no_meaningful_difference`: the lift's interval lies within ± the minimum effect worth
-  detecting (even when it excludes zero: the difference is too small to act on).
-* `winner`: the primary metric's lift interval excludes zero (`winning_arm` says which);
-  a winning treatment waits while a guardrail with a margin is not shown within it.
-* `underpowered`: at this traffic the minimum effect needs more days than the end date allows.
-* `keep_running`: none of the above yet.
-In that order: the first that holds is the decision.
-
-Each look's intervals are intersected with the earlier looks' (the sequences hold at all
-looks at once), and a look that decides nothing keeps the last settled decision (winner,
-guardrail harmed, no meaningful difference) unless the split broke since. No comparison is read before each arm
-has MIN_UNITS units (and, for rates, MIN_COUNTED conversions and non-conversions): the
-intervals are asymptotic, and a rate of 0 or 1 has no variance to go by. Once the end
-date has passed, a fixed-horizon read of the last look is added as the final decision, at
-the alpha the daily looks left (power.final_alpha): there, a margin guardrail whose interval
-reaches below −margin is harmed (non-inferiority not shown), a settled daily decision stands
-otherwise, and what is not decided is underpowered. All metrics count higher as better.
+The decisions and the rules that keep them are in decisions.py, each look in words in
+details.py. Once the end date has passed, a fixed-horizon read of the last look is added as
+the final decision, at the alpha the daily looks left (power.final_alpha): there, a margin
+guardrail whose interval reaches below −margin is harmed (non-inferiority not shown), a
+settled daily decision stands otherwise, and what is not decided is underpowered. All
+metrics count higher as better.
 """
 
 from __future__ import annotations
@@ -45,12 +26,20 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from socialpulse.experiments.declarations import CRM_GROUP, Experiment, ExperimentError
-from socialpulse.experiments.entities import GUARDRAIL, KEEP_RUNNING, NO_DIFFERENCE, SRM, UNDERPOWERED, WINNER
+from socialpulse.experiments.decisions import (
+    MIN_COUNTED,
+    MIN_UNITS,
+    broken_split,
+    carried,
+    decide,
+    experiment_decision,
+)
+from socialpulse.experiments.declarations import Experiment, ExperimentError
+from socialpulse.experiments.details import adjustment_note, look_detail, plan_note, waiting_note
+from socialpulse.experiments.entities import KEEP_RUNNING, WINNER
 from socialpulse.experiments.multiple_testing import fixed_horizon_family, sequential_family
-from socialpulse.experiments.power import POWER, days_needed, detectable_lift, final_alpha
+from socialpulse.experiments.power import days_needed, detectable_lift, final_alpha
 from socialpulse.experiments.statistics import (
-    SRM_P_VALUE,
     Moments,
     halfwidth,
     proportion,
@@ -82,9 +71,6 @@ _COVARIATES = {
     "conversions_per_person": ("conversions", "conversions", "pre_conversions", "pre_conversions", "conversions_cross"),
     "revenue_per_person": ("revenue", "revenue_squares", "pre_revenue", "pre_revenue_squares", "revenue_cross"),
 }
-SRM_MIN_SHARE_GAP = 0.01  # campaign arms: an arm's share of the reach this far off the plan, beyond chance
-MIN_UNITS = 100  # per arm before it is compared: the intervals are asymptotic
-MIN_COUNTED = 5  # conversions (and non-conversions) per arm before a rate is compared
 # metric -> (the column counted per unit, the column of units)
 _PROPORTIONS = {
     "conversions_per_click": ("conversions", "clicks"),
@@ -115,34 +101,6 @@ def moments(metric: str, looks: pd.DataFrame) -> tuple[Moments, pd.Series]:
             per_unit = np.where(n > 0, spend / n, 0.0)
         return ratio(n, revenue, squares, spend, spend * per_unit, revenue * per_unit), looks["revenue"]
     raise ExperimentError(f"no moments for metric {metric!r}")
-
-
-def decide(
-    lift: npt.ArrayLike,
-    low: npt.ArrayLike,
-    high: npt.ArrayLike,
-    minimum_effect: float,
-    broken_split: npt.ArrayLike = False,
-    harmed: npt.ArrayLike = False,
-    guardrail_unproven: npt.ArrayLike = False,
-    underpowered: npt.ArrayLike = False,
-) -> np.ndarray:
-    """The decision for lifts with their interval (arrays, so the benchmark shares it).
-
-    `guardrail_unproven`: a guardrail with a margin is not yet shown within it, so a treatment that wins waits.
-    """
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    return np.select(
-        [
-            np.asarray(broken_split),
-            np.asarray(harmed),
-            (low > -minimum_effect) & (high < minimum_effect),
-            (high < 0) | ((low > 0) & ~np.asarray(guardrail_unproven)),
-            np.asarray(underpowered),
-        ],
-        [SRM, GUARDRAIL, NO_DIFFERENCE, WINNER, UNDERPOWERED],
-        default=KEEP_RUNNING,
-    )
 
 
 @dataclass(frozen=True)
@@ -273,10 +231,6 @@ def _metric_interval(experiment: Experiment, metric: _Metric, final: bool) -> tu
     return np.fmax.accumulate(mean - width, axis=0), np.fmin.accumulate(mean + width, axis=0)
 
 
-SETTLED = (WINNER, GUARDRAIL, NO_DIFFERENCE)  # decisions a later look without a decision of its own keeps
-OPEN = (KEEP_RUNNING, UNDERPOWERED)
-
-
 def _decisions(
     experiment: Experiment,
     metrics: list[_Metric],
@@ -320,108 +274,16 @@ def _decisions(
         None,  # type: ignore[call-overload]  # numpy's stubs take no None (an object array)
     )
     if settled is None:
-        decision, winning = _carried(decision, winning)
+        decision, winning = carried(decision, winning)
     else:
-        carried = _carried(np.concatenate([settled[0], decision]), np.concatenate([settled[1], winning]))
-        decision, winning = carried[0][-1:], carried[1][-1:]
-    notes = [
-        _waiting_note(experiment, unproven, t, waiting[t] & (decision[t] == KEEP_RUNNING)) for t in range(len(low))
-    ]
-    overall = [_experiment_decision(d, w, lf) for d, w, lf in zip(decision, winning, lift, strict=True)]
+        kept = carried(np.concatenate([settled[0], decision]), np.concatenate([settled[1], winning]))
+        decision, winning = kept[0][-1:], kept[1][-1:]
+    notes = [waiting_note(experiment, unproven, t, waiting[t] & (decision[t] == KEEP_RUNNING)) for t in range(len(low))]
+    overall = [experiment_decision(d, w, lf) for d, w, lf in zip(decision, winning, lift, strict=True)]
     return (
         np.concatenate([np.array([[d] for d, _ in overall], dtype=object), decision.astype(object)], axis=1),
         np.concatenate([np.array([[w] for _, w in overall], dtype=object), winning], axis=1),
         notes,
-    )
-
-
-def _carried(decision: np.ndarray, winning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each look that decides nothing (keep_running, underpowered) takes the last settled decision and its winning
-    arm before it, unless a broken split came between: the intervals hold at all looks, but a comparison's level
-    in the family can fall as the others' p-values do, which can move an interval off a threshold it had passed."""
-    decision, winning = decision.copy(), winning.copy()
-    for arm in range(decision.shape[1]):
-        last: tuple[object, object] | None = None
-        for look in range(len(decision)):
-            if decision[look, arm] in SETTLED:
-                last = (decision[look, arm], winning[look, arm])
-            elif decision[look, arm] == SRM:
-                last = None
-            elif last is not None and decision[look, arm] in OPEN:
-                decision[look, arm], winning[look, arm] = last
-    return decision, winning
-
-
-def _waiting_note(experiment: Experiment, unproven: dict[str, np.ndarray], look: int, waiting: np.ndarray) -> str:
-    """Which arms win on the primary metric but wait for a margin guardrail, and for which."""
-    if not waiting.any():
-        return ""
-    arms = [a.name for a, w in zip(experiment.arms[1:], waiting, strict=True) if w]
-    shown = ", ".join(
-        f"{metric} within -{experiment.margin(metric):.0%}"
-        for metric, open_ in unproven.items()
-        if (open_[look] & waiting).any()
-    )
-    return f"{arms} win on {experiment.primary_metric} and wait until shown: {shown}"
-
-
-def _experiment_decision(decisions: np.ndarray, winners: np.ndarray, lifts: np.ndarray) -> tuple[str, str | None]:
-    """The control row's decision: the experiment's, from its treatment arms' decisions."""
-    for decision in (SRM, GUARDRAIL):
-        if decision in decisions:
-            return decision, None
-    if WINNER in decisions:  # the treatment arm with the largest lift among the winners, or the control
-        best = max((i for i, d in enumerate(decisions) if d == WINNER), key=lambda i: lifts[i])
-        return WINNER, winners[best]
-    if (decisions == NO_DIFFERENCE).all():
-        return NO_DIFFERENCE, None
-    settled = decisions[decisions != NO_DIFFERENCE]
-    return (UNDERPOWERED, None) if (settled == UNDERPOWERED).all() else (KEEP_RUNNING, None)
-
-
-def _detail(experiment: Experiment, look: pd.DataFrame, ds: str, srm_p: float, broken: bool, unread: bool) -> str:
-    notes = []
-    idle = look[look["units"] <= 0]["arm"].tolist()
-    if idle:
-        notes.append(f"waiting for data: no units yet in {idle}")
-    elif unread:
-        notes.append(
-            f"too little data to compare yet (each arm needs {MIN_UNITS} units and, for a rate, "
-            f"{MIN_COUNTED} conversions and non-conversions)"
-        )
-    stopped = look[(look["units"] > 0) & (look["last_active"].fillna(ds) < ds)]
-    if idle != look["arm"].tolist() and len(stopped):
-        notes += [f"arm '{r.arm}' has received no traffic since {r.last_active}" for r in stopped.itertuples()]
-    if broken:
-        shares = ", ".join(
-            f"{a.name} {u / look['units'].sum():.1%} (planned {a.traffic:.0%})"
-            for a, u in zip(experiment.arms, look["units"], strict=True)
-        )
-        shown = f"p = {srm_p:.1e}" if srm_p > 0 else "p < 1e-300"
-        notes.append(f"sample ratio mismatch ({shown}): {shares}")
-    return "; ".join(notes)
-
-
-def _plan_note(experiment: Experiment, detectable: np.ndarray, needed: np.ndarray) -> str:
-    """The power plan in words, for the slowest treatment arm."""
-    if not np.isfinite(detectable).any():
-        return ""
-    days = needed[np.isfinite(detectable)]
-    slowest = "more than a year" if np.isnan(days).any() else f"about {int(days.max())} days from the start"
-    end = f", the end date allows {experiment.planned_days}" if experiment.planned_days else ""
-    return (
-        f"at this traffic the smallest lift detectable with {POWER:.0%} power is "
-        f"{np.nanmax(detectable):.1%}; {experiment.minimum_effect:.0%} needs {slowest}{end}"
-    )
-
-
-def _adjustment_note(experiment: Experiment, primary: _Metric, reduction: np.ndarray) -> str:
-    """CUPED's effect in words (campaign arms have no person-level pre-period: the page says so)."""
-    if not primary.cuped or not np.isfinite(reduction).any():
-        return ""
-    return (
-        f"CUPED on each person's {experiment.pre_period_days} days before the start: the primary lift's "
-        f"variance {np.nanmin(reduction):.0%} lower"
     )
 
 
@@ -448,9 +310,9 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
         "; ".join(
             note
             for note in (
-                _detail(experiment, looks[looks["as_of_date"] == day], day, srm_p[t], broken[t], unread),
-                _adjustment_note(experiment, metrics[0], _reduction(metrics[0])[t]),
-                _plan_note(experiment, detectable[t], needed[t]),
+                look_detail(experiment, looks[looks["as_of_date"] == day], day, srm_p[t], broken[t], unread),
+                adjustment_note(experiment, metrics[0].cuped, _reduction(metrics[0])[t]),
+                plan_note(experiment, detectable[t], needed[t]),
             )
             if note
         )
@@ -474,7 +336,7 @@ def evaluate(experiment: Experiment, looks: pd.DataFrame, final: bool = False) -
         family = _family(ended, shift, lambda lift, error: fixed_horizon_family(lift, error, level, method))
         settled = (decision[last, 1:], winning[last, 1:])
         closed = _decisions(experiment, ended, family, broken[last], needed[last], settled)[:2]
-        cuped_note = _adjustment_note(experiment, ended[0], _reduction(ended[0])[-1])
+        cuped_note = adjustment_note(experiment, ended[0].cuped, _reduction(ended[0])[-1])
         rows.append(
             _read(
                 experiment,
@@ -572,12 +434,3 @@ def _long(days: list[str], arms: list[str], columns: Mapping[str, object]) -> pd
     """A row per look and arm from (looks, arms) arrays and scalars."""
     flat = {k: (np.asarray(v).reshape(-1) if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
     return pd.DataFrame({"as_of_date": np.repeat(days, len(arms)), "arm": np.tile(arms, len(days)), **flat})
-
-
-def broken_split(experiment: Experiment, units: np.ndarray, srm_p: float) -> bool:
-    """Whether the units per arm say the assignment is broken (module docstring)."""
-    if not srm_p < SRM_P_VALUE:
-        return False
-    shares = units / units.sum()
-    gap = np.abs(shares - np.array([a.traffic for a in experiment.arms])).max()
-    return experiment.kind == CRM_GROUP or bool(gap > SRM_MIN_SHARE_GAP)

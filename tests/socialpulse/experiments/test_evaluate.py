@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from socialpulse.experiments.decisions import carried, decide
 from socialpulse.experiments.declarations import Arm, Experiment, ExperimentError
-from socialpulse.experiments.evaluate import LOOK_COLUMNS, _carried, decide, evaluate
+from socialpulse.experiments.evaluate import LOOK_COLUMNS, evaluate
 from socialpulse.experiments.statistics import (
     Moments,
     always_valid_p,
@@ -384,7 +385,7 @@ def test_a_look_that_decides_nothing_keeps_the_last_settled_decision_unless_the_
     ]
     decision = np.array([[d] for d in looks], dtype=object)
     winning = np.array([["b" if d == "winner" else None] for d in looks], dtype=object)
-    kept, arms = _carried(decision, winning)
+    kept, arms = carried(decision, winning)
     assert kept[:, 0].tolist() == [
         "keep_running",
         "winner",

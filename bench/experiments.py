@@ -42,7 +42,6 @@ from socialpulse.experiments.multiple_testing import HOLM, fixed_horizon_family,
 from socialpulse.experiments.power import days_needed, final_alpha
 from socialpulse.experiments.statistics import (
     SRM_P_VALUE,
-    Moments,
     halfwidth,
     proportion,
     relative_lift,
@@ -148,8 +147,7 @@ def person_lifts(data: dict[str, np.ndarray], metrics: tuple[str, ...], adjusted
             stats, _ = cuped(PersonSums(data["n"], y, yy, x, xx, xy))
         else:
             stats = sample_mean(data["n"], y, yy)
-        control = Moments(*(np.asarray(v)[..., :1] for v in (stats.n, stats.mean, stats.variance)))
-        lift, error = relative_lift(control, stats)
+        lift, error = relative_lift(stats.arm(0), stats)
         lifts.append(lift[..., 1:])
         errors.append(error[..., 1:])
         units.append(data["n"][..., 1:] + data["n"][..., :1])

@@ -36,7 +36,7 @@ from socialpulse.experiments.decisions import (
 )
 from socialpulse.experiments.declarations import Experiment, ExperimentError
 from socialpulse.experiments.details import adjustment_note, look_detail, plan_note, waiting_note
-from socialpulse.experiments.entities import KEEP_RUNNING, WINNER
+from socialpulse.experiments.entities import DAILY, FINAL, KEEP_RUNNING, WINNER
 from socialpulse.experiments.multiple_testing import fixed_horizon_family, sequential_family
 from socialpulse.experiments.power import days_needed, detectable_lift, final_alpha
 from socialpulse.experiments.statistics import (
@@ -131,12 +131,12 @@ def _metric(experiment: Experiment, looks: pd.DataFrame, metric: str) -> _Metric
     enough = (stats.n >= MIN_UNITS) & (np.asarray(stats.std_error) > 0)
     if metric in _PROPORTIONS:  # the normal approximation needs some of both outcomes
         enough &= (counted >= MIN_COUNTED) & (stats.n - counted >= MIN_COUNTED)
-    unadjusted = relative_lift(_column(stats, 0), stats)
+    unadjusted = relative_lift(stats.arm(0), stats)
     adjusted, cuped_applies = unadjusted, False
     sums = _COVARIATES.get(metric)
     if experiment.pre_period_days and sums and set(sums) <= set(looks) and looks[sums[2]].notna().all():
         moments_adjusted, _ = cuped(PersonSums(*(_grid(looks[c], arms) for c in ("units", *sums))))
-        adjusted, cuped_applies = relative_lift(_column(moments_adjusted, 0), moments_adjusted), True
+        adjusted, cuped_applies = relative_lift(moments_adjusted.arm(0), moments_adjusted), True
     readable = enough & enough[:, :1]
     for _, error in (unadjusted, adjusted):
         readable &= np.isfinite(error) & (error > 0)
@@ -155,10 +155,6 @@ def _metric(experiment: Experiment, looks: pd.DataFrame, metric: str) -> _Metric
         shown(unadjusted[1]),
         cuped_applies,
     )
-
-
-def _column(stats: Moments, arm: int) -> Moments:
-    return Moments(*(np.asarray(v)[:, arm : arm + 1] for v in (stats.n, stats.mean, stats.variance)))
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,7 @@ def _plan(
     """(detectable lift, days needed for the minimum effect) of each treatment arm at each look, at 80% power,
     each comparison at alpha / comparisons (the family's strictest level: the plan errs long)."""
     level = experiment.alpha / comparisons
-    error, n = metric.error[:, 1:], (metric.stats.n[:, 1:] + metric.stats.n[:, :1])  # type: ignore[index]
+    error, n = metric.error[:, 1:], _compared_units([metric])
     detectable = np.where(np.isfinite(error), detectable_lift(error, n, level, level), np.nan)
     needed = np.full_like(error, np.nan)
     for look in range(len(day_numbers)):
@@ -402,7 +398,7 @@ def _read(
             "srm_p_value": np.repeat(srm_p[:, None], arms, axis=1),
             "detail": np.repeat(np.array(notes, dtype=object)[:, None], arms, axis=1),
         }
-        frames.append(_long(days, names, columns).assign(look="final" if final else "daily"))
+        frames.append(_long(days, names, columns).assign(look=FINAL if final else DAILY))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -87,7 +87,7 @@ def fitted_pre_period(experiment: Experiment, orders: pd.DataFrame) -> Experimen
     days on record before the start (none: no CUPED)."""
     if not experiment.pre_period_days:
         return experiment
-    first = min(orders["order_date"].astype(str), default=None)
+    first = str(orders["order_date"].astype(str).min()) if len(orders) else None
     window_start = experiment.start_date - timedelta(days=experiment.pre_period_days)
     if first is not None and window_start.isoformat() >= first:
         return experiment
@@ -103,10 +103,10 @@ def fitted_pre_period(experiment: Experiment, orders: pd.DataFrame) -> Experimen
 def pre_period(experiment: Experiment, members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """Each member's conversion (0/1) and revenue over the `pre_period_days` before they entered the experiment
     (the start, or their joining if later), indexed by person_id: CUPED's covariates (fitted_pre_period first)."""
-    entered = pd.to_datetime(members["joined"]).dt.date.map(lambda day: max(day, experiment.start_date))
+    entered = pd.to_datetime(members["joined"]).clip(lower=pd.Timestamp(experiment.start_date))
     anchors = members.assign(
-        until=entered.astype(str),
-        since=(entered - timedelta(days=experiment.pre_period_days)).astype(str),
+        until=entered.dt.strftime("%Y-%m-%d"),
+        since=(entered - pd.Timedelta(days=experiment.pre_period_days)).dt.strftime("%Y-%m-%d"),
     )
     history = orders.assign(day=orders["order_date"].astype(str)).merge(
         anchors[["person_id", "since", "until"]], on="person_id"

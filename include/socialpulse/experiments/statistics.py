@@ -54,6 +54,10 @@ class Moments:
     def std_error(self) -> np.ndarray | float:
         return np.sqrt(self.variance / self.n)
 
+    def arm(self, index: int) -> Moments:
+        """One arm of moments whose last axis is the arms, kept as an axis (a control to compare every arm with)."""
+        return Moments(*(np.asarray(v)[..., index : index + 1] for v in (self.n, self.mean, self.variance)))
+
 
 def _safe(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -163,7 +163,7 @@ def plan_before_start(
         return "no plan before the start: the audience's people join from the day after their first list"
     rehearsal = replace(experiment, start_date=day - timedelta(days=PLAN_DAYS - 1), end_date=None, pre_period_days=0)
     try:
-        rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day), people))
+        rows = evaluate(rehearsal, looks_of(conn, zone, rehearsal, look_days(rehearsal, day)))
     except (ExperimentError, FileNotFoundError) as error:
         return f"no plan from the traffic before the start: {error}"
     last = rows[(rows["as_of_date"] == day.isoformat()) & (rows["role"] == "primary") & ~rows["is_control"]]

@@ -249,17 +249,9 @@ def test_a_decision_once_taken_stays_as_the_intervals_are_intersected_look_by_lo
 
 
 def crm_experiment(**changes) -> Experiment:
-    declared = Experiment(
-        "crm",
-        "h",
-        date(2026, 10, 1),
-        "revenue_per_person",
-        0.1,
-        (Arm("held", 0.5, crm_group="h"), Arm("sent", 0.5, crm_group="s")),
-        crm_column="experiment_crm",
-        pre_period_days=28,
-    )
-    return replace(declared, **changes)
+    arms = (Arm("held", 0.5, crm_group="h"), Arm("sent", 0.5, crm_group="s"))
+    declared = replace(experiment(primary="revenue_per_person"), arms=arms, crm_column="experiment_crm")
+    return replace(declared, pre_period_days=28, **changes)
 
 
 def crm_look(day: str, seed: int, people: int = 4_000, lift: float = 0.1) -> pd.DataFrame:

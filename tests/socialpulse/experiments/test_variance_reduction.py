@@ -47,7 +47,7 @@ def test_cuped_equals_tea_tasting(binary):
     expected = tt.Experiment(y=tt.Mean("y", covariate="x", use_t=False)).analyze(frame, control="control")["y"]
     adjusted, theta = cuped(sums(frame))
     assert np.asarray(adjusted.mean) == pytest.approx([expected.control, expected.treatment], rel=1e-6)
-    lift, _ = relative_lift(*(type(adjusted)(*(np.asarray(v)[i] for v in adjusted.__dict__.values())) for i in (0, 1)))
+    lift, _ = relative_lift(adjusted.arm(0), adjusted.arm(1))
     assert lift == pytest.approx(expected.rel_effect_size, rel=1e-6)
     error = np.sqrt(np.sum(np.asarray(adjusted.variance) / np.asarray(adjusted.n)))
     z = 1.959963984540054  # tea-tasting's normal interval of the absolute effect, 95%

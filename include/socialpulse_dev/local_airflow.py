@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -46,6 +47,7 @@ ALL_DAGS = [
 ]
 # "Database is locked" (HTTP 503) when a backfill is created while the scheduler writes SQLite: tries, 1 s, 2 s, ...
 BUSY_TRIES = 6
+DATABASE_ERROR = re.compile(r'"reason":\s*"Database error"')  # the api-server's 500 when the metadata DB is busy
 FINISHED = ("success", "failed")  # a backfill's runs are all made, queued, when it is created
 
 
@@ -99,7 +101,9 @@ class Api:
         self.token = answer["access_token"]
 
     def _call(self, method: str, path: str, body: dict | None = None, token: str | None = "") -> dict:
-        """One request; a 503 is tried again a few times (SQLite metadata answers it while the scheduler writes)."""
+        """One request; a 503 is tried again a few times (SQLite metadata answers it while the scheduler writes),
+        and so is a reading or idempotent request (GET, PUT) answered 500 "Database error", which the same lock
+        gives there (a backfill's cancel met it in a test). A POST is not: it may have been half made."""
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token or self.token}"
@@ -117,7 +121,10 @@ class Api:
                     return json.loads(response.read() or b"{}")
             except urllib.error.HTTPError as error:
                 detail = error.read().decode()[:500]
-                if error.code != 503 or attempt >= BUSY_TRIES:
+                busy = error.code == 503 or (
+                    error.code == 500 and method in ("GET", "PUT") and DATABASE_ERROR.search(detail) is not None
+                )
+                if not busy or attempt >= BUSY_TRIES:
                     raise RuntimeError(f"{method} {path}: HTTP {error.code} {detail}") from None
                 time.sleep(attempt)
 

@@ -15,6 +15,9 @@ from socialpulse_dev.local_airflow import Api
 pytestmark = pytest.mark.integration  # starts and stops service processes
 
 
+BUSY = {500: {"reason": "Database error", "statement": "hidden"}}  # the api-server's 500 on a busy metadata DB
+
+
 def airflow_answering(*codes: int):
     """A stand-in api-server: a token, then `codes` in turn for every other request, then 200."""
     answers, seen = list(codes), []
@@ -26,11 +29,13 @@ def airflow_answering(*codes: int):
             body = (
                 {"access_token": "t"}
                 if self.path == "/auth/token"
-                else ({"id": 7} if code < 300 else {"detail": "Database is locked."})
+                else ({"id": 7} if code < 300 else {"detail": BUSY.get(code, "Database is locked.")})
             )
             self.send_response(code)
             self.end_headers()
             self.wfile.write(json.dumps(body).encode())
+
+        do_PUT = do_POST  # noqa: N815 - the handler's method name
 
         def log_message(self, *args):
             pass
@@ -55,6 +60,18 @@ def test_a_locked_metadata_db_is_tried_again(home):
     finally:
         server.shutdown()
     assert seen == ["/auth/token"] + ["/api/v2/backfills"] * 3
+
+
+def test_a_database_error_is_tried_again_for_a_cancel_but_not_for_a_create(home):
+    server, seen = airflow_answering(500, 500, 500)
+    try:
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", home)
+        with pytest.raises(RuntimeError, match=r"POST /api/v2/backfills: HTTP 500 .*Database error"):
+            api.post("/api/v2/backfills", {"dag_id": "x"})  # it may have been half made: not asked again
+        assert api.put("/api/v2/backfills/7/cancel") == {"id": 7}  # idempotent: asked again
+    finally:
+        server.shutdown()
+    assert seen.count("/api/v2/backfills/7/cancel") == 3
 
 
 def test_other_errors_and_a_lock_that_stays_are_named(home):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from socialpulse_dev.simulator.audience import DEFAULT_SIZE, TOPICS, engagers, visible_share
 from socialpulse_dev.simulator.meta_errors import MetaError
@@ -184,8 +186,13 @@ def commenters(seed: int, post: Content, as_of: datetime, size: int = DEFAULT_SI
     return _visible(seed, post, "comment", COMMENT_SCALE, as_of, "facebook", size)
 
 
-def _comments(seed: int, post: Content, as_of: datetime, size: int) -> list[dict]:
-    """Each commenter's comments (one to three each), oldest first."""
+@lru_cache(maxsize=4)
+def _comments(seed: int, post: Content, as_of: datetime, size: int) -> tuple[dict, ...]:
+    """Each commenter's comments (one to three each), oldest first.
+
+    Kept for the few posts being paged: a million people's post has 100-odd pages, and
+    building its comments for each would make serving them quadratic.
+    """
     rows = []
     for member in commenters(seed, post, as_of, size):
         times = random.Random(f"{seed}|fb-comments|{post.id}|{member.user_id}").randint(1, 3)
@@ -198,7 +205,7 @@ def _comments(seed: int, post: Content, as_of: datetime, size: int) -> list[dict
             }
             for n in range(times)
         ]
-    return rows
+    return tuple(rows)
 
 
 def _insight(name: str, value: object, content_id: str) -> dict:
@@ -213,7 +220,7 @@ def _insight(name: str, value: object, content_id: str) -> dict:
 
 def route(
     seed: int, as_of_day: date, rest: list[str], params: dict, size: int = DEFAULT_SIZE
-) -> list[dict] | dict | None:
+) -> Sequence[dict] | dict | None:
     """Rows to page (a list) or a whole body (a dict) for an organic path, `size` people engaging; None if not one."""
     as_of = datetime.combine(as_of_day + timedelta(days=1), time(), UTC)
     fields = set(params.get("fields", "").split(",")) - {""}

@@ -19,6 +19,8 @@ import random
 import re
 import threading
 import time
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,7 +84,7 @@ class SimulatorState:
         self.config = config
         self.lock = threading.Lock()
         self.calls = 0
-        self.recent: list[float] = []
+        self.recent: deque[float] = deque()  # call times of the last minute, oldest first
         self.jobs: dict[str, dict] = {}
         self.job_ids = itertools.count(6_100_000_000_000_000)
         self.x = x_api.XState()
@@ -93,7 +95,9 @@ class SimulatorState:
         with self.lock:
             self.calls += 1
             now = time.monotonic()
-            self.recent = [t for t in self.recent if now - t < 60] + [now]
+            while self.recent and now - self.recent[0] >= 60:
+                self.recent.popleft()
+            self.recent.append(now)
             return self.calls, min(100.0, 100.0 * len(self.recent) / self.config.app_budget)
 
 
@@ -266,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
             found = graph_organic.route(
                 self.state.config.seed, self.state.config.as_of, rest, params, self.state.config.people
             )
-            if isinstance(found, list):
+            if isinstance(found, list | tuple):
                 return self._page(found, params, path)
             if found is not None:
                 return found
@@ -334,7 +338,7 @@ class Handler(BaseHTTPRequestHandler):
             "async_percent_completion": int(share * 100),
         }
 
-    def _page(self, rows: list[dict], params: dict, path: str) -> dict:
+    def _page(self, rows: Sequence[dict], params: dict, path: str) -> dict:
         try:
             limit = int(params.get("limit", 25))
         except ValueError as exc:

@@ -11,6 +11,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -88,7 +89,7 @@ def _time_param(params: dict, name: str) -> datetime | None:
         ) from exc
 
 
-def _paged(items: list, params: dict, max_results: int) -> tuple[list, dict]:
+def _paged(items: Sequence, params: dict, max_results: int) -> tuple[Sequence, dict]:
     start = int(params["pagination_token"], 16) if params.get("pagination_token") else 0
     page = items[start : start + max_results]
     meta = {"result_count": len(page)}
@@ -158,7 +159,7 @@ def handle(state: XState, config, path: str, params: dict, authorization: str) -
         post = x_data.find_post(config.seed, match.group(1))
         kind = "like" if match.group(2) == "liking_users" else "repost"
         visible = x_data.visible_engagers(config.seed, post, kind, as_of, config.people) if post else ()
-        page, meta = _paged(list(visible), params, _int_param(params, "max_results", 1, 100, 100))
+        page, meta = _paged(visible, params, _int_param(params, "max_results", 1, 100, 100))
         data = [{"id": m.x_id, "name": m.name, "username": f"user{m.user_id[1:]}"} for m in page]
         return ({"data": data, "meta": meta} if data else {"meta": meta}), headers
     raise XProblemError(404, "Not Found", f"No route for {path}")

@@ -24,6 +24,7 @@ from socialpulse.connectors.meta.organic import (
     post_comments,
 )
 from socialpulse.connectors.meta.versions import DEFAULT_API_VERSION
+from socialpulse_dev.simulator import graph_organic
 from socialpulse_dev.simulator.audience import audience
 from socialpulse_dev.simulator.graph_organic import IG_USER_IDS, PAGE_IDS
 from socialpulse_dev.simulator.server import DEFAULT_TOKEN
@@ -90,8 +91,10 @@ def test_comments_count_every_comment_not_every_commenter(graph):
     post = max(
         rows(page_posts(graph, PAGE_IDS[0], SINCE, UNTIL)), key=lambda p: len(rows(post_comments(graph, p["id"])))
     )
+    graph_organic._comments.cache_clear()
     pages = list(post_comments(graph, post["id"], limit=10))
     comments = rows(pages)
+    assert len(pages) > 1 and graph_organic._comments.cache_info().misses == 1  # built once, not once a page
     assert {page["summary"]["total_count"] for page in pages} == {len(comments)}
     commenters = {c["from"]["id"] for c in comments}
     assert len(comments) > len(commenters) > 0

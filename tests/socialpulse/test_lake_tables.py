@@ -74,6 +74,20 @@ def test_a_day_reads_back_in_the_order_it_was_written_whatever_its_chunks(lake):
     assert table.read_days(["2026-11-01"])["n"].tolist() == list(range(600_000))
 
 
+def test_a_day_written_in_parts_is_one_commit_read_back_in_their_order(lake):
+    """A day too large to hold comes as parts, each its own file, all committed together."""
+    table = lake.clean("engagement_events")
+    table.write_day(pd.DataFrame({"n": [-1]}), "2026-11-01")
+    parts = (pd.DataFrame({"n": range(start, start + 1000)}) for start in range(0, 5000, 1000))
+    before = table.snapshot().version
+    version = table.write_day_in_parts(parts, "2026-11-01")
+    assert version == before + 1 and table.history("2026-11-01")[0]["rows_added"] == 5000
+    assert len(table.snapshot().table.file_uris()) == 5
+    assert table.read_days(["2026-11-01"])["n"].tolist() == list(range(5000))
+    with pytest.raises(ValueError, match="no frame to write"):
+        table.write_day_in_parts(iter([]), "2026-11-01")
+
+
 def test_a_failed_write_leaves_the_table_as_it_was(lake):
     table = lake.clean("campaign_metrics")
     written = table.write_day(pd.DataFrame({"a": [1, 2]}), "2026-11-01")

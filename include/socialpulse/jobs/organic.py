@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.meta import GraphClient
@@ -21,6 +21,9 @@ from socialpulse.connectors.x import XClient, engaged_users, user_posts
 from socialpulse.lake import files as lake_files
 from socialpulse.pipeline import landing
 from socialpulse.typing_aliases import JsonObject
+
+if TYPE_CHECKING:
+    from socialpulse.transforms.validation import Validated
 
 ENTITY = "posts"
 FIRST_RUN_LOOKBACK_DAYS = 90  # a new installation's first run reaches this far back, for profiles to learn from
@@ -138,35 +141,51 @@ def extract_account(
 
 
 def clean(lake: lake_zone.Lake, ds: str, platforms: list[str], secret: str) -> JsonObject:
-    """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone."""
+    """Post metrics and pseudonymised engagement events of the landed platforms into the clean zone.
+
+    The raw pages are read as a stream and the events written in parts (transforms.posts.PostCleaning):
+    memory holds one part of EVENT_CHUNK_ROWS events, whatever the audience.
+    """
     import itertools
 
     from socialpulse.errors import withholding_values
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.pseudonyms import pseudonymizer
-    from socialpulse.transforms.posts import clean_posts, refused_metrics
+    from socialpulse.transforms.posts import EVENT_CHUNK_ROWS, PostCleaning
 
     partitions = [lake.raw_partition(p, ENTITY, ds) for p in platforms]
     missing = [str(p) for p in partitions if not lake_files.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    pages = list(itertools.chain.from_iterable(lake_files.read_raw_pages(p) for p in partitions))  # read once
+    pseudonyms = pseudonymizer(lake, ds, secret)
+    cleanings: list[PostCleaning] = []
+
+    def event_parts(erased: frozenset[str]) -> Iterator[Validated]:
+        cleanings.append(PostCleaning(ds, pseudonyms, erased))
+        pages = itertools.chain.from_iterable(lake_files.read_raw_pages(p) for p in partitions)
+        return cleanings[-1].events(pages, EVENT_CHUNK_ROWS)
+
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
-        posts, events = clean_posts(pages, ds, pseudonymizer(lake, ds, secret), lake.erased())
+        events = quality.publish_in_parts(lake, "engagement_events", ds, event_parts)
+        cleaning = cleanings[-1]  # the pass that was published: one more when an erasure began meanwhile
+        posts = cleaning.posts()
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
-    audit = [
-        quality.publish(lake, "post_metrics", ds, posts, source),
-        quality.publish(lake, "engagement_events", ds, events),
-    ]
-    log.info("clean: %d posts, %d engagement events from %s", len(posts.clean), len(events.clean), platforms)
+    audit = [quality.publish(lake, "post_metrics", ds, posts, source), events]
+    log.info(
+        "clean: %d posts, %d engagement events from %d pages of %s",
+        len(posts.clean),
+        events["rows_clean"],
+        cleaning.pages_read,
+        platforms,
+    )
     return {
         "clean_path": audit[0]["clean_path"],
         "events_path": audit[1]["clean_path"],
         "posts": len(posts.clean),
-        "events": len(events.clean),
+        "events": events["rows_clean"],
         "audit": audit,
-        "refused": refused_metrics(pages),
+        "refused": cleaning.refused,
     }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.fs as pafs
     from deltalake import DeltaTable
-    from deltalake.transaction import AddAction
+    from deltalake.transaction import AddAction, RemoveAction
 
 log = logging.getLogger(__name__)
 DAY = "ds"
@@ -196,7 +196,12 @@ class Table:
         Returns the version that holds them: this commit's, or a later one's whose writer replaced the day
         whole in turn. A commit that lost a race to another writer is written again.
         """
-        self._commit(frame, ds)
+        return self.write_day_in_parts([frame], ds)
+
+    def write_day_in_parts(self, frames: Iterable[pd.DataFrame], ds: str) -> int:
+        """write_day for a day that comes in parts, each written to a file of its own as it comes and all committed
+        at once: the day is never held whole. Every part has the first one's columns and dtypes."""
+        self._commit(frames, ds)
         snapshot = self.snapshot()
         assert snapshot is not None  # just written
         return snapshot.version
@@ -218,7 +223,7 @@ class Table:
                 if owners.isna().all():
                     break
                 try:
-                    self._commit(day[owners.isna()], ds, base=snapshot.table)
+                    self._commit([day[owners.isna()]], ds, base=snapshot.table)
                 except CommitFailedError:  # another writer replaced the day since it was read
                     snapshot = self.snapshot()
                     continue
@@ -228,13 +233,13 @@ class Table:
                 raise CommitFailedError(f"{self.uri}: day {ds} kept changing while being rewritten; run again")
         return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
 
-    def _commit(self, frame: pd.DataFrame, ds: str, base: DeltaTable | None = None) -> None:
-        """Replace the day's rows with the frame's in one commit. A commit another writer beat is made again on the
+    def _commit(self, frames: Iterable[pd.DataFrame], ds: str, base: DeltaTable | None = None) -> None:
+        """Replace the day's rows with the frames' in one commit. A commit another writer beat is made again on the
         newer version, unless it was to be made on a `base` version read before (the caller decides again).
 
-        The day's file is written here, BATCH_ROWS at a time and in the frame's order, then committed: delta-rs's
-        own writer would hold the whole frame as Arrow and more, and writes the batches of its input in no set
-        order (delta-rs#2659), where a day must read back as it was written."""
+        The day's files, one per frame, are written here, BATCH_ROWS at a time and in the frames' order, then
+        committed: delta-rs's own writer would hold the whole day as Arrow and more, and writes the batches of its
+        input in no set order (delta-rs#2659), where a day must read back as it was written."""
         import pyarrow as pa
         from deltalake import CommitProperties, DeltaTable
         from deltalake.exceptions import CommitFailedError
@@ -242,12 +247,20 @@ class Table:
         current = base if base is not None else getattr(self.snapshot(), "table", None)
         table_schema = pa.schema(current.schema().to_arrow()) if current is not None else None
         current_names = set(table_schema.names) if table_schema is not None else set()
-        schema = _schema(frame, table_schema)
+        schema, first, rows = None, None, 0
+        added: list[AddAction | RemoveAction] = []
+        for frame in frames:
+            if schema is None:
+                schema, first = _schema(frame, table_schema), frame.iloc[:0]
+            rows += len(frame)
+            if (action := self._write_file(frame, schema.remove_metadata(), ds)) is not None:
+                added.append(action)
+        if schema is None or first is None:
+            raise ValueError(f"{self.uri}: no frame to write for day {ds}")
         metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
-        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(len(frame))}  # for history()
-        added = self._write_file(frame, schema.remove_metadata(), ds)
-        if added is None:  # no rows: a column whose type nothing shows does not set the table's
-            typed = pa.Schema.from_pandas(frame, preserve_index=False)
+        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(rows)}  # for history()
+        if not added:  # no rows: a column whose type nothing shows does not set the table's
+            typed = pa.Schema.from_pandas(first, preserve_index=False)
             schema = pa.schema(
                 [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)]
             )
@@ -272,7 +285,7 @@ class Table:
                     storage_options=self.storage_options,
                 )
             table.create_write_transaction(
-                [added] if added else [],
+                added,
                 mode="overwrite",
                 schema=pa.unify_schemas(
                     [pa.schema(table.schema().to_arrow()), columns]

@@ -29,12 +29,14 @@ def latest_crm_users(lake: lake_zone.Lake, ds: str) -> lake_storage.LakePath | N
 def pseudonymizer(lake: lake_zone.Lake, ds: str, secret: str) -> Pseudonymizer:
     """A pseudonymiser that resolves platform ids through the CRM links of the newest drop before ds."""
     from socialpulse.transforms.crm import read_csv
-    from socialpulse.transforms.privacy import links_from_users
+    from socialpulse.transforms.privacy import LINKED_ID_COLUMNS, links_from_users
 
     partition = latest_crm_users(lake, ds)
     if partition is None:
         log.info("no CRM users drop before %s: platform ids get platform pseudonyms", ds)
         return Pseudonymizer(secret)
-    links = links_from_users(read_csv(lake_files.read_raw_file(partition, CRM_USERS[2])))
+    wanted = {"user_id", *LINKED_ID_COLUMNS.values()}  # not the rest of a million people's profile
+    users = read_csv(lake_files.read_raw_file(partition, CRM_USERS[2]), usecols=lambda column: column in wanted)
+    links = links_from_users(users)
     log.info("pseudonyms resolve %d platform ids through the CRM links of %s", len(links), partition.name)
     return Pseudonymizer(secret, links)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -14,7 +16,7 @@ from socialpulse.errors import FatalError
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import erased_in_originals, erased_rows
-from socialpulse.transforms.validation import Validated
+from socialpulse.transforms.validation import Validated, combined
 from socialpulse.typing_aliases import JsonObject
 from socialpulse.warehouse.findings import Finding
 
@@ -68,6 +70,55 @@ def publish(
             break
         log.info("%s %s: an erasure began meanwhile; its people are dropped and the day published again", entity, ds)
         result = fresher
+    return _audited(lake, entity, ds, result, len(result.clean), source)
+
+
+def publish_in_parts(
+    lake: lake_zone.Lake,
+    entity: str,
+    ds: str,
+    parts: Callable[[frozenset[str]], Iterable[Validated]],
+    source: JsonObject | None = None,
+) -> JsonObject:
+    """publish for a day cleaned a part at a time by `parts(erased)`: each part's clean rows are written as they
+    come, all in one commit, and only the quarantine is kept until the end.
+
+    Those parts left out the people on the suppression list as it was when they began; when an erasure began
+    meanwhile, the day is cleaned and published again without its people too.
+    """
+    clean, quarantine = lake.clean(entity), lake.quarantine(entity)
+    while True:
+        erased, kept = lake.erased(), list[tuple[Validated, int]]()
+        clean.write_day_in_parts(_clean_rows(entity, ds, parts(erased), kept), ds)
+        result = combined([part for part, _ in kept])
+        quarantine.write_day(result.quarantined, ds)
+        if lake.erased() <= erased:
+            break
+        log.info(
+            "%s %s: an erasure began meanwhile; the day is cleaned and published again without its people", entity, ds
+        )
+    return _audited(lake, entity, ds, result, sum(rows for _, rows in kept), source)
+
+
+def _clean_rows(
+    entity: str, ds: str, parts: Iterable[Validated], kept: list[tuple[Validated, int]]
+) -> Iterator[pd.DataFrame]:
+    """Each part's clean rows, to be written; the rest of it (counts, quarantine) and its clean rows' count go
+    to `kept`. Logs the progress: parts done, rows so far, rows per second."""
+    started = time.monotonic()
+    for part in parts:
+        kept.append((replace(part, clean=part.clean.iloc[:0]), len(part.clean)))
+        rows = sum(p.rows_in for p, _ in kept)
+        elapsed = max(time.monotonic() - started, 1e-9)
+        log.info("%s %s: part %d cleaned, %d rows in so far (%.0f rows/s)", entity, ds, len(kept), rows, rows / elapsed)
+        yield part.clean
+
+
+def _audited(
+    lake: lake_zone.Lake, entity: str, ds: str, result: Validated, rows_clean: int, source: JsonObject | None
+) -> JsonObject:
+    """The audit entry of a published day, and its log lines: what was quarantined and why."""
+    clean, quarantine = lake.clean(entity), lake.quarantine(entity)
     quarantined = len(result.quarantined)
     if quarantined:
         log.warning(
@@ -87,7 +138,7 @@ def publish(
         "ds": ds,
         "entity": entity,
         "rows_in": result.rows_in,
-        "rows_clean": len(result.clean),
+        "rows_clean": rows_clean,
         "rows_quarantined": quarantined,
         "duplicates_dropped": result.duplicates_dropped,
         "quarantined_share": quarantined / result.rows_in if result.rows_in else 0.0,
@@ -103,7 +154,7 @@ def publish(
         entity,
         ds,
         entry["rows_in"],
-        entry["rows_clean"],
+        rows_clean,
         quarantined,
         result.duplicates_dropped,
     )

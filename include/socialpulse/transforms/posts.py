@@ -14,7 +14,7 @@ Who engaged is kept only as a pseudonym; names and comment texts stay in the raw
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import cast
 
@@ -25,7 +25,7 @@ from socialpulse.connectors.meta.organic import insight_values
 from socialpulse.transforms.entities import ENGAGEMENT_EVENTS, POST_METRICS
 from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, pseudonymize_text_ids, redact
 from socialpulse.transforms.topics import topic_of
-from socialpulse.transforms.validation import Validated, page_rows, validate
+from socialpulse.transforms.validation import Validated, combined, page_rows, validate
 from socialpulse.typing_aliases import JsonObject
 
 METRIC_COLUMNS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
@@ -100,18 +100,6 @@ def _story_of_the_run(item: JsonObject, manifest: JsonObject) -> bool:
     return cast(bool, pd.Timestamp(window["start"]) <= posted < end)
 
 
-def comment_counts(pages: list[tuple[str, str | None, JsonObject]]) -> dict[tuple[str, str | None], int]:
-    """Comments per (platform, post): the edge's summary.total_count, else the comments paged."""
-    totals: dict[tuple[str, str | None], int] = {}
-    paged: dict[tuple[str, str | None], int] = {}
-    for platform, parent, page in pages:
-        summary = page.get("summary")
-        if isinstance(summary, dict) and isinstance(summary.get("total_count"), int):
-            totals[(platform, parent)] = max(totals.get((platform, parent), 0), summary["total_count"])
-        paged[(platform, parent)] = paged.get((platform, parent), 0) + len(page.get("data") or [])
-    return {**paged, **totals}
-
-
 def refused_metrics(pages: Iterable[tuple[JsonObject, JsonObject]]) -> dict[str, str]:
     """{"<scope>: <metric>": Meta's message} of every metric an insights call dropped as refused (#100).
 
@@ -127,24 +115,57 @@ def refused_metrics(pages: Iterable[tuple[JsonObject, JsonObject]]) -> dict[str,
     return refused
 
 
-def clean_posts(
-    pages: Iterable[tuple[JsonObject, JsonObject]],
-    ds: str,
-    pseudonymizer: Pseudonymizer,
-    erased: frozenset[str] = frozenset(),
-) -> tuple[Validated, Validated]:
-    """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs."""
-    posts: dict[tuple[str, str], tuple[JsonObject, JsonObject]] = {}
-    insights: dict[tuple[str, str | None], dict[str, object]] = {}  # a request's parent_id may be missing
-    comment_pages: list[tuple[str, str | None, JsonObject]] = []
-    events: list[JsonObject] = []
-    shapeless: list[JsonObject] = []
-    for manifest, page in pages:
-        platform, request = manifest["platform"], (page.get("_request") if isinstance(page, dict) else None) or {}
+EVENT_CHUNK_ROWS = 250_000  # engagement events held, validated and written at a time: what bounds the memory
+
+
+class PostCleaning:
+    """One pass over a day's raw organic pages, in the order they landed.
+
+    Engagement events come out in chunks of about `chunk_rows` while the pages are read, so
+    a million people's day is never held at once; each chunk ends where a post's pages end,
+    as the pages of one post land together, so no key spans two chunks and each chunk's
+    deduplication is the day's. A post's metrics need every page of it (its listing,
+    insights and comment count), which are few: they are kept and cleaned once the pass is done.
+    """
+
+    def __init__(self, ds: str, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> None:
+        self.ds, self.pseudonymizer, self.erased = ds, pseudonymizer, erased
+        self._posts: dict[tuple[str, str], tuple[JsonObject, JsonObject]] = {}
+        self._insights: dict[tuple[str, str | None], dict[str, object]] = {}  # a request's parent_id may be missing
+        self._comment_totals: dict[tuple[str, str | None], int] = {}  # the edge's summary.total_count
+        self._comments_paged: dict[tuple[str, str | None], int] = {}
+        self._shapeless: list[JsonObject] = []
+        self.refused: dict[str, str] = {}  # refused_metrics of the pages read
+        self.pages_read = 0
+        self._done = False
+
+    def events(
+        self, pages: Iterable[tuple[JsonObject, JsonObject]], chunk_rows: int = EVENT_CHUNK_ROWS
+    ) -> Iterator[Validated]:
+        """The engagement events of the pages, validated, a chunk at a time (posts() once this is exhausted)."""
+        buffered: list[JsonObject] = []
+        current: tuple[str, object, object] | None = None  # the (platform, kind, post) whose pages are being read
+        for manifest, page in pages:
+            self.pages_read += 1
+            platform, request = manifest["platform"], (page.get("_request") if isinstance(page, dict) else None) or {}
+            kind, parent = request.get("kind"), request.get("parent_id")
+            if len(buffered) >= chunk_rows and (platform, kind, parent) != current:
+                yield clean_events(
+                    pd.DataFrame(buffered, columns=list(RAW_EVENT_COLUMNS)), self.pseudonymizer, self.erased
+                )
+                buffered = []
+            current = (platform, kind, parent)
+            buffered.extend(self._read(manifest, page, platform, request))
+        yield clean_events(pd.DataFrame(buffered, columns=list(RAW_EVENT_COLUMNS)), self.pseudonymizer, self.erased)
+        self._done = True
+
+    def _read(self, manifest: JsonObject, page: JsonObject, platform: str, request: JsonObject) -> list[JsonObject]:
+        """Keep what a post's metrics need from one page; return its raw engagement events."""
         kind, parent = request.get("kind"), request.get("parent_id")
+        self.refused |= refused_metrics([(manifest, page)])
         rows, problem = page_rows(page)
         if problem:
-            shapeless.append(
+            self._shapeless.append(
                 {
                     "extracted_at": manifest["extracted_at"],
                     "_problem": f"{kind} {problem}",
@@ -156,13 +177,17 @@ def clean_posts(
                 post = post if isinstance(post, dict) else {"id": None, "_not_an_object": post}
                 if request.get("edge") == "stories" and not _story_of_the_run(post, manifest):
                     continue
-                posts[(platform, str(post.get("id")))] = (manifest, post)
+                self._posts[(platform, str(post.get("id")))] = (manifest, post)
         elif kind == "insights":
-            insights[(platform, parent)] = insight_values(page)
+            self._insights[(platform, parent)] = insight_values(page)
         elif kind in EVENT_KIND_OF_REQUEST:
             if kind == "comments":
-                comment_pages.append((platform, parent, page))
-            events.extend(
+                key = (platform, parent)
+                summary = page.get("summary")
+                if isinstance(summary, dict) and isinstance(summary.get("total_count"), int):
+                    self._comment_totals[key] = max(self._comment_totals.get(key, 0), summary["total_count"])
+                self._comments_paged[key] = self._comments_paged.get(key, 0) + len(rows)
+            return [
                 {
                     "platform": platform,
                     "post_id": parent,
@@ -171,35 +196,54 @@ def clean_posts(
                     "extracted_at": manifest["extracted_at"],
                 }
                 for item in rows
-            )
-    event_result = clean_events(pd.DataFrame(events, columns=list(RAW_EVENT_COLUMNS)), pseudonymizer, erased)
-    comments = comment_counts(comment_pages)
-    rows = [
-        {
-            "metric_date": ds,
-            "platform": platform,
-            "account_id": manifest["account_id"],
-            "post_id": post.get("id"),
-            "extracted_at": manifest["extracted_at"],
-            **dict.fromkeys(METRIC_COLUMNS),
-            **UNIFY[platform](post, insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))),
-            "_original": json.dumps(redact(post), default=str)[:20_000],
-            "_problem": "",
+            ]
+        return []
+
+    def posts(self) -> Validated:
+        """The post metrics of every post read, with their quarantine."""
+        if not self._done:
+            raise RuntimeError("PostCleaning.posts() needs every page: exhaust events() first")
+        comments = {**self._comments_paged, **self._comment_totals}  # the edge's count, else the comments paged
+        rows = [
+            {
+                "metric_date": self.ds,
+                "platform": platform,
+                "account_id": manifest["account_id"],
+                "post_id": post.get("id"),
+                "extracted_at": manifest["extracted_at"],
+                **dict.fromkeys(METRIC_COLUMNS),
+                **UNIFY[platform](
+                    post, self._insights.get((platform, post_id), {}), int(comments.get((platform, post_id), 0))
+                ),
+                "_original": json.dumps(redact(post), default=str)[:20_000],
+                "_problem": "",
+            }
+            for (platform, post_id), (manifest, post) in self._posts.items()
+        ]
+        frame = pd.DataFrame([*rows, *self._shapeless], columns=[*POST_METRICS.input_names, "_original", "_problem"])
+        result = validate(frame, POST_METRICS, frame.pop("_problem"))
+        clean = result.clean
+        engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
+        base = clean["impressions"].astype("Float64").fillna(clean["reach"].astype("Float64"))
+        clean["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
+        texts = {
+            key: next((post[f] for f in TEXT_FIELDS if isinstance(post.get(f), str)), None)
+            for key, (_, post) in self._posts.items()
         }
-        for (platform, post_id), (manifest, post) in posts.items()
-    ]
-    frame = pd.DataFrame([*rows, *shapeless], columns=[*POST_METRICS.input_names, "_original", "_problem"])
-    result = validate(frame, POST_METRICS, frame.pop("_problem"))
-    clean = result.clean
-    engaged = clean[["likes", "comments", "shares"]].astype("Float64").sum(axis=1, min_count=1)
-    base = clean["impressions"].astype("Float64").fillna(clean["reach"].astype("Float64"))
-    clean["engagement_rate"] = (engaged / base.where(base != 0)).astype("Float64")
-    texts = {
-        key: next((post[f] for f in TEXT_FIELDS if isinstance(post.get(f), str)), None)
-        for key, (_, post) in posts.items()
-    }
-    clean["topic"] = [topic_of(texts.get((p, i))) for p, i in zip(clean["platform"], clean["post_id"], strict=True)]
-    return replace(result, clean=clean[list(POST_COLUMNS)]), event_result
+        clean["topic"] = [topic_of(texts.get((p, i))) for p, i in zip(clean["platform"], clean["post_id"], strict=True)]
+        return replace(result, clean=clean[list(POST_COLUMNS)])
+
+
+def clean_posts(
+    pages: Iterable[tuple[JsonObject, JsonObject]],
+    ds: str,
+    pseudonymizer: Pseudonymizer,
+    erased: frozenset[str] = frozenset(),
+) -> tuple[Validated, Validated]:
+    """(post metrics, engagement events), each with its quarantine, from (manifest, page) pairs, all at once."""
+    cleaning = PostCleaning(ds, pseudonymizer, erased)
+    events = combined(list(cleaning.events(pages)))
+    return cleaning.posts(), events
 
 
 def clean_events(events: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:

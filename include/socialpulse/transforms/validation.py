@@ -35,6 +35,21 @@ class Validated:
         return top_reasons(self.quarantined["reason"], n)
 
 
+def combined(parts: list[Validated]) -> Validated:
+    """Chunks of one input validated apart, as one result: a field is missing when no chunk had it."""
+    if not parts:
+        raise ValueError("combined() needs at least one validated chunk")
+    missing = set(parts[0].missing_fields).intersection(*(p.missing_fields for p in parts[1:]))
+    return Validated(
+        pd.concat([p.clean for p in parts], ignore_index=True),
+        pd.concat([p.quarantined for p in parts], ignore_index=True),
+        sum(p.rows_in for p in parts),
+        sum(p.duplicates_dropped for p in parts),
+        tuple(f for f in parts[0].missing_fields if f in missing),
+        tuple(dict.fromkeys(f for p in parts for f in p.unexpected_fields)),
+    )
+
+
 def top_reasons(reasons: pd.Series, n: int = 3) -> dict[str, int]:
     """The n most frequent rules broken, counting each rule of a multi-rule reason once."""
     counts = Counter(rule for text in reasons for rule in str(text).split("; ") if rule)

@@ -12,7 +12,7 @@ from socialpulse.jobs import crm, erasure
 from socialpulse.lake import tables as lake_tables
 from socialpulse.pipeline import quality
 from socialpulse.transforms.posts import clean_events
-from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
+from socialpulse.transforms.privacy import Pseudonymizer, drop_erased, erasure_digest
 from socialpulse.transforms.validation import validate
 from socialpulse.warehouse import apply_migrations
 from socialpulse_dev.simulator.audience import audience
@@ -162,6 +162,32 @@ def test_a_clean_step_publishing_while_an_erasure_runs_drops_its_people_after_al
     monkeypatch.setattr(lake_tables.Table, "write_day", erasure_meanwhile)
     entry = quality.publish(root, "events", DS, result)
     assert root.read_day(entry["clean_path"])["person_id"].tolist() == [other] and entry["rows_clean"] == 1
+
+
+def test_a_day_published_in_parts_while_an_erasure_runs_is_cleaned_again_without_its_people(lake, monkeypatch):
+    """The parts were cleaned for the list as it was when they began; the erasure listed the person meanwhile."""
+    person, others = PLAIN.token("crm", "u1"), [PLAIN.token("crm", f"u{n}") for n in range(2, 6)]
+    frame = pd.DataFrame({"person_id": [person, *others], "kind": ["like"] * 5})
+    lists: list[frozenset[str]] = []
+
+    def parts(erased: frozenset[str]):
+        lists.append(erased)
+        for part in (frame.iloc[:2], frame.iloc[2:]):  # two parts, each without the people listed at the start
+            yield validate(drop_erased(part, erased)[0], erasure_schema())
+
+    write = lake_tables.Table.write_day_in_parts
+
+    def erasure_meanwhile(table, frames, ds):
+        written = write(table, frames, ds)
+        if table.path.name == "events" and not lake.erased():
+            lake.mark_erased(erasure_digest(person))  # its scan passed before this publish: only the list knows
+        return written
+
+    monkeypatch.setattr(lake_tables.Table, "write_day_in_parts", erasure_meanwhile)
+    entry = quality.publish_in_parts(lake, "events", DS, parts)
+    assert lists == [frozenset(), frozenset({erasure_digest(person)})]  # cleaned again, for the list as it became
+    assert sorted(lake.read_day(entry["clean_path"])["person_id"]) == sorted(others)
+    assert (entry["rows_in"], entry["rows_clean"], entry["rows_quarantined"]) == (4, 4, 0)
 
 
 def erasure_schema():

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from socialpulse.transforms.posts import POST_COLUMNS, clean_posts, refused_metrics
+from socialpulse.transforms.posts import POST_COLUMNS, PostCleaning, clean_posts, refused_metrics
 from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from tests.payloads import (
     GRAPH_EMPTY,
@@ -51,6 +51,32 @@ def lines() -> list[tuple[dict, dict]]:
         (x, note(X_TWEETS, "posts")),
         (x, note(X_LIKING_USERS, "like", tweet)),
     ]
+
+
+def test_events_come_in_parts_that_end_where_a_posts_pages_end():
+    """A part closes once it holds chunk_rows events, but only between two posts' pages: a post's repeated
+    engagement, on two of its pages, is deduplicated as it would be with the day held whole."""
+    landed = lines()
+    pages = [*landed[:3], landed[2], *landed[3:], landed[-1]]  # a second page of each post repeats the first
+    whole_posts, whole = clean(pages)
+    cleaning = PostCleaning("2026-11-02", PSEUDONYMIZER)
+    parts = list(cleaning.events(pages, chunk_rows=1))
+    assert [p.rows_in for p in parts] == [6, 4]  # the Page post's two pages of comments, the X post's of likes
+    assert sum(p.duplicates_dropped for p in parts) == whole.duplicates_dropped > 0
+    assert (
+        pd.concat([p.clean for p in parts])
+        .sort_values(["post_id", "person_id"])
+        .reset_index(drop=True)
+        .equals(whole.clean.sort_values(["post_id", "person_id"]).reset_index(drop=True))
+    )
+    pd.testing.assert_frame_equal(cleaning.posts().clean, whole_posts.clean)
+    assert cleaning.pages_read == len(pages)
+
+
+def test_a_posts_metrics_wait_for_every_page():
+    cleaning = PostCleaning("2026-11-02", PSEUDONYMIZER)
+    with pytest.raises(RuntimeError, match="exhaust events"):
+        cleaning.posts()
 
 
 def by_platform() -> dict[str, pd.Series]:

@@ -116,6 +116,36 @@ def audited_records(warehouse: str) -> dict[str, int]:
         }
 
 
+class Progress:
+    """Called at each look of a backfill's wait: once a minute, prints the step's tasks done and those running, so a
+    step of a million people that runs for minutes shows where it is."""
+
+    def __init__(self, api: Api, dag_ids: list[str], day: str, every: float = 60.0) -> None:
+        self.api, self.dag_ids, self.day, self.every = api, dag_ids, day, every
+        self.started = self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        tasks = [
+            ti
+            for dag_id in self.dag_ids
+            for run in self.api.get(
+                f"/api/v2/dags/{dag_id}/dagRuns?logical_date_gte={self.day}T00:00:00Z"
+                f"&logical_date_lte={self.day}T00:00:00Z"
+            )["dag_runs"]
+            for ti in task_instances(self.api, run)
+        ]
+        done = sum(ti["state"] in ("success", "skipped") for ti in tasks)
+        running = sorted({ti["task_id"] for ti in tasks if ti["state"] == "running"})
+        print(
+            f"    {self.last - self.started:.0f} s: {done} of {len(tasks)} task instances done; "
+            f"running {', '.join(running) or 'none'}",
+            flush=True,
+        )
+
+
 def seconds(start: str | None, end: str | None) -> float:
     if not start or not end:
         return 0.0
@@ -164,7 +194,16 @@ def one_day(people: int, lookback_days: int, dsn: str, folder: Path, port: int) 
             for dag_ids, since in [*pipeline_steps(day, day), (("source_freshness",), day)]:
                 set_paused(api, list(dag_ids), False)
                 before, step_started = table_rows(warehouse) if result["steps"] else {}, time.monotonic()
-                runs = backfill(api, list(dag_ids), since, day, processes, timeout=7200, in_order=IN_ORDER)
+                runs = backfill(
+                    api,
+                    list(dag_ids),
+                    since,
+                    day,
+                    processes,
+                    timeout=7200,
+                    in_order=IN_ORDER,
+                    while_waiting=Progress(api, list(dag_ids), day),
+                )
                 wall, after = time.monotonic() - step_started, table_rows(warehouse)
                 written = sum(max(0, n - before.get(t, 0)) for t, n in after.items())
                 result["steps"].append((", ".join(dag_ids), wall, written))

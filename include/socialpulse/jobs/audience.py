@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
+from socialpulse.audience.buckets import in_bucket, in_sample
 from socialpulse.audience.profiles import AudienceInputs, build_profiles
 from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
@@ -26,6 +28,9 @@ from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.privacy import drop_erased, erased_rows
 from socialpulse.typing_aliases import JsonObject
+
+if TYPE_CHECKING:
+    from socialpulse.lake.tables import Snapshot
 
 log = logging.getLogger(__name__)
 SEED = 7
@@ -100,12 +105,82 @@ def replace_people(
     return written
 
 
-def read_features(lake: lake_zone.Lake, entity: str, ds: str, columns: list[str] | None = None) -> pd.DataFrame:
+def features_snapshot(lake: lake_zone.Lake, entity: str, ds: str) -> Snapshot:
+    """The features table as it is now, holding the day; raises when its step has not run for the day."""
     table = lake.features(entity)
     snapshot = table.snapshot()
     if snapshot is None or ds not in snapshot.days():
         raise NotLandedError(f"no {entity} for {ds} at {table.uri}: its step has not run for that date")
-    return snapshot.read([ds], columns)
+    return snapshot
+
+
+def replace_people_in_parts(
+    conn: Any,
+    lake: lake_zone.Lake,
+    table: str,
+    parts: Callable[[], Iterable[pd.DataFrame]],
+    scope: JsonObject,
+    run_id: str,
+) -> int:
+    """replace_people of rows made in parts by `parts()`, without the people on the suppression list; anyone an
+    erasure listed meanwhile is then deleted, found by making the parts again."""
+    from socialpulse.audience.entities import AUDIENCE_TABLES
+    from socialpulse.warehouse.erasure import erase_from_warehouse
+    from socialpulse.warehouse.snapshots import replace_rows_in_parts
+
+    erased = lake.erased()
+    written = replace_rows_in_parts(
+        conn, AUDIENCE_TABLES[table], (drop_erased(part, erased)[0] for part in parts()), scope, run_id
+    )
+    meanwhile = lake.erased() - erased
+    if meanwhile:
+        late = {p for part in parts() for p in part.loc[erased_rows(part["person_id"], meanwhile), "person_id"]}
+        if late:
+            erase_from_warehouse(conn, late)
+    return written
+
+
+def read_features(
+    lake: lake_zone.Lake, entity: str, ds: str, columns: list[str] | None = None, at_most: int | None = None
+) -> pd.DataFrame:
+    """A day of a features table; with `at_most`, the people of a sample of about that many (audience/buckets.py)
+    when the day holds more."""
+    snapshot = features_snapshot(lake, entity, ds)
+    rows = snapshot.rows(ds) if at_most else 0
+    if not at_most or rows <= at_most:
+        return snapshot.read([ds], columns)
+    share = at_most / rows
+    log.info("%s %s: a sample of %.1f%% of its %d rows, by pseudonym", entity, ds, 100 * share, rows)
+    return snapshot.read([ds], columns, keep=lambda batch: in_sample(batch.column("person_id").to_pylist(), share))
+
+
+def people_buckets(snapshot: Snapshot, ds: str, people: int) -> int:
+    """How many buckets of about `people` people the day's rows fall in (one row a person)."""
+    return max(1, -(-snapshot.rows(ds) // people))
+
+
+def read_bucket(
+    snapshot: Snapshot, ds: str, bucket: int, buckets: int, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The day's rows of the people in one bucket (audience/buckets.py): the same people in every table."""
+    if buckets == 1:
+        return snapshot.read([ds], columns)
+    return snapshot.read(
+        [ds], columns, keep=lambda batch: in_bucket(batch.column("person_id").to_pylist(), bucket, buckets)
+    )
+
+
+def write_features_in_parts(
+    lake: lake_zone.Lake, entity: str, ds: str, parts: Callable[[], Iterable[pd.DataFrame]]
+) -> str:
+    """write_features of a day made in parts by `parts()`: made and written again without anyone an erasure listed
+    meanwhile."""
+    table = lake.features(entity)
+    while True:
+        erased = lake.erased()
+        table.write_day_in_parts((drop_erased(part, erased)[0] for part in parts()), ds)
+        if lake.erased() <= erased:
+            return table.day_path(ds)
 
 
 def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.LakePath:

@@ -15,16 +15,28 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.metrics import auc_difference, deciles, evaluate
 from socialpulse.errors import FatalError
-from socialpulse.jobs.audience import SEED, model_dir, read_features, register_model, replace_people, write_features
+from socialpulse.jobs.audience import (
+    SEED,
+    features_snapshot,
+    model_dir,
+    people_buckets,
+    read_bucket,
+    read_features,
+    register_model,
+    replace_people_in_parts,
+    write_features_in_parts,
+)
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.typing_aliases import JsonObject
@@ -35,6 +47,10 @@ MODEL = "propensity"
 MARGIN = 0.005  # ROC AUC a challenger may be worse than the champion by and still take over: a declared non-inferiority
 # margin, a fifth to a quarter of the TensorFlow model's gap to the planted oracle (0.026 at 5,000 people, 0.018 at
 # 200,000: bench/audience.py); the test's noise is on top
+
+
+TRAIN_PEOPLE = 250_000  # people the models learn from and are judged on, at most: a sample by pseudonym beyond
+SCORE_PEOPLE = 250_000  # people scored at a time (a bucket by pseudonym)
 
 
 class NothingToLearnError(FatalError):
@@ -131,11 +147,42 @@ def _retire(conn: Any, lake: lake_zone.Lake, keep: set[str | None], last_erasure
     return retired
 
 
+def _scores(
+    lake: lake_zone.Lake, ds: str, as_of: date, scorer: Any, version: str, calibration: propensity.Calibration
+) -> Callable[[], Iterator[pd.DataFrame]]:
+    """Everyone's calibrated score and decile as of ds, scored a bucket of SCORE_PEOPLE at a time; the scores are
+    kept (a float a person) for the deciles, which rank everyone, and the parts made from them on demand."""
+    rows = features_snapshot(lake, "propensity_rows", ds)
+    buckets = people_buckets(rows, ds, SCORE_PEOPLE)
+    scores: list[np.ndarray] = []
+    for bucket in range(buckets):
+        part = read_bucket(rows, ds, bucket, buckets)
+        scores.append(calibration.apply(propensity.predict_keras(scorer, part), part["country"]))
+        log.info("scored bucket %d of %d: %d people so far", bucket + 1, buckets, sum(map(len, scores)))
+    ranks = np.split(deciles(np.concatenate(scores)), np.cumsum([len(s) for s in scores])[:-1])
+
+    def parts() -> Iterator[pd.DataFrame]:
+        for bucket in range(buckets):
+            yield pd.DataFrame(
+                {
+                    "as_of_date": as_of,
+                    "person_id": read_bucket(rows, ds, bucket, buckets, ["person_id"])["person_id"],
+                    "score": scores[bucket],
+                    "decile": ranks[bucket],
+                    "model_version": version,
+                }
+            )
+
+    return parts
+
+
 def train(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
     """Train, evaluate against the baselines and the champion, register, and score the date's profiles."""
 
     as_of = date.fromisoformat(ds)
-    train_rows, eval_rows = (read_features(lake, f"propensity_{name}", ds) for name in ("train", "eval"))
+    train_rows, eval_rows = (
+        read_features(lake, f"propensity_{name}", ds, at_most=TRAIN_PEOPLE) for name in ("train", "eval")
+    )
     y_train, y_eval = train_rows["label"].to_numpy(), eval_rows["label"].to_numpy()
     if len(set(y_train)) < 2:
         raise NothingToLearnError(
@@ -211,24 +258,15 @@ def train(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
         },
     )
     _retire(conn, lake, {version, scorer_version}, last_erasure)
-    profiles = read_features(lake, "propensity_rows", ds)
-    predicted = calibration.apply(propensity.predict_keras(scorer, profiles), profiles["country"])
-    frame = pd.DataFrame(
-        {
-            "as_of_date": as_of,
-            "person_id": profiles["person_id"],
-            "score": predicted,
-            "decile": deciles(predicted),
-            "model_version": scorer_version,
-        }
-    )
-    write_features(lake, "propensity_scores", ds, frame)
-    replace_people(conn, lake, "propensity_scores", frame, {"as_of_date": as_of}, run_id)
+    assert scorer_version is not None  # the champion is kept only when there is one
+    people = _scores(lake, ds, as_of, scorer, scorer_version, calibration)
+    write_features_in_parts(lake, "propensity_scores", ds, people)
+    scored = replace_people_in_parts(conn, lake, "propensity_scores", people, {"as_of_date": as_of}, run_id)
     return {
         "version": version,
         "promoted": promote,
         "decision": decision,
         "scored_by": scorer_version,
-        "people_scored": len(frame),
+        "people_scored": scored,
         "auc": {n: round(m["roc_auc"], 4) for n, m in metrics.items()},
     }

@@ -113,14 +113,30 @@ class Snapshot:
                 return str(commit[PANDAS])
         return None
 
+    def rows(self, ds: str) -> int:
+        """How many rows the day holds, from the files' footers: nothing is read."""
+        import pyarrow.dataset as pads
+
+        return int(
+            self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path)).count_rows(
+                filter=pads.field(DAY) == ds
+            )
+        )
+
     def days(self, until: str | None = None) -> list[str]:
         """The days the table holds rows of, up to `until`, oldest first."""
         found = {p[DAY] for p in self.table.partitions()}
         return sorted(d for d in found if until is None or d <= until)
 
-    def read(self, days: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        days: list[str] | None = None,
+        columns: list[str] | None = None,
+        keep: Callable[[pa.RecordBatch], Any] | None = None,
+    ) -> pd.DataFrame:
         """Rows of the days (all when None), oldest day first; a column the table lacks reads as null, and the day
-        itself is a column only when asked for.
+        itself is a column only when asked for. `keep` (a batch of rows -> a boolean mask) takes only some rows,
+        batch by batch as they are read: a sample or a bucket of a table too large to hold whole.
 
         Read a day at a time, joined into one contiguous array per column, then handed to pandas column by column,
         each Arrow column freed as it is converted. The join is one copy while reading, but it frees the scan's many
@@ -132,13 +148,16 @@ class Snapshot:
         dataset = self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path))
         present = [c for c in dataset.schema.names if c != DAY]
         names = [c for c in columns if c in dataset.schema.names] if columns else present
-        rows = pa.concat_tables(
-            [dataset.schema.empty_table().select(names)]
-            + [
-                dataset.to_table(columns=names, filter=pads.field(DAY) == ds)
-                for ds in sorted(self.days() if days is None else days)
+        days = sorted(self.days() if days is None else days)
+        if keep is None:
+            parts = [dataset.to_table(columns=names, filter=pads.field(DAY) == ds) for ds in days]
+        else:
+            parts = [
+                pa.Table.from_batches([batch.filter(pa.array(keep(batch), pa.bool_()))])
+                for ds in days
+                for batch in dataset.to_batches(filter=pads.field(DAY) == ds, columns=names)
             ]
-        ).combine_chunks()
+        rows = pa.concat_tables([dataset.schema.empty_table().select(names), *parts]).combine_chunks()
         pandas = self.pandas_metadata
         rows = rows.replace_schema_metadata({"pandas": pandas} if pandas else None)
         frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)

@@ -92,6 +92,42 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
     assert "Logistic regression" in html.read_text() and "http" not in html.read_text().split("<body>")[1]
 
 
+def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring_at_once(zone, tmp_path, monkeypatch):
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    conn = sqlite3.connect(tmp_path / "warehouse.db")
+    apply_migrations(conn)
+    audience.profile(lake, DS)
+    audience.segment(conn, lake, DS, "run-1")
+    at_once = propensity.train(conn, lake, DS, "run-1")
+    whole = table_rows(conn, "propensity_scores").sort_values("person_id").reset_index(drop=True)
+    monkeypatch.setattr(propensity, "SCORE_PEOPLE", 400)
+    in_buckets = propensity.train(conn, lake, DS, "run-2")
+    bucketed = table_rows(conn, "propensity_scores").sort_values("person_id").reset_index(drop=True)
+    assert at_once["people_scored"] == in_buckets["people_scored"] == len(whole) > 1200  # in four buckets
+    pd.testing.assert_frame_equal(bucketed, whole, check_exact=False, rtol=1e-6)
+    lake_scores = lake.features("propensity_scores").read_days([DS]).sort_values("person_id").reset_index(drop=True)
+    assert lake_scores["person_id"].tolist() == whole["person_id"].tolist()
+    assert lake_scores["decile"].tolist() == whole["decile"].tolist()  # ranked together, not bucket by bucket
+
+
+def test_training_takes_a_sample_of_people_by_pseudonym_beyond_its_size(zone, tmp_path, monkeypatch):
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    conn = sqlite3.connect(tmp_path / "warehouse.db")
+    apply_migrations(conn)
+    audience.profile(lake, DS)
+    everyone = set(lake.features("propensity_train").read_days([DS])["person_id"])
+    monkeypatch.setattr(propensity, "TRAIN_PEOPLE", 500)
+    sample = audience.read_features(lake, "propensity_train", DS, at_most=500)
+    again = audience.read_features(lake, "propensity_train", DS, at_most=500)
+    assert 350 < len(sample) < 650 and set(sample["person_id"]) < everyone  # about 500, by pseudonym: no rng
+    assert sample["person_id"].tolist() == again["person_id"].tolist()
+    propensity.train(conn, lake, DS, "run-1")
+    (rows_train,) = conn.execute("SELECT rows_train FROM model_registry WHERE model_name = 'propensity'").fetchone()
+    assert rows_train == len(sample)
+
+
 def test_a_worse_model_is_not_promoted_and_an_erasure_forces_a_retrain(zone, tmp_path):
     lake = lake_zone.Lake.at(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)

@@ -9,7 +9,6 @@ id's own pseudonym, which the users' `<platform>_pseudonym` columns map to the p
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,7 +26,6 @@ from socialpulse.audience.entities import (
 from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.topics import OTHER, TOPICS
 
-log = logging.getLogger(__name__)
 _AGE_EDGES = (13, 18, 25, 35, 45, 55, 65, 200)
 
 
@@ -45,30 +43,42 @@ class AudienceInputs:
         cls, users: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame, posts: pd.DataFrame
     ) -> AudienceInputs:
         """Join events to their posts (time, topic) and map pre-link pseudonyms to the CRM person."""
-        parts = [
-            users[[f"{p}_pseudonym", "person_id"]].set_axis(["alias", "person_id"], axis=1)
-            for p in sorted(PLATFORMS)
-            if f"{p}_pseudonym" in users
-        ]  # absent from drops cleaned before them
-        links = pd.concat(parts).dropna() if parts else pd.DataFrame(columns=["alias", "person_id"])
-        alias = dict(zip(links["alias"], links["person_id"], strict=True))
-        # frames come oldest partition first: a stable order keeps the newest snapshot or version of each
-        posts = posts.drop_duplicates(["platform", "post_id"], keep="last")[
-            ["platform", "post_id", "created_at", "topic"]
-        ].rename(columns={"created_at": "posted_at"})
-        joined = events[["platform", "post_id", "person_id", "kind"]].merge(
-            posts, on=["platform", "post_id"], how="left"
-        )
-        unmatched = int(joined["posted_at"].isna().sum())
-        if unmatched:
-            log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
-        joined = joined.dropna(subset=["posted_at"])
-        joined["person_id"] = joined["person_id"].map(lambda p: alias.get(p, p))
-        joined["topic"] = joined["topic"].fillna(OTHER)
-        joined = joined.drop_duplicates(["platform", "post_id", "person_id", "kind"]).reset_index(drop=True)
+        joined, unmatched = resolve_events(users, events, posts)
+        return cls.of(users, orders, joined, unmatched)
+
+    @classmethod
+    def of(
+        cls, users: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame, unmatched_events: int = 0
+    ) -> AudienceInputs:
+        """Inputs whose events are resolved already, each row once: an event per (platform, post, person, kind),
+        the newest row of an order and of a user (frames come oldest partition first)."""
+        events = events.drop_duplicates(["platform", "post_id", "person_id", "kind"]).reset_index(drop=True)
         orders = orders.drop_duplicates("order_id", keep="last")
         users = users.drop_duplicates("person_id", keep="last")
-        return cls(users.reset_index(drop=True), orders.reset_index(drop=True), joined, unmatched)
+        return cls(users.reset_index(drop=True), orders.reset_index(drop=True), events, unmatched_events)
+
+
+def resolve_events(users: pd.DataFrame, events: pd.DataFrame, posts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """(events joined to their posts' time and topic, each pre-link pseudonym mapped to its CRM person by the users'
+    `<platform>_pseudonym` columns; how many were on posts without a snapshot, left out). Not deduplicated: two
+    pseudonyms of one person may have engaged with one post, which AudienceInputs.of counts once."""
+    parts = [
+        users[[f"{p}_pseudonym", "person_id"]].set_axis(["alias", "person_id"], axis=1)
+        for p in sorted(PLATFORMS)
+        if f"{p}_pseudonym" in users
+    ]  # absent from drops cleaned before them
+    links = pd.concat(parts).dropna() if parts else pd.DataFrame(columns=["alias", "person_id"])
+    alias = dict(zip(links["alias"], links["person_id"], strict=True))
+    # frames come oldest partition first: a stable order keeps the newest snapshot or version of each
+    posts = posts.drop_duplicates(["platform", "post_id"], keep="last")[
+        ["platform", "post_id", "created_at", "topic"]
+    ].rename(columns={"created_at": "posted_at"})
+    joined = events[["platform", "post_id", "person_id", "kind"]].merge(posts, on=["platform", "post_id"], how="left")
+    unmatched = int(joined["posted_at"].isna().sum())
+    joined = joined.dropna(subset=["posted_at"])
+    joined["person_id"] = joined["person_id"].map(lambda p: alias.get(p, p))
+    joined["topic"] = joined["topic"].fillna(OTHER)
+    return joined.reset_index(drop=True), unmatched
 
 
 def age_band(age: pd.Series) -> pd.Series:

@@ -12,24 +12,29 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.buckets import in_bucket, in_sample
-from socialpulse.audience.profiles import AudienceInputs, build_profiles
+from socialpulse.audience.profiles import AudienceInputs, build_profiles, resolve_events
 from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
+from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.privacy import drop_erased, erased_rows
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from socialpulse.lake.tables import Snapshot
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ INTERMEDIATE = (
     "target_candidates",  # each brief's pool, to judge its list by: no longer than the working copies
 )
 KEEP_INTERMEDIATE_DAYS = 7
+PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): what bounds build_profiles' memory
 INPUT_COLUMNS = {
     "crm_users": None,
     "crm_orders": ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"],
@@ -52,31 +58,42 @@ INPUT_COLUMNS = {
 }
 
 
-def read_inputs(lake: lake_zone.Lake, ds: str) -> AudienceInputs:
-    """The newest users, every order, engagement event and post snapshot landed up to ds, identities resolved."""
-    found = {  # the newest users drop holds everyone
-        entity: lake.clean(entity).read_until(ds, columns, newest_only=entity == "crm_users")
-        for entity, columns in INPUT_COLUMNS.items()
-    }
-    missing = [entity for entity, frame in found.items() if frame is None]
+def clean_inputs(lake: lake_zone.Lake, ds: str) -> dict[str, tuple[Snapshot, list[str]]]:
+    """Each input's clean table at one version, with the days to read: the newest users drop (it holds everyone),
+    every day of orders, engagement events and post snapshots landed up to ds."""
+    found = {}
+    for entity in INPUT_COLUMNS:
+        snapshot = lake.clean(entity).snapshot()
+        days = snapshot.days(ds) if snapshot else []
+        found[entity] = (snapshot, days[-1:] if entity == "crm_users" else days)
+    missing = [entity for entity, (_, days) in found.items() if not days]
     if missing:
         raise NotLandedError(
             f"no clean {missing} up to {ds} in {lake.root}: run crm_daily and organic_social_daily for that date first"
         )
-    erased = lake.erased()
-    frames = {e: drop_erased(f, erased)[0] for e, f in found.items() if f is not None}
-    inputs = AudienceInputs.resolve(
-        frames["crm_users"], frames["crm_orders"], frames["engagement_events"], frames["post_metrics"]
-    )
-    log.info(
-        "inputs up to %s: %d CRM users, %d orders, %d engagement events (%d on unknown posts)",
-        ds,
-        len(inputs.users),
-        len(inputs.orders),
-        len(inputs.events),
-        inputs.unmatched_events,
-    )
-    return inputs
+    return cast(dict[str, tuple["Snapshot", list[str]]], found)
+
+
+def read_input(
+    found: dict[str, tuple[Snapshot, list[str]]],
+    entity: str,
+    keep: Callable[[pa.RecordBatch], Any] | None = None,
+    columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """An input's rows (INPUT_COLUMNS unless `columns`), the batches' rows `keep` keeps only when given."""
+    snapshot, days = found[entity]
+    return snapshot.read(days, columns or INPUT_COLUMNS[entity], keep)
+
+
+def person_bucket(bucket: int, buckets: int, *columns: str) -> Callable[[pa.RecordBatch], Any]:
+    """A `keep` for Snapshot.read: the rows whose person (person_id, or any of `columns`) is in the bucket."""
+    names = columns or ("person_id",)
+
+    def keep(batch: pa.RecordBatch) -> Any:
+        present = [in_bucket(batch.column(c), bucket, buckets) for c in names if c in batch.schema.names]
+        return np.logical_or.reduce(present) if present else np.zeros(batch.num_rows, dtype=bool)
+
+    return keep
 
 
 def write_features(lake: lake_zone.Lake, entity: str, ds: str, frame: pd.DataFrame) -> str:
@@ -151,7 +168,7 @@ def read_features(
         return snapshot.read([ds], columns)
     share = at_most / rows
     log.info("%s %s: a sample of %.1f%% of its %d rows, by pseudonym", entity, ds, 100 * share, rows)
-    return snapshot.read([ds], columns, keep=lambda batch: in_sample(batch.column("person_id").to_pylist(), share))
+    return snapshot.read([ds], columns, keep=lambda batch: in_sample(batch.column("person_id"), share))
 
 
 def people_buckets(snapshot: Snapshot, ds: str, people: int) -> int:
@@ -165,9 +182,7 @@ def read_bucket(
     """The day's rows of the people in one bucket (audience/buckets.py): the same people in every table."""
     if buckets == 1:
         return snapshot.read([ds], columns)
-    return snapshot.read(
-        [ds], columns, keep=lambda batch: in_bucket(batch.column("person_id").to_pylist(), bucket, buckets)
-    )
+    return snapshot.read([ds], columns, keep=lambda batch: in_bucket(batch.column("person_id"), bucket, buckets))
 
 
 def write_features_in_parts(
@@ -189,31 +204,96 @@ def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.La
 
 def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
     """Profiles as of ds, the propensity model's rows as of ds and its training and evaluation snapshots with
-    labels, the resolved events."""
-    inputs = read_inputs(lake, ds)
+    labels, the resolved events and the known orders: a bucket of PROFILE_PEOPLE people at a time.
+
+    First the events are resolved a bucket of their own pseudonyms at a time (an event cleaned before the CRM
+    linked its platform id names that id's pseudonym, in another bucket than its person); then each bucket of
+    people is profiled from its users, orders and resolved events, which name only its people. Every output day
+    is committed once all its buckets are written; when an erasure began meanwhile, it is all made again.
+    """
     as_of = date.fromisoformat(ds)
-    profiles = build_profiles(inputs, as_of)
-    counts = {"profiles": len(profiles), "in_crm": int(profiles["in_crm"].sum())}
-    write_features(lake, "user_profiles", ds, profiles)
-    write_features(lake, "propensity_rows", ds, propensity.feature_rows(inputs, as_of))  # what it scores
-    for name, snapshot in zip(("train", "eval"), propensity.snapshots(as_of), strict=True):
-        frame = propensity.feature_rows(inputs, snapshot)
-        frame = frame[frame["in_crm"]].reset_index(drop=True)
-        frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
-        write_features(lake, f"propensity_{name}", ds, frame)
-        counts[f"{name}_rows"], counts[f"{name}_positive"] = len(frame), int(frame["label"].sum())
+    while True:
+        erased = lake.erased()
+        counts = _profile_buckets(lake, ds, as_of, erased)
+        if lake.erased() <= erased:
+            break
+        log.info("profiles of %s: an erasure began meanwhile; they are built again without its people", ds)
+    counts["pruned"] = prune_intermediates(lake, ds)
+    log.info("profiles as of %s: %s", ds, counts)
+    return counts
+
+
+def _resolve_events(
+    lake: lake_zone.Lake, ds: str, found: dict[str, tuple[Snapshot, list[str]]], buckets: int, erased: frozenset[str]
+) -> Snapshot:
+    """The day's engagement_resolved, a bucket of the events' own pseudonyms at a time, with the users whose
+    platform pseudonyms fall in it; the table at the version written. Two pseudonyms of one person may have engaged
+    with one post: those rows are counted once when the person's bucket is profiled, and written once then."""
+    posts = read_input(found, "post_metrics")
+    aliases = [f"{platform}_pseudonym" for platform in sorted(PLATFORMS)]
+    writer, events, unmatched = lake.features("engagement_resolved").day_writer(ds), 0, 0
+    for bucket in range(buckets):
+        raw = drop_erased(read_input(found, "engagement_events", person_bucket(bucket, buckets)), erased)[0]
+        users = read_input(found, "crm_users", person_bucket(bucket, buckets, *aliases), ["person_id", *aliases])
+        resolved, missing = resolve_events(users, raw, posts)
+        writer.write(resolved)
+        events, unmatched = events + len(resolved), unmatched + missing
+    writer.commit()
+    if unmatched:
+        log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
+    log.info("engagement of %s resolved: %d events in %d buckets", ds, events, buckets)
+    return features_snapshot(lake, "engagement_resolved", ds)
+
+
+def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
+    found = clean_inputs(lake, ds)
+    users, days = found["crm_users"]
+    buckets = max(1, -(-users.rows(days[0]) // PROFILE_PEOPLE))
+    resolved = _resolve_events(lake, ds, found, buckets, erased)
+    snapshots = dict(zip(("train", "eval"), propensity.snapshots(as_of), strict=True))
+    outputs = ["user_profiles", "propensity_rows", *(f"propensity_{n}" for n in snapshots), "engagement_resolved"]
+    writers = {entity: lake.features(entity).day_writer(ds) for entity in [*outputs, "orders_known"]}
+    counts = dict.fromkeys(["profiles", "in_crm", "train_rows", "train_positive", "eval_rows", "eval_positive"], 0)
+    started = time.monotonic()
+    for bucket in range(buckets):
+        inputs = AudienceInputs.of(
+            drop_erased(read_input(found, "crm_users", person_bucket(bucket, buckets)), erased)[0],
+            drop_erased(read_input(found, "crm_orders", person_bucket(bucket, buckets)), erased)[0],
+            resolved.read([ds], keep=person_bucket(bucket, buckets)),
+        )
+        profiles = build_profiles(inputs, as_of)
+        writers["user_profiles"].write(profiles)
+        writers["propensity_rows"].write(propensity.feature_rows(inputs, as_of))  # what it scores
+        for name, snapshot in snapshots.items():
+            frame = propensity.feature_rows(inputs, snapshot)
+            frame = frame[frame["in_crm"]].reset_index(drop=True)
+            frame["label"] = propensity.labels(frame, inputs.orders, snapshot)
+            writers[f"propensity_{name}"].write(frame)
+            counts[f"{name}_rows"] += len(frame)
+            counts[f"{name}_positive"] += int(frame["label"].sum())
+        writers["engagement_resolved"].write(inputs.events)  # each person's events once
+        writers["orders_known"].write(inputs.orders)
+        counts["profiles"] += len(profiles)
+        counts["in_crm"] += int(profiles["in_crm"].sum())
+        log.info(
+            "profiles of %s: bucket %d of %d done, %d people so far (%.0f a second)",
+            ds,
+            bucket + 1,
+            buckets,
+            counts["profiles"],
+            counts["profiles"] / max(time.monotonic() - started, 1e-9),
+        )
+    for writer in writers.values():
+        writer.commit()
+    for name, snapshot in snapshots.items():
         log.info(
             "%s snapshot as of %s: %d people, %d ordered in the 30 days after",
             name,
             snapshot,
-            len(frame),
-            frame["label"].sum(),
+            counts[f"{name}_rows"],
+            counts[f"{name}_positive"],
         )
-    write_features(lake, "engagement_resolved", ds, inputs.events)
-    write_features(lake, "orders_known", ds, inputs.orders)
-    counts["pruned"] = prune_intermediates(lake, ds)
-    log.info("profiles as of %s: %s", ds, counts)
-    return counts
+    return {**counts, "buckets": buckets}
 
 
 def prune_intermediates(lake: lake_zone.Lake, ds: str) -> int:

@@ -253,68 +253,15 @@ class Table:
         return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
 
     def _commit(self, frames: Iterable[pd.DataFrame], ds: str, base: DeltaTable | None = None) -> None:
-        """Replace the day's rows with the frames' in one commit. A commit another writer beat is made again on the
-        newer version, unless it was to be made on a `base` version read before (the caller decides again).
-
-        The day's files, one per frame, are written here, BATCH_ROWS at a time and in the frames' order, then
-        committed: delta-rs's own writer would hold the whole day as Arrow and more, and writes the batches of its
-        input in no set order (delta-rs#2659), where a day must read back as it was written."""
-        import pyarrow as pa
-        from deltalake import CommitProperties, DeltaTable
-        from deltalake.exceptions import CommitFailedError
-
-        current = base if base is not None else getattr(self.snapshot(), "table", None)
-        table_schema = pa.schema(current.schema().to_arrow()) if current is not None else None
-        current_names = set(table_schema.names) if table_schema is not None else set()
-        schema, first, rows = None, None, 0
-        added: list[AddAction | RemoveAction] = []
+        """Replace the day's rows with the frames' in one commit (DayWriter)."""
+        writer = self.day_writer(ds, base)
         for frame in frames:
-            if schema is None:
-                schema, first = _schema(frame, table_schema), frame.iloc[:0]
-            rows += len(frame)
-            if (action := self._write_file(frame, schema.remove_metadata(), ds)) is not None:
-                added.append(action)
-        if schema is None or first is None:
-            raise ValueError(f"{self.uri}: no frame to write for day {ds}")
-        metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
-        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(rows)}  # for history()
-        if not added:  # no rows: a column whose type nothing shows does not set the table's
-            typed = pa.Schema.from_pandas(first, preserve_index=False)
-            schema = pa.schema(
-                [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)]
-            )
-        columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
+            writer.write(frame)
+        writer.commit()
 
-        @retry(
-            retry=retry_if_exception_type(CommitFailedError),
-            stop=stop_after_attempt(1 if base is not None else COMMIT_ATTEMPTS),
-            wait=wait_random_exponential(multiplier=0.05, max=2),
-            reraise=True,
-        )
-        def commit() -> None:
-            snapshot = None if base is not None else self.snapshot()
-            table = base if base is not None else snapshot.table if snapshot else None
-            if table is None:  # the first write: "ignore" when another writer created it meanwhile
-                table = DeltaTable.create(
-                    self.uri,
-                    columns,
-                    "ignore",
-                    [DAY],
-                    configuration=CONFIGURATION,
-                    storage_options=self.storage_options,
-                )
-            table.create_write_transaction(
-                added,
-                mode="overwrite",
-                schema=pa.unify_schemas(
-                    [pa.schema(table.schema().to_arrow()), columns]
-                ),  # a column of other days stays
-                partition_by=[DAY],
-                partition_filters=[(DAY, "=", ds)],
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
-
-        commit()
+    def day_writer(self, ds: str, base: DeltaTable | None = None) -> DayWriter:
+        """A writer of the day in parts, for a step that makes several tables' days in one pass."""
+        return DayWriter(self, ds, base)
 
     def _write_file(self, frame: pd.DataFrame, schema: pa.Schema, ds: str) -> AddAction | None:
         """The frame as one new Parquet file of the day, not yet in the table; None for no rows (the day's removal)."""
@@ -403,6 +350,84 @@ class Table:
         removed = snapshot.table.vacuum(retention_hours=0, full=False, **options)
         removed += snapshot.table.vacuum(retention_hours=ORPHAN_HOURS, full=True, **options)
         return len(removed)
+
+
+class DayWriter:
+    """A day of a table written in parts, each to a file of its own as it comes (write), then put in place of the day
+    in one commit (commit). A commit another writer beat is made again on the newer version, unless it was to be
+    made on a `base` version read before (the caller decides again).
+
+    The files are written here, BATCH_ROWS at a time and in the parts' order: delta-rs's own writer would hold the
+    whole day as Arrow and more, and writes the batches of its input in no set order (delta-rs#2659), where a day
+    must read back as it was written. Every part has the first one's columns and dtypes."""
+
+    def __init__(self, table: Table, ds: str, base: DeltaTable | None = None) -> None:
+        import pyarrow as pa
+
+        self.table, self.ds, self.base = table, ds, base
+        current = base if base is not None else getattr(table.snapshot(), "table", None)
+        self.table_schema = pa.schema(current.schema().to_arrow()) if current is not None else None
+        self.schema: pa.Schema | None = None
+        self.first: pd.DataFrame | None = None  # the first part's columns, without its rows
+        self.rows = 0
+        self.added: list[AddAction | RemoveAction] = []
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.schema is None:
+            self.schema, self.first = _schema(frame, self.table_schema), frame.iloc[:0]
+        self.rows += len(frame)
+        if (action := self.table._write_file(frame, self.schema.remove_metadata(), self.ds)) is not None:
+            self.added.append(action)
+
+    def commit(self) -> None:
+        import pyarrow as pa
+        from deltalake import CommitProperties, DeltaTable
+        from deltalake.exceptions import CommitFailedError
+
+        ds, base, schema, first = self.ds, self.base, self.schema, self.first
+        if schema is None or first is None:
+            raise ValueError(f"{self.table.uri}: no frame to write for day {ds}")
+        current_names = set(self.table_schema.names) if self.table_schema is not None else set()
+        metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
+        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(self.rows)}  # for history()
+        if not self.added:  # no rows: a column whose type nothing shows does not set the table's
+            typed = pa.Schema.from_pandas(first, preserve_index=False)
+            schema = pa.schema(
+                [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)]
+            )
+        columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
+        owner = self.table
+
+        @retry(
+            retry=retry_if_exception_type(CommitFailedError),
+            stop=stop_after_attempt(1 if base is not None else COMMIT_ATTEMPTS),
+            wait=wait_random_exponential(multiplier=0.05, max=2),
+            reraise=True,
+        )
+        def commit() -> None:
+            snapshot = None if base is not None else owner.snapshot()
+            table = base if base is not None else snapshot.table if snapshot else None
+            if table is None:  # the first write: "ignore" when another writer created it meanwhile
+                table = DeltaTable.create(
+                    owner.uri,
+                    columns,
+                    "ignore",
+                    [DAY],
+                    configuration=CONFIGURATION,
+                    storage_options=owner.storage_options,
+                )
+            table.create_write_transaction(
+                self.added,
+                mode="overwrite",
+                schema=pa.unify_schemas(
+                    [pa.schema(table.schema().to_arrow()), columns]
+                ),  # a column of other days stays
+                partition_by=[DAY],
+                partition_filters=[(DAY, "=", ds)],
+                commit_properties=CommitProperties(custom_metadata=metadata),
+            )
+
+        commit()
 
 
 def _writer() -> dict[str, str]:

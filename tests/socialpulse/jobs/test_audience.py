@@ -111,6 +111,37 @@ def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring
     assert lake_scores["decile"].tolist() == whole["decile"].tolist()  # ranked together, not bucket by bucket
 
 
+def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path, monkeypatch):
+    """Events cleaned before the CRM linked their platform ids name those ids' pseudonyms, in other buckets than
+    their people: resolved first, they reach their people's buckets."""
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    outputs = ("user_profiles", "propensity_rows", "propensity_train", "propensity_eval", "engagement_resolved")
+    at_once = audience.profile(lake, DS)
+    whole = {entity: lake.features(entity).read_days([DS]) for entity in (*outputs, "orders_known")}
+    monkeypatch.setattr(audience, "PROFILE_PEOPLE", 400)
+    in_buckets = audience.profile(lake, DS)
+    assert (at_once["buckets"], in_buckets["buckets"]) == (1, 4)
+    assert {k: v for k, v in in_buckets.items() if k != "buckets"} == {
+        k: v for k, v in at_once.items() if k != "buckets"
+    }
+    events = whole["engagement_resolved"]
+    users = lake.clean("crm_users").read_days()
+    aliases = set(users["x_pseudonym"].dropna()) | set(users["facebook_pseudonym"].dropna())
+    assert lake.clean("engagement_events").read_days()["person_id"].isin(aliases).mean() > 0.9  # cleaned pre-link
+    assert not events["person_id"].isin(aliases).any() and len(events) > 1000  # every alias resolved
+    for entity, before in whole.items():
+        key = (
+            ["order_id"]
+            if entity == "orders_known"
+            else ["person_id"] + (["platform", "post_id", "kind"] if entity == "engagement_resolved" else [])
+        )
+        after = lake.features(entity).read_days([DS])
+        pd.testing.assert_frame_equal(
+            after.sort_values(key).reset_index(drop=True), before.sort_values(key).reset_index(drop=True), obj=entity
+        )
+
+
 def test_training_takes_a_sample_of_people_by_pseudonym_beyond_its_size(zone, tmp_path, monkeypatch):
     lake = lake_zone.Lake.at(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)

@@ -92,12 +92,18 @@ def test_a_day_writes_every_table_and_a_rerun_gives_the_same_rows(zone, warehous
     assert "Logistic regression" in html.read_text() and "http" not in html.read_text().split("<body>")[1]
 
 
-def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring_at_once(zone, tmp_path, monkeypatch):
+def profiled(zone, tmp_path) -> tuple[lake_zone.Lake, sqlite3.Connection]:
+    """A lake holding the clean zone, profiled as of DS, and a migrated SQLite warehouse."""
     lake = lake_zone.Lake.at(tmp_path / "lake")
     write_clean_zone(lake, zone, DS)
     conn = sqlite3.connect(tmp_path / "warehouse.db")
     apply_migrations(conn)
     audience.profile(lake, DS)
+    return lake, conn
+
+
+def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring_at_once(zone, tmp_path, monkeypatch):
+    lake, conn = profiled(zone, tmp_path)
     audience.segment(conn, lake, DS, "run-1")
     at_once = propensity.train(conn, lake, DS, "run-1")
     whole = table_rows(conn, "propensity_scores").sort_values("person_id").reset_index(drop=True)
@@ -143,11 +149,7 @@ def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path,
 
 
 def test_training_takes_a_sample_of_people_by_pseudonym_beyond_its_size(zone, tmp_path, monkeypatch):
-    lake = lake_zone.Lake.at(tmp_path / "lake")
-    write_clean_zone(lake, zone, DS)
-    conn = sqlite3.connect(tmp_path / "warehouse.db")
-    apply_migrations(conn)
-    audience.profile(lake, DS)
+    lake, conn = profiled(zone, tmp_path)
     everyone = set(lake.features("propensity_train").read_days([DS])["person_id"])
     monkeypatch.setattr(propensity, "TRAIN_PEOPLE", 500)
     sample = audience.read_features(lake, "propensity_train", DS, at_most=500)

@@ -88,6 +88,21 @@ def test_a_day_written_in_parts_is_one_commit_read_back_in_their_order(lake):
         table.write_day_in_parts(iter([]), "2026-11-01")
 
 
+def test_a_part_without_rows_types_nothing_and_a_part_gone_before_the_commit_stops_it(lake):
+    table = lake.features("propensity_scores")
+    writer = table.day_writer("2026-11-01")
+    writer.write(pd.DataFrame({"as_of_date": pd.Series([], dtype=object), "score": pd.Series([], dtype=float)}))
+    writer.write(pd.DataFrame({"as_of_date": [pd.Timestamp("2026-11-01").date()], "score": [0.5]}))
+    writer.commit()
+    assert "date32" in str(table.snapshot().table.schema().to_arrow().field("as_of_date")).lower()
+    writer = table.day_writer("2026-11-02")
+    writer.write(pd.DataFrame({"as_of_date": [pd.Timestamp("2026-11-02").date()], "score": [0.1]}))
+    (table.path / writer.added[0].path).unlink()  # as an erasure's clean-up of a failed writer's files would
+    with pytest.raises(FileNotFoundError, match="1 of the day 2026-11-02's 1 files went before their commit"):
+        writer.commit()
+    assert table.snapshot().days() == ["2026-11-01"]
+
+
 def test_a_failed_write_leaves_the_table_as_it_was(lake):
     table = lake.clean("campaign_metrics")
     written = table.write_day(pd.DataFrame({"a": [1, 2]}), "2026-11-01")

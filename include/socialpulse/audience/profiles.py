@@ -29,6 +29,9 @@ from socialpulse.transforms.topics import OTHER, TOPICS
 _AGE_EDGES = (13, 18, 25, 35, 45, 55, 65, 200)
 
 
+RESOLVED_EVENT_COLUMNS = ("platform", "post_id", "person_id", "kind", "posted_at", "topic")
+
+
 @dataclass(frozen=True)
 class AudienceInputs:
     """What profiles are built from: the clean zone's users, orders, engagement events and posts."""
@@ -78,7 +81,7 @@ def resolve_events(users: pd.DataFrame, events: pd.DataFrame, posts: pd.DataFram
     joined = joined.dropna(subset=["posted_at"])
     joined["person_id"] = joined["person_id"].map(lambda p: alias.get(p, p))
     joined["topic"] = joined["topic"].fillna(OTHER)
-    return joined.reset_index(drop=True), unmatched
+    return joined.reset_index(drop=True)[list(RESOLVED_EVENT_COLUMNS)], unmatched
 
 
 def age_band(age: pd.Series) -> pd.Series:

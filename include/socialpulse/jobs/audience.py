@@ -23,7 +23,7 @@ import pandas as pd
 from socialpulse import lake as lake_zone
 from socialpulse.audience import propensity
 from socialpulse.audience.buckets import in_bucket, in_sample
-from socialpulse.audience.profiles import AudienceInputs, build_profiles, resolve_events
+from socialpulse.audience.profiles import RESOLVED_EVENT_COLUMNS, AudienceInputs, build_profiles, resolve_events
 from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
 from socialpulse.lake import files as lake_files
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SEED = 7
 # Working copies the later steps of a run read; the outputs (profiles, scores, audiences, recommendations) stay.
 INTERMEDIATE = (
+    "engagement_resolving",  # build_profiles' events resolved, before each person's are counted once
     "engagement_resolved",
     "orders_known",
     "propensity_train",
@@ -226,12 +227,13 @@ def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
 def _resolve_events(
     lake: lake_zone.Lake, ds: str, found: dict[str, tuple[Snapshot, list[str]]], buckets: int, erased: frozenset[str]
 ) -> Snapshot:
-    """The day's engagement_resolved, a bucket of the events' own pseudonyms at a time, with the users whose
-    platform pseudonyms fall in it; the table at the version written. Two pseudonyms of one person may have engaged
-    with one post: those rows are counted once when the person's bucket is profiled, and written once then."""
+    """The day's events resolved to their people into the working table engagement_resolving, a bucket of the
+    events' own pseudonyms at a time, with the users whose platform pseudonyms fall in it; the table at the version
+    written. Two pseudonyms of one person may have engaged with one post: those rows are counted once when the
+    person's bucket is profiled, and engagement_resolved gets them once then."""
     posts = read_input(found, "post_metrics")
     aliases = [f"{platform}_pseudonym" for platform in sorted(PLATFORMS)]
-    writer, events, unmatched = lake.features("engagement_resolved").day_writer(ds), 0, 0
+    writer, events, unmatched = lake.features("engagement_resolving").day_writer(ds), 0, 0
     for bucket in range(buckets):
         raw = drop_erased(read_input(found, "engagement_events", person_bucket(bucket, buckets)), erased)[0]
         users = read_input(found, "crm_users", person_bucket(bucket, buckets, *aliases), ["person_id", *aliases])
@@ -242,7 +244,9 @@ def _resolve_events(
     if unmatched:
         log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
     log.info("engagement of %s resolved: %d events in %d buckets", ds, events, buckets)
-    return features_snapshot(lake, "engagement_resolved", ds)
+    resolved = lake.features("engagement_resolving").snapshot()
+    assert resolved is not None  # just written, if only without rows
+    return resolved
 
 
 def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
@@ -259,7 +263,7 @@ def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozens
         inputs = AudienceInputs.of(
             drop_erased(read_input(found, "crm_users", person_bucket(bucket, buckets)), erased)[0],
             drop_erased(read_input(found, "crm_orders", person_bucket(bucket, buckets)), erased)[0],
-            resolved.read([ds], keep=person_bucket(bucket, buckets)),
+            drop_erased(resolved.read([ds], list(RESOLVED_EVENT_COLUMNS), person_bucket(bucket, buckets)), erased)[0],
         )
         profiles = build_profiles(inputs, as_of)
         writers["user_profiles"].write(profiles)

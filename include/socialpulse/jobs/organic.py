@@ -157,7 +157,6 @@ def clean(lake: lake_zone.Lake, ds: str, platforms: list[str], secret: str) -> J
     missing = [str(p) for p in partitions if not lake_files.partition_exists(p)]
     if missing:
         raise FileNotFoundError(f"raw partitions missing: {missing}")
-    pseudonyms = pseudonymizer(lake, ds, secret)
     cleanings: list[PostCleaning] = []
 
     def event_parts(erased: frozenset[str]) -> Iterator[Validated]:
@@ -166,12 +165,18 @@ def clean(lake: lake_zone.Lake, ds: str, platforms: list[str], secret: str) -> J
         return cleanings[-1].events(pages, EVENT_CHUNK_ROWS)
 
     with withholding_values(f"cleaning the posts and engagement of {ds}"):  # pages name people: say no value
+        pseudonyms = pseudonymizer(lake, ds, secret)
         events = quality.publish_in_parts(lake, "engagement_events", ds, event_parts)
         cleaning = cleanings[-1]  # the pass that was published: one more when an erasure began meanwhile
         posts = cleaning.posts()
     stats = [quality.raw_stats(p) for p in partitions]
     source = {"pages": sum(s["pages"] or 0 for s in stats), "bytes": sum(s["bytes"] or 0 for s in stats)}
     audit = [quality.publish(lake, "post_metrics", ds, posts, source), events]
+    if cleaning.repeated_pages:
+        log.warning(
+            "%d pages of engagement came again after other pages (a post listed twice): read once",
+            cleaning.repeated_pages,
+        )
     log.info(
         "clean: %d posts, %d engagement events from %d pages of %s",
         len(posts.clean),

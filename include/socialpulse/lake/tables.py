@@ -49,7 +49,7 @@ PANDAS = "socialpulse.pandas"  # a write's pandas metadata, in its commit
 PANDAS_LOOKBACK = 50  # commits searched for the newest write's (past deletes and erasure rewrites of other days)
 COMMIT_ATTEMPTS = 30  # a day another writer keeps committing (measured: 8 were too few for two in a loop)
 BATCH_ROWS = 100_000  # rows turned into Arrow at a time on a write
-ORPHAN_HOURS = 1  # a file no commit names is a failed writer's once this old (a day's write takes minutes)
+ORPHAN_HOURS = 6  # a file no commit names is a failed writer's once this old (a day written in parts: within an hour)
 
 
 def delta_storage_options(path: LakePath) -> dict[str, str]:
@@ -373,8 +373,13 @@ class DayWriter:
         self.added: list[AddAction | RemoveAction] = []
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.schema is None:
-            self.schema, self.first = _schema(frame, self.table_schema), frame.iloc[:0]
+        """One part, to a file of the day; an empty part writes none (and types nothing, unless all are empty)."""
+        if self.first is None:
+            self.first = frame.iloc[:0]
+        if frame.empty:
+            return
+        if self.schema is None:  # typed by the first part with rows: an empty one shows no type of a text column
+            self.schema = _schema(frame, self.table_schema)
         self.rows += len(frame)
         if (action := self.table._write_file(frame, self.schema.remove_metadata(), self.ds)) is not None:
             self.added.append(action)
@@ -384,9 +389,16 @@ class DayWriter:
         from deltalake import CommitProperties, DeltaTable
         from deltalake.exceptions import CommitFailedError
 
-        ds, base, schema, first = self.ds, self.base, self.schema, self.first
-        if schema is None or first is None:
+        ds, base, first = self.ds, self.base, self.first
+        if first is None:
             raise ValueError(f"{self.table.uri}: no frame to write for day {ds}")
+        schema = self.schema if self.schema is not None else _schema(first, self.table_schema)
+        gone = [a.path for a in self.added if not (self.table.path / a.path).exists()]
+        if gone:  # an erasure's clean-up took them as a failed writer's: the job ran over ORPHAN_HOURS
+            raise FileNotFoundError(
+                f"{self.table.uri}: {len(gone)} of the day {ds}'s {len(self.added)} files went before their commit; "
+                "run the task again"
+            )
         current_names = set(self.table_schema.names) if self.table_schema is not None else set()
         metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
         metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(self.rows)}  # for history()

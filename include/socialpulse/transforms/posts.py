@@ -124,8 +124,10 @@ class PostCleaning:
     Engagement events come out in chunks of about `chunk_rows` while the pages are read, so
     a million people's day is never held at once; each chunk ends where a post's pages end,
     as the pages of one post land together, so no key spans two chunks and each chunk's
-    deduplication is the day's. A post's metrics need every page of it (its listing,
-    insights and comment count), which are few: they are kept and cleaned once the pass is done.
+    deduplication is the day's. A post's engagement fetched again after other pages (a post
+    the listing gave twice) is read the first time only, whatever the chunk size. A post's
+    metrics need every page of it (its listing, insights and comment count), which are few:
+    they are kept and cleaned once the pass is done.
     """
 
     def __init__(self, ds: str, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> None:
@@ -137,6 +139,7 @@ class PostCleaning:
         self._shapeless: list[JsonObject] = []
         self.refused: dict[str, str] = {}  # refused_metrics of the pages read
         self.pages_read = 0
+        self.repeated_pages = 0  # of a post's engagement fetched again after other pages: skipped
         self._done = False
 
     def events(
@@ -145,10 +148,16 @@ class PostCleaning:
         """The engagement events of the pages, validated, a chunk at a time (posts() once this is exhausted)."""
         buffered: list[JsonObject] = []
         current: tuple[str, object, object] | None = None  # the (platform, kind, post) whose pages are being read
+        finished: set[tuple[str, object, object]] = set()  # engagement of a post whose pages came and went
         for manifest, page in pages:
             self.pages_read += 1
             platform, request = manifest["platform"], (page.get("_request") if isinstance(page, dict) else None) or {}
             kind, parent = request.get("kind"), request.get("parent_id")
+            if current is not None and (platform, kind, parent) != current and current[1] in EVENT_KIND_OF_REQUEST:
+                finished.add(current)
+            if (platform, kind, parent) in finished:  # fetched again (a post listed twice): read once, the first time
+                self.repeated_pages += 1
+                continue
             if len(buffered) >= chunk_rows and (platform, kind, parent) != current:
                 yield clean_events(
                     pd.DataFrame(buffered, columns=list(RAW_EVENT_COLUMNS)), self.pseudonymizer, self.erased

@@ -12,7 +12,7 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.audience.entities import AUDIENCE_ENTITIES
 from socialpulse.jobs import audience, audience_report, erasure, propensity
-from socialpulse.transforms.privacy import Pseudonymizer
+from socialpulse.transforms.privacy import Pseudonymizer, erasure_digest
 from socialpulse.warehouse import apply_migrations
 from socialpulse.warehouse.erasure import erase_from_warehouse
 from socialpulse_dev.audience_inputs import clean_zone, write_clean_zone
@@ -146,6 +146,40 @@ def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path,
         pd.testing.assert_frame_equal(
             after.sort_values(key).reset_index(drop=True), before.sort_values(key).reset_index(drop=True), obj=entity
         )
+
+
+def test_profiles_without_any_engagement_resolved_and_with_empty_buckets_are_still_built(zone, tmp_path, monkeypatch):
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    events = lake.clean("engagement_events")
+    for day in events.snapshot().days():  # every event on a post the lake has no snapshot of: none resolves
+        events.write_day(events.read_days([day]).assign(post_id="no-such-post"), day)
+    monkeypatch.setattr(audience, "PROFILE_PEOPLE", 50)  # 30-odd buckets of about 50 people
+    counts = audience.profile(lake, DS)
+    profiles = lake.features("user_profiles").read_days([DS])
+    assert counts["buckets"] > 25 and len(profiles) == counts["profiles"] > 1000
+    assert (profiles["engagements_90d"] == 0).all() and lake.features("engagement_resolved").read_days([DS]).empty
+
+
+def test_profiles_are_built_again_without_a_person_erased_meanwhile(zone, tmp_path, monkeypatch):
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    person = lake.clean("crm_users").read_days()["person_id"].iloc[0]
+    build = audience._profile_buckets
+    calls = []
+
+    def erasure_meanwhile(*args):
+        calls.append(args[-1])
+        counts = build(*args)
+        if len(calls) == 1:
+            lake.mark_erased(erasure_digest(person))  # listed after the build read the list
+        return counts
+
+    monkeypatch.setattr(audience, "_profile_buckets", erasure_meanwhile)
+    audience.profile(lake, DS)
+    assert calls == [frozenset(), frozenset({erasure_digest(person)})]
+    for entity in ("user_profiles", "propensity_rows", "propensity_train", "orders_known"):
+        assert person not in set(lake.features(entity).read_days([DS])["person_id"]), entity
 
 
 def test_training_takes_a_sample_of_people_by_pseudonym_beyond_its_size(zone, tmp_path, monkeypatch):

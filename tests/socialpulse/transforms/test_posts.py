@@ -73,6 +73,19 @@ def test_events_come_in_parts_that_end_where_a_posts_pages_end():
     assert cleaning.pages_read == len(pages)
 
 
+def test_a_posts_engagement_fetched_again_after_other_pages_is_read_once_whatever_the_part_size():
+    """A post the listing gave twice has its comments fetched twice, apart: parts could split the two fetches."""
+    landed = lines()
+    pages = [*landed, landed[2]]  # the Page post's comments again, after the X post's likes
+    results = []
+    for chunk_rows in (1, 1_000_000):
+        cleaning = PostCleaning("2026-11-02", PSEUDONYMIZER)
+        parts = list(cleaning.events(pages, chunk_rows))
+        results.append((sum(p.rows_in for p in parts), sum(len(p.clean) for p in parts), cleaning.repeated_pages))
+    _, once = clean(landed)
+    assert results[0] == results[1] == (once.rows_in, len(once.clean), 1)
+
+
 def test_a_posts_metrics_wait_for_every_page():
     cleaning = PostCleaning("2026-11-02", PSEUDONYMIZER)
     with pytest.raises(RuntimeError, match="exhaust events"):

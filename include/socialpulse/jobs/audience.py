@@ -181,9 +181,7 @@ def read_bucket(
     snapshot: Snapshot, ds: str, bucket: int, buckets: int, columns: list[str] | None = None
 ) -> pd.DataFrame:
     """The day's rows of the people in one bucket (audience/buckets.py): the same people in every table."""
-    if buckets == 1:
-        return snapshot.read([ds], columns)
-    return snapshot.read([ds], columns, keep=lambda batch: in_bucket(batch.column("person_id"), bucket, buckets))
+    return snapshot.read([ds], columns, person_bucket(bucket, buckets) if buckets > 1 else None)
 
 
 def write_features_in_parts(
@@ -252,7 +250,7 @@ def _resolve_events(
 def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
     found = clean_inputs(lake, ds)
     users, days = found["crm_users"]
-    buckets = max(1, -(-users.rows(days[0]) // PROFILE_PEOPLE))
+    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
     resolved = _resolve_events(lake, ds, found, buckets, erased)
     snapshots = dict(zip(("train", "eval"), propensity.snapshots(as_of), strict=True))
     outputs = ["user_profiles", "propensity_rows", *(f"propensity_{n}" for n in snapshots), "engagement_resolved"]

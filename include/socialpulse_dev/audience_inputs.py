@@ -18,7 +18,7 @@ import pandas as pd
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.organic import FIRST_RUN_LOOKBACK_DAYS
-from socialpulse.transforms.crm import clean_orders, clean_users
+from socialpulse.transforms.crm import clean_orders, clean_users, read_csv
 from socialpulse.transforms.posts import clean_events
 from socialpulse.transforms.privacy import Pseudonymizer
 from socialpulse.transforms.topics import topic_of
@@ -38,12 +38,13 @@ class CleanZone:
     posts: pd.DataFrame
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict]) -> bytes:
+def _csv(columns: tuple[str, ...], rows: list[dict]) -> pd.DataFrame:
+    """The rows as the CRM's file, read as the pipeline reads it."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
-    return out.getvalue().encode()
+    return read_csv(out.getvalue().encode())
 
 
 def _engagement(seed: int, as_of: date, size: int) -> tuple[list[dict], list[dict]]:

@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
 from socialpulse.errors import withholding_values
 from socialpulse.lake import files as lake_files
+from socialpulse.transforms.validation import Validated
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socialpulse.transforms.match_keys import MatchKeys
+    from socialpulse.transforms.privacy import Pseudonymizer
 
 PLATFORM = "crm"
 MATCH_KEYS = "match_keys"
 KEEP_MATCH_KEYS_DAYS = 7  # each day's keys are a full copy; activation reads the newest
+CRM_PART_ROWS = 250_000  # rows of a drop's file read, validated and written at a time
 log = logging.getLogger(__name__)
 
 
@@ -58,87 +64,172 @@ def clean(
     """Validated, pseudonymised users and orders of the day into the clean zone; bad rows quarantined; the consenting
     users' matching keys into the restricted zone (transforms.match_keys).
 
-    Both files are validated, and the keys computed, before anything is written, so a file that
-    stops the step (a column that looks personal throughout) leaves the day as it was.
+    Each file is read, validated and written CRM_PART_ROWS rows at a time (CrmFile), and the days are committed
+    once both files are through, so a file that stops the step (a column that looks personal throughout) leaves
+    the day as it was. When an erasure began meanwhile, the day is cleaned again without its people.
     """
-    import pandas as pd
-
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.rates import rates_for_run
     from socialpulse.transforms.crm import clean_orders, clean_users
-    from socialpulse.transforms.match_keys import match_keys
     from socialpulse.transforms.privacy import Pseudonymizer
 
     rates, reporting = rates_for_run(lake, ds, rates_source, reporting)
-    pseudonymizer, erased = Pseudonymizer(secret), lake.erased()
-    cleaners = {
-        "users": lambda payload: clean_users(payload, pseudonymizer, erased),
-        "orders": lambda payload: clean_orders(payload, pseudonymizer, rates, reporting, erased),
-    }
-    payloads, validated, stats = {}, {}, {}
+    pseudonymizer = Pseudonymizer(secret)
     for name in DROP_FILES:
-        entity = _entity(name)
-        raw = lake.raw_partition(PLATFORM, entity, ds)
+        raw = lake.raw_partition(PLATFORM, _entity(name), ds)
         if not lake_files.partition_exists(raw):
-            raise FileNotFoundError(f"no raw CRM {entity} at {raw}: run extract_crm for {ds} first")
-        payloads[entity] = lake_files.read_raw_file(raw, name)
-        with withholding_values(f"cleaning {name} of {ds}"):
-            validated[entity] = cleaners[entity](payloads[entity])
-        stats[entity] = quality.raw_stats(raw)
-    with withholding_values(f"computing the matching keys of users.csv of {ds}"):
-        keys = match_keys(payloads.pop("users"), pseudonymizer, validated["users"].clean)
+            raise FileNotFoundError(f"no raw CRM {_entity(name)} at {raw}: run extract_crm for {ds} first")
+    while True:
+        erased = lake.erased()
+        users, orders = CrmFile(lake, ds, "users", pseudonymizer), CrmFile(lake, ds, "orders", pseudonymizer)
+        users.clean(partial(clean_users, pseudonymizer=pseudonymizer, erased=erased))
+        orders.clean(
+            partial(clean_orders, pseudonymizer=pseudonymizer, rates=rates, reporting=reporting, erased=erased)
+        )
+        validated = {file.entity: (file, file.commit()) for file in (users, orders)}
+        if lake.erased() <= erased:
+            break
+        log.info("CRM drop of %s: an erasure began meanwhile; it is cleaned again without its people", ds)
     result, audit, findings = {}, [], []
-    for entity, checked in validated.items():
-        checked.clean["extracted_at"] = pd.Timestamp(stats[entity]["extracted_at"])
-        audit.append(quality.publish(lake, f"crm_{entity}", ds, checked, stats[entity]))
+    for entity, (file, checked) in validated.items():
+        audit.append(file.day.audit(checked, file.stats))
         findings += quality.empty_input(f"crm_{entity}", f"{entity}.csv", ds, checked)
         result[entity] = {
             "clean_path": audit[-1]["clean_path"],
-            "rows": len(checked.clean),
+            "rows": audit[-1]["rows_clean"],
             "quarantined": len(checked.quarantined),
         }
-    audit.append(publish_match_keys(lake, ds, keys, stats["users"]["extracted_at"]))
-    result["match_keys"] = {"people": audit[-1]["rows_clean"], "dropped": keys.dropped}
+    audit.append(match_keys_kept(lake, ds, users))
+    result["match_keys"] = {"people": audit[-1]["rows_clean"], "dropped": dict(users.dropped)}
     return {**result, "audit": audit, "findings": findings}
 
 
-def publish_match_keys(lake: lake_zone.Lake, ds: str, keys: MatchKeys, extracted_at: str) -> JsonObject:
-    """Write the day's keys to the restricted zone, keep KEEP_MATCH_KEYS_DAYS of them; the audit entry.
+class CrmFile:
+    """One file of the drop cleaned CRM_PART_ROWS rows at a time into its clean day (quality.CleanDay), never held
+    whole; for users.csv, the matching keys are computed and written along.
 
-    Like every publish, the suppression list is read again afterwards, so an erasure that ran
-    meanwhile leaves no key behind. The audit counts people with a key (rows_clean) among the
-    consenting (rows_in), and the values dropped by reason (top_reasons): none is quarantined,
-    as a quarantined copy would keep the raw value.
+    Rows sharing a key (a user, an order) may sit in different parts: the keys more than one row carries are found
+    first, reading only the key column, and those rows' clean versions are held until the end, where the last one
+    of each key is kept, as validate keeps it within a part. A drop repeats few keys, so little is held.
     """
-    from socialpulse.transforms.privacy import erased_rows
 
-    frame = keys.keys
-    while True:
-        lake.restricted(MATCH_KEYS).write_day(frame, ds)
-        gone = erased_rows(frame["person_id"], lake.erased())
-        if not gone.any():
-            break
-        frame = frame[~gone].reset_index(drop=True)
+    def __init__(self, lake: lake_zone.Lake, ds: str, entity: str, pseudonymizer: Pseudonymizer) -> None:
+        from socialpulse.pipeline.quality import CleanDay, raw_stats
+
+        self.entity, self.name, self.ds = entity, f"{entity}.csv", ds
+        self.raw, self.pseudonymizer = lake.raw_partition(PLATFORM, entity, ds), pseudonymizer
+        self.stats = raw_stats(self.raw)
+        self.day = CleanDay(lake, f"crm_{entity}", ds)
+        self.keys = lake.restricted(MATCH_KEYS).day_writer(ds) if entity == "users" else None
+        self.consenting, self.dropped = 0, Counter[str]()
+
+    def clean(self, cleaner: Callable[[pd.DataFrame], Validated]) -> None:
+        import pandas as pd
+
+        from socialpulse.transforms.crm import read_csv_parts
+
+        repeated, held_clean, held_raw = self._repeated_keys(), [], []
+        with lake_files.open_raw_file(self.raw, self.name) as stream:
+            for raw in read_csv_parts(stream, CRM_PART_ROWS, self.name):
+                with withholding_values(f"cleaning {self.name} of {self.ds}"):
+                    part = cleaner(raw)
+                    held = _hashes(part.clean[self._key]).isin(repeated).to_numpy()
+                    held_clean.append(part.clean[held])
+                    if self.keys is not None:
+                        raw_held = _hashes(self._keys_of(raw)).isin(repeated).to_numpy()
+                        held_raw.append(raw[raw_held])
+                        self._write_keys(raw[~raw_held], part.clean[~held])
+                self.day.write(self._stamped(replace(part, clean=part.clean[~held])))
+        with withholding_values(f"cleaning {self.name} of {self.ds}"):
+            repeats = pd.concat(held_clean, ignore_index=True)
+            last = repeats.drop_duplicates(self._key, keep="last").sort_values(self._key, kind="stable")
+            if self.keys is not None:
+                self._write_keys(pd.concat(held_raw, ignore_index=True), last)
+        quarantined = pd.DataFrame({"reason": [], "original": []}, dtype="string")
+        self.day.write(self._stamped(Validated(last.reset_index(drop=True), quarantined, 0, len(repeats) - len(last))))
+
+    def commit(self) -> Validated:
+        """Put the clean day, its quarantine and the matching keys in place; what was validated."""
+        validated = self.day.commit()
+        if self.keys is not None:
+            self.keys.commit()
+        return validated
+
+    @property
+    def _key(self) -> str:
+        return "person_id" if self.entity == "users" else "order_id"
+
+    def _keys_of(self, raw: pd.DataFrame) -> pd.Series:
+        """Each raw row's key as its clean row has it: the user's pseudonym, the order's id."""
+        from socialpulse.transforms.privacy import pseudonymize_text_ids
+
+        if self.entity == "users":
+            return pseudonymize_text_ids(self.pseudonymizer, "crm", raw["user_id"])
+        return raw["order_id"]
+
+    def _repeated_keys(self) -> pd.Index:
+        """The hashes of the keys more than one row of the file carries, reading the key column only."""
+        import numpy as np
+        import pandas as pd
+
+        from socialpulse.transforms.crm import read_csv_parts
+
+        column = "user_id" if self.entity == "users" else "order_id"
+        with lake_files.open_raw_file(self.raw, self.name) as stream:
+            parts = read_csv_parts(stream, CRM_PART_ROWS, self.name, usecols=[column])
+            hashes = np.sort(np.concatenate([_hashes(self._keys_of(part)).to_numpy() for part in parts]))
+        return pd.Index(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+
+    def _stamped(self, part: Validated) -> Validated:
+        import pandas as pd
+
+        return replace(part, clean=part.clean.assign(extracted_at=pd.Timestamp(self.stats["extracted_at"])))
+
+    def _write_keys(self, raw: pd.DataFrame, users: pd.DataFrame) -> None:
+        from socialpulse.transforms.match_keys import match_keys
+
+        assert self.keys is not None  # users.csv's
+        with withholding_values(f"computing the matching keys of users.csv of {self.ds}"):
+            keys = match_keys(raw, self.pseudonymizer, users)
+        self.keys.write(keys.keys)
+        self.consenting += keys.consenting
+        self.dropped.update(keys.dropped)
+
+
+def _hashes(keys: pd.Series) -> pd.Series:
+    """A 64-bit hash of each key: repeated keys are told apart by it, and a collision only holds a row more."""
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(keys, index=False)
+
+
+def match_keys_kept(lake: lake_zone.Lake, ds: str, users: CrmFile) -> JsonObject:
+    """Keep KEEP_MATCH_KEYS_DAYS days of keys; the audit entry of the day's.
+
+    The audit counts people with a key (rows_clean) among the consenting (rows_in), and the values dropped by
+    reason (top_reasons): none is quarantined, as a quarantined copy would keep the raw value.
+    """
+    assert users.keys is not None  # users.csv's
     cutoff = (date.fromisoformat(ds) - timedelta(days=KEEP_MATCH_KEYS_DAYS)).isoformat()
     lake.restricted(MATCH_KEYS).delete_days(before=cutoff)
     lake.restricted(MATCH_KEYS).remove_old_versions()  # the versions older than the tables' history, too
-    if keys.dropped:
-        log.warning("matching keys of %s: values that cannot be normalised, not kept: %s", ds, keys.dropped)
-    log.info("matching keys of %s: %d of %d consenting people have one", ds, len(frame), keys.consenting)
+    if users.dropped:
+        log.warning("matching keys of %s: values that cannot be normalised, not kept: %s", ds, dict(users.dropped))
+    log.info("matching keys of %s: %d of %d consenting people have one", ds, users.keys.rows, users.consenting)
     return {
         "ds": ds,
         "entity": f"{PLATFORM}_{MATCH_KEYS}",
-        "rows_in": keys.consenting,
-        "rows_clean": len(frame),
+        "rows_in": users.consenting,
+        "rows_clean": users.keys.rows,
         "rows_quarantined": 0,
         "duplicates_dropped": 0,
         "quarantined_share": 0.0,
-        "top_reasons": json.dumps(keys.dropped),
+        "top_reasons": json.dumps(dict(users.dropped)),
         "pages": None,
         "bytes": None,
         "clean_path": lake.restricted(MATCH_KEYS).day_path(ds),
         "quarantine_path": None,
-        "extracted_at": extracted_at,
+        "extracted_at": users.stats["extracted_at"],
     }
 
 

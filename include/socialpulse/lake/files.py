@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from socialpulse.errors import FatalError
 from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
@@ -145,6 +145,13 @@ def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: Jso
 
 def read_raw_file(directory: LakePath, name: str) -> bytes:
     return gzip.decompress((directory / f"{name}.gz").read_bytes())
+
+
+@contextmanager
+def open_raw_file(directory: LakePath, name: str) -> Iterator[IO[bytes]]:
+    """A stored file as a stream of its bytes as received, for a reader that never holds it whole."""
+    with (directory / f"{name}.gz").open("rb") as stored, gzip.open(stored, "rb") as stream:
+        yield cast(IO[bytes], stream)
 
 
 def files_under(folder: LakePath) -> list[str]:

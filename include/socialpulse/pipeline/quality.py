@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -73,6 +73,45 @@ def publish(
     return _audited(lake, entity, ds, result, len(result.clean), source)
 
 
+class CleanDay:
+    """One entity's clean day written a part at a time as it is cleaned (DayWriter), its quarantine and counts kept
+    until it is committed; nothing of it is seen before."""
+
+    def __init__(self, lake: lake_zone.Lake, entity: str, ds: str) -> None:
+        self.lake, self.entity, self.ds = lake, entity, ds
+        self.writer = lake.clean(entity).day_writer(ds)
+        self.kept: list[Validated] = []  # each part without its clean rows
+        self.rows = 0
+        self.started = time.monotonic()
+
+    def write(self, part: Validated) -> None:
+        """A part's clean rows to a file of the day; logs the progress: parts done, rows so far, rows per second."""
+        self.writer.write(part.clean)
+        self.kept.append(replace(part, clean=part.clean.iloc[:0]))
+        self.rows += len(part.clean)
+        rows = sum(p.rows_in for p in self.kept)
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        log.info(
+            "%s %s: part %d cleaned, %d rows in so far (%.0f rows/s)",
+            self.entity,
+            self.ds,
+            len(self.kept),
+            rows,
+            rows / elapsed,
+        )
+
+    def commit(self) -> Validated:
+        """Put the parts in place of the day, and the quarantine; what was validated, without its clean rows."""
+        self.writer.commit()
+        result = combined(self.kept)
+        self.lake.quarantine(self.entity).write_day(result.quarantined, self.ds)  # none: the day's stale one goes
+        return result
+
+    def audit(self, result: Validated, source: JsonObject | None = None) -> JsonObject:
+        """The audit entry of the committed day."""
+        return _audited(self.lake, self.entity, self.ds, result, self.rows, source)
+
+
 def publish_in_parts(
     lake: lake_zone.Lake,
     entity: str,
@@ -80,38 +119,21 @@ def publish_in_parts(
     parts: Callable[[frozenset[str]], Iterable[Validated]],
     source: JsonObject | None = None,
 ) -> JsonObject:
-    """publish for a day cleaned a part at a time by `parts(erased)`: each part's clean rows are written as they
-    come, all in one commit, and only the quarantine is kept until the end.
+    """publish for a day cleaned a part at a time by `parts(erased)` (CleanDay).
 
     Those parts left out the people on the suppression list as it was when they began; when an erasure began
     meanwhile, the day is cleaned and published again without its people too.
     """
-    clean, quarantine = lake.clean(entity), lake.quarantine(entity)
     while True:
-        erased, kept = lake.erased(), list[tuple[Validated, int]]()
-        clean.write_day_in_parts(_clean_rows(entity, ds, parts(erased), kept), ds)
-        result = combined([part for part, _ in kept])
-        quarantine.write_day(result.quarantined, ds)
+        erased, day = lake.erased(), CleanDay(lake, entity, ds)
+        for part in parts(erased):
+            day.write(part)
+        result = day.commit()
         if lake.erased() <= erased:
-            break
+            return day.audit(result, source)
         log.info(
             "%s %s: an erasure began meanwhile; the day is cleaned and published again without its people", entity, ds
         )
-    return _audited(lake, entity, ds, result, sum(rows for _, rows in kept), source)
-
-
-def _clean_rows(
-    entity: str, ds: str, parts: Iterable[Validated], kept: list[tuple[Validated, int]]
-) -> Iterator[pd.DataFrame]:
-    """Each part's clean rows, to be written; the rest of it (counts, quarantine) and its clean rows' count go
-    to `kept`. Logs the progress: parts done, rows so far, rows per second."""
-    started = time.monotonic()
-    for part in parts:
-        kept.append((replace(part, clean=part.clean.iloc[:0]), len(part.clean)))
-        rows = sum(p.rows_in for p, _ in kept)
-        elapsed = max(time.monotonic() - started, 1e-9)
-        log.info("%s %s: part %d cleaned, %d rows in so far (%.0f rows/s)", entity, ds, len(kept), rows, rows / elapsed)
-        yield part.clean
 
 
 def _audited(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import IO, Any, TypeVar
 
 import pandas as pd
 
@@ -29,12 +30,29 @@ MAX_ID_LENGTH = 256  # characters of a raw CRM or platform id; a longer one is q
 
 
 def read_csv(payload: bytes, name: str = "the CRM file", **options: Any) -> pd.DataFrame:
-    """A CRM file as text columns, empty cells as null; a malformed file is an error naming its line only.
+    """A CRM file as text columns, empty cells as null; a malformed file is an error naming its line only."""
+    return _stripped(_parsing(name, lambda: pd.read_csv(io.BytesIO(payload), **_TEXT, **options)))
+
+
+def read_csv_parts(stream: IO[bytes], rows: int, name: str = "the CRM file", **options: Any) -> Iterator[pd.DataFrame]:
+    """read_csv a part of `rows` rows at a time, from a stream: a file is never held whole."""
+    reader = _parsing(name, lambda: pd.read_csv(stream, chunksize=rows, **_TEXT, **options))
+    with reader:
+        while (part := _parsing(name, lambda: next(reader, None))) is not None:
+            yield _stripped(part)
+
+
+_TEXT: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig"}
+_Parsed = TypeVar("_Parsed")
+
+
+def _parsing(name: str, parse: Callable[[], _Parsed]) -> _Parsed:
+    """What parse returns; its error as ours, naming the file and line only.
 
     pandas' own message for a broken row can quote it; ours keeps its numbers (line, field counts).
     """
     try:
-        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, encoding="utf-8-sig", **options)
+        return parse()
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
         numbers = [Name(n) for n in re.findall(r"\b\d{1,8}\b", str(error))[:4]]  # lines, counts: no long ids
         raise PersonalDataError(
@@ -44,6 +62,9 @@ def read_csv(payload: bytes, name: str = "the CRM file", **options: Any) -> pd.D
             kind=Name(type(error).__name__),
             numbers=numbers,
         ) from None
+
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda c: c.str.strip()).replace("", None)
 
 
@@ -62,14 +83,14 @@ def id_problems(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 
 
 def clean_orders(
-    payload: bytes,
+    raw: pd.DataFrame,
     pseudonymizer: Pseudonymizer,
     rates: Rates,
     reporting: str = DEFAULT_REPORTING_CURRENCY,
     erased: frozenset[str] = frozenset(),
 ) -> Validated:
-    """Orders with UTC times, numeric amounts, a null utm_campaign for organic orders, and amount_reporting."""
-    raw = read_csv(payload, "orders.csv")
+    """Orders (orders.csv as read_csv reads it) with UTC times, numeric amounts, a null utm_campaign for organic
+    orders, and amount_reporting."""
     frame = pd.DataFrame(
         {
             "order_id": raw["order_id"],
@@ -99,15 +120,15 @@ def experiment_groups(raw: pd.DataFrame) -> pd.Series:
     )
 
 
-def clean_users(payload: bytes, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
-    """Users with numeric ages in 13-100, normalised gender, ISO countries, and their linked platforms.
+def clean_users(raw: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:
+    """Users (users.csv as read_csv reads it) with numeric ages in 13-100, normalised gender, ISO countries, and
+    their linked platforms.
 
     Each linked id is kept as the pseudonym it carries unlinked (HMAC of "<platform>:<id>"),
     so profiles can join to this person the events cleaned before the CRM linked it. The
     experiment_* columns (groups of experiments on CRM groups) are kept as one JSON column.
     `marketing_consent` is read from the spellings exports use; a drop without it records no consent for anyone.
     """
-    raw = read_csv(payload, "users.csv")
     frame = pd.DataFrame(
         {
             "person_id": pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]),

@@ -20,7 +20,6 @@ from typing import NamedTuple
 import pandas as pd
 import phonenumbers
 
-from socialpulse.transforms.crm import read_csv
 from socialpulse.transforms.privacy import Pseudonymizer, pseudonymize_text_ids
 
 KEY_COLUMNS = ("email_sha256", "phone_sha256")
@@ -67,10 +66,11 @@ class MatchKeys(NamedTuple):
     dropped: dict[str, int]  # reason -> values that could not be normalised (never sent, never kept)
 
 
-def match_keys(payload: bytes, pseudonymizer: Pseudonymizer, users: pd.DataFrame) -> MatchKeys:
+def match_keys(raw: pd.DataFrame, pseudonymizer: Pseudonymizer, users: pd.DataFrame) -> MatchKeys:
     """Keys of the consenting people among `users` (the clean users: person_id, country, marketing_consent),
-    read from the drop's users.csv (its email and phone columns; a drop without either has no such keys)."""
-    raw = read_csv(payload, "users.csv", usecols=lambda c: c.strip() in {"user_id", "email", "phone"})
+    from the rows of the drop's users.csv as read_csv reads them (their email and phone columns; a drop without
+    either has no such keys)."""
+    raw = raw.reindex(columns=[c for c in ("user_id", "email", "phone") if c in raw])
     raw = raw.assign(person_id=pseudonymize_text_ids(pseudonymizer, "crm", raw["user_id"]))
     consenting = users.loc[users["marketing_consent"].fillna(False).astype(bool), ["person_id", "country"]]
     people = consenting.merge(raw.drop_duplicates("person_id"), on="person_id", how="left")

@@ -36,16 +36,18 @@ class Validated:
 
 
 def combined(parts: list[Validated]) -> Validated:
-    """Chunks of one input validated apart, as one result: a field is missing when no chunk had it."""
+    """Chunks of one input validated apart, as one result: a field is missing when no chunk had it (a chunk of no
+    rows tells only when every chunk is one)."""
     if not parts:
         raise ValueError("combined() needs at least one validated chunk")
-    missing = set(parts[0].missing_fields).intersection(*(p.missing_fields for p in parts[1:]))
+    telling = [p for p in parts if p.rows_in] or parts
+    missing = set(telling[0].missing_fields).intersection(*(p.missing_fields for p in telling[1:]))
     return Validated(
         pd.concat([p.clean for p in parts], ignore_index=True),
         pd.concat([p.quarantined for p in parts], ignore_index=True),
         sum(p.rows_in for p in parts),
         sum(p.duplicates_dropped for p in parts),
-        tuple(f for f in parts[0].missing_fields if f in missing),
+        tuple(f for f in telling[0].missing_fields if f in missing),
         tuple(dict.fromkeys(f for p in parts for f in p.unexpected_fields)),
     )
 

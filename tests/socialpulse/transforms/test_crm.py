@@ -1,12 +1,13 @@
 """CRM users and orders: typed, normalised, pseudonymised, amounts converted, bad rows quarantined with reasons."""
 
+import io
 import json
 
 import pandas as pd
 import pytest
 
 from socialpulse.errors import PersonalDataError
-from socialpulse.transforms.crm import attribution, clean_orders, clean_users
+from socialpulse.transforms.crm import attribution, clean_orders, clean_users, read_csv, read_csv_parts
 from socialpulse.transforms.currency import Rates
 from socialpulse.transforms.privacy import Pseudonymizer
 
@@ -32,7 +33,7 @@ PSEUDONYMIZER = Pseudonymizer(KEY)
 
 
 def test_orders_are_typed_in_utc_converted_and_bad_rows_quarantined():
-    result = clean_orders(ORDERS, PSEUDONYMIZER, RATES)
+    result = clean_orders(read_csv(ORDERS), PSEUDONYMIZER, RATES)
     orders = result.clean
     assert list(orders.order_id) == ["o1", "o2", "o5"]
     assert str(orders.ordered_at.iloc[1]) == "2026-11-02 22:30:00+00:00"
@@ -49,21 +50,21 @@ def test_orders_are_typed_in_utc_converted_and_bad_rows_quarantined():
 
 
 def test_orders_carry_pseudonyms_not_user_ids():
-    orders = clean_orders(ORDERS, PSEUDONYMIZER, RATES).clean
+    orders = clean_orders(read_csv(ORDERS), PSEUDONYMIZER, RATES).clean
     assert orders.person_id.iloc[0] == PSEUDONYMIZER.token("crm", "u1")
     assert "user_id" not in orders
     assert not orders.astype(str).isin(["u1", "u2", "u5"]).any().any()
 
 
 def test_attribution_counts_and_sums_reporting_amounts_per_day_and_campaign():
-    credited = attribution(clean_orders(ORDERS, PSEUDONYMIZER, RATES).clean)
+    credited = attribution(clean_orders(read_csv(ORDERS), PSEUDONYMIZER, RATES).clean)
     assert list(credited.campaign_id) == ["10010001"]
     assert credited.attributed_orders.iloc[0] == 2
     assert credited.attributed_revenue.iloc[0] == pytest.approx(50.0)
 
 
 def test_users_are_normalised_and_the_impossible_rejected():
-    result = clean_users(USERS, PSEUDONYMIZER)
+    result = clean_users(read_csv(USERS), PSEUDONYMIZER)
     users = result.clean.set_index("person_id")
     u1, u4, u6 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u4", "u6"))
     assert users.loc[u4, "gender"] == "male" and users.loc[u4, "country"] == "GB"
@@ -79,7 +80,7 @@ def test_users_are_normalised_and_the_impossible_rejected():
 
 
 def test_names_emails_and_raw_ids_never_leave_the_users_file():
-    result = clean_users(USERS, PSEUDONYMIZER)
+    result = clean_users(read_csv(USERS), PSEUDONYMIZER)
     for frame in (result.clean, result.quarantined):
         text = frame.astype(str).to_csv()
         for secret in (
@@ -102,7 +103,7 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
         b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,holdout,low,gold\nu2,Ben Weber,40,M,DE,Berlin,2025-01-02,,high,\n"
         b"u3,Hana Ito,41,F,JP,Tokyo,2025-01-02,,,silver\n"
     )
-    users = clean_users(drop, PSEUDONYMIZER).clean.set_index("person_id")
+    users = clean_users(read_csv(drop), PSEUDONYMIZER).clean.set_index("person_id")
     u1, u2, u3 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u2", "u3"))
     assert json.loads(users.loc[u1, "experiment_groups"]) == {
         "experiment_price": "low",
@@ -110,7 +111,7 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
     }
     assert json.loads(users.loc[u2, "experiment_groups"]) == {"experiment_price": "high"}
     assert pd.isna(users.loc[u3, "experiment_groups"]) and "loyalty_tier" not in users
-    assert clean_users(USERS, PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any
+    assert clean_users(read_csv(USERS), PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any
 
 
 def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseudonymised():
@@ -120,7 +121,7 @@ def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseu
         b"u1,Ava Smith,34,F,US,Chicago,2025-01-02,\n" + long_id + b",Ben,40,M,DE,Berlin,2025-01-02,\n"
         b"u3\x00,Hana Ito,41,F,JP,Tokyo,2025-01-02,\nu4,Noah,41,M,GB,London,2025-01-02,14\x1b[2J00\n"
     )
-    result = clean_users(drop, PSEUDONYMIZER)
+    result = clean_users(read_csv(drop), PSEUDONYMIZER)
     assert result.clean["person_id"].tolist() == [PSEUDONYMIZER.token("crm", "u1")]
     assert result.quarantined["reason"].tolist() == [
         "user_id longer than 256 characters",
@@ -132,7 +133,7 @@ def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseu
 
 def test_control_characters_and_escapes_are_stripped_from_the_city():
     drop = b"user_id,age,gender,country,city,signup_date\nu1,34,F,US,Chi\x00cago\x1b[31m,2025-01-02\n"
-    assert clean_users(drop, PSEUDONYMIZER).clean["city"].tolist() == ["Chicago"]
+    assert clean_users(read_csv(drop), PSEUDONYMIZER).clean["city"].tolist() == ["Chicago"]
 
 
 def test_a_malformed_csv_is_named_by_line_never_by_its_cells():
@@ -140,9 +141,21 @@ def test_a_malformed_csv_is_named_by_line_never_by_its_cells():
         b"order_id,user_id,ordered_at,amount,currency,utm_campaign\no1,u1,2026-11-02T10:00:00Z,1,USD,\n"
         b'o2,ava@example.com,"unclosed,1,USD,\n'
     )
-    with pytest.raises(PersonalDataError, match=r"orders.csv is not a well-formed CSV file \(ParserError") as caught:
-        clean_orders(drop, PSEUDONYMIZER, RATES)
-    assert "ava@" not in str(caught.value) and caught.value.__cause__ is None
+    for read in (lambda: read_csv(drop, "orders.csv"), lambda: list(read_csv_parts(io.BytesIO(drop), 1, "orders.csv"))):
+        with pytest.raises(
+            PersonalDataError, match=r"orders.csv is not a well-formed CSV file \(ParserError"
+        ) as caught:
+            read()
+        assert "ava@" not in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_a_file_read_in_parts_is_read_as_read_whole():
+    whole = read_csv(USERS, "users.csv")
+    parts = list(read_csv_parts(io.BytesIO(USERS), 4, "users.csv"))
+    assert [len(p) for p in parts] == [4, 2]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+    header_only = list(read_csv_parts(io.BytesIO(USERS.split(b"\n")[0] + b"\n"), 4, "users.csv"))
+    assert [list(p.columns) for p in header_only] == [list(whole.columns)] and header_only[0].empty
 
 
 def test_marketing_consent_is_read_from_the_spellings_exports_use_and_blank_is_none_given():
@@ -151,9 +164,10 @@ def test_marketing_consent_is_read_from_the_spellings_exports_use_and_blank_is_n
         b"u1,34,F,US,Chicago,2025-01-02, Yes \nu2,40,M,DE,Berlin,2025-01-02,opted_out\nu3,41,F,JP,Tokyo,2025-01-02,\n"
         b"u4,41,F,JP,Tokyo,2025-01-02,1\nu5,41,F,JP,Tokyo,2025-01-02,maybe\n"
     )
-    result = clean_users(drop, PSEUDONYMIZER)
+    result = clean_users(read_csv(drop), PSEUDONYMIZER)
     consent = result.clean.set_index("person_id")["marketing_consent"]
     u1, u2, u3, u4 = (PSEUDONYMIZER.token("crm", u) for u in ("u1", "u2", "u3", "u4"))
     assert consent[u1] and not consent[u2] and pd.isna(consent[u3]) and consent[u4]
     assert list(result.quarantined.reason) == ["marketing_consent is not true/false"]  # u5's unknown spelling
-    assert clean_users(USERS, PSEUDONYMIZER).clean["marketing_consent"].isna().all()  # a drop without the column
+    without = clean_users(read_csv(USERS), PSEUDONYMIZER).clean
+    assert without["marketing_consent"].isna().all()  # a drop without the column

@@ -7,6 +7,7 @@ import hashlib
 import pandas as pd
 import pytest
 
+from socialpulse.transforms.crm import read_csv
 from socialpulse.transforms.match_keys import (
     INVALID_EMAIL,
     INVALID_PHONE,
@@ -78,7 +79,7 @@ def test_keys_are_for_consenting_people_with_a_usable_value_and_the_rest_is_coun
             {"user_id": "u4", "email": "not an address", "phone": ""},
         ]
     )
-    keys = match_keys(payload, PSEUDONYMS, USERS)
+    keys = match_keys(read_csv(payload), PSEUDONYMS, USERS)
     digest = {v: hashlib.sha256(v.encode()).hexdigest() for v in ("ann@example.com", "49301234567", "bob@example.com")}
     assert keys.keys.to_dict("records") == [
         {
@@ -92,7 +93,7 @@ def test_keys_are_for_consenting_people_with_a_usable_value_and_the_rest_is_coun
 
 
 def test_a_drop_without_a_phone_column_keys_on_emails_alone():
-    keys = match_keys(drop([{"user_id": "u2", "email": "bob@example.com"}]), PSEUDONYMS, USERS)
+    keys = match_keys(read_csv(drop([{"user_id": "u2", "email": "bob@example.com"}])), PSEUDONYMS, USERS)
     assert keys.keys[["person_id", "phone_sha256"]].to_dict("records") == [
         {"person_id": USERS.person_id[1], "phone_sha256": None}
     ]

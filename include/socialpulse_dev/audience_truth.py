@@ -181,13 +181,14 @@ def recommendation_oracle(
     """The planted-interest oracle on recommend_content's test week of ds, figured as the recommendations are: each
     person's two planted interests, then the most popular other topic (popularity's list for people it does not
     know)."""
-    from socialpulse.audience.recommend import HOLDOUT_DAYS, Split
+    from socialpulse.audience.recommend import HOLDOUT_DAYS, Everyone, Split
     from socialpulse.jobs.audience import load_model, model_dir
 
     model = load_model(model_dir(lake, "segments", f"segments-{ds}") / "model.joblib")
     events = read_features(lake, "engagement_resolved", ds)
     profiles = read_features(lake, "user_profiles", ds)
-    test = Split.at(events, profiles, model, date.fromisoformat(ds) - timedelta(days=HOLDOUT_DAYS))
+    cut = date.fromisoformat(ds) - timedelta(days=HOLDOUT_DAYS)
+    test = Split.at(events, profiles, model, Everyone.of(events, cut))
     popular = test.inputs.popularity
     people = pseudonyms(seed, size, secret)
     interests = {person: member.interests for person, member in zip(people, audience(seed, size), strict=True)}

@@ -18,6 +18,7 @@ apart, next to recommending everyone the most popular topics.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
@@ -75,11 +76,12 @@ def topic_counts(events: pd.DataFrame, until: date, half_life_days: float | None
     return counts.reindex(columns=list(TOPICS), fill_value=0.0).astype(float)
 
 
-def similarity(matrix: np.ndarray) -> np.ndarray:
-    """Topic x topic cosine similarity over people, diagonal kept (a liked topic stays a good next one)."""
-    norms = np.linalg.norm(matrix, axis=0)
+def similarity(gram: np.ndarray) -> np.ndarray:
+    """Topic x topic cosine similarity over people, from their Gram matrix (people's topic vectors, X.T @ X);
+    diagonal kept (a liked topic stays a good next one)."""
+    norms = np.sqrt(np.diag(gram)).copy()
     norms[norms == 0] = 1.0
-    return cast(np.ndarray, (matrix.T @ matrix) / np.outer(norms, norms))
+    return cast(np.ndarray, gram / np.outer(norms, norms))
 
 
 def segment_profiles(model: SegmentModel, profiles: pd.DataFrame, counts: pd.DataFrame) -> np.ndarray:
@@ -102,6 +104,48 @@ def blended(decayed: np.ndarray, prior: np.ndarray, similar: np.ndarray, blend: 
     return cast(np.ndarray, (1 - blend.item_weight) * posterior + blend.item_weight * moved)
 
 
+HALF_LIVES = tuple(sorted({b.half_life_days for b in BLENDS}))
+
+
+@dataclass
+class Everyone:
+    """What the scores at a cut take from everyone, summed a bucket of people at a time (add): each topic's
+    engagements up to the cut, for popularity, and per half-life the Gram matrix of people's decayed topic counts,
+    for topic similarity. The rest of a score is the person's own."""
+
+    until: date
+    half_lives: tuple[float, ...] = HALF_LIVES
+    totals: np.ndarray = field(default_factory=lambda: np.zeros(len(CANDIDATES)))
+    grams: dict[float, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, until: date, half_lives: tuple[float, ...] = HALF_LIVES) -> Everyone:
+        """Everyone of a cut whose events are all at hand."""
+        everyone = cls(until, half_lives)
+        everyone.add(events)
+        return everyone
+
+    def add(self, events: pd.DataFrame) -> None:
+        """The events of a bucket of people (every event of each of them)."""
+        history = _history(events, self.until)
+        self.totals = self.totals + topic_counts(history, self.until)[list(CANDIDATES)].sum().to_numpy()
+        for half_life in self.half_lives:
+            decayed = topic_counts(history, self.until, half_life)[list(CANDIDATES)].to_numpy()
+            self.grams[half_life] = self.grams.get(half_life, 0.0) + decayed.T @ decayed
+
+    @property
+    def popularity(self) -> list[str]:
+        """CANDIDATES, the most engaged with up to the cut first."""
+        return [CANDIDATES[i] for i in np.argsort(-self.totals, kind="stable")]
+
+    def similarity(self, half_life: float) -> np.ndarray:
+        return similarity(self.grams.get(half_life, np.zeros((len(CANDIDATES), len(CANDIDATES)))))
+
+
+def _history(events: pd.DataFrame, until: date) -> pd.DataFrame:
+    return window(events, until - timedelta(days=HISTORY_DAYS - 1), until)
+
+
 @dataclass
 class Inputs:
     """What the scores of one cut are made from, for the people of `profiles`, in their order."""
@@ -109,28 +153,29 @@ class Inputs:
     people: np.ndarray
     history: np.ndarray  # engagements up to the cut, per person
     prior: np.ndarray  # people x CANDIDATES segment profile
-    events: pd.DataFrame  # the engagement up to the cut
-    until: date
-    popularity: list[str]  # CANDIDATES, the most engaged with up to the cut first
-    decayed: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # by half-life: own, similarity
+    events: pd.DataFrame  # their engagement up to the cut
+    everyone: Everyone
+    decayed: dict[float, np.ndarray] = field(default_factory=dict)  # their own, by half-life
 
     @classmethod
-    def at(cls, events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, until: date) -> Inputs:
-        history = window(events, until - timedelta(days=HISTORY_DAYS - 1), until)
-        counts = topic_counts(history, until)
+    def at(cls, events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, everyone: Everyone) -> Inputs:
+        history = _history(events, everyone.until)
+        counts = topic_counts(history, everyone.until)
         people = profiles["person_id"].to_numpy()
         prior = segment_profiles(model, profiles, counts)
-        totals = counts[list(CANDIDATES)].sum().sort_values(ascending=False, kind="stable")
         per_person = counts.sum(axis=1).reindex(people).fillna(0.0).to_numpy()
-        return cls(people, per_person, prior, history, until, totals.index.tolist())
+        return cls(people, per_person, prior, history, everyone)
+
+    @property
+    def popularity(self) -> list[str]:
+        return self.everyone.popularity
 
     def scores(self, blend: Blend) -> np.ndarray:
         if blend.half_life_days not in self.decayed:  # the blends tried share three half-lives
-            decayed = topic_counts(self.events, self.until, blend.half_life_days)[list(CANDIDATES)]
-            own = decayed.reindex(self.people).fillna(0.0).to_numpy()
-            self.decayed[blend.half_life_days] = own, similarity(decayed.to_numpy())
-        own, similar = self.decayed[blend.half_life_days]
-        return blended(own, self.prior, similar, blend)
+            decayed = topic_counts(self.events, self.everyone.until, blend.half_life_days)[list(CANDIDATES)]
+            self.decayed[blend.half_life_days] = decayed.reindex(self.people).fillna(0.0).to_numpy()
+        own = self.decayed[blend.half_life_days]
+        return blended(own, self.prior, self.everyone.similarity(blend.half_life_days), blend)
 
 
 def _top(values: np.ndarray) -> np.ndarray:
@@ -142,11 +187,8 @@ def ranked(people: np.ndarray, values: np.ndarray) -> dict[Any, list[str]]:
     return dict(zip(people, np.asarray(CANDIDATES)[_top(values)].tolist(), strict=True))
 
 
-def recommend(
-    events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, as_of: date, blend: Blend
-) -> pd.DataFrame:
-    """person_id, rank, topic, score, source for every profile (TOP_N rows each)."""
-    inputs = Inputs.at(events, profiles, model, as_of)
+def recommendations(inputs: Inputs, blend: Blend) -> pd.DataFrame:
+    """person_id, rank, topic, score, source for every person of the inputs (TOP_N rows each)."""
     values = inputs.scores(blend)
     top = _top(values)
     return pd.DataFrame(
@@ -160,19 +202,47 @@ def recommend(
     )
 
 
+def recommend(
+    events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, as_of: date, blend: Blend
+) -> pd.DataFrame:
+    """recommendations for every profile, everyone's events at hand."""
+    everyone = Everyone.of(events, as_of, (blend.half_life_days,))
+    return recommendations(Inputs.at(events, profiles, model, everyone), blend)
+
+
+@dataclass
+class Tally:
+    """Hits and NDCG gains of lists against what people then engaged with, summed over people (add), for quality."""
+
+    hits: float = 0.0
+    gains: float = 0.0
+    people: int = 0
+
+    def add(self, top: dict[Any, list[str]], held: dict[Any, set[str]]) -> None:
+        for person, truth in held.items():
+            shown = top.get(person, [])[:TOP_N]
+            ideal = sum(1 / np.log2(i + 2) for i in range(min(TOP_N, len(truth))))
+            self.hits += any(t in truth for t in shown)
+            self.gains += float(sum(1 / np.log2(i + 2) for i, t in enumerate(shown) if t in truth) / ideal)
+        self.people += len(held)
+
+    def figures(self) -> JsonObject:
+        """Hit rate@3 (a shown topic was engaged with) and NDCG@3, over the people added."""
+        return {
+            "hit_rate_at_3": self.hits / self.people if self.people else None,
+            "ndcg_at_3": self.gains / self.people if self.people else None,
+            "people": self.people,
+        }
+
+
 def quality(top: dict[Any, list[str]], held: dict[Any, set[str]]) -> JsonObject:
-    """Hit rate@3 (a shown topic was engaged with) and NDCG@3 of the lists `top` against the topics `held`."""
-    hits, gains = [], []
-    for person, truth in held.items():
-        shown = top.get(person, [])[:TOP_N]
-        ideal = sum(1 / np.log2(i + 2) for i in range(min(TOP_N, len(truth))))
-        hits.append(any(t in truth for t in shown))
-        gains.append(sum(1 / np.log2(i + 2) for i, t in enumerate(shown) if t in truth) / ideal)
-    return {
-        "hit_rate_at_3": float(np.mean(hits)) if hits else None,
-        "ndcg_at_3": float(np.mean(gains)) if gains else None,
-        "people": len(held),
-    }
+    """Hit rate@3 and NDCG@3 of the lists `top` against the topics `held` (Tally)."""
+    tally = Tally()
+    tally.add(top, held)
+    return tally.figures()
+
+
+GROUPS = ("all", "history", "cold_start")
 
 
 @dataclass
@@ -184,8 +254,9 @@ class Split:
     cold: set[Any]  # of them, those with fewer than MIN_HISTORY engagements up to the cut
 
     @classmethod
-    def at(cls, events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, cut: date) -> Split:
-        inputs = Inputs.at(events, profiles, model, cut)
+    def at(cls, events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, everyone: Everyone) -> Split:
+        inputs = Inputs.at(events, profiles, model, everyone)
+        cut = everyone.until
         after = window(events, cut + timedelta(days=1), cut + timedelta(days=HOLDOUT_DAYS))
         after = after[after["topic"].isin(CANDIDATES)]
         history = dict(zip(inputs.people, inputs.history, strict=True))
@@ -193,36 +264,97 @@ class Split:
         held = {p: t for p, t in after.groupby("person_id")["topic"].agg(set).items() if p in known}
         return cls(inputs, held, {p for p in held if history.get(p, 0) < MIN_HISTORY})
 
+    def tally(self, top: dict[Any, list[str]], into: dict[str, Tally]) -> None:
+        """Add the lists' hits and gains over everyone held, and over people with history and cold-start people."""
+        into["all"].add(top, self.held)
+        into["history"].add(top, {p: t for p, t in self.held.items() if p not in self.cold})
+        into["cold_start"].add(top, {p: t for p, t in self.held.items() if p in self.cold})
+
     def report(self, top: dict[Any, list[str]]) -> JsonObject:
         """quality() over everyone held, with the same for people with history and cold-start people apart."""
-        return {
-            **quality(top, self.held),
-            "history": quality(top, {p: t for p, t in self.held.items() if p not in self.cold}),
-            "cold_start": quality(top, {p: t for p, t in self.held.items() if p in self.cold}),
-        }
+        tallies = {group: Tally() for group in GROUPS}
+        self.tally(top, tallies)
+        return report(tallies)
 
     def popular(self) -> dict[Any, list[str]]:
         """Everyone's list when everyone gets the most engaged topics up to the cut."""
         return dict.fromkeys(self.held, self.inputs.popularity[:TOP_N])
 
 
+def report(tallies: dict[str, Tally]) -> JsonObject:
+    return {
+        **tallies["all"].figures(),
+        "history": tallies["history"].figures(),
+        "cold_start": tallies["cold_start"].figures(),
+    }
+
+
+class Recommender:
+    """Recommendations as of a day, made a bucket of people at a time, with their offline figures.
+
+    Passes over the buckets, each holding one bucket at a time: learn (what scores take from everyone, at the
+    validation cut, the test cut and the day), choose (the blend with the best NDCG@3 on the validation week), then
+    test (the chosen blend and popularity on the test week, the last HOLDOUT_DAYS) and recommend, in any order.
+    """
+
+    def __init__(self, model: SegmentModel, as_of: date) -> None:
+        self.model, self.as_of = model, as_of
+        self.validation, self.test_cut = as_of - timedelta(days=2 * HOLDOUT_DAYS), as_of - timedelta(days=HOLDOUT_DAYS)
+        self.everyone = {cut: Everyone(cut) for cut in (self.validation, self.test_cut, as_of)}
+        self.tried = {blend: Tally() for blend in BLENDS}
+        self.blend: Blend | None = None
+        self.tested = {name: {group: Tally() for group in GROUPS} for name in ("model", "popularity")}
+
+    def learn(self, events: pd.DataFrame) -> None:
+        """The events of a bucket of people."""
+        for everyone in self.everyone.values():
+            everyone.add(events)
+
+    def choose(self, buckets: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> Blend:
+        """The blend of BLENDS with the best NDCG@3 (then hit rate) on the validation week, over buckets of
+        (events, profiles)."""
+        for events, profiles in buckets:
+            validation = Split.at(events, profiles, self.model, self.everyone[self.validation])
+            for blend in BLENDS:
+                self.tried[blend].add(
+                    ranked(validation.inputs.people, validation.inputs.scores(blend)), validation.held
+                )
+        figures = {blend: tally.figures() for blend, tally in self.tried.items()}
+        self.blend = max(BLENDS, key=lambda b: (figures[b]["ndcg_at_3"] or 0.0, figures[b]["hit_rate_at_3"] or 0.0))
+        return self.blend
+
+    def test(self, events: pd.DataFrame, profiles: pd.DataFrame) -> None:
+        """Tally the chosen blend's lists, and popularity's, on the test week, for a bucket of people."""
+        assert self.blend is not None, "choose the blend first"
+        test = Split.at(events, profiles, self.model, self.everyone[self.test_cut])
+        test.tally(ranked(test.inputs.people, test.inputs.scores(self.blend)), self.tested["model"])
+        test.tally(test.popular(), self.tested["popularity"])
+
+    def recommend(self, events: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+        """The chosen blend's recommendations as of the day for a bucket of people."""
+        assert self.blend is not None, "choose the blend first"
+        return recommendations(Inputs.at(events, profiles, self.model, self.everyone[self.as_of]), self.blend)
+
+    def quality(self) -> JsonObject:
+        """The chosen blend, its validation figures, and the test week's for it and for popularity."""
+        assert self.blend is not None, "choose the blend first"
+        return {
+            "blend": asdict(self.blend),
+            "validation": {**self.tried[self.blend].figures(), "blends_tried": len(BLENDS)},
+            "model": report(self.tested["model"]),
+            "popularity": report(self.tested["popularity"]),
+        }
+
+
 def evaluate(
     events: pd.DataFrame, profiles: pd.DataFrame, model: SegmentModel, as_of: date
 ) -> tuple[Blend, JsonObject]:
-    """(the blend chosen on the validation week, the figures): each blend's NDCG@3 on the validation week; the chosen
-    blend's and popularity's on the test week (the last HOLDOUT_DAYS), overall, with history and cold-start."""
-    validation = Split.at(events, profiles, model, as_of - timedelta(days=2 * HOLDOUT_DAYS))
-    test = Split.at(events, profiles, model, as_of - timedelta(days=HOLDOUT_DAYS))
-    tried = {}
-    for blend in BLENDS:
-        tried[blend] = quality(ranked(validation.inputs.people, validation.inputs.scores(blend)), validation.held)
-    best = max(BLENDS, key=lambda b: (tried[b]["ndcg_at_3"] or 0.0, tried[b]["hit_rate_at_3"] or 0.0))
-    return best, {
-        "blend": asdict(best),
-        "validation": {**tried[best], "blends_tried": len(BLENDS)},
-        "model": test.report(ranked(test.inputs.people, test.inputs.scores(best))),
-        "popularity": test.report(test.popular()),
-    }
+    """(the blend chosen on the validation week, the figures: Recommender.quality), everyone at hand."""
+    recommender = Recommender(model, as_of)
+    recommender.learn(events)
+    blend = recommender.choose([(events, profiles)])
+    recommender.test(events, profiles)
+    return blend, recommender.quality()
 
 
 def best_times(events: pd.DataFrame, profiles: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -51,6 +51,7 @@ INTERMEDIATE = (
 )
 KEEP_INTERMEDIATE_DAYS = 7
 PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): what bounds build_profiles' memory
+RECOMMEND_PEOPLE = 250_000  # people recommended to at a time: what bounds recommend_content's memory
 INPUT_COLUMNS = {
     "crm_users": None,
     "crm_orders": ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"],
@@ -459,20 +460,47 @@ def target(
 
 
 def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
-    """Each person's next three topics by the blend the validation week chose, and their offline quality."""
-    from socialpulse.audience import recommend as recommender
+    """Each person's next three topics by the blend the validation week chose, and their offline quality: a bucket
+    of RECOMMEND_PEOPLE people at a time (recommend.Recommender), the recommendations loaded from the lake's day."""
+    from socialpulse.audience.recommend import Recommender
 
     as_of = date.fromisoformat(ds)
-    profiles = read_features(lake, "user_profiles", ds)
-    events = read_features(lake, "engagement_resolved", ds, ["person_id", "topic", "posted_at"])  # all it reads
     segments = model_dir(lake, "segments", f"segments-{ds}") / "model.joblib"
     if not segments.exists():
         raise NotLandedError(f"no segment model for {ds} at {segments}: run segment_audience for that date first")
-    model = load_model(segments)
-    blend, quality = recommender.evaluate(events, profiles, model, as_of)
-    recs = recommender.recommend(events, profiles, model, as_of, blend).assign(as_of_date=as_of)
-    write_features(lake, "content_recommendations", ds, recs)
-    replace_people(conn, lake, "content_recommendations", recs, {"as_of_date": as_of}, run_id)
+    recommender = Recommender(load_model(segments), as_of)
+    profiles, events = features_snapshot(lake, "user_profiles", ds), features_snapshot(lake, "engagement_resolved", ds)
+    buckets = people_buckets(profiles, ds, RECOMMEND_PEOPLE)
+
+    def people(step: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        for bucket in range(buckets):
+            yield (
+                read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
+                read_bucket(profiles, ds, bucket, buckets),
+            )
+            log.info("recommendations of %s, %s: bucket %d of %d done", ds, step, bucket + 1, buckets)
+
+    for bucket_events, _ in people("learning from everyone"):
+        recommender.learn(bucket_events)
+    blend = recommender.choose(people("choosing the blend"))
+    for bucket_events, bucket_profiles in people("testing"):
+        recommender.test(bucket_events, bucket_profiles)
+    quality = recommender.quality()
+    write_features_in_parts(
+        lake,
+        "content_recommendations",
+        ds,
+        lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
+    )
+    recs = features_snapshot(lake, "content_recommendations", ds)
+    replace_people_in_parts(
+        conn,
+        lake,
+        "content_recommendations",
+        lambda: (read_bucket(recs, ds, bucket, buckets) for bucket in range(buckets)),
+        {"as_of_date": as_of},
+        run_id,
+    )
     version = f"recommendations-{ds}"
     register_model(
         conn,
@@ -498,4 +526,4 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
             model_q["ndcg_at_3"],
             popular_q["ndcg_at_3"],
         )
-    return {"people": len(profiles), **quality}
+    return {"people": profiles.rows(ds), **quality}

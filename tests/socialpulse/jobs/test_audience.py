@@ -117,6 +117,25 @@ def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring
     assert lake_scores["decile"].tolist() == whole["decile"].tolist()  # ranked together, not bucket by bucket
 
 
+def test_recommending_bucket_by_bucket_gives_everyone_the_lists_and_figures_of_recommending_at_once(
+    zone, tmp_path, monkeypatch
+):
+    lake, conn = profiled(zone, tmp_path)
+    audience.segment(conn, lake, DS, "run-1")
+    at_once = audience.recommend(conn, lake, DS, "run-1")
+    whole = table_rows(conn, "content_recommendations").sort_values(["person_id", "rank"]).reset_index(drop=True)
+    monkeypatch.setattr(audience, "RECOMMEND_PEOPLE", 400)
+    in_buckets = audience.recommend(conn, lake, DS, "run-2")
+    bucketed = table_rows(conn, "content_recommendations").sort_values(["person_id", "rank"]).reset_index(drop=True)
+    assert len(whole) == 3 * at_once["people"] and at_once["people"] > 1200  # in four buckets
+    pd.testing.assert_frame_equal(bucketed, whole, check_exact=False, rtol=1e-9)
+    flat = [pd.json_normalize(figures).iloc[0].to_dict() for figures in (in_buckets, at_once)]
+    assert flat[0] == pytest.approx(flat[1], rel=1e-9)  # the blend chosen, its validation and test figures
+    assert at_once["model"]["people"] > 100 and at_once["validation"]["people"] > 100
+    lake_recs = lake.features("content_recommendations").read_days([DS]).sort_values(["person_id", "rank"])
+    assert lake_recs["topic"].tolist() == whole["topic"].tolist()
+
+
 def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path, monkeypatch):
     """Events cleaned before the CRM linked their platform ids name those ids' pseudonyms, in other buckets than
     their people: resolved first, they reach their people's buckets."""

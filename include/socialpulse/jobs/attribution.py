@@ -26,7 +26,7 @@ def credit_days(conn: Any, lake: lake_zone.Lake, days: list[str]) -> JsonObject:
         if not orders.written(ds):
             waiting.append(ds)
             continue
-        result = credit(conn, lake, orders.day_path(ds), ds)
+        result = credit(conn, orders, ds)
         credited += result["campaigns_credited"]
         changed += result["rows_changed"]
     if waiting:

@@ -492,7 +492,8 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
         ds,
         lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
     )
-    recs = features_snapshot(lake, "content_recommendations", ds)
+    recs = lake.features("content_recommendations").snapshot()
+    assert recs is not None  # just written, if only without rows
     replace_people_in_parts(
         conn,
         lake,

@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from socialpulse import lake as lake_zone
 from socialpulse.connectors.crm import DROP_FILES, fetch_drop
-from socialpulse.errors import withholding_values
+from socialpulse.errors import RetryableError, withholding_values
 from socialpulse.lake import files as lake_files
-from socialpulse.transforms.validation import Validated
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from socialpulse.lake.tables import Table
     from socialpulse.transforms.privacy import Pseudonymizer
+    from socialpulse.transforms.validation import Validated
 
 PLATFORM = "crm"
 MATCH_KEYS = "match_keys"
@@ -70,7 +71,7 @@ def clean(
     """
     from socialpulse.pipeline import quality
     from socialpulse.pipeline.rates import rates_for_run
-    from socialpulse.transforms.crm import clean_orders, clean_users
+    from socialpulse.transforms.crm import clean_users, in_reporting_currency, validate_orders
     from socialpulse.transforms.privacy import Pseudonymizer
 
     rates, reporting = rates_for_run(lake, ds, rates_source, reporting)
@@ -84,7 +85,8 @@ def clean(
         users, orders = CrmFile(lake, ds, "users", pseudonymizer), CrmFile(lake, ds, "orders", pseudonymizer)
         users.clean(partial(clean_users, pseudonymizer=pseudonymizer, erased=erased))
         orders.clean(
-            partial(clean_orders, pseudonymizer=pseudonymizer, rates=rates, reporting=reporting, erased=erased)
+            partial(validate_orders, pseudonymizer=pseudonymizer, rates=rates, erased=erased),
+            partial(in_reporting_currency, rates=rates, reporting=reporting),
         )
         validated = {file.entity: (file, file.commit()) for file in (users, orders)}
         if lake.erased() <= erased:
@@ -102,6 +104,10 @@ def clean(
     audit.append(match_keys_kept(lake, ds, users))
     result["match_keys"] = {"people": audit[-1]["rows_clean"], "dropped": dict(users.dropped)}
     return {**result, "audit": audit, "findings": findings}
+
+
+def _as_is(part: Validated) -> Validated:
+    return part
 
 
 class CrmFile:
@@ -123,30 +129,42 @@ class CrmFile:
         self.keys = lake.restricted(MATCH_KEYS).day_writer(ds) if entity == "users" else None
         self.consenting, self.dropped = 0, Counter[str]()
 
-    def clean(self, cleaner: Callable[[pd.DataFrame], Validated]) -> None:
+    def clean(
+        self, validated: Callable[[pd.DataFrame], Validated], finished: Callable[[Validated], Validated] = _as_is
+    ) -> None:
+        """Each part of the file `validated` (its repeats dropped), then `finished` (what may quarantine a row after
+        its repeats were dropped: the currency conversion), and written; then the rows held for repeated keys."""
         import pandas as pd
 
+        from socialpulse.pipeline.quality import raw_stats
         from socialpulse.transforms.crm import read_csv_parts
+        from socialpulse.transforms.validation import Validated
 
         repeated, held_clean, held_raw = self._repeated_keys(), [], []
         with lake_files.open_raw_file(self.raw, self.name) as stream:
             for raw in read_csv_parts(stream, CRM_PART_ROWS, self.name):
                 with withholding_values(f"cleaning {self.name} of {self.ds}"):
-                    part = cleaner(raw)
+                    part = validated(raw)
                     held = _hashes(part.clean[self._key]).isin(repeated).to_numpy()
                     held_clean.append(part.clean[held])
+                    part = finished(replace(part, clean=part.clean[~held]))
                     if self.keys is not None:
                         raw_held = _hashes(self._keys_of(raw)).isin(repeated).to_numpy()
                         held_raw.append(raw[raw_held])
-                        self._write_keys(raw[~raw_held], part.clean[~held])
-                self.day.write(self._stamped(replace(part, clean=part.clean[~held])))
+                        self._write_keys(raw[~raw_held], part.clean)
+                self.day.write(self._stamped(part))
         with withholding_values(f"cleaning {self.name} of {self.ds}"):
             repeats = pd.concat(held_clean, ignore_index=True)
             last = repeats.drop_duplicates(self._key, keep="last").sort_values(self._key, kind="stable")
+            quarantined = pd.DataFrame({"reason": [], "original": []}, dtype="string")
+            part = finished(Validated(last.reset_index(drop=True), quarantined, 0, len(repeats) - len(last)))
             if self.keys is not None:
-                self._write_keys(pd.concat(held_raw, ignore_index=True), last)
-        quarantined = pd.DataFrame({"reason": [], "original": []}, dtype="string")
-        self.day.write(self._stamped(Validated(last.reset_index(drop=True), quarantined, 0, len(repeats) - len(last))))
+                self._write_keys(pd.concat(held_raw, ignore_index=True), part.clean)
+        self.day.write(self._stamped(part))
+        if raw_stats(self.raw) != self.stats:  # the held rows assumed the file read first
+            raise RawFileChangedError(
+                f"{self.name} of {self.ds} was landed again while it was cleaned: run clean_crm again"
+            )
 
     def commit(self) -> Validated:
         """Put the clean day, its quarantine and the matching keys in place; what was validated."""
@@ -168,7 +186,8 @@ class CrmFile:
         return raw["order_id"]
 
     def _repeated_keys(self) -> pd.Index:
-        """The hashes of the keys more than one row of the file carries, reading the key column only."""
+        """The hashes of the keys more than one row of the file carries, reading the key column only (a row without
+        one is quarantined for it, and not held)."""
         import numpy as np
         import pandas as pd
 
@@ -177,7 +196,7 @@ class CrmFile:
         column = "user_id" if self.entity == "users" else "order_id"
         with lake_files.open_raw_file(self.raw, self.name) as stream:
             parts = read_csv_parts(stream, CRM_PART_ROWS, self.name, usecols=[column])
-            hashes = np.sort(np.concatenate([_hashes(self._keys_of(part)).to_numpy() for part in parts]))
+            hashes = np.sort(np.concatenate([_hashes(self._keys_of(part).dropna()).to_numpy() for part in parts]))
         return pd.Index(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
 
     def _stamped(self, part: Validated) -> Validated:
@@ -194,6 +213,10 @@ class CrmFile:
         self.keys.write(keys.keys)
         self.consenting += keys.consenting
         self.dropped.update(keys.dropped)
+
+
+class RawFileChangedError(RetryableError):
+    """A drop's file was landed again while it was cleaned: a run of its own reads it whole again."""
 
 
 def _hashes(keys: pd.Series) -> pd.Series:
@@ -243,14 +266,16 @@ def read_match_keys(lake: lake_zone.Lake, ds: str) -> pd.DataFrame:
     return keys
 
 
-def credit(conn: Any, lake: lake_zone.Lake, orders_path: str, ds: str) -> JsonObject:
-    """Credit the day's orders to campaign_metrics_daily by utm_campaign."""
-
-    from socialpulse.transforms.crm import attribution
+def credit(conn: Any, orders: Table, ds: str) -> JsonObject:
+    """Credit the day's clean orders (a day `orders` holds) to campaign_metrics_daily by utm_campaign, summed a batch
+    of orders at a time."""
+    from socialpulse.transforms.crm import ATTRIBUTION_COLUMNS, attribution_in_parts
     from socialpulse.warehouse.attribution import credit_orders
 
-    orders = lake.read_day(orders_path)
-    result = credit_orders(conn, date.fromisoformat(ds), attribution(orders))
+    snapshot = orders.snapshot()
+    assert snapshot is not None  # the caller found the day
+    attributed = attribution_in_parts(snapshot.batches([ds], ATTRIBUTION_COLUMNS))
+    result = credit_orders(conn, date.fromisoformat(ds), attributed)
     if result.unmatched_campaigns:
         log.warning("orders name campaigns with no row on %s: %s", ds, list(result.unmatched_campaigns))
     log.info("credited %d campaigns (%d rows changed)", result.campaigns_credited, result.rows_changed)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,14 @@ def _nullable(arrow_type: pa.DataType) -> Any:
     return pd.BooleanDtype() if pa.types.is_boolean(arrow_type) else None
 
 
+def no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns and dtypes without its rows, holding none of its memory: `frame.iloc[:0]`, even copied,
+    keeps every buffer of its Arrow-backed columns (an empty slice of them), and a view of its numpy blocks."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in frame.dtypes.items()})
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A table at one version: every read of a task from it sees the same rows."""
@@ -164,6 +172,20 @@ class Snapshot:
         del rows  # self_destruct left it unusable
         pa.default_memory_pool().release_unused()  # what the Arrow columns held, back to the system for pandas' use
         return frame.reindex(columns=columns) if columns else frame
+
+    def batches(self, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
+        """The days' rows a batch of at most BATCH_ROWS at a time, typed as read types them: for a sum over rows
+        that never holds them all."""
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        dataset = self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path))
+        names = [c for c in columns if c in dataset.schema.names]
+        pandas = self.pandas_metadata
+        for ds in sorted(days):
+            for batch in dataset.to_batches(filter=pads.field(DAY) == ds, columns=names, batch_size=BATCH_ROWS):
+                rows = pa.Table.from_batches([batch]).replace_schema_metadata({"pandas": pandas} if pandas else None)
+                yield rows.to_pandas(types_mapper=_nullable).reindex(columns=columns)
 
 
 @dataclass(frozen=True)
@@ -375,7 +397,7 @@ class DayWriter:
     def write(self, frame: pd.DataFrame) -> None:
         """One part, to a file of the day; an empty part writes none (and types nothing, unless all are empty)."""
         if self.first is None:
-            self.first = frame.iloc[:0]
+            self.first = no_rows(frame)
         if frame.empty:
             return
         if self.schema is None:  # typed by the first part with rows: an empty one shows no type of a text column

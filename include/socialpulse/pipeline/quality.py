@@ -15,6 +15,7 @@ from socialpulse import lake as lake_zone
 from socialpulse.errors import FatalError
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
+from socialpulse.lake.tables import no_rows
 from socialpulse.transforms.privacy import erased_in_originals, erased_rows
 from socialpulse.transforms.validation import Validated, combined
 from socialpulse.typing_aliases import JsonObject
@@ -87,7 +88,7 @@ class CleanDay:
     def write(self, part: Validated) -> None:
         """A part's clean rows to a file of the day; logs the progress: parts done, rows so far, rows per second."""
         self.writer.write(part.clean)
-        self.kept.append(replace(part, clean=part.clean.iloc[:0]))
+        self.kept.append(replace(part, clean=no_rows(part.clean)))
         self.rows += len(part.clean)
         rows = sum(p.rows_in for p in self.kept)
         elapsed = max(time.monotonic() - self.started, 1e-9)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import IO, Any, TypeVar
 
@@ -90,7 +90,14 @@ def clean_orders(
     erased: frozenset[str] = frozenset(),
 ) -> Validated:
     """Orders (orders.csv as read_csv reads it) with UTC times, numeric amounts, a null utm_campaign for organic
-    orders, and amount_reporting."""
+    orders, and amount_reporting: validate_orders, then in_reporting_currency."""
+    return in_reporting_currency(validate_orders(raw, pseudonymizer, rates, erased), rates, reporting)
+
+
+def validate_orders(
+    raw: pd.DataFrame, pseudonymizer: Pseudonymizer, rates: Rates, erased: frozenset[str] = frozenset()
+) -> Validated:
+    """Orders validated and their repeats dropped (the last kept), in a currency the rates know, not yet converted."""
     frame = pd.DataFrame(
         {
             "order_id": raw["order_id"],
@@ -105,8 +112,12 @@ def clean_orders(
     result = validate(
         frame[keep], CRM_ORDERS.restrict("currency", rates.currencies), id_problems(raw, ("user_id",))[keep]
     )
-    result = replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
-    return convert_or_quarantine(result, ("amount",), rates, reporting, "order_date")
+    return replace(result, clean=result.clean.assign(order_date=lambda f: f["ordered_at"].dt.date))
+
+
+def in_reporting_currency(orders: Validated, rates: Rates, reporting: str = DEFAULT_REPORTING_CURRENCY) -> Validated:
+    """Validated orders with amount_reporting; an order without a rate for its day is quarantined for it."""
+    return convert_or_quarantine(orders, ("amount",), rates, reporting, "order_date")
 
 
 def experiment_groups(raw: pd.DataFrame) -> pd.Series:
@@ -155,6 +166,9 @@ def clean_users(raw: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozens
     return validate(frame[keep], CRM_USERS, id_problems(raw, ("user_id", *LINKED_ID_COLUMNS.values()))[keep])
 
 
+ATTRIBUTION_COLUMNS = ["order_id", "order_date", "utm_campaign", "amount_reporting"]  # what attribution reads
+
+
 def attribution(orders: pd.DataFrame) -> pd.DataFrame:
     """Orders and revenue (in the reporting currency) per (order day, utm_campaign): what campaign rows credit."""
     attributed = orders.dropna(subset=["utm_campaign"])
@@ -163,3 +177,9 @@ def attribution(orders: pd.DataFrame) -> pd.DataFrame:
         .agg(attributed_orders=("order_id", "count"), attributed_revenue=("amount_reporting", "sum"))
         .rename(columns={"order_date": "metric_date", "utm_campaign": "campaign_id"})
     )
+
+
+def attribution_in_parts(orders: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """attribution of orders that come in parts (ATTRIBUTION_COLUMNS): each part's sums, summed."""
+    parts = [attribution(part) for part in orders] or [attribution(pd.DataFrame(columns=ATTRIBUTION_COLUMNS))]
+    return pd.concat(parts, ignore_index=True).groupby(["metric_date", "campaign_id"], as_index=False).sum()

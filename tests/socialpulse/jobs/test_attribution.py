@@ -7,6 +7,7 @@ import pytest
 
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.attribution import credit_days
+from socialpulse.lake import tables
 from socialpulse.transforms.entities import CAMPAIGN_METRICS_DAILY
 from socialpulse.warehouse import apply_migrations, upsert_frame
 
@@ -65,3 +66,14 @@ def test_a_day_without_orders_is_left_alone(warehouse_conn, tmp_path):
     result = credit_days(warehouse_conn, lake_zone.Lake.at(tmp_path), [DAY, "2026-11-01"])
     assert result == {"days": 0, "campaigns_credited": 0, "rows_changed": 0, "days_without_orders": ["2026-11-01", DAY]}
     assert attributed(warehouse_conn) == [("c1", None, None), ("c2", None, None)]  # null: not yet known
+
+
+def test_orders_credited_a_batch_at_a_time_are_credited_as_all_at_once(warehouse_conn, tmp_path, monkeypatch):
+    apply_migrations(warehouse_conn)
+    lake = lake_zone.Lake.at(tmp_path)
+    land_orders(lake)
+    load_campaigns(warehouse_conn)
+    monkeypatch.setattr(tables, "BATCH_ROWS", 1)  # one order a batch
+    assert len(list(lake.clean("crm_orders").snapshot().batches([DAY], ["order_id"]))) == 3
+    credit_days(warehouse_conn, lake, [DAY])
+    assert attributed(warehouse_conn) == [("c1", 2, 15.5), ("c2", 0, 0.0)]

@@ -41,7 +41,8 @@ def test_a_drop_cleaned_in_parts_equals_it_cleaned_whole(tmp_path, monkeypatch):
     drop = tmp_path / "crm"
     folder = write_drop(drop, date.fromisoformat(DS))
     _repeat_rows(folder / "users.csv", [(0, {"city": "Firstcopy"}), (1, {"age": "7"}), (0, {"city": "Lastcopy"})])
-    _repeat_rows(folder / "orders.csv", [(0, {"amount": "12.50"}), (1, {"amount": "abc"}), (2, {})])
+    late = {"ordered_at": "2001-01-01T00:00:00Z"}  # valid, and no rate of its day: quarantined when converted
+    _repeat_rows(folder / "orders.csv", [(0, {"amount": "12.50"}), (1, {"amount": "abc"}), (2, {}), (3, late)])
     whole, cleaned_whole = _cleaned(tmp_path, drop, "whole")
     monkeypatch.setattr(crm, "CRM_PART_ROWS", 40)  # several parts; the repeats far from their first rows
     parts, cleaned_parts = _cleaned(tmp_path, drop, "parts")
@@ -65,4 +66,5 @@ def test_a_drop_cleaned_in_parts_equals_it_cleaned_whole(tmp_path, monkeypatch):
     assert [{k: e[k] for k in counted} for e in cleaned_parts["audit"]] == [
         {k: e[k] for k in counted} for e in cleaned_whole["audit"]
     ]
-    assert [e["duplicates_dropped"] for e in cleaned_parts["audit"][:2]] == [2, 2]
+    assert [e["duplicates_dropped"] for e in cleaned_parts["audit"][:2]] == [2, 3]
+    assert cleaned_parts["orders"]["quarantined"] == 2  # the repeat with a wrong amount, and the one of 2001

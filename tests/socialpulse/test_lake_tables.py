@@ -9,6 +9,7 @@ import pytest
 from socialpulse import lake as lake_zone
 from socialpulse.jobs.erasure import erase_from_lake
 from socialpulse.lake import storage as lake_storage
+from socialpulse.lake import tables
 from socialpulse.transforms.privacy import erasure_digest
 from tests.races import WRITERS, race
 
@@ -178,6 +179,19 @@ def test_erasure_leaves_no_byte_of_the_person_in_any_version_or_the_log(lake):
     assert lake.erased() == {erasure_digest(erased)}  # the suppression list holds a digest, not the pseudonym
     with pytest.raises(Exception):  # noqa: B017 - the versions before the erasure are gone with their files
         clean.snapshot(first).read()
+
+
+def test_rows_are_removed_a_batch_at_a_time_as_at_once(lake, monkeypatch):
+    table = lake.clean("engagement_events")
+    people = [pseudonym(n % 3) for n in range(7)]
+    table.write_day(pd.DataFrame({"person_id": people, "n": range(7)}), "2026-11-01")
+    table.write_day(pd.DataFrame({"person_id": [pseudonym(2)], "n": [7]}), "2026-11-02")
+    monkeypatch.setattr(tables, "BATCH_ROWS", 2)  # a day read and written in batches of two rows
+    removed, days = table.remove_rows(lambda frame: frame["person_id"].map({pseudonym(1): "one"}))
+    assert (removed.to_dict(), days) == ({"one": 2}, 1)
+    day = table.read_days(["2026-11-01"])
+    assert day["n"].tolist() == [0, 2, 3, 5, 6] and pseudonym(1) not in set(day["person_id"])
+    assert table.read_days(["2026-11-02"])["n"].tolist() == [7]  # a day without them: not rewritten
 
 
 def test_duckdb_reads_a_table_as_the_docs_say(lake):

@@ -183,7 +183,7 @@ def erase_from_lake(lake: lake_zone.Lake, people: dict[str, frozenset[str]]) -> 
         removed, days = table.remove_rows(lambda frame: holders(frame, owner))
         for person, rows in removed.items():
             setattr(erased[person], counter, getattr(erased[person], counter) + int(rows))
-            erased[person].files_rewritten += days  # one file per day rewritten
+            erased[person].files_rewritten += days  # a day rewritten counts once, in however many files
         table.remove_history()
     return erased
 

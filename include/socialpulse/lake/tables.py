@@ -173,13 +173,14 @@ class Snapshot:
         pa.default_memory_pool().release_unused()  # what the Arrow columns held, back to the system for pandas' use
         return frame.reindex(columns=columns) if columns else frame
 
-    def batches(self, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
-        """The days' rows a batch of at most BATCH_ROWS at a time, typed as read types them: for a sum over rows
-        that never holds them all."""
+    def batches(self, days: list[str], columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The days' rows (the columns, or all but the day) a batch of at most BATCH_ROWS at a time, typed as read
+        types them: for a pass over rows that never holds them all."""
         import pyarrow as pa
         import pyarrow.dataset as pads
 
         dataset = self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path))
+        columns = columns or [c for c in dataset.schema.names if c != DAY]
         names = [c for c in columns if c in dataset.schema.names]
         pandas = self.pandas_metadata
         for ds in sorted(days):
@@ -249,30 +250,35 @@ class Table:
 
     def remove_rows(self, owner_of: Callable[[pd.DataFrame], pd.Series]) -> tuple[pd.Series, int]:
         """Rewrite every day holding rows `owner_of` gives an owner (not null) without them, a day at a time, each
-        in one commit; (rows removed per owner, days rewritten). A day another writer replaced meanwhile is read
-        again."""
+        in one commit; (rows removed per owner, days rewritten). A day is read twice, BATCH_ROWS rows at a time and
+        never whole: to find its owners, then, when it has some, to write the rest. A day another writer replaced
+        meanwhile is read again."""
         import pandas as pd
         from deltalake.exceptions import CommitFailedError
 
         removed: list[pd.Series] = []
+        days = 0
         snapshot = self.snapshot()
         for ds in snapshot.days() if snapshot else []:
             for _ in range(COMMIT_ATTEMPTS):
                 assert snapshot is not None  # a table with days
-                day = snapshot.read([ds])
-                owners = owner_of(day)
-                if owners.isna().all():
+                owners = [owner_of(batch).dropna() for batch in snapshot.batches([ds])]
+                if not any(len(found) for found in owners):
                     break
+                writer = self.day_writer(ds, snapshot.table)
+                for batch in snapshot.batches([ds]):
+                    writer.write(batch[owner_of(batch).isna().to_numpy()])
                 try:
-                    self._commit([day[owners.isna()]], ds, base=snapshot.table)
+                    writer.commit()
                 except CommitFailedError:  # another writer replaced the day since it was read
                     snapshot = self.snapshot()
                     continue
-                removed.append(owners.dropna())
+                removed += owners
+                days += 1
                 break
             else:
                 raise CommitFailedError(f"{self.uri}: day {ds} kept changing while being rewritten; run again")
-        return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), len(removed)
+        return (pd.concat(removed).value_counts() if removed else pd.Series(dtype="int64")), days
 
     def _commit(self, frames: Iterable[pd.DataFrame], ds: str, base: DeltaTable | None = None) -> None:
         """Replace the day's rows with the frames' in one commit (DayWriter)."""

@@ -16,11 +16,11 @@ meanwhile cannot bring them back.
 
 from __future__ import annotations
 
-import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -31,6 +31,9 @@ from socialpulse.lake import files as lake_files
 from socialpulse.pipeline.pseudonyms import CRM_USERS
 from socialpulse.transforms.privacy import CRM, LINKED_ID_COLUMNS, Pseudonymizer, erasure_digest, pseudonyms_in
 from socialpulse.typing_aliases import JsonObject
+
+if TYPE_CHECKING:
+    from socialpulse.lake.storage import LakePath
 
 ERASURE_REQUESTS = ("crm", "erasure_requests")  # the raw zone's platform and entity of the landed requests
 REQUEST_LOOKBACK_DAYS = 7  # a run also takes the requests of drops this many days back that no run landed
@@ -82,17 +85,15 @@ def read_requests(payload: bytes, ds: str) -> tuple[list[ErasureRequest], list[i
     return requests, unreadable
 
 
-def _crm_ids(payload: bytes) -> pd.DataFrame:
-    """A users drop's id columns only (user_id and the linked platform ids), as text."""
+def _crm_ids(partition: LakePath, name: str) -> Iterator[pd.DataFrame]:
+    """A users drop's id columns only (user_id and the linked platform ids), as text, CRM_PART_ROWS rows at a time."""
+    from socialpulse.jobs.crm import CRM_PART_ROWS
+    from socialpulse.transforms.crm import read_csv_parts
+
     wanted = {"user_id", *LINKED_ID_COLUMNS.values()}
-    frame = pd.read_csv(
-        io.BytesIO(payload),
-        dtype=str,
-        keep_default_na=False,
-        encoding="utf-8-sig",
-        usecols=lambda c: c.strip() in wanted,
-    )
-    return frame.rename(columns=str.strip).apply(lambda c: c.str.strip()).replace("", None)
+    with lake_files.open_raw_file(partition, name) as stream:
+        for part in read_csv_parts(stream, CRM_PART_ROWS, name, usecols=lambda c: c.strip() in wanted):
+            yield part.rename(columns=str.strip)
 
 
 def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest]) -> dict[ErasureRequest, Person]:
@@ -108,8 +109,7 @@ def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest])
     asked = {ns: {r.user_id for r in requests if r.namespace == ns} for ns in (CRM, *LINKED_ID_COLUMNS)}
     owners: dict[tuple[str, str], set[str]] = {(r.namespace, r.user_id): set() for r in requests}
     with withholding_values(f"reading the CRM users drops for {len(requests)} erasure requests"):
-        for partition in partitions:  # first, who owns each requested id
-            ids = _crm_ids(lake_files.read_raw_file(partition, name))
+        for ids in (ids for partition in partitions for ids in _crm_ids(partition, name)):  # who owns each id asked
             for user in set(ids["user_id"].dropna()) & asked[CRM]:
                 owners[(CRM, user)].add(user)
             for ns, column in LINKED_ID_COLUMNS.items():
@@ -119,8 +119,7 @@ def people_of(lake: lake_zone.Lake, secret: str, requests: list[ErasureRequest])
                         owners[(ns, platform_id)].add(str(user))
         everyone = set().union(*owners.values()) if owners else set()
         linked: dict[str, set[str]] = {user: set() for user in everyone}
-        for partition in partitions if everyone else ():  # then, every platform id any drop linked to them
-            ids = _crm_ids(lake_files.read_raw_file(partition, name))
+        for ids in (ids for partition in partitions if everyone for ids in _crm_ids(partition, name)):  # their ids
             theirs = ids[ids["user_id"].isin(everyone)]
             for ns, column in LINKED_ID_COLUMNS.items():
                 if column in theirs:

@@ -81,7 +81,9 @@ def test_cleaning_again_brings_no_erased_person_back_to_clean_or_quarantine(lake
     assert kept.clean["person_id"].tolist() == [PLAIN.token("x", "someone")] and kept.quarantined.empty
 
 
-def test_an_id_asked_for_by_platform_finds_the_crm_person_behind_it(lake):
+@pytest.mark.parametrize("part_rows", [crm.CRM_PART_ROWS, 7])  # the drop read whole, and in parts of seven rows
+def test_an_id_asked_for_by_platform_finds_the_crm_person_behind_it(lake, monkeypatch, part_rows):
+    monkeypatch.setattr(crm, "CRM_PART_ROWS", part_rows)
     member = linked_member()
     found = erasure.person_pseudonyms(lake, KEY, member.x_id, "x")
     assert found.pseudonym == PLAIN.token("crm", member.user_id) and found.known

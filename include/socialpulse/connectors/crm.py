@@ -9,10 +9,14 @@ files, columns and counts only (socialpulse.errors), never a cell.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
 
-from socialpulse.connectors.files import FileClient, SourceFileMissingError, read_location
+from socialpulse.connectors.files import FileClient, SourceFileMissingError, open_location
 from socialpulse.errors import Name, NotLandedError, PersonalDataError
 from socialpulse.secrets import strip_secrets
 
@@ -33,10 +37,15 @@ class CrmDropMissingError(NotLandedError):
     """The day's drop has not arrived (yet): a retry later may find it."""
 
 
-def _read(source: str, relative: str, client: FileClient | None) -> bytes:
+COPY_BYTES = 1 << 20  # bytes of a drop's file checked and copied at a time
+
+
+@contextmanager
+def _opened(source: str, relative: str, client: FileClient | None) -> Iterator[IO[bytes]]:
     location = f"{source.rstrip('/')}/{relative}"
     try:
-        return read_location(location, client)
+        with open_location(location, client) as stream:
+            yield stream
     except SourceFileMissingError as exc:
         raise CrmDropMissingError(
             "no CRM file at {where}: has the day's drop arrived in {source}?",
@@ -52,23 +61,51 @@ def looks_like_data(cell: str) -> bool:
 
 
 def check_header(name: str, payload: bytes, ds: str, source: str) -> None:
-    """Refuse a file that is not UTF-8 or lacks a column its cleaning needs, naming only the expected columns.
+    """Refuse a file that is not UTF-8 or lacks a column its cleaning needs, naming only the expected columns
+    (checked_copy of the whole file)."""
+    checked_copy(io.BytesIO(payload), None, name, ds, source)
+
+
+def checked_copy(stream: IO[bytes], sink: IO[bytes] | None, name: str, ds: str, source: str) -> None:
+    """Copy a file of the drop from stream to sink COPY_BYTES at a time, refusing it when it is not UTF-8 or its
+    header lacks a column its cleaning needs; the file is never held whole.
 
     The header is the first row: when it is missing, that row is a person, so the message
     counts its cells and says whether they look like data, and quotes none of them.
     """
-    where = {"file": Name(name), "ds": Name(ds), "source": Name(strip_secrets(source))}
+    decoder, copied = codecs.getincrementaldecoder("utf-8-sig")(), 0
+    first: bytes | None = b""  # the first line, until it is checked
+    while True:
+        chunk = stream.read(COPY_BYTES)
+        pending = len(decoder.getstate()[0])  # bytes of a character the last chunk began
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            raise CrmDropError(
+                "{file} of the drop of {ds} in {source} is not UTF-8 text (byte {byte}); export it as "
+                "UTF-8, with or without a BOM",
+                byte=copied - pending + exc.start,
+                **_where(name, ds, source),
+            ) from None
+        if first is not None:
+            first += chunk
+            if b"\n" in first or not chunk:
+                _check_columns(name, first.split(b"\n", 1)[0].decode("utf-8-sig"), ds, source)
+                first = None
+        if not chunk:
+            return
+        if sink is not None:
+            sink.write(chunk)
+        copied += len(chunk)
+
+
+def _where(name: str, ds: str, source: str) -> dict[str, Name]:
+    return {"file": Name(name), "ds": Name(ds), "source": Name(strip_secrets(source))}
+
+
+def _check_columns(name: str, line: str, ds: str, source: str) -> None:
     try:
-        text = payload.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CrmDropError(
-            "{file} of the drop of {ds} in {source} is not UTF-8 text (byte {byte}); export it as "
-            "UTF-8, with or without a BOM",
-            byte=exc.start,
-            **where,
-        ) from None
-    try:
-        header = [c.strip() for c in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
+        header = [c.strip() for c in next(csv.reader(io.StringIO(line)), [])]
     except csv.Error:
         header = []
     missing = [Name(c) for c in REQUIRED_COLUMNS[name] if c not in header]
@@ -82,21 +119,22 @@ def check_header(name: str, payload: bytes, ds: str, source: str) -> None:
             + (f" and {data_like} of them look like values (an email, a number, a date)" if data_like else "")
             + ": is the header row missing?"
         )
-    raise CrmDropError("{file} of {ds} lacks columns {missing}{hint}", missing=missing, hint=Name(hint), **where)
+    raise CrmDropError(
+        "{file} of {ds} lacks columns {missing}{hint}", missing=missing, hint=Name(hint), **_where(name, ds, source)
+    )
 
 
-def fetch_drop(source: str, ds: str, *, client: FileClient | None = None) -> dict[str, bytes]:
-    """{file name: exact bytes} of the day's drop, after checking each file's header."""
-    drop = {name: _read(source, f"ds={ds}/{name}", client) for name in DROP_FILES}
-    for name, payload in drop.items():
-        check_header(name, payload, ds, source)
-    return drop
+def copy_drop_file(source: str, ds: str, name: str, sink: IO[bytes], *, client: FileClient | None = None) -> None:
+    """One file of the day's drop into sink as it comes, checked as it is copied (checked_copy)."""
+    with _opened(source, f"ds={ds}/{name}", client) as stream:
+        checked_copy(stream, sink, name, ds, source)
 
 
 def fetch_erasure_requests(source: str, ds: str, *, client: FileClient | None = None) -> bytes | None:
     """The exact bytes of the day's erasure requests, header checked; None on a day without any."""
     try:
-        payload = _read(source, f"ds={ds}/{ERASURE_FILE}", client)
+        with _opened(source, f"ds={ds}/{ERASURE_FILE}", client) as stream:
+            payload = stream.read()
     except CrmDropMissingError:
         return None
     check_header(ERASURE_FILE, payload, ds, source)

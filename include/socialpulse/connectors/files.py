@@ -7,7 +7,11 @@ Over http(s) the file comes through the same retrying client as the platform API
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -47,10 +51,20 @@ class FileClient(ApiClient):
 
 def read_location(location: str, client: FileClient | None = None) -> bytes:
     """The exact bytes at a path, file:// URL or http(s) URL."""
+    with open_location(location, client) as stream:
+        return stream.read()
+
+
+@contextmanager
+def open_location(location: str, client: FileClient | None = None) -> Iterator[IO[bytes]]:
+    """The bytes at a path or file:// URL as a stream, never held whole; over http(s), the body, fetched whole with
+    the client's retries (a cut-short body is fetched again), as a stream of it."""
     split = urlsplit(location)
     if split.scheme in ("http", "https"):
-        return (client or FileClient()).request_bytes(location)
+        yield io.BytesIO((client or FileClient()).request_bytes(location))
+        return
     path = Path(unquote(split.path) if split.scheme == "file" else location)
     if not path.is_file():
         raise SourceFileMissingError(str(path))
-    return path.read_bytes()
+    with path.open("rb") as stream:
+        yield stream

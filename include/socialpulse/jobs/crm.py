@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from socialpulse import lake as lake_zone
-from socialpulse.connectors.crm import DROP_FILES, fetch_drop
+from socialpulse.connectors.crm import DROP_FILES, copy_drop_file
 from socialpulse.errors import RetryableError, withholding_values
 from socialpulse.lake import files as lake_files
 from socialpulse.typing_aliases import JsonObject
@@ -41,20 +41,27 @@ def _entity(name: str) -> str:
 
 
 def extract(source: str, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObject:
-    """Land users.csv and orders.csv of the day as exact gzipped files, each partition replaced whole."""
-    drop = fetch_drop(source, ds)  # each header checked: its errors name files and columns, never a cell
+    """Land users.csv and orders.csv of the day as exact gzipped files, each copied as it comes and checked as it
+    is (connectors.crm.copy_drop_file), and published once both are: each partition replaced whole."""
     extracted_at = datetime.now(UTC).isoformat()
-    counts = {}
-    for name in DROP_FILES:
-        staging = lake.staging(PLATFORM, _entity(name), ds, run_id)
-        manifest = lake_files.write_raw_file(
-            staging,
-            name,
-            drop[name],
-            {"platform": PLATFORM, "entity": _entity(name), "ds": ds, "extracted_at": extracted_at},
-        )
+    counts, staged = {}, {}
+    try:
+        for name in DROP_FILES:
+            staged[name] = staging = lake.staging(PLATFORM, _entity(name), ds, run_id)
+            manifest = lake_files.write_raw_stream(
+                staging,
+                name,
+                partial(copy_drop_file, source, ds, name),  # its errors name files and columns, never a cell
+                {"platform": PLATFORM, "entity": _entity(name), "ds": ds, "extracted_at": extracted_at},
+            )
+            counts[_entity(name)] = manifest["rows"]
+            log.info("CRM %s of %s copied: %d rows, %d bytes", name, ds, manifest["rows"], manifest["bytes"])
+    except BaseException:
+        for staging in staged.values():
+            lake_files.remove_tree(staging)
+        raise
+    for name, staging in staged.items():
         lake_files.publish_partition(staging, lake.raw_partition(PLATFORM, _entity(name), ds))
-        counts[_entity(name)] = manifest["rows"]
     log.info("CRM drop of %s landed: %s", ds, counts)
     return counts
 

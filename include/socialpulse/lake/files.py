@@ -13,16 +13,17 @@ are that day's payloads. Rows, where a mix would matter, are Delta tables (table
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
 import tempfile
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from socialpulse.errors import FatalError
 from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
@@ -135,12 +136,38 @@ def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: Json
 
 def write_raw_file(directory: LakePath, name: str, payload: bytes, manifest: JsonObject) -> JsonObject:
     """Store a file exactly as received, gzipped as <name>.gz, then its manifest; returns the manifest."""
+    return write_raw_stream(directory, name, lambda sink: sink.write(payload), manifest)
+
+
+def write_raw_stream(
+    directory: LakePath, name: str, fill: Callable[[IO[bytes]], object], manifest: JsonObject
+) -> JsonObject:
+    """write_raw_file of a file `fill(sink)` writes as it comes: never held whole. Returns the manifest, with the
+    file's bytes and rows (its lines after the header)."""
     ensure_dir(directory)
-    with replacing(directory / f"{name}.gz") as tmp:
-        tmp.write_bytes(gzip.compress(payload))
-    manifest = {**manifest, "file": f"{name}.gz", "bytes": len(payload), "rows": max(0, payload.count(b"\n") - 1)}
+    with replacing(directory / f"{name}.gz") as tmp, tmp.open("wb") as stored, gzip.open(stored, "wb") as packed:
+        counted = _Counted(cast(IO[bytes], packed))
+        fill(cast(IO[bytes], counted))
+    manifest = {**manifest, "file": f"{name}.gz", "bytes": counted.bytes, "rows": max(0, counted.lines - 1)}
     _write_json_atomic(directory / MANIFEST_FILE, manifest)
     return manifest
+
+
+class _Counted(io.RawIOBase):
+    """A writable stream passing bytes on, counting them and their line ends."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self.sink, self.bytes, self.lines = sink, 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = bytes(data)
+        self.sink.write(view)
+        self.bytes += len(view)
+        self.lines += view.count(b"\n")
+        return len(view)
 
 
 def read_raw_file(directory: LakePath, name: str) -> bytes:

@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from socialpulse import lake as lake_zone
+from socialpulse.connectors.crm import CrmDropError
 from socialpulse.jobs import crm
 from socialpulse.lake.tables import Table
 from socialpulse_dev.simulator.crm_drop import write_drop
@@ -68,3 +70,13 @@ def test_a_drop_cleaned_in_parts_equals_it_cleaned_whole(tmp_path, monkeypatch):
     ]
     assert [e["duplicates_dropped"] for e in cleaned_parts["audit"][:2]] == [2, 3]
     assert cleaned_parts["orders"]["quarantined"] == 2  # the repeat with a wrong amount, and the one of 2001
+
+
+def test_a_drop_with_a_refused_file_lands_neither(tmp_path):
+    drop = tmp_path / "crm"
+    folder = write_drop(drop, date.fromisoformat(DS))
+    (folder / "orders.csv").write_text("order_id,user_id\no1,u1\n")  # lacks columns: refused once users.csv is copied
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    with pytest.raises(CrmDropError, match=r"orders\.csv of 2026-11-02 lacks columns"):
+        crm.extract(str(drop), lake, DS, "run-1")
+    assert not [p for p in lake.root.rglob("*") if p.is_file()]  # nothing landed, nothing left staged

@@ -9,6 +9,7 @@ description names the largest of these, and the report draws all of them as a he
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -24,17 +25,42 @@ DISTINCT = 1.25  # an attribute sets a segment apart at this ratio or more
 COMMON = 0.15  # ... and when at least this share of its members have it (a topic: of their engagement)
 NAMED = 5  # attributes in a description
 PER_KIND = {"country": 2, "topic": 2}  # of other kinds (age band, platform, engagement level...): one
+PROFILE_COLUMNS = ["segment_id", *(f"on_{p}" for p in sorted(PLATFORMS)), "orders_total", *TOPIC_COLUMNS]
 
 
-def attributes(profiles: pd.DataFrame) -> pd.DataFrame:
+DESCRIBED = (("age", "age_band"), ("country", "country"), ("gender", "gender"))  # (kind, column): one value each
+SCALE_COLUMNS = ["engagements_90d", *(column for _, column in DESCRIBED)]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What attributes() takes from everyone, not from the rows at hand: the engagement tertiles, and the values of
+    each DESCRIBED column (so that rows read in batches have the same attributes)."""
+
+    low: float
+    high: float
+    values: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, profiles: pd.DataFrame) -> Scale:
+        """Of everyone's SCALE_COLUMNS."""
+        low, high = profiles["engagements_90d"].quantile([1 / 3, 2 / 3])
+        values = {
+            column: sorted(str(v) for v in profiles[column].astype("string").dropna().unique())
+            for _, column in DESCRIBED
+        }
+        return cls(float(low), float(high), values)
+
+
+def attributes(profiles: pd.DataFrame, scale: Scale | None = None) -> pd.DataFrame:
     """Per profile, 0/1 (or a share, for topics) for each attribute a segment may be described by; columns are
-    (kind, value) pairs."""
-    low, high = profiles["engagements_90d"].quantile([1 / 3, 2 / 3])
+    (kind, value) pairs. The scale is the profiles' own unless given."""
+    scale = scale or Scale.of(profiles)
     columns: dict[tuple[str, str], pd.Series] = {}
-    for kind, column in (("age", "age_band"), ("country", "country"), ("gender", "gender")):
+    for kind, column in DESCRIBED:
         known = profiles[column].astype("string")
-        for value in sorted(known.dropna().unique()):
-            columns[(kind, str(value))] = (known == value).astype("Float64").where(known.notna()).astype(float)
+        for value in scale.values[column]:
+            columns[(kind, value)] = (known == value).astype("Float64").where(known.notna()).astype(float)
     for platform in sorted(PLATFORMS):
         columns[("platform", PLATFORM_NAMES[platform])] = profiles[f"on_{platform}"].astype(float)
     columns[("orders", "buyer")] = (profiles["orders_total"] > 0).astype(float)
@@ -42,21 +68,45 @@ def attributes(profiles: pd.DataFrame) -> pd.DataFrame:
         if column != f"topic_{OTHER}":
             columns[("topic", column.removeprefix("topic_"))] = profiles[column].astype("Float64").astype(float)
     engaged = profiles["engagements_90d"]
-    columns[("engagement", "high engagement")] = (engaged > high).astype(float)
-    columns[("engagement", "low engagement")] = (engaged <= low).astype(float)
+    columns[("engagement", "high engagement")] = (engaged > scale.high).astype(float)
+    columns[("engagement", "low engagement")] = (engaged <= scale.low).astype(float)
     return pd.DataFrame(columns, index=profiles.index)
+
+
+class Representation:
+    """representation() of profiles that come in batches (add), everyone's Scale known first: every figure is a
+    sum over people and a count of those known."""
+
+    def __init__(self, scale: Scale) -> None:
+        self.scale = scale
+        self.sums = self.counts = pd.DataFrame()  # per segment and attribute: of the members' values, known ones
+        self.total_sums = self.total_counts = pd.Series(dtype=float)  # per attribute, over everyone
+        self.sizes = pd.Series(dtype="int64")  # members per segment
+
+    def add(self, profiles: pd.DataFrame) -> None:
+        table = attributes(profiles, self.scale)
+        segments = table.groupby(profiles["segment_id"])
+        self.sums = self.sums.add(segments.sum(), fill_value=0)
+        self.counts = self.counts.add(segments.count(), fill_value=0)
+        self.total_sums = self.total_sums.add(table.sum(), fill_value=0)
+        self.total_counts = self.total_counts.add(table.count(), fill_value=0)
+        self.sizes = self.sizes.add(segments.size(), fill_value=0)
+
+    def result(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(ratio, share), as representation()."""
+        columns = attributes(pd.DataFrame(columns=[*SCALE_COLUMNS, *PROFILE_COLUMNS]), self.scale).columns
+        overall = (self.total_sums / self.total_counts).reindex(columns)
+        published = self.sizes[self.sizes >= MIN_PUBLISHED].sort_index().index
+        share = (self.sums / self.counts).reindex(index=published, columns=columns)
+        return share / overall.replace(0, np.nan), share
 
 
 def representation(profiles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(ratio, share): per published segment (rows) and attribute (columns), the share of members with the attribute
     over everyone's share, and the members' share itself. Unknown values are left out of both shares."""
-    table = attributes(profiles)
-    overall = table.mean()
-    sizes = profiles.groupby("segment_id").size()
-    published = sizes[sizes >= MIN_PUBLISHED].index
-    share = table.groupby(profiles["segment_id"]).mean().loc[published]
-    ratio = share / overall.replace(0, np.nan)
-    return ratio, share
+    described = Representation(Scale.of(profiles))
+    described.add(profiles)
+    return described.result()
 
 
 def distinguishing(ratio: pd.Series, share: pd.Series) -> list[tuple[str, str, float]]:

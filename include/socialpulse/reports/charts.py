@@ -35,15 +35,16 @@ def _png(plt: ModuleType, figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def age_histogram(profiles: pd.DataFrame) -> bytes:
+def age_histogram(ages: pd.Series) -> bytes:
+    """From the people of each age (age -> people)."""
     plt, figure, axes = _figure()
-    axes.hist(profiles["age"].dropna().astype(int), bins=range(13, 91, 3), color="#4C72B0")
+    axes.hist(ages.index.astype(int), bins=range(13, 91, 3), weights=ages.to_numpy(), color="#4C72B0")
     axes.set(title="Age of the CRM audience", xlabel="age", ylabel="people")
     return _png(plt, figure)
 
 
-def engagement_by_platform_topic(events: pd.DataFrame) -> bytes:
-    table = events.groupby(["topic", "platform"]).size().unstack(fill_value=0)
+def engagement_by_platform_topic(table: pd.DataFrame) -> bytes:
+    """From the events per topic (rows) and platform (columns)."""
     plt, figure, axes = _figure()
     table.plot.bar(stacked=True, ax=axes)
     axes.set(title="Engagement events by topic and platform (90 days)", xlabel="", ylabel="events")

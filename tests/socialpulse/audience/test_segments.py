@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from socialpulse.audience.describe import describe_segments, representation
+from socialpulse.audience.describe import SCALE_COLUMNS, Representation, Scale, describe_segments, representation
 from socialpulse.audience.entities import TOPIC_COLUMNS
 from socialpulse.audience.segments import K_RANGE, fit_segments
 
@@ -118,3 +118,16 @@ def test_descriptions_name_what_sets_a_segment_apart_and_small_segments_are_not_
     assert young["size"] == 201 and young["best_hour"] == 20
     buyers = frame[(frame["segment_id"] == 0) & (frame["orders_total"] > 0)]
     assert young["avg_order_value"] == pytest.approx(buyers["monetary_total"].sum() / buyers["orders_total"].sum())
+
+
+def test_representation_summed_a_batch_of_people_at_a_time_is_that_of_everyone_at_once():
+    frame = people(GROUPS, 150, 1)
+    frame["segment_id"] = frame["group"].map({"young": 0, "parents": 1, "pros": 2})
+    frame.loc[frame.index[::7], "country"] = None  # unknown to some, in every batch
+    everyone = representation(frame)
+    described = Representation(Scale.of(frame[SCALE_COLUMNS]))
+    for start in range(0, len(frame), 40):  # batches in which some values, and some segments, are missing
+        described.add(frame.iloc[start : start + 40])
+    for whole, summed in zip(everyone, described.result(), strict=True):
+        pd.testing.assert_frame_equal(summed, whole, rtol=1e-12)
+    assert everyone[0].notna().any().any() and len(everyone[0]) == 3

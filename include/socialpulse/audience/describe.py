@@ -123,44 +123,72 @@ def distinguishing(ratio: pd.Series, share: pd.Series) -> list[tuple[str, str, f
 def describe_segments(
     profiles: pd.DataFrame, best_times: pd.DataFrame, as_of: date, model_version: str
 ) -> pd.DataFrame:
-    """One row per segment of at least MIN_PUBLISHED people, in AUDIENCE_SEGMENTS' columns.
+    """One row per segment of at least MIN_PUBLISHED people, in AUDIENCE_SEGMENTS' columns (SegmentFigures, everyone
+    at hand).
 
     `profiles` carry segment_id; `best_times` is indexed by segment_id with best_platform and best_hour.
     """
-    ratio, share = representation(profiles)
-    total = len(profiles)
-    rows = []
-    for segment_id, members in profiles.groupby("segment_id"):
-        if segment_id not in ratio.index:
-            continue
-        apart = distinguishing(ratio.loc[segment_id], share.loc[segment_id])
-        named = {kind: [v for k, v, _ in apart if k == kind] for kind in ("age", "country", "platform", "topic")}
-        level = next((v.split()[0] for k, v, _ in apart if k == "engagement"), "medium")
-        buyers = members[members["orders_total"] > 0]
-        times = best_times.loc[segment_id] if segment_id in best_times.index else None
-        rows.append(
-            {
-                "as_of_date": as_of,
-                "segment_id": int(segment_id),
-                "size": len(members),
-                "share": len(members) / total,
-                "description": " · ".join(f"{value} ({r:.1f}x)" for _, value, r in apart)
-                or "much like the whole audience",
-                "age_band": named["age"][0] if named["age"] else None,
-                "countries": ", ".join(named["country"]),
-                "platform": next(
-                    (p for p, name in PLATFORM_NAMES.items() if named["platform"] and name == named["platform"][0]),
-                    None,
-                ),
-                "topics": ", ".join(named["topic"]),
-                "engagement_level": level,
-                "conversion_rate": float((members["recency_days"] < CONVERSION_DAYS).sum() / len(members)),
-                "avg_order_value": float(buyers["monetary_total"].sum() / buyers["orders_total"].sum())
-                if len(buyers)
-                else None,
-                "best_platform": None if times is None else times["best_platform"],
-                "best_hour": None if times is None or pd.isna(times["best_hour"]) else times["best_hour"],
-                "model_version": model_version,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(AUDIENCE_SEGMENTS.names))
+    figures = SegmentFigures(Scale.of(profiles))
+    figures.add(profiles)
+    return figures.described(best_times, as_of, model_version)
+
+
+class SegmentFigures:
+    """What describes each segment, of profiles that come in batches (add), everyone's Scale known first: its
+    representation, size, people who bought in CONVERSION_DAYS, and its buyers' spend and orders, all sums."""
+
+    def __init__(self, scale: Scale) -> None:
+        self.represented = Representation(scale)
+        self.people = 0
+        self.converted = self.spent = self.orders = self.buyers = pd.Series(dtype=float)
+
+    def add(self, profiles: pd.DataFrame) -> None:
+        self.represented.add(profiles)
+        self.people += len(profiles)
+        segment = profiles["segment_id"]
+        bought = profiles["orders_total"] > 0
+        sums = {
+            "converted": (profiles["recency_days"] < CONVERSION_DAYS).fillna(False).astype(int).groupby(segment).sum(),
+            "spent": profiles.loc[bought, "monetary_total"].astype(float).groupby(segment[bought]).sum(),
+            "orders": profiles.loc[bought, "orders_total"].astype(float).groupby(segment[bought]).sum(),
+            "buyers": bought.groupby(segment).sum(),
+        }
+        for name, part in sums.items():
+            setattr(self, name, getattr(self, name).add(part, fill_value=0))
+
+    def described(self, best_times: pd.DataFrame, as_of: date, model_version: str) -> pd.DataFrame:
+        """describe_segments' frame."""
+        ratio, share = self.represented.result()
+        rows = []
+        for segment_id in ratio.index:
+            apart = distinguishing(ratio.loc[segment_id], share.loc[segment_id])
+            named = {kind: [v for k, v, _ in apart if k == kind] for kind in ("age", "country", "platform", "topic")}
+            level = next((v.split()[0] for k, v, _ in apart if k == "engagement"), "medium")
+            size = int(self.represented.sizes[segment_id])
+            times = best_times.loc[segment_id] if segment_id in best_times.index else None
+            rows.append(
+                {
+                    "as_of_date": as_of,
+                    "segment_id": int(segment_id),
+                    "size": size,
+                    "share": size / self.people,
+                    "description": " · ".join(f"{value} ({r:.1f}x)" for _, value, r in apart)
+                    or "much like the whole audience",
+                    "age_band": named["age"][0] if named["age"] else None,
+                    "countries": ", ".join(named["country"]),
+                    "platform": next(
+                        (p for p, name in PLATFORM_NAMES.items() if named["platform"] and name == named["platform"][0]),
+                        None,
+                    ),
+                    "topics": ", ".join(named["topic"]),
+                    "engagement_level": level,
+                    "conversion_rate": float(self.converted.get(segment_id, 0) / size),
+                    "avg_order_value": float(self.spent[segment_id] / self.orders[segment_id])
+                    if self.buyers.get(segment_id, 0)
+                    else None,
+                    "best_platform": None if times is None else times["best_platform"],
+                    "best_hour": None if times is None or pd.isna(times["best_hour"]) else times["best_hour"],
+                    "model_version": model_version,
+                }
+            )
+        return pd.DataFrame(rows, columns=list(AUDIENCE_SEGMENTS.names))

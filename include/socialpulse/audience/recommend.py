@@ -359,7 +359,7 @@ def evaluate(
 
 def best_times(events: pd.DataFrame, profiles: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     """Per segment id: the platform where its members engage most against that platform's everyone, and the UTC hour
-    whose posts they engage with most per post.
+    whose posts they engage with most per post (BestTimes, everyone at hand).
 
     Platforms count unlike things (comments on Facebook, likes and reposts on X), so a platform's
     figure compares it only with itself: the segment's engagements there per member, over
@@ -367,27 +367,58 @@ def best_times(events: pd.DataFrame, profiles: pd.DataFrame, posts: pd.DataFrame
     audience; 1 for average). Where members are not, they engage less: reach counts. Only
     platforms that report who engaged take part; a segment with no engagement on any is "unknown".
     """
-    segments = profiles.set_index("person_id")["segment_id"]
-    joined = events.join(segments.rename("segment_id"), on="person_id").dropna(subset=["segment_id"])
-    sizes = profiles.groupby("segment_id").size()
-    index = pd.DataFrame(
-        {
-            p: (joined[joined["platform"] == p].groupby("segment_id").size() / sizes)
-            / ((joined["platform"] == p).sum() / sizes.sum())
-            for p in sorted(events["platform"].unique())
-        },
-        index=sizes.index,
-    ).fillna(0.0)
-    joined = joined.assign(hour=joined["posted_at"].dt.hour)
-    posts = posts.assign(hour=pd.to_datetime(posts["created_at"], utc=True).dt.hour)
-    per_hour = joined.groupby(["segment_id", "hour"]).size() / posts.groupby("hour").size()
-    best = pd.DataFrame(
-        {
-            "best_platform": index.apply(lambda row: row.idxmax() if row.max() > 0 else "unknown", axis=1)
-            if len(index.columns)
-            else "unknown",
-            "best_hour": per_hour.dropna().groupby(level=0).idxmax().map(lambda k: int(k[1])),
-        }
-    )
-    best.index = best.index.astype(int)
-    return best
+    times = BestTimes()
+    times.add(events, profiles)
+    return times.result(posts)
+
+
+class BestTimes:
+    """best_times of people that come in buckets (add: a bucket's events and profiles, every event of each of its
+    people): every figure is a count over events or people, summed."""
+
+    def __init__(self) -> None:
+        self.sizes = pd.Series(dtype="int64")  # members per segment
+        self.by_platform: pd.Series | None = None  # members' events per (segment, platform)
+        self.by_hour: pd.Series | None = None  # members' events per (segment, hour of the post)
+        self.platforms: set[str] = set()  # every platform with events, members' or not
+
+    def add(self, events: pd.DataFrame, profiles: pd.DataFrame) -> None:
+        segments = profiles.set_index("person_id")["segment_id"]
+        joined = events.join(segments.rename("segment_id"), on="person_id").dropna(subset=["segment_id"])
+        self.sizes = self.sizes.add(profiles.groupby("segment_id").size(), fill_value=0)
+        self.by_platform = _summed(self.by_platform, joined.groupby(["segment_id", "platform"]).size())
+        hours = joined["posted_at"].dt.hour.rename("hour")
+        self.by_hour = _summed(self.by_hour, joined.groupby([joined["segment_id"], hours]).size())
+        self.platforms |= {str(p) for p in events["platform"].unique()}
+
+    def result(self, posts: pd.DataFrame) -> pd.DataFrame:
+        """best_times' frame; `posts` holds every post engaged with once (created_at)."""
+        assert self.by_platform is not None and self.by_hour is not None, "add a bucket first"
+        sizes = self.sizes.sort_index()
+        by_platform = self.by_platform.unstack(fill_value=0)
+        index = pd.DataFrame(
+            {
+                p: (by_platform[p] / sizes) / (by_platform[p].sum() / sizes.sum())
+                if p in by_platform
+                else pd.Series(np.nan, index=sizes.index)
+                for p in sorted(self.platforms)
+            },
+            index=sizes.index,
+        ).fillna(0.0)
+        hours = pd.to_datetime(posts["created_at"], utc=True).dt.hour
+        per_hour = self.by_hour / posts.groupby(hours.rename("hour")).size()
+        best = pd.DataFrame(
+            {
+                "best_platform": index.apply(lambda row: row.idxmax() if row.max() > 0 else "unknown", axis=1)
+                if len(index.columns)
+                else "unknown",
+                "best_hour": per_hour.dropna().groupby(level=0).idxmax().map(lambda k: int(k[1])),
+            }
+        )
+        best.index = best.index.astype(int)
+        return best
+
+
+def _summed(total: pd.Series | None, part: pd.Series) -> pd.Series:
+    """A running sum of counts by the same keys, the first part as it is (an empty sum has no key names to align)."""
+    return part if total is None else total.add(part, fill_value=0)

@@ -52,6 +52,8 @@ INTERMEDIATE = (
 KEEP_INTERMEDIATE_DAYS = 7
 PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): what bounds build_profiles' memory
 RECOMMEND_PEOPLE = 250_000  # people recommended to at a time: what bounds recommend_content's memory
+SEGMENT_FIT_PEOPLE = 250_000  # people the segments are fitted on: a sample by pseudonym past it
+SEGMENT_PEOPLE = 250_000  # people given their segment, and described, at a time
 INPUT_COLUMNS = {
     "crm_users": None,
     "crm_orders": ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"],
@@ -324,34 +326,64 @@ def load_model(path: lake_storage.LakePath) -> Any:
 
 
 def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFAULT_K) -> JsonObject:
-    """Fit k segments (ids matched to the previous model's), describe them, load profiles and segments."""
+    """Fit k segments (ids matched to the previous model's) on a sample of SEGMENT_FIT_PEOPLE people by pseudonym,
+    then, a bucket of SEGMENT_PEOPLE at a time, give everyone theirs, describe them, load profiles and segments."""
     import joblib
 
-    from socialpulse.audience.describe import describe_segments
+    from socialpulse.audience.describe import SCALE_COLUMNS, Scale, SegmentFigures
     from socialpulse.audience.entities import AUDIENCE_TABLES
-    from socialpulse.audience.recommend import best_times, recent
+    from socialpulse.audience.recommend import BestTimes, recent
     from socialpulse.audience.segments import fit_segments
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
-    profiles = read_features(lake, "user_profiles", ds)
+    sample = read_features(lake, "user_profiles", ds, at_most=SEGMENT_FIT_PEOPLE)
     earlier = previous_version(lake, "segments", ds)
     previous = load_model(earlier / "model.joblib") if earlier else None
-    model = fit_segments(profiles, previous, k, SEED)
+    model, fitted_on = fit_segments(sample, previous, k, SEED), len(sample)
+    del sample
     version = f"segments-{ds}"
     folder = model_dir(lake, "segments", version)
     lake_storage.ensure_dir(folder)
     with lake_files.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(model, handle)
-    profiles["segment_id"] = pd.array(model.assign(profiles), dtype="Int64")
-    write_features(lake, "user_profiles", ds, profiles)
-    events = recent(read_features(lake, "engagement_resolved", ds), as_of)
-    posts = events.drop_duplicates(["platform", "post_id"]).rename(columns={"posted_at": "created_at"})
-    segments = describe_segments(profiles, best_times(events, profiles, posts), as_of, version)
-    withheld = sorted(set(profiles["segment_id"].dropna().astype(int)) - set(segments["segment_id"]))
+    unsegmented = features_snapshot(lake, "user_profiles", ds)
+    buckets = people_buckets(unsegmented, ds, SEGMENT_PEOPLE)
+
+    def segmented() -> Iterator[pd.DataFrame]:
+        for bucket in range(buckets):
+            profiles = read_bucket(unsegmented, ds, bucket, buckets)
+            yield profiles.assign(segment_id=pd.array(model.assign(profiles), dtype="Int64"))
+            log.info("segments of %s: bucket %d of %d assigned", ds, bucket + 1, buckets)
+
+    write_features_in_parts(lake, "user_profiles", ds, segmented)
+    profiles = features_snapshot(lake, "user_profiles", ds)
+    events = features_snapshot(lake, "engagement_resolved", ds)
+    figures, times, posts = SegmentFigures(Scale.of(profiles.read([ds], SCALE_COLUMNS))), BestTimes(), []
+    for bucket in range(buckets):
+        members = read_bucket(profiles, ds, bucket, buckets)
+        engaged = recent(
+            read_bucket(events, ds, bucket, buckets, ["person_id", "platform", "post_id", "posted_at"]), as_of
+        )
+        figures.add(members)
+        times.add(engaged, members)
+        posts.append(engaged.drop_duplicates(["platform", "post_id"])[["platform", "post_id", "posted_at"]])
+    engaged_posts = pd.concat(posts, ignore_index=True).drop_duplicates(["platform", "post_id"])
+    segments = figures.described(
+        times.result(engaged_posts.rename(columns={"posted_at": "created_at"})), as_of, version
+    )
+    assigned = sorted(int(s) for s in figures.represented.sizes.index)
+    withheld = sorted(set(assigned) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
-    replace_people(conn, lake, "user_profiles", profiles, {"as_of_date": as_of}, run_id)
+    replace_people_in_parts(
+        conn,
+        lake,
+        "user_profiles",
+        lambda: (read_bucket(profiles, ds, bucket, buckets) for bucket in range(buckets)),
+        {"as_of_date": as_of},
+        run_id,
+    )
     replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
     register_model(
         conn,
@@ -361,7 +393,7 @@ def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFA
         run_id,
         {
             "metrics": json.dumps({"k": model.k, "criteria": model.criteria}),
-            "rows_train": len(profiles),
+            "rows_train": fitted_on,
             "artifact_path": str(folder),
             "champion_version": version,
             "decision": f"k={model.k} declared; latent-class model; ids {model.segment_ids}"

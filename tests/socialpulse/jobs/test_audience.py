@@ -117,6 +117,30 @@ def test_scoring_bucket_by_bucket_gives_everyone_the_score_and_decile_of_scoring
     assert lake_scores["decile"].tolist() == whole["decile"].tolist()  # ranked together, not bucket by bucket
 
 
+def test_segmenting_bucket_by_bucket_gives_everyone_the_segment_and_figures_of_segmenting_at_once(
+    zone, tmp_path, monkeypatch
+):
+    lake, conn = profiled(zone, tmp_path)
+    at_once = audience.segment(conn, lake, DS, "run-1")
+    keys = {"user_profiles": "person_id", "audience_segments": "segment_id"}
+    whole = {table: table_rows(conn, table).sort_values(key).reset_index(drop=True) for table, key in keys.items()}
+    lake_whole = lake.features("user_profiles").read_days([DS]).sort_values("person_id").reset_index(drop=True)
+    monkeypatch.setattr(audience, "SEGMENT_PEOPLE", 400)  # four buckets; the model fitted on everyone as before
+    in_buckets = audience.segment(conn, lake, DS, "run-2")
+    assert in_buckets == at_once and len(at_once["segments"]) >= 2
+    for table, key in keys.items():
+        pd.testing.assert_frame_equal(
+            table_rows(conn, table).sort_values(key).reset_index(drop=True),
+            whole[table],
+            check_exact=False,
+            rtol=1e-9,
+            obj=table,
+        )
+    bucketed = lake.features("user_profiles").read_days([DS]).sort_values("person_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(bucketed, lake_whole)
+    assert bucketed["segment_id"].notna().all() and len(bucketed) > 1200
+
+
 def test_recommending_bucket_by_bucket_gives_everyone_the_lists_and_figures_of_recommending_at_once(
     zone, tmp_path, monkeypatch
 ):

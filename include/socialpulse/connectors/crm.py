@@ -38,6 +38,7 @@ class CrmDropMissingError(NotLandedError):
 
 
 COPY_BYTES = 1 << 20  # bytes of a drop's file checked and copied at a time
+MAX_HEADER_BYTES = 1 << 20  # a first line longer than this is no header
 
 
 @contextmanager
@@ -73,7 +74,7 @@ def checked_copy(stream: IO[bytes], sink: IO[bytes] | None, name: str, ds: str, 
     The header is the first row: when it is missing, that row is a person, so the message
     counts its cells and says whether they look like data, and quotes none of them.
     """
-    decoder, copied = codecs.getincrementaldecoder("utf-8-sig")(), 0
+    decoder, copied = codecs.getincrementaldecoder("utf-8")(), 0  # a BOM is UTF-8 too: offsets are the file's
     first: bytes | None = b""  # the first line, until it is checked
     while True:
         chunk = stream.read(COPY_BYTES)
@@ -89,9 +90,16 @@ def checked_copy(stream: IO[bytes], sink: IO[bytes] | None, name: str, ds: str, 
             ) from None
         if first is not None:
             first += chunk
-            if b"\n" in first or not chunk:
+            if b"\n" in chunk or not chunk:
                 _check_columns(name, first.split(b"\n", 1)[0].decode("utf-8-sig"), ds, source)
                 first = None
+            elif len(first) > MAX_HEADER_BYTES:
+                raise CrmDropError(
+                    "{file} of {ds} in {source} has no line end in its first {limit} bytes: export it as CSV with "
+                    "one header row and a line end after each row",
+                    limit=MAX_HEADER_BYTES,
+                    **_where(name, ds, source),
+                )
         if not chunk:
             return
         if sink is not None:

@@ -143,22 +143,21 @@ def replace_people_in_parts(
     scope: JsonObject,
     run_id: str,
 ) -> int:
-    """replace_people of rows made in parts by `parts()`, without the people on the suppression list; anyone an
-    erasure listed meanwhile is then deleted, found by making the parts again."""
+    """replace_people of rows made in parts by `parts()`, without the people on the suppression list; when an
+    erasure began meanwhile (its own warehouse delete may have come first), the rows are replaced again, made anew
+    without its people. `parts()` reads the lake as it is at each call: an erasure removes the versions it
+    replaced."""
     from socialpulse.audience.entities import AUDIENCE_TABLES
-    from socialpulse.warehouse.erasure import erase_from_warehouse
     from socialpulse.warehouse.snapshots import replace_rows_in_parts
 
-    erased = lake.erased()
-    written = replace_rows_in_parts(
-        conn, AUDIENCE_TABLES[table], (drop_erased(part, erased)[0] for part in parts()), scope, run_id
-    )
-    meanwhile = lake.erased() - erased
-    if meanwhile:
-        late = {p for part in parts() for p in part.loc[erased_rows(part["person_id"], meanwhile), "person_id"]}
-        if late:
-            erase_from_warehouse(conn, late)
-    return written
+    while True:
+        erased = lake.erased()
+        written = replace_rows_in_parts(
+            conn, AUDIENCE_TABLES[table], (drop_erased(part, erased)[0] for part in parts()), scope, run_id
+        )
+        if lake.erased() <= erased:
+            return written
+        log.info("%s: an erasure began while it was loaded; it is loaded again without its people", table)
 
 
 def read_features(
@@ -185,6 +184,18 @@ def read_bucket(
 ) -> pd.DataFrame:
     """The day's rows of the people in one bucket (audience/buckets.py): the same people in every table."""
     return snapshot.read([ds], columns, person_bucket(bucket, buckets) if buckets > 1 else None)
+
+
+def _buckets_of(lake: lake_zone.Lake, entity: str, ds: str, buckets: int) -> Callable[[], Iterator[pd.DataFrame]]:
+    """The parts of a features day, a bucket of people each, read from the table as it is at each call."""
+
+    def parts() -> Iterator[pd.DataFrame]:
+        snapshot = lake.features(entity).snapshot()
+        assert snapshot is not None  # its step wrote the day, if only without rows
+        for bucket in range(buckets):
+            yield read_bucket(snapshot, ds, bucket, buckets)
+
+    return parts
 
 
 def write_features_in_parts(
@@ -347,10 +358,10 @@ def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFA
     lake_storage.ensure_dir(folder)
     with lake_files.replacing(folder / "model.joblib") as tmp, tmp.open("wb") as handle:
         joblib.dump(model, handle)
-    unsegmented = features_snapshot(lake, "user_profiles", ds)
-    buckets = people_buckets(unsegmented, ds, SEGMENT_PEOPLE)
+    buckets = people_buckets(features_snapshot(lake, "user_profiles", ds), ds, SEGMENT_PEOPLE)
 
-    def segmented() -> Iterator[pd.DataFrame]:
+    def segmented() -> Iterator[pd.DataFrame]:  # made again after an erasure: from the day as that left it
+        unsegmented = features_snapshot(lake, "user_profiles", ds)
         for bucket in range(buckets):
             profiles = read_bucket(unsegmented, ds, bucket, buckets)
             yield profiles.assign(segment_id=pd.array(model.assign(profiles), dtype="Int64"))
@@ -376,15 +387,9 @@ def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFA
     withheld = sorted(set(assigned) - set(segments["segment_id"]))
     if withheld:
         log.info("segments %s have fewer than 100 people: not published", withheld)
-    replace_people_in_parts(
-        conn,
-        lake,
-        "user_profiles",
-        lambda: (read_bucket(profiles, ds, bucket, buckets) for bucket in range(buckets)),
-        {"as_of_date": as_of},
-        run_id,
-    )
-    replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, {"as_of_date": as_of}, run_id)
+    scope = {"as_of_date": as_of}
+    replace_people_in_parts(conn, lake, "user_profiles", _buckets_of(lake, "user_profiles", ds, buckets), scope, run_id)
+    replace_rows(conn, AUDIENCE_TABLES["audience_segments"], segments, scope, run_id)
     register_model(
         conn,
         version,
@@ -524,15 +529,9 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
         ds,
         lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
     )
-    recs = lake.features("content_recommendations").snapshot()
-    assert recs is not None  # just written, if only without rows
+    scope = {"as_of_date": as_of}
     replace_people_in_parts(
-        conn,
-        lake,
-        "content_recommendations",
-        lambda: (read_bucket(recs, ds, bucket, buckets) for bucket in range(buckets)),
-        {"as_of_date": as_of},
-        run_id,
+        conn, lake, "content_recommendations", _buckets_of(lake, "content_recommendations", ds, buckets), scope, run_id
     )
     version = f"recommendations-{ds}"
     register_model(

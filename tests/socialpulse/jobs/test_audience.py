@@ -141,6 +141,29 @@ def test_segmenting_bucket_by_bucket_gives_everyone_the_segment_and_figures_of_s
     assert bucketed["segment_id"].notna().all() and len(bucketed) > 1200
 
 
+def test_profiles_are_loaded_again_without_a_person_erased_while_segments_load_them(zone, tmp_path, monkeypatch):
+    from socialpulse.warehouse import snapshots
+
+    lake, conn = profiled(zone, tmp_path)
+    person = lake.features("user_profiles").read_days([DS])["person_id"].iloc[0]
+    load, loads = snapshots.replace_rows_in_parts, []
+
+    def erasure_meanwhile(conn_, table, parts, where, run_id, through=None):
+        written = load(conn_, table, parts, where, run_id, through)
+        loads.append(table.name)
+        if table.name == "user_profiles" and not lake.erased():  # its lake rewrite takes the version segment read
+            erasure.erase_from_lake(lake, {person: frozenset({person})})
+            erase_from_warehouse(conn_, {person})  # before segment's rows were in: they hold the person again
+        return written
+
+    monkeypatch.setattr(snapshots, "replace_rows_in_parts", erasure_meanwhile)
+    audience.segment(conn, lake, DS, "run-1")
+    assert loads.count("user_profiles") == 2  # loaded again, from the day as the erasure left it
+    assert person not in set(table_rows(conn, "user_profiles")["person_id"])
+    assert person not in set(lake.features("user_profiles").read_days([DS])["person_id"])
+    assert len(table_rows(conn, "user_profiles")) == len(lake.features("user_profiles").read_days([DS])) > 1200
+
+
 def test_recommending_bucket_by_bucket_gives_everyone_the_lists_and_figures_of_recommending_at_once(
     zone, tmp_path, monkeypatch
 ):

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -509,26 +511,37 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
     profiles, events = features_snapshot(lake, "user_profiles", ds), features_snapshot(lake, "engagement_resolved", ds)
     buckets = people_buckets(profiles, ds, RECOMMEND_PEOPLE)
 
-    def people(step: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-        for bucket in range(buckets):
-            yield (
-                read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
-                read_bucket(profiles, ds, bucket, buckets),
-            )
-            log.info("recommendations of %s, %s: bucket %d of %d done", ds, step, bucket + 1, buckets)
+    with tempfile.TemporaryDirectory(prefix="socialpulse-recommend-") as folder:
 
-    for bucket_events, _ in people("learning from everyone"):
-        recommender.learn(bucket_events)
-    blend = recommender.choose(people("choosing the blend"))
-    for bucket_events, bucket_profiles in people("testing"):
-        recommender.test(bucket_events, bucket_profiles)
-    quality = recommender.quality()
-    write_features_in_parts(
-        lake,
-        "content_recommendations",
-        ds,
-        lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
-    )
+        def people(step: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+            """Each bucket's events and profiles: read from the lake on the first pass (a scan of each table a
+            bucket), kept in local files for the passes after (a read of its own files a bucket)."""
+            for bucket in range(buckets):
+                files = [Path(folder) / f"{name}-{bucket}.parquet" for name in ("events", "profiles")]
+                if files[0].exists():
+                    yield pd.read_parquet(files[0]), pd.read_parquet(files[1])
+                else:
+                    found = (
+                        read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
+                        read_bucket(profiles, ds, bucket, buckets),
+                    )
+                    for frame, file in zip(found, files, strict=True):
+                        frame.to_parquet(file)
+                    yield found
+                log.info("recommendations of %s, %s: bucket %d of %d done", ds, step, bucket + 1, buckets)
+
+        for bucket_events, _ in people("learning from everyone"):
+            recommender.learn(bucket_events)
+        blend = recommender.choose(people("choosing the blend"))
+        for bucket_events, bucket_profiles in people("testing"):
+            recommender.test(bucket_events, bucket_profiles)
+        quality = recommender.quality()
+        write_features_in_parts(
+            lake,
+            "content_recommendations",
+            ds,
+            lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
+        )
     scope = {"as_of_date": as_of}
     replace_people_in_parts(
         conn, lake, "content_recommendations", _buckets_of(lake, "content_recommendations", ds, buckets), scope, run_id

@@ -10,15 +10,17 @@ rows in every table fall in the same bucket. A missing id is in no sample and no
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 DIGITS = 8
 WEIGHTS = 16 ** np.arange(DIGITS - 1, -1, -1, dtype=np.int64)  # of each of the eight hex digits
 SPAN = 16**DIGITS
+Sums = TypeVar("Sums", pd.Series, pd.DataFrame)
 
 
 def person_fraction(person_ids: pa.Array | pa.ChunkedArray | Iterable[Any]) -> np.ndarray:
@@ -48,3 +50,9 @@ def in_bucket(person_ids: pa.Array | pa.ChunkedArray | Iterable[Any], bucket: in
     """Whether each person is in bucket `bucket` of `buckets` (0-based)."""
     place = person_fraction(person_ids) * buckets
     return (place >= bucket) & (place < bucket + 1)
+
+
+def summed(total: Sums | None, part: Sums) -> Sums:
+    """A running sum over buckets of figures by the same keys, the first part as it is (an empty sum has no key
+    names to align)."""
+    return part if total is None else total.add(part, fill_value=0)

@@ -26,6 +26,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from socialpulse.audience.buckets import summed
 from socialpulse.audience.entities import TOPIC_COLUMNS
 from socialpulse.audience.segments import SegmentModel, segment_features
 from socialpulse.transforms.topics import OTHER, TOPICS
@@ -386,9 +387,9 @@ class BestTimes:
         segments = profiles.set_index("person_id")["segment_id"]
         joined = events.join(segments.rename("segment_id"), on="person_id").dropna(subset=["segment_id"])
         self.sizes = self.sizes.add(profiles.groupby("segment_id").size(), fill_value=0)
-        self.by_platform = _summed(self.by_platform, joined.groupby(["segment_id", "platform"]).size())
+        self.by_platform = summed(self.by_platform, joined.groupby(["segment_id", "platform"]).size())
         hours = joined["posted_at"].dt.hour.rename("hour")
-        self.by_hour = _summed(self.by_hour, joined.groupby([joined["segment_id"], hours]).size())
+        self.by_hour = summed(self.by_hour, joined.groupby([joined["segment_id"], hours]).size())
         self.platforms |= {str(p) for p in events["platform"].unique()}
 
     def result(self, posts: pd.DataFrame) -> pd.DataFrame:
@@ -417,8 +418,3 @@ class BestTimes:
         )
         best.index = best.index.astype(int)
         return best
-
-
-def _summed(total: pd.Series | None, part: pd.Series) -> pd.Series:
-    """A running sum of counts by the same keys, the first part as it is (an empty sum has no key names to align)."""
-    return part if total is None else total.add(part, fill_value=0)

@@ -56,6 +56,20 @@ PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): w
 RECOMMEND_PEOPLE = 250_000  # people recommended to at a time: what bounds recommend_content's memory
 SEGMENT_FIT_PEOPLE = 250_000  # people the segments are fitted on: a sample by pseudonym past it
 SEGMENT_PEOPLE = 250_000  # people given their segment, and described, at a time
+TARGET_PEOPLE = 250_000  # people targeted at a time: what bounds build_target_audiences' memory
+TARGETING_COLUMNS = [  # of user_profiles, with TOPIC_COLUMNS
+    "person_id",
+    "in_crm",
+    "country",
+    "segment_id",
+    "avg_order_value",
+    "orders_total",
+    "monetary_total",
+    "recency_days",
+    "engagements_30d",
+    "engagements_90d",
+]
+CRM_PEOPLE = ["person_id", "marketing_consent", "experiment_groups"]
 INPUT_COLUMNS = {
     "crm_users": None,
     "crm_orders": ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"],
@@ -211,6 +225,30 @@ def write_features_in_parts(
         table.write_day_in_parts((drop_erased(part, erased)[0] for part in parts()), ds)
         if lake.erased() <= erased:
             return table.day_path(ds)
+
+
+class LocalBuckets:
+    """A day's people a bucket at a time, over several passes: each bucket's frames read from the lake on the first
+    pass (a scan of each table a bucket), kept in local Parquet files in `folder` for the passes after (a read of its
+    own files a bucket)."""
+
+    def __init__(self, folder: str, buckets: int, read: Callable[[int], tuple[pd.DataFrame, ...]], work: str) -> None:
+        self.folder, self.buckets, self.read, self.work = Path(folder), buckets, read, work
+        self.files: dict[int, list[Path]] = {}
+
+    def each(self, step: str) -> Iterator[tuple[pd.DataFrame, ...]]:
+        """Every bucket's frames, `read(bucket)` the first time; logged as each is done."""
+        for bucket in range(self.buckets):
+            if bucket in self.files:
+                yield tuple(pd.read_parquet(file) for file in self.files[bucket])
+            else:
+                frames = self.read(bucket)
+                files = [self.folder / f"{bucket}-{i}.parquet" for i in range(len(frames))]
+                for frame, file in zip(frames, files, strict=True):
+                    frame.to_parquet(file)
+                self.files[bucket] = files
+                yield frames
+            log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
 
 
 def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.LakePath:
@@ -442,35 +480,48 @@ def register_model(conn: Any, version: str, name: str, as_of: date, run_id: str,
     replace_rows(conn, table, pd.DataFrame([row]), {"model_version": version}, run_id)
 
 
-def read_crm_people(lake: lake_zone.Lake, ds: str) -> pd.DataFrame:
-    """person_id, marketing_consent and experiment_groups of the newest CRM users landed up to ds, erased dropped."""
-    # a column absent from drops cleaned before it reads as null
-    users = lake.clean("crm_users").read_until(ds, ["person_id", "marketing_consent", "experiment_groups"], True)
-    if users is None:
+def newest_crm_users(lake: lake_zone.Lake, ds: str) -> tuple[Snapshot, str]:
+    """The clean crm_users table at one version, and its newest day up to ds: the drop that holds everyone."""
+    snapshot = lake.clean("crm_users").snapshot()
+    days = snapshot.days(ds) if snapshot else []
+    if snapshot is None or not days:
         raise NotLandedError(f"no clean crm_users up to {ds} in {lake.root}: run crm_daily for that date first")
-    return drop_erased(users, lake.erased())[0]
+    return snapshot, days[-1]
 
 
 def target(
     conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, briefs: tuple[Any, ...], controls: list[tuple[str, str]]
 ) -> JsonObject:
     """An audience per campaign brief, with its holdout; a summary per brief, with why one built nothing."""
-    from socialpulse.audience.entities import AUDIENCE_TABLES
-    from socialpulse.audience.targeting import target_audiences
+    from socialpulse.audience.entities import AUDIENCE_TABLES, TOPIC_COLUMNS
+    from socialpulse.audience.targeting import Targeter
     from socialpulse.warehouse.snapshots import replace_rows
 
     as_of = date.fromisoformat(ds)
-    members, summaries, candidates = target_audiences(
-        briefs,
-        read_features(lake, "user_profiles", ds),
-        read_features(lake, "propensity_scores", ds),
-        read_crm_people(lake, ds),
-        read_features(lake, "orders_known", ds),
-        controls,
-        as_of,
+    profiles, scores, orders = (
+        features_snapshot(lake, entity, ds) for entity in ("user_profiles", "propensity_scores", "orders_known")
     )
+    users, users_day = newest_crm_users(lake, ds)
+    erased = lake.erased()
+    buckets = people_buckets(profiles, ds, TARGET_PEOPLE)
+
+    def read(bucket: int) -> tuple[pd.DataFrame, ...]:
+        return (
+            read_bucket(profiles, ds, bucket, buckets, [*TARGETING_COLUMNS, *TOPIC_COLUMNS]),
+            read_bucket(scores, ds, bucket, buckets, ["person_id", "score"]),
+            # a column absent from drops cleaned before it reads as null
+            drop_erased(read_bucket(users, users_day, bucket, buckets, CRM_PEOPLE), erased)[0],
+        )
+
+    targeter = Targeter(briefs, controls, as_of)
+    with tempfile.TemporaryDirectory(prefix="socialpulse-target-") as folder:
+        people = LocalBuckets(folder, buckets, read, f"target audiences of {ds}")
+        for bucket, (bucket_profiles, bucket_scores, bucket_users) in enumerate(people.each("summing over everyone")):
+            bought = read_bucket(orders, ds, bucket, buckets, ["person_id", "ordered_at", "utm_campaign"])
+            targeter.add(bucket_profiles, bucket_scores, bucket_users, bought)
+        write_features_in_parts(lake, "target_candidates", ds, lambda: targeter.choose(people.each("choosing")))
+    members, summaries = targeter.lists()
     write_features(lake, "target_audiences", ds, members)
-    write_features(lake, "target_candidates", ds, candidates)
     replace_people(conn, lake, "target_audiences", members, {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
@@ -512,35 +563,26 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
     buckets = people_buckets(profiles, ds, RECOMMEND_PEOPLE)
 
     with tempfile.TemporaryDirectory(prefix="socialpulse-recommend-") as folder:
-
-        def people(step: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-            """Each bucket's events and profiles: read from the lake on the first pass (a scan of each table a
-            bucket), kept in local files for the passes after (a read of its own files a bucket)."""
-            for bucket in range(buckets):
-                files = [Path(folder) / f"{name}-{bucket}.parquet" for name in ("events", "profiles")]
-                if files[0].exists():
-                    yield pd.read_parquet(files[0]), pd.read_parquet(files[1])
-                else:
-                    found = (
-                        read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
-                        read_bucket(profiles, ds, bucket, buckets),
-                    )
-                    for frame, file in zip(found, files, strict=True):
-                        frame.to_parquet(file)
-                    yield found
-                log.info("recommendations of %s, %s: bucket %d of %d done", ds, step, bucket + 1, buckets)
-
-        for bucket_events, _ in people("learning from everyone"):
+        people = LocalBuckets(
+            folder,
+            buckets,
+            lambda bucket: (
+                read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
+                read_bucket(profiles, ds, bucket, buckets),
+            ),
+            f"recommendations of {ds}",
+        )
+        for bucket_events, _ in people.each("learning from everyone"):
             recommender.learn(bucket_events)
-        blend = recommender.choose(people("choosing the blend"))
-        for bucket_events, bucket_profiles in people("testing"):
+        blend = recommender.choose(people.each("choosing the blend"))
+        for bucket_events, bucket_profiles in people.each("testing"):
             recommender.test(bucket_events, bucket_profiles)
         quality = recommender.quality()
         write_features_in_parts(
             lake,
             "content_recommendations",
             ds,
-            lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people("recommending")),
+            lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people.each("recommending")),
         )
     scope = {"as_of_date": as_of}
     replace_people_in_parts(

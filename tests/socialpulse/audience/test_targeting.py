@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date
@@ -10,7 +11,9 @@ import pandas as pd
 import pytest
 
 from socialpulse.audience.briefs import Brief
+from socialpulse.audience.buckets import in_bucket
 from socialpulse.audience.targeting import (
+    Targeter,
     eligible,
     expected_order_value,
     in_holdout,
@@ -196,3 +199,39 @@ def test_expected_value_falls_back_to_the_segment_then_everyone():
     assert value[1] == 11.0  # their own
     segment_zero = people[(people["segment_id"] == 0) & (people["orders_total"] > 0)]
     assert value[0] == pytest.approx(segment_zero["monetary_total"].sum() / segment_zero["orders_total"].sum())
+
+
+def test_in_buckets_the_lists_summaries_and_candidates_are_those_of_everyone_at_once():
+    count = 800
+    ids = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(count)]
+    people = profiles(count).assign(person_id=ids, segment_id=pd.array([i % 3 or None for i in range(count)], "Int64"))
+    scored = scores(people).assign(score=[0.05 + (i * 37 % 100) / 110 for i in range(count)])
+    users = crm(people, no_consent=set(ids[::9]), groups={p: {"exp": "control"} for p in ids[5::11]})
+    briefs = (
+        brief("fashion", "win_back", topics=("fashion",), max_size=120, exclusive=True),
+        brief("home", "win_back", topics=("home", "fashion"), max_size=90, min_size=40, exclusive=True),
+        brief("everyone", "retarget", max_size=200),
+        brief("abroad", "win_back", topics=("home",), max_size=60, min_size=30, markets=("DE",)),
+        brief("loyal", "loyalty", max_size=100),  # too few: says so the same
+    )
+    bought = pd.concat(
+        [orders(b.campaign_ids[0], ids[i::7]) for i, b in enumerate(briefs)]  # US and DE buyers: both markets
+    )
+    whole = target_audiences(briefs, people, scored, users, bought, [("exp", "control")], AS_OF)
+    targeter = Targeter(briefs, [("exp", "control")], AS_OF)
+    buckets = [
+        [frame[in_bucket(frame["person_id"], b, 4)] for frame in (people, scored, users, bought)] for b in range(4)
+    ]
+    assert all(len(frames[0]) < count / 2 for frames in buckets)
+    for frames in buckets:
+        targeter.add(*frames)
+    parts = list(targeter.choose(frames[:3] for frames in buckets))
+    members, summaries = targeter.lists()
+    assert len(whole.members) > 300 and whole.summaries["reason"].notna().sum() == 1
+    assert set(whole.summaries["markets"].dropna()) == {"DE", "DE, US"}
+    pd.testing.assert_frame_equal(members, whole.members, check_exact=False)
+    pd.testing.assert_frame_equal(summaries, whole.summaries, check_exact=False)
+    ordered = ["brief", "person_id"]
+    candidates = pd.concat(parts, ignore_index=True).sort_values(ordered, ignore_index=True)
+    expected = whole.candidates.sort_values(ordered, ignore_index=True)
+    pd.testing.assert_frame_equal(candidates, expected, check_exact=False)

@@ -183,6 +183,33 @@ def test_recommending_bucket_by_bucket_gives_everyone_the_lists_and_figures_of_r
     assert lake_recs["topic"].tolist() == whole["topic"].tolist()
 
 
+def test_targeting_bucket_by_bucket_gives_the_lists_summaries_and_pools_of_targeting_at_once(
+    zone, tmp_path, monkeypatch
+):
+    lake, conn = profiled(zone, tmp_path)
+    audience.segment(conn, lake, DS, "run-1")
+    people = lake.features("user_profiles").read_days([DS], ["person_id"])["person_id"]
+    scores = [int(p[:6], 16) / 16**6 for p in people]  # the scores, as train_propensity's step would write them
+    lake.features("propensity_scores").write_day(pd.DataFrame({"person_id": people, "score": scores}), DS)
+    controls = [("experiment_retargeting", "holdout")]
+    tables = {"target_audiences": ["brief", "campaign_id", "rank"], "target_audience_summaries": ["brief"]}
+
+    def targeted(run_id: str) -> tuple[dict, dict, pd.DataFrame]:
+        summary = audience.target(conn, lake, DS, run_id, briefs(), controls)
+        rows = {t: table_rows(conn, t).sort_values(key, ignore_index=True) for t, key in tables.items()}
+        pools = lake.features("target_candidates").read_days([DS]).sort_values(["brief", "person_id"])
+        return summary, rows, pools.reset_index(drop=True)
+
+    at_once = targeted("run-1")
+    monkeypatch.setattr(audience, "TARGET_PEOPLE", 400)
+    in_buckets = targeted("run-2")
+    assert in_buckets[0] == at_once[0] and at_once[0]["built"] >= 1 and at_once[0]["people"] > 200
+    for table in tables:
+        pd.testing.assert_frame_equal(in_buckets[1][table], at_once[1][table], check_exact=False, obj=table)
+    pd.testing.assert_frame_equal(in_buckets[2], at_once[2], check_exact=False)
+    assert len(at_once[2]) > len(at_once[1]["target_audiences"]) / len(briefs())
+
+
 def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path, monkeypatch):
     """Events cleaned before the CRM linked their platform ids name those ids' pseudonyms, in other buckets than
     their people: resolved first, they reach their people's buckets."""

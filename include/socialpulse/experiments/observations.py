@@ -11,6 +11,7 @@ users drop; a person converts with a first order since the start.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import cast
@@ -81,13 +82,17 @@ def groups_of(users: pd.DataFrame, column: str) -> pd.Series:
     return users["experiment_groups"].map(lambda text: json.loads(text).get(column) if isinstance(text, str) else None)
 
 
-def fitted_pre_period(experiment: Experiment, orders: pd.DataFrame) -> Experiment:
-    """The experiment with a pre-period the CRM's order history covers. A declared pre_period_days that reaches
-    back before the first order on record is an error naming both days; the default (28 days) shortens to the
-    days on record before the start (none: no CUPED)."""
+def first_order_day(orders: pd.DataFrame) -> str | None:
+    """The day of the first of the orders (order_date), None without any."""
+    return str(orders["order_date"].astype(str).min()) if len(orders) else None
+
+
+def fitted_pre_period(experiment: Experiment, first: str | None) -> Experiment:
+    """The experiment with a pre-period the CRM's order history covers, from `first`, the day of the first order on
+    record (None: no order). A declared pre_period_days that reaches back before it is an error naming both days;
+    the default (28 days) shortens to the days on record before the start (none: no CUPED)."""
     if not experiment.pre_period_days:
         return experiment
-    first = str(orders["order_date"].astype(str).min()) if len(orders) else None
     window_start = experiment.start_date - timedelta(days=experiment.pre_period_days)
     if first is not None and window_start.isoformat() >= first:
         return experiment
@@ -118,26 +123,57 @@ def pre_period(experiment: Experiment, members: pd.DataFrame, orders: pd.DataFra
     )
 
 
-def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame, days: list[str]) -> pd.DataFrame:
+def crm_looks(
+    experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame, days: list[str], first: str | None = None
+) -> pd.DataFrame:
     """Cumulative CRM-group totals at each look, with the pre-period sums CUPED needs (PRE_PERIOD_COLUMNS).
 
     `users`: person_id, signup_date, experiment_groups (the newest drop); `orders`: person_id, order_date,
-    amount_reporting; `days`: at least one. A member counts from their signup (an audience's member from the
-    day after the list they joined); a person's revenue is their orders' since the start and since they
-    joined, so the order that put someone on a list is not credited to it. No user carrying the experiment's
-    column is an error: it names the column.
+    amount_reporting, of the users at least; `first`: the day of the CRM's first order on record, when `orders`
+    are only some people's (by default, their first); `days`: at least one. A member counts from their signup
+    (an audience's member from the day after the list they joined); a person's revenue is their orders' since
+    the start and since they joined, so the order that put someone on a list is not credited to it. No user
+    carrying the experiment's column is an error: it names the column.
     """
-    groups = groups_of(users, cast(str, experiment.crm_column))  # a CRM group experiment names its column
-    if groups.isna().all():
+    return crm_looks_in_parts(experiment, [(users, orders)], days, first or first_order_day(orders))
+
+
+def crm_looks_in_parts(
+    experiment: Experiment, parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]], days: list[str], first: str | None
+) -> pd.DataFrame:
+    """crm_looks of people in parts, each (users, their orders), a person in one part only: every figure is a sum
+    over people, added part by part."""
+    experiment = fitted_pre_period(experiment, first)
+    column, sums, anyone = cast(str, experiment.crm_column), [], False  # a CRM group experiment names its column
+    for users, orders in parts:
+        groups = groups_of(users, column)
+        anyone = anyone or bool(groups.notna().any())
+        sums.append(_crm_sums(experiment, users, groups, orders, days))
+    if not anyone:
         raise ExperimentError(
             f"no CRM user has a value in the column '{experiment.crm_column}' (newest users drop): "
             "is the drop's column named so?"
         )
+    grid = pd.MultiIndex.from_product([days, [a.name for a in experiment.arms]], names=["as_of_date", "arm"])
+    summed = pd.concat(sums).groupby(["as_of_date", "arm"]).sum(min_count=1)
+    looks = summed.reindex(grid).reset_index()
+    looks[["units", *SUMMED_PER_PERSON]] = looks[["units", *SUMMED_PER_PERSON]].fillna(0.0)
+    if experiment.pre_period_days:  # an arm nobody has joined yet sums to 0, as its outcomes do
+        looks[list(PRE_PERIOD_COLUMNS)] = looks[list(PRE_PERIOD_COLUMNS)].fillna(0.0)
+    for name in ("impressions", "clicks", "spend"):
+        looks[name] = 0.0
+    looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop
+    return looks[[*LOOK_COLUMNS, *PRE_PERIOD_COLUMNS]]
+
+
+def _crm_sums(
+    experiment: Experiment, users: pd.DataFrame, groups: pd.Series, orders: pd.DataFrame, days: list[str]
+) -> pd.DataFrame:
+    """A part of people's sums per look day and arm (as_of_date, arm, units, SUMMED_PER_PERSON, PRE_PERIOD_COLUMNS)."""
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
     members = members.drop_duplicates("person_id")
-    experiment = fitted_pre_period(experiment, orders)
     covariates = (
         pre_period(experiment, members, orders)
         if experiment.pre_period_days
@@ -163,13 +199,5 @@ def crm_looks(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame,
             units=("conversions", "size"),
             **{c: (c, lambda v: v.sum(min_count=1)) for c in (*SUMMED_PER_PERSON, *PRE_PERIOD_COLUMNS)},
         )
-        rows.append(per_arm.reindex([a.name for a in experiment.arms]).rename_axis("arm").reset_index())
-        rows[-1]["as_of_date"] = day
-    looks = pd.concat(rows, ignore_index=True)
-    looks[["units", *SUMMED_PER_PERSON]] = looks[["units", *SUMMED_PER_PERSON]].fillna(0.0)
-    if experiment.pre_period_days:  # an arm nobody has joined yet sums to 0, as its outcomes do
-        looks[list(PRE_PERIOD_COLUMNS)] = looks[list(PRE_PERIOD_COLUMNS)].fillna(0.0)
-    for column in ("impressions", "clicks", "spend"):
-        looks[column] = 0.0
-    looks["last_active"] = looks["as_of_date"]  # a group's members stay assigned: no traffic to stop
-    return looks[[*LOOK_COLUMNS, *PRE_PERIOD_COLUMNS]]
+        rows.append(per_arm.rename_axis("arm").reset_index().assign(as_of_date=day))
+    return pd.concat(rows, ignore_index=True)

@@ -145,6 +145,7 @@ class CrmFile:
 
         from socialpulse.pipeline.quality import raw_stats
         from socialpulse.transforms.crm import read_csv_parts
+        from socialpulse.transforms.repeats import key_hashes
         from socialpulse.transforms.validation import Validated
 
         repeated, held_clean, held_raw = self._repeated_keys(), [], []
@@ -152,11 +153,11 @@ class CrmFile:
             for raw in read_csv_parts(stream, CRM_PART_ROWS, self.name):
                 with withholding_values(f"cleaning {self.name} of {self.ds}"):
                     part = validated(raw)
-                    held = _hashes(part.clean[self._key]).isin(repeated).to_numpy()
+                    held = key_hashes(part.clean[self._key]).isin(repeated).to_numpy()
                     held_clean.append(part.clean[held])
                     part = finished(replace(part, clean=part.clean[~held]))
                     if self.keys is not None:
-                        raw_held = _hashes(self._keys_of(raw)).isin(repeated).to_numpy()
+                        raw_held = key_hashes(self._keys_of(raw)).isin(repeated).to_numpy()
                         held_raw.append(raw[raw_held])
                         self._write_keys(raw[~raw_held], part.clean)
                 self.day.write(self._stamped(part))
@@ -195,16 +196,13 @@ class CrmFile:
     def _repeated_keys(self) -> pd.Index:
         """The hashes of the keys more than one row of the file carries, reading the key column only (a row without
         one is quarantined for it, and not held)."""
-        import numpy as np
-        import pandas as pd
-
         from socialpulse.transforms.crm import read_csv_parts
+        from socialpulse.transforms.repeats import repeated_keys
 
         column = "user_id" if self.entity == "users" else "order_id"
         with lake_files.open_raw_file(self.raw, self.name) as stream:
             parts = read_csv_parts(stream, CRM_PART_ROWS, self.name, usecols=[column])
-            hashes = np.sort(np.concatenate([_hashes(self._keys_of(part).dropna()).to_numpy() for part in parts]))
-        return pd.Index(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+            return repeated_keys(self._keys_of(part) for part in parts)
 
     def _stamped(self, part: Validated) -> Validated:
         import pandas as pd
@@ -224,13 +222,6 @@ class CrmFile:
 
 class RawFileChangedError(RetryableError):
     """A drop's file was landed again while it was cleaned: a run of its own reads it whole again."""
-
-
-def _hashes(keys: pd.Series) -> pd.Series:
-    """A 64-bit hash of each key: repeated keys are told apart by it, and a collision only holds a row more."""
-    import pandas as pd
-
-    return pd.util.hash_pandas_object(keys, index=False)
 
 
 def match_keys_kept(lake: lake_zone.Lake, ds: str, users: CrmFile) -> JsonObject:

@@ -11,11 +11,13 @@ audience_intelligence, after it builds the day's lists (evaluate_audience_holdou
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ from socialpulse.experiments.declarations import CAMPAIGNS, CRM_GROUP, Experimen
 from socialpulse.experiments.entities import DAILY
 from socialpulse.experiments.entities import EXPERIMENT_RESULTS_TABLE as EXPERIMENT_RESULTS
 from socialpulse.experiments.evaluate import evaluate
-from socialpulse.experiments.observations import campaign_looks, crm_looks, fitted_pre_period, look_days
+from socialpulse.experiments.observations import campaign_looks, crm_looks_in_parts, fitted_pre_period, look_days
 from socialpulse.lake import files as lake_files
 from socialpulse.reports.charts import experiment_chart
 from socialpulse.transforms.privacy import drop_erased
@@ -34,9 +36,16 @@ from socialpulse.warehouse.dialect import bind_day, dialect_of, placeholder
 from socialpulse.warehouse.findings import Finding, record_findings
 from socialpulse.warehouse.snapshots import replace_rows
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from socialpulse.lake.tables import Snapshot
+
 log = logging.getLogger(__name__)
+EXPERIMENT_PEOPLE = 250_000  # users of a CRM group experiment read at a time: what bounds evaluate_experiments
 PLAN_DAYS = 28  # before the start, the plan reads this many days of the arms' traffic
 REVENUE_METRICS = frozenset({"revenue_per_person", "roas"})
+ORDER_COLUMNS = ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
 CAMPAIGN_COLUMNS = ["metric_date", "campaign_id", "impressions", "reach", "clicks", "conversions", "spend_reporting"]
 
 
@@ -92,27 +101,97 @@ def unknown_campaigns(conn: Any, experiments: tuple[Experiment, ...], ds: str) -
 
 
 class CleanZone:
-    """The clean orders and the newest users up to a day, read once per run and only if an experiment needs them."""
+    """The clean orders and the newest users up to a day, read for what an experiment reads: the orders of its people
+    or its campaigns, the users of its CRM column; never every order or user at once."""
 
     def __init__(self, lake: lake_zone.Lake, ds: str) -> None:
         self.lake, self.ds = lake, ds
 
+    def _table(self, entity: str, newest_only: bool = False) -> tuple[Snapshot, list[str]]:
+        snapshot = self.lake.clean(entity).snapshot()
+        days = snapshot.days(self.ds) if snapshot else []
+        if snapshot is None or not days:
+            raise FileNotFoundError(f"no clean {entity} up to {self.ds} in {self.lake.root}: run crm_daily first")
+        return snapshot, days[-1:] if newest_only else days
+
     @cache  # noqa: B019 - one instance per run
-    def orders(self) -> pd.DataFrame:
-        columns = ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
-        orders = self.lake.clean("crm_orders").read_until(self.ds, columns)
-        if orders is None:
-            raise FileNotFoundError(f"no clean crm_orders up to {self.ds} in {self.lake.root}: run crm_daily first")
-        orders = orders.drop_duplicates("order_id", keep="last")  # the newest version of each order
+    def _restated(self) -> pd.Index:
+        """The hashes of the order ids more than one version of the orders carries (an order restated)."""
+        from socialpulse.transforms.repeats import repeated_keys
+
+        snapshot, days = self._table("crm_orders")
+        return repeated_keys(batch["order_id"] for batch in snapshot.batches(days, ["order_id"]))
+
+    @cache  # noqa: B019
+    def first_order_day(self) -> str | None:
+        """The day of the first order on record (experiments' pre-periods start no sooner), None without one."""
+        snapshot, days = self._table("crm_orders")
+        erased, earliest = self.lake.erased(), []
+        for batch in snapshot.batches(days, ["person_id", "ordered_at"]):
+            earliest.append(pd.to_datetime(drop_erased(batch, erased)[0]["ordered_at"], utc=True).min())
+        first = pd.Series(earliest, dtype="datetime64[ns, UTC]").min()
+        return None if pd.isna(first) else str(first.date())
+
+    def orders(self, column: str, values: Iterable[str]) -> pd.DataFrame:
+        """The orders whose `column` (person_id, utm_campaign) holds one of the values (_orders)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(sorted(set(values)), pa.string())
+        return self._orders(column, lambda found: pc.fill_null(pc.is_in(found, value_set=wanted), False))
+
+    def _orders(self, column: str, select: Callable[[pa.Array], Any]) -> pd.DataFrame:
+        """The newest version of each order whose `column` `select` takes (a mask of its values), with its order_date
+        (UTC); erased people's left out. Read with the versions of every restated order, so that an order whose
+        newest version moved elsewhere is left out too."""
+        import pyarrow as pa
+
+        from socialpulse.transforms.repeats import key_hashes
+
+        snapshot, days = self._table("crm_orders")
+        restated = self._restated()
+
+        def taken(values: pa.Array) -> np.ndarray:
+            return np.asarray(pa.array(select(values)).to_numpy(zero_copy_only=False), dtype=bool)
+
+        def keep(batch: pa.RecordBatch) -> Any:
+            ids = pd.Series(batch.column("order_id").to_pandas())
+            return taken(batch.column(column)) | key_hashes(ids).isin(restated).to_numpy()
+
+        orders = snapshot.read(days, ORDER_COLUMNS, keep).drop_duplicates("order_id", keep="last")
+        orders = orders[taken(pa.Array.from_pandas(orders[column], type=pa.string()))]
         orders, _ = drop_erased(orders, self.lake.erased())
         return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
 
-    @cache  # noqa: B019
-    def users(self) -> pd.DataFrame:
-        columns = ["person_id", "signup_date", "experiment_groups"]
-        users = self.lake.clean("crm_users").read_until(self.ds, columns, newest_only=True)
-        if users is None:
-            raise FileNotFoundError(f"no clean crm_users up to {self.ds} in {self.lake.root}: run crm_daily first")
+    def people(self, crm_column: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        """The users with a group in the column (users) and their orders, a bucket of EXPERIMENT_PEOPLE users at a
+        time (audience/buckets.py): a person's users row and orders in the same bucket."""
+        from socialpulse.audience.buckets import in_bucket
+
+        snapshot, days = self._table("crm_users", newest_only=True)
+        buckets = max(1, -(-snapshot.rows(days[0]) // EXPERIMENT_PEOPLE))
+        for bucket in range(buckets):
+            in_this = partial(in_bucket, bucket=bucket, buckets=buckets)
+            yield self.users(crm_column, in_this), self._orders("person_id", in_this)
+            log.info("the users of %s: bucket %d of %d read", crm_column, bucket + 1, buckets)
+
+    def users(self, crm_column: str, select: Callable[[pa.Array], Any] | None = None) -> pd.DataFrame:
+        """person_id, signup_date, experiment_groups of the newest users drop's people with a group in the column
+        (its name as the cleaning's JSON writes it), those whose person_id `select` takes when given; erased people
+        left out."""
+        import pyarrow.compute as pc
+
+        snapshot, days = self._table("crm_users", newest_only=True)
+        named = json.dumps(crm_column)
+
+        def keep(batch: pa.RecordBatch) -> Any:
+            if "experiment_groups" not in batch.schema.names:  # a drop cleaned before experiments: nobody has one
+                return np.zeros(batch.num_rows, dtype=bool)
+            found = pc.fill_null(pc.match_substring(batch.column("experiment_groups"), named), False)
+            mask = found.to_numpy(zero_copy_only=False)
+            return mask & np.asarray(select(batch.column("person_id")), dtype=bool) if select else mask
+
+        users = snapshot.read(days, ["person_id", "signup_date", "experiment_groups"], keep)
         return drop_erased(users, self.lake.erased())[0]
 
 
@@ -147,10 +226,16 @@ def looks_of(
             )
         needs_revenue = bool(REVENUE_METRICS & set(experiment.metrics))
         orders = (
-            zone.orders() if needs_revenue else pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"])
+            zone.orders("utm_campaign", campaigns)
+            if needs_revenue
+            else pd.DataFrame(columns=["order_date", "utm_campaign", "amount_reporting"])
         )
         return campaign_looks(experiment, metrics, orders, days)
-    return crm_looks(experiment, zone.users() if people is None else people, zone.orders(), days)
+    if people is not None:  # an audience's holdout: the people on its lists
+        parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]] = [(people, zone.orders("person_id", people["person_id"]))]
+    else:
+        parts = zone.people(cast(str, experiment.crm_column))
+    return crm_looks_in_parts(experiment, parts, days, zone.first_order_day())
 
 
 def plan_before_start(
@@ -221,7 +306,7 @@ def evaluate_all(
             continue
         try:
             if experiment.kind == CRM_GROUP:  # the default pre-period shortens to the CRM's order history
-                experiment = fitted_pre_period(experiment, zone.orders())
+                experiment = fitted_pre_period(experiment, zone.first_order_day())
             looks = looks_of(conn, zone, experiment, days, (assigned or {}).get(experiment.name))
             rows = evaluate(experiment, looks, final=experiment.end_date is not None and day > experiment.end_date)
         except ExperimentError as error:

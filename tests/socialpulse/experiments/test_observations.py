@@ -142,7 +142,7 @@ def test_crm_arms_carry_each_person_s_pre_period_for_cuped_and_a_pre_period_befo
     later = crm_looks(cuped, users[users["person_id"] != "p2"], orders, DAYS).set_index(["as_of_date", "arm"])
     empty = later.loc[("2026-10-01", "ads")]  # nobody has joined yet: sums of 0, so CUPED still applies
     assert empty["units"] == 0 and empty[list(PRE_PERIOD_COLUMNS)].tolist() == [0.0] * len(PRE_PERIOD_COLUMNS)
-    assert fitted_pre_period(replace(HOLDOUT, pre_period_days=3), orders).pre_period_days == 2  # the days on record
+    assert fitted_pre_period(replace(HOLDOUT, pre_period_days=3), "2026-09-29").pre_period_days == 2  # on record
     with pytest.raises(
         ExperimentError,
         match="pre-period of 3 days starts on 2026-09-28, before the CRM's order "

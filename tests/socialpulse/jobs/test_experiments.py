@@ -226,3 +226,53 @@ def test_each_audiences_holdout_is_evaluated_from_the_lists_in_the_lake_without_
     written = results(sqlite_conn)
     assert set(written["experiment"]) == {"audience_spring"} and set(written["arm"]) == {"holdout", "targeted"}
     assert evaluate_audience_holdouts(sqlite_conn, lake, DS, "run", {}) == {}  # no brief declared: none
+
+
+def test_the_clean_zone_reads_an_experiments_people_and_the_newest_version_of_their_orders(lake, monkeypatch):
+    """What CleanZone reads of some people, or of an experiment's people a bucket at a time, is what filtering every
+    order and user read whole gives, orders restated onto another person included."""
+    from socialpulse.experiments.observations import groups_of
+    from socialpulse.jobs import experiments
+
+    orders = lake.clean("crm_orders").read_days([DS])
+    users = lake.clean("crm_users").read_days([DS])
+    some = users["person_id"].iloc[::2]
+    theirs, others = orders[orders["person_id"].isin(some)], orders[~orders["person_id"].isin(some)]
+    restated = pd.concat(  # the next day: two of their orders now someone else's, two of others' now one of theirs
+        [theirs.iloc[:2].assign(person_id=others["person_id"].iloc[0]), others.iloc[:2].assign(person_id=some.iloc[0])]
+    )
+    later = (date.fromisoformat(DS) + timedelta(days=1)).isoformat()
+    lake.clean("crm_orders").write_day(restated, later)
+    zone = experiments.CleanZone(lake, later)
+    newest = pd.concat([orders, restated]).drop_duplicates("order_id", keep="last")
+    columns = experiments.ORDER_COLUMNS
+
+    def same(read: pd.DataFrame, expected: pd.DataFrame) -> None:
+        read, expected = (f.sort_values("order_id", ignore_index=True)[columns] for f in (read, expected))
+        pd.testing.assert_frame_equal(read, expected, check_dtype=False)
+
+    read = zone.orders("person_id", some)
+    same(read, newest[newest["person_id"].isin(some)])
+    assert set(restated["order_id"].iloc[2:]) <= set(read["order_id"])
+    assert not set(restated["order_id"].iloc[:2]) & set(read["order_id"])
+    assert zone.first_order_day() == str(pd.to_datetime(orders["ordered_at"], utc=True).min().date())
+    monkeypatch.setattr(experiments, "EXPERIMENT_PEOPLE", 1500)
+    parts = list(zone.people("experiment_retargeting"))
+    members = users.loc[groups_of(users, "experiment_retargeting").notna(), "person_id"]
+    assert len(parts) == 4 and all(0 < len(u) < len(members) / 2 for u, _ in parts)
+    assert sorted(pd.concat([u for u, _ in parts])["person_id"]) == sorted(members)
+    same(pd.concat([o for _, o in parts]), newest.dropna(subset=["person_id"]))  # each bucket's people's orders
+    assert zone.users("no_such_column").empty
+
+
+def test_a_crm_experiment_read_a_bucket_of_people_at_a_time_is_read_as_at_once(sqlite_conn, lake, monkeypatch):
+    from socialpulse.jobs import experiments
+
+    apply_migrations(sqlite_conn)
+    holdout = (planted.declared()["retargeting_holdout"],)
+    at_once = evaluate_all(sqlite_conn, lake, holdout, DS, "run-1")
+    whole = results(sqlite_conn)
+    monkeypatch.setattr(experiments, "EXPERIMENT_PEOPLE", 1000)
+    in_buckets = evaluate_all(sqlite_conn, lake, holdout, DS, "run-2")
+    assert in_buckets == at_once and len(whole) > 20
+    pd.testing.assert_frame_equal(results(sqlite_conn).drop(columns="run_id"), whole.drop(columns="run_id"))

@@ -1,0 +1,21 @@
+"""Keys more than one row carries, in a table too large to hold whole: found from a 64-bit hash of the key column
+alone, read a part at a time. Two keys that share a hash are both taken for repeated: a collision costs a row held
+or read more, never a row lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+
+def key_hashes(keys: pd.Series) -> pd.Series:
+    """A 64-bit hash of each key, by the row's position."""
+    return pd.util.hash_pandas_object(keys, index=False)
+
+
+def repeated_keys(parts: Iterable[pd.Series]) -> pd.Index:
+    """The hashes of the keys (a missing one is no key) more than one row of the parts carries."""
+    hashes = np.sort(np.concatenate([key_hashes(part.dropna()).to_numpy() for part in parts] or [np.array([], "u8")]))
+    return pd.Index(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))

@@ -234,7 +234,7 @@ class Targeter:
                     pool, excluded = _candidates(brief, people, countries[brief.name], averages.get(brief.name))
                     pools[brief.name] = pool
                     self.counts[brief.name]["excluded"] += excluded
-            yield pd.concat(
+            candidates = pd.concat(
                 [pool[CANDIDATE_COLUMNS] for pool in pools.values()] or [_no_candidates()], ignore_index=True
             ).assign(as_of_date=self.as_of)
             _assign_exclusive(exclusive, pools)
@@ -243,7 +243,9 @@ class Targeter:
                 self.counts[brief.name]["eligible"] += len(pool)
                 kept = pd.concat([self.best[brief.name], pool]) if brief.name in self.best else pool
                 ranked = kept.sort_values(["expected_value", "person_id"], ascending=[False, True])
-                self.best[brief.name] = ranked.head(brief.max_size)
+                # a copy: a slice would keep the whole bucket's pool
+                self.best[brief.name] = ranked.take(np.arange(min(len(ranked), brief.max_size)))
+            yield candidates  # the lists are up to date with the bucket before it is handed on
 
     def lists(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The lists of the buckets chosen from, and a summary per brief, with why one built nothing."""

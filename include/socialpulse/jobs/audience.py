@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -229,12 +231,23 @@ def write_features_in_parts(
 
 class LocalBuckets:
     """A day's people a bucket at a time, over several passes: each bucket's frames read from the lake on the first
-    pass (a scan of each table a bucket), kept in local Parquet files in `folder` for the passes after (a read of its
-    own files a bucket)."""
+    pass (a scan of each table a bucket), kept in local Parquet files for the passes after (a read of its own files
+    a bucket). The files hold personal data: they live in a folder of this process's, removed when the work ends,
+    and a folder left by a process that was killed is removed by the next that opens one."""
 
-    def __init__(self, folder: str, buckets: int, read: Callable[[int], tuple[pd.DataFrame, ...]], work: str) -> None:
-        self.folder, self.buckets, self.read, self.work = Path(folder), buckets, read, work
+    PREFIX = "socialpulse-buckets-"
+
+    def __init__(self, buckets: int, read: Callable[[int], tuple[pd.DataFrame, ...]], work: str) -> None:
+        self.buckets, self.read, self.work = buckets, read, work
         self.files: dict[int, list[Path]] = {}
+
+    def __enter__(self) -> LocalBuckets:
+        _remove_orphaned(Path(tempfile.gettempdir()), self.PREFIX)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-"))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def each(self, step: str) -> Iterator[tuple[pd.DataFrame, ...]]:
         """Every bucket's frames, `read(bucket)` the first time; logged as each is done."""
@@ -249,6 +262,21 @@ class LocalBuckets:
                 self.files[bucket] = files
                 yield frames
             log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
+
+
+def _remove_orphaned(parent: Path, prefix: str) -> None:
+    """Remove the folders `prefix`<pid>-... whose process is gone."""
+    for folder in parent.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix) :].split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("removed %s, left by a process that is gone", folder)
+        except PermissionError:  # another user's process, alive
+            continue
 
 
 def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.LakePath:
@@ -514,8 +542,7 @@ def target(
         )
 
     targeter = Targeter(briefs, controls, as_of)
-    with tempfile.TemporaryDirectory(prefix="socialpulse-target-") as folder:
-        people = LocalBuckets(folder, buckets, read, f"target audiences of {ds}")
+    with LocalBuckets(buckets, read, f"target audiences of {ds}") as people:
         for bucket, (bucket_profiles, bucket_scores, bucket_users) in enumerate(people.each("summing over everyone")):
             bought = read_bucket(orders, ds, bucket, buckets, ["person_id", "ordered_at", "utm_campaign"])
             targeter.add(bucket_profiles, bucket_scores, bucket_users, bought)
@@ -562,16 +589,14 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
     profiles, events = features_snapshot(lake, "user_profiles", ds), features_snapshot(lake, "engagement_resolved", ds)
     buckets = people_buckets(profiles, ds, RECOMMEND_PEOPLE)
 
-    with tempfile.TemporaryDirectory(prefix="socialpulse-recommend-") as folder:
-        people = LocalBuckets(
-            folder,
-            buckets,
-            lambda bucket: (
-                read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
-                read_bucket(profiles, ds, bucket, buckets),
-            ),
-            f"recommendations of {ds}",
-        )
+    with LocalBuckets(
+        buckets,
+        lambda bucket: (
+            read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
+            read_bucket(profiles, ds, bucket, buckets),
+        ),
+        f"recommendations of {ds}",
+    ) as people:
         for bucket_events, _ in people.each("learning from everyone"):
             recommender.learn(bucket_events)
         blend = recommender.choose(people.each("choosing the blend"))

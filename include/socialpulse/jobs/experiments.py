@@ -102,7 +102,8 @@ def unknown_campaigns(conn: Any, experiments: tuple[Experiment, ...], ds: str) -
 
 class CleanZone:
     """The clean orders and the newest users up to a day, read for what an experiment reads: the orders of its people
-    or its campaigns, the users of its CRM column; never every order or user at once."""
+    or its campaigns, the users of its CRM column a bucket at a time. Of every order, only a hash of its id is held
+    at once (8 bytes an order version: to find the restated ones)."""
 
     def __init__(self, lake: lake_zone.Lake, ds: str) -> None:
         self.lake, self.ds = lake, ds
@@ -124,35 +125,36 @@ class CleanZone:
 
     @cache  # noqa: B019
     def first_order_day(self) -> str | None:
-        """The day of the first order on record (experiments' pre-periods start no sooner), None without one."""
+        """The day of the first order on record, each order in its newest version, erased people's left out
+        (experiments' pre-periods start no sooner); None without one."""
+        from socialpulse.transforms.repeats import key_hashes
+
         snapshot, days = self._table("crm_orders")
-        erased, earliest = self.lake.erased(), []
-        for batch in snapshot.batches(days, ["person_id", "ordered_at"]):
-            earliest.append(pd.to_datetime(drop_erased(batch, erased)[0]["ordered_at"], utc=True).min())
+        erased, restated, earliest, versions = self.lake.erased(), self._restated(), [], []
+        for batch in snapshot.batches(days, ["order_id", "person_id", "ordered_at"]):
+            again = key_hashes(batch["order_id"]).isin(restated).to_numpy()
+            versions.append(batch[again])  # of a restated order: its newest version counts, once all are read
+            earliest.append(pd.to_datetime(drop_erased(batch[~again], erased)[0]["ordered_at"], utc=True).min())
+        newest = pd.concat(versions).drop_duplicates("order_id", keep="last") if versions else None
+        if newest is not None:
+            earliest.append(pd.to_datetime(drop_erased(newest, erased)[0]["ordered_at"], utc=True).min())
         first = pd.Series(earliest, dtype="datetime64[ns, UTC]").min()
         return None if pd.isna(first) else str(first.date())
 
     def orders(self, column: str, values: Iterable[str]) -> pd.DataFrame:
-        """The orders whose `column` (person_id, utm_campaign) holds one of the values (_orders)."""
+        """The newest version of each order whose `column` (person_id, utm_campaign) holds one of the values, with
+        its order_date (UTC); erased people's left out. Read with the versions of every restated order, so that an
+        order whose newest version moved elsewhere is left out too."""
         import pyarrow as pa
         import pyarrow.compute as pc
-
-        wanted = pa.array(sorted(set(values)), pa.string())
-        return self._orders(column, lambda found: pc.fill_null(pc.is_in(found, value_set=wanted), False))
-
-    def _orders(self, column: str, select: Callable[[pa.Array], Any]) -> pd.DataFrame:
-        """The newest version of each order whose `column` `select` takes (a mask of its values), with its order_date
-        (UTC); erased people's left out. Read with the versions of every restated order, so that an order whose
-        newest version moved elsewhere is left out too."""
-        import pyarrow as pa
 
         from socialpulse.transforms.repeats import key_hashes
 
         snapshot, days = self._table("crm_orders")
-        restated = self._restated()
+        wanted, restated = pa.array(sorted(set(values)), pa.string()), self._restated()
 
-        def taken(values: pa.Array) -> np.ndarray:
-            return np.asarray(pa.array(select(values)).to_numpy(zero_copy_only=False), dtype=bool)
+        def taken(found: pa.Array | pa.ChunkedArray) -> np.ndarray:
+            return np.asarray(pc.fill_null(pc.is_in(found, value_set=wanted), False), dtype=bool)
 
         def keep(batch: pa.RecordBatch) -> Any:
             ids = pd.Series(batch.column("order_id").to_pandas())
@@ -171,8 +173,8 @@ class CleanZone:
         snapshot, days = self._table("crm_users", newest_only=True)
         buckets = max(1, -(-snapshot.rows(days[0]) // EXPERIMENT_PEOPLE))
         for bucket in range(buckets):
-            in_this = partial(in_bucket, bucket=bucket, buckets=buckets)
-            yield self.users(crm_column, in_this), self._orders("person_id", in_this)
+            users = self.users(crm_column, partial(in_bucket, bucket=bucket, buckets=buckets))
+            yield users, self.orders("person_id", users["person_id"])
             log.info("the users of %s: bucket %d of %d read", crm_column, bucket + 1, buckets)
 
     def users(self, crm_column: str, select: Callable[[pa.Array], Any] | None = None) -> pd.DataFrame:

@@ -238,9 +238,14 @@ def test_the_clean_zone_reads_an_experiments_people_and_the_newest_version_of_th
     users = lake.clean("crm_users").read_days([DS])
     some = users["person_id"].iloc[::2]
     theirs, others = orders[orders["person_id"].isin(some)], orders[~orders["person_id"].isin(some)]
-    restated = pd.concat(  # the next day: two of their orders now someone else's, two of others' now one of theirs
+    restated = pd.concat(  # the next day: two of their orders now someone else's, two of others' now one of theirs,
         [theirs.iloc[:2].assign(person_id=others["person_id"].iloc[0]), others.iloc[:2].assign(person_id=some.iloc[0])]
     )
+    day = pd.to_datetime(orders["ordered_at"], utc=True).dt.date
+    first = orders[(day == day.min()) & ~orders["order_id"].isin(restated["order_id"])]
+    restated = pd.concat([restated, first], ignore_index=True)  # and every order of the first day, a month later
+    on_first = pd.to_datetime(restated["ordered_at"], utc=True).dt.date == day.min()
+    restated.loc[on_first, "ordered_at"] = restated.loc[on_first, "ordered_at"] + pd.Timedelta(days=30)
     later = (date.fromisoformat(DS) + timedelta(days=1)).isoformat()
     lake.clean("crm_orders").write_day(restated, later)
     zone = experiments.CleanZone(lake, later)
@@ -253,15 +258,16 @@ def test_the_clean_zone_reads_an_experiments_people_and_the_newest_version_of_th
 
     read = zone.orders("person_id", some)
     same(read, newest[newest["person_id"].isin(some)])
-    assert set(restated["order_id"].iloc[2:]) <= set(read["order_id"])
+    assert set(restated["order_id"].iloc[2:4]) <= set(read["order_id"])
     assert not set(restated["order_id"].iloc[:2]) & set(read["order_id"])
-    assert zone.first_order_day() == str(pd.to_datetime(orders["ordered_at"], utc=True).min().date())
+    assert zone.first_order_day() == str(pd.to_datetime(newest["ordered_at"], utc=True).min().date())
+    assert zone.first_order_day() > str(pd.to_datetime(orders["ordered_at"], utc=True).min().date())
     monkeypatch.setattr(experiments, "EXPERIMENT_PEOPLE", 1500)
     parts = list(zone.people("experiment_retargeting"))
     members = users.loc[groups_of(users, "experiment_retargeting").notna(), "person_id"]
     assert len(parts) == 4 and all(0 < len(u) < len(members) / 2 for u, _ in parts)
     assert sorted(pd.concat([u for u, _ in parts])["person_id"]) == sorted(members)
-    same(pd.concat([o for _, o in parts]), newest.dropna(subset=["person_id"]))  # each bucket's people's orders
+    same(pd.concat([o for _, o in parts]), newest[newest["person_id"].isin(members)])
     assert zone.users("no_such_column").empty
 
 

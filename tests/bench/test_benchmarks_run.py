@@ -38,6 +38,12 @@ def test_extract_bench_runs():
         assert connector in output
 
 
+def test_scan_bench_runs():
+    output = run("bench/scan.py", "--rows", "20000", "--columns", "3")
+    assert "| batches, lake's scan | 20,000 |" in output and "| bucket, pyarrow defaults |" in output
+    assert "the lake's scan holds" in output
+
+
 def test_audience_bench_runs():
     output = run("bench/audience.py", "--sizes", "1500")
     assert "whole DAG" in output and "adjusted Rand index" in output and "| 1,500 |" in output

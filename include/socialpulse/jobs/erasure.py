@@ -157,8 +157,11 @@ def holders(frame: pd.DataFrame, owner: dict[str, str]) -> pd.Series:
     Clean and features rows name the person in person_id; a quarantined row only inside its
     original (a JSON text), where a pseudonym is found as a 64-character hex word.
     """
-    if "person_id" in frame:
-        return frame["person_id"].map(owner)
+    if "person_id" in frame:  # the few rows held looked up alone: a lookup of every row's text grows the process
+        ids, held = frame["person_id"], frame["person_id"].isin(owner.keys()).to_numpy(dtype=bool)
+        found = pd.Series(None, index=frame.index, dtype=object)
+        found[held] = ids[held].map(owner).to_numpy(dtype=object)
+        return found
     if "original" not in frame:
         return pd.Series(None, index=frame.index, dtype=object)
     return pseudonyms_in(frame["original"]).map(lambda found: next((owner[w] for w in found if w in owner), None))

@@ -30,6 +30,7 @@ from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.dataset as pads
     import pyarrow.fs as pafs
     from deltalake import DeltaTable
     from deltalake.transaction import AddAction, RemoveAction
@@ -84,12 +85,9 @@ def _local_filesystem(path: LakePath) -> pafs.FileSystem | None:
 
 
 def _scan_options() -> dict[str, Any]:
-    """How a table is scanned: a Parquet file pre-buffered keeps every byte range it read until its scan ends, the
-    whole file's columns, and the scan's default read-ahead (16 batches, 4 files) holds more besides. A day's file
-    is as large as the day, so a pass over it a batch or a bucket at a time held the day anyway. Measured on a day
-    of 2,000,000 rows (a pseudonym and 20 float columns, 509 MiB of Parquet), over an importing process's floor:
-    a pass over every batch 1,118 MiB with pyarrow's defaults, 224 MiB with these; a bucket of a quarter of the
-    people 1,245 and 539 MiB; both faster (tools: bench/scan.py)."""
+    """How a day is read whole: a Parquet file pre-buffered keeps every byte range it read until its scan ends (the
+    whole file's columns, beside the table made of them), and the default read-ahead (16 batches, 4 files) holds
+    more besides."""
     import pyarrow.dataset as pads
 
     return {
@@ -97,6 +95,34 @@ def _scan_options() -> dict[str, Any]:
         "batch_readahead": 1,
         "fragment_readahead": 1,
     }
+
+
+def _day_batches(dataset: pads.Dataset, ds: str, names: list[str], rows: int) -> Iterator[pa.RecordBatch]:
+    """A day's `names` columns, `rows` rows at a time, typed as the table types them (a column a file lacks: nulls),
+    read file by file and row group by row group as they are asked for.
+
+    Not pyarrow's dataset scan: it reads ahead of a consumer slower than the disk without bound, pre-buffered or
+    not, whatever its read-ahead options, so a pass that writes or computes as it reads held the whole day. Measured
+    on a day of 2,000,000 rows (a pseudonym and 20 float columns, 509 MiB of Parquet), over an importing process's
+    floor: a pass over every batch 1,118 MiB with the scan's defaults, 224 MiB without pre-buffering and with one
+    batch ahead, and more again behind a slow consumer (tools: bench/scan.py)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    fields = [dataset.schema.field(name) for name in names]
+    for fragment in dataset.get_fragments(filter=pads.field(DAY) == ds):
+        with fragment.filesystem.open_input_file(fragment.path) as source:
+            parquet = pq.ParquetFile(source, pre_buffer=False)
+            present = [f.name for f in fields if f.name in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(batch_size=rows, columns=present):
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        batch.column(f.name).cast(f.type) if f.name in present else pa.nulls(batch.num_rows, f.type)
+                        for f in fields
+                    ],
+                    schema=pa.schema(fields),
+                )
 
 
 def _nullable(arrow_type: pa.DataType) -> Any:
@@ -179,7 +205,7 @@ class Snapshot:
             parts = [
                 pa.Table.from_batches([batch.filter(pa.array(keep(batch), pa.bool_()))])
                 for ds in days
-                for batch in dataset.to_batches(filter=pads.field(DAY) == ds, columns=names, **_scan_options())
+                for batch in _day_batches(dataset, ds, names, BATCH_ROWS)
             ]
         rows = pa.concat_tables([dataset.schema.empty_table().select(names), *parts]).combine_chunks()
         pandas = self.pandas_metadata
@@ -193,17 +219,13 @@ class Snapshot:
         """The days' rows (the columns, or all but the day) a batch of at most BATCH_ROWS at a time, typed as read
         types them: for a pass over rows that never holds them all."""
         import pyarrow as pa
-        import pyarrow.dataset as pads
 
         dataset = self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path))
         columns = columns or [c for c in dataset.schema.names if c != DAY]
         names = [c for c in columns if c in dataset.schema.names]
         pandas = self.pandas_metadata
         for ds in sorted(days):
-            scan = dataset.to_batches(
-                filter=pads.field(DAY) == ds, columns=names, batch_size=BATCH_ROWS, **_scan_options()
-            )
-            for batch in scan:
+            for batch in _day_batches(dataset, ds, names, BATCH_ROWS):
                 rows = pa.Table.from_batches([batch]).replace_schema_metadata({"pandas": pandas} if pandas else None)
                 yield rows.to_pandas(types_mapper=_nullable).reindex(columns=columns)
 

@@ -9,12 +9,14 @@ description names the largest of these, and the report draws all of them as a he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from socialpulse.audience.buckets import summed
 from socialpulse.audience.entities import AUDIENCE_SEGMENTS, MIN_PUBLISHED, TOPIC_COLUMNS
 from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.topics import OTHER
@@ -44,12 +46,33 @@ class Scale:
     @classmethod
     def of(cls, profiles: pd.DataFrame) -> Scale:
         """Of everyone's SCALE_COLUMNS."""
-        low, high = profiles["engagements_90d"].quantile([1 / 3, 2 / 3])
-        values = {
-            column: sorted(str(v) for v in profiles[column].astype("string").dropna().unique())
-            for _, column in DESCRIBED
-        }
-        return cls(float(low), float(high), values)
+        return cls.summed([profiles])
+
+    @classmethod
+    def summed(cls, parts: Iterable[pd.DataFrame]) -> Scale:
+        """Of everyone's SCALE_COLUMNS, read in parts: how many people have each engagement count (the tertiles,
+        exactly as of the counts themselves) and each column's values, tallied part by part."""
+        counts: pd.Series | None = None
+        values: dict[str, set[str]] = {column: set() for _, column in DESCRIBED}
+        for part in parts:
+            counts = summed(counts, part["engagements_90d"].dropna().astype(float).value_counts())
+            for _, column in DESCRIBED:
+                values[column] |= {str(v) for v in part[column].astype("string").dropna().unique()}
+        low, high = (_quantile(counts, q) for q in (1 / 3, 2 / 3))
+        return cls(low, high, {column: sorted(found) for column, found in values.items()})
+
+
+def _quantile(counts: pd.Series | None, q: float) -> float:
+    """The q-quantile of the values `counts` counts (value -> how many), as pandas' quantile of the values one by
+    one (linear between the two nearest); NaN of none."""
+    if counts is None or not counts.sum():
+        return float("nan")
+    counts = counts.sort_index()
+    position = q * (counts.sum() - 1)
+    cumulative, values = counts.cumsum().to_numpy(), counts.index.to_numpy(dtype=float)
+    below = np.floor(position)
+    lower, upper = (values[np.searchsorted(cumulative, k, side="right")] for k in (below, np.ceil(position)))
+    return float(lower + (upper - lower) * (position - below))
 
 
 def attributes(profiles: pd.DataFrame, scale: Scale | None = None) -> pd.DataFrame:

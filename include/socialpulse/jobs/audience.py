@@ -33,7 +33,7 @@ from socialpulse.errors import NotLandedError
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.entities import PLATFORMS
-from socialpulse.transforms.privacy import drop_erased, erased_rows
+from socialpulse.transforms.privacy import drop_erased
 from socialpulse.typing_aliases import JsonObject
 
 if TYPE_CHECKING:
@@ -128,22 +128,6 @@ def write_features(lake: lake_zone.Lake, entity: str, ds: str, frame: pd.DataFra
             return table.day_path(ds)
 
 
-def replace_people(
-    conn: Any, lake: lake_zone.Lake, table: str, frame: pd.DataFrame, scope: JsonObject, run_id: str
-) -> int:
-    """replace_rows of a table of people, then a delete of anyone an erasure listed meanwhile (its own warehouse
-    delete may have come first)."""
-    from socialpulse.audience.entities import AUDIENCE_TABLES
-    from socialpulse.warehouse.erasure import erase_from_warehouse
-    from socialpulse.warehouse.snapshots import replace_rows
-
-    written = replace_rows(conn, AUDIENCE_TABLES[table], frame, scope, run_id)
-    late = frame.loc[erased_rows(frame["person_id"], lake.erased()), "person_id"]
-    if len(late):
-        erase_from_warehouse(conn, set(late))
-    return written
-
-
 def features_snapshot(lake: lake_zone.Lake, entity: str, ds: str) -> Snapshot:
     """The features table as it is now, holding the day; raises when its step has not run for the day."""
     table = lake.features(entity)
@@ -161,7 +145,7 @@ def replace_people_in_parts(
     scope: JsonObject,
     run_id: str,
 ) -> int:
-    """replace_people of rows made in parts by `parts()`, without the people on the suppression list; when an
+    """replace_rows of a table of people made in parts by `parts()`, without the people erased; when an
     erasure began meanwhile (its own warehouse delete may have come first), the rows are replaced again, made anew
     without its people. `parts()` reads the lake as it is at each call: an erasure removes the versions it
     replaced."""
@@ -438,7 +422,7 @@ def segment(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str, k: int = DEFA
     write_features_in_parts(lake, "user_profiles", ds, segmented)
     profiles = features_snapshot(lake, "user_profiles", ds)
     events = features_snapshot(lake, "engagement_resolved", ds)
-    figures, times, posts = SegmentFigures(Scale.of(profiles.read([ds], SCALE_COLUMNS))), BestTimes(), []
+    figures, times, posts = SegmentFigures(Scale.summed(profiles.batches([ds], SCALE_COLUMNS))), BestTimes(), []
     for bucket in range(buckets):
         members = read_bucket(profiles, ds, bucket, buckets)
         engaged = recent(
@@ -549,7 +533,7 @@ def target(
         write_features_in_parts(lake, "target_candidates", ds, lambda: targeter.choose(people.each("choosing")))
     members, summaries = targeter.lists()
     write_features(lake, "target_audiences", ds, members)
-    replace_people(conn, lake, "target_audiences", members, {"as_of_date": as_of}, run_id)
+    replace_people_in_parts(conn, lake, "target_audiences", lambda: [members], {"as_of_date": as_of}, run_id)
     replace_rows(conn, AUDIENCE_TABLES["target_audience_summaries"], summaries, {"as_of_date": as_of}, run_id)
     for row in summaries.itertuples(index=False):
         if row.reason:

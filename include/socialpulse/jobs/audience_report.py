@@ -37,7 +37,7 @@ def _audience(profiles: Snapshot, events: Snapshot, ds: str) -> tuple[pd.Series,
     batch of profiles or events at a time: the charts draw sums, never a row."""
     from socialpulse.audience.describe import SCALE_COLUMNS, Representation, Scale
 
-    described = Representation(Scale.of(profiles.read([ds], SCALE_COLUMNS)))
+    described = Representation(Scale.summed(profiles.batches([ds], SCALE_COLUMNS)))
     ages = pd.Series(dtype="int64")
     for batch in profiles.batches([ds]):
         ages = ages.add(batch["age"].dropna().astype(int).value_counts(), fill_value=0)

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from socialpulse.audience.describe import SCALE_COLUMNS, Representation, Scale, describe_segments, representation
+from socialpulse.audience.describe import (
+    DESCRIBED,
+    SCALE_COLUMNS,
+    Representation,
+    Scale,
+    describe_segments,
+    representation,
+)
 from socialpulse.audience.entities import TOPIC_COLUMNS
 from socialpulse.audience.segments import K_RANGE, fit_segments
 
@@ -125,9 +132,25 @@ def test_representation_summed_a_batch_of_people_at_a_time_is_that_of_everyone_a
     frame["segment_id"] = frame["group"].map({"young": 0, "parents": 1, "pros": 2})
     frame.loc[frame.index[::7], "country"] = None  # unknown to some, in every batch
     everyone = representation(frame)
-    described = Representation(Scale.of(frame[SCALE_COLUMNS]))
+    batches = [frame.iloc[start : start + 40] for start in range(0, len(frame), 40)]
+    described = Representation(Scale.summed(part[SCALE_COLUMNS] for part in batches))
     for start in range(0, len(frame), 40):  # batches in which some values, and some segments, are missing
         described.add(frame.iloc[start : start + 40])
     for whole, summed in zip(everyone, described.result(), strict=True):
         pd.testing.assert_frame_equal(summed, whole, rtol=1e-12)
     assert everyone[0].notna().any().any() and len(everyone[0]) == 3
+
+
+@pytest.mark.parametrize("engagements", [[0, 0, 1, 5, 5, 9, 12, None], [3.0], [2, 7], [None]])
+def test_the_scale_summed_in_parts_is_that_of_everyone(engagements):
+    frame = pd.DataFrame(
+        {
+            "engagements_90d": pd.array(engagements * 3, dtype="Float64"),
+            **{column: [f"{column}{i % 4}" for i in range(3 * len(engagements))] for _, column in DESCRIBED},
+        }
+    )
+    whole = frame["engagements_90d"].astype(float).quantile([1 / 3, 2 / 3]).tolist()
+    parts = Scale.summed(frame.iloc[start : start + 2] for start in range(0, len(frame), 2))
+    assert parts.low == pytest.approx(whole[0], nan_ok=True) and parts.high == pytest.approx(whole[1], nan_ok=True)
+    assert parts == Scale.of(frame) or np.isnan(parts.low)
+    assert parts.values == {column: sorted({f"{column}{i % 4}" for i in range(len(frame))}) for _, column in DESCRIBED}

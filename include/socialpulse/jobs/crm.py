@@ -145,7 +145,7 @@ class CrmFile:
 
         from socialpulse.pipeline.quality import raw_stats
         from socialpulse.transforms.crm import read_csv_parts
-        from socialpulse.transforms.repeats import key_hashes
+        from socialpulse.transforms.repeats import among
         from socialpulse.transforms.validation import Validated
 
         repeated, held_clean, held_raw = self._repeated_keys(), [], []
@@ -153,11 +153,11 @@ class CrmFile:
             for raw in read_csv_parts(stream, CRM_PART_ROWS, self.name):
                 with withholding_values(f"cleaning {self.name} of {self.ds}"):
                     part = validated(raw)
-                    held = key_hashes(part.clean[self._key]).isin(repeated).to_numpy()
+                    held = among(part.clean[self._key], repeated)
                     held_clean.append(part.clean[held])
                     part = finished(replace(part, clean=part.clean[~held]))
                     if self.keys is not None:
-                        raw_held = key_hashes(self._keys_of(raw)).isin(repeated).to_numpy()
+                        raw_held = among(self._keys_of(raw), repeated)
                         held_raw.append(raw[raw_held])
                         self._write_keys(raw[~raw_held], part.clean)
                 self.day.write(self._stamped(part))

@@ -127,12 +127,12 @@ class CleanZone:
     def first_order_day(self) -> str | None:
         """The day of the first order on record, each order in its newest version, erased people's left out
         (experiments' pre-periods start no sooner); None without one."""
-        from socialpulse.transforms.repeats import key_hashes
+        from socialpulse.transforms.repeats import among
 
         snapshot, days = self._table("crm_orders")
         erased, restated, earliest, versions = self.lake.erased(), self._restated(), [], []
         for batch in snapshot.batches(days, ["order_id", "person_id", "ordered_at"]):
-            again = key_hashes(batch["order_id"]).isin(restated).to_numpy()
+            again = among(batch["order_id"], restated)
             versions.append(batch[again])  # of a restated order: its newest version counts, once all are read
             earliest.append(pd.to_datetime(drop_erased(batch[~again], erased)[0]["ordered_at"], utc=True).min())
         newest = pd.concat(versions).drop_duplicates("order_id", keep="last") if versions else None
@@ -148,7 +148,7 @@ class CleanZone:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from socialpulse.transforms.repeats import key_hashes
+        from socialpulse.transforms.repeats import among
 
         snapshot, days = self._table("crm_orders")
         wanted, restated = pa.array(sorted(set(values)), pa.string()), self._restated()
@@ -158,7 +158,7 @@ class CleanZone:
 
         def keep(batch: pa.RecordBatch) -> Any:
             ids = pd.Series(batch.column("order_id").to_pandas())
-            return taken(batch.column(column)) | key_hashes(ids).isin(restated).to_numpy()
+            return taken(batch.column(column)) | among(ids, restated)
 
         orders = snapshot.read(days, ORDER_COLUMNS, keep).drop_duplicates("order_id", keep="last")
         orders = orders[taken(pa.Array.from_pandas(orders[column], type=pa.string()))]

@@ -20,3 +20,11 @@ def repeated_keys(parts: Iterable[pd.Series]) -> pd.Index:
     hashes = np.concatenate([key_hashes(part.dropna()).to_numpy() for part in parts] or [np.array([], "u8")])
     hashes.sort()  # in place: one array of 8 bytes a row
     return pd.Index(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+
+
+def among(keys: pd.Series, repeated: pd.Index) -> np.ndarray:
+    """Whether each key is one of the `repeated` (repeated_keys); without hashing a key when there are none, as on
+    most days."""
+    if repeated.empty:
+        return np.zeros(len(keys), dtype=bool)
+    return np.asarray(key_hashes(keys).isin(repeated), dtype=bool)

@@ -86,9 +86,12 @@ def test_other_errors_and_a_lock_that_stays_are_named(home):
         server.shutdown()
 
 
-def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again(home):
-    """Airflow committed the backfill, then met the lock creating its runs: the next POST answers 409."""
+@pytest.mark.parametrize("first", [409, 500])
+def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again(home, first):
+    """Airflow committed the backfill, then met the lock creating its runs: the next POST answers 409, or the lock
+    met the create's own end (500 "Database error")."""
     requests: list[str] = []
+    answered = []
     backfills = [
         {"id": 3, "dag_id": "x", "completed_at": "2026-11-01T00:00:00Z"},
         {"id": 4, "dag_id": "x", "completed_at": None},
@@ -104,6 +107,9 @@ def test_a_backfill_left_half_made_by_an_earlier_try_is_cancelled_and_made_again
         def do_POST(self):
             if self.path == "/auth/token":
                 self.answer(201, {"access_token": "t"})
+            elif first == 500 and not answered:
+                answered.append(first)
+                self.answer(500, {"detail": BUSY[500]})
             elif any(b["completed_at"] is None for b in backfills):
                 self.answer(409, {"detail": "There is already a running backfill for dag x"})
             else:

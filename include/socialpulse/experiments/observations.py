@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import cast
 
+import numpy as np
 import pandas as pd
 
 from socialpulse.experiments.declarations import Experiment, ExperimentError
@@ -169,35 +170,55 @@ def crm_looks_in_parts(
 def _crm_sums(
     experiment: Experiment, users: pd.DataFrame, groups: pd.Series, orders: pd.DataFrame, days: list[str]
 ) -> pd.DataFrame:
-    """A part of people's sums per look day and arm (as_of_date, arm, units, SUMMED_PER_PERSON, PRE_PERIOD_COLUMNS)."""
+    """A part of people's sums per look day and arm (as_of_date, arm, units, SUMMED_PER_PERSON, PRE_PERIOD_COLUMNS),
+    an arm on a day when someone in it has joined.
+
+    A member's figures change only on the day they join (units, the covariates) and the days they buy (revenue,
+    a first order's conversion), so each look is the running sum of those changes, not a pass over everyone. The
+    square of a member's revenue grows on a day by the new square less the old one."""
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
     members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
-    members = members.drop_duplicates("person_id")
+    members = members.drop_duplicates("person_id").set_index("person_id")
     covariates = (
-        pre_period(experiment, members, orders)
+        pre_period(experiment, members.reset_index(), orders)
         if experiment.pre_period_days
-        else pd.DataFrame(columns=["pre_conversions", "pre_revenue"], dtype=float)
+        else pd.DataFrame(0.0, index=members.index, columns=["pre_conversions", "pre_revenue"])
     )
-    bought = orders.assign(day=orders["order_date"].astype(str)).merge(members, on="person_id")
-    bought = bought[(bought["day"] >= days[0]) & (bought["day"] >= bought["joined"])]  # nothing before joining
-    rows = []
-    for day in days:
-        spend = bought[bought["day"] <= day].groupby("person_id")["amount_reporting"].sum()
-        people = members[members["joined"] <= day].set_index("person_id")
-        people = people.assign(
-            revenue=spend.reindex(people.index, fill_value=0.0),
-            conversions=people.index.isin(spend.index).astype(float),
-        ).join(covariates)
-        people = people.assign(
-            revenue_squares=people["revenue"] ** 2,
-            pre_revenue_squares=people["pre_revenue"] ** 2,
-            conversions_cross=people["pre_conversions"] * people["conversions"],
-            revenue_cross=people["pre_revenue"] * people["revenue"],
-        )
-        per_arm = people.groupby("arm").agg(
-            units=("conversions", "size"),
-            **{c: (c, lambda v: v.sum(min_count=1)) for c in (*SUMMED_PER_PERSON, *PRE_PERIOD_COLUMNS)},
-        )
-        rows.append(per_arm.rename_axis("arm").reset_index().assign(as_of_date=day))
-    return pd.concat(rows, ignore_index=True)
+    members = members.join(covariates).assign(look=np.searchsorted(days, members["joined"]))
+    members = members[members["look"] < len(days)]  # joins after the last look: not yet counted
+    joins = members.assign(units=1.0, pre_revenue_squares=members["pre_revenue"] ** 2)
+    bought = orders[["person_id", "order_date", "amount_reporting"]].reset_index(drop=True)
+    bought = bought.assign(day=bought["order_date"].astype(str)).merge(members.reset_index(), on="person_id")
+    bought = bought[(bought["day"] >= days[0]) & (bought["day"] <= days[-1]) & (bought["day"] >= bought["joined"])]
+    daily = bought.groupby(["person_id", "day"]).agg(
+        revenue=("amount_reporting", "sum"),
+        arm=("arm", "first"),
+        pre_conversions=("pre_conversions", "first"),
+        pre_revenue=("pre_revenue", "first"),
+    )
+    after = daily["revenue"].groupby(level="person_id").cumsum()
+    first = (daily.groupby(level="person_id").cumcount() == 0).astype(float)
+    buys = pd.DataFrame(
+        {
+            "arm": daily["arm"],
+            "look": np.searchsorted(days, daily.index.get_level_values("day")),
+            "conversions": first,
+            "revenue": daily["revenue"],
+            "revenue_squares": after**2 - (after - daily["revenue"]) ** 2,
+            "conversions_cross": first * daily["pre_conversions"],
+            "revenue_cross": daily["revenue"] * daily["pre_revenue"],
+        }
+    )
+    columns = ["units", *SUMMED_PER_PERSON, *PRE_PERIOD_COLUMNS]
+    joining = joins[["arm", "look", "units", "pre_conversions", "pre_revenue", "pre_revenue_squares"]]
+    changes = pd.concat([joining, buys], ignore_index=True)
+    grid = pd.MultiIndex.from_product([[a.name for a in experiment.arms], range(len(days))], names=["arm", "look"])
+    per_day = changes.groupby(["arm", "look"])[columns].sum().reindex(grid, fill_value=0.0)
+    looks = per_day.groupby(level="arm").cumsum().reset_index()
+    looks = looks[looks["units"] > 0].assign(
+        as_of_date=lambda frame: [days[i] for i in frame["look"]], units=lambda frame: frame["units"].astype("int64")
+    )
+    if not experiment.pre_period_days:
+        looks[list(PRE_PERIOD_COLUMNS)] = float("nan")
+    return looks[["as_of_date", "arm", *columns]].reset_index(drop=True)

@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from socialpulse.experiments.observations import (
     fitted_pre_period,
     groups_of,
     look_days,
+    pre_period,
 )
 
 CAMPAIGN_TEST = Experiment(
@@ -110,6 +112,53 @@ def test_crm_arms_count_members_buyers_and_each_person_s_revenue():
         pytest.approx(15.0**2 + 7.0**2),
     ]
     assert looks.loc[("2026-10-03", "held"), ["units", "conversions", "revenue"]].tolist() == [1, 1, 4.0]
+
+
+def test_crm_looks_equal_each_look_summed_member_by_member():
+    """The looks are running sums of the days people join and buy: they equal each look's figures summed over its
+    members one at a time, with several orders on one day, orders before joining, before the start and after the
+    last look, and people who join during the experiment or after it."""
+    rng = np.random.default_rng(5)
+    people = [f"p{i}" for i in range(60)]
+    joined = rng.choice(["2026-01-01", "2026-09-30", "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"], 60)
+    users = pd.DataFrame(
+        {
+            "person_id": people,
+            "signup_date": joined,
+            "experiment_groups": [json.dumps({"experiment_ads": g}) for g in rng.choice(["holdout", "targeted"], 60)],
+        }
+    )
+    order_days = pd.date_range("2026-09-28", "2026-10-04").strftime("%Y-%m-%d").to_numpy()
+    orders = pd.DataFrame(
+        {
+            "person_id": rng.choice(people, 300),
+            "order_date": rng.choice(order_days, 300),
+            "amount_reporting": rng.integers(1, 50, 300).astype(float),
+        }
+    )
+    cuped = replace(HOLDOUT, pre_period_days=2)
+    arm = {"holdout": "held", "targeted": "ads"}
+    members = users.assign(arm=groups_of(users, "experiment_ads").map(arm), joined=users["signup_date"])
+    covariates = pre_period(cuped, members, orders)
+    expected = []
+    for day in DAYS:
+        for name in ("held", "ads"):
+            rows = []
+            for person in members[(members["arm"] == name) & (members["joined"] <= day)].itertuples():
+                mine = orders[(orders["person_id"] == person.person_id) & (orders["order_date"] <= day)]
+                mine = mine[(mine["order_date"] >= DAYS[0]) & (mine["order_date"] >= person.joined)]
+                revenue, bought = mine["amount_reporting"].sum(), float(len(mine) > 0)
+                pre = covariates.loc[person.person_id]
+                had, spent = pre["pre_conversions"], pre["pre_revenue"]
+                rows.append([bought, revenue, revenue**2, had, had * bought, spent, spent**2, spent * revenue])
+            expected.append([day, name, len(rows), *np.sum(rows, axis=0)])
+    columns = ["as_of_date", "arm", "units", "conversions", "revenue", "revenue_squares", *PRE_PERIOD_COLUMNS]
+    looks = crm_looks(cuped, users, orders, DAYS)
+    pd.testing.assert_frame_equal(
+        looks.set_index(["as_of_date", "arm"])[columns[2:]].sort_index(),
+        pd.DataFrame(expected, columns=columns).set_index(["as_of_date", "arm"]).sort_index(),
+        check_dtype=False,
+    )
 
 
 def test_groups_of_users_cleaned_before_experiments_existed_are_none():

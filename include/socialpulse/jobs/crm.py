@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 PLATFORM = "crm"
 MATCH_KEYS = "match_keys"
 KEEP_MATCH_KEYS_DAYS = 7  # each day's keys are a full copy; activation reads the newest
-CRM_PART_ROWS = 250_000  # rows of a drop's file read, validated and written at a time
+CRM_PART_ROWS = 100_000  # rows of a drop's file read, validated and written at a time
 log = logging.getLogger(__name__)
 
 
@@ -141,6 +141,7 @@ class CrmFile:
     ) -> None:
         """Each part of the file `validated` (its repeats dropped), then `finished` (what may quarantine a row after
         its repeats were dropped: the currency conversion), and written; then the rows held for repeated keys."""
+        import numpy as np
         import pandas as pd
 
         from socialpulse.pipeline.quality import raw_stats
@@ -157,7 +158,8 @@ class CrmFile:
                     held_clean.append(part.clean[held])
                     part = finished(replace(part, clean=part.clean[~held]))
                     if self.keys is not None:
-                        raw_held = among(self._keys_of(raw), repeated)
+                        no_repeats = np.zeros(len(raw), dtype=bool)  # most days: no ids pseudonymised again
+                        raw_held = among(self._keys_of(raw), repeated) if len(repeated) else no_repeats
                         held_raw.append(raw[raw_held])
                         self._write_keys(raw[~raw_held], part.clean)
                 self.day.write(self._stamped(part))

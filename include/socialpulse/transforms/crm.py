@@ -122,13 +122,13 @@ def in_reporting_currency(orders: Validated, rates: Rates, reporting: str = DEFA
 
 def experiment_groups(raw: pd.DataFrame) -> pd.Series:
     """Each user's experiment groups as JSON {column: group}, from the drop's experiment_* columns; null without."""
-    columns = [c for c in raw.columns if c.startswith(CRM_COLUMN_PREFIX)]
-    if not columns:
-        return pd.Series(None, index=raw.index, dtype=object)
-    rows = ({c: g for c, g in row.items() if pd.notna(g)} for row in raw[columns].to_dict("records"))
-    return pd.Series(
-        [json.dumps(groups, sort_keys=True) if groups else None for groups in rows], index=raw.index, dtype=object
-    )
+    text = pd.Series("", index=raw.index, dtype=object)  # the JSON's members so far, column by column, as text
+    for column in sorted(c for c in raw.columns if c.startswith(CRM_COLUMN_PREFIX)):  # as json.dumps sorts keys
+        groups = raw[column].dropna()
+        member = f"{json.dumps(column)}: " + groups.map({g: json.dumps(g) for g in groups.unique()})
+        before = text[groups.index]
+        text[groups.index] = before.where(before == "", before + ", ") + member
+    return ("{" + text + "}").where(text != "", None)
 
 
 def clean_users(raw: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:

@@ -112,6 +112,12 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
     assert json.loads(users.loc[u2, "experiment_groups"]) == {"experiment_price": "high"}
     assert pd.isna(users.loc[u3, "experiment_groups"]) and "loyalty_tier" not in users
     assert clean_users(read_csv(USERS), PSEUDONYMIZER).clean["experiment_groups"].isna().all()  # a drop without any
+    quoted = (
+        b"user_id,age,gender,country,city,signup_date,experiment_b,experiment_a\n"
+        b'u1,34,F,US,Rome,2025-01-02,"say ""hi"" \xc3\xa9",x\n'
+    )
+    text = clean_users(read_csv(quoted), PSEUDONYMIZER).clean["experiment_groups"].tolist()
+    assert text == [json.dumps({"experiment_a": "x", "experiment_b": 'say "hi" \u00e9'}, sort_keys=True)]  # as read
 
 
 def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseudonymised():

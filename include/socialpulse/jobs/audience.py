@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -30,6 +26,7 @@ from socialpulse.audience.buckets import in_bucket, in_sample
 from socialpulse.audience.profiles import RESOLVED_EVENT_COLUMNS, AudienceInputs, build_profiles, resolve_events
 from socialpulse.audience.segments import DEFAULT_K
 from socialpulse.errors import NotLandedError
+from socialpulse.jobs.buckets import LocalBuckets, people_buckets
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.transforms.entities import PLATFORMS
@@ -176,11 +173,6 @@ def read_features(
     return snapshot.read([ds], columns, keep=lambda batch: in_sample(batch.column("person_id"), share))
 
 
-def people_buckets(snapshot: Snapshot, ds: str, people: int) -> int:
-    """How many buckets of about `people` people the day's rows fall in (one row a person)."""
-    return max(1, -(-snapshot.rows(ds) // people))
-
-
 def read_bucket(
     snapshot: Snapshot, ds: str, bucket: int, buckets: int, columns: list[str] | None = None
 ) -> pd.DataFrame:
@@ -213,56 +205,6 @@ def write_features_in_parts(
             return table.day_path(ds)
 
 
-class LocalBuckets:
-    """A day's people a bucket at a time, over several passes: each bucket's frames read from the lake on the first
-    pass (a scan of each table a bucket), kept in local Parquet files for the passes after (a read of its own files
-    a bucket). The files hold personal data: they live in a folder of this process's, removed when the work ends,
-    and a folder left by a process that was killed is removed by the next that opens one."""
-
-    PREFIX = "socialpulse-buckets-"
-
-    def __init__(self, buckets: int, read: Callable[[int], tuple[pd.DataFrame, ...]], work: str) -> None:
-        self.buckets, self.read, self.work = buckets, read, work
-        self.files: dict[int, list[Path]] = {}
-
-    def __enter__(self) -> LocalBuckets:
-        _remove_orphaned(Path(tempfile.gettempdir()), self.PREFIX)
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-"))
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def each(self, step: str) -> Iterator[tuple[pd.DataFrame, ...]]:
-        """Every bucket's frames, `read(bucket)` the first time; logged as each is done."""
-        for bucket in range(self.buckets):
-            if bucket in self.files:
-                yield tuple(pd.read_parquet(file) for file in self.files[bucket])
-            else:
-                frames = self.read(bucket)
-                files = [self.folder / f"{bucket}-{i}.parquet" for i in range(len(frames))]
-                for frame, file in zip(frames, files, strict=True):
-                    frame.to_parquet(file)
-                self.files[bucket] = files
-                yield frames
-            log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
-
-
-def _remove_orphaned(parent: Path, prefix: str) -> None:
-    """Remove the folders `prefix`<pid>-... whose process is gone."""
-    for folder in parent.glob(f"{prefix}*"):
-        pid = folder.name[len(prefix) :].split("-")[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-            log.info("removed %s, left by a process that is gone", folder)
-        except PermissionError:  # another user's process, alive
-            continue
-
-
 def model_dir(lake: lake_zone.Lake, model: str, version: str) -> lake_storage.LakePath:
     return lake.root / "models" / model / version
 
@@ -289,7 +231,11 @@ def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
 
 
 def _resolve_events(
-    lake: lake_zone.Lake, ds: str, found: dict[str, tuple[Snapshot, list[str]]], buckets: int, erased: frozenset[str]
+    lake: lake_zone.Lake,
+    ds: str,
+    found: dict[str, tuple[Snapshot, list[str]]],
+    local: LocalBuckets,
+    erased: frozenset[str],
 ) -> Snapshot:
     """The day's events resolved to their people into the working table engagement_resolving, a bucket of the
     events' own pseudonyms at a time, with the users whose platform pseudonyms fall in it; the table at the version
@@ -297,17 +243,17 @@ def _resolve_events(
     person's bucket is profiled, and engagement_resolved gets them once then."""
     posts = read_input(found, "post_metrics")
     aliases = [f"{platform}_pseudonym" for platform in sorted(PLATFORMS)]
+    engaged = local.split(*found["engagement_events"], INPUT_COLUMNS["engagement_events"])
+    linked = local.split(*found["crm_users"], ["person_id", *aliases], people=tuple(aliases))
     writer, events, unmatched = lake.features("engagement_resolving").day_writer(ds), 0, 0
-    for bucket in range(buckets):
-        raw = drop_erased(read_input(found, "engagement_events", person_bucket(bucket, buckets)), erased)[0]
-        users = read_input(found, "crm_users", person_bucket(bucket, buckets, *aliases), ["person_id", *aliases])
-        resolved, missing = resolve_events(users, raw, posts)
+    for raw, users in local.each("resolving the events", engaged, linked):
+        resolved, missing = resolve_events(users, drop_erased(raw, erased)[0], posts)
         writer.write(resolved)
         events, unmatched = events + len(resolved), unmatched + missing
     writer.commit()
     if unmatched:
         log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
-    log.info("engagement of %s resolved: %d events in %d buckets", ds, events, buckets)
+    log.info("engagement of %s resolved: %d events in %d buckets", ds, events, local.buckets)
     resolved = lake.features("engagement_resolving").snapshot()
     assert resolved is not None  # just written, if only without rows
     return resolved
@@ -317,18 +263,30 @@ def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozens
     found = clean_inputs(lake, ds)
     users, days = found["crm_users"]
     buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
-    resolved = _resolve_events(lake, ds, found, buckets, erased)
+    with LocalBuckets(buckets, f"profiles of {ds}") as local:
+        resolved = _resolve_events(lake, ds, found, local, erased)
+        inputs = [local.split(*found[entity], INPUT_COLUMNS[entity]) for entity in ("crm_users", "crm_orders")]
+        inputs.append(local.split(resolved, [ds], list(RESOLVED_EVENT_COLUMNS)))
+        return _profile_each(lake, ds, as_of, local.each("profiling", *inputs), erased, buckets)
+
+
+def _profile_each(
+    lake: lake_zone.Lake,
+    ds: str,
+    as_of: date,
+    people: Iterator[tuple[pd.DataFrame, ...]],
+    erased: frozenset[str],
+    buckets: int,
+) -> JsonObject:
+    """Profiles, propensity rows and snapshots, resolved events and known orders of each bucket of people (users,
+    orders, resolved events), written to the day, committed once all are."""
     snapshots = dict(zip(("train", "eval"), propensity.snapshots(as_of), strict=True))
     outputs = ["user_profiles", "propensity_rows", *(f"propensity_{n}" for n in snapshots), "engagement_resolved"]
     writers = {entity: lake.features(entity).day_writer(ds) for entity in [*outputs, "orders_known"]}
     counts = dict.fromkeys(["profiles", "in_crm", "train_rows", "train_positive", "eval_rows", "eval_positive"], 0)
     started = time.monotonic()
-    for bucket in range(buckets):
-        inputs = AudienceInputs.of(
-            drop_erased(read_input(found, "crm_users", person_bucket(bucket, buckets)), erased)[0],
-            drop_erased(read_input(found, "crm_orders", person_bucket(bucket, buckets)), erased)[0],
-            drop_erased(resolved.read([ds], list(RESOLVED_EVENT_COLUMNS), person_bucket(bucket, buckets)), erased)[0],
-        )
+    for bucket, frames in enumerate(people):
+        inputs = AudienceInputs.of(*(drop_erased(frame, erased)[0] for frame in frames))
         profiles = build_profiles(inputs, as_of)
         writers["user_profiles"].write(profiles)
         writers["propensity_rows"].write(propensity.feature_rows(inputs, as_of))  # what it scores
@@ -517,20 +475,22 @@ def target(
     erased = lake.erased()
     buckets = people_buckets(profiles, ds, TARGET_PEOPLE)
 
-    def read(bucket: int) -> tuple[pd.DataFrame, ...]:
-        return (
-            read_bucket(profiles, ds, bucket, buckets, [*TARGETING_COLUMNS, *TOPIC_COLUMNS]),
-            read_bucket(scores, ds, bucket, buckets, ["person_id", "score"]),
-            # a column absent from drops cleaned before it reads as null
-            drop_erased(read_bucket(users, users_day, bucket, buckets, CRM_PEOPLE), erased)[0],
-        )
-
     targeter = Targeter(briefs, controls, as_of)
-    with LocalBuckets(buckets, read, f"target audiences of {ds}") as people:
-        for bucket, (bucket_profiles, bucket_scores, bucket_users) in enumerate(people.each("summing over everyone")):
-            bought = read_bucket(orders, ds, bucket, buckets, ["person_id", "ordered_at", "utm_campaign"])
-            targeter.add(bucket_profiles, bucket_scores, bucket_users, bought)
-        write_features_in_parts(lake, "target_candidates", ds, lambda: targeter.choose(people.each("choosing")))
+    with LocalBuckets(buckets, f"target audiences of {ds}") as local:
+        people = (
+            local.split(profiles, [ds], [*TARGETING_COLUMNS, *TOPIC_COLUMNS]),
+            local.split(scores, [ds], ["person_id", "score"]),
+            local.split(users, [users_day], CRM_PEOPLE),  # a column absent from drops cleaned before it reads as null
+        )
+        bought = local.split(orders, [ds], ["person_id", "ordered_at", "utm_campaign"])
+        for scored, score, crm, made in local.each("summing over everyone", *people, bought):
+            targeter.add(scored, score, drop_erased(crm, erased)[0], made)
+
+        def each_bucket() -> Iterator[tuple[pd.DataFrame, ...]]:
+            for bucket_profiles, bucket_scores, bucket_users in local.each("choosing", *people):
+                yield bucket_profiles, bucket_scores, drop_erased(bucket_users, erased)[0]
+
+        write_features_in_parts(lake, "target_candidates", ds, lambda: targeter.choose(each_bucket()))
     members, summaries = targeter.lists()
     write_features(lake, "target_audiences", ds, members)
     replace_people_in_parts(conn, lake, "target_audiences", lambda: [members], {"as_of_date": as_of}, run_id)
@@ -573,25 +533,22 @@ def recommend(conn: Any, lake: lake_zone.Lake, ds: str, run_id: str) -> JsonObje
     profiles, events = features_snapshot(lake, "user_profiles", ds), features_snapshot(lake, "engagement_resolved", ds)
     buckets = people_buckets(profiles, ds, RECOMMEND_PEOPLE)
 
-    with LocalBuckets(
-        buckets,
-        lambda bucket: (
-            read_bucket(events, ds, bucket, buckets, ["person_id", "topic", "posted_at"]),  # all it reads
-            read_bucket(profiles, ds, bucket, buckets),
-        ),
-        f"recommendations of {ds}",
-    ) as people:
-        for bucket_events, _ in people.each("learning from everyone"):
+    with LocalBuckets(buckets, f"recommendations of {ds}") as local:
+        people = (
+            local.split(events, [ds], ["person_id", "topic", "posted_at"]),  # all it reads
+            local.split(profiles, [ds]),
+        )
+        for bucket_events, _ in local.each("learning from everyone", *people):
             recommender.learn(bucket_events)
-        blend = recommender.choose(people.each("choosing the blend"))
-        for bucket_events, bucket_profiles in people.each("testing"):
+        blend = recommender.choose(local.each("choosing the blend", *people))
+        for bucket_events, bucket_profiles in local.each("testing", *people):
             recommender.test(bucket_events, bucket_profiles)
         quality = recommender.quality()
         write_features_in_parts(
             lake,
             "content_recommendations",
             ds,
-            lambda: (recommender.recommend(*bucket).assign(as_of_date=as_of) for bucket in people.each("recommending")),
+            lambda: (recommender.recommend(*p).assign(as_of_date=as_of) for p in local.each("recommending", *people)),
         )
     scope = {"as_of_date": as_of}
     replace_people_in_parts(

@@ -169,9 +169,10 @@ class CleanZone:
         """The users with a group in the column (users) and their orders, a bucket of EXPERIMENT_PEOPLE users at a
         time (audience/buckets.py): a person's users row and orders in the same bucket."""
         from socialpulse.audience.buckets import in_bucket
+        from socialpulse.jobs.buckets import people_buckets
 
         snapshot, days = self._table("crm_users", newest_only=True)
-        buckets = max(1, -(-snapshot.rows(days[0]) // EXPERIMENT_PEOPLE))
+        buckets = people_buckets(snapshot, days[0], EXPERIMENT_PEOPLE)
         for bucket in range(buckets):
             users = self.users(crm_column, partial(in_bucket, bucket=bucket, buckets=buckets))
             yield users, self.orders("person_id", users["person_id"])

@@ -30,13 +30,13 @@ from socialpulse.jobs.audience import (
     SEED,
     features_snapshot,
     model_dir,
-    people_buckets,
     read_bucket,
     read_features,
     register_model,
     replace_people_in_parts,
     write_features_in_parts,
 )
+from socialpulse.jobs.buckets import people_buckets
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
 from socialpulse.typing_aliases import JsonObject

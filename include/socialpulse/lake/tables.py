@@ -28,6 +28,8 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 from socialpulse.lake.storage import LakePath, ensure_dir, on_object_store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
     import pyarrow as pa
     import pyarrow.dataset as pads
@@ -229,6 +231,42 @@ class Snapshot:
             for batch in _day_batches(dataset, ds, names, BATCH_ROWS):
                 rows = pa.Table.from_batches([batch]).replace_schema_metadata({"pandas": pandas} if pandas else None)
                 yield rows.to_pandas(types_mapper=_nullable).reindex(columns=columns)
+
+    def spill(
+        self,
+        days: list[str],
+        columns: list[str] | None,
+        route: Callable[[pa.RecordBatch], Iterable[tuple[int, Any]]],
+        files: list[Path],
+    ) -> list[str]:
+        """The days' columns into local Parquet files in one read: each batch's rows to the files `route` names, as
+        (index in `files`, a boolean mask of the rows), a row to several or none. Every file is written, if only
+        without rows; read_spilled reads one back typed as read types it. For a step that reads a table in many
+        parts: one read of the table, not one a part. Returns the columns (all but the day when None)."""
+        import contextlib
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        dataset = self.table.to_pyarrow_dataset(filesystem=_local_filesystem(self.path))
+        columns = columns or [c for c in dataset.schema.names if c != DAY]
+        names = [c for c in columns if c in dataset.schema.names]
+        pandas = self.pandas_metadata
+        schema = pa.schema([dataset.schema.field(n) for n in names], metadata={"pandas": pandas} if pandas else None)
+        with contextlib.ExitStack() as stack:
+            writers = [stack.enter_context(pq.ParquetWriter(file, schema)) for file in files]
+            for ds in sorted(days):
+                for batch in _day_batches(dataset, ds, names, BATCH_ROWS):
+                    for index, rows in route(batch):
+                        writers[index].write_batch(batch.filter(pa.array(rows, pa.bool_())))
+        return columns
+
+
+def read_spilled(file: Path, columns: list[str]) -> pd.DataFrame:
+    """A file Snapshot.spill wrote, as Snapshot.read gives the columns (one the table lacks: null)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(file).to_pandas(types_mapper=_nullable).reindex(columns=columns)
 
 
 @dataclass(frozen=True)

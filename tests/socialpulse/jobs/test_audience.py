@@ -344,20 +344,3 @@ def learn_noise(ds: str, lake: str):
         table.write_day(frame, ds)
 
     return shuffle
-
-
-def test_local_copies_of_buckets_go_with_their_work_and_with_a_killed_process(tmp_path, monkeypatch):
-    import subprocess
-    import sys
-
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    monkeypatch.setattr(audience.tempfile, "tempdir", str(tmp_path))
-    left = tmp_path / f"{audience.LocalBuckets.PREFIX}{gone.stdout.strip()}-killed"
-    left.mkdir()
-    (left / "0-0.parquet").write_bytes(b"people")
-    with audience.LocalBuckets(2, lambda bucket: (pd.DataFrame({"person_id": [f"p{bucket}"]}),), "work") as people:
-        assert not left.exists() and people.folder.parent == tmp_path
-        assert [frames[0]["person_id"].tolist() for frames in people.each("first")] == [["p0"], ["p1"]]
-        assert [frames[0]["person_id"].tolist() for frames in people.each("again")] == [["p0"], ["p1"]]
-        assert len(list(people.folder.iterdir())) == 2
-    assert not people.folder.exists()

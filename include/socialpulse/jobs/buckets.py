@@ -1,0 +1,106 @@
+"""A day's people a bucket at a time, for the steps that read several tables person by person, in one pass or
+several: each table split into a local file a bucket in one read of it (Snapshot.spill), each bucket read back
+from its files. At 1,000,000 people, build_profiles read each of its inputs once for each of its ten buckets.
+
+The files hold personal data: they live in a folder of this process's, removed when the work ends, and a folder
+left by a process that was killed is removed by the next that opens one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from socialpulse.audience.buckets import bucket_of
+from socialpulse.lake.tables import read_spilled
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from socialpulse.lake.tables import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+def people_buckets(snapshot: Snapshot, ds: str, people: int) -> int:
+    """How many buckets of about `people` people the day's rows fall in (one row a person)."""
+    return max(1, -(-snapshot.rows(ds) // people))
+
+
+@dataclass(frozen=True)
+class Split:
+    """A table's columns split into a local file a bucket."""
+
+    files: tuple[Path, ...]
+    columns: tuple[str, ...]
+
+
+class LocalBuckets:
+    """Tables split into `buckets` buckets of people (audience/buckets.py), read back a bucket at a time."""
+
+    PREFIX = "socialpulse-buckets-"
+
+    def __init__(self, buckets: int, work: str) -> None:
+        self.buckets, self.work, self.splits = buckets, work, 0
+
+    def __enter__(self) -> LocalBuckets:
+        _remove_orphaned(Path(tempfile.gettempdir()), self.PREFIX)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-"))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def split(
+        self, snapshot: Snapshot, days: list[str], columns: list[str] | None = None, people: tuple[str, ...] = ()
+    ) -> Split:
+        """The days' columns (all when None) a file a bucket, in one read: a row goes to the bucket of each of its
+        `people` columns (person_id when none) that names someone; with one bucket, every row goes to it."""
+        self.splits += 1
+        files = tuple(self.folder / f"{self.splits}-{bucket}.parquet" for bucket in range(self.buckets))
+        names = snapshot.spill(days, columns, _router(people or ("person_id",), self.buckets), list(files))
+        log.info("%s: a table split in %d buckets (%s)", self.work, self.buckets, ", ".join(names))
+        return Split(files, tuple(names))
+
+    def each(self, step: str, *splits: Split) -> Iterator[tuple[pd.DataFrame, ...]]:
+        """Every bucket's frames, one of each split; logged as each is done."""
+        for bucket in range(self.buckets):
+            yield tuple(read_spilled(split.files[bucket], list(split.columns)) for split in splits)
+            log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
+
+
+def _router(people: tuple[str, ...], buckets: int) -> Callable[[pa.RecordBatch], list[tuple[int, Any]]]:
+    """Snapshot.spill's route: each bucket with the rows whose people fall in it."""
+
+    def route(batch: pa.RecordBatch) -> list[tuple[int, Any]]:
+        if buckets == 1:
+            return [(0, np.ones(batch.num_rows, dtype=bool))]
+        places = [bucket_of(batch.column(c), buckets) for c in people if c in batch.schema.names]
+        masks = [(b, np.logical_or.reduce([place == b for place in places])) for b in range(buckets)] if places else []
+        return [(b, rows) for b, rows in masks if rows.any()]
+
+    return route
+
+
+def _remove_orphaned(parent: Path, prefix: str) -> None:
+    """Remove the folders `prefix`<pid>-... whose process is gone."""
+    for folder in parent.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix) :].split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("removed %s, left by a process that is gone", folder)
+        except PermissionError:  # another user's process, alive
+            continue

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from socialpulse.audience.buckets import bucket_of, in_bucket
+from socialpulse.jobs import buckets as local_buckets
+from socialpulse.jobs.audience import person_bucket
+from socialpulse.lake import Lake
+from socialpulse.transforms.privacy import Pseudonymizer
+
+DAY = "2026-11-01"
+PEOPLE = [Pseudonymizer("k" * 32).token("crm", str(i)) for i in range(40)]
+
+
+@pytest.fixture
+def table(tmp_path):
+    """A day of rows typed as cleaning types them: a person, an alias (another person's pseudonym or none), an
+    Int64 and a boolean with nulls, a string; and a row without a person."""
+    frame = pd.DataFrame(
+        {
+            "person_id": pd.array([*PEOPLE, None], dtype="string"),
+            "alias": pd.array([PEOPLE[(i * 7) % 40] if i % 3 else None for i in range(41)], dtype="string"),
+            "count": pd.array([i if i % 5 else None for i in range(41)], dtype="Int64"),
+            "flag": pd.array([bool(i % 2) if i % 4 else None for i in range(41)], dtype="boolean"),
+            "topic": [f"t{i % 3}" for i in range(41)],
+        }
+    )
+    lake = Lake.at(tmp_path / "lake")
+    lake.features("people").write_day(frame, DAY)
+    return lake.features("people").snapshot()
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_a_split_bucket_reads_as_the_table_read_for_that_bucket(table, buckets, tmp_path, monkeypatch):
+    monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
+    with local_buckets.LocalBuckets(buckets, "work") as local:
+        split = local.split(table, [DAY], ["person_id", "count", "flag", "topic", "missing"])
+        read = list(local.each("reading", split))
+    columns = ["person_id", "count", "flag", "topic", "missing"]
+    for bucket, (frame,) in enumerate(read):
+        keep = person_bucket(bucket, buckets) if buckets > 1 else None  # one bucket: everyone, an id or not
+        pd.testing.assert_frame_equal(frame, table.read([DAY], columns, keep))
+    assert sum(len(frame) for (frame,) in read) == 41 - (buckets > 1)
+
+
+def test_a_row_goes_to_the_bucket_of_each_of_its_people(table, tmp_path, monkeypatch):
+    monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
+    with local_buckets.LocalBuckets(4, "work") as local:
+        split = local.split(table, [DAY], ["person_id", "alias"], people=("person_id", "alias"))
+        read = [frame for (frame,) in local.each("reading", split)]
+    rows = table.read([DAY], ["person_id", "alias"])
+    for bucket, frame in enumerate(read):
+        either = in_bucket(rows["person_id"], bucket, 4) | in_bucket(rows["alias"], bucket, 4)
+        pd.testing.assert_frame_equal(frame, rows[either].reset_index(drop=True))
+    twice = bucket_of(rows["person_id"], 4) != bucket_of(rows["alias"], 4)
+    assert sum(len(frame) for frame in read) == rows["person_id"].notna().sum() + (twice & rows["alias"].notna()).sum()
+
+
+def test_local_copies_go_with_their_work_and_with_a_killed_process(table, tmp_path, monkeypatch):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
+    left = tmp_path / f"{local_buckets.LocalBuckets.PREFIX}{gone.stdout.strip()}-killed"
+    left.mkdir()
+    (left / "1-0.parquet").write_bytes(b"people")
+    with local_buckets.LocalBuckets(2, "work") as local:
+        assert not left.exists() and local.folder.parent == tmp_path
+        split = local.split(table, [DAY], ["person_id"])
+        first = [frame["person_id"].tolist() for (frame,) in local.each("first", split)]
+        assert [frame["person_id"].tolist() for (frame,) in local.each("again", split)] == first
+        assert (
+            sorted(p for people in first for p in people) == sorted(PEOPLE) and len(list(local.folder.iterdir())) == 2
+        )
+    assert not local.folder.exists()

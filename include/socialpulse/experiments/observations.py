@@ -178,8 +178,9 @@ def _crm_sums(
     square of a member's revenue grows on a day by the new square less the old one."""
     arm_of = {arm.crm_group: arm.name for arm in experiment.arms}
     members = users.assign(arm=groups.map(arm_of)).dropna(subset=["arm"])
-    members = members.assign(joined=members["signup_date"].astype(str))[["person_id", "arm", "joined"]]
-    members = members.drop_duplicates("person_id").set_index("person_id")
+    members = members.assign(joined=members["signup_date"].astype("string"))[["person_id", "arm", "joined"]]
+    members = members.drop_duplicates("person_id").dropna(subset=["joined"])  # no signup date: never joins
+    members = members.set_index("person_id")
     covariates = (
         pre_period(experiment, members.reset_index(), orders)
         if experiment.pre_period_days

@@ -64,7 +64,7 @@ class LocalBuckets:
         self, snapshot: Snapshot, days: list[str], columns: list[str] | None = None, people: tuple[str, ...] = ()
     ) -> Split:
         """The days' columns (all when None) a file a bucket, in one read: a row goes to the bucket of each of its
-        `people` columns (person_id when none) that names someone; with one bucket, every row goes to it."""
+        `people` columns (person_id when none) that names someone, and a row that names nobody to none."""
         self.splits += 1
         files = tuple(self.folder / f"{self.splits}-{bucket}.parquet" for bucket in range(self.buckets))
         names = snapshot.spill(days, columns, _router(people or ("person_id",), self.buckets), list(files))
@@ -82,8 +82,6 @@ def _router(people: tuple[str, ...], buckets: int) -> Callable[[pa.RecordBatch],
     """Snapshot.spill's route: each bucket with the rows whose people fall in it."""
 
     def route(batch: pa.RecordBatch) -> list[tuple[int, Any]]:
-        if buckets == 1:
-            return [(0, np.ones(batch.num_rows, dtype=bool))]
         places = [bucket_of(batch.column(c), buckets) for c in people if c in batch.schema.names]
         masks = [(b, np.logical_or.reduce([place == b for place in places])) for b in range(buckets)] if places else []
         return [(b, rows) for b, rows in masks if rows.any()]

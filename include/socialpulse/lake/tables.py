@@ -263,10 +263,16 @@ class Snapshot:
 
 
 def read_spilled(file: Path, columns: list[str]) -> pd.DataFrame:
-    """A file Snapshot.spill wrote, as Snapshot.read gives the columns (one the table lacks: null)."""
+    """A file Snapshot.spill wrote, as Snapshot.read gives the columns (one the table lacks: null), joined into one
+    array per column and handed to pandas as read does (a spilled file holds a row group per batch read)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return pq.read_table(file).to_pandas(types_mapper=_nullable).reindex(columns=columns)
+    rows = pq.read_table(file).combine_chunks()
+    frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
+    del rows  # self_destruct left it unusable
+    pa.default_memory_pool().release_unused()
+    return frame.reindex(columns=columns)
 
 
 @dataclass(frozen=True)

@@ -122,13 +122,13 @@ def in_reporting_currency(orders: Validated, rates: Rates, reporting: str = DEFA
 
 def experiment_groups(raw: pd.DataFrame) -> pd.Series:
     """Each user's experiment groups as JSON {column: group}, from the drop's experiment_* columns; null without."""
-    text = pd.Series("", index=raw.index, dtype=object)  # the JSON's members so far, column by column, as text
+    text = pd.Series("", index=pd.RangeIndex(len(raw)), dtype=object)  # each row's JSON members so far, as text
     for column in sorted(c for c in raw.columns if c.startswith(CRM_COLUMN_PREFIX)):  # as json.dumps sorts keys
-        groups = raw[column].dropna()
+        groups = raw[column].reset_index(drop=True).dropna()  # by position: the raw index may repeat a label
         member = f"{json.dumps(column)}: " + groups.map({g: json.dumps(g) for g in groups.unique()})
         before = text[groups.index]
         text[groups.index] = before.where(before == "", before + ", ") + member
-    return ("{" + text + "}").where(text != "", None)
+    return pd.Series(("{" + text + "}").where(text != "", None).to_numpy(), index=raw.index, dtype=object)
 
 
 def clean_users(raw: pd.DataFrame, pseudonymizer: Pseudonymizer, erased: frozenset[str] = frozenset()) -> Validated:

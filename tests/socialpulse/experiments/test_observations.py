@@ -13,10 +13,10 @@ from socialpulse.experiments.evaluate import PRE_PERIOD_COLUMNS
 from socialpulse.experiments.observations import (
     campaign_looks,
     crm_looks,
+    crm_looks_in_parts,
     fitted_pre_period,
     groups_of,
     look_days,
-    pre_period,
 )
 
 CAMPAIGN_TEST = Experiment(
@@ -114,51 +114,71 @@ def test_crm_arms_count_members_buyers_and_each_person_s_revenue():
     assert looks.loc[("2026-10-03", "held"), ["units", "conversions", "revenue"]].tolist() == [1, 1, 4.0]
 
 
+def _each_member_summed(experiment: Experiment, users: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """crm_looks by its definition: every look, every member, one at a time."""
+    arm = {"holdout": "held", "targeted": "ads"}
+    members = users.drop_duplicates("person_id").assign(arm=groups_of(users, "experiment_ads").map(arm))
+    start, expected = pd.Timestamp(experiment.start_date), []
+    for day in DAYS:
+        for name in ("held", "ads"):
+            rows = []
+            for person in members[members["arm"] == name].itertuples():
+                if pd.isna(person.signup_date) or person.signup_date > day:
+                    continue
+                own = orders[orders["person_id"] == person.person_id]
+                mine = own[(own["order_date"] >= DAYS[0]) & (own["order_date"] >= person.signup_date)]
+                mine = mine[mine["order_date"] <= day]
+                revenue, bought = mine["amount_reporting"].sum(), float(len(mine) > 0)
+                entered = max(pd.Timestamp(person.signup_date), start)
+                since = (entered - pd.Timedelta(days=experiment.pre_period_days)).strftime("%Y-%m-%d")
+                before = own[(own["order_date"] >= since) & (own["order_date"] < entered.strftime("%Y-%m-%d"))]
+                had, spent = float(len(before) > 0), before["amount_reporting"].sum()
+                rows.append([bought, revenue, revenue**2, had, had * bought, spent, spent**2, spent * revenue])
+            expected.append([day, name, len(rows), *(np.sum(rows, axis=0) if rows else [0.0] * 8)])
+    columns = ["as_of_date", "arm", "units", "conversions", "revenue", "revenue_squares", *PRE_PERIOD_COLUMNS]
+    return pd.DataFrame(expected, columns=columns).set_index(["as_of_date", "arm"]).sort_index()
+
+
 def test_crm_looks_equal_each_look_summed_member_by_member():
     """The looks are running sums of the days people join and buy: they equal each look's figures summed over its
-    members one at a time, with several orders on one day, orders before joining, before the start and after the
-    last look, and people who join during the experiment or after it."""
+    members one at a time, whether read whole or in parts, with several orders on one day, orders before joining,
+    before the start and after the last look, an order without an amount, people who join during the experiment
+    or after it, an arm nobody has joined on the first day, a user twice, one without a signup date or a group."""
     rng = np.random.default_rng(5)
     people = [f"p{i}" for i in range(60)]
+    groups = rng.choice(["holdout", "targeted"], 60)
     joined = rng.choice(["2026-01-01", "2026-09-30", "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"], 60)
+    joined = np.where((groups == "holdout") & (joined < "2026-10-02"), "2026-10-02", joined)  # held: none on 10-01
     users = pd.DataFrame(
         {
-            "person_id": people,
-            "signup_date": joined,
-            "experiment_groups": [json.dumps({"experiment_ads": g}) for g in rng.choice(["holdout", "targeted"], 60)],
+            "person_id": [*people, "p0", "p60", "p61"],
+            "signup_date": [*joined, "2026-01-01", None, "2026-01-01"],
+            "experiment_groups": [json.dumps({"experiment_ads": g}) for g in [*groups, "holdout", "targeted"]] + [None],
         }
     )
     order_days = pd.date_range("2026-09-28", "2026-10-04").strftime("%Y-%m-%d").to_numpy()
     orders = pd.DataFrame(
         {
-            "person_id": rng.choice(people, 300),
+            "person_id": rng.choice([*people, "p60", "p61"], 300),
             "order_date": rng.choice(order_days, 300),
-            "amount_reporting": rng.integers(1, 50, 300).astype(float),
+            "amount_reporting": np.where(np.arange(300) % 37, rng.integers(1, 50, 300), np.nan),
         }
     )
     cuped = replace(HOLDOUT, pre_period_days=2)
-    arm = {"holdout": "held", "targeted": "ads"}
-    members = users.assign(arm=groups_of(users, "experiment_ads").map(arm), joined=users["signup_date"])
-    covariates = pre_period(cuped, members, orders)
-    expected = []
-    for day in DAYS:
-        for name in ("held", "ads"):
-            rows = []
-            for person in members[(members["arm"] == name) & (members["joined"] <= day)].itertuples():
-                mine = orders[(orders["person_id"] == person.person_id) & (orders["order_date"] <= day)]
-                mine = mine[(mine["order_date"] >= DAYS[0]) & (mine["order_date"] >= person.joined)]
-                revenue, bought = mine["amount_reporting"].sum(), float(len(mine) > 0)
-                pre = covariates.loc[person.person_id]
-                had, spent = pre["pre_conversions"], pre["pre_revenue"]
-                rows.append([bought, revenue, revenue**2, had, had * bought, spent, spent**2, spent * revenue])
-            expected.append([day, name, len(rows), *np.sum(rows, axis=0)])
-    columns = ["as_of_date", "arm", "units", "conversions", "revenue", "revenue_squares", *PRE_PERIOD_COLUMNS]
-    looks = crm_looks(cuped, users, orders, DAYS)
-    pd.testing.assert_frame_equal(
-        looks.set_index(["as_of_date", "arm"])[columns[2:]].sort_index(),
-        pd.DataFrame(expected, columns=columns).set_index(["as_of_date", "arm"]).sort_index(),
-        check_dtype=False,
-    )
+    expected = _each_member_summed(cuped, users, orders)
+    outcomes = ["units", "conversions", "revenue", "revenue_squares"]
+    first_half, second_half = users.iloc[:30], users.iloc[30:]
+    second_half = second_half[~second_half["person_id"].isin(first_half["person_id"])]  # a person in one part
+    for looks in (
+        crm_looks(cuped, users, orders, DAYS),
+        crm_looks_in_parts(cuped, [(first_half, orders), (second_half, orders)], DAYS, "2026-09-28"),
+    ):
+        found = looks.set_index(["as_of_date", "arm"])[expected.columns].sort_index()
+        pd.testing.assert_frame_equal(found, expected, check_dtype=False)
+    assert expected.loc[("2026-10-01", "held"), "units"] == 0 and expected["units"].min() == 0
+    without = crm_looks(HOLDOUT, users, orders, DAYS).set_index(["as_of_date", "arm"]).sort_index()
+    pd.testing.assert_frame_equal(without[outcomes], expected[outcomes], check_dtype=False)
+    assert without[list(PRE_PERIOD_COLUMNS)].isna().all().all()  # no pre-period, no covariates
 
 
 def test_groups_of_users_cleaned_before_experiments_existed_are_none():

@@ -12,7 +12,7 @@ from socialpulse.jobs.audience import person_bucket
 from socialpulse.lake import Lake
 from socialpulse.transforms.privacy import Pseudonymizer
 
-DAY = "2026-11-01"
+DAY, NEXT = "2026-11-01", "2026-11-02"
 PEOPLE = [Pseudonymizer("k" * 32).token("crm", str(i)) for i in range(40)]
 
 
@@ -31,20 +31,21 @@ def table(tmp_path):
     )
     lake = Lake.at(tmp_path / "lake")
     lake.features("people").write_day(frame, DAY)
+    lake.features("people").write_day(frame.iloc[::-2].assign(topic="next"), NEXT)
     return lake.features("people").snapshot()
 
 
-@pytest.mark.parametrize("buckets", [1, 3])
-def test_a_split_bucket_reads_as_the_table_read_for_that_bucket(table, buckets, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("buckets", "columns"), [(1, None), (3, ["person_id", "count", "flag", "topic", "missing"])])
+def test_a_split_bucket_reads_as_the_table_read_for_that_bucket(table, buckets, columns, tmp_path, monkeypatch):
+    """The same rows, in the same order (day by day), with the same dtypes; a column the table lacks reads as nulls,
+    and a row without a person is in no bucket."""
     monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
     with local_buckets.LocalBuckets(buckets, "work") as local:
-        split = local.split(table, [DAY], ["person_id", "count", "flag", "topic", "missing"])
-        read = list(local.each("reading", split))
-    columns = ["person_id", "count", "flag", "topic", "missing"]
-    for bucket, (frame,) in enumerate(read):
-        keep = person_bucket(bucket, buckets) if buckets > 1 else None  # one bucket: everyone, an id or not
-        pd.testing.assert_frame_equal(frame, table.read([DAY], columns, keep))
-    assert sum(len(frame) for (frame,) in read) == 41 - (buckets > 1)
+        split = local.split(table, [DAY, NEXT], columns)
+        read = [frame for (frame,) in local.each("reading", split)]
+    for bucket, frame in enumerate(read):
+        pd.testing.assert_frame_equal(frame, table.read([DAY, NEXT], columns, person_bucket(bucket, buckets)))
+    assert sum(len(frame) for frame in read) == 40 + 20 and all(len(frame) for frame in read)
 
 
 def test_a_row_goes_to_the_bucket_of_each_of_its_people(table, tmp_path, monkeypatch):

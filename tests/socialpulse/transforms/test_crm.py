@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from socialpulse.errors import PersonalDataError
-from socialpulse.transforms.crm import attribution, clean_orders, clean_users, read_csv, read_csv_parts
+from socialpulse.transforms.crm import (
+    attribution,
+    clean_orders,
+    clean_users,
+    experiment_groups,
+    read_csv,
+    read_csv_parts,
+)
 from socialpulse.transforms.currency import Rates
 from socialpulse.transforms.privacy import Pseudonymizer
 
@@ -118,6 +125,8 @@ def test_experiment_columns_are_kept_as_the_person_s_groups_and_other_columns_dr
     )
     text = clean_users(read_csv(quoted), PSEUDONYMIZER).clean["experiment_groups"].tolist()
     assert text == [json.dumps({"experiment_a": "x", "experiment_b": 'say "hi" \u00e9'}, sort_keys=True)]  # as read
+    twice = pd.concat([read_csv(quoted), read_csv(quoted).assign(experiment_b=None)])  # one index label, twice
+    assert experiment_groups(twice).tolist() == [text[0], json.dumps({"experiment_a": "x"})]
 
 
 def test_a_raw_id_too_long_or_holding_control_characters_is_quarantined_not_pseudonymised():

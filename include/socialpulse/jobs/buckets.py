@@ -61,13 +61,20 @@ class LocalBuckets:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def split(
-        self, snapshot: Snapshot, days: list[str], columns: list[str] | None = None, people: tuple[str, ...] = ()
+        self,
+        snapshot: Snapshot,
+        days: list[str],
+        columns: list[str] | None = None,
+        people: tuple[str, ...] = (),
+        everywhere: Callable[[pa.RecordBatch], Any] | None = None,
     ) -> Split:
         """The days' columns (all when None) a file a bucket, in one read: a row goes to the bucket of each of its
-        `people` columns (person_id when none) that names someone, and a row that names nobody to none."""
+        `people` columns (person_id when none) that names someone, and a row that names nobody to none; the rows
+        `everywhere` takes (a batch -> a boolean mask), when given, to every bucket."""
         self.splits += 1
         files = tuple(self.folder / f"{self.splits}-{bucket}.parquet" for bucket in range(self.buckets))
-        names = snapshot.spill(days, columns, _router(people or ("person_id",), self.buckets), list(files))
+        route = _router(people or ("person_id",), self.buckets, everywhere)
+        names = snapshot.spill(days, columns, route, list(files))
         log.info("%s: a table split in %d buckets (%s)", self.work, self.buckets, ", ".join(names))
         return Split(files, tuple(names))
 
@@ -78,12 +85,15 @@ class LocalBuckets:
             log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
 
 
-def _router(people: tuple[str, ...], buckets: int) -> Callable[[pa.RecordBatch], list[tuple[int, Any]]]:
-    """Snapshot.spill's route: each bucket with the rows whose people fall in it."""
+def _router(
+    people: tuple[str, ...], buckets: int, everywhere: Callable[[pa.RecordBatch], Any] | None
+) -> Callable[[pa.RecordBatch], list[tuple[int, Any]]]:
+    """Snapshot.spill's route: each bucket with the rows whose people fall in it, and the rows `everywhere` takes."""
 
     def route(batch: pa.RecordBatch) -> list[tuple[int, Any]]:
         places = [bucket_of(batch.column(c), buckets) for c in people if c in batch.schema.names]
-        masks = [(b, np.logical_or.reduce([place == b for place in places])) for b in range(buckets)] if places else []
+        shared = np.asarray(everywhere(batch), dtype=bool) if everywhere else np.zeros(batch.num_rows, dtype=bool)
+        masks = [(b, np.logical_or.reduce([shared, *(place == b for place in places)])) for b in range(buckets)]
         return [(b, rows) for b, rows in masks if rows.any()]
 
     return route

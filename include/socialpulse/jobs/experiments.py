@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -42,10 +42,11 @@ if TYPE_CHECKING:
     from socialpulse.lake.tables import Snapshot
 
 log = logging.getLogger(__name__)
-EXPERIMENT_PEOPLE = 250_000  # users of a CRM group experiment read at a time: what bounds evaluate_experiments
+EXPERIMENT_PEOPLE = 100_000  # users of a CRM group experiment read at a time: what bounds evaluate_experiments
 PLAN_DAYS = 28  # before the start, the plan reads this many days of the arms' traffic
 REVENUE_METRICS = frozenset({"revenue_per_person", "roas"})
 ORDER_COLUMNS = ["order_id", "person_id", "ordered_at", "amount_reporting", "utm_campaign"]
+USER_COLUMNS = ["person_id", "signup_date", "experiment_groups"]
 CAMPAIGN_COLUMNS = ["metric_date", "campaign_id", "impressions", "reach", "clicks", "conversions", "spend_reporting"]
 
 
@@ -145,57 +146,66 @@ class CleanZone:
         """The newest version of each order whose `column` (person_id, utm_campaign) holds one of the values, with
         its order_date (UTC); erased people's left out. Read with the versions of every restated order, so that an
         order whose newest version moved elsewhere is left out too."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from socialpulse.transforms.repeats import among
-
         snapshot, days = self._table("crm_orders")
-        wanted, restated = pa.array(sorted(set(values)), pa.string()), self._restated()
-
-        def taken(found: pa.Array | pa.ChunkedArray) -> np.ndarray:
-            return np.asarray(pc.fill_null(pc.is_in(found, value_set=wanted), False), dtype=bool)
+        wanted = _value_set(values)
 
         def keep(batch: pa.RecordBatch) -> Any:
-            ids = pd.Series(batch.column("order_id").to_pandas())
-            return taken(batch.column(column)) | among(ids, restated)
+            return _taken(batch.column(column), wanted) | self._restated_rows(batch)
 
-        orders = snapshot.read(days, ORDER_COLUMNS, keep).drop_duplicates("order_id", keep="last")
-        orders = orders[taken(pa.Array.from_pandas(orders[column], type=pa.string()))]
-        orders, _ = drop_erased(orders, self.lake.erased())
-        return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
+        return self._newest(snapshot.read(days, ORDER_COLUMNS, keep), column, wanted)
 
     def people(self, crm_column: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
         """The users with a group in the column (users) and their orders, a bucket of EXPERIMENT_PEOPLE users at a
-        time (audience/buckets.py): a person's users row and orders in the same bucket."""
-        from socialpulse.audience.buckets import in_bucket
-        from socialpulse.jobs.buckets import people_buckets
+        time (audience/buckets.py): a person's users row and orders in the same bucket. The users and the orders
+        (with every version of a restated order in every bucket) are split into local bucket files in one read of
+        each (jobs/buckets.py), not read from the lake once a bucket."""
+        from socialpulse.jobs.buckets import LocalBuckets, people_buckets
 
-        snapshot, days = self._table("crm_users", newest_only=True)
-        buckets = people_buckets(snapshot, days[0], EXPERIMENT_PEOPLE)
-        for bucket in range(buckets):
-            users = self.users(crm_column, partial(in_bucket, bucket=bucket, buckets=buckets))
-            yield users, self.orders("person_id", users["person_id"])
-            log.info("the users of %s: bucket %d of %d read", crm_column, bucket + 1, buckets)
+        users, user_days = self._table("crm_users", newest_only=True)
+        orders, order_days = self._table("crm_orders")
+        buckets = people_buckets(users, user_days[0], EXPERIMENT_PEOPLE)
+        with LocalBuckets(buckets, f"the users of {crm_column}") as local:
+            grouped = local.split(users, user_days, USER_COLUMNS)
+            bought = local.split(orders, order_days, ORDER_COLUMNS, everywhere=self._restated_rows)
+            for people, theirs in local.each("reading", grouped, bought):
+                members = self._with_group(people, crm_column)
+                yield members, self._newest(theirs, "person_id", _value_set(members["person_id"]))
 
-    def users(self, crm_column: str, select: Callable[[pa.Array], Any] | None = None) -> pd.DataFrame:
-        """person_id, signup_date, experiment_groups of the newest users drop's people with a group in the column
-        (its name as the cleaning's JSON writes it), those whose person_id `select` takes when given; erased people
-        left out."""
-        import pyarrow.compute as pc
+    def _with_group(self, users: pd.DataFrame, crm_column: str) -> pd.DataFrame:
+        """The users with a group in the column (its name as the cleaning's JSON writes it; a drop cleaned before
+        experiments: nobody), erased people left out."""
+        groups = users["experiment_groups"].astype("string")
+        found = groups.str.contains(json.dumps(crm_column), regex=False).fillna(False).astype(bool)
+        return drop_erased(users[found].reset_index(drop=True), self.lake.erased())[0]
 
-        snapshot, days = self._table("crm_users", newest_only=True)
-        named = json.dumps(crm_column)
+    def _restated_rows(self, batch: pa.RecordBatch) -> np.ndarray:
+        """Whether each order of a batch is a version of a restated order."""
+        from socialpulse.transforms.repeats import among
 
-        def keep(batch: pa.RecordBatch) -> Any:
-            if "experiment_groups" not in batch.schema.names:  # a drop cleaned before experiments: nobody has one
-                return np.zeros(batch.num_rows, dtype=bool)
-            found = pc.fill_null(pc.match_substring(batch.column("experiment_groups"), named), False)
-            mask = found.to_numpy(zero_copy_only=False)
-            return mask & np.asarray(select(batch.column("person_id")), dtype=bool) if select else mask
+        return among(pd.Series(batch.column("order_id").to_pandas()), self._restated())
 
-        users = snapshot.read(days, ["person_id", "signup_date", "experiment_groups"], keep)
-        return drop_erased(users, self.lake.erased())[0]
+    def _newest(self, orders: pd.DataFrame, column: str, wanted: pa.Array) -> pd.DataFrame:
+        """Of orders read with every version of the restated ones, the newest version of each whose `column` holds
+        one of the wanted values, erased people's left out, with its order_date (UTC)."""
+        import pyarrow as pa
+
+        orders = orders.drop_duplicates("order_id", keep="last")
+        orders = orders[_taken(pa.Array.from_pandas(orders[column], type=pa.string()), wanted)]
+        orders, _ = drop_erased(orders, self.lake.erased())
+        return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
+
+
+def _value_set(values: Iterable[str]) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(sorted(set(values)), pa.string())
+
+
+def _taken(found: pa.Array | pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
+    """Whether each value is one of the wanted (a null is not)."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(pc.is_in(found, value_set=wanted), False), dtype=bool)
 
 
 def audience_holdouts(

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
+from contextlib import closing
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
@@ -154,7 +155,7 @@ class CleanZone:
 
         return self._newest(snapshot.read(days, ORDER_COLUMNS, keep), column, wanted)
 
-    def people(self, crm_column: str) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    def people(self, crm_column: str) -> Generator[tuple[pd.DataFrame, pd.DataFrame]]:
         """The users with a group in the column (users) and their orders, a bucket of EXPERIMENT_PEOPLE users at a
         time (audience/buckets.py): a person's users row and orders in the same bucket. The users and the orders
         (with every version of a restated order in every bucket) are split into local bucket files in one read of
@@ -245,10 +246,10 @@ def looks_of(
         )
         return campaign_looks(experiment, metrics, orders, days)
     if people is not None:  # an audience's holdout: the people on its lists
-        parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]] = [(people, zone.orders("person_id", people["person_id"]))]
-    else:
-        parts = zone.people(cast(str, experiment.crm_column))
-    return crm_looks_in_parts(experiment, parts, days, zone.first_order_day())
+        held = [(people, zone.orders("person_id", people["person_id"]))]
+        return crm_looks_in_parts(experiment, held, days, zone.first_order_day())
+    with closing(zone.people(cast(str, experiment.crm_column))) as parts:  # its local files go, whatever happens
+        return crm_looks_in_parts(experiment, parts, days, zone.first_order_day())
 
 
 def plan_before_start(

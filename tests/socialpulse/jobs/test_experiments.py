@@ -282,3 +282,23 @@ def test_a_crm_experiment_read_a_bucket_of_people_at_a_time_is_read_as_at_once(s
     in_buckets = evaluate_all(sqlite_conn, lake, holdout, DS, "run-2")
     assert in_buckets == at_once and len(whole) > 20
     pd.testing.assert_frame_equal(results(sqlite_conn).drop(columns="run_id"), whole.drop(columns="run_id"))
+
+
+def test_a_crm_experiment_s_local_bucket_files_go_when_its_looks_fail(lake, tmp_path, monkeypatch):
+    """The users and orders split into local files (personal data) are removed when the looks stop with an error."""
+    from socialpulse.experiments import observations
+    from socialpulse.jobs import buckets, experiments
+
+    monkeypatch.setattr(buckets.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(experiments, "EXPERIMENT_PEOPLE", 1000)
+    local = f"{buckets.LocalBuckets.PREFIX}*"
+
+    def failing(*_):
+        assert list(tmp_path.glob(local))  # while the buckets are read
+        raise RuntimeError("a look failed")
+
+    monkeypatch.setattr(observations, "_crm_sums", failing)
+    holdout = planted.declared()["retargeting_holdout"]
+    with pytest.raises(RuntimeError, match="a look failed") as failure:
+        experiments.looks_of(None, experiments.CleanZone(lake, DS), holdout, [DS])
+    assert failure.traceback and not list(tmp_path.glob(local))  # while the error's frames are still held

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 import pandas as pd
 
 from socialpulse import lake as lake_zone
@@ -93,24 +91,11 @@ def clean_inputs(lake: lake_zone.Lake, ds: str) -> dict[str, tuple[Snapshot, lis
     return cast(dict[str, tuple["Snapshot", list[str]]], found)
 
 
-def read_input(
-    found: dict[str, tuple[Snapshot, list[str]]],
-    entity: str,
-    keep: Callable[[pa.RecordBatch], Any] | None = None,
-    columns: list[str] | None = None,
-) -> pd.DataFrame:
-    """An input's rows (INPUT_COLUMNS unless `columns`), the batches' rows `keep` keeps only when given."""
-    snapshot, days = found[entity]
-    return snapshot.read(days, columns or INPUT_COLUMNS[entity], keep)
-
-
-def person_bucket(bucket: int, buckets: int, *columns: str) -> Callable[[pa.RecordBatch], Any]:
-    """A `keep` for Snapshot.read: the rows whose person (person_id, or any of `columns`) is in the bucket."""
-    names = columns or ("person_id",)
+def person_bucket(bucket: int, buckets: int) -> Callable[[pa.RecordBatch], Any]:
+    """A `keep` for Snapshot.read: the rows whose person_id is in the bucket."""
 
     def keep(batch: pa.RecordBatch) -> Any:
-        present = [in_bucket(batch.column(c), bucket, buckets) for c in names if c in batch.schema.names]
-        return np.logical_or.reduce(present) if present else np.zeros(batch.num_rows, dtype=bool)
+        return in_bucket(batch.column("person_id"), bucket, buckets)
 
     return keep
 
@@ -241,7 +226,8 @@ def _resolve_events(
     events' own pseudonyms at a time, with the users whose platform pseudonyms fall in it; the table at the version
     written. Two pseudonyms of one person may have engaged with one post: those rows are counted once when the
     person's bucket is profiled, and engagement_resolved gets them once then."""
-    posts = read_input(found, "post_metrics")
+    snapshot, days = found["post_metrics"]
+    posts = snapshot.read(days, INPUT_COLUMNS["post_metrics"])
     aliases = [f"{platform}_pseudonym" for platform in sorted(PLATFORMS)]
     engaged = local.split(*found["engagement_events"], INPUT_COLUMNS["engagement_events"])
     linked = local.split(*found["crm_users"], ["person_id", *aliases], people=tuple(aliases))
@@ -267,7 +253,7 @@ def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozens
         resolved = _resolve_events(lake, ds, found, local, erased)
         inputs = [local.split(*found[entity], INPUT_COLUMNS[entity]) for entity in ("crm_users", "crm_orders")]
         inputs.append(local.split(resolved, [ds], list(RESOLVED_EVENT_COLUMNS)))
-        return _profile_each(lake, ds, as_of, local.each("profiling", *inputs), erased, buckets)
+        return {**_profile_each(lake, ds, as_of, local.each("profiling", *inputs), erased), "buckets": buckets}
 
 
 def _profile_each(
@@ -276,7 +262,6 @@ def _profile_each(
     as_of: date,
     people: Iterator[tuple[pd.DataFrame, ...]],
     erased: frozenset[str],
-    buckets: int,
 ) -> JsonObject:
     """Profiles, propensity rows and snapshots, resolved events and known orders of each bucket of people (users,
     orders, resolved events), written to the day, committed once all are."""
@@ -284,8 +269,7 @@ def _profile_each(
     outputs = ["user_profiles", "propensity_rows", *(f"propensity_{n}" for n in snapshots), "engagement_resolved"]
     writers = {entity: lake.features(entity).day_writer(ds) for entity in [*outputs, "orders_known"]}
     counts = dict.fromkeys(["profiles", "in_crm", "train_rows", "train_positive", "eval_rows", "eval_positive"], 0)
-    started = time.monotonic()
-    for bucket, frames in enumerate(people):
+    for frames in people:
         inputs = AudienceInputs.of(*(drop_erased(frame, erased)[0] for frame in frames))
         profiles = build_profiles(inputs, as_of)
         writers["user_profiles"].write(profiles)
@@ -301,14 +285,6 @@ def _profile_each(
         writers["orders_known"].write(inputs.orders)
         counts["profiles"] += len(profiles)
         counts["in_crm"] += int(profiles["in_crm"].sum())
-        log.info(
-            "profiles of %s: bucket %d of %d done, %d people so far (%.0f a second)",
-            ds,
-            bucket + 1,
-            buckets,
-            counts["profiles"],
-            counts["profiles"] / max(time.monotonic() - started, 1e-9),
-        )
     for writer in writers.values():
         writer.commit()
     for name, snapshot in snapshots.items():
@@ -319,7 +295,7 @@ def _profile_each(
             counts[f"{name}_rows"],
             counts[f"{name}_positive"],
         )
-    return {**counts, "buckets": buckets}
+    return counts
 
 
 def prune_intermediates(lake: lake_zone.Lake, ds: str) -> int:

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,31 +68,50 @@ class LocalBuckets:
         columns: list[str] | None = None,
         people: tuple[str, ...] = (),
         everywhere: Callable[[pa.RecordBatch], Any] | None = None,
+        keep: Callable[[pa.RecordBatch], Any] | None = None,
     ) -> Split:
         """The days' columns (all when None) a file a bucket, in one read: a row goes to the bucket of each of its
         `people` columns (person_id when none) that names someone, and a row that names nobody to none; the rows
-        `everywhere` takes (a batch -> a boolean mask), when given, to every bucket."""
+        `everywhere` takes to every bucket. `everywhere` and `keep` take a batch and give a boolean mask; with
+        `keep`, only the rows it keeps go to their people's buckets."""
         self.splits += 1
         files = tuple(self.folder / f"{self.splits}-{bucket}.parquet" for bucket in range(self.buckets))
-        route = _router(people or ("person_id",), self.buckets, everywhere)
+        route = _router(people or ("person_id",), self.buckets, everywhere, keep)
         names = snapshot.spill(days, columns, route, list(files))
         log.info("%s: a table split in %d buckets (%s)", self.work, self.buckets, ", ".join(names))
         return Split(files, tuple(names))
 
     def each(self, step: str, *splits: Split) -> Iterator[tuple[pd.DataFrame, ...]]:
-        """Every bucket's frames, one of each split; logged as each is done."""
+        """Every bucket's frames, one of each split; logged as each is done, with the first split's rows so far."""
+        rows, started = 0, time.monotonic()
         for bucket in range(self.buckets):
-            yield tuple(read_spilled(split.files[bucket], list(split.columns)) for split in splits)
-            log.info("%s, %s: bucket %d of %d done", self.work, step, bucket + 1, self.buckets)
+            frames = tuple(read_spilled(split.files[bucket], list(split.columns)) for split in splits)
+            rows += len(frames[0])
+            yield frames
+            del frames  # not held while the next bucket is read
+            log.info(
+                "%s, %s: bucket %d of %d done, %d rows of the first table so far (%.0f a second)",
+                self.work,
+                step,
+                bucket + 1,
+                self.buckets,
+                rows,
+                rows / max(time.monotonic() - started, 1e-9),
+            )
 
 
 def _router(
-    people: tuple[str, ...], buckets: int, everywhere: Callable[[pa.RecordBatch], Any] | None
+    people: tuple[str, ...],
+    buckets: int,
+    everywhere: Callable[[pa.RecordBatch], Any] | None,
+    keep: Callable[[pa.RecordBatch], Any] | None,
 ) -> Callable[[pa.RecordBatch], list[tuple[int, Any]]]:
-    """Snapshot.spill's route: each bucket with the rows whose people fall in it, and the rows `everywhere` takes."""
+    """Snapshot.spill's route: each bucket with the rows whose people fall in it (of those `keep` keeps), and the
+    rows `everywhere` takes."""
 
     def route(batch: pa.RecordBatch) -> list[tuple[int, Any]]:
-        places = [bucket_of(batch.column(c), buckets) for c in people if c in batch.schema.names]
+        kept = np.asarray(keep(batch), dtype=bool) if keep else np.ones(batch.num_rows, dtype=bool)
+        places = [np.where(kept, bucket_of(batch.column(c), buckets), -1) for c in people if c in batch.schema.names]
         shared = np.asarray(everywhere(batch), dtype=bool) if everywhere else np.zeros(batch.num_rows, dtype=bool)
         masks = [(b, np.logical_or.reduce([shared, *(place == b for place in places)])) for b in range(buckets)]
         return [(b, rows) for b, rows in masks if rows.any()]

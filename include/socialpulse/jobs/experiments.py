@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import replace
 from datetime import date, timedelta
@@ -166,18 +166,11 @@ class CleanZone:
         orders, order_days = self._table("crm_orders")
         buckets = people_buckets(users, user_days[0], EXPERIMENT_PEOPLE)
         with LocalBuckets(buckets, f"the users of {crm_column}") as local:
-            grouped = local.split(users, user_days, USER_COLUMNS)
+            grouped = local.split(users, user_days, USER_COLUMNS, keep=_with_group(crm_column))
             bought = local.split(orders, order_days, ORDER_COLUMNS, everywhere=self._restated_rows)
             for people, theirs in local.each("reading", grouped, bought):
-                members = self._with_group(people, crm_column)
+                members = drop_erased(people, self.lake.erased())[0]
                 yield members, self._newest(theirs, "person_id", _value_set(members["person_id"]))
-
-    def _with_group(self, users: pd.DataFrame, crm_column: str) -> pd.DataFrame:
-        """The users with a group in the column (its name as the cleaning's JSON writes it; a drop cleaned before
-        experiments: nobody), erased people left out."""
-        groups = users["experiment_groups"].astype("string")
-        found = groups.str.contains(json.dumps(crm_column), regex=False).fillna(False).astype(bool)
-        return drop_erased(users[found].reset_index(drop=True), self.lake.erased())[0]
 
     def _restated_rows(self, batch: pa.RecordBatch) -> np.ndarray:
         """Whether each order of a batch is a version of a restated order."""
@@ -194,6 +187,21 @@ class CleanZone:
         orders = orders[_taken(pa.Array.from_pandas(orders[column], type=pa.string()), wanted)]
         orders, _ = drop_erased(orders, self.lake.erased())
         return orders.assign(order_date=pd.to_datetime(orders["ordered_at"], utc=True).dt.date.astype(str))
+
+
+def _with_group(crm_column: str) -> Callable[[pa.RecordBatch], np.ndarray]:
+    """Whether each user of a batch has a group in the column (its name as the cleaning's JSON writes it; a drop
+    cleaned before experiments: nobody)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def grouped(batch: pa.RecordBatch) -> np.ndarray:
+        if "experiment_groups" not in batch.schema.names:
+            return np.zeros(batch.num_rows, dtype=bool)
+        groups = batch.column("experiment_groups").cast(pa.string())
+        return np.asarray(pc.fill_null(pc.match_substring(groups, json.dumps(crm_column)), False), dtype=bool)
+
+    return grouped
 
 
 def _value_set(values: Iterable[str]) -> pa.Array:

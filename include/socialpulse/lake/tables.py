@@ -210,12 +210,12 @@ class Snapshot:
                 for ds in days
                 for batch in _day_batches(dataset, ds, names, BATCH_ROWS)
             ]
-        rows = pa.concat_tables([dataset.schema.empty_table().select(names), *parts]).combine_chunks()
+        rows = pa.concat_tables([dataset.schema.empty_table().select(names), *parts])
+        del parts  # each step below drops what it was made from: no second table shares the columns converted
+        rows = rows.combine_chunks()
         pandas = self.pandas_metadata
         rows = rows.replace_schema_metadata({"pandas": pandas} if pandas else None)
-        frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
-        del rows  # self_destruct left it unusable
-        pa.default_memory_pool().release_unused()  # what the Arrow columns held, back to the system for pandas' use
+        frame = _to_pandas(rows)
         return frame.reindex(columns=columns) if columns else frame
 
     def batches(self, days: list[str], columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
@@ -265,14 +265,20 @@ class Snapshot:
 def read_spilled(file: Path, columns: list[str]) -> pd.DataFrame:
     """A file Snapshot.spill wrote, as Snapshot.read gives the columns (one the table lacks: null), joined into one
     array per column and handed to pandas as read does (a spilled file holds a row group per batch read)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = pq.read_table(file).combine_chunks()
+    return _to_pandas(pq.read_table(file).combine_chunks()).reindex(columns=columns)
+
+
+def _to_pandas(rows: pa.Table) -> pd.DataFrame:
+    """Rows read, handed to pandas column by column, each Arrow column freed as it is converted (the table is
+    unusable after), and what the columns held given back to the system for pandas' use. Pass a table no other
+    holds columns of: a table it was made from, still named, would keep them alive."""
+    import pyarrow as pa
+
     frame = rows.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
-    del rows  # self_destruct left it unusable
     pa.default_memory_pool().release_unused()
-    return frame.reindex(columns=columns)
+    return frame
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,35 @@ def test_local_copies_go_with_their_work_and_with_a_killed_process(table, tmp_pa
             sorted(p for people in first for p in people) == sorted(PEOPLE) and len(list(local.folder.iterdir())) == 2
         )
     assert not local.folder.exists()
+
+
+def test_only_the_rows_kept_go_to_their_people_and_the_rows_everywhere_go_everywhere(
+    table, tmp_path, monkeypatch, caplog
+):
+    """A keep (here: flag true) limits what goes to people's buckets, not the rows every bucket must see (here:
+    topic t0); the progress names the buckets done and the first split's rows so far."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
+    with caplog.at_level("INFO", logger=local_buckets.__name__), local_buckets.LocalBuckets(3, "work") as local:
+        split = local.split(
+            table,
+            [DAY],
+            ["person_id", "flag", "topic"],
+            everywhere=lambda batch: np.asarray(pc.equal(batch.column("topic"), "t0")),
+            keep=lambda batch: np.asarray(pc.fill_null(batch.column("flag"), False)),
+        )
+        read = [frame for (frame,) in local.each("reading", split)]
+    rows = table.read([DAY], ["person_id", "flag", "topic"])
+    kept = rows["flag"].fillna(False).astype(bool) & rows["person_id"].notna()
+    for bucket, frame in enumerate(read):
+        wanted = (rows["topic"] == "t0") | (kept & in_bucket(rows["person_id"], bucket, 3))
+        pd.testing.assert_frame_equal(frame, rows[wanted].reset_index(drop=True))
+    assert kept.sum() and (kept & (rows["topic"] != "t0")).sum() < (rows["topic"] != "t0").sum()
+    done = [r.getMessage() for r in caplog.records if " done" in r.getMessage()]
+    so_far = [len(read[0]), len(read[0]) + len(read[1]), sum(len(frame) for frame in read)]
+    assert [m.split(" (")[0] for m in done] == [
+        f"work, reading: bucket {n} of 3 done, {rows} rows of the first table so far"
+        for n, rows in enumerate(so_far, 1)
+    ]

@@ -13,7 +13,11 @@ the share of the popularity-to-oracle gap each closes.
 
 Step processes are started from a parent that holds no data, so each peak is the step's own.
 
-Usage: python bench/audience.py [--sizes 5000,200000] [--dsn postgresql://...]  (SQLite without --dsn)
+With --profile-tasks 1,2: build_profiles again, its buckets dealt to that many mapped tasks run at once as the
+DAG runs them (plan, resolve events, commit, profile people, commit), against the one task.
+
+Usage: python bench/audience.py [--sizes 5000,200000] [--profile-tasks 1,2] [--dsn postgresql://...]
+(SQLite without --dsn)
 """
 
 from __future__ import annotations
@@ -60,16 +64,68 @@ def conn():
 """
 
 
+def run_together(codes: list[str], lake: str, warehouse: str) -> tuple[float, list[float]]:
+    """(seconds, peak MiB of each) of steps run at once, each in a fresh interpreter: as mapped tasks run side by
+    side on a worker's slots."""
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},  # TensorFlow's start-up notes
+        )
+        for code in codes
+    ]
+    peaks = []
+    for waited, (process, code) in enumerate(zip(processes, codes, strict=True)):
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            for other in processes[waited + 1 :]:  # none left running behind the bench
+                other.kill()
+                other.wait()
+            raise SystemExit(f"step failed: {code}")
+        peaks.append(usage.ru_maxrss / 1024)
+    return time.perf_counter() - started, peaks
+
+
 def run_step(code: str, lake: str, warehouse: str) -> tuple[float, float]:
     """(seconds, peak MiB) of one step in a fresh interpreter."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + code, lake, AS_OF, warehouse], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    )  # TensorFlow's start-up notes
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"step failed: {code}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    seconds, (peak,) = run_together([code], lake, warehouse)
+    return seconds, peak
+
+
+def profile_in_tasks(lake: str, warehouse: str, tasks: int, xcom: Path) -> tuple[dict[str, float], list[float], int]:
+    """build_profiles as audience_intelligence's mapped tasks run it, with its buckets dealt to `tasks` tasks run at
+    once, each step in a fresh interpreter and each value passed on in a file as an XCom: (seconds of each stage,
+    every process's peak MiB, the shares: fewer than `tasks` when there are fewer buckets). What the scheduler
+    adds between tasks is not in it."""
+    xcom.mkdir(exist_ok=True)
+
+    def call(function: str, args: str, out: str) -> str:
+        return (
+            f"import json; from pathlib import Path; from socialpulse.jobs.audience import {function}; "
+            f"load = lambda name: json.loads(Path({str(xcom)!r}, name).read_text()); "
+            f"Path({str(xcom)!r}, {out!r}).write_text(json.dumps({function}(LAKE, {args})))"
+        )
+
+    def each_share(function: str, args: str, out: str) -> list[str]:
+        shares = len(json.loads((xcom / "shares").read_text()))
+        return [call(function, args.format(n=n), out.format(n=n)) for n in range(shares)]
+
+    def all_shares(name: str) -> str:
+        return f"[load(f'{name}{{n}}') for n in range(len(load('shares')))]"
+
+    stages = {
+        "plan": lambda: [call("plan_profiles", f"DS, {tasks}", "shares")],
+        "resolve events": lambda: each_share("resolve_share", "load('shares')[{n}]", "resolved{n}"),
+        "commit events": lambda: [call("commit_resolved", f"load('shares'), {all_shares('resolved')}", "version")],
+        "profile people": lambda: each_share("profile_share", "load('shares')[{n}], load('version')", "made{n}"),
+        "commit profiles": lambda: [call("commit_profiles", f"load('shares'), {all_shares('made')}", "counts")],
+    }
+    seconds, peaks = {}, []
+    for stage, codes in stages.items():
+        seconds[stage], stage_peaks = run_together(codes(), lake, warehouse)
+        peaks += stage_peaks
+    return seconds, peaks, len(json.loads((xcom / "shares").read_text()))
 
 
 def prepare_apart(size: int, root: Path, dsn: str | None) -> tuple[str, str, int]:
@@ -167,6 +223,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="5000,200000")
     parser.add_argument("--dsn", help="a Postgres DSN for the warehouse (default: a SQLite file)")
+    parser.add_argument(
+        "--profile-tasks",
+        default="",
+        help="also build the profiles in this many mapped tasks run at once, e.g. 1,2 (default: not)",
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)  # internal: prepare_apart's child
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -184,6 +245,15 @@ def main() -> None:
                 seconds, peak = run_step(code, lake, warehouse)
                 total += seconds
                 print(f"  {step:<24} {seconds:7.1f} s   peak {peak:7.0f} MiB", flush=True)
+                if step == "build_profiles":  # the same day again, its buckets dealt to mapped tasks
+                    for tasks in (int(t) for t in args.profile_tasks.split(",") if t):
+                        stages, peaks, shares = profile_in_tasks(lake, warehouse, tasks, Path(tmp) / f"xcom-{tasks}")
+                        print(
+                            f"    in {shares} mapped task(s) at once: {sum(stages.values()):7.1f} s "
+                            f"({sum(stages.values()) / seconds:.2f}x one task), largest peak {max(peaks):.0f} MiB: "
+                            + ", ".join(f"{stage} {took:.1f} s" for stage, took in stages.items()),
+                            flush=True,
+                        )
             print(f"  {'whole DAG':<24} {total:7.1f} s")
             from socialpulse_dev.audience_truth import gap_closed, recommendation_oracle
 

@@ -1,43 +1,35 @@
 """
 ### audience_intelligence
 
-Who the customers are, which groups they fall into, who will buy next, whom each
-campaign should target and what each person should see, as of one day.
+Who the customers are, which groups they fall into, who will buy next, whom each campaign should target
+and what each person should see, as of one day.
 
-Scheduled on the **Assets `engagement_events` and `crm_orders` and `crm_users`** (all three
-changed since its last run), **or** daily on time: the audience needs both sources, so one
-run follows a day on which both loaded, whichever loaded last; the time schedule makes
-it backfillable and still runs on a day a source is late (with what has landed).
-An asset-triggered run models the newest day every input has (the smallest of the days
-their asset events name); a time-triggered run models its data interval's day.
+Scheduled on the **Assets `engagement_events` and `crm_orders` and `crm_users`** (all three changed
+since its last run), **or** daily on time: one run follows a day on which both sources loaded; the time
+schedule makes it backfillable and still runs on a day a source is late (with what has landed). An
+asset-triggered run models the newest day every input has; a time-triggered run its data interval's day.
 
 * `pick_as_of_date`: the day modelled, as above.
-* `build_profiles`: `user_profiles` as of the day (features zone), and the training and
-  evaluation snapshots 60 and 30 days earlier with their 30-day purchase labels.
-* `segment_audience`: a latent-class model of `segments` classes (param, default 4: a business
-  choice; BIC, ICL and silhouette of every k from 2 to 8 are in `model_registry` and on the
-  Audience page to inform it), ids kept across retrains; `user_profiles` and `audience_segments`
-  (100 people or more) in the warehouse.
-* `train_propensity`: the TensorFlow model against logistic regression and gradient
-  boosting on the same held-out snapshot; champion or not; `model_registry`, `propensity_scores`.
-  Runs in the pool `tensorflow` (1 slot: create it, `airflow pools set tensorflow 1 ...`), so two
-  trainings never share a small worker.
-* `segment_audience` and `train_propensity` go to the Celery queue `ml`, served by a worker sized for
-  scikit-learn and TensorFlow (docs/deployment.md); the rest to `default`.
+* `plan_profile_buckets` to `commit_profiles`: `user_profiles` as of the day, the training and evaluation
+  snapshots 60 and 30 days earlier with their 30-day purchase labels, by buckets of people dealt to the
+  mapped `resolve_events` and `profile_people` (variable `socialpulse_profile_tasks`, default 1: docs/scale.md).
+* `segment_audience`: a latent-class model of `segments` classes (param, default 4: a business choice;
+  BIC, ICL and silhouette of every k from 2 to 8 are in `model_registry` and on the Audience page),
+  ids kept across retrains; `user_profiles` and `audience_segments` (100 people or more) in the warehouse.
+* `train_propensity`: the TensorFlow model against logistic regression and gradient boosting on the same
+  held-out snapshot; champion or not; `model_registry`, `propensity_scores`. Runs in the pool `tensorflow`
+  (1 slot: `airflow pools set tensorflow 1 ...`), so two trainings never share a small worker.
+* `segment_audience` and `train_propensity` go to the Celery queue `ml` (docs/deployment.md), the rest to `default`.
 * `build_target_audiences`: an audience per campaign brief (`audiences.yaml`, or the variables
-  `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`,
-  and a summary per brief in `target_audience_summaries`; its success is the **Asset `target_audiences`**,
-  which triggers `activate_audiences`. Fails after building the valid briefs when one is declared
-  wrong, naming it at its line.
-* `read_audience_holdouts`: each brief's audience as the experiment `audience_<brief>` in
-  `experiment_results` (the people sent against its holdout from the day after their first
-  list, on conversions and revenue per person), charts under `reports/audience_holdouts/ds=<day>/`.
-  Here, not in `experiments_daily`, so it reads the lists of the dates this DAG has built.
-* `recommend_content`, `build_audience_report`: `content_recommendations`, and the charts and
-  HTML report under `reports/audience/ds=<day>/`.
+  `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`, and a
+  summary per brief in `target_audience_summaries`; its success is the **Asset `target_audiences`**, which
+  triggers `activate_audiences`.
+* `read_audience_holdouts`: each brief's audience as the experiment `audience_<brief>` in `experiment_results`
+  (the people sent against its holdout from the day after their first list), charts under `reports/`.
+* `recommend_content`, `build_audience_report`: `content_recommendations`, and the charts and HTML report
+  under `reports/audience/ds=<day>/`.
 
-Every step rewrites its day: a rerun of a date gives the same rows (but `model_registry.trained_at`).
-A segment's id depends on the models saved before the date, so backfill dates in order.
+Every step rewrites its day (a rerun gives the same rows); backfill in date order: segment ids follow older models.
 """
 
 from __future__ import annotations
@@ -75,10 +67,34 @@ def audience_intelligence():
         return newest_common_day(data_interval_start, triggering_asset_events)
 
     @task
-    def build_profiles(day: str) -> dict:
+    def plan_profile_buckets(day: str) -> list[dict]:
         from socialpulse_airflow import audience
 
-        return audience.profile(day)
+        return audience.plan_profiles(day)
+
+    @task
+    def resolve_events(share: dict) -> dict:
+        from socialpulse_airflow import audience
+
+        return audience.resolve_events(share)
+
+    @task
+    def commit_resolved_events(shares: list[dict], resolved: list[dict]) -> int | None:
+        from socialpulse_airflow import audience
+
+        return audience.commit_resolved_events(list(shares), list(resolved))
+
+    @task
+    def profile_people(share: dict, resolved_version: int | None) -> dict:
+        from socialpulse_airflow import audience
+
+        return audience.profile_people(share, resolved_version)
+
+    @task
+    def commit_profiles(shares: list[dict], profiled: list[dict]) -> dict:
+        from socialpulse_airflow import audience
+
+        return audience.commit_profiles(list(shares), list(profiled))
 
     @task(queue=ML_QUEUE)
     def segment_audience(day: str, run_id=None, params=None) -> dict:
@@ -118,9 +134,10 @@ def audience_intelligence():
 
     day = pick_as_of_date()  # not `ds`: Airflow passes its own `ds` (the data interval's) to a task that names it
     warehouse_migrations() >> day
-    profiles = build_profiles(day)
-    segments = segment_audience(day)
-    scores = train_propensity(day)
+    shares = plan_profile_buckets(day)
+    resolved_version = commit_resolved_events(shares, resolve_events.expand(share=shares))
+    profiles = commit_profiles(shares, profile_people.partial(resolved_version=resolved_version).expand(share=shares))
+    segments, scores = segment_audience(day), train_propensity(day)
     profiles >> segments >> scores
     targets, recommendations = build_target_audiences(day), recommend_content(day)
     scores >> [targets, recommendations]

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from socialpulse.config import AUDIENCES_FILE_VARIABLE, AUDIENCES_VARIABLE, DEFAULT_AUDIENCES_FILE
+from socialpulse.config import (
+    AUDIENCES_FILE_VARIABLE,
+    AUDIENCES_VARIABLE,
+    DEFAULT_AUDIENCES_FILE,
+    PROFILE_TASKS_VARIABLE,
+)
 from socialpulse_airflow.lineage import lineage
-from socialpulse_airflow.lookups import declaration_texts, lake
+from socialpulse_airflow.lookups import declaration_texts, lake, whole_number
 from socialpulse_airflow.retries import fail_fast
 from socialpulse_airflow.warehouse import in_warehouse
 
@@ -15,14 +20,43 @@ log = logging.getLogger(__name__)
 
 
 @fail_fast
+def plan_profiles(ds: str) -> list[dict]:
+    """The profiles' buckets dealt to the mapped tasks the variable asks for (default 1)."""
+    from socialpulse.jobs.audience import plan_profiles
+
+    return plan_profiles(lake(), ds, whole_number(PROFILE_TASKS_VARIABLE, 1, "mapped tasks"))
+
+
+@fail_fast
+def resolve_events(share: dict) -> dict:
+    from socialpulse.jobs.audience import resolve_share
+
+    return resolve_share(lake(), share)
+
+
+@fail_fast
+def commit_resolved_events(shares: list[dict], resolved: list[dict]) -> int | None:
+    from socialpulse.jobs.audience import commit_resolved
+
+    return commit_resolved(lake(), shares, resolved)
+
+
+@fail_fast
+def profile_people(share: dict, resolved_version: int | None) -> dict:
+    from socialpulse.jobs.audience import profile_share
+
+    return profile_share(lake(), share, resolved_version)
+
+
+@fail_fast
 @lineage(
     inputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:clean/engagement_events", "lake:clean/post_metrics"],
     outputs=["lake:features/user_profiles", "lake:features/engagement_resolved", "lake:features/orders_known"],
 )
-def profile(ds: str) -> dict:
-    from socialpulse.jobs.audience import profile
+def commit_profiles(shares: list[dict], profiled: list[dict]) -> dict:
+    from socialpulse.jobs.audience import commit_profiles
 
-    return profile(lake(), ds)
+    return commit_profiles(lake(), shares, profiled)
 
 
 @fail_fast

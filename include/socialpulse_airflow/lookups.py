@@ -140,17 +140,21 @@ def currency_kwargs() -> dict:
 
 
 def retention_days() -> int:
-    """The retention variable, checked: a wrong value fails the task at once, naming the variable."""
+    return whole_number(RAW_RETENTION_VARIABLE, DEFAULT_RAW_RETENTION_DAYS, "days")
+
+
+def whole_number(name: str, default: int, of: str) -> int:
+    """A variable holding a whole number, 1 or more, checked: a wrong value fails the task at once, naming the
+    variable."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    value = variable(RAW_RETENTION_VARIABLE, DEFAULT_RAW_RETENTION_DAYS)
+    value = variable(name, default)
     try:
-        days = int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        days = 0
-    if days < 1:
+        number = 0
+    if number < 1:
         raise AirflowFailException(
-            f"variable '{RAW_RETENTION_VARIABLE}' is {value!r}: set it to a whole number of "
-            "days, 1 or more (default 90)"
+            f"variable '{name}' is {value!r}: set it to a whole number of {of}, 1 or more (default {default})"
         )
-    return days
+    return number

@@ -45,9 +45,10 @@ def test_scan_bench_runs():
 
 
 def test_audience_bench_runs():
-    output = run("bench/audience.py", "--sizes", "1500")
+    output = run("bench/audience.py", "--sizes", "1500", "--profile-tasks", "2")
     assert "whole DAG" in output and "adjusted Rand index" in output and "| 1,500 |" in output
     assert "KMeans" in output and output.count("of the gap") == 6  # hit@3 and NDCG@3: everyone, history, cold start
+    assert "    in 1 mapped task(s) at once: " in output and "commit profiles" in output  # one bucket: one share
 
 
 def test_experiments_bench_runs():

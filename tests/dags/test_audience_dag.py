@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, date, datetime
 
 from socialpulse.audience.entities import AUDIENCE_ENTITIES
+from socialpulse.jobs import audience as jobs_audience
 from socialpulse_dev.simulator.crm_drop import write_drop
 from tests.dags.conftest import task_states
 
@@ -25,8 +26,14 @@ def test_a_new_installation_models_its_audience_on_day_one(dags, pipeline, monke
     ):
         result = dags[dag_id].test(logical_date=LOGICAL_DATE, run_conf=conf)
         assert result.state == "success", (dag_id, task_states(result))
+    # the profiles' buckets dealt to two mapped tasks, as a deployment with several Celery workers would
+    monkeypatch.setenv("AIRFLOW_VAR_SOCIALPULSE_PROFILE_TASKS", "2")
+    monkeypatch.setattr(jobs_audience, "PROFILE_PEOPLE", 300)
     run = dags["audience_intelligence"].test(logical_date=LOGICAL_DATE)
     assert run.state == "success", task_states(run)
+    states = task_states(run)
+    for mapped in ("resolve_events", "profile_people"):
+        assert [k for k in states if k.startswith(f"{mapped}[")] == [f"{mapped}[0]", f"{mapped}[1]"], states
     tasks = dags["audience_intelligence"].task_dict
     assert tasks["train_propensity"].pool == "tensorflow"
     # the holdouts are read from the lists the run built, and nothing waits on them but the failure summary

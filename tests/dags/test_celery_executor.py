@@ -209,7 +209,10 @@ def test_celery_workers_backfill_every_dag_into_the_same_rows_as_dag_test(
         for queue, home in result["homes"].items()
     }
     assert ran["ml"] == ML_TASKS  # each worker logs in its own home: the ml worker ran these and only these
-    assert ML_TASKS.isdisjoint(ran["default"]) and {"extract_meta_ads", "build_profiles"} <= ran["default"]
+    assert (
+        ML_TASKS.isdisjoint(ran["default"])
+        and {"extract_meta_ads", "profile_people", "commit_profiles"} <= ran["default"]
+    )
 
     started = time.monotonic()
     dag_test_reference(dags, monkeypatch, tmp_path / "reference", url, reference_uri)

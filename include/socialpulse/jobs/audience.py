@@ -27,6 +27,7 @@ from socialpulse.errors import NotLandedError
 from socialpulse.jobs.buckets import LocalBuckets, people_buckets
 from socialpulse.lake import files as lake_files
 from socialpulse.lake import storage as lake_storage
+from socialpulse.lake.tables import Written, commit_written
 from socialpulse.transforms.entities import PLATFORMS
 from socialpulse.transforms.privacy import drop_erased
 from socialpulse.typing_aliases import JsonObject
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 SEED = 7
 # Working copies the later steps of a run read; the outputs (profiles, scores, audiences, recommendations) stay.
 INTERMEDIATE = (
-    "engagement_resolving",  # build_profiles' events resolved, before each person's are counted once
+    "engagement_resolving",  # the profiles' events resolved, before each person's are counted once (RESOLVING)
     "engagement_resolved",
     "orders_known",
     "propensity_train",
@@ -49,7 +50,9 @@ INTERMEDIATE = (
     "target_candidates",  # each brief's pool, to judge its list by: no longer than the working copies
 )
 KEEP_INTERMEDIATE_DAYS = 7
-PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): what bounds build_profiles' memory
+RESOLVING = "engagement_resolving"
+STALE: JsonObject = {"stale": True}  # a mapped task's share, as it reports that an erasure began after the plan
+PROFILE_PEOPLE = 100_000  # people profiled at a time (a bucket by pseudonym): what bounds the profiles' memory
 RECOMMEND_PEOPLE = 250_000  # people recommended to at a time: what bounds recommend_content's memory
 SEGMENT_FIT_PEOPLE = 250_000  # people the segments are fitted on: a sample by pseudonym past it
 SEGMENT_PEOPLE = 250_000  # people given their segment, and described, at a time
@@ -75,12 +78,14 @@ INPUT_COLUMNS = {
 }
 
 
-def clean_inputs(lake: lake_zone.Lake, ds: str) -> dict[str, tuple[Snapshot, list[str]]]:
-    """Each input's clean table at one version, with the days to read: the newest users drop (it holds everyone),
-    every day of orders, engagement events and post snapshots landed up to ds."""
+def clean_inputs(
+    lake: lake_zone.Lake, ds: str, versions: dict[str, int] | None = None
+) -> dict[str, tuple[Snapshot, list[str]]]:
+    """Each input's clean table at one version (the newest, or those given), with the days to read: the newest
+    users drop (it holds everyone), every day of orders, engagement events and post snapshots landed up to ds."""
     found = {}
     for entity in INPUT_COLUMNS:
-        snapshot = lake.clean(entity).snapshot()
+        snapshot = lake.clean(entity).snapshot(versions[entity] if versions else None)
         days = snapshot.days(ds) if snapshot else []
         found[entity] = (snapshot, days[-1:] if entity == "crm_users" else days)
     missing = [entity for entity, (_, days) in found.items() if not days]
@@ -202,6 +207,9 @@ def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
     linked its platform id names that id's pseudonym, in another bucket than its person); then each bucket of
     people is profiled from its users, orders and resolved events, which name only its people. Every output day
     is committed once all its buckets are written; when an erasure began meanwhile, it is all made again.
+
+    plan_profiles, resolve_share, commit_resolved, profile_share and commit_profiles do the same work dealt to
+    mapped tasks.
     """
     as_of = date.fromisoformat(ds)
     while True:
@@ -215,45 +223,144 @@ def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
     return counts
 
 
+def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
+    found = clean_inputs(lake, ds)
+    users, days = found["crm_users"]
+    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
+    with LocalBuckets(buckets, f"profiles of {ds}") as local:
+        written, _ = _resolve_events(lake, ds, found, local, erased)
+        commit_written(lake.features(RESOLVING), [written])
+        resolved = lake.features(RESOLVING).snapshot()
+        assert resolved is not None  # just written, if only without rows
+        counts, made = _profile_each(lake, ds, as_of, _profile_inputs(ds, found, resolved, local), erased)
+        for entity, part in made.items():
+            commit_written(lake.features(entity), [part])
+    _log_snapshots(as_of, counts)
+    return {**counts, "buckets": buckets}
+
+
+def plan_profiles(lake: lake_zone.Lake, ds: str, tasks: int) -> list[JsonObject]:
+    """profile's work dealt to up to `tasks` mapped tasks, a share each: a run of buckets (committed in the order
+    one task writes them), the inputs' versions (every share reads the same rows) and the erasures as they stand."""
+    found = clean_inputs(lake, ds)
+    users, days = found["crm_users"]
+    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
+    versions = {entity: snapshot.version for entity, (snapshot, _) in found.items()}
+    plan = {"ds": ds, "buckets": buckets, "versions": versions, "erased": _fingerprint(lake.erased())}
+    count = min(tasks, buckets)
+    shares = [{**plan, "members": list(range(n * buckets // count, (n + 1) * buckets // count))} for n in range(count)]
+    log.info("profiles of %s: %d buckets of people dealt to %d mapped tasks", ds, buckets, len(shares))
+    return shares
+
+
+def resolve_share(lake: lake_zone.Lake, share: JsonObject) -> JsonObject:
+    """A share's events resolved (profile's first pass, over its buckets only), written but not committed."""
+    if _stale(lake, share):
+        return STALE
+    ds, members = str(share["ds"]), cast(list[int], share["members"])
+    found = clean_inputs(lake, ds, cast(dict[str, int], share["versions"]))
+    with LocalBuckets(cast(int, share["buckets"]), f"events of {ds}", members) as local:
+        written, events = _resolve_events(lake, ds, found, local, lake.erased())
+    return {RESOLVING: written.to_json(), **events}
+
+
+def commit_resolved(lake: lake_zone.Lake, shares: list[JsonObject], resolved: Iterable[JsonObject]) -> int | None:
+    """The shares' resolved events committed as the day of engagement_resolving; the version written (None, and
+    nothing committed, when an erasure began after the plan)."""
+    ds, made = str(shares[0]["ds"]), list(resolved)
+    if any(s.get("stale") for s in made) or _stale(lake, shares[0]):
+        return None
+    commit_written(lake.features(RESOLVING), [Written.from_json(cast(JsonObject, s[RESOLVING])) for s in made])
+    events, unmatched = (sum(cast(int, s[name]) for s in made) for name in ("events", "events_without_post"))
+    log.info("engagement of %s resolved: %d events (%d on posts without a snapshot)", ds, events, unmatched)
+    table = lake.features(RESOLVING).snapshot()
+    assert table is not None  # just written
+    return table.version
+
+
+def profile_share(lake: lake_zone.Lake, share: JsonObject, resolved_version: int | None) -> JsonObject:
+    """A share's people profiled (profile's second pass, over its buckets only), written but not committed."""
+    if resolved_version is None or _stale(lake, share):
+        return STALE
+    ds, members = str(share["ds"]), cast(list[int], share["members"])
+    found = clean_inputs(lake, ds, cast(dict[str, int], share["versions"]))
+    resolved = lake.features(RESOLVING).snapshot(resolved_version)
+    assert resolved is not None  # commit_resolved wrote it
+    with LocalBuckets(cast(int, share["buckets"]), f"profiles of {ds}", members) as local:
+        inputs = _profile_inputs(ds, found, resolved, local)
+        counts, made = _profile_each(lake, ds, date.fromisoformat(ds), inputs, lake.erased())
+    return {"counts": counts, "written": {entity: part.to_json() for entity, part in made.items()}}
+
+
+def commit_profiles(lake: lake_zone.Lake, shares: list[JsonObject], profiled: Iterable[JsonObject]) -> JsonObject:
+    """The shares' outputs committed as each table's day, as profile would have left them. When an erasure began
+    after the plan (the versions a share reads may be gone, and a share or the commit may hold the person), the
+    day is profiled again here, in one task, without them."""
+    ds, made = str(shares[0]["ds"]), list(profiled)
+    if not any(m.get("stale") for m in made) and not _stale(lake, shares[0]):
+        for entity in made[0]["written"]:
+            commit_written(lake.features(entity), [Written.from_json(m["written"][entity]) for m in made])
+        if not _stale(lake, shares[0]):  # no erasure began before every table was committed
+            counts: JsonObject = {name: sum(cast(int, m["counts"][name]) for m in made) for name in made[0]["counts"]}
+            _log_snapshots(date.fromisoformat(ds), counts)
+            counts |= {"buckets": shares[0]["buckets"], "shares": len(made), "pruned": prune_intermediates(lake, ds)}
+            log.info("profiles as of %s: %s", ds, counts)
+            return counts
+    log.info("profiles of %s: an erasure began after the plan; they are built again here without its people", ds)
+    return profile(lake, ds)
+
+
+def _stale(lake: lake_zone.Lake, share: JsonObject) -> bool:
+    """Whether an erasure began after the plan: the suppression list's digest differs from the plan's. The erasure
+    may have removed the input versions the plan pinned, so a share reads nothing then."""
+    stale = _fingerprint(lake.erased()) != str(share["erased"])
+    if stale:
+        log.info("profiles of %s: an erasure began after the plan; commit_profiles builds them again", share["ds"])
+    return stale
+
+
+def _fingerprint(erased: frozenset[str]) -> str:
+    """One digest of the suppression list: to tell whether it changed, without the list in an XCom."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(erased)).encode()).hexdigest()
+
+
 def _resolve_events(
     lake: lake_zone.Lake,
     ds: str,
     found: dict[str, tuple[Snapshot, list[str]]],
     local: LocalBuckets,
     erased: frozenset[str],
-) -> Snapshot:
-    """The day's events resolved to their people into the working table engagement_resolving, a bucket of the
-    events' own pseudonyms at a time, with the users whose platform pseudonyms fall in it; the table at the version
-    written. Two pseudonyms of one person may have engaged with one post: those rows are counted once when the
+) -> tuple[Written, JsonObject]:
+    """The day's events resolved to their people, written to the working table engagement_resolving (not
+    committed), a bucket of the events' own pseudonyms at a time, with the users whose platform pseudonyms fall
+    in it. Two pseudonyms of one person may have engaged with one post: those rows are counted once when the
     person's bucket is profiled, and engagement_resolved gets them once then."""
     snapshot, days = found["post_metrics"]
     posts = snapshot.read(days, INPUT_COLUMNS["post_metrics"])
     aliases = [f"{platform}_pseudonym" for platform in sorted(PLATFORMS)]
     engaged = local.split(*found["engagement_events"], INPUT_COLUMNS["engagement_events"])
     linked = local.split(*found["crm_users"], ["person_id", *aliases], people=tuple(aliases))
-    writer, events, unmatched = lake.features("engagement_resolving").day_writer(ds), 0, 0
+    writer, events, unmatched = lake.features(RESOLVING).day_writer(ds), 0, 0
     for raw, users in local.each("resolving the events", engaged, linked):
         resolved, missing = resolve_events(users, drop_erased(raw, erased)[0], posts)
         writer.write(resolved)
         events, unmatched = events + len(resolved), unmatched + missing
-    writer.commit()
+        del raw, users, resolved  # not held while the next bucket is read
     if unmatched:
         log.warning("%d engagement events are on posts without a snapshot: left out", unmatched)
-    log.info("engagement of %s resolved: %d events in %d buckets", ds, events, local.buckets)
-    resolved = lake.features("engagement_resolving").snapshot()
-    assert resolved is not None  # just written, if only without rows
-    return resolved
+    log.info("engagement of %s resolved: %d events in %d buckets", ds, events, len(local.members))
+    return writer.written(), {"events": events, "events_without_post": unmatched}
 
 
-def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
-    found = clean_inputs(lake, ds)
-    users, days = found["crm_users"]
-    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
-    with LocalBuckets(buckets, f"profiles of {ds}") as local:
-        resolved = _resolve_events(lake, ds, found, local, erased)
-        inputs = [local.split(*found[entity], INPUT_COLUMNS[entity]) for entity in ("crm_users", "crm_orders")]
-        inputs.append(local.split(resolved, [ds], list(RESOLVED_EVENT_COLUMNS)))
-        return {**_profile_each(lake, ds, as_of, local.each("profiling", *inputs), erased), "buckets": buckets}
+def _profile_inputs(
+    ds: str, found: dict[str, tuple[Snapshot, list[str]]], resolved: Snapshot, local: LocalBuckets
+) -> Iterator[tuple[pd.DataFrame, ...]]:
+    """Each bucket's users, orders and resolved events, split in one read of each."""
+    inputs = [local.split(*found[entity], INPUT_COLUMNS[entity]) for entity in ("crm_users", "crm_orders")]
+    inputs.append(local.split(resolved, [ds], list(RESOLVED_EVENT_COLUMNS)))
+    return local.each("profiling", *inputs)
 
 
 def _profile_each(
@@ -262,9 +369,9 @@ def _profile_each(
     as_of: date,
     people: Iterator[tuple[pd.DataFrame, ...]],
     erased: frozenset[str],
-) -> JsonObject:
+) -> tuple[JsonObject, dict[str, Written]]:
     """Profiles, propensity rows and snapshots, resolved events and known orders of each bucket of people (users,
-    orders, resolved events), written to the day, committed once all are."""
+    orders, resolved events), written to the day, not committed: the counts, and what each table's day got."""
     snapshots = dict(zip(("train", "eval"), propensity.snapshots(as_of), strict=True))
     outputs = ["user_profiles", "propensity_rows", *(f"propensity_{n}" for n in snapshots), "engagement_resolved"]
     writers = {entity: lake.features(entity).day_writer(ds) for entity in [*outputs, "orders_known"]}
@@ -285,9 +392,12 @@ def _profile_each(
         writers["orders_known"].write(inputs.orders)
         counts["profiles"] += len(profiles)
         counts["in_crm"] += int(profiles["in_crm"].sum())
-    for writer in writers.values():
-        writer.commit()
-    for name, snapshot in snapshots.items():
+        del frames, inputs, profiles, frame  # not held while the next bucket is read
+    return counts, {entity: writer.written() for entity, writer in writers.items()}
+
+
+def _log_snapshots(as_of: date, counts: JsonObject) -> None:
+    for name, snapshot in zip(("train", "eval"), propensity.snapshots(as_of), strict=True):
         log.info(
             "%s snapshot as of %s: %d people, %d ordered in the 30 days after",
             name,
@@ -295,7 +405,6 @@ def _profile_each(
             counts[f"{name}_rows"],
             counts[f"{name}_positive"],
         )
-    return counts
 
 
 def prune_intermediates(lake: lake_zone.Lake, ds: str) -> int:

@@ -490,7 +490,7 @@ class DayWriter:
         self.schema: pa.Schema | None = None
         self.first: pd.DataFrame | None = None  # the first part's columns, without its rows
         self.rows = 0
-        self.added: list[AddAction | RemoveAction] = []
+        self.added: list[AddAction] = []
 
     def write(self, frame: pd.DataFrame) -> None:
         """One part, to a file of the day; an empty part writes none (and types nothing, unless all are empty)."""
@@ -504,62 +504,112 @@ class DayWriter:
         if (action := self.table._write_file(frame, self.schema.remove_metadata(), self.ds)) is not None:
             self.added.append(action)
 
-    def commit(self) -> None:
+    def written(self) -> Written:
+        """What was written, to commit here (commit) or in another process (commit_written of several writers'
+        parts: mapped tasks, each writing its buckets' files)."""
         import pyarrow as pa
-        from deltalake import CommitProperties, DeltaTable
-        from deltalake.exceptions import CommitFailedError
 
-        ds, base, first = self.ds, self.base, self.first
-        if first is None:
-            raise ValueError(f"{self.table.uri}: no frame to write for day {ds}")
-        schema = self.schema if self.schema is not None else _schema(first, self.table_schema)
-        gone = [a.path for a in self.added if not (self.table.path / a.path).exists()]
-        if gone:  # an erasure's clean-up took them as a failed writer's: the job ran over ORPHAN_HOURS
-            raise FileNotFoundError(
-                f"{self.table.uri}: {len(gone)} of the day {ds}'s {len(self.added)} files went before their commit; "
-                "run the task again"
-            )
-        current_names = set(self.table_schema.names) if self.table_schema is not None else set()
-        metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
-        metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(self.rows)}  # for history()
+        if self.first is None:
+            raise ValueError(f"{self.table.uri}: no frame to write for day {self.ds}")
+        schema = self.schema if self.schema is not None else _schema(self.first, self.table_schema)
         if not self.added:  # no rows: a column whose type nothing shows does not set the table's
-            typed = pa.Schema.from_pandas(first, preserve_index=False)
+            current_names = set(self.table_schema.names) if self.table_schema is not None else set()
+            typed = pa.Schema.from_pandas(self.first, preserve_index=False)
             schema = pa.schema(
-                [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)]
+                [f for f in schema if f.name in current_names or not pa.types.is_null(typed.field(f.name).type)],
+                metadata=schema.metadata,
             )
-        columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
-        owner = self.table
+        return Written(self.ds, self.rows, schema, tuple(self.added))
 
-        @retry(
-            retry=retry_if_exception_type(CommitFailedError),
-            stop=stop_after_attempt(1 if base is not None else COMMIT_ATTEMPTS),
-            wait=wait_random_exponential(multiplier=0.05, max=2),
-            reraise=True,
+    def commit(self) -> None:
+        commit_written(self.table, [self.written()], self.base)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A day's files a DayWriter wrote, not yet committed, with the schema the day takes: JSON for an XCom."""
+
+    ds: str
+    rows: int
+    schema: pa.Schema
+    added: tuple[AddAction, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        import base64
+        from dataclasses import asdict
+
+        schema = base64.b64encode(self.schema.serialize().to_pybytes()).decode()
+        return {"ds": self.ds, "rows": self.rows, "schema": schema, "added": [asdict(a) for a in self.added]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Written:
+        import base64
+
+        import pyarrow as pa
+        from deltalake.transaction import AddAction
+
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
+        return cls(data["ds"], data["rows"], schema, tuple(AddAction(**a) for a in data["added"]))
+
+
+def commit_written(table: Table, parts: list[Written], base: DeltaTable | None = None) -> None:
+    """A day written in parts, by one writer or several, put in place of the day in one commit. A commit another
+    writer beat is made again on the newer version, unless it was to be made on a `base` version read before."""
+    import pyarrow as pa
+    from deltalake import CommitProperties, DeltaTable
+    from deltalake.exceptions import CommitFailedError
+
+    days = {part.ds for part in parts}
+    if len(days) != 1:
+        raise ValueError(f"{table.uri}: one day's parts to commit, not {len(days)} days'")
+    ds = days.pop()
+    added: list[AddAction | RemoveAction] = [action for part in parts for action in part.added]
+    rows = sum(part.rows for part in parts)
+    typed = [part.schema for part in parts if part.added] or [parts[0].schema]
+    schema = typed[0]
+    if any(not other.equals(schema) for other in typed[1:]):  # metadata aside
+        raise ValueError(f"{table.uri}: the parts of the day {ds} type its columns differently; make them again")
+    gone = [a.path for a in added if not (table.path / a.path).exists()]
+    if gone:  # an erasure's clean-up took them as a failed writer's: the job ran over ORPHAN_HOURS
+        raise FileNotFoundError(
+            f"{table.uri}: {len(gone)} of the day {ds}'s {len(added)} files went before their commit; "
+            "make the day again (mapped tasks: clear them from their plan on)"
         )
-        def commit() -> None:
-            snapshot = None if base is not None else owner.snapshot()
-            table = base if base is not None else snapshot.table if snapshot else None
-            if table is None:  # the first write: "ignore" when another writer created it meanwhile
-                table = DeltaTable.create(
-                    owner.uri,
-                    columns,
-                    "ignore",
-                    [DAY],
-                    configuration=CONFIGURATION,
-                    storage_options=owner.storage_options,
-                )
-            table.create_write_transaction(
-                self.added,
-                mode="overwrite",
-                schema=pa.unify_schemas(
-                    [pa.schema(table.schema().to_arrow()), columns]
-                ),  # a column of other days stays
-                partition_by=[DAY],
-                partition_filters=[(DAY, "=", ds)],
-                commit_properties=CommitProperties(custom_metadata=metadata),
-            )
+    metadata = {**_writer(), PANDAS: (schema.metadata or {}).get(b"pandas", b"").decode()}
+    metadata |= {f"socialpulse.{DAY}": ds, "socialpulse.rows": str(rows)}  # for history()
+    columns = schema.remove_metadata().append(pa.field(DAY, pa.string()))
 
-        commit()
+    @retry(
+        retry=retry_if_exception_type(CommitFailedError),
+        stop=stop_after_attempt(1 if base is not None else COMMIT_ATTEMPTS),
+        wait=wait_random_exponential(multiplier=0.05, max=2),
+        reraise=True,
+    )
+    def commit() -> None:
+        snapshot = None if base is not None else table.snapshot()
+        current = base if base is not None else snapshot.table if snapshot else None
+        if current is None:  # the first write: "ignore" when another writer created it meanwhile
+            current = DeltaTable.create(
+                table.uri,
+                columns,
+                "ignore",
+                [DAY],
+                configuration=CONFIGURATION,
+                storage_options=table.storage_options,
+            )
+        paths = current.get_add_actions().column("path").to_pylist()
+        if added and {a.path for a in added} == {p for p in paths if p.startswith(f"{DAY}={ds}/")}:
+            return  # committed by an earlier try of the task: again, it would remove and add the same files
+        current.create_write_transaction(
+            added,
+            mode="overwrite",
+            schema=pa.unify_schemas([pa.schema(current.schema().to_arrow()), columns]),  # a column of other days stays
+            partition_by=[DAY],
+            partition_filters=[(DAY, "=", ds)],
+            commit_properties=CommitProperties(custom_metadata=metadata),
+        )
+
+    commit()
 
 
 def _writer() -> dict[str, str]:

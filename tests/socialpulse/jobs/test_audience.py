@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
@@ -239,6 +240,74 @@ def test_profiles_built_bucket_by_bucket_are_those_built_at_once(zone, tmp_path,
         pd.testing.assert_frame_equal(
             after.sort_values(key).reset_index(drop=True), before.sort_values(key).reset_index(drop=True), obj=entity
         )
+
+
+def through_xcom(value):
+    """As a mapped task's return value reaches the next task: JSON."""
+    return json.loads(json.dumps(value))
+
+
+def profiled_in_shares(lake, tasks: int, meanwhile: dict | None = None) -> dict:
+    """build_profiles as the DAG runs it: the plan, each share's events resolved, committed, each share's people
+    profiled, committed, and committed again (a retried task); every value passed on as an XCom would pass it.
+    `meanwhile` runs a function after the stage it names (plan, resolve, profile)."""
+    after = meanwhile or {}
+    shares = through_xcom(audience.plan_profiles(lake, DS, tasks))
+    after.get("plan", lambda: None)()
+    resolved = [through_xcom(audience.resolve_share(lake, share)) for share in shares]
+    after.get("resolve", lambda: None)()
+    version = through_xcom(audience.commit_resolved(lake, shares, resolved))
+    profiled = [through_xcom(audience.profile_share(lake, share, version)) for share in shares]
+    after.get("profile", lambda: None)()
+    counts = audience.commit_profiles(lake, shares, profiled)
+    assert audience.commit_profiles(lake, shares, profiled) == {**counts, "pruned": 0}  # no new commit, no new rows
+    return counts
+
+
+@pytest.mark.parametrize("tasks", [1, 3, 9])
+def test_profiles_dealt_to_mapped_tasks_are_those_built_in_one(zone, tmp_path, monkeypatch, tasks):
+    """Four buckets dealt to one task, to three (a run of one, one and two buckets), or to as many as there are:
+    each table's day holds the same rows in the same order, committed once (no share's rows without the others'),
+    a retried commit commits nothing, and the counts add up to one task's."""
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    monkeypatch.setattr(audience, "PROFILE_PEOPLE", 400)
+    outputs = ("user_profiles", "propensity_rows", "propensity_train", "propensity_eval", "engagement_resolved")
+    at_once = audience.profile(lake, DS)
+    whole = {entity: lake.features(entity).read_days([DS]) for entity in (*outputs, "orders_known")}
+    versions = {entity: lake.features(entity).snapshot().version for entity in whole}
+    shares = audience.plan_profiles(lake, DS, tasks)
+    runs = {1: [[0, 1, 2, 3]], 3: [[0], [1], [2, 3]], 9: [[0], [1], [2], [3]]}
+    assert [share["members"] for share in shares] == runs[tasks]
+    counts = profiled_in_shares(lake, tasks)
+    assert counts.pop("shares") == min(tasks, 4) and counts.pop("pruned") == at_once.pop("pruned") == 0
+    assert counts == at_once
+    for entity, before in whole.items():
+        table = lake.features(entity)
+        assert table.snapshot().version == versions[entity] + 1, entity  # one commit of every share's files
+        pd.testing.assert_frame_equal(table.read_days([DS]), before, obj=entity)
+
+
+@pytest.mark.parametrize("stage", ["plan", "resolve", "profile"])
+def test_a_person_erased_after_the_plan_is_in_no_table_the_mapped_tasks_commit(zone, tmp_path, monkeypatch, stage):
+    """An erasure that began after the plan: its rewrite removed the input versions the plan pinned (the shares
+    read nothing), or it only listed the person so far (the shares hold them). Either way the committing task
+    builds the day again, in one, without them."""
+    lake = lake_zone.Lake.at(tmp_path / "lake")
+    write_clean_zone(lake, zone, DS)
+    monkeypatch.setattr(audience, "PROFILE_PEOPLE", 400)
+    person = lake.clean("crm_users").read_days()["person_id"].iloc[0]
+
+    def erase() -> None:
+        if stage == "profile":
+            lake.mark_erased(erasure_digest(person))  # listed; its rewrite of the tables has not begun
+        else:
+            erasure.erase_from_lake(lake, {person: frozenset({person})})
+
+    counts = profiled_in_shares(lake, 2, {stage: erase})
+    for entity in ("user_profiles", "propensity_rows", "propensity_train", "orders_known", "engagement_resolved"):
+        assert (lake.features(entity).read_days([DS])["person_id"] == person).sum() == 0, entity  # rows, not ids
+    assert "shares" not in counts and counts["buckets"] == 4 and counts["profiles"] > 1000  # made again, in one
 
 
 def test_profiles_without_any_engagement_resolved_and_with_empty_buckets_are_still_built(zone, tmp_path, monkeypatch):

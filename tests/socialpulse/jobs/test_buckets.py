@@ -108,3 +108,26 @@ def test_only_the_rows_kept_go_to_their_people_and_the_rows_everywhere_go_everyw
         f"work, reading: bucket {n} of 3 done, {rows} rows of the first table so far"
         for n, rows in enumerate(so_far, 1)
     ]
+
+
+def test_a_share_of_the_buckets_holds_their_rows_alone_in_the_order_of_every_bucket(table, tmp_path, monkeypatch):
+    """A mapped task's share (buckets 1 and 3 of 4): each file holds what the whole split gives that bucket, rows
+    of people in other buckets are not kept, and rows that go everywhere go to each of its buckets."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    monkeypatch.setattr(local_buckets.tempfile, "tempdir", str(tmp_path))
+    columns, people = ["person_id", "alias", "topic"], ("person_id", "alias")
+
+    def everywhere(batch):
+        return np.asarray(pc.equal(batch.column("topic"), "t0"))
+
+    with local_buckets.LocalBuckets(4, "whole") as local:
+        whole = [f for (f,) in local.each("reading", local.split(table, [DAY], columns, people, everywhere))]
+    with local_buckets.LocalBuckets(4, "share", members=[1, 3]) as local:
+        split = local.split(table, [DAY], columns, people, everywhere)
+        share = [f for (f,) in local.each("reading", split)]
+        assert len(list(local.folder.iterdir())) == 2
+    assert len(share) == 2 and all(len(frame) for frame in share)
+    for frame, bucket in zip(share, [1, 3], strict=True):
+        pd.testing.assert_frame_equal(frame, whole[bucket])

@@ -225,8 +225,7 @@ def profile(lake: lake_zone.Lake, ds: str) -> JsonObject:
 
 def _profile_buckets(lake: lake_zone.Lake, ds: str, as_of: date, erased: frozenset[str]) -> JsonObject:
     found = clean_inputs(lake, ds)
-    users, days = found["crm_users"]
-    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
+    buckets = _buckets_of_people(found)
     with LocalBuckets(buckets, f"profiles of {ds}") as local:
         written, _ = _resolve_events(lake, ds, found, local, erased)
         commit_written(lake.features(RESOLVING), [written])
@@ -243,8 +242,7 @@ def plan_profiles(lake: lake_zone.Lake, ds: str, tasks: int) -> list[JsonObject]
     """profile's work dealt to up to `tasks` mapped tasks, a share each: a run of buckets (committed in the order
     one task writes them), the inputs' versions (every share reads the same rows) and the erasures as they stand."""
     found = clean_inputs(lake, ds)
-    users, days = found["crm_users"]
-    buckets = people_buckets(users, days[0], PROFILE_PEOPLE)
+    buckets = _buckets_of_people(found)
     versions = {entity: snapshot.version for entity, (snapshot, _) in found.items()}
     plan = {"ds": ds, "buckets": buckets, "versions": versions, "erased": _fingerprint(lake.erased())}
     count = min(tasks, buckets)
@@ -308,6 +306,12 @@ def commit_profiles(lake: lake_zone.Lake, shares: list[JsonObject], profiled: It
             return counts
     log.info("profiles of %s: an erasure began after the plan; they are built again here without its people", ds)
     return profile(lake, ds)
+
+
+def _buckets_of_people(found: dict[str, tuple[Snapshot, list[str]]]) -> int:
+    """How many buckets of PROFILE_PEOPLE the newest users drop falls in."""
+    users, days = found["crm_users"]
+    return people_buckets(users, days[0], PROFILE_PEOPLE)
 
 
 def _stale(lake: lake_zone.Lake, share: JsonObject) -> bool:

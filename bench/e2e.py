@@ -174,6 +174,7 @@ def one_day(people: int, lookback_days: int, dsn: str, folder: Path, port: int) 
             "--as-of",
             (DAY + timedelta(days=2)).isoformat(),
             *LENIENT,
+            timeout=300,  # it draws the audience before it answers: 21 s at a million people
         ) as (url, sim),
     ):
         home = folder / "airflow"

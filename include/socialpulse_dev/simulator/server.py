@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from socialpulse_dev.simulator import fx_rates, graph_organic, meta_data, x_api
-from socialpulse_dev.simulator.audience import DEFAULT_SIZE
+from socialpulse_dev.simulator.audience import DEFAULT_SIZE, columns
 from socialpulse_dev.simulator.custom_audiences import CustomAudiences
 from socialpulse_dev.simulator.meta_errors import MetaError
 
@@ -388,7 +388,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def serve(config: SimulatorConfig, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """A bound server (port 0 picks a free one); call serve_forever() on it."""
+    """A bound server (port 0 picks a free one) with its audience drawn; call serve_forever() on it.
+
+    The audience is drawn before the first request: lru_cache does not stop concurrent first requests from each
+    drawing it, and at a million people four extract tasks' first calls then timed out twice (60 s each).
+    """
+    columns(config.seed, config.people)  # audience() with it
     handler = type("BoundHandler", (Handler,), {"state": SimulatorState(config)})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 PAGES_FILE = "pages.jsonl.gz"
 MANIFEST_FILE = "_manifest.json"
+# The gzip tool's default, not Python's 9: on a CRM orders.csv, a third of level 9's time for 2% more bytes.
+RAW_GZIP_LEVEL = 6
 
 
 def sanitize_page(page: object) -> object:
@@ -123,7 +125,7 @@ def write_raw_pages(directory: LakePath, pages: Iterable[object], manifest: Json
     ensure_dir(directory)
     target = directory / PAGES_FILE
     page_count = row_count = 0
-    with replacing(target) as tmp, tmp.open("wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
+    with replacing(target) as tmp, tmp.open("wb") as raw, gzip.open(raw, "wt", RAW_GZIP_LEVEL, "utf-8") as handle:
         for page in pages:
             data = page.get("data") if isinstance(page, dict) else None
             row_count += len(data) if isinstance(data, list) else 0
@@ -145,7 +147,11 @@ def write_raw_stream(
     """write_raw_file of a file `fill(sink)` writes as it comes: never held whole. Returns the manifest, with the
     file's bytes and rows (its lines after the header)."""
     ensure_dir(directory)
-    with replacing(directory / f"{name}.gz") as tmp, tmp.open("wb") as stored, gzip.open(stored, "wb") as packed:
+    with (
+        replacing(directory / f"{name}.gz") as tmp,
+        tmp.open("wb") as stored,
+        gzip.open(stored, "wb", RAW_GZIP_LEVEL) as packed,
+    ):
         counted = _Counted(cast(IO[bytes], packed))
         fill(cast(IO[bytes], counted))
     manifest = {**manifest, "file": f"{name}.gz", "bytes": counted.bytes, "rows": max(0, counted.lines - 1)}

@@ -193,7 +193,7 @@ def recommendation_oracle(
     people = pseudonyms(seed, size, secret)
     interests = {person: member.interests for person, member in zip(people, audience(seed, size), strict=True)}
     lists = {}
-    for person in test.held:
+    for person in test.engaged_topics():
         planted_first = sorted(interests.get(person, ()), key=popular.index)
         lists[person] = (planted_first + [t for t in popular if t not in planted_first])[:3]
     return test.report(lists)

@@ -133,3 +133,28 @@ def test_best_platform_compares_each_platform_with_its_own_average_and_says_unkn
     best = recommend.best_times(pd.concat([x, facebook], ignore_index=True), people, posts)
     assert best.loc[0, "best_platform"] == "facebook" and best.loc[1, "best_platform"] == "x"
     assert best.loc[2, "best_platform"] == "unknown" and best.loc[0, "best_hour"] == 20
+
+
+def test_a_split_tallies_arrays_as_it_reports_lists_by_person():
+    rng = np.random.default_rng(3)
+    people = [f"p{i}" for i in range(300)]
+    picks = rng.integers(0, len(people), 3000)
+    topics = np.asarray(TOPICS)[rng.integers(0, len(TOPICS), len(picks))]
+    days = pd.Timestamp("2026-09-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 63, len(picks)), unit="D")
+    engaged = pd.DataFrame(
+        {"person_id": np.asarray(people)[picks], "topic": topics, "platform": "x", "post_id": "p", "kind": "like"}
+    ).assign(posted_at=days)
+    known = profiles(people).assign(in_crm=rng.random(len(people)) < 0.5)
+    split = recommend.Split.at(
+        engaged, known, Model(OneClass("news")), recommend.Everyone.of(engaged, date(2026, 10, 20))
+    )
+    top = np.argsort(rng.random((len(people), len(recommend.CANDIDATES))), axis=1)[:, : recommend.TOP_N]
+    tallies = {group: recommend.Tally() for group in recommend.GROUPS}
+    split.tally(top, tallies)
+    lists = dict(zip(people, np.asarray(recommend.CANDIDATES)[top].tolist(), strict=True))
+    reported = split.report(lists)
+    assert 0 < reported["cold_start"]["people"] < reported["history"]["people"]  # both groups are there
+    tallied = recommend.report(tallies)
+    for group in ("history", "cold_start"):
+        assert tallied.pop(group) == pytest.approx(reported.pop(group)), group
+    assert tallied == pytest.approx(reported)

@@ -12,7 +12,7 @@ asset-triggered run models the newest day every input has; a time-triggered run 
 * `pick_as_of_date`: the day modelled, as above.
 * `plan_profile_buckets` to `commit_profiles`: `user_profiles` as of the day, the training and evaluation
   snapshots 60 and 30 days earlier with their 30-day purchase labels, by buckets of people dealt to the
-  mapped `resolve_events` and `profile_people` (variable `socialpulse_profile_tasks`, default 1: docs/scale.md).
+  mapped `resolve_events` and `profile_people` (variable `socialpulse_profile_tasks`, default 2: docs/scale.md).
 * `segment_audience`: a latent-class model of `segments` classes (param, default 4: a business choice;
   BIC, ICL and silhouette of every k from 2 to 8 are in `model_registry` and on the Audience page),
   ids kept across retrains; `user_profiles` and `audience_segments` (100 people or more) in the warehouse.
@@ -20,6 +20,8 @@ asset-triggered run models the newest day every input has; a time-triggered run 
   held-out snapshot; champion or not; `model_registry`, `propensity_scores`. Runs in the pool `tensorflow`
   (1 slot: `airflow pools set tensorflow 1 ...`), so two trainings never share a small worker.
 * `segment_audience` and `train_propensity` go to the Celery queue `ml` (docs/deployment.md), the rest to `default`.
+* `segment_audience` and `train_propensity` run side by side once the profiles are built: neither reads the
+  other. `recommend_content` waits on the segments only, `build_target_audiences` on both.
 * `build_target_audiences`: an audience per campaign brief (`audiences.yaml`, or the variables
   `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`, and a
   summary per brief in `target_audience_summaries`; its success is the **Asset `target_audiences`**, which
@@ -138,9 +140,10 @@ def audience_intelligence():
     resolved_version = commit_resolved_events(shares, resolve_events.expand(share=shares))
     profiles = commit_profiles(shares, profile_people.partial(resolved_version=resolved_version).expand(share=shares))
     segments, scores = segment_audience(day), train_propensity(day)
-    profiles >> segments >> scores
+    profiles >> [segments, scores]  # the model reads the profiles' snapshots, not the segments: they run side by side
     targets, recommendations = build_target_audiences(day), recommend_content(day)
-    scores >> [targets, recommendations]
+    [segments, scores] >> targets
+    segments >> recommendations  # topics shrink toward the segment's mix; no score is read
     report, holdouts = build_audience_report(day), read_audience_holdouts(day)
     [targets, recommendations] >> report
     targets >> holdouts

@@ -26,7 +26,8 @@ FRESHNESS_HOURS_VARIABLE = "socialpulse_freshness_hours"  # JSON {source DAG: UT
 EXPERIMENTS_VARIABLE = "socialpulse_experiments"  # more experiments, as YAML text in the variable itself
 AUDIENCES_FILE_VARIABLE = "socialpulse_audiences_file"  # default: audiences.yaml of the checkout
 AUDIENCES_VARIABLE = "socialpulse_audiences"  # more campaign briefs, as YAML text in the variable itself
-PROFILE_TASKS_VARIABLE = "socialpulse_profile_tasks"  # default 1: mapped tasks the profiles' buckets go to
+PROFILE_TASKS_VARIABLE = "socialpulse_profile_tasks"  # mapped tasks the profiles' buckets go to
+DEFAULT_PROFILE_TASKS = 2  # both cores of a 2-core worker: 0.69x the time of one share (docs/scale.md)
 
 # Embedded defaults, wherever the package is installed: the lake under the data directory (the environment
 # variable SOCIALPULSE_DATA_DIR, else ./data of the working directory), the experiments in ./experiments.yaml, the

@@ -9,6 +9,7 @@ from socialpulse.config import (
     AUDIENCES_FILE_VARIABLE,
     AUDIENCES_VARIABLE,
     DEFAULT_AUDIENCES_FILE,
+    DEFAULT_PROFILE_TASKS,
     PROFILE_TASKS_VARIABLE,
 )
 from socialpulse_airflow.lineage import lineage
@@ -21,10 +22,10 @@ log = logging.getLogger(__name__)
 
 @fail_fast
 def plan_profiles(ds: str) -> list[dict]:
-    """The profiles' buckets dealt to the mapped tasks the variable asks for (default 1)."""
+    """The profiles' buckets dealt to the mapped tasks the variable asks for (default DEFAULT_PROFILE_TASKS)."""
     from socialpulse.jobs.audience import plan_profiles
 
-    return plan_profiles(lake(), ds, whole_number(PROFILE_TASKS_VARIABLE, 1, "mapped tasks"))
+    return plan_profiles(lake(), ds, whole_number(PROFILE_TASKS_VARIABLE, DEFAULT_PROFILE_TASKS, "mapped tasks"))
 
 
 @fail_fast

@@ -19,9 +19,8 @@ asset-triggered run models the newest day every input has; a time-triggered run 
 * `train_propensity`: the TensorFlow model against logistic regression and gradient boosting on the same
   held-out snapshot; champion or not; `model_registry`, `propensity_scores`. Runs in the pool `tensorflow`
   (1 slot: `airflow pools set tensorflow 1 ...`), so two trainings never share a small worker.
-* `segment_audience` and `train_propensity` go to the Celery queue `ml` (docs/deployment.md), the rest to `default`.
-* `segment_audience` and `train_propensity` run side by side once the profiles are built: neither reads the
-  other. `recommend_content` waits on the segments only, `build_target_audiences` on both.
+* `segment_audience` and `train_propensity` (Celery queue `ml`, docs/deployment.md; the rest: `default`) read
+  nothing of each other, so both follow the profiles; `recommend_content` needs the segments only.
 * `build_target_audiences`: an audience per campaign brief (`audiences.yaml`, or the variables
   `socialpulse_audiences_file` and `socialpulse_audiences`), with its holdout, in `target_audiences`, and a
   summary per brief in `target_audience_summaries`; its success is the **Asset `target_audiences`**, which
@@ -140,13 +139,10 @@ def audience_intelligence():
     resolved_version = commit_resolved_events(shares, resolve_events.expand(share=shares))
     profiles = commit_profiles(shares, profile_people.partial(resolved_version=resolved_version).expand(share=shares))
     segments, scores = segment_audience(day), train_propensity(day)
-    profiles >> [segments, scores]  # the model reads the profiles' snapshots, not the segments: they run side by side
     targets, recommendations = build_target_audiences(day), recommend_content(day)
-    [segments, scores] >> targets
-    segments >> recommendations  # topics shrink toward the segment's mix; no score is read
     report, holdouts = build_audience_report(day), read_audience_holdouts(day)
-    [targets, recommendations] >> report
-    targets >> holdouts
+    profiles >> [segments, scores] >> targets >> [report, holdouts]
+    segments >> recommendations >> report
     [report, holdouts] >> failure_summary()
 
 

@@ -52,7 +52,14 @@ def profile_people(share: dict, resolved_version: int | None) -> dict:
 @fail_fast
 @lineage(
     inputs=["lake:clean/crm_users", "lake:clean/crm_orders", "lake:clean/engagement_events", "lake:clean/post_metrics"],
-    outputs=["lake:features/user_profiles", "lake:features/engagement_resolved", "lake:features/orders_known"],
+    outputs=[
+        "lake:features/user_profiles",
+        "lake:features/engagement_resolved",
+        "lake:features/orders_known",
+        "lake:features/propensity_train",
+        "lake:features/propensity_eval",
+        "lake:features/propensity_rows",
+    ],
 )
 def commit_profiles(shares: list[dict], profiled: list[dict]) -> dict:
     from socialpulse.jobs.audience import commit_profiles
@@ -73,7 +80,12 @@ def segment(ds: str, run_id: str, k: int) -> dict:
 
 @fail_fast
 @lineage(
-    inputs=["lake:features/user_profiles", "warehouse:privacy_erasures"],
+    inputs=[
+        "lake:features/propensity_train",
+        "lake:features/propensity_eval",
+        "lake:features/propensity_rows",
+        "warehouse:privacy_erasures",
+    ],
     outputs=["lake:features/propensity_scores", "warehouse:propensity_scores", "warehouse:model_registry"],
 )
 def train_propensity(ds: str, run_id: str) -> dict:

@@ -280,10 +280,13 @@ class Split:
     def tally(self, top: np.ndarray, into: dict[str, Tally]) -> None:
         """Add the hits and gains of the lists `top` (per person of the inputs, CANDIDATES positions, best first) to
         the tallies of GROUPS given: everyone held, people with history, cold-start people."""
-        hit, relevant = np.take_along_axis(self.engaged, top, axis=1), self.engaged.sum(axis=1)
-        groups = {"all": self.held, "history": self.held & ~self.cold, "cold_start": self.cold}
+        hit, relevant, groups = np.take_along_axis(self.engaged, top, axis=1), self.engaged.sum(axis=1), self.groups()
         for group, tally in into.items():
             tally.add(hit[groups[group]], relevant[groups[group]])
+
+    def groups(self) -> dict[str, np.ndarray]:
+        """GROUPS as masks over the inputs' people."""
+        return {"all": self.held, "history": self.held & ~self.cold, "cold_start": self.cold}
 
     def engaged_topics(self) -> dict[Any, set[str]]:
         """Each held person's topics engaged with after the cut."""
@@ -295,12 +298,11 @@ class Split:
     def report(self, top: dict[Any, list[str]]) -> JsonObject:
         """quality() of lists by person over everyone held, with the same for people with history and cold-start
         people apart."""
-        held, cold = self.engaged_topics(), set(self.inputs.people[self.cold])
+        held = self.engaged_topics()
         return report(
             {
-                "all": _tallied(top, held),
-                "history": _tallied(top, {p: t for p, t in held.items() if p not in cold}),
-                "cold_start": _tallied(top, {p: t for p, t in held.items() if p in cold}),
+                group: _tallied(top, {p: held[p] for p in self.inputs.people[rows]})
+                for group, rows in self.groups().items()
             }
         )
 

@@ -248,7 +248,7 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     times = config.stash.get(DAG_PARSE_TIMES, {})
     if times:
         terminalreporter.section(
-            "DAG parse time per file: the fastest of 7 forked parses, its ratio to an empty DAG and to a one-task DAG"
+            "DAG parse CPU time per file: the fastest of 7 forked parses, its ratio to an empty and to a one-task DAG"
         )
         for path, (seconds, to_empty, to_one_task) in sorted(times.items()):
             terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {to_empty:5.2f}x  {to_one_task:5.2f}x  {path}")

@@ -43,15 +43,20 @@ DAG_IDS = [
 ]
 
 # Parses as the dag-processor does them. Its manager is a long-lived process that has loaded its own modules
-# (airflow.dag_processing.processor: models, serialization, timetables, croniter); for each file it imports the airflow
-# modules the file names (parsing_pre_import_modules, on by default), then forks the process that parses the file,
-# which loads the task runner before it runs the file (_parse_file_entrypoint). Here one probe holds such a manager's
-# modules and forks a manager per parse, so no parse inherits another file's imports. Files are parsed in turn, ROUNDS
-# times, so the baselines and the DAG files see the same machine; the fastest parse of each counts, as noise only adds.
+# (airflow.dag_processing.processor: models, serialization, timetables, croniter) and frozen them out of the garbage
+# collector's reach (gc.freeze in DagFileProcessorManager.before_run); for each file it imports the airflow modules the
+# file names (parsing_pre_import_modules, on by default), then forks the process that parses the file, which loads the
+# task runner before it runs the file (_parse_file_entrypoint). Here one probe holds such a manager's modules and forks
+# a manager per parse, so no parse inherits another file's imports. Files are parsed in turn, ROUNDS times, so the
+# baselines and the DAG files see the same machine; the fastest parse of each counts, as noise only adds. A parse is
+# timed in its process's CPU seconds, which other processes on the machine cannot stretch (CI's wall clock once put one
+# file at 2x its usual time and no other), and with bytecode caches as a deployment has them after its first parse:
+# the probe writes them to a folder of its own; PYTHONDONTWRITEBYTECODE would have every parse compile our modules.
 PARSE_PROBE = """
-import importlib, json, os, runpy, sys, time
+import gc, importlib, json, os, runpy, sys, time
 import airflow.dag_processing.processor
 from airflow.utils.file import iter_airflow_imports
+gc.freeze()
 paths, rounds = sys.argv[1].split(os.pathsep), int(sys.argv[2])
 for _ in range(rounds):
     for path in paths:
@@ -62,9 +67,9 @@ for _ in range(rounds):
             if os.fork() == 0:  # the parsing process
                 from airflow.sdk.execution_time import comms, task_runner
                 before = set(sys.modules)
-                started = time.perf_counter()
+                started = time.process_time()
                 runpy.run_path(path)
-                elapsed = time.perf_counter() - started
+                elapsed = time.process_time() - started
                 report = {"path": path, "seconds": elapsed, "new_modules": sorted(set(sys.modules) - before)}
                 os.write(write, json.dumps(report).encode())
                 os._exit(0)
@@ -105,7 +110,8 @@ def parse_reports(tmp_path_factory) -> dict[str, dict]:
     (folder / "empty_dag.py").write_text(EMPTY_DAG)
     (folder / "one_task_dag.py").write_text(ONE_TASK_DAG)
     paths = [folder / "empty_dag.py", folder / "one_task_dag.py", *DAG_FILES]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}  # as the image sets it
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include"), "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     probe = subprocess.run(
         [sys.executable, "-c", PARSE_PROBE, os.pathsep.join(map(str, paths)), str(ROUNDS)],
         capture_output=True,

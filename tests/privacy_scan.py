@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+import ahocorasick
 import pandas as pd
 
 from socialpulse_dev.devenv import DEMO_KEY
@@ -41,15 +43,26 @@ def cells(frame: pd.DataFrame) -> set[str]:
     return {v for column in frame.columns for v in frame[column].dropna().astype(str).unique()}
 
 
+def finder(needles: frozenset[str]) -> Callable[[str], set[str]]:
+    """Which needles a text holds, in one pass over it: the demo's scan looks for some 25,000 names, emails and phones
+    in 60 MB of text, which `needle in text` for each took four minutes to do."""
+    automaton = ahocorasick.Automaton()
+    for needle in needles:
+        automaton.add_word(needle, needle)
+    automaton.make_automaton()
+    return lambda text: {needle for _end, needle in automaton.iter(text)}
+
+
 def findings(text_by_place: dict[str, str], values_by_place: dict[str, set[str]]) -> list[str]:
     """What each place leaks: a secret, the word bearer, a name or email, or a raw user id."""
     ids, texts = personal_data()
+    contacts_in = finder(texts)
     found = []
     for place, text in text_by_place.items():
         lowered = text.lower()
         found += [f"{place}: a token" for s in SECRETS if s in text]
         found += [f"{place}: 'bearer'"] if "bearer" in lowered else []
-        found += [f"{place}: name, email or phone {t!r}" for t in texts if t in text]
+        found += [f"{place}: name, email or phone {t!r}" for t in sorted(contacts_in(text))]
         found += [f"{place}: raw user id {i!r}" for i in set(ID_PATTERN.findall(text)) & ids]
     for place, values in values_by_place.items():
         found += [f"{place}: raw user id {i!r}" for i in values & ids]

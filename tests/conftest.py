@@ -233,26 +233,35 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(mark)
 
 
-DAG_PARSE_TIMES = pytest.StashKey[dict]()
-RUN_TIMES = pytest.StashKey[dict]()
+# Figures a test measured, printed at the end of the session: each is recorded as a user property of the test, which
+# reaches the terminal summary from a pytest-xdist worker too (a session stash stays in the worker).
+DAG_PARSE_TIME = "dag_parse_time"
+RUN_TIMES = "run_times"
 
 
 @pytest.fixture
-def run_times(request) -> dict[str, float]:
+def run_times(request) -> Iterator[dict[str, float]]:
     """Seconds a test measured, by step: printed at the end of the session (a figure, never a threshold)."""
-    return request.config.stash.setdefault(RUN_TIMES, {}).setdefault(request.node.name, {})
+    steps: dict[str, float] = {}
+    yield steps
+    request.node.user_properties.append((RUN_TIMES, steps))
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """Print each DAG file's parse time measured by tests/dags/test_dag_integrity.py, and the run times."""
-    times = config.stash.get(DAG_PARSE_TIMES, {})
-    if times:
+    figures: dict[str, dict[str, object]] = {DAG_PARSE_TIME: {}, RUN_TIMES: {}}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name in figures:
+                    figures[name][report.nodeid.split("::")[-1]] = value
+    if figures[DAG_PARSE_TIME]:
         terminalreporter.section(
             "DAG parse CPU time per file: the fastest of 7 forked parses, its ratio to an empty and to a one-task DAG"
         )
-        for path, (seconds, to_empty, to_one_task) in sorted(times.items()):
+        for path, seconds, to_empty, to_one_task in sorted(figures[DAG_PARSE_TIME].values()):
             terminalreporter.write_line(f"{seconds * 1000:8.1f} ms  {to_empty:5.2f}x  {to_one_task:5.2f}x  {path}")
-    for test, steps in config.stash.get(RUN_TIMES, {}).items():
+    for test, steps in figures[RUN_TIMES].items():
         terminalreporter.section(f"run times of {test}")
         for step, seconds in steps.items():
             terminalreporter.write_line(f"{seconds:8.1f} s  {step}")

@@ -34,12 +34,13 @@ typecheck: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir .site
 
-# Two workers, a test file each at a time (a module's fixtures, such as the demo's run, stay in one worker): most
-# of the suite waits on Airflow's processes, so two workers on 2 cores take under half the time of one.
+# Two workers, a test file each at a time (a module's fixtures, such as the demo's run, stay in one worker), in the
+# order collected (tests/conftest.py puts the longest files first): most of the suite waits on Airflow's processes,
+# so two workers on 2 cores take under half the time of one.
 TEST_WORKERS ?= 2
 
 test: lint typecheck docs
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: install
 	$(BIN)/pytest -m "$(FAST)"

@@ -224,7 +224,7 @@ MARKS_BY_FIXTURE = {
 
 
 # The longest test files, run first: `make test`'s two workers take a file each at a time in the order collected, so
-# a long file started last would run alone at the end (in two workers, the demo's file took 645 s, Celery's 321 s).
+# a long file started last would run alone at the end (in two workers the demo's file took about 650 s, Celery's 321).
 LONGEST_FIRST = ("tests/dags/test_make_demo.py", "tests/dags/test_celery_executor.py")
 
 

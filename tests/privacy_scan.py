@@ -138,13 +138,13 @@ def file_texts(path: Path) -> list[str]:
 def traces_in_files(root: Path, traces: frozenset[str], skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """Every file under root (but the folders in `skip`) whose name or content holds one of the traces, with which;
     and how many files were read, under the key ''."""
-    found, read = {}, 0
+    found, read, traces_in = {}, 0, finder(traces)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if any(part in skip for part in path.relative_to(root).parts):
             continue
         read += 1
         texts = [str(path.relative_to(root)), *file_texts(path)]  # a file's name can hold a person too
-        hits = sorted(t for t in traces if any(t in text for text in texts))
+        hits = sorted(set().union(*map(traces_in, texts)))
         if hits:
             found[str(path)] = hits
     return {**found, "": [str(read)]}
